@@ -1,0 +1,80 @@
+# corrtest: build, check, demo, deps, install. See README.md.
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+CC ?= cc
+# Debian packages needed to build, test and run (make deps installs them).
+DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev libinih-dev \
+       check tzdata python3
+PKGS = sqlite3 gmime-3.0 inih
+# Recursively expanded: pkg-config runs only once 'deps' has installed it.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
+WERROR ?= -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -DCORRTEST_VERSION='"$(VERSION)"' -Wall -Wextra \
+	-Wshadow -Wstrict-prototypes -Wformat=2 $(WERROR) -Itools -Itools/lib -Istats \
+	$(PKG_CFLAGS) $(CFLAGS) $(SAN)
+# 'make SAN=1' builds with AddressSanitizer and UBSan into build-san/.
+ifeq ($(SAN),1)
+override SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+B = build-san
+else
+B = build
+endif
+
+LIB_SRC = $(wildcard tools/lib/*.c stats/*.c)
+CMD_SRC = tools/corrtest.c $(wildcard tools/cmd_*.c)
+EMBED = tools/lib/schema.sql $(shell find templates -type f ! -name '*.md' | LC_ALL=C sort)
+LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o) $(B)/embedded.o
+UNIT = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
+
+all: $(B)/corrtest
+	@mkdir -p bin && cp $(B)/corrtest bin/corrtest$(if $(filter build-san,$(B)),-san)
+
+$(B)/corrtest: $(CMD_SRC:%.c=$(B)/%.o) $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(B)/%.o: %.c $(wildcard tools/*.h tools/lib/*.h stats/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/embedded.o: $(B)/embedded.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/embedded.c: $(B)/embed $(EMBED)
+	$(B)/embed $@ $(EMBED)
+$(B)/embed: tools/embed.c
+	@mkdir -p $(B) && $(CC) -O1 -o $@ $<
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check) -o $@ $^ $(PKG_LIBS) \
+		$(shell pkg-config --libs check)
+
+unit: $(UNIT)
+	@fail=0; for t in $(UNIT); do $$t || fail=1; done; exit $$fail
+e2e: all
+	tests/e2e/run.sh $(abspath bin/corrtest$(if $(filter build-san,$(B)),-san))
+
+# The test command of the README: unit suites and end-to-end tests, both on
+# a sanitizer build (ASan + UBSan), after the optimised build.
+check: deps
+	$(MAKE) all
+	$(MAKE) SAN=1 unit e2e
+demo: deps
+	$(MAKE) all
+	bin/corrtest demo
+valgrind: all $(UNIT)
+	for t in $(UNIT); do CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; done
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "missing packages; run: sudo apt-get install $$missing" >&2; exit 1; fi
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 bin/corrtest $(DESTDIR)$(PREFIX)/bin/corrtest
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+clean:
+	rm -rf build build-san bin
+
+.PHONY: all unit e2e check demo valgrind deps install clean
+.SECONDARY:

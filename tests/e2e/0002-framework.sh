@@ -1,0 +1,45 @@
+# help, --help, unknown commands and options, and the schema guard.
+. "$E2E_DIR/lib.sh"
+expect_exit 0 ct help
+for c in init names personas listings assign compose log import stats export simulate demo; do
+	grep -q "^  $c " out.txt || fail "help does not list $c"
+done
+expect_out "Exit status: 0 success"
+expect_exit 0 ct help assign
+expect_out "usage: corrtest assign"
+expect_exit 0 ct assign --help
+expect_out "usage: corrtest assign"
+expect_exit 2 ct frobnicate
+expect_err "no command 'frobnicate'"
+expect_exit 2 ct help frobnicate
+expect_exit 2 ct init --json x
+expect_err "--json is not available"
+
+new_study s
+# A database written by a newer corrtest is refused, and left as it was.
+sqlite3 s/study.db 'PRAGMA user_version = 99'
+before=$(snapshot s)
+expect_exit 3 ct -S s personas
+expect_err "schema version 99 is newer than this corrtest understands"
+[ "$(snapshot s)" = "$before" ] || fail "a newer database was changed"
+sqlite3 s/study.db 'PRAGMA user_version = 1'
+
+# A broken study.ini is reported with its line.
+cp s/study.ini ini.bak
+printf '\n[design]\nvariantz = 3\n' >> s/study.ini
+expect_exit 2 ct -S s personas
+expect_err "study.ini:[0-9]+: unknown key 'variantz'"
+cp ini.bak s/study.ini
+printf 'oops no equals sign\n' >> s/study.ini
+expect_exit 2 ct -S s personas
+expect_err "study.ini:[0-9]+:"
+cp ini.bak s/study.ini
+
+# A database locked by another process: exit 3, nothing changed.
+before=$(snapshot s)
+( sqlite3 s/study.db 'BEGIN EXCLUSIVE; SELECT 1;' '.shell sleep 4' 'COMMIT;' >/dev/null & )
+sleep 1
+CORRTEST_BUSY_MS=200 expect_exit 3 ct -S s personas
+expect_err "locked by another process"
+sleep 4
+[ "$(snapshot s)" = "$before" ] || fail "a locked study changed"

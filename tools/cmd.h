@@ -1,0 +1,70 @@
+/* cmd.h: what every subcommand gets and may use.
+ *
+ * Adding a subcommand, in four steps:
+ *  1. write tools/cmd_<name>.c with `int cmd_<name>(int argc, char **argv,
+ *     struct cmd_ctx *ctx)` and `const char cmd_<name>_usage[]`;
+ *  2. declare both below;
+ *  3. add a row to the table in tools/corrtest.c (name, function, needs,
+ *     summary, usage): help, -S, --json and opening the study come from it;
+ *  4. add man/corrtest-<name>.1 and an e2e test tests/e2e/NNNN-<name>.sh.
+ * The Makefile picks up tools/cmd_*.c by itself.
+ */
+#ifndef CT_CMD_H
+#define CT_CMD_H
+
+#include "lib/study.h"
+#include "lib/util.h"
+
+/* What main prepares before calling the command. */
+enum cmd_needs {
+	NEEDS_NOTHING = 0,
+	NEEDS_STUDY_RO = 1, /* open the study read-only */
+	NEEDS_STUDY_RW = 2, /* open it read-write */
+	TAKES_JSON = 4      /* --json is accepted */
+};
+
+struct cmd_ctx {
+	const char *cmd;       /* the subcommand's name, for messages */
+	const char *study_dir; /* -S DIR, $CORRTEST_STUDY, or "." */
+	struct study *study;   /* open when the table asks for it; main closes it */
+	int json;              /* --json was given */
+	const char *usage;     /* the command's usage text */
+};
+
+/* Prints "corrtest <cmd>: <err->msg>" to stderr; returns err->status. */
+int cmd_error(struct cmd_ctx *ctx, const struct ct_err *err);
+/* Prints "corrtest <cmd>: <message>"; returns status. */
+int cmd_errorf(struct cmd_ctx *ctx, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A usage error: the message, a pointer to --help, status 2. */
+int cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Opens the study if the command did not ask main to (e.g. it needs a study
+ * for only some of its modes). */
+int cmd_open_study(struct cmd_ctx *ctx, int mode);
+/* Call before returning 0 after writing results: a full disk or closed pipe
+ * must not look like success. */
+int cmd_flush(struct cmd_ctx *ctx);
+/* Whether human decorations (progress, colour) may go to stderr. */
+int cmd_stderr_is_tty(void);
+
+#define CMD(name)                                                        \
+	int cmd_##name(int argc, char **argv, struct cmd_ctx *ctx);      \
+	extern const char cmd_##name##_usage[]
+
+CMD(init);
+CMD(names);
+CMD(personas);
+CMD(listings);
+CMD(assign);
+CMD(compose);
+CMD(log);
+CMD(import);
+CMD(stats);
+CMD(export);
+CMD(simulate);
+CMD(demo);
+
+#undef CMD
+
+#endif

@@ -1,0 +1,257 @@
+/* corrtest.c: the dispatch table and what every subcommand shares: -S,
+ * --json, --help, opening the study, and the exit-status contract. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lib/banned.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct cmd_ctx *ctx);
+	unsigned needs;
+	const char *summary;
+	const char *usage;
+};
+
+static const struct cmd commands[] = {
+	{ "init", cmd_init, NEEDS_NOTHING, "create a study folder from a market/language preset",
+	  cmd_init_usage },
+	{ "names", cmd_names, TAKES_JSON, "list and check the name banks", cmd_names_usage },
+	{ "personas", cmd_personas, NEEDS_STUDY_RW | TAKES_JSON,
+	  "draw the fictitious candidates for the study's groups", cmd_personas_usage },
+	{ "listings", cmd_listings, NEEDS_STUDY_RW | TAKES_JSON, "add, import and list the offers to test",
+	  cmd_listings_usage },
+	{ "assign", cmd_assign, NEEDS_STUDY_RW | TAKES_JSON,
+	  "pairs, variants, order and schedule, from the seed", cmd_assign_usage },
+	{ "compose", cmd_compose, NEEDS_STUDY_RW | TAKES_JSON,
+	  "render messages: check templates, preview one, or write all to an outbox",
+	  cmd_compose_usage },
+	{ "log", cmd_log, NEEDS_STUDY_RW, "record an outcome (e-mail, phone, SMS, voicemail, manual)",
+	  cmd_log_usage },
+	{ "import", cmd_import, NEEDS_STUDY_RW, "read an external response log (CSV)", cmd_import_usage },
+	{ "stats", cmd_stats, NEEDS_STUDY_RO | TAKES_JSON, "paired counts and rates per test group",
+	  cmd_stats_usage },
+	{ "export", cmd_export, NEEDS_STUDY_RO, "CSV for R, Stata, Python", cmd_export_usage },
+	{ "simulate", cmd_simulate, NEEDS_STUDY_RW,
+	  "draw outcomes from a market with a known discrimination level", cmd_simulate_usage },
+	{ "demo", cmd_demo, NEEDS_NOTHING, "a whole study end to end on the embedded defaults",
+	  cmd_demo_usage },
+};
+
+static const char main_usage[] =
+	"usage: corrtest [-S DIR] COMMAND [ARGS]\n"
+	"       corrtest help [COMMAND]\n"
+	"\n"
+	"Options for every command:\n"
+	"  -S, --study DIR   the study folder (default: $CORRTEST_STUDY, else .)\n"
+	"  --json            machine-readable output, where the command prints results\n"
+	"  -h, --help        the command's usage\n";
+
+static const char exit_codes[] =
+	"Exit status: 0 success; 1 ran but found a problem (a failed check); 2 usage or\n"
+	"input error; 3 environment error (database locked, I/O, permission).\n";
+
+static const struct cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void print_help(FILE *out)
+{
+	fputs(main_usage, out);
+	fputs("\nCommands:\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("  help       this list, or a command's usage\n\n", out);
+	fputs(exit_codes, out);
+}
+
+static void print_cmd_help(const struct cmd *c, FILE *out)
+{
+	fputs(c->usage, out);
+	fputs("\nCommon options: -S DIR (study folder)", out);
+	if (c->needs & TAKES_JSON)
+		fputs(", --json (machine-readable output)", out);
+	fputs(", -h/--help.\n", out);
+	fputs(exit_codes, out);
+}
+
+
+int cmd_error(struct cmd_ctx *ctx, const struct ct_err *err)
+{
+	fprintf(stderr, "corrtest %s: %s\n", ctx->cmd, err->msg);
+	return err->status ? err->status : CT_EENV;
+}
+
+int cmd_errorf(struct cmd_ctx *ctx, int status, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "corrtest %s: ", ctx->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "corrtest %s: ", ctx->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'corrtest %s --help')\n", ctx->cmd);
+	return CT_EINPUT;
+}
+
+int cmd_open_study(struct cmd_ctx *ctx, int mode)
+{
+	struct ct_err err = { 0 };
+	if (ctx->study)
+		return CT_OK;
+	int rc = study_open(ctx->study_dir, mode, &ctx->study, &err);
+	return rc ? cmd_error(ctx, &err) : CT_OK;
+}
+
+int cmd_flush(struct cmd_ctx *ctx)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return cmd_errorf(ctx, CT_EENV, "cannot write the output");
+	return CT_OK;
+}
+
+int cmd_stderr_is_tty(void)
+{
+	return isatty(2);
+}
+
+/* Takes the options every command shares out of argv (up to "--"), so that
+ * each command's own parser sees only its own. */
+static int take_common(int *argc, char **argv, struct cmd_ctx *ctx, int *help, const char **bad)
+{
+	int out = 1;
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (!strcmp(a, "-S") || !strcmp(a, "--study")) {
+			if (i + 1 >= *argc) {
+				*bad = a;
+				return -1;
+			}
+			ctx->study_dir = argv[++i];
+		} else if (!strncmp(a, "--study=", 8)) {
+			ctx->study_dir = a + 8;
+		} else if (!strncmp(a, "-S", 2) && a[2]) {
+			ctx->study_dir = a + 2;
+		} else if (!strcmp(a, "--json")) {
+			ctx->json = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			*help = 1;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cmd_ctx ctx = { 0 };
+	const char *env = getenv("CORRTEST_STUDY");
+	ctx.study_dir = env && *env ? env : ".";
+
+	/* Options before the command name: -S DIR only. */
+	int i = 1;
+	while (i < argc && argv[i][0] == '-') {
+		if ((!strcmp(argv[i], "-S") || !strcmp(argv[i], "--study")) && i + 1 < argc) {
+			ctx.study_dir = argv[i + 1];
+			i += 2;
+		} else if (!strncmp(argv[i], "--study=", 8)) {
+			ctx.study_dir = argv[i] + 8;
+			i++;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			print_help(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--version")) {
+			puts("corrtest " CORRTEST_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "corrtest: unknown option '%s'\n", argv[i]);
+			print_help(stderr);
+			return CT_EINPUT;
+		}
+	}
+	if (i >= argc) {
+		print_help(stderr);
+		return CT_EINPUT;
+	}
+	const char *name = argv[i];
+	if (!strcmp(name, "help")) {
+		if (i + 1 < argc) {
+			const struct cmd *c = find_cmd(argv[i + 1]);
+			if (!c) {
+				fprintf(stderr, "corrtest: no command '%s' (see 'corrtest help')\n",
+					argv[i + 1]);
+				return CT_EINPUT;
+			}
+			print_cmd_help(c, stdout);
+		} else {
+			print_help(stdout);
+		}
+		return fflush(stdout) ? CT_EENV : 0;
+	}
+	const struct cmd *c = find_cmd(name);
+	if (!c) {
+		fprintf(stderr, "corrtest: no command '%s' (see 'corrtest help')\n", name);
+		return CT_EINPUT;
+	}
+	ctx.cmd = c->name;
+	ctx.usage = c->usage;
+
+	int cargc = argc - i, help = 0;
+	char **cargv = xcalloc((size_t)cargc + 1, sizeof(char *));
+	memcpy(cargv, argv + i, (size_t)cargc * sizeof(char *));
+	const char *bad = NULL;
+	int rc;
+	if (take_common(&cargc, cargv, &ctx, &help, &bad) < 0) {
+		rc = cmd_usage_error(&ctx, "%s needs a folder", bad);
+		goto out;
+	}
+	if (help) {
+		print_cmd_help(c, stdout);
+		rc = fflush(stdout) ? CT_EENV : 0;
+		goto out;
+	}
+	if (ctx.json && !(c->needs & TAKES_JSON)) {
+		rc = cmd_usage_error(&ctx, "--json is not available for this command");
+		goto out;
+	}
+	if (c->needs & (NEEDS_STUDY_RO | NEEDS_STUDY_RW)) {
+		rc = cmd_open_study(&ctx, (c->needs & NEEDS_STUDY_RW) ? STUDY_RW : STUDY_RO);
+		if (rc)
+			goto out;
+	}
+	optind = 0; /* getopt_long restarts for the command's own options */
+	rc = c->fn(cargc, cargv, &ctx);
+	if (rc == 0)
+		rc = cmd_flush(&ctx);
+out:
+	study_close(ctx.study);
+	free(cargv);
+	return rc;
+}

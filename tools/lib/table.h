@@ -1,0 +1,27 @@
+/* table.h: aligned plain-text tables for human output. Cells are copied;
+ * columns whose every body cell looks like a number are right-aligned. */
+#ifndef CT_TABLE_H
+#define CT_TABLE_H
+
+#include <stdio.h>
+
+struct table {
+	int ncols;
+	char **head;
+	char ***rows;
+	int nrows, cap;
+};
+
+struct table *table_new(int ncols, const char *const *head);
+/* Adds a row of ncols cells; NULL cells print as "-". */
+void table_add(struct table *t, const char *const *cells);
+/* Adds a row with printf-style cells given as ncols strings (convenience). */
+void table_addv(struct table *t, ...);
+void table_print(const struct table *t, FILE *out);
+void table_free(struct table *t);
+
+/* Display width of a UTF-8 string (code points; good enough for Latin
+ * scripts, which is what names and labels are in). */
+int utf8_width(const char *s);
+
+#endif

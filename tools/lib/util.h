@@ -1,0 +1,89 @@
+/* util.h: allocation that fails loudly, growable strings, status codes and
+ * text checks shared by every corrtest module. */
+#ifndef CT_UTIL_H
+#define CT_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A status is also the process exit status of the command that reports it
+ * (see README "Exit status"). */
+enum ct_status {
+	CT_OK = 0,
+	CT_PROBLEM = 1, /* ran, but found a problem (a failed check) */
+	CT_EINPUT = 2,  /* usage or input error: bad flag, malformed file */
+	CT_EENV = 3     /* environment: database locked, I/O, permission */
+};
+
+/* Library code never prints: it fills one of these and returns its status.
+ * The command prints "corrtest <cmd>: <msg>". */
+struct ct_err {
+	int status;
+	char msg[1024];
+};
+
+/* Sets err (if not NULL) and returns st, so that `return ct_fail(...)` works. */
+int ct_fail(struct ct_err *err, int st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Allocation wrappers: abort with a message on exhaustion, as the SQLite
+ * shell does, because no caller can do anything better. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable NUL-terminated buffer. */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+#define STRBUF_INIT { NULL, 0, 0 }
+void sb_add(struct strbuf *sb, const char *s, size_t n);
+void sb_adds(struct strbuf *sb, const char *s);
+void sb_addc(struct strbuf *sb, char c);
+void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+const char *sb_str(const struct strbuf *sb); /* "" when empty; borrowed */
+char *sb_detach(struct strbuf *sb);          /* caller frees */
+void sb_reset(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+
+/* Text checks. utf8_check returns 1 when s[0..n) is valid UTF-8 (no
+ * overlongs, no surrogates); otherwise 0 and the byte offset of the first bad
+ * sequence in *bad. */
+int utf8_check(const char *s, size_t n, size_t *bad);
+/* 1 if s contains a C0 control (including CR, LF, TAB), DEL, or a C1 control
+ * (U+0080..U+009F): none of these belongs in a name or a header. */
+int has_control(const char *s);
+/* 1 if s is all printable ASCII (what a mail header carries unencoded). */
+int is_plain_ascii(const char *s);
+
+/* Read a whole file (caller frees *out); CT_EINPUT if missing, CT_EENV on
+ * other I/O errors. A NUL byte is appended; *len excludes it. */
+int file_read(const char *path, char **out, size_t *len, struct ct_err *err);
+/* Write atomically: a temporary file in the same folder, fsync, rename. */
+int file_write_atomic(const char *path, const char *data, size_t len, int mode,
+		      struct ct_err *err);
+
+/* Strict number parsing: the whole string, no overflow. Return 1 on success. */
+int parse_long(const char *s, long *out);
+int parse_double(const char *s, double *out);
+int parse_u64(const char *s, uint64_t *out);
+
+/* Trim ASCII white space in place; returns s. */
+char *str_trim(char *s);
+int str_eq_ci(const char *a, const char *b);
+
+/* Lower-case hex SHA-256 of data (65 bytes with NUL); uses GLib's GChecksum. */
+void sha256_hex(const void *data, size_t len, char out[65]);
+/* Lower-case hex HMAC-SHA-256 (GLib's GHmac). */
+void hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t len,
+		     char out[65]);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
