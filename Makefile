@@ -15,11 +15,13 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -DCORRTEST_VERSION='"$(VERSION)"' -Wall 
 	-Wshadow -Wstrict-prototypes -Wformat=2 $(WERROR) -Itools -Itools/lib -Istats \
 	$(PKG_CFLAGS) $(CFLAGS) $(SAN)
 # 'make SAN=1' builds with AddressSanitizer and UBSan into build-san/.
+# BUILD names the object folder, so that parallel builds keep apart.
+BUILD ?= build
 ifeq ($(SAN),1)
 override SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-B = build-san
+B = $(BUILD)-san
 else
-B = build
+B = $(BUILD)
 endif
 
 LIB_SRC = $(wildcard tools/lib/*.c stats/*.c)
@@ -29,7 +31,7 @@ LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o) $(B)/embedded.o
 UNIT = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 all: $(B)/corrtest
-	@mkdir -p bin && cp $(B)/corrtest bin/corrtest$(if $(filter build-san,$(B)),-san)
+	@mkdir -p bin && cp $(B)/corrtest bin/corrtest$(if $(SAN),-san)
 
 $(B)/corrtest: $(CMD_SRC:%.c=$(B)/%.o) $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -50,7 +52,7 @@ $(B)/tests/%: tests/unit/%.c $(LIB_OBJ)
 unit: $(UNIT)
 	@fail=0; for t in $(UNIT); do $$t || fail=1; done; exit $$fail
 e2e: all
-	tests/e2e/run.sh $(abspath bin/corrtest$(if $(filter build-san,$(B)),-san))
+	tests/e2e/run.sh $(abspath bin/corrtest$(if $(SAN),-san))
 
 # The test command of the README: unit suites and end-to-end tests, both on
 # a sanitizer build (ASan + UBSan), after the optimised build.

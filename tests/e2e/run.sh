@@ -3,11 +3,13 @@
 # prints the closing line "N passed, N failed". Each test runs in its own
 # temporary folder; its output is shown only when it fails.
 set -u
-bin=${1:?usage: run.sh /path/to/corrtest}
+bin=${1:?usage: run.sh /path/to/corrtest [NAME-PATTERN]}
+only=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 pass=0 fail=0 failed=""
 for t in "$here"/[0-9][0-9][0-9][0-9]-*.sh; do
 	name=$(basename "$t" .sh)
+	case "$name" in *"$only"*) ;; *) continue ;; esac
 	work=$(mktemp -d "${TMPDIR:-/tmp}/corrtest-e2e.XXXXXX")
 	if (cd "$work" && CORRTEST="$bin" E2E_DIR="$here" FIXTURES="$here/../fixtures" \
 		TOP="$here/../.." sh "$t") >"$work.log" 2>&1; then

@@ -78,9 +78,11 @@ CREATE TABLE application (
 	id INTEGER PRIMARY KEY,
 	listing INTEGER NOT NULL REFERENCES listing(id),
 	persona INTEGER NOT NULL REFERENCES persona(id),
-	variant INTEGER NOT NULL CHECK (variant >= 1),
-	position INTEGER NOT NULL CHECK (position IN (1, 2)),
-	scheduled_at TEXT NOT NULL,
+	-- NULL only for applications of an imported external log, where the
+	-- variant, order or time were not recorded.
+	variant INTEGER CHECK (variant >= 1),
+	position INTEGER CHECK (position IN (1, 2)),
+	scheduled_at TEXT,
 	status TEXT NOT NULL DEFAULT 'planned'
 		CHECK (status IN ('planned', 'sending', 'sent', 'bounced', 'failed', 'cancelled')),
 	message_id TEXT UNIQUE,
