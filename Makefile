@@ -74,7 +74,9 @@ deps:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 bin/corrtest $(DESTDIR)$(PREFIX)/bin/corrtest
-	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/corrtest.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	for c in $$(bin/corrtest help | awk '/^  [a-z]/ && $$1 != "help" {print $$1}'); do \
+		man/mkpage.sh bin/corrtest $$c > $(DESTDIR)$(PREFIX)/share/man/man1/corrtest-$$c.1; done
 clean:
 	rm -rf build build-san bin
 

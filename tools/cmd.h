@@ -45,6 +45,9 @@ int cmd_open_study(struct cmd_ctx *ctx, int mode);
 /* Call before returning 0 after writing results: a full disk or closed pipe
  * must not look like success. */
 int cmd_flush(struct cmd_ctx *ctx);
+/* Runs a whole command line as main would (argv[0] is ignored); demo uses
+ * it to drive the pipeline in one process. */
+int corrtest_main(int argc, char **argv);
 /* Whether human decorations (progress, colour) may go to stderr. */
 int cmd_stderr_is_tty(void);
 

@@ -169,7 +169,7 @@ static int take_common(int *argc, char **argv, struct cmd_ctx *ctx, int *help, c
 	return 0;
 }
 
-int main(int argc, char **argv)
+int corrtest_main(int argc, char **argv)
 {
 	struct cmd_ctx ctx = { 0 };
 	const char *env = getenv("CORRTEST_STUDY");
@@ -254,4 +254,9 @@ out:
 	study_close(ctx.study);
 	free(cargv);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	return corrtest_main(argc, argv);
 }

@@ -426,6 +426,7 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 	}
 	free_list(items, nitems);
 	items = NULL;
+	nitems = 0;
 	if ((rc = get_long(c, "design", "variants", 3, 2, 26, &l, err)))
 		goto fail;
 	d->variants = (int)l;
@@ -476,6 +477,7 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 	}
 	free_list(items, nitems);
 	items = NULL;
+	nitems = 0;
 	v = config_get(c, "schedule", "hours");
 	{
 		const char *h = v ? v : "09:00-17:00";

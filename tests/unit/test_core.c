@@ -1,0 +1,341 @@
+/* test_core.c: the shared core: text checks, times, study.ini, the random
+ * streams, the JSON writer and the study store with its event chain. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "embedded.h"
+#include "json.h"
+#include "rng.h"
+#include "study.h"
+#include "timeutil.h"
+#include "util.h"
+
+START_TEST(utf8_valid_and_invalid)
+{
+	size_t bad = 99;
+	ck_assert(utf8_check("Gülşen Öztürk", strlen("Gülşen Öztürk"), NULL));
+	ck_assert(utf8_check("\xF0\x9F\x98\x80", 4, NULL)); /* U+1F600 */
+	ck_assert(!utf8_check("ab\xFF", 3, &bad));
+	ck_assert_uint_eq(bad, 2);
+	ck_assert(!utf8_check("\xC0\xAF", 2, &bad)); /* overlong '/' */
+	ck_assert(!utf8_check("\xED\xA0\x80", 3, &bad)); /* surrogate D800 */
+	ck_assert(!utf8_check("x\xE2\x82", 3, &bad));  /* truncated */
+	ck_assert_uint_eq(bad, 1);
+}
+END_TEST
+
+START_TEST(control_characters)
+{
+	ck_assert(!has_control("Fatima El Amrani"));
+	ck_assert(has_control("Eve\r\nBcc: x@y"));
+	ck_assert(has_control("tab\there"));
+	ck_assert(has_control("del\x7f"));
+	ck_assert(has_control("c1\xC2\x85")); /* U+0085 NEXT LINE */
+	ck_assert(!has_control("é\xC2\xA0")); /* U+00A0 is not a control */
+	ck_assert(is_plain_ascii("Pieter Peeters"));
+	ck_assert(!is_plain_ascii("Zoë"));
+}
+END_TEST
+
+START_TEST(number_parsing)
+{
+	long l;
+	double d;
+	uint64_t u;
+	ck_assert(parse_long("42", &l) && l == 42);
+	ck_assert(!parse_long("42x", &l));
+	ck_assert(!parse_long("", &l));
+	ck_assert(!parse_long("99999999999999999999", &l));
+	ck_assert(parse_double("1250.50", &d) && d == 1250.5);
+	ck_assert(!parse_double("1.250,00", &d));
+	ck_assert(parse_u64("18446744073709551615", &u) && u == UINT64_MAX);
+	ck_assert(!parse_u64("-1", &u));
+}
+END_TEST
+
+START_TEST(iso_times)
+{
+	time_t t;
+	char buf[ISO_LEN];
+	/* 2026-12-07 is 20794 days after 1970-01-01 (computed by hand with
+	 * Python: date(2026,12,7) - date(1970,1,1)). */
+	ck_assert(time_parse_iso("2026-12-07T09:30:00Z", &t));
+	ck_assert_int_eq((long)t, 20794L * 86400 + 9 * 3600 + 30 * 60);
+	ck_assert(time_parse_iso("2026-12-07T10:30+01:00", &t));
+	ck_assert_int_eq((long)t, 20794L * 86400 + 9 * 3600 + 30 * 60);
+	time_iso_utc(t, buf);
+	ck_assert_str_eq(buf, "2026-12-07T09:30:00Z");
+	ck_assert(!time_parse_iso("2026-02-29T10:00Z", &t)); /* not a leap year */
+	ck_assert(time_parse_iso("2028-02-29", &t));
+	ck_assert(!time_parse_iso("2026-12-07T25:00Z", &t));
+	ck_assert(!time_parse_iso("2026-12-07T10:00", &t)); /* no zone: ambiguous */
+	ck_assert(!time_parse_iso("yesterday", &t));
+}
+END_TEST
+
+START_TEST(brussels_offsets)
+{
+	/* CET is UTC+1 and CEST UTC+2; in 2027 summer time starts on Sunday
+	 * 28 March at 02:00 local and in 2026 ends on Sunday 25 October. */
+	char out[40];
+	time_t t = time_from_local("Europe/Brussels", 2026, 12, 7, 9, 0);
+	time_iso_local(t, "Europe/Brussels", out);
+	ck_assert_str_eq(out, "2026-12-07T09:00:00+01:00");
+	char utc[ISO_LEN];
+	time_iso_utc(t, utc);
+	ck_assert_str_eq(utc, "2026-12-07T08:00:00Z");
+	t = time_from_local("Europe/Brussels", 2027, 3, 29, 9, 0);
+	time_iso_utc(t, utc);
+	ck_assert_str_eq(utc, "2027-03-29T07:00:00Z");
+	t = time_from_local("Europe/Brussels", 2026, 10, 26, 9, 0);
+	time_iso_utc(t, utc);
+	ck_assert_str_eq(utc, "2026-10-26T08:00:00Z");
+	int y, m, d;
+	civil_from_days(days_from_civil(2027, 3, 1) - 1, &y, &m, &d);
+	ck_assert(y == 2027 && m == 2 && d == 28);
+}
+END_TEST
+
+static const char *preset_text(void)
+{
+	const struct embedded_file *f = embedded_find("templates/presets/housing-nl.ini");
+	ck_assert_ptr_nonnull(f);
+	return f->data;
+}
+
+/* The preset with its @KEY@ markers filled in. */
+static char *preset_filled(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *p = preset_text(); *p; p++) {
+		if (!strncmp(p, "@CITY@", 6)) {
+			sb_adds(&sb, "Gent");
+			p += 5;
+		} else if (!strncmp(p, "@SEED@", 6)) {
+			sb_adds(&sb, "7");
+			p += 5;
+		} else if (!strncmp(p, "@START@", 7)) {
+			sb_adds(&sb, "2026-12-07");
+			p += 6;
+		} else {
+			sb_addc(&sb, *p);
+		}
+	}
+	return sb_detach(&sb);
+}
+
+START_TEST(preset_design)
+{
+	struct config *c;
+	struct design *d;
+	struct ct_err err = { 0 };
+	char *text = preset_filled();
+	ck_assert_int_eq(config_parse("study.ini", text, &c, &err), CT_OK);
+	ck_assert_int_eq(design_from_config(c, &d, &err), CT_OK);
+	ck_assert_int_eq(d->ngroups, 4);
+	ck_assert(d->groups[0].control);
+	ck_assert_str_eq(d->groups[0].bank, "belgian_flemish");
+	ck_assert_str_eq(d->groups[1].id, "maghrebi");
+	ck_assert_int_eq(d->ngenders, 2);
+	ck_assert_int_eq(d->variants, 3);
+	ck_assert_int_eq(d->day_from, 9 * 60);
+	ck_assert_int_eq(d->day_to, 17 * 60);
+	ck_assert_int_eq(d->days_mask, 0x1F); /* Monday to Friday */
+	ck_assert(d->seed == 7);
+	ck_assert_str_eq(d->timezone, "Europe/Brussels");
+	design_free(d);
+	config_free(c);
+	free(text);
+}
+END_TEST
+
+/* Parses text that must fail; the message must contain want. */
+static void expect_bad(const char *text, const char *want)
+{
+	struct config *c = NULL;
+	struct design *d = NULL;
+	struct ct_err err = { 0 };
+	int rc = config_parse("study.ini", text, &c, &err);
+	if (!rc) {
+		rc = design_from_config(c, &d, &err);
+		config_free(c);
+		design_free(d);
+	}
+	ck_assert_int_eq(rc, CT_EINPUT);
+	if (!strstr(err.msg, want))
+		ck_abort_msg("'%s' lacks '%s'", err.msg, want);
+}
+
+START_TEST(config_errors_name_lines)
+{
+	expect_bad("[study]\nname = x\nnmae = y\n", "study.ini:3: unknown key 'nmae'");
+	expect_bad("[study]\nname = x\nname = y\n", "study.ini:3: 'name' is set twice");
+	expect_bad("[stuyd]\nname = x\n", "study.ini:2: unknown section [stuyd]");
+	expect_bad("[study]\nthis is not a setting\n", "study.ini:2:");
+	expect_bad("[study]\nname = \xff\n", "study.ini:2: invalid UTF-8");
+	char *text = preset_filled();
+	char *swapped = xstrdup(text);
+	char *p = strstr(swapped, "variants = 3");
+	memcpy(p, "variants = 1", 12);
+	expect_bad(swapped, "variants");
+	free(swapped);
+	swapped = xstrdup(text);
+	p = strstr(swapped, "role = test");
+	memcpy(p, "role = cont", 11);
+	expect_bad(swapped, "role must be control or test");
+	free(swapped);
+	swapped = xstrdup(text);
+	p = strstr(swapped, "Europe/Brussels");
+	memcpy(p, "Europe/Brusels ", 15);
+	expect_bad(swapped, "unknown time zone");
+	free(swapped);
+	free(text);
+}
+END_TEST
+
+START_TEST(rng_streams)
+{
+	struct rng a, b, c;
+	rng_init(&a, 42, "assign");
+	rng_init(&b, 42, "assign");
+	rng_init(&c, 42, "personas");
+	int same = 1, diff = 0;
+	for (int i = 0; i < 100; i++) {
+		uint64_t x = rng_next(&a), y = rng_next(&b), z = rng_next(&c);
+		same &= x == y;
+		diff += x != z;
+	}
+	ck_assert(same);
+	ck_assert_int_gt(diff, 95);
+	/* rng_below stays in range and hits every value of a small range. */
+	int seen[7] = { 0 };
+	for (int i = 0; i < 7000; i++) {
+		uint64_t v = rng_below(&a, 7);
+		ck_assert_uint_lt(v, 7);
+		seen[v]++;
+	}
+	for (int i = 0; i < 7; i++)
+		ck_assert_int_gt(seen[i], 800); /* expected 1000, sd ~29 */
+	double u = rng_uniform(&a);
+	ck_assert(u >= 0 && u < 1);
+}
+END_TEST
+
+START_TEST(json_writer)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct json j;
+	json_init(&j, f, 0);
+	json_obj_begin(&j);
+	json_key(&j, "n");
+	json_int(&j, 3);
+	json_key(&j, "rate");
+	json_num(&j, 0.5);
+	json_key(&j, "undefined");
+	json_num(&j, 0.0 / 0.0);
+	json_key(&j, "name");
+	json_str(&j, "a\"b\n");
+	json_key(&j, "list");
+	json_arr_begin(&j);
+	json_int(&j, 1);
+	json_null(&j);
+	json_arr_end(&j);
+	json_key(&j, "empty");
+	json_obj_begin(&j);
+	json_obj_end(&j);
+	json_obj_end(&j);
+	fclose(f);
+	ck_assert_str_eq(buf, "{\"n\":3,\"rate\":0.5,\"undefined\":null,\"name\":\"a\\\"b\\n\","
+			      "\"list\":[1,null],\"empty\":{}}");
+	free(buf);
+}
+END_TEST
+
+static char *tmp_study_dir(void)
+{
+	char tmpl[] = "/tmp/ct-core-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	return xasprintf("%s/study", tmpl);
+}
+
+START_TEST(study_store)
+{
+	struct ct_err err = { 0 };
+	char *dir = tmp_study_dir();
+	char *text = preset_filled();
+	ck_assert_int_eq(study_create(dir, text, &err), CT_OK);
+	struct study *s;
+	ck_assert_int_eq(study_open(dir, STUDY_RW, &s, &err), CT_OK);
+	ck_assert_int_eq(study_group_id(s, "belgian") > 0, 1);
+	ck_assert_int_eq(study_group_id(s, "nobody"), 0);
+
+	/* The event chain verifies, and detects an edited row. */
+	ck_assert_int_eq(study_begin(s, &err), CT_OK);
+	ck_assert_int_eq(study_event(s, "test", "subject", NULL, &err), CT_OK);
+	ck_assert_int_eq(study_commit(s, &err), CT_OK);
+	long n = 0;
+	ck_assert_int_eq(study_verify_events(s, &n, &err), CT_OK);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(sqlite3_exec(s->db, "UPDATE event SET detail = 'edited' WHERE id = 1", NULL,
+				      NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(study_verify_events(s, &n, &err), CT_PROBLEM);
+	ck_assert(strstr(err.msg, "event 1") != NULL);
+
+	/* Agent keys: normalised names share a key; other names do not. */
+	char k1[16], k2[16], k3[16];
+	ck_assert_int_eq(study_agent_key(s, "Immo Peeters", k1, &err), CT_OK);
+	ck_assert_int_eq(study_agent_key(s, "  immo   PEETERS ", k2, &err), CT_OK);
+	ck_assert_int_eq(study_agent_key(s, "Immo Janssens", k3, &err), CT_OK);
+	ck_assert_str_eq(k1, k2);
+	ck_assert_str_ne(k1, k3);
+	ck_assert_int_eq(strlen(k1), 15);
+	ck_assert(!strncmp(k1, "ag-", 3));
+	study_close(s);
+
+	/* A second create in the same folder is refused and changes nothing. */
+	ck_assert_int_eq(study_create(dir, text, &err), CT_EINPUT);
+	/* A missing folder is an input error. */
+	ck_assert_int_eq(study_open("/nonexistent/study", STUDY_RO, &s, &err), CT_EINPUT);
+	free(text);
+	free(dir);
+}
+END_TEST
+
+START_TEST(create_leaves_nothing_on_bad_design)
+{
+	struct ct_err err = { 0 };
+	char *dir = tmp_study_dir();
+	ck_assert_int_eq(study_create(dir, "[study]\nname = x\n", &err), CT_EINPUT);
+	ck_assert_int_ne(access(dir, F_OK), 0);
+	free(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, utf8_valid_and_invalid);
+	tcase_add_test(tc, control_characters);
+	tcase_add_test(tc, number_parsing);
+	tcase_add_test(tc, iso_times);
+	tcase_add_test(tc, brussels_offsets);
+	tcase_add_test(tc, preset_design);
+	tcase_add_test(tc, config_errors_name_lines);
+	tcase_add_test(tc, rng_streams);
+	tcase_add_test(tc, json_writer);
+	tcase_add_test(tc, study_store);
+	tcase_add_test(tc, create_leaves_nothing_on_bad_design);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
