@@ -132,6 +132,12 @@ void json_null(struct json *j)
 	fputs("null", j->out);
 }
 
+void json_raw(struct json *j, const char *text)
+{
+	sep(j);
+	fputs(text, j->out);
+}
+
 void json_end(struct json *j)
 {
 	fputc('\n', j->out);

@@ -27,6 +27,9 @@ void json_int(struct json *j, int64_t v);
 void json_num(struct json *j, double v);
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
+/* Writes text, a JSON value serialised elsewhere (e.g. one stored in the
+ * study), as the next value. The caller vouches that it is valid JSON. */
+void json_raw(struct json *j, const char *text);
 /* Ends the document with a newline. */
 void json_end(struct json *j);
 
