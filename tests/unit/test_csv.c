@@ -1,0 +1,246 @@
+/* test_csv.c: the RFC 4180 reader. Every expected line and column below is
+ * counted by hand from the input string (columns in characters, 1-based). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "util.h"
+
+static struct csv *c;
+static struct csv_pos where;
+static struct ct_err err;
+
+static int parse_n(const char *text, size_t len)
+{
+	csv_free(c);
+	c = NULL;
+	memset(&err, 0, sizeof(err));
+	return csv_parse("t.csv", text, len, &c, &where, &err);
+}
+
+static int parse(const char *text)
+{
+	return parse_n(text, strlen(text));
+}
+
+/* Asserts a syntax error at line:col of the record starting on rec_line,
+ * with the message beginning "t.csv:LINE:COL: " and containing what. */
+static void expect_error(const char *text, size_t len, int line, int col, int rec_line,
+			 const char *what)
+{
+	ck_assert_int_eq(parse_n(text, len), CT_EINPUT);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(where.line, line);
+	ck_assert_int_eq(where.col, col);
+	ck_assert_int_eq(where.rec_line, rec_line);
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "t.csv:%d:%d: ", line, col);
+	ck_assert_msg(!strncmp(err.msg, prefix, strlen(prefix)), "message '%s' lacks '%s'", err.msg,
+		      prefix);
+	ck_assert_msg(strstr(err.msg, what) != NULL, "message '%s' lacks '%s'", err.msg, what);
+}
+
+START_TEST(plain_records)
+{
+	ck_assert_int_eq(parse("a,b,c\n1,2,3\nx,,z\n"), CT_OK);
+	ck_assert_int_eq(c->ncols, 3);
+	ck_assert_int_eq(c->nrec, 2);
+	ck_assert_str_eq(c->rec[0].field[2], "3");
+	ck_assert_int_eq(c->rec[0].start_line, 2);
+	ck_assert_str_eq(c->rec[1].field[1], "");
+	ck_assert_int_eq(c->rec[1].start_line, 3);
+	ck_assert_int_eq(c->rec[1].col[2], 4); /* "x,,z": z is the 4th character */
+}
+END_TEST
+
+START_TEST(quoted_commas_newlines_and_escapes)
+{
+	ck_assert_int_eq(parse("ref,name\n"
+			       "A,\"Peeters, Jan\"\n"
+			       "B,\"two\nlines\"\n"
+			       "C,\"say \"\"hi\"\"\"\n"
+			       "D,\"\"\n"),
+			 CT_OK);
+	ck_assert_int_eq(c->nrec, 4);
+	ck_assert_str_eq(c->rec[0].field[1], "Peeters, Jan");
+	ck_assert_str_eq(c->rec[1].field[1], "two\nlines");
+	ck_assert_int_eq(c->rec[1].start_line, 3);
+	/* B's record spans lines 3 and 4, so C starts on line 5. */
+	ck_assert_str_eq(c->rec[2].field[1], "say \"hi\"");
+	ck_assert_int_eq(c->rec[2].start_line, 5);
+	ck_assert_str_eq(c->rec[3].field[1], "");
+	ck_assert_int_eq(c->rec[3].start_line, 6);
+}
+END_TEST
+
+START_TEST(crlf_bom_blank_lines)
+{
+	ck_assert_int_eq(parse("a,b\r\n1,2\r\n3,4"), CT_OK); /* no final line break */
+	ck_assert_int_eq(c->nrec, 2);
+	ck_assert_str_eq(c->rec[0].field[1], "2");
+	ck_assert_str_eq(c->rec[1].field[1], "4");
+	ck_assert_int_eq(c->rec[1].start_line, 3);
+
+	/* A quoted CRLF is data, kept as it is. */
+	ck_assert_int_eq(parse("a\r\n\"x\r\ny\"\r\n"), CT_OK);
+	ck_assert_str_eq(c->rec[0].field[0], "x\r\ny");
+
+	/* The byte-order mark is not part of the first name. */
+	ck_assert_int_eq(parse("\xEF\xBB\xBFref, Agent_Type \nA,agency\n"), CT_OK);
+	ck_assert_str_eq(c->head[0], "ref");
+	ck_assert_int_eq(csv_col(c, "REF"), 0);
+	ck_assert_int_eq(csv_col(c, " agent_type"), 1);
+	ck_assert_int_eq(csv_col(c, "price"), -1);
+
+	ck_assert_int_eq(parse("a\n\n1\n\n\n2\n\n"), CT_OK);
+	ck_assert_int_eq(c->nrec, 2);
+	ck_assert_int_eq(c->rec[0].start_line, 3);
+	ck_assert_int_eq(c->rec[1].start_line, 6);
+
+	ck_assert_int_eq(parse("a,b\n"), CT_OK); /* a header alone is a valid file */
+	ck_assert_int_eq(c->nrec, 0);
+}
+END_TEST
+
+START_TEST(utf8_fields)
+{
+	ck_assert_int_eq(parse("name,x\nGülşen Öztürk,\"Liège\"\n"), CT_OK);
+	ck_assert_str_eq(c->rec[0].field[0], "Gülşen Öztürk");
+	/* "Gülşen Öztürk," is 14 characters (20 bytes): the quote is the 15th. */
+	ck_assert_int_eq(c->rec[0].col[1], 15);
+}
+END_TEST
+
+START_TEST(syntax_errors_with_positions)
+{
+	/* Line 2 is 1,"abc: the quote opens at column 3; the file ends inside it. */
+	expect_error("a,b\n1,\"abc\n2,3\n", 15, 2, 3, 2, "column b: unterminated quoted field");
+	/* The record of line 2 holds "x\ny" (lines 2-3), then a quote opens on
+	 * line 3, column 4, and is never closed. */
+	const char *t = "a,b\n\"x\ny\",\"open\n";
+	expect_error(t, strlen(t), 3, 4, 2, "unterminated");
+	ck_assert(strstr(err.msg, "record starting on line 2") != NULL);
+	/* 12,ab"c: the quote is the 6th character. */
+	t = "a,b\n12,ab\"c\n";
+	expect_error(t, strlen(t), 2, 6, 2, "column b: a quote inside an unquoted field");
+	/* "x"y: y is the 4th character. */
+	t = "a,b\n\"x\"y,2\n";
+	expect_error(t, strlen(t), 2, 4, 2, "column a: characters after the closing quote");
+	/* 1,2 ends at column 4, where column c should have begun. */
+	t = "a,b,c\n1,2\n";
+	expect_error(t, strlen(t), 2, 4, 2, "column c is missing");
+	t = "a,b,c\n1,2";
+	expect_error(t, strlen(t), 2, 4, 2, "2 fields where the header has 3");
+	/* 1,2,3: the extra third field starts at column 5. */
+	t = "a,b\n1,2,3\n";
+	expect_error(t, strlen(t), 2, 5, 2, "an extra field after column b");
+	/* A record whose first field spans lines 2-3 lacks its second field:
+	 * the record ends on line 3 after "y", at column 3. */
+	t = "a,b\n\"x\ny\"\n";
+	expect_error(t, strlen(t), 3, 3, 2, "column b is missing");
+	/* x,é\xff: é is the 3rd character, the bad byte the 4th. */
+	t = "a,b\nx,\xC3\xA9\xFF\n";
+	expect_error(t, strlen(t), 2, 4, 2, "column b: invalid UTF-8 (byte 0xFF");
+	/* A truncated sequence at the very end of the file. */
+	t = "a\nx\xC3";
+	expect_error(t, strlen(t), 2, 2, 2, "invalid UTF-8 (byte 0xC3");
+	/* Inside a quoted field on its second line. */
+	t = "a\n\"ok\nb\xC0\xAF\"\n";
+	expect_error(t, strlen(t), 3, 2, 2, "invalid UTF-8 (byte 0xC0");
+	t = "a\xFF\n";
+	expect_error(t, strlen(t), 1, 2, 1, "header: invalid UTF-8");
+	/* 1,2<NUL>: the NUL is the 4th character. */
+	expect_error("a,b\n1,2\0\n", 9, 2, 4, 2, "a NUL byte");
+	t = "a\n1\r2\n";
+	expect_error(t, strlen(t), 2, 2, 2, "a carriage return that does not end a line");
+}
+END_TEST
+
+START_TEST(header_errors)
+{
+	ck_assert_int_eq(parse(""), CT_EINPUT);
+	ck_assert(strstr(err.msg, "a header row is required") != NULL);
+	ck_assert_int_eq(parse("\xEF\xBB\xBF\n\n"), CT_EINPUT);
+	/* "ref, REF": the second name starts at column 5 (its space). */
+	expect_error("ref, REF\n", 9, 1, 5, 1, "column 'REF' appears twice in the header");
+	expect_error("a,,b\n", 5, 1, 3, 1, "header column 2 has no name");
+
+	static const char *const known[] = { "ref", "agent_type", "price", NULL };
+	static const char *const required[] = { "ref", "agent_type", NULL };
+	ck_assert_int_eq(parse("Ref,prcie,agent_type\n"), CT_OK);
+	ck_assert_int_eq(csv_check_columns(c, known, required, 0, &err), CT_EINPUT);
+	ck_assert_msg(strstr(err.msg, "t.csv:1: column 2 of the header, 'prcie', is not a known") !=
+			      NULL,
+		      "%s", err.msg);
+	ck_assert_int_eq(csv_check_columns(c, known, required, 1, &err), CT_OK);
+	ck_assert_int_eq(parse("ref,price\n"), CT_OK);
+	ck_assert_int_eq(csv_check_columns(c, known, required, 0, &err), CT_EINPUT);
+	ck_assert_str_eq(err.msg, "t.csv:1: column agent_type is required but the header lacks it");
+}
+END_TEST
+
+START_TEST(iterating)
+{
+	const char *t = "a,b\n1,2\n\"3\n\",4\n";
+	struct csv_reader r;
+	struct csv_record rec = { 0 };
+	int got;
+	ck_assert_int_eq(csv_reader_open(&r, "t.csv", t, strlen(t), &err), CT_OK);
+	ck_assert_int_eq(r.ncols, 2);
+	ck_assert_int_eq(csv_next(&r, &rec, &got, &err), CT_OK);
+	ck_assert_int_eq(got, 1);
+	ck_assert_int_eq(rec.start_line, 2);
+	ck_assert_int_eq(csv_next(&r, &rec, &got, &err), CT_OK);
+	ck_assert_int_eq(got, 1);
+	ck_assert_str_eq(rec.field[0], "3\n");
+	ck_assert_int_eq(rec.line[1], 4); /* the second field starts on line 4 */
+	ck_assert_int_eq(csv_next(&r, &rec, &got, &err), CT_OK);
+	ck_assert_int_eq(got, 0);
+	csv_record_free(&rec);
+	csv_reader_close(&r);
+}
+END_TEST
+
+START_TEST(error_list_in_line_order)
+{
+	struct csv_errs e;
+	csv_errs_init(&e, 3);
+	csv_errs_add(&e, "f.csv", 5, "price", "'abc' is not a number");
+	csv_errs_add(&e, "f.csv", 2, "ref", "is required");
+	csv_errs_add(&e, "f.csv", 5, "round", "'0' must be a whole number from 1 up");
+	ck_assert_str_eq(csv_errs_text(&e), "f.csv:2: column ref: is required\n"
+					    "f.csv:5: column price: 'abc' is not a number\n"
+					    "f.csv:5: column round: '0' must be a whole number from 1 up\n");
+	csv_errs_add(&e, "f.csv", 1, NULL, "x");
+	csv_errs_add(&e, "f.csv", 9, NULL, "y");
+	ck_assert_int_eq(e.n, 5);
+	ck_assert_str_eq(csv_errs_text(&e), "f.csv:1: x\n"
+					    "f.csv:2: column ref: is required\n"
+					    "f.csv:5: column price: 'abc' is not a number\n"
+					    "... and 2 more errors (only the first 3 are shown)\n");
+	csv_errs_free(&e);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("csv");
+	TCase *tc = tcase_create("csv");
+	tcase_add_test(tc, plain_records);
+	tcase_add_test(tc, quoted_commas_newlines_and_escapes);
+	tcase_add_test(tc, crlf_bom_blank_lines);
+	tcase_add_test(tc, utf8_fields);
+	tcase_add_test(tc, syntax_errors_with_positions);
+	tcase_add_test(tc, header_errors);
+	tcase_add_test(tc, iterating);
+	tcase_add_test(tc, error_list_in_line_order);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	csv_free(c);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,178 @@
+/* cmd_log.c: corrtest log: record an outcome by hand (a phone call, an SMS,
+ * a voicemail, a reply read elsewhere). Responses are append-only: a new
+ * row supersedes the earlier one and both stay in the study. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "lib/listing.h"
+#include "lib/outcome.h"
+#include "lib/timeutil.h"
+#include "lib/banned.h"
+
+const char cmd_log_usage[] =
+	"usage: corrtest log APP --outcome invitation|info|refusal|other|no_reply\n"
+	"                    --channel email|phone|sms|voicemail|manual [--at TIME] [--note TEXT]\n"
+	"\n"
+	"Records the outcome of one sent application. APP is an application id, or\n"
+	"REF:GROUP:GENDER (listing ref, group and gender of the persona, e.g.\n"
+	"L17:maghrebi:female). A later log for the same application replaces its outcome;\n"
+	"the earlier one stays in the study.\n"
+	"\n"
+	"  --outcome O   invitation (to visit or interview), info (asks for information),\n"
+	"                refusal, other, or no_reply\n"
+	"  --channel C   how the reply came: email, phone, sms, voicemail or manual\n"
+	"  --at TIME     when it came: 2026-12-08 14:30 (the study's time zone),\n"
+	"                2026-12-08T13:30:00Z, or with an offset (+01:00)\n"
+	"  --note TEXT   a remark, on one line\n";
+
+/* Parses APP into *id, or into ref/group/gender (allocated, caller frees). */
+static int parse_app(const char *app, int64_t *id, char **ref, char **grp, char **gender)
+{
+	long v;
+	*id = 0;
+	*ref = *grp = *gender = NULL;
+	if (strspn(app, "0123456789") == strlen(app)) {
+		if (!parse_long(app, &v) || v < 1)
+			return 0;
+		*id = v;
+		return 1;
+	}
+	/* From the right: a listing ref may itself contain a colon. */
+	const char *c2 = strrchr(app, ':');
+	if (!c2 || c2 == app)
+		return 0;
+	const char *c1 = c2 - 1;
+	while (c1 > app && *c1 != ':')
+		c1--;
+	if (*c1 != ':' || c1 == app || c1 + 1 == c2 || !c2[1])
+		return 0;
+	int g = gender_parse(c2 + 1);
+	if (g < 0)
+		return 0;
+	*ref = xstrndup(app, (size_t)(c1 - app));
+	*grp = xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
+	for (char *p = *grp; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	*gender = xstrdup(gender_name(g));
+	return 1;
+}
+
+int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "outcome", required_argument, NULL, 'o' }, { "channel", required_argument, NULL, 'c' },
+		{ "at", required_argument, NULL, 'a' },	     { "note", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *outcome_arg = NULL, *channel_arg = NULL, *at_arg = NULL, *note = NULL, *why;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': outcome_arg = optarg; break;
+		case 'c': channel_arg = optarg; break;
+		case 'a': at_arg = optarg; break;
+		case 'n': note = optarg; break;
+		default: return cmd_usage_error(ctx, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(ctx, "name one application (an id, or REF:GROUP:GENDER)");
+	const char *app_arg = argv[optind];
+	if (!outcome_arg)
+		return cmd_usage_error(ctx, "--outcome is required: %s", outcome_list());
+	if (!channel_arg)
+		return cmd_usage_error(ctx, "--channel is required: %s", channel_list());
+	const char *outcome = outcome_parse(outcome_arg), *channel = channel_parse(channel_arg);
+	if (!outcome)
+		return cmd_usage_error(ctx, "--outcome '%s' is not one of %s", outcome_arg,
+				       outcome_list());
+	if (!channel)
+		return cmd_usage_error(ctx, "--channel '%s' is not one of %s", channel_arg,
+				       channel_list());
+	if (note && !listing_check_text(note, &why))
+		return cmd_usage_error(ctx, "--note %s", why);
+	struct study *s = ctx->study;
+	char at[ISO_LEN];
+	if (at_arg) {
+		time_t t;
+		if (!outcome_parse_time(at_arg, s->design->timezone, &t))
+			return cmd_usage_error(ctx,
+					       "--at '%s' is not a time: write 2026-12-08 14:30 (%s), "
+					       "or 2026-12-08T13:30:00Z",
+					       at_arg, s->design->timezone);
+		time_iso_utc(t, at);
+	}
+	int64_t id;
+	char *ref, *grp, *gender;
+	if (!parse_app(app_arg, &id, &ref, &grp, &gender))
+		return cmd_usage_error(ctx,
+				       "'%s' is not an application: give its id (a number) or "
+				       "REF:GROUP:GENDER, e.g. L17:maghrebi:female",
+				       app_arg);
+
+	struct ct_err err = { 0 };
+	struct app_info a = { 0 };
+	char *prev_outcome = NULL, *prev_channel = NULL;
+	int found = 0;
+	int rc = study_begin(s, &err);
+	if (!rc)
+		rc = id ? app_by_id(s, id, &a, &found, &err)
+			: app_by_cell(s, ref, grp, gender, &a, &found, &err);
+	if (!rc && !found) {
+		if (id)
+			rc = ct_fail(&err, CT_EINPUT, "no application %lld in the study", (long long)id);
+		else
+			rc = ct_fail(&err, CT_EINPUT,
+				     "no application of listing '%s' for group %s, %s in the study",
+				     ref, grp, gender);
+	}
+	if (!rc && !strcmp(a.status, "planned"))
+		rc = ct_fail(&err, CT_EINPUT,
+			     "application %lld was not sent (it is still planned); an outcome is "
+			     "logged only for a sent application",
+			     (long long)a.id);
+	else if (!rc && strcmp(a.status, "sent"))
+		rc = ct_fail(&err, CT_EINPUT,
+			     "application %lld is %s, not sent; an outcome is logged only for a "
+			     "sent application",
+			     (long long)a.id, a.status);
+	if (!rc)
+		rc = response_latest(s, a.id, &prev_outcome, &prev_channel, &err);
+	if (!rc)
+		rc = response_insert(s, a.id, channel, outcome, study_actor(), at_arg ? at : NULL,
+				     note, &err);
+	if (!rc) {
+		char *subject = xasprintf("application %lld", (long long)a.id);
+		char *detail = xasprintf("outcome=%s channel=%s%s%s", outcome, channel,
+					 prev_outcome ? " replaces=" : "",
+					 prev_outcome ? prev_outcome : "");
+		rc = study_event(s, "log", subject, detail, &err);
+		free(subject);
+		free(detail);
+	}
+	if (!rc)
+		rc = study_commit(s, &err);
+	if (rc) {
+		study_rollback(s);
+		rc = cmd_error(ctx, &err);
+		goto out;
+	}
+	printf("Logged %s (%s) for application %lld (listing %s, %s %s).\n", outcome, channel,
+	       (long long)a.id, a.ref, a.grp, a.gender);
+	if (prev_outcome)
+		printf("This replaces the earlier outcome %s (%s); the earlier record stays in the "
+		       "study.\n",
+		       prev_outcome, prev_channel);
+out:
+	app_info_free(&a);
+	free(prev_outcome);
+	free(prev_channel);
+	free(ref);
+	free(grp);
+	free(gender);
+	return rc;
+}
