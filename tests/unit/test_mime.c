@@ -1,0 +1,253 @@
+/* test_mime.c: messages built by mime_build must read back, through GMime's
+ * parser and through Python's email package (an independent
+ * implementation), as exactly the names, addresses, subject, Message-ID and
+ * body that went in; control characters in any header are refused. */
+#include <check.h>
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mime.h"
+#include "banned.h"
+
+/* 2026-12-07T08:00:00Z, a Monday: 09:00 in Brussels (CET, +01:00). */
+#define MONDAY_0800Z 1796630400
+
+/* Python prints each field as hex of its UTF-8 bytes, one per line, so that
+ * no quoting can blur a comparison. */
+static const char py_src[] =
+	"import sys, email, email.policy\n"
+	"m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)\n"
+	"f = m['From'].addresses\n"
+	"t = m['To'].addresses\n"
+	"p = m.get_body(preferencelist=('plain',))\n"
+	"out = [str(len(f)), f[0].display_name, f[0].addr_spec, t[0].addr_spec, str(m['Subject']),\n"
+	"       str(m['Message-ID']), m['Date'].datetime.isoformat(), p.get_content_type(),\n"
+	"       p.get_content_charset(), p.get_content(), str(len(m.defects))]\n"
+	"for x in out: print(x.encode('utf-8').hex())\n";
+
+static char *unhex(const char *s)
+{
+	size_t n = strlen(s) / 2;
+	char *o = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		sscanf(s + 2 * i, "%2x", &v);
+		o[i] = (char)v;
+	}
+	o[n] = '\0';
+	return o;
+}
+
+/* Runs the Python parser over raw; returns the fields (caller frees each). */
+static int python_fields(const char *raw, size_t len, char *f[11])
+{
+	char dir[] = "/tmp/test_mime.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *py = xasprintf("%s/p.py", dir), *eml = xasprintf("%s/m.eml", dir);
+	FILE *o = fopen(py, "w");
+	fputs(py_src, o);
+	fclose(o);
+	o = fopen(eml, "wb");
+	fwrite(raw, 1, len, o);
+	fclose(o);
+	char *cmd = xasprintf("python3 %s %s", py, eml);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	char line[8192];
+	int n = 0;
+	while (n < 11 && fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		f[n++] = unhex(line);
+	}
+	int st = pclose(p);
+	unlink(py);
+	unlink(eml);
+	rmdir(dir);
+	free(py);
+	free(eml);
+	free(cmd);
+	ck_assert_msg(st == 0 && n == 11, "python3 could not parse the message");
+	return n;
+}
+
+static void check_roundtrip(const char *name, const char *subject, const char *body)
+{
+	struct mime_out m = { name, "candidate@corrtest.invalid", "verhuur@immo-voorbeeld.be",
+			      subject, body, MONDAY_0800Z, "Europe/Brussels",
+			      "<4f2a9c0e1b7d@corrtest.invalid>" };
+	char *raw;
+	size_t len;
+	struct ct_err err = { 0 };
+	ck_assert_msg(mime_build(&m, &raw, &len, &err) == CT_OK, "%s", err.msg);
+	ck_assert_uint_eq(strlen(raw), len);
+	/* LF line endings, 7-bit clean (every non-ASCII byte is encoded), and no
+	 * header that says what the message is. */
+	ck_assert_ptr_null(strchr(raw, '\r'));
+	for (size_t i = 0; i < len; i++)
+		ck_assert_msg((unsigned char)raw[i] < 0x80, "8-bit byte at %zu", i);
+	ck_assert_ptr_null(strstr(raw, "\nX-"));
+	ck_assert_ptr_null(strstr(raw, "orrtest:"));
+	ck_assert_ptr_nonnull(strstr(raw, "\nMIME-Version: 1.0\n"));
+	ck_assert_ptr_nonnull(strstr(raw, "Content-Transfer-Encoding: quoted-printable\n"));
+	ck_assert_ptr_nonnull(strstr(raw, "Date: Mon, 07 Dec 2026 09:00:00 +0100\n"));
+
+	/* (a) GMime's own parser. */
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(raw, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(st);
+	GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+	ck_assert_ptr_nonnull(msg);
+	InternetAddressList *from = g_mime_message_get_from(msg);
+	ck_assert_int_eq(internet_address_list_length(from), 1);
+	InternetAddress *ia = internet_address_list_get_address(from, 0);
+	ck_assert_str_eq(internet_address_get_name(ia), name);
+	ck_assert_str_eq(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)),
+			 "candidate@corrtest.invalid");
+	ck_assert_str_eq(g_mime_message_get_subject(msg), subject);
+	ck_assert_str_eq(g_mime_message_get_message_id(msg), "4f2a9c0e1b7d@corrtest.invalid");
+	GMimeObject *part = g_mime_message_get_mime_part(msg);
+	ck_assert(GMIME_IS_TEXT_PART(part));
+	char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+	ck_assert_str_eq(text, body);
+	g_free(text);
+	g_object_unref(msg);
+	g_object_unref(parser);
+	g_object_unref(st);
+
+	/* (b) Python's email package, policy default. */
+	char *f[11];
+	python_fields(raw, len, f);
+	ck_assert_str_eq(f[0], "1");
+	ck_assert_str_eq(f[1], name);
+	ck_assert_str_eq(f[2], "candidate@corrtest.invalid");
+	ck_assert_str_eq(f[3], "verhuur@immo-voorbeeld.be");
+	ck_assert_str_eq(f[4], subject);
+	ck_assert_str_eq(f[5], "<4f2a9c0e1b7d@corrtest.invalid>");
+	ck_assert_str_eq(f[6], "2026-12-07T09:00:00+01:00");
+	ck_assert_str_eq(f[7], "text/plain");
+	ck_assert_str_eq(f[8], "utf-8");
+	ck_assert_str_eq(f[9], body);
+	ck_assert_str_eq(f[10], "0"); /* no parsing defects */
+	for (int i = 0; i < 11; i++)
+		free(f[i]);
+	free(raw);
+}
+
+START_TEST(tricky_names)
+{
+	static const char body[] =
+		"Goedendag,\n\nIs de woning in Sint-Genesius-Rode nog te huur? Ik ben 31 jaar en werk als "
+		"verpleegkundige (vast contract), netto 2.450 euro per maand. Dit is een lange regel "
+		"die quoted-printable moet afbreken.\n\n=Gelijk= aan 100% — “prima” café\n"
+		"Met vriendelijke groeten\nGülşen Öztürk\n";
+	check_roundtrip("Gülşen Öztürk", "Interesse in uw huurwoning in Gent (ref. 12/B)", body);
+	check_roundtrip("Zoë Dubois-Lefèvre", "Demande de visite : appartement à Liège", body);
+	check_roundtrip("Ngalula Kabongo", "Huurwoning in Elsene", body);
+	check_roundtrip("O\"Brien, Jr", "Re: \"quoted\" subject, with comma; and (brackets) <angle> \\ backslash", body);
+	check_roundtrip("Łukasz Wiśniewski-Żak",
+			"Aanvraag tot bezichtiging: appartement met 2 slaapkamers te Sint-Joost-ten-Node "
+			"(ref. IMMO-2026-000123), een heel lange onderwerpregel met ü",
+			body);
+	check_roundtrip("Nguyễn Thị Minh Khai", "短い件名 and ASCII", "Bonjour,\n\nMerci.\n");
+}
+END_TEST
+
+START_TEST(control_characters_refused)
+{
+	struct mime_out ok = { "Ngalula Kabongo", "n.k@corrtest.invalid", "a@b.be", "Subject",
+			       "Body\n", MONDAY_0800Z, NULL, "<ab@corrtest.invalid>" };
+	char *raw;
+	size_t len;
+	struct ct_err err;
+	ck_assert_int_eq(mime_build(&ok, &raw, &len, &err), CT_OK);
+	ck_assert_ptr_nonnull(strstr(raw, "Date: Mon, 07 Dec 2026 08:00:00 +0000\n"));
+	free(raw);
+
+	struct mime_out m = ok;
+	m.from_name = "Ngalula\r\nBcc: victim@example.org";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	ck_assert_ptr_null(raw);
+	ck_assert_ptr_nonnull(strstr(err.msg, "sender name"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "control character"));
+	m = ok;
+	m.subject = "Hello\nBcc: victim@example.org";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "subject"));
+	m = ok;
+	m.subject = "tab\there";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	m = ok;
+	m.subject = "C1 \xC2\x85 next line";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	m = ok;
+	m.to_addr = "a@b.be\r\nBcc: x@y.z";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	m = ok;
+	m.to_addr = "a@b.be, c@d.be";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "recipient address"));
+	m = ok;
+	m.to_addr = "";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	m = ok;
+	m.message_id = "<ab@x>\r\nBcc: x@y.z";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	m = ok;
+	m.message_id = "ab@corrtest.invalid";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	m = ok;
+	m.body = "Body\r\nwith CR\n";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	m = ok;
+	m.from_name = "Bad \xC3 UTF-8";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	/* Text that mail readers would decode as an encoded word is refused. */
+	m = ok;
+	m.subject = "look =?utf-8?q?x?= here";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "encoded word"));
+	m = ok;
+	m.timezone = "Mars/Olympus";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+}
+END_TEST
+
+START_TEST(message_ids_unique)
+{
+	char *a, *b;
+	struct ct_err err;
+	ck_assert_int_eq(mime_new_message_id("corrtest.invalid", &a, &err), CT_OK);
+	ck_assert_int_eq(mime_new_message_id("corrtest.invalid", &b, &err), CT_OK);
+	ck_assert_str_ne(a, b);
+	ck_assert_uint_eq(strlen(a), 1 + 32 + 1 + strlen("corrtest.invalid") + 1);
+	ck_assert(a[0] == '<' && a[33] == '@' && a[strlen(a) - 1] == '>');
+	free(a);
+	free(b);
+	ck_assert_int_eq(mime_new_message_id("bad domain", &a, &err), CT_EINPUT);
+	ck_assert_int_eq(mime_new_message_id("", &a, &err), CT_EINPUT);
+	ck_assert(mime_addr_ok("first.last@corrtest.invalid"));
+	ck_assert(!mime_addr_ok("first last@corrtest.invalid"));
+	ck_assert(!mime_addr_ok("@corrtest.invalid"));
+	ck_assert(!mime_addr_ok("a@b"));
+	ck_assert(!mime_addr_ok("a@@b.be"));
+}
+END_TEST
+
+int main(void)
+{
+	g_mime_init();
+	Suite *s = suite_create("mime");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, tricky_names);
+	tcase_add_test(tc, control_characters_refused);
+	tcase_add_test(tc, message_ids_unique);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
