@@ -37,7 +37,7 @@ static const struct cmd commands[] = {
 	{ "stats", cmd_stats, NEEDS_STUDY_RO | TAKES_JSON, "paired counts and rates per test group",
 	  cmd_stats_usage },
 	{ "export", cmd_export, NEEDS_STUDY_RO, "CSV for R, Stata, Python", cmd_export_usage },
-	{ "simulate", cmd_simulate, NEEDS_STUDY_RW,
+	{ "simulate", cmd_simulate, NEEDS_STUDY_RW | TAKES_JSON,
 	  "draw outcomes from a market with a known discrimination level", cmd_simulate_usage },
 	{ "demo", cmd_demo, NEEDS_NOTHING, "a whole study end to end on the embedded defaults",
 	  cmd_demo_usage },

@@ -1,0 +1,183 @@
+# stats: paired counts, rates and net rates per test group on a study built
+# row by row with sqlite3, with every expected number computed by hand
+# below; excluded pairs counted by reason; --outcome strict|broad|any; a
+# study with no pairs; bad flags; stats never changes the study.
+. "$E2E_DIR/lib.sh"
+new_study s
+db=s/study.db
+
+# Personas, written directly so that this test depends on stats alone.
+persona() { # GROUP GENDER
+	echo "INSERT INTO persona (grp, gender, first_name, last_name, email, phone, profile, drawn_at)
+	      VALUES ((SELECT id FROM grp WHERE name = '$1'), '$2', 'F$1$2', 'L$1$2',
+	              '$1.$2@corrtest.invalid', '+32 460 00 00 00', '{}', '2026-12-01T00:00:00Z');"
+}
+# pair REF GROUP GENDER LISTING_STATUS CONTROL_STATUS TEST_STATUS CONTROL_OUT TEST_OUT
+# An outcome '-' records no response; 'x>y' records x, then y (y is the
+# latest, so y counts). A status '-' leaves that side without an application.
+n=0
+app() { # REF GROUP GENDER POSITION STATUS OUTCOMES
+	[ "$5" = - ] && return 0
+	n=$((n + 1))
+	echo "INSERT INTO application (id, listing, persona, variant, position, scheduled_at, status, sent_at)
+	      VALUES ($n, (SELECT id FROM listing WHERE ref = '$1'),
+	              (SELECT id FROM persona WHERE grp = (SELECT id FROM grp WHERE name = '$2') AND gender = '$3'),
+	              $4, $4, '2026-12-07T09:00:00Z', '$5', '2026-12-07T09:00:00Z');"
+	[ "$6" = - ] && return 0
+	for o in $(echo "$6" | tr '>' ' '); do
+		echo "INSERT INTO response (application, channel, outcome, coder, coded_at)
+		      VALUES ($n, 'email', '$o', 'test', '2026-12-10T00:00:00Z');"
+	done
+}
+pair() {
+	echo "INSERT INTO listing (ref, agent_type, status, added_at) VALUES ('$1', 'agency', '$4', '2026-12-01T00:00:00Z');"
+	app "$1" belgian "$3" 1 "$5" "$7"
+	app "$1" "$2" "$3" 2 "$6" "$8"
+}
+{
+	for g in belgian maghrebi turkish african; do persona $g female; persona $g male; done
+	# Maghrebi: ten valid pairs.            strict  broad  any
+	pair m1  maghrebi female active sent sent invitation invitation        # a  a  a
+	pair m2  maghrebi male   active sent sent invitation invitation        # a  a  a
+	pair m3  maghrebi female active sent sent invitation no_reply          # b  b  b
+	pair m4  maghrebi male   active sent sent invitation -                 # b  b  b
+	pair m5  maghrebi female active sent sent invitation refusal           # b  b  a
+	pair m6  maghrebi male   active sent sent - invitation                 # c  c  c
+	pair m7  maghrebi female active sent sent no_reply -                   # d  d  d
+	pair m8  maghrebi male   active sent sent info refusal                 # d  b  a
+	pair m9  maghrebi female active sent sent refusal info                 # d  c  a
+	pair m10 maghrebi male   active sent sent 'refusal>invitation' 'invitation>refusal' # b b a
+	# Turkish: four valid pairs, the same under every definition.
+	pair t1  turkish female active sent sent invitation invitation         # a
+	pair t2  turkish male   active sent sent no_reply invitation           # c
+	pair t3  turkish female active sent sent - invitation                  # c
+	pair t4  turkish male   active sent sent - -                           # d
+	# Sub-Saharan African: two valid pairs, no positive outcome at all.
+	pair f1  african female active sent sent no_reply no_reply             # d
+	pair f2  african male   active sent sent - -                           # d
+	# Excluded pairs, one line each, with the reason.
+	pair x1 maghrebi female active    bounced sent      invitation -          # bounced
+	pair x2 turkish  male   active    sent    failed    invitation -          # failed
+	pair x3 maghrebi male   active    sent    cancelled - -                   # cancelled
+	pair x4 african  female active    planned planned   - -                   # not_sent
+	pair x5 maghrebi female withdrawn sent    sent      invitation no_reply   # withdrawn_listing
+	pair x6 turkish  female active    sent    -         invitation -          # incomplete
+	pair x7 african  male   active    bounced planned   - -                   # bounced (first)
+	# A listing without applications is not a pair at all.
+	echo "INSERT INTO listing (ref, agent_type, added_at) VALUES ('u1', 'private', '2026-12-01T00:00:00Z');"
+} > rows.sql
+sqlite3 "$db" < rows.sql
+
+before=$(snapshot s)
+expect_exit 0 ct -S s stats --json
+cp out.txt strict.json
+expect_exit 0 ct -S s stats --json --outcome broad
+cp out.txt broad.json
+expect_exit 0 ct -S s stats --json --outcome any
+cp out.txt any.json
+[ "$(snapshot s)" = "$before" ] || fail "stats changed the study"
+
+python3 - <<'EOF'
+import json, sys
+F = lambda n, d: n / d
+
+def check(path, outcome, groups, allrow, excluded):
+    j = json.load(open(path))
+    assert j["outcome"] == outcome, (path, j["outcome"])
+    got = {g["group"]: g for g in j["groups"]}
+    assert [g["group"] for g in j["groups"]] == ["maghrebi", "turkish", "african"], j["groups"]
+    rows = dict(groups)
+    rows["all"] = allrow
+    for name, (a, b, c, d, want) in rows.items():
+        g = j["all"] if name == "all" else got[name]
+        assert (g["a"], g["b"], g["c"], g["d"], g["n"]) == (a, b, c, d, a + b + c + d), (path, name, g)
+        for k, v in want.items():
+            if v is None:
+                assert g[k] is None, (path, name, k, g[k])
+            else:
+                assert g[k] is not None and abs(g[k] - v) < 1e-9, (path, name, k, g[k], v)
+        assert isinstance(g["notes"], list)
+        if any(v is None for v in want.values()):
+            assert g["notes"], (path, name, "null without a note")
+    assert j["excluded"] == excluded, (path, j["excluded"])
+    assert j["excluded_total"] == sum(excluded.values())
+
+excluded = {"withdrawn_listing": 1, "bounced": 2, "failed": 1, "cancelled": 1,
+            "not_sent": 1, "incomplete": 1, "several_controls": 0}
+# African: a=b=c=0, d=2: rates 0/2 = 0, net all 0/2 = 0, ILO rates undefined.
+african = (0, 0, 0, 2, dict(rate_control=0.0, rate_test=0.0, net_ilo=None,
+                            gross_control=None, gross_test=None, net_all=0.0))
+# Turkish: a=1 b=0 c=2 d=1, N=4: p_C = 1/4, p_T = 3/4, net = (0-2)/3,
+# gross 0/3 and 2/3, net all = -2/4.
+turkish = (1, 0, 2, 1, dict(rate_control=0.25, rate_test=0.75, net_ilo=-2/3,
+                            gross_control=0.0, gross_test=2/3, net_all=-0.5))
+# strict, Maghrebi: a=2 (m1 m2), b=4 (m3 m4 m5 m10), c=1 (m6), d=3 (m7 m8 m9):
+# p_C = 6/10, p_T = 3/10, net = 3/7, gross 4/7 and 1/7, net all = 3/10.
+# All groups: a=3 b=4 c=3 d=6, N=16: p_C = 7/16, p_T = 6/16, net = 1/10,
+# gross 4/10 and 3/10, net all = 1/16.
+check("strict.json", "strict",
+      {"maghrebi": (2, 4, 1, 3, dict(rate_control=0.6, rate_test=0.3, net_ilo=3/7,
+                                      gross_control=4/7, gross_test=1/7, net_all=0.3)),
+       "turkish": turkish, "african": african},
+      (3, 4, 3, 6, dict(rate_control=7/16, rate_test=6/16, net_ilo=0.1,
+                        gross_control=0.4, gross_test=0.3, net_all=1/16)),
+      excluded)
+# broad (info positive too), Maghrebi: m8 info/refusal -> b, m9 refusal/info -> c:
+# a=2 b=5 c=2 d=1: p_C = 7/10, p_T = 4/10, net = 3/9, net all = 3/10.
+# All: a=3 b=5 c=4 d=4, N=16: net = 1/12.
+check("broad.json", "broad",
+      {"maghrebi": (2, 5, 2, 1, dict(rate_control=0.7, rate_test=0.4, net_ilo=3/9,
+                                      gross_control=5/9, gross_test=2/9, net_all=0.3)),
+       "turkish": turkish, "african": african},
+      (3, 5, 4, 4, dict(rate_control=8/16, rate_test=7/16, net_ilo=1/12, net_all=1/16)),
+      excluded)
+# any (every reply but no_reply), Maghrebi: m5, m8, m9, m10 become a:
+# a=6 b=2 c=1 d=1: p_C = 8/10, p_T = 7/10, net = 1/9, net all = 1/10.
+# All: a=7 b=2 c=3 d=4, N=16: net = -1/12.
+check("any.json", "any",
+      {"maghrebi": (6, 2, 1, 1, dict(rate_control=0.8, rate_test=0.7, net_ilo=1/9,
+                                      gross_control=2/9, gross_test=1/9, net_all=0.1)),
+       "turkish": turkish, "african": african},
+      (7, 2, 3, 4, dict(rate_control=9/16, rate_test=10/16, net_ilo=-1/12, net_all=-1/16)),
+      excluded)
+EOF
+
+# The human table: percentages, '-' for undefined, the exclusions and notes.
+expect_exit 0 ct -S s stats
+expect_out "^Outcome strict: positive = invitation"
+expect_out "^Maghrebi +10 +2 +4 +1 +3 +60\.0 +30\.0 +42\.9 +57\.1 +14\.3 +30\.0$"
+expect_out "^Turkish +4 +1 +0 +2 +1 +25\.0 +75\.0 +-66\.7"
+expect_out "^Sub-Saharan African \(Congolese\) +2 +0 +0 +0 +2 +0\.0 +0\.0 +- +- +- +0\.0$"
+expect_out "^All test groups +16 +3 +4 +3 +6 "
+expect_out "^Excluded pairs: 7 \(listing withdrawn: 1; a message bounced: 2; sending failed: 1; an application cancelled: 1; not sent yet: 1; only one side of the pair: 1\)"
+expect_out "Sub-Saharan African \(Congolese\): no pair with a positive outcome"
+expect_exit 0 ct -S s stats --outcome any
+expect_out "^Outcome any: .*\(--outcome\)"
+
+# The design's outcome is the default.
+sed -i 's/^outcome = strict/outcome = broad/' s/study.ini
+expect_exit 0 ct -S s stats --json
+python3 -c "import json; j = json.load(open('out.txt')); assert j['outcome'] == 'broad' and j['all']['b'] == 5, j"
+sed -i 's/^outcome = broad/outcome = strict/' s/study.ini
+
+# Bad flags: exit 2, clear message.
+expect_exit 2 ct -S s stats --outcome lenient
+expect_err "corrtest stats: --outcome must be strict, broad or any, not 'lenient'"
+expect_exit 2 ct -S s stats extra
+expect_err "unexpected argument 'extra'"
+expect_exit 2 ct -S s stats --bogus
+[ "$(snapshot s)" = "$before" ] || fail "stats changed the study"
+
+# A study with no pairs: exit 0, every measure null with a note.
+new_study empty
+expect_exit 0 ct -S empty stats --json
+python3 - <<'EOF'
+import json
+j = json.load(open("out.txt"))
+for g in j["groups"] + [j["all"]]:
+    assert g["n"] == 0 and g["net_ilo"] is None and g["rate_control"] is None, g
+    assert any("N = 0" in n for n in g["notes"]), g
+assert j["excluded_total"] == 0
+EOF
+expect_exit 0 ct -S empty stats
+expect_out "Excluded pairs: none"

@@ -1,0 +1,167 @@
+/* test_pairs.c: tools/lib/pairs.c: the outcome definitions, and pairs read
+ * from a real study database: the latest response counts, counts per group
+ * and gender, and exclusions by reason (including the cases the e2e test
+ * does not build: several control applications on one listing, several
+ * test candidates sharing one control). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "embedded.h"
+#include "pairs.h"
+#include "study.h"
+
+START_TEST(definitions)
+{
+	ck_assert_int_eq(pairs_def_parse("strict"), PAIRS_STRICT);
+	ck_assert_int_eq(pairs_def_parse("broad"), PAIRS_BROAD);
+	ck_assert_int_eq(pairs_def_parse("any"), PAIRS_ANY);
+	ck_assert_int_eq(pairs_def_parse("Strict"), -1);
+	ck_assert_int_eq(pairs_def_parse(NULL), -1);
+	ck_assert_str_eq(pairs_def_name(PAIRS_BROAD), "broad");
+	/* METHOD.md: strict = invitation; broad = invitation or info; any =
+	 * any reply. No reply (recorded or not) is never positive. */
+	static const int want[6][3] = {
+		/* none */ { 0, 0, 0 },   /* invitation */ { 1, 1, 1 },
+		/* info */ { 0, 1, 1 },   /* refusal */ { 0, 0, 1 },
+		/* other */ { 0, 0, 1 }, /* no_reply */ { 0, 0, 0 },
+	};
+	for (int o = 0; o < 6; o++)
+		for (int d = 0; d < 3; d++)
+			ck_assert_msg(pairs_outcome_positive(o, d) == want[o][d], "outcome %d def %d", o, d);
+	ck_assert_int_eq(pairs_outcome_parse("no_reply"), PAIRS_NO_REPLY);
+	ck_assert_int_eq(pairs_outcome_parse("maybe"), -1);
+	ck_assert_str_eq(pairs_excl_key(PAIRS_EXCL_WITHDRAWN), "withdrawn_listing");
+}
+END_TEST
+
+static struct study *new_study(void)
+{
+	char tmpl[] = "/tmp/ct-pairs-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	char *dir = xasprintf("%s/study", tmpl);
+	const struct embedded_file *f = embedded_find("templates/presets/housing-nl.ini");
+	ck_assert_ptr_nonnull(f);
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *p = f->data; *p; p++) {
+		if (*p == '@' && !strncmp(p, "@CITY@", 6)) {
+			sb_adds(&sb, "Gent");
+			p += 5;
+		} else if (*p == '@' && !strncmp(p, "@SEED@", 6)) {
+			sb_adds(&sb, "7");
+			p += 5;
+		} else if (*p == '@' && !strncmp(p, "@START@", 7)) {
+			sb_adds(&sb, "2026-12-07");
+			p += 6;
+		} else {
+			sb_addc(&sb, *p);
+		}
+	}
+	struct ct_err err = { 0 };
+	ck_assert_msg(study_create(dir, sb_str(&sb), &err) == CT_OK, "%s", err.msg);
+	struct study *s;
+	ck_assert_msg(study_open(dir, STUDY_RW, &s, &err) == CT_OK, "%s", err.msg);
+	sb_free(&sb);
+	free(dir);
+	return s;
+}
+
+static void exec(struct study *s, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+}
+
+/* Personas 1..8: belgian f/m, maghrebi f/m, turkish f/m, african f/m. */
+static const char setup[] =
+	"INSERT INTO persona (id, grp, gender, first_name, last_name, email, phone, profile, "
+	"drawn_at) SELECT 2 * (g.id - 1) + x.k, g.id, x.gender, 'F', 'L', g.name || x.gender, '0', "
+	"'{}', 'now' FROM grp g, (SELECT 1 AS k, 'female' AS gender UNION ALL SELECT 2, 'male') x;"
+	"INSERT INTO listing (id, ref, agent_type, added_at) VALUES "
+	"(1, 'l1', 'agency', 'now'), (2, 'l2', 'agency', 'now'), (3, 'l3', 'agency', 'now'),"
+	"(4, 'l4', 'agency', 'now'), (5, 'l5', 'agency', 'now');"
+	/* l1: control (female) info then invitation; Maghrebi female no reply. */
+	"INSERT INTO application (id, listing, persona, status) VALUES (1, 1, 1, 'sent'), (2, 1, 3, 'sent');"
+	"INSERT INTO response (application, channel, outcome, coder, coded_at) VALUES "
+	"(1, 'email', 'info', 'x', 'now'), (1, 'email', 'invitation', 'x', 'now');"
+	/* l2: male pair, Turkish male invited, control refused then 'no_reply'. */
+	"INSERT INTO application (id, listing, persona, status) VALUES (3, 2, 2, 'sent'), (4, 2, 6, 'sent');"
+	"INSERT INTO response (application, channel, outcome, coder, coded_at) VALUES "
+	"(3, 'email', 'refusal', 'x', 'now'), (3, 'manual', 'no_reply', 'x', 'now'),"
+	"(4, 'email', 'invitation', 'x', 'now');"
+	/* l3: two control applications: excluded, once per test application. */
+	"INSERT INTO application (id, listing, persona, status) VALUES (5, 3, 1, 'sent'), "
+	"(6, 3, 2, 'sent'), (7, 3, 3, 'sent');"
+	/* l4: one control and two test candidates: two pairs sharing the control. */
+	"INSERT INTO application (id, listing, persona, status) VALUES (8, 4, 1, 'sent'), "
+	"(9, 4, 3, 'sent'), (10, 4, 7, 'sent');"
+	/* l5: a sent test application whose control is cancelled. */
+	"INSERT INTO application (id, listing, persona, status) VALUES (11, 5, 1, 'cancelled'), "
+	"(12, 5, 7, 'sent');";
+
+START_TEST(collect_and_tabulate)
+{
+	struct study *s = new_study();
+	exec(s, setup);
+	struct ct_err err = { 0 };
+	struct pairs_set ps;
+	ck_assert_msg(pairs_collect(s, &ps, &err) == CT_OK, "%s", err.msg);
+	ck_assert_int_eq(ps.ngroups, 3);
+	ck_assert_str_eq(ps.groups[0].name, "maghrebi");
+	/* Valid pairs: l1 (1,2), l2 (3,4), l4 (8,9) and (8,10). */
+	ck_assert_uint_eq(ps.npairs, 4);
+	ck_assert_int_eq(ps.pairs[0].control_outcome, PAIRS_INVITATION); /* the latest of two */
+	ck_assert_int_eq(ps.pairs[0].test_outcome, PAIRS_NONE);
+	ck_assert_int_eq(ps.pairs[1].control_outcome, PAIRS_NO_REPLY);
+	ck_assert_int_eq(ps.pairs[1].gender, GENDER_MALE);
+	ck_assert_int_eq(ps.pairs[2].control_app, 8);
+	ck_assert_int_eq(ps.pairs[3].control_app, 8);
+	ck_assert_int_eq(ps.pairs[3].test_app, 10);
+	ck_assert_int_eq(ps.excluded[PAIRS_EXCL_CONTROLS], 1);
+	ck_assert_int_eq(ps.excluded[PAIRS_EXCL_CANCELLED], 1);
+	ck_assert_int_eq(ps.excluded_total, 2);
+
+	struct pairs_counts counts[3], total;
+	pairs_tabulate(&ps, PAIRS_STRICT, counts, &total);
+	/* Maghrebi: l1 b (control invited, test none), l4 d. */
+	ck_assert_int_eq(counts[0].all.b, 1);
+	ck_assert_int_eq(counts[0].all.d, 1);
+	ck_assert_int_eq(counts[0].by_gender[GENDER_FEMALE].b, 1);
+	/* Turkish: l2 c (male). */
+	ck_assert_int_eq(counts[1].all.c, 1);
+	ck_assert_int_eq(counts[1].by_gender[GENDER_MALE].c, 1);
+	ck_assert_int_eq(counts[1].by_gender[GENDER_FEMALE].c, 0);
+	/* African: l4 d. */
+	ck_assert_int_eq(counts[2].all.d, 1);
+	ck_assert_int_eq(paired_n(&total.all), 4);
+	ck_assert_int_eq(total.all.b, 1);
+	ck_assert_int_eq(total.all.c, 1);
+	ck_assert_int_eq(total.all.d, 2);
+	pairs_set_free(&ps);
+
+	/* A withdrawn listing outranks every other reason. */
+	exec(s, "UPDATE listing SET status = 'withdrawn' WHERE id IN (3, 5)");
+	ck_assert_int_eq(pairs_collect(s, &ps, &err), CT_OK);
+	ck_assert_int_eq(ps.excluded[PAIRS_EXCL_WITHDRAWN], 2);
+	ck_assert_int_eq(ps.excluded[PAIRS_EXCL_CANCELLED], 0);
+	pairs_set_free(&ps);
+	study_close(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pairs");
+	TCase *tc = tcase_create("pairs");
+	tcase_add_test(tc, definitions);
+	tcase_add_test(tc, collect_and_tabulate);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
