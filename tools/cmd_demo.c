@@ -153,14 +153,30 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 			      "--city",   "Gent", "--seed",   (char *)seed, "--start", "2026-12-07",
 			      NULL };
 	printf("corrtest demo: a housing-market correspondence test in Gent, simulated\n\n");
-	logpath = xasprintf("%s.log", dir);
-	log = fopen(logpath, "w");
+	/* The log lives in the study folder, which init wants empty: init's own
+	 * output is held in a temporary file until the folder exists. */
+	log = tmpfile();
 	if (!log) {
-		rc = cmd_errorf(ctx, CT_EENV, "%s: %s", logpath, strerror(errno));
+		rc = cmd_errorf(ctx, CT_EENV, "cannot create a temporary file: %s", strerror(errno));
 		goto out;
 	}
 	if ((rc = run(log, 0, "init: study.ini, study.db, templates/", init_argv)))
 		goto out;
+	logpath = xasprintf("%s/demo.log", dir);
+	{
+		FILE *f = fopen(logpath, "w");
+		if (!f) {
+			rc = cmd_errorf(ctx, CT_EENV, "%s: %s", logpath, strerror(errno));
+			goto out;
+		}
+		rewind(log);
+		char buf[4096];
+		size_t got;
+		while ((got = fread(buf, 1, sizeof(buf), log)) > 0)
+			fwrite(buf, 1, got, f);
+		fclose(log);
+		log = f;
+	}
 	csv = xasprintf("%s/listings.csv", dir);
 	outbox = xasprintf("%s/outbox", dir);
 	assignments = xasprintf("%s/assignments.csv", dir);
@@ -195,17 +211,32 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 	char *stats_argv[] = { "corrtest", "-S", dir, "stats", NULL };
 	if ((rc = run(log, 1, "stats", stats_argv)))
 		goto out;
-	printf("\nWhere everything is:\n"
-	       "  %s/study.ini        the design (pre-register this)\n"
-	       "  %s/study.db         everything that happened (SQLite)\n"
-	       "  %s/templates/       the message variants\n"
-	       "  %s                  the generated listings\n"
-	       "  %s/new/             one RFC 5322 file per message (nothing was sent)\n"
-	       "  %s                  who writes to whom, with which text, when\n"
-	       "  %s                  outcomes per application, for R, Stata, Python\n"
-	       "  %s                  every command run and its output\n"
-	       "Try: corrtest -S %s stats --json\n",
-	       dir, dir, dir, csv, outbox, assignments, responses, logpath, dir);
+	{
+		char *ini = xasprintf("%s/study.ini", dir), *db = xasprintf("%s/study.db", dir),
+		     *tpl = xasprintf("%s/templates/", dir), *nw = xasprintf("%s/new/", outbox);
+		const char *where[][2] = {
+			{ ini, "the design (pre-register this)" },
+			{ db, "everything that happened (SQLite)" },
+			{ tpl, "the message variants" },
+			{ csv, "the generated listings" },
+			{ nw, "one RFC 5322 file per message (nothing was sent)" },
+			{ assignments, "who writes to whom, with which text, when" },
+			{ responses, "outcomes per application, for R, Stata, Python" },
+			{ logpath, "every command run and its output" },
+		};
+		int w = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(where); i++)
+			if ((int)strlen(where[i][0]) > w)
+				w = (int)strlen(where[i][0]);
+		printf("\nWhere everything is:\n");
+		for (size_t i = 0; i < ARRAY_SIZE(where); i++)
+			printf("  %-*s  %s\n", w, where[i][0], where[i][1]);
+		printf("Try: corrtest -S %s stats --json\n", dir);
+		free(ini);
+		free(db);
+		free(tpl);
+		free(nw);
+	}
 out:
 	if (log)
 		fclose(log);
