@@ -4,8 +4,8 @@ PREFIX ?= /usr/local
 CC ?= cc
 # Debian packages needed to build, test and run (make deps installs them).
 DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev libinih-dev \
-       check tzdata python3
-PKGS = sqlite3 gmime-3.0 inih
+       r-mathlib check tzdata python3 r-base-core r-cran-survival r-cran-sandwich
+PKGS = sqlite3 gmime-3.0 inih libRmath
 # Recursively expanded: pkg-config runs only once 'deps' has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm

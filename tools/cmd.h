@@ -64,6 +64,7 @@ CMD(compose);
 CMD(log);
 CMD(import);
 CMD(stats);
+CMD(power);
 CMD(export);
 CMD(simulate);
 CMD(demo);

@@ -36,6 +36,8 @@ static const struct cmd commands[] = {
 	{ "import", cmd_import, NEEDS_STUDY_RW, "read an external response log (CSV)", cmd_import_usage },
 	{ "stats", cmd_stats, NEEDS_STUDY_RO | TAKES_JSON, "paired counts and rates per test group",
 	  cmd_stats_usage },
+	{ "power", cmd_power, TAKES_JSON, "sample size and power for a paired design",
+	  cmd_power_usage },
 	{ "export", cmd_export, NEEDS_STUDY_RO, "CSV for R, Stata, Python", cmd_export_usage },
 	{ "simulate", cmd_simulate, NEEDS_STUDY_RW | TAKES_JSON,
 	  "draw outcomes from a market with a known discrimination level", cmd_simulate_usage },
