@@ -50,18 +50,27 @@ int utf8_width(const char *s)
 	return w;
 }
 
+/* A number, a percentage or an interval "[lo, hi]": these are right-aligned.
+ * A phone number ("+32 460 ...") or a date is text. */
 static int looks_numeric(const char *s)
 {
 	if (!*s || !strcmp(s, "-"))
 		return 1; /* placeholders do not decide alignment */
 	const char *p = s;
-	if (*p == '-' || *p == '+')
+	int interval = *p == '[';
+	if (interval)
+		p++;
+	if (*p == '-')
 		p++;
 	int digits = 0;
 	for (; *p; p++) {
 		if (*p >= '0' && *p <= '9')
 			digits++;
-		else if (!strchr(".,%eE+-[] ", *p))
+		else if (*p == '.' || *p == '%' || *p == 'e' || (*p == '-' && p[-1] == 'e'))
+			continue;
+		else if (interval && (*p == ',' || *p == ' ' || *p == ']' || *p == '-'))
+			continue;
+		else
 			return 0;
 	}
 	return digits > 0;
