@@ -34,7 +34,7 @@ static const struct cmd commands[] = {
 	{ "log", cmd_log, NEEDS_STUDY_RW, "record an outcome (e-mail, phone, SMS, voicemail, manual)",
 	  cmd_log_usage },
 	{ "import", cmd_import, NEEDS_STUDY_RW, "read an external response log (CSV)", cmd_import_usage },
-	{ "stats", cmd_stats, NEEDS_STUDY_RO | TAKES_JSON, "paired counts and rates per test group",
+	{ "stats", cmd_stats, TAKES_JSON, "paired and unpaired measures, tests and intervals",
 	  cmd_stats_usage },
 	{ "power", cmd_power, TAKES_JSON, "sample size and power for a paired design",
 	  cmd_power_usage },
@@ -228,6 +228,11 @@ int corrtest_main(int argc, char **argv)
 	int cargc = argc - i, help = 0;
 	char **cargv = xcalloc((size_t)cargc + 1, sizeof(char *));
 	memcpy(cargv, argv + i, (size_t)cargc * sizeof(char *));
+	/* getopt prints its own complaints as "argv[0]: ..."; this makes them
+	 * start with "corrtest CMD: " like every other message. */
+	char prog[64];
+	snprintf(prog, sizeof(prog), "corrtest %s", c->name);
+	cargv[0] = prog;
 	const char *bad = NULL;
 	int rc;
 	if (take_common(&cargc, cargv, &ctx, &help, &bad) < 0) {

@@ -145,7 +145,7 @@ EOF
 # The human table: percentages, '-' for undefined, the exclusions and notes.
 expect_exit 0 ct -S s stats
 expect_out "^Outcome strict: positive = invitation"
-expect_out "^Maghrebi +10 +2 +4 +1 +3 +60\.0 +30\.0 +42\.9 +57\.1 +14\.3 +30\.0$"
+expect_out "^Maghrebi +10 +2 +4 +1 +3 +60\.0 +30\.0 +42\.9 \[-?[0-9.]+, [0-9.]+\] +57\.1 +14\.3 +30\.0$"
 expect_out "^Turkish +4 +1 +0 +2 +1 +25\.0 +75\.0 +-66\.7"
 expect_out "^Sub-Saharan African \(Congolese\) +2 +0 +0 +0 +2 +0\.0 +0\.0 +- +- +- +0\.0$"
 expect_out "^All test groups +16 +3 +4 +3 +6 "
@@ -181,3 +181,122 @@ assert j["excluded_total"] == 0
 EOF
 expect_exit 0 ct -S empty stats
 expect_out "Excluded pairs: none"
+
+# --by agent_type,gender: four Maghrebi listings, one Turkish and one
+# African made private; every count below is worked out by hand from the
+# table at the top (strict outcome; gender is the test persona's).
+sqlite3 "$db" "UPDATE listing SET agent_type = 'private' WHERE ref IN ('m1', 'm3', 'm6', 'm9', 't2', 'f1')"
+before=$(snapshot s)
+expect_exit 0 ct -S s stats --json --by agent_type,gender
+cp out.txt by.json
+expect_exit 0 ct -S s stats --csv --by agent_type,gender
+cp out.txt by.csv
+expect_exit 0 ct -S s stats --by agent_type,gender
+expect_out "^Is b/\(b\+c\) the same in every stratum"
+[ "$(snapshot s)" = "$before" ] || fail "stats --by changed the study"
+python3 - <<'EOF'
+import csv, json, math
+j = json.load(open("by.json"))
+assert j["by"] == ["agent_type", "gender"], j["by"]
+# (agent_type, gender) -> (a, b, c, d)
+want = {
+  "maghrebi": {("agency", "female"): (0, 1, 0, 1),   # m5 b, m7 d
+               ("agency", "male"): (1, 2, 0, 1),     # m2 a, m4 b, m8 d, m10 b
+               ("private", "female"): (1, 1, 0, 1),  # m1 a, m3 b, m9 d
+               ("private", "male"): (0, 0, 1, 0)},   # m6 c
+  "turkish": {("agency", "female"): (1, 0, 1, 0),    # t1 a, t3 c
+              ("agency", "male"): (0, 0, 0, 1),      # t4 d
+              ("private", "female"): (0, 0, 0, 0),
+              ("private", "male"): (0, 0, 1, 0)},    # t2 c
+  "african": {("agency", "female"): (0, 0, 0, 0),
+              ("agency", "male"): (0, 0, 0, 1),      # f2 d
+              ("private", "female"): (0, 0, 0, 1),   # f1 d
+              ("private", "male"): (0, 0, 0, 0)},
+}
+want["all"] = {k: tuple(sum(want[g][k][i] for g in ("maghrebi", "turkish", "african")) for i in range(4))
+               for k in want["maghrebi"]}
+assert want["all"][("private", "male")] == (0, 0, 2, 0)
+rows = {g["group"]: g for g in j["groups"]}
+rows["all"] = j["all"]
+for g, strata in want.items():
+    got = {(s["stratum"]["agent_type"], s["stratum"]["gender"]): s for s in rows[g]["strata"]}
+    assert set(got) == set(strata), (g, sorted(got))
+    for k, (a, b, c, d) in strata.items():
+        s = got[k]
+        assert (s["a"], s["b"], s["c"], s["d"], s["n"]) == (a, b, c, d, a + b + c + d), (g, k, s)
+        if a + b + c:
+            assert abs(s["net_ilo"] - (b - c) / (a + b + c)) < 1e-12, (g, k)
+        else:
+            assert s["net_ilo"] is None and s["notes"], (g, k, s)
+        if a + b + c + d == 0:
+            assert s["rate_control"] is None and any("N = 0" in n for n in s["notes"]), (g, k)
+# Homogeneity of b/(b+c) for Maghrebi: strata (b, c) = (1,0), (2,0), (1,0),
+# (0,1); totals b = 4, c = 1 of 5. Pearson chi-square, expected b = 0.8 n_i:
+# 0.25 + 0.5 + 0.25 + (0.8^2/0.8 + 0.8^2/0.2 = 4) = 5.0 on 3 df;
+# P(chi2_3 >= 5) = erfc(sqrt(5/2)) + sqrt(2*5/pi) exp(-5/2).
+h = rows["maghrebi"]["homogeneity"]
+assert h["informative"] == 4 and h["df"] == 3, h
+assert abs(h["chi2"] - 5.0) < 1e-12, h
+p = math.erfc(math.sqrt(2.5)) + math.sqrt(10 / math.pi) * math.exp(-2.5)
+assert abs(h["p"] - p) < 1e-9, (h["p"], p)
+# African: no discordant pair anywhere: the test is undefined, with a note.
+h = rows["african"]["homogeneity"]
+assert h["p"] is None and h["notes"], h
+# CSV: one row per group x (all + 4 strata), the by-columns filled in.
+r = list(csv.DictReader(open("by.csv")))
+assert len(r) == 4 * 5, len(r)
+m = [x for x in r if x["group"] == "maghrebi" and x["agent_type"] == "private" and x["gender"] == "male"]
+assert len(m) == 1 and (m[0]["a"], m[0]["b"], m[0]["c"], m[0]["d"]) == ("0", "0", "1", "0"), m
+allrow = [x for x in r if x["group"] == "all" and x["stratum"] == "all"][0]
+assert (allrow["a"], allrow["b"], allrow["c"], allrow["d"]) == ("3", "4", "3", "6"), allrow
+assert float(allrow["net_ilo"]) == 0.1
+# Holm over the test groups: Maghrebi (b, c) = (4, 1), exact p = 2 P(X <= 1 |
+# 5, 1/2) = 2 * 6/32 = 0.375; Turkish (0, 2): 2 * 1/4 = 0.5; African has no
+# discordant pair (no p, not counted). Holm, m = 2: min(1, 2 * 0.375) = 0.75,
+# then max(0.75, 1 * 0.5) = 0.75.
+assert abs(rows["maghrebi"]["mcnemar_exact_p"] - 0.375) < 1e-12
+assert abs(rows["turkish"]["mcnemar_exact_p"] - 0.5) < 1e-12
+assert abs(rows["maghrebi"]["mcnemar_exact_p_holm"] - 0.75) < 1e-12
+assert abs(rows["turkish"]["mcnemar_exact_p_holm"] - 0.75) < 1e-12
+assert rows["african"]["mcnemar_exact_p_holm"] is None
+EOF
+expect_exit 2 ct -S s stats --by colour
+expect_err "--by: 'colour' is not one of"
+expect_exit 2 ct -S s stats --by gender,gender
+expect_exit 2 ct -S s stats --alpha 1.5
+expect_err "--alpha must be a number between 0 and 1"
+expect_exit 2 ct -S s stats --csv --json
+
+# The whole pipeline on a simulated market (net ILO rate 0.3, control rate
+# 0.6, 800 listings): the intervals of the pooled table contain the truth.
+# Under the model (stats/paired.c), with k = 0.1: g = 1 - 0.1*0.7 = 0.93,
+# s = 0.6/0.93, p_T = s (f_a + f_c) = s (0.56 + 0.07), so the true
+# difference p_C - p_T is 0.6 - 0.63*0.6/0.93.
+expect_exit 0 ct demo --dir sim --listings 800 --net 0.3 --p-control 0.6
+expect_exit 0 ct -S sim stats --json
+python3 - <<'EOF'
+import json
+a = json.load(open("out.txt"))["all"]
+assert a["n"] == 800, a["n"]
+lo, hi = a["net_ilo_ci"]
+assert lo < 0.3 < hi, (lo, hi, a["net_ilo"])
+delta = 0.6 - 0.63 * 0.6 / 0.93
+for k in ("diff_ci_newcombe", "diff_ci_tango"):
+    lo, hi = a[k]
+    assert lo < delta < hi, (k, lo, hi, delta)
+lo, hi = a["rate_control_ci"]
+assert lo < 0.6 < hi, (lo, hi)
+EOF
+# The agent-level list is confidential and carries pseudonymous keys only.
+expect_exit 0 ct -S sim stats --agents
+expect_out "CONFIDENTIAL"
+expect_exit 0 ct -S sim stats --agents --json
+python3 - <<'EOF'
+import json
+j = json.load(open("out.txt"))
+assert j["confidential"] is True
+for a in j["agents"]:
+    assert set(a) >= {"agent_key", "listings", "b", "c", "p_exact", "p_holm", "p_bh", "flagged"}, a
+    assert a["listings"] >= 2
+    assert not any(k in a for k in ("name", "agent_name", "contact_email", "contact_name")), a
+EOF

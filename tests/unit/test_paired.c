@@ -5,7 +5,9 @@
 #include <check.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "paired.h"
 
@@ -247,11 +249,208 @@ START_TEST(model_refusals)
 }
 END_TEST
 
+/* ---- Intervals and tests against R (tests/r/paired.R) ---- */
+
+#define FIXTURE "tests/fixtures/stats-paired.tsv"
+
+/* One interval or value of the analysis, by the fixture's column name. */
+struct col_ref {
+	const char *name;
+	const struct paired_value *v; /* a value, or */
+	const struct paired_interval *ci;
+	int hi; /* for ci: 0 lower bound, 1 upper */
+};
+
+/* The fixture's number (or NA) against a measure: both undefined, or both
+ * defined and equal to 1e-6 relative (1e-9 absolute near zero). */
+static void compare(const char *table, const char *col, const char *want, int defined, double got)
+{
+	if (!strcmp(want, "NA")) {
+		ck_assert_msg(!defined, "%s %s: want null, got %.15g", table, col, got);
+		return;
+	}
+	ck_assert_msg(defined, "%s %s: want %s, got null", table, col, want);
+	double w = strtod(want, NULL);
+	ck_assert_msg(!isnan(got) && fabs(got - w) <= fmax(1e-9, 1e-6 * fabs(w)),
+		      "%s %s: want %s, got %.15g", table, col, want, got);
+}
+
+static int split_tabs(char *line, char **f, int max)
+{
+	int n = 0;
+	char *save = line;
+	while (n < max) {
+		f[n++] = save;
+		char *tab = strchr(save, '\t');
+		if (!tab)
+			break;
+		*tab = '\0';
+		save = tab + 1;
+	}
+	char *nl = strchr(f[n - 1], '\n');
+	if (nl)
+		*nl = '\0';
+	return n;
+}
+
+START_TEST(against_r)
+{
+	FILE *f = fopen(FIXTURE, "r");
+	ck_assert_msg(f != NULL, "cannot open %s (run from the repository root)", FIXTURE);
+	char head[4096], line[4096];
+	char *h[64], *v[64];
+	ck_assert(fgets(head, sizeof(head), f) != NULL);
+	int nh = split_tabs(head, h, 64);
+	int rows = 0;
+	while (fgets(line, sizeof(line), f)) {
+		int nv = split_tabs(line, v, 64);
+		ck_assert_int_eq(nv, nh);
+		struct paired_counts t = { strtol(v[0], NULL, 10), strtol(v[1], NULL, 10),
+					   strtol(v[2], NULL, 10), strtol(v[3], NULL, 10) };
+		double alpha = strtod(v[4], NULL);
+		struct paired_analysis r;
+		ck_assert(paired_analyse(&t, alpha, &r));
+		char name[128];
+		snprintf(name, sizeof(name), "(%s %s %s %s, alpha %s)", v[0], v[1], v[2], v[3], v[4]);
+		const struct col_ref refs[] = {
+			{ "rate_control", &r.rate_control, NULL, 0 },
+			{ "rate_control_ci_lo", NULL, &r.rate_control_ci, 0 },
+			{ "rate_control_ci_hi", NULL, &r.rate_control_ci, 1 },
+			{ "rate_test", &r.rate_test, NULL, 0 },
+			{ "rate_test_ci_lo", NULL, &r.rate_test_ci, 0 },
+			{ "rate_test_ci_hi", NULL, &r.rate_test_ci, 1 },
+			{ "diff", &r.diff, NULL, 0 },
+			{ "diff_ci_newcombe_lo", NULL, &r.diff_ci_newcombe, 0 },
+			{ "diff_ci_newcombe_hi", NULL, &r.diff_ci_newcombe, 1 },
+			{ "diff_ci_tango_lo", NULL, &r.diff_ci_tango, 0 },
+			{ "diff_ci_tango_hi", NULL, &r.diff_ci_tango, 1 },
+			{ "net_ilo", &r.net_ilo, NULL, 0 },
+			{ "net_ilo_ci_lo", NULL, &r.net_ilo_ci, 0 },
+			{ "net_ilo_ci_hi", NULL, &r.net_ilo_ci, 1 },
+			{ "gross_control", &r.gross_control, NULL, 0 },
+			{ "gross_test", &r.gross_test, NULL, 0 },
+			{ "net_all", &r.net_all, NULL, 0 },
+			{ "ratio", &r.ratio, NULL, 0 },
+			{ "ratio_ci_bonett_price_lo", NULL, &r.ratio_ci_bonett_price, 0 },
+			{ "ratio_ci_bonett_price_hi", NULL, &r.ratio_ci_bonett_price, 1 },
+			{ "ratio_ci_wald_log_lo", NULL, &r.ratio_ci_wald_log, 0 },
+			{ "ratio_ci_wald_log_hi", NULL, &r.ratio_ci_wald_log, 1 },
+			{ "odds_ratio", &r.odds_ratio, NULL, 0 },
+			{ "odds_ratio_ci_lo", NULL, &r.odds_ratio_ci, 0 },
+			{ "odds_ratio_ci_hi", NULL, &r.odds_ratio_ci, 1 },
+			{ "mcnemar_exact_p", &r.mcnemar_exact_p, NULL, 0 },
+			{ "mcnemar_midp", &r.mcnemar_midp, NULL, 0 },
+			{ "mcnemar_chi2", &r.mcnemar_chi2, NULL, 0 },
+			{ "mcnemar_chi2_p", &r.mcnemar_chi2_p, NULL, 0 },
+			{ "mcnemar_chi2_cc", &r.mcnemar_chi2_cc, NULL, 0 },
+			{ "mcnemar_chi2_cc_p", &r.mcnemar_chi2_cc_p, NULL, 0 },
+		};
+		int checked = 0;
+		for (int i = 0; i < nh; i++) {
+			if (!strcmp(h[i], "n")) {
+				ck_assert_int_eq(r.n, strtol(v[i], NULL, 10));
+				continue;
+			}
+			for (size_t k = 0; k < sizeof(refs) / sizeof(refs[0]); k++) {
+				const struct col_ref *c = &refs[k];
+				if (strcmp(h[i], c->name))
+					continue;
+				if (c->v)
+					compare(name, c->name, v[i], c->v->defined, c->v->v);
+				else if (c->hi)
+					compare(name, c->name, v[i], c->ci->hi_defined, c->ci->hi);
+				else
+					compare(name, c->name, v[i], c->ci->lo_defined, c->ci->lo);
+				checked++;
+			}
+		}
+		ck_assert_int_eq(checked, (int)(sizeof(refs) / sizeof(refs[0])));
+		/* Every null has a reason. */
+		for (size_t k = 0; k < sizeof(refs) / sizeof(refs[0]); k++) {
+			int def = refs[k].v ? refs[k].v->defined
+				  : refs[k].hi ? refs[k].ci->hi_defined : refs[k].ci->lo_defined;
+			if (!def)
+				ck_assert_msg(r.nnotes > 0, "%s: %s null without a note", name,
+					      refs[k].name);
+		}
+		rows++;
+	}
+	fclose(f);
+	ck_assert_int_ge(rows, 40);
+}
+END_TEST
+
+/* Published worked examples: Fagerland, Lydersen & Laake (2017),
+ * Statistical Analysis of Contingency Tables, chapter 8, the Cavo et al.
+ * (2012) table (a, b, c, d) = (59, 6, 16, 80), as printed (4 decimals):
+ * Newcombe (-0.1186, -0.0046), Tango (-0.1240, -0.0054), Bonett-Price
+ * (0.7579, 0.9910), Wald log (0.7597, 0.9886); McNemar exact P = 0.052479,
+ * mid-P 0.034690, asymptotic 0.033006, with continuity correction 0.055009
+ * (also Fagerland et al. 2013, BMC Med Res Methodol 13:91). */
+START_TEST(published_examples)
+{
+	struct paired_counts t = { 59, 6, 16, 80 };
+	struct paired_analysis r;
+	ck_assert(paired_analyse(&t, 0.05, &r));
+#define NEAR(x, want, tol) ck_assert_msg(fabs((x) - (want)) < (tol), #x " = %.6f", (x))
+	NEAR(r.diff.v, -0.0621, 5e-5);
+	NEAR(r.diff_ci_newcombe.lo, -0.1186, 5e-5);
+	NEAR(r.diff_ci_newcombe.hi, -0.0046, 5e-5);
+	NEAR(r.diff_ci_tango.lo, -0.1240, 5e-5);
+	NEAR(r.diff_ci_tango.hi, -0.0054, 5e-5);
+	NEAR(r.ratio.v, 0.8667, 5e-5);
+	NEAR(r.ratio_ci_bonett_price.lo, 0.7579, 5e-5);
+	NEAR(r.ratio_ci_bonett_price.hi, 0.9910, 5e-5);
+	NEAR(r.ratio_ci_wald_log.lo, 0.7597, 5e-5);
+	NEAR(r.ratio_ci_wald_log.hi, 0.9886, 5e-5);
+	NEAR(r.mcnemar_exact_p.v, 0.052479, 5e-7);
+	NEAR(r.mcnemar_midp.v, 0.034690, 5e-7);
+	NEAR(r.mcnemar_chi2_p.v, 0.033006, 5e-7);
+	NEAR(r.mcnemar_chi2_cc_p.v, 0.055009, 5e-7);
+#undef NEAR
+}
+END_TEST
+
+START_TEST(analysis_edges)
+{
+	/* Never NaN, whatever the table. */
+	const struct paired_counts ts[] = { { 0, 0, 0, 0 },	{ 0, 0, 0, 7 }, { 7, 0, 0, 0 },
+					    { 0, 1, 0, 0 },	{ 0, 0, 1, 0 }, { 0, 3, 0, 0 },
+					    { 10000000, 0, 0, 0 }, { 0, 10000000, 10000000, 0 } };
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		struct paired_analysis r;
+		ck_assert(paired_analyse(&ts[i], 0.05, &r));
+		const struct paired_interval *cis[] = { &r.rate_control_ci, &r.diff_ci_newcombe,
+							&r.diff_ci_tango, &r.net_ilo_ci,
+							&r.ratio_ci_bonett_price, &r.ratio_ci_wald_log,
+							&r.odds_ratio_ci };
+		for (size_t k = 0; k < sizeof(cis) / sizeof(cis[0]); k++)
+			ck_assert(isfinite(cis[k]->lo) && isfinite(cis[k]->hi));
+		ck_assert(isfinite(r.mcnemar_midp.v) && isfinite(r.mcnemar_chi2_cc_p.v));
+	}
+	/* Invalid counts and alpha: refused with one note. */
+	struct paired_counts neg = { -1, 0, 0, 0 }, ok = { 1, 2, 3, 4 };
+	struct paired_analysis r;
+	ck_assert(!paired_analyse(&neg, 0.05, &r));
+	ck_assert_int_eq(r.nnotes, 1);
+	ck_assert(!paired_analyse(&ok, 1.5, &r));
+	ck_assert(!paired_analyse(&ok, NAN, &r));
+	/* N = 0: one note saying why. */
+	struct paired_counts z = { 0, 0, 0, 0 };
+	ck_assert(paired_analyse(&z, 0.05, &r));
+	ck_assert_int_eq(r.nnotes, 1);
+	ck_assert(strstr(r.notes[0], "N = 0") != NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("paired");
 	TCase *tc = tcase_create("measures");
 	tcase_add_test(tc, worked_example);
+	tcase_add_test(tc, against_r);
+	tcase_add_test(tc, published_examples);
+	tcase_add_test(tc, analysis_edges);
 	tcase_add_test(tc, second_example_reverse);
 	tcase_add_test(tc, no_pairs);
 	tcase_add_test(tc, no_positive_outcome);

@@ -101,6 +101,16 @@ struct app_row {
 	int gender;
 	int status_reason;
 	int outcome;
+	int variant, position;
+};
+
+/* The listing's columns, shared by its pairs. */
+struct listing_row {
+	int64_t id;
+	int withdrawn;
+	const char *agent_type;
+	const char *area, *agent_key; /* borrowed from the statement's row copy */
+	long round;
 };
 
 static int load_groups(struct study *s, struct pairs_set *ps, struct ct_err *err)
@@ -150,9 +160,11 @@ static void exclude(struct pairs_set *ps, int reason, long n)
 }
 
 /* Forms the pairs of one listing from its applications. */
-static void listing_pairs(struct pairs_set *ps, size_t *cap, int64_t listing, int withdrawn,
+static void listing_pairs(struct pairs_set *ps, size_t *cap, const struct listing_row *l,
 			  const struct app_row *apps, int n)
 {
+	int64_t listing = l->id;
+	int withdrawn = l->withdrawn;
 	int ncontrol = 0, ntest = 0;
 	const struct app_row *control = NULL;
 	for (int i = 0; i < n; i++) {
@@ -200,7 +212,15 @@ static void listing_pairs(struct pairs_set *ps, size_t *cap, int64_t listing, in
 				  .group = g,
 				  .gender = apps[i].gender,
 				  .control_outcome = control->outcome,
-				  .test_outcome = apps[i].outcome };
+				  .test_outcome = apps[i].outcome,
+				  .agent_type = l->agent_type,
+				  .area = l->area ? xstrdup(l->area) : NULL,
+				  .round = l->round,
+				  .agent_key = l->agent_key ? xstrdup(l->agent_key) : NULL,
+				  .test_variant = apps[i].variant,
+				  .test_position = apps[i].position,
+				  .control_variant = control->variant,
+				  .control_position = control->position };
 		add_pair(ps, cap, &p);
 	}
 }
@@ -218,7 +238,8 @@ int pairs_collect(struct study *s, struct pairs_set *out, struct ct_err *err)
 	static const char sql[] =
 		"SELECT l.id, l.status = 'withdrawn', a.id, a.status, g.role = 'control', g.id, "
 		"p.gender, (SELECT r.outcome FROM response r WHERE r.application = a.id "
-		"ORDER BY r.id DESC LIMIT 1) "
+		"ORDER BY r.id DESC LIMIT 1), "
+		"l.agent_type, l.area, l.round, l.agent_key, a.variant, a.position "
 		"FROM application a JOIN listing l ON l.id = a.listing "
 		"JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp "
 		"ORDER BY l.id, g.role = 'test', a.id";
@@ -228,17 +249,31 @@ int pairs_collect(struct study *s, struct pairs_set *out, struct ct_err *err)
 		return rc;
 	}
 	struct app_row *apps = NULL;
-	int napps = 0, appcap = 0, withdrawn = 0;
+	int napps = 0, appcap = 0;
 	int64_t cur = -1;
+	struct listing_row lr = { 0 };
+	char *area = NULL, *key = NULL;
 	size_t cap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t listing = sqlite3_column_int64(st, 0);
 		if (listing != cur) {
 			if (napps)
-				listing_pairs(out, &cap, cur, withdrawn, apps, napps);
+				listing_pairs(out, &cap, &lr, apps, napps);
 			napps = 0;
 			cur = listing;
-			withdrawn = sqlite3_column_int(st, 1);
+			free(area);
+			free(key);
+			const char *at = (const char *)sqlite3_column_text(st, 8);
+			const char *ar = (const char *)sqlite3_column_text(st, 9);
+			const char *k = (const char *)sqlite3_column_text(st, 11);
+			area = ar && *ar ? xstrdup(ar) : NULL;
+			key = k && *k ? xstrdup(k) : NULL;
+			lr.id = listing;
+			lr.withdrawn = sqlite3_column_int(st, 1);
+			lr.agent_type = at && !strcmp(at, "private") ? "private" : "agency";
+			lr.area = area;
+			lr.agent_key = key;
+			lr.round = (long)sqlite3_column_int64(st, 10);
 		}
 		if (napps == appcap) {
 			appcap = appcap ? 2 * appcap : 4;
@@ -256,16 +291,20 @@ int pairs_collect(struct study *s, struct pairs_set *out, struct ct_err *err)
 		a->outcome = outcome ? pairs_outcome_parse(outcome) : PAIRS_NONE;
 		if (a->outcome < 0)
 			a->outcome = PAIRS_NONE; /* the schema's CHECK rules this out */
+		a->variant = sqlite3_column_type(st, 12) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 12);
+		a->position = sqlite3_column_type(st, 13) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 13);
 	}
 	if (rc == SQLITE_DONE) {
 		if (napps)
-			listing_pairs(out, &cap, cur, withdrawn, apps, napps);
+			listing_pairs(out, &cap, &lr, apps, napps);
 		rc = CT_OK;
 	} else {
 		rc = study_db_error(s, err, "reading the applications");
 	}
 	sqlite3_finalize(st);
 	free(apps);
+	free(area);
+	free(key);
 	if (rc)
 		pairs_set_free(out);
 	return rc;
@@ -280,6 +319,10 @@ void pairs_set_free(struct pairs_set *ps)
 		free(ps->groups[i].label);
 	}
 	free(ps->groups);
+	for (size_t i = 0; i < ps->npairs; i++) {
+		free(ps->pairs[i].area);
+		free(ps->pairs[i].agent_key);
+	}
 	free(ps->pairs);
 	memset(ps, 0, sizeof(*ps));
 }

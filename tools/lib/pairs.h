@@ -57,6 +57,17 @@ struct pair {
 	int group;  /* index into pairs_set.groups */
 	int gender; /* enum gender of the test persona */
 	int control_outcome, test_outcome; /* enum pairs_outcome */
+	/* What `stats --by` splits on. The listing's: */
+	const char *agent_type; /* "agency" or "private" (static string) */
+	char *area;             /* NULL when not recorded; owned by the set */
+	long round;
+	char *agent_key;        /* pseudonymous key; NULL when not recorded; owned */
+	/* The test candidate's application's (0 when not recorded, as in an
+	 * imported log): variant and position are per application, so a
+	 * pair's stratum is its test candidate's. */
+	int test_variant, test_position;
+	/* The control candidate's, for the regression view (0 when unknown). */
+	int control_variant, control_position;
 };
 
 struct pairs_group {
