@@ -60,6 +60,7 @@ struct app {
 	char *raw, *new_msgid, *fname;
 	size_t len;
 	int reused, skip;
+	const char *nul_field; /* a field with a NUL byte inside, or NULL */
 };
 
 static void app_free(struct app *a)
@@ -70,10 +71,20 @@ static void app_free(struct app *a)
 	free(a->stored), free(a->raw), free(a->new_msgid), free(a->fname);
 }
 
-static char *col(sqlite3_stmt *st, int i)
+/* Column i as a C string. A value with a NUL byte inside would be cut
+ * short without a word: *nul (when not NULL) is set to what (the field's
+ * name) so that composing refuses it. */
+static char *colv(sqlite3_stmt *st, int i, const char *what, const char **nul)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
+	if (t && nul && !*nul && strlen((const char *)t) != (size_t)sqlite3_column_bytes(st, i))
+		*nul = what;
 	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static char *col(sqlite3_stmt *st, int i)
+{
+	return colv(st, i, NULL, NULL);
 }
 
 /* A copy of s fit for an error message: control characters shown as '?'. */
@@ -132,21 +143,21 @@ static int load_apps(struct study *s, long long id, struct app **out, int *n, st
 		struct app *a = &(*out)[(*n)++];
 		memset(a, 0, sizeof(*a));
 		a->id = sqlite3_column_int64(st, 0);
-		a->ref = col(st, 1);
+		a->ref = colv(st, 1, "listing.ref", &a->nul_field);
 		a->lstatus = col(st, 2);
 		a->variant = sqlite3_column_int(st, 3);
 		a->sched = col(st, 4);
 		a->status = col(st, 5);
 		a->msgid = col(st, 6);
-		a->first = col(st, 7);
-		a->last = col(st, 8);
-		a->email = col(st, 9);
-		a->phone = col(st, 10);
-		a->profile = col(st, 11);
-		a->contact = col(st, 12);
-		a->title = col(st, 13);
-		a->area = col(st, 14);
-		a->url = col(st, 15);
+		a->first = colv(st, 7, "persona.first_name", &a->nul_field);
+		a->last = colv(st, 8, "persona.last_name", &a->nul_field);
+		a->email = colv(st, 9, "persona.email", &a->nul_field);
+		a->phone = colv(st, 10, "persona.phone", &a->nul_field);
+		a->profile = colv(st, 11, "the persona's profile", &a->nul_field);
+		a->contact = colv(st, 12, "the listing's contact e-mail", &a->nul_field);
+		a->title = colv(st, 13, "listing.title", &a->nul_field);
+		a->area = colv(st, 14, "listing.area", &a->nul_field);
+		a->url = colv(st, 15, "listing.url", &a->nul_field);
 		a->price = price_text(st, 16, s->design->lang);
 		if (sqlite3_column_type(st, 17) != SQLITE_NULL) {
 			a->stored_len = (size_t)sqlite3_column_bytes(st, 17);
@@ -202,6 +213,10 @@ static int compose_app(struct study *s, struct template **t, struct app *a, int 
 	int rc = CT_EINPUT;
 	const char *at = a->email ? strchr(a->email, '@') : NULL;
 
+	if (a->nul_field) {
+		ct_fail(&e, CT_EINPUT, "the value of %s contains a NUL byte; refused", a->nul_field);
+		goto out;
+	}
 	if (a->variant < 1 || a->variant > d->variants) {
 		ct_fail(&e, CT_EINPUT, "variant %d has no template (study.ini variants = %d)",
 			a->variant, d->variants);

@@ -11,6 +11,17 @@ default), an implementation independent of GMime, for the e2e tests.
       of corrtest), Date (scheduled_at), Message-ID (application.message_id,
       unique), and that the file is the raw message stored in the study.
       Prints "ok N" or the first mismatch, exit 1.
+  parse_mail.py gmime OUTBOX_DIR
+      (run with an interpreter that has python3-gi and gir1.2-gmime-3.0)
+      parses every file in OUTBOX_DIR/new with GMime 3 and prints one JSON
+      object per file: From name and address, To, Subject, Message-ID, the
+      body's type, charset and text. Exit 1 if GMime cannot parse one.
+  parse_mail.py agree STUDY_DIR OUTBOX_DIR GMIME_JSONL
+      checks that GMime (the output of "gmime") and Python's email package
+      read the same From name and address, To, Subject, Message-ID and body
+      from every file, and that these are the study's values (the persona's
+      name and address, application.message_id). Prints "ok N" or the first
+      disagreement, exit 1.
 """
 import email
 import email.policy
@@ -137,7 +148,70 @@ def check(study, outbox):
     return "ok %d" % len(files)
 
 
+def gmime(outbox):
+    import gi
+    gi.require_version("GMime", "3.0")
+    from gi.repository import GMime
+    GMime.init()
+    for name in sorted(os.listdir(os.path.join(outbox, "new"))):
+        with open(os.path.join(outbox, "new", name), "rb") as f:
+            raw = f.read()
+        parser = GMime.Parser.new_with_stream(GMime.StreamMem.new_with_buffer(raw))
+        m = parser.construct_message(None)
+        if m is None:
+            print("GMime cannot parse " + name, file=sys.stderr)
+            return 1
+        frm, to = m.get_from(), m.get_to()
+        body = m.get_body()
+        ctype = body.get_content_type()
+        print(json.dumps({
+            "file": name,
+            "from_count": frm.length(),
+            "from_name": frm.get_address(0).get_name() or "",
+            "from_addr": frm.get_address(0).get_addr(),
+            "to_addr": to.get_address(0).get_addr() if to.length() else None,
+            "subject": m.get_subject(),
+            "message_id": "<%s>" % m.get_message_id(),
+            "content_type": ctype.get_mime_type(),
+            "charset": (ctype.get_parameter("charset") or "").lower(),
+            "body": body.get_text(),
+        }, ensure_ascii=False))
+    return 0
+
+
+def agree(study, outbox, jsonl):
+    db = sqlite3.connect("file:%s?mode=ro" % os.path.join(study, "study.db"), uri=True)
+    g = {}
+    for line in open(jsonl, encoding="utf-8"):
+        o = json.loads(line)
+        g[o["file"]] = o
+    files = sorted(os.listdir(os.path.join(outbox, "new")))
+    if sorted(g) != files:
+        return "GMime read %d files, the outbox has %d" % (len(g), len(files))
+    for name in files:
+        _, p = parse(os.path.join(outbox, "new", name))
+        app = int(name.split(".")[1])
+        first, last, addr, msgid = db.execute(
+            "SELECT p.first_name, p.last_name, p.email, a.message_id FROM application a"
+            " JOIN persona p ON p.id = a.persona WHERE a.id = ?", (app,)).fetchone()
+        want = {"from_count": 1, "from_name": first + " " + last, "from_addr": addr,
+                "message_id": msgid}
+        for k in ("from_count", "from_name", "from_addr", "to_addr", "subject", "message_id",
+                  "content_type", "charset", "body"):
+            if g[name][k] != p[k]:
+                return "%s: %s: GMime reads %r, Python %r" % (name, k, g[name][k], p[k])
+            if k in want and p[k] != want[k]:
+                return "%s: %s is %r, the study has %r" % (name, k, p[k], want[k])
+    return "ok %d" % len(files)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "gmime":
+        return gmime(sys.argv[2])
+    if len(sys.argv) == 5 and sys.argv[1] == "agree":
+        r = agree(sys.argv[2], sys.argv[3], sys.argv[4])
+        print(r)
+        return 0 if r.startswith("ok ") else 1
     if len(sys.argv) == 3 and sys.argv[1] == "show":
         _, f = parse(sys.argv[2])
         print(json.dumps(f, ensure_ascii=False))

@@ -62,6 +62,11 @@ static int header_ok(const char *what, const char *v, int required, struct ct_er
 			       "the %s contains a control character (CR, LF, TAB or another); "
 			       "refused",
 			       what);
+	if (strstr(v, "\xE2\x80\xA8") || strstr(v, "\xE2\x80\xA9"))
+		return ct_fail(err, CT_EINPUT,
+			       "the %s contains a line or paragraph separator (U+2028 or U+2029); "
+			       "refused",
+			       what);
 	/* GMime writes ASCII text as is, and every reader decodes "=?...?="
 	 * as an RFC 2047 encoded word: the text would not arrive as written. */
 	if (strstr(v, "=?"))
@@ -101,6 +106,69 @@ int mime_out_check(const struct mime_out *m, struct ct_err *err)
 				       "the body contains a control character (0x%02X); refused", *p);
 	}
 	return CT_OK;
+}
+
+/* The header name (e.g. "From:") of the message text, from its name to the
+ * end of its last (folded) line: *len bytes at the returned pointer, or NULL. */
+static const char *header_span(const char *msg, const char *name, size_t *len)
+{
+	size_t nl = strlen(name);
+	const char *h = msg;
+	while (h && strncmp(h, name, nl)) {
+		h = strchr(h, '\n');
+		if (h && h[1] == '\n')
+			return NULL; /* end of the header block */
+		h = h ? h + 1 : NULL;
+	}
+	if (!h)
+		return NULL;
+	const char *p = h + nl;
+	while (*p && !(p[0] == '\n' && p[1] != ' ' && p[1] != '\t'))
+		p++;
+	*len = (size_t)(p - h);
+	return h;
+}
+
+/* Whether GMime folded the From header inside the display name (before the
+ * '<' of the address, which it always writes last). Readers unfold that
+ * differently: GMime's own parser keeps the line break and tab in the name,
+ * Python's email package makes them one space. */
+static int folded_in_name(const char *msg)
+{
+	size_t len;
+	const char *h = header_span(msg, "From:", &len);
+	const char *lt = NULL;
+	for (size_t i = 0; h && i < len; i++)
+		if (h[i] == '<')
+			lt = h + i;
+	if (!lt)
+		return 0;
+	/* A fold between the name and the address is harmless. */
+	while (lt > h && (lt[-1] == ' ' || lt[-1] == '\t' || lt[-1] == '\n'))
+		lt--;
+	return memchr(h, '\n', (size_t)(lt - h)) != NULL;
+}
+
+/* Whether the header name (e.g. "From:") of the message text holds two RFC
+ * 2047 encoded words separated only by white space (folding included). RFC
+ * 2047 drops that white space, but in an address's display name Python's
+ * email package keeps it as a space, so the two readers would see different
+ * names; GMime writes such a pair when one word is too long for one encoded
+ * word. */
+static int adjacent_encoded_words(const char *msg, const char *name)
+{
+	size_t len;
+	const char *h = header_span(msg, name, &len);
+	for (size_t i = 0; h && i + 1 < len; i++) {
+		if (h[i] != '?' || h[i + 1] != '=')
+			continue;
+		size_t j = i + 2;
+		while (j < len && (h[j] == ' ' || h[j] == '\t' || h[j] == '\n'))
+			j++;
+		if (j > i + 2 && j + 1 < len && h[j] == '=' && h[j + 1] == '?')
+			return 1;
+	}
+	return 0;
 }
 
 int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err *err)
@@ -168,6 +236,22 @@ int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err 
 	g_object_unref(msg);
 	if (!s)
 		return ct_fail(err, CT_EENV, "GMime could not serialise the message");
+	if (adjacent_encoded_words(s, "From:")) {
+		g_free(s);
+		return ct_fail(err, CT_EINPUT,
+			       "the sender name '%s' has a word too long to encode in one piece: GMime "
+			       "splits it into two encoded words, which mail readers join differently "
+			       "(Python's email package inserts a space); shorten its longest word",
+			       m->from_name);
+	}
+	if (folded_in_name(s)) {
+		g_free(s);
+		return ct_fail(err, CT_EINPUT,
+			       "the sender name '%s' is too long for one header line: GMime folds the "
+			       "From header inside the name, and mail readers unfold it differently; "
+			       "shorten the name",
+			       m->from_name);
+	}
 	*len = strlen(s);
 	*raw = xstrndup(s, *len);
 	g_free(s);

@@ -406,6 +406,13 @@ static int render_text(const struct template *t, const struct tpl_text *x,
 					       "%s:%d: the value of %s contains a control character "
 					       "(CR, LF, TAB or another); refused",
 					       t->name, p->line, p->text);
+			/* U+2028 and U+2029 are not control characters, but readers
+			 * show them as line breaks: a value would span two lines. */
+			if (strstr(v, "\xE2\x80\xA8") || strstr(v, "\xE2\x80\xA9"))
+				return ct_fail(err, CT_EINPUT,
+					       "%s:%d: the value of %s contains a line or paragraph "
+					       "separator (U+2028 or U+2029); refused",
+					       t->name, p->line, p->text);
 			sb_adds(sb, v);
 		} else if (p->fallback) {
 			sb_adds(sb, p->fallback);
