@@ -4,8 +4,9 @@ PREFIX ?= /usr/local
 CC ?= cc
 # Debian packages needed to build, test and run (make deps installs them).
 DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev libinih-dev \
-       r-mathlib check tzdata python3 r-base-core r-cran-survival r-cran-sandwich
-PKGS = sqlite3 gmime-3.0 inih libRmath
+       r-mathlib libcurl4-openssl-dev check tzdata python3 r-base-core r-cran-survival r-cran-sandwich \
+       dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl curl python3-gi gir1.2-gmime-3.0
+PKGS = sqlite3 gmime-3.0 inih libRmath libcurl
 # Recursively expanded: pkg-config runs only once 'deps' has installed it.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
@@ -26,7 +27,7 @@ endif
 
 LIB_SRC = $(wildcard tools/lib/*.c stats/*.c)
 CMD_SRC = tools/corrtest.c $(wildcard tools/cmd_*.c)
-EMBED = tools/lib/schema.sql $(shell find templates -type f ! -name '*.md' | LC_ALL=C sort)
+EMBED = tools/lib/schema.sql $(wildcard tools/lib/migrate-*.sql) $(shell find templates -type f ! -name '*.md' | LC_ALL=C sort)
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o) $(B)/embedded.o
 UNIT = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 

@@ -17,12 +17,29 @@ expect_err "--json is not available"
 
 new_study s
 # A database written by a newer corrtest is refused, and left as it was.
+current=$(sqlite3 s/study.db 'PRAGMA user_version')
 sqlite3 s/study.db 'PRAGMA user_version = 99'
 before=$(snapshot s)
 expect_exit 3 ct -S s personas
 expect_err "schema version 99 is newer than this corrtest understands"
 [ "$(snapshot s)" = "$before" ] || fail "a newer database was changed"
-sqlite3 s/study.db 'PRAGMA user_version = 1'
+sqlite3 s/study.db "PRAGMA user_version = $current"
+
+# A database of schema 1 (the first release) is migrated forward on open:
+# its data kept, the new tables there, and the upgrade in the event log.
+mkdir old
+cp s/study.ini old/
+sqlite3 old/study.db < "$TOP/tools/lib/schema.sql"
+sqlite3 old/study.db "INSERT INTO study(id, name, market, city, lang, seed, created_at)
+	VALUES (1, 'old', 'housing', 'Gent', 'nl', '1', '2026-01-01T00:00:00Z');
+	INSERT INTO study_secret VALUES ('agent_key', x'00112233');
+	INSERT INTO listing(ref, agent_type, added_at) VALUES ('OLD-1', 'agency', '2026-01-01T00:00:00Z');
+	PRAGMA user_version = 1;"
+ct -S old personas >/dev/null
+[ "$(sqlite3 old/study.db 'PRAGMA user_version')" = "$current" ] || fail "not migrated"
+[ "$(sqlite3 old/study.db "SELECT ref FROM listing")" = OLD-1 ] || fail "migration lost a listing"
+sqlite3 old/study.db "SELECT count(*) FROM mailbox_state" >/dev/null || fail "no v2 table"
+sqlite3 old/study.db "SELECT action FROM event" | grep -qx migrate || fail "no migrate event"
 
 # A broken study.ini is reported with its line.
 cp s/study.ini ini.bak

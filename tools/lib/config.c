@@ -16,6 +16,9 @@ static const char *const known_schedule[] = { "timezone", "start", "days", "hour
 					      "gap_min_hours", "gap_max_hours", NULL };
 static const char *const known_personas[] = { "mail_domain", "phone", NULL };
 static const char *const known_templates[] = { "dir", NULL };
+static const char *const known_mail[] = { "smtp_url", "imap_url", "ca_file", "sent_folder",
+					  "min_interval_seconds", "retries", "decline_within_hours",
+					  NULL };
 
 struct parse_state {
 	struct config *c;
@@ -59,6 +62,8 @@ static int key_known(const char *sec, const char *key, const char **why)
 		return in_list(known_personas, key);
 	if (!strcmp(sec, "templates"))
 		return in_list(known_templates, key);
+	if (!strcmp(sec, "mail"))
+		return in_list(known_mail, key);
 	if (!strcmp(sec, "profile") || !strcmp(sec, "phones")) {
 		*why = "keys here use only a-z, 0-9, '_' and '.'";
 		return free_key_ok(key);
@@ -276,6 +281,10 @@ static int valid_date(const char *s)
 	char tail;
 	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
 		return 0;
+	/* sscanf skips blanks and takes signs: only digits where digits go. */
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return 0;
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
 		return 0;
@@ -521,6 +530,20 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 			rc = bad(c, "personas", "mail_domain", err, "must be a lower-case domain name");
 			goto fail;
 		}
+	/* Labels of 1 to 63 characters, no hyphen at either end: "x..be" or
+	 * "-x.be" would make addresses no mail parser accepts. */
+	for (const char *label = d->mail_domain;;) {
+		size_t n = strcspn(label, ".");
+		if (n == 0 || n > 63 || label[0] == '-' || label[n - 1] == '-') {
+			rc = bad(c, "personas", "mail_domain", err,
+				 "must be a domain name: labels of letters, digits and inner hyphens, "
+				 "separated by single dots (e.g. mail.example.org)");
+			goto fail;
+		}
+		if (!label[n])
+			break;
+		label += n + 1;
+	}
 	v = config_get(c, "personas", "phone");
 	d->phone_default = xstrdup(v ? v : "");
 

@@ -107,11 +107,13 @@ void study_rollback(struct study *s)
  * v + 1. Version 0 is the empty database; its step is the whole schema. */
 static const char *migration_sql(int from)
 {
-	if (from == 0) {
-		const struct embedded_file *f = embedded_find("tools/lib/schema.sql");
-		return f ? f->data : NULL;
-	}
-	return NULL;
+	char path[64];
+	if (from == 0)
+		snprintf(path, sizeof(path), "tools/lib/schema.sql");
+	else
+		snprintf(path, sizeof(path), "tools/lib/migrate-%d.sql", from + 1);
+	const struct embedded_file *f = embedded_find(path);
+	return f ? f->data : NULL;
 }
 
 static int migrate(struct study *s, int from, struct ct_err *err)
@@ -164,6 +166,16 @@ static int load_design(struct study *s, struct ct_err *err)
 	int rc = file_read(s->ini_path, &text, &len, err);
 	if (rc)
 		return rc;
+	/* The parser reads a C string: a NUL would silently end the file. */
+	const char *nul = memchr(text, '\0', len);
+	if (nul) {
+		int line = 1;
+		for (const char *p = text; p < nul; p++)
+			line += *p == '\n';
+		free(text);
+		return ct_fail(err, CT_EINPUT, "%s:%d: a NUL byte (the file is not text)",
+			       s->ini_path, line);
+	}
 	char hex[65];
 	sha256_hex(text, len, hex);
 	s->ini_sha256 = xstrdup(hex);
@@ -178,7 +190,9 @@ int study_open(const char *dir, int mode, struct study **out, struct ct_err *err
 {
 	struct stat st;
 	*out = NULL;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return ct_fail(err, CT_EINPUT, "'%s' is a file, not a study folder", dir);
+	if (stat(dir, &st) != 0)
 		return ct_fail(err, CT_EINPUT, "no study folder '%s' (create one with 'corrtest init %s')",
 			       dir, dir);
 	struct study *s = study_alloc(dir, mode);
@@ -201,6 +215,12 @@ int study_open(const char *dir, int mode, struct study **out, struct ct_err *err
 	if (version < 0) {
 		if ((step & 0xFF) == SQLITE_NOTADB)
 			rc = ct_fail(err, CT_EINPUT, "%s: not a SQLite database", s->db_path);
+		else if ((step & 0xFF) == SQLITE_CANTOPEN && access(dir, W_OK) != 0)
+			/* WAL needs study.db-wal and -shm beside the database. */
+			rc = ct_fail(err, CT_EENV,
+				     "%s: cannot open the database: the folder '%s' is not writable "
+				     "(corrtest needs to create study.db-wal and study.db-shm there)",
+				     s->db_path, dir);
 		else
 			rc = study_db_error(s, err, "read schema version");
 		goto fail;
@@ -329,8 +349,8 @@ int study_create(const char *dir, const char *ini_text, struct ct_err *err)
 		if (!S_ISDIR(st.st_mode) || !dir_is_empty(dir))
 			return ct_fail(err, CT_EINPUT, "'%s' exists and is not an empty folder", dir);
 	} else if (mkdir(dir, 0777) != 0) {
-		return ct_fail(err, errno == ENOENT ? CT_EINPUT : CT_EENV, "cannot create '%s': %s",
-			       dir, strerror(errno));
+		return ct_fail(err, errno == ENOENT || errno == ENOTDIR ? CT_EINPUT : CT_EENV,
+			       "cannot create '%s': %s", dir, strerror(errno));
 	} else {
 		made_dir = 1;
 	}
