@@ -85,6 +85,7 @@ struct importer {
 	struct imp_listing *ls;
 	int nls, capls;
 	struct seen_set refs, cells;
+	struct seen_set folded, study_refs; /* refs folded: this file's, the study's */
 	struct imp_row *rows;
 	int nrows;
 	struct persona_key *personas;
@@ -118,6 +119,14 @@ static char *get(struct importer *im, int c, int *bad)
 	if (im->col[c] < 0)
 		return NULL;
 	const char *raw = im->rec->field[im->col[c]];
+	/* Every value of a response log is short; a huge one is a broken file,
+	 * and must not be echoed back in a message. */
+	size_t max = c == C_NOTE ? 1000 : 200;
+	if (strlen(raw) > max) {
+		errf(im, c, "is longer than %zu bytes", max);
+		*bad = 1;
+		return NULL;
+	}
 	if (!listing_check_text(raw, &why)) {
 		errf(im, c, "%s", why);
 		*bad = 1;
@@ -305,7 +314,9 @@ static int read_row(struct importer *im, struct ct_err *err)
 		errf(im, C_CHANNEL, "'%s' is not one of %s", v[C_CHANNEL], channel_list());
 	if (v[C_AT]) {
 		time_t t;
-		if (outcome_parse_time(v[C_AT], d->timezone, &t)) {
+		if (outcome_parse_time(v[C_AT], d->timezone, &t) && outcome_time_future(t)) {
+			errf(im, C_AT, "'%s' is in the future (a typo in the year?)", v[C_AT]);
+		} else if (outcome_parse_time(v[C_AT], d->timezone, &t)) {
 			time_iso_utc(t, row.at);
 			row.has_at = 1;
 		} else {
@@ -321,7 +332,7 @@ static int read_row(struct importer *im, struct ct_err *err)
 		errf(im, C_AGENT_TYPE, "'%s' must be agency or private", v[C_AGENT_TYPE]);
 	long round = 0;
 	if (v[C_ROUND] && !listing_parse_round(v[C_ROUND], &round))
-		errf(im, C_ROUND, "'%s' must be a whole number from 1 up", v[C_ROUND]);
+		errf(im, C_ROUND, "'%s' must be a whole number from 1 to 999999999", v[C_ROUND]);
 	int variant = 0, position = 0;
 	if (v[C_VARIANT] && !small_int(v[C_VARIANT], 1, d->variants, &variant))
 		errf(im, C_VARIANT, "'%s' must be a message variant from 1 to %d", v[C_VARIANT],
@@ -331,6 +342,34 @@ static int read_row(struct importer *im, struct ct_err *err)
 
 	if (!v[C_LISTING] || !listing_check_ref(v[C_LISTING], &why) || !g || gender < 0)
 		goto done;
+	/* Refs that differ only in case name one listing: the file must write
+	 * each one way, and the way the study has it. */
+	if (!seen_get(&im->refs, v[C_LISTING])) {
+		char *fold = listing_ref_fold(v[C_LISTING]);
+		int prev = seen_add(&im->folded, fold, line), in_study = seen_get(&im->study_refs, fold);
+		free(fold);
+		if (prev) {
+			errf(im, C_LISTING,
+			     "'%s' differs only in case from the listing's ref on line %d; write "
+			     "each listing's ref the same way on every row",
+			     v[C_LISTING], prev);
+			goto done;
+		}
+		/* The exact look-up uses the index; the scan runs only for a ref
+		 * the study has in another case. */
+		int64_t id = 0;
+		char *stored = NULL;
+		if (in_study && !(rc = listing_ref_id(im->s, v[C_LISTING], &id, err)) && !id &&
+		    !(rc = listing_ref_find(im->s, v[C_LISTING], &id, &stored, err)) && stored)
+			errf(im, C_LISTING,
+			     "'%s' is not in the study, but '%s' is: write the ref as the study has "
+			     "it",
+			     v[C_LISTING], stored);
+		int differs = stored != NULL;
+		free(stored);
+		if (rc || differs)
+			goto done;
+	}
 	/* One row per application: the same cell twice would be two outcomes. */
 	char *cell = xasprintf("%s\037%s\037%s", v[C_LISTING], g->id, gender_name(gender));
 	int prev = seen_add(&im->cells, cell, line);
@@ -537,6 +576,8 @@ static void importer_free(struct importer *im)
 	free(im->personas);
 	seen_free(&im->refs);
 	seen_free(&im->cells);
+	seen_free(&im->folded);
+	seen_free(&im->study_refs);
 	csv_errs_free(&im->errs);
 	csv_free(im->csv);
 }
@@ -569,7 +610,7 @@ int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
 	char *buf = NULL, *pathc = xstrdup(path);
 	size_t len;
 	int rc, created_l = 0, created_a = 0, replaced = 0, single = 0;
-	if ((rc = file_read(path, &buf, &len, &err)) ||
+	if ((rc = csv_read_file(path, &buf, &len, &err)) ||
 	    (rc = csv_parse(path, buf, len, &im.csv, NULL, &err)) ||
 	    (rc = csv_check_columns(im.csv, columns, required, 0, &err)))
 		goto fail;
@@ -581,7 +622,7 @@ int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
 		im.col[c] = csv_col(im.csv, columns[c]);
 	if ((rc = study_begin(im.s, &err)))
 		goto fail;
-	if ((rc = load_personas(&im, &err)))
+	if ((rc = load_personas(&im, &err)) || (rc = listing_refs_load(im.s, &im.study_refs, &err)))
 		goto rollback;
 	for (int k = 0; k < im.csv->nrec && !rc; k++) {
 		im.rec = &im.csv->rec[k];

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "lib/embedded.h"
+#include "lib/listing.h"
 #include "lib/timeutil.h"
 #include "lib/banned.h"
 
@@ -103,6 +104,12 @@ int cmd_init(int argc, char **argv, struct cmd_ctx *ctx)
 		city = !strcmp(lang, "fr") ? "Liège" : !strcmp(lang, "en") ? "Brussels" : "Ghent";
 	if (has_control(city) || strchr(city, ';') || !utf8_check(city, strlen(city), NULL))
 		return cmd_usage_error(ctx, "--city must be plain text (no control characters or ';')");
+	/* Checked here so that the message names the option, not a line of a
+	 * study.ini the user has not seen yet. */
+	if (strspn(city, " ") == strlen(city))
+		return cmd_usage_error(ctx, "--city must not be empty");
+	if (strlen(city) > 100)
+		return cmd_usage_error(ctx, "--city must be at most 100 bytes");
 
 	char seedbuf[32], startbuf[16];
 	uint64_t seedv;
@@ -123,7 +130,7 @@ int cmd_init(int argc, char **argv, struct cmd_ctx *ctx)
 	snprintf(seedbuf, sizeof(seedbuf), "%llu", (unsigned long long)seedv);
 	if (start) {
 		time_t t;
-		if (strlen(start) != 10 || !time_parse_iso(start, &t))
+		if (!listing_check_date(start) || !time_parse_iso(start, &t) || t < 0)
 			return cmd_usage_error(ctx, "--start must be a date YYYY-MM-DD");
 		snprintf(startbuf, sizeof(startbuf), "%s", start);
 	} else {

@@ -95,6 +95,8 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 				       channel_list());
 	if (note && !listing_check_text(note, &why))
 		return cmd_usage_error(ctx, "--note %s", why);
+	if (note && strlen(note) > 1000)
+		return cmd_usage_error(ctx, "--note is longer than 1000 bytes");
 	struct study *s = ctx->study;
 	char at[ISO_LEN];
 	if (at_arg) {
@@ -104,6 +106,9 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 					       "--at '%s' is not a time: write 2026-12-08 14:30 (%s), "
 					       "or 2026-12-08T13:30:00Z",
 					       at_arg, s->design->timezone);
+		if (outcome_time_future(t))
+			return cmd_usage_error(ctx, "--at '%s' is in the future (a typo in the year?)",
+					       at_arg);
 		time_iso_utc(t, at);
 	}
 	int64_t id;

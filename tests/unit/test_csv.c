@@ -181,6 +181,50 @@ START_TEST(header_errors)
 }
 END_TEST
 
+/* Excel in Belgian and French locales saves "CSV" with semicolons: the
+ * header then reads as one column, and the message must say why. */
+START_TEST(semicolon_and_tab_separated)
+{
+	static const char *const known[] = { "ref", "agent_type", NULL };
+	ck_assert_int_eq(parse("ref;agent_type\nA;agency\n"), CT_OK);
+	ck_assert_int_eq(csv_check_columns(c, known, known, 0, &err), CT_EINPUT);
+	ck_assert_msg(strstr(err.msg, "t.csv:1: the file looks semicolon-separated") == err.msg,
+		      "%s", err.msg);
+	ck_assert_int_eq(parse("ref\tagent_type\nA\tagency\n"), CT_OK);
+	ck_assert_int_eq(csv_check_columns(c, known, known, 0, &err), CT_EINPUT);
+	ck_assert_msg(strstr(err.msg, "t.csv:1: the file looks tab-separated") == err.msg, "%s",
+		      err.msg);
+	/* Even with unknown columns allowed, a one-column semicolon header is refused. */
+	ck_assert_int_eq(parse("ref;agent_type\n"), CT_OK);
+	ck_assert_int_eq(csv_check_columns(c, known, known, 1, &err), CT_EINPUT);
+	ck_assert(strstr(err.msg, "semicolon-separated") != NULL);
+	/* A one-column file that is a known column is fine. */
+	static const char *const one[] = { "ref", NULL };
+	ck_assert_int_eq(parse("ref\nA;B\n"), CT_OK);
+	ck_assert_int_eq(csv_check_columns(c, one, one, 0, &err), CT_OK);
+}
+END_TEST
+
+START_TEST(short_values_for_messages)
+{
+	char buf[CSV_SHORT], big[5000];
+	ck_assert_str_eq(csv_short("abc", buf, sizeof(buf)), "abc");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	ck_assert_uint_eq(strlen(csv_short(big, buf, sizeof(buf))), sizeof(buf) - 1);
+	ck_assert(!strcmp(buf + sizeof(buf) - 4, "..."));
+	/* Cut on a character boundary: "é" is two bytes and is never split. */
+	char acc[200];
+	for (int i = 0; i < 90; i++)
+		memcpy(acc + 2 * i, "\xC3\xA9", 2);
+	acc[180] = 0;
+	csv_short(acc, buf, sizeof(buf));
+	ck_assert(utf8_check(buf, strlen(buf), NULL));
+	ck_assert_uint_le(strlen(buf), sizeof(buf) - 1);
+	ck_assert(strstr(buf, "...") != NULL);
+}
+END_TEST
+
 START_TEST(iterating)
 {
 	const char *t = "a,b\n1,2\n\"3\n\",4\n";
@@ -234,6 +278,8 @@ int main(void)
 	tcase_add_test(tc, utf8_fields);
 	tcase_add_test(tc, syntax_errors_with_positions);
 	tcase_add_test(tc, header_errors);
+	tcase_add_test(tc, semicolon_and_tab_separated);
+	tcase_add_test(tc, short_values_for_messages);
 	tcase_add_test(tc, iterating);
 	tcase_add_test(tc, error_list_in_line_order);
 	suite_add_tcase(s, tc);

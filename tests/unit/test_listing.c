@@ -186,7 +186,7 @@ START_TEST(whole_listing)
 			 "agent_type: 'landlord' must be agency or private\n"
 			 "price: 'abc' is not a number (digits, with an optional point and decimals: "
 			 "1250 or 1250.50)\n"
-			 "round: '0' must be a whole number from 1 up\n"
+			 "round: '0' must be a whole number from 1 to 999999999\n"
 			 "posted_on: '2026-02-30' must be a real date written YYYY-MM-DD\n"
 			 "ref: is required (the listing's reference)\n");
 	listing_free(&l);
@@ -205,8 +205,17 @@ START_TEST(seen_sets)
 	}
 	ck_assert_int_eq(seen_add(&s, "L0", 5000), 2);
 	ck_assert_int_eq(seen_add(&s, "L999", 5000), 1001);
-	ck_assert_int_eq(seen_add(&s, "l0", 7), 0); /* case matters: refs are exact */
+	ck_assert_int_eq(seen_add(&s, "l0", 7), 0); /* the set is exact; callers fold */
+	ck_assert_int_eq(seen_get(&s, "L999"), 1001);
+	ck_assert_int_eq(seen_get(&s, "l0"), 7);
+	ck_assert_int_eq(seen_get(&s, "L1000"), 0);
 	seen_free(&s);
+	struct seen_set empty = { 0 };
+	ck_assert_int_eq(seen_get(&empty, "x"), 0);
+	/* Refs are compared ignoring ASCII case; other bytes stay as they are. */
+	char *f = listing_ref_fold("GENT-001/\xC3\x89" "a");
+	ck_assert_str_eq(f, "gent-001/\xC3\x89" "a");
+	free(f);
 }
 END_TEST
 

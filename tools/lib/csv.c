@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csv.h"
 #include "banned.h"
@@ -160,7 +161,9 @@ static int parse_record(struct csv_reader *r, struct csv_record *rec, struct ct_
 						break;
 					sb_free(&f);
 					return syntax(r, err, r->line, r->col, rec_line, field,
-						      "a carriage return that does not end a line");
+						      "a carriage return that does not end a line (CR "
+						      "alone ends lines in old Mac files: save the file "
+						      "as CSV UTF-8, or quote the field)");
 				}
 				if (c == '"') {
 					sb_free(&f);
@@ -396,6 +399,20 @@ static int in_list(const char *const *list, const char *s)
 int csv_check_columns(const struct csv *c, const char *const *known,
 		      const char *const *required, int allow_unknown, struct ct_err *err)
 {
+	char shown[CSV_SHORT];
+	/* A spreadsheet saved with semicolons (Excel in Belgian and French
+	 * locales) or tabs reads as one long column: say so, rather than call
+	 * it an unknown column. */
+	if (c->ncols == 1 && !in_list(known, c->head[0])) {
+		const char *sep = strchr(c->head[0], ';') ? "semicolon" :
+				  strchr(c->head[0], '\t') ? "tab" : NULL;
+		if (sep)
+			return ct_fail(err, CT_EINPUT,
+				       "%s:1: the file looks %s-separated (its header is one column, "
+				       "'%s'); save it as CSV with commas (in Excel: CSV UTF-8, or "
+				       "set the list separator to a comma)",
+				       c->path, sep, csv_short(c->head[0], shown, sizeof(shown)));
+	}
 	if (!allow_unknown) {
 		for (int i = 0; i < c->ncols; i++) {
 			if (in_list(known, c->head[i]))
@@ -406,7 +423,8 @@ int csv_check_columns(const struct csv *c, const char *const *known,
 			int rc = ct_fail(err, CT_EINPUT,
 					 "%s:1: column %d of the header, '%s', is not a known column "
 					 "(known: %s)",
-					 c->path, i + 1, c->head[i], sb_str(&sb));
+					 c->path, i + 1, csv_short(c->head[i], shown, sizeof(shown)),
+					 sb_str(&sb));
 			sb_free(&sb);
 			return rc;
 		}
@@ -417,6 +435,32 @@ int csv_check_columns(const struct csv *c, const char *const *known,
 				       "%s:1: column %s is required but the header lacks it", c->path,
 				       required[k]);
 	return CT_OK;
+}
+
+const char *csv_short(const char *s, char *buf, size_t n)
+{
+	size_t len = strlen(s);
+	if (len < n) {
+		memcpy(buf, s, len + 1);
+		return buf;
+	}
+	/* Cut before the character that would not fit with the "...". */
+	size_t cut = n > 4 ? n - 4 : 0;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	memcpy(buf, s, cut);
+	memcpy(buf + cut, "...", 4);
+	return buf;
+}
+
+int csv_read_file(const char *path, char **buf, size_t *len, struct ct_err *err)
+{
+	struct stat st;
+	*buf = NULL;
+	/* A folder opens for reading but fails on read; name the mistake. */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return ct_fail(err, CT_EINPUT, "%s: is a folder, not a CSV file", path);
+	return file_read(path, buf, len, err);
 }
 
 void csv_errs_init(struct csv_errs *e, int max)

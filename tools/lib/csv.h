@@ -73,6 +73,16 @@ int csv_col(const struct csv *c, const char *name);
 int csv_check_columns(const struct csv *c, const char *const *known,
 		      const char *const *required, int allow_unknown, struct ct_err *err);
 
+/* A value for a message: whole if it fits in n bytes, else cut at a
+ * character boundary with "..." (a 5 MB field must not become a 5 MB
+ * message). Returns buf. */
+#define CSV_SHORT 84
+const char *csv_short(const char *s, char *buf, size_t n);
+
+/* Reads a whole input file; a folder is an input error (CT_EINPUT), not a
+ * read error. The caller frees *buf. */
+int csv_read_file(const char *path, char **buf, size_t *len, struct ct_err *err);
+
 /* Messages of the form "FILE:LINE: column NAME: what", given in any order
  * and listed by line (stable within a line), up to max; one closing line
  * says how many more there were. */

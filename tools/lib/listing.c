@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "csv.h"
 #include "listing.h"
 #include "timeutil.h"
 #include "banned.h"
@@ -291,7 +292,7 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 			break;
 		case LF_ROUND:
 			ok = listing_parse_round(v, &out->round);
-			why = "must be a whole number from 1 up";
+			why = "must be a whole number from 1 to 999999999";
 			break;
 		case LF_POSTED_ON:
 			ok = listing_check_date(v);
@@ -305,7 +306,8 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 			break;
 		}
 		if (!ok) {
-			reportf(report, ud, col, "'%s' %s", v, why);
+			char shown[CSV_SHORT];
+			reportf(report, ud, col, "'%s' %s", csv_short(v, shown, sizeof(shown)), why);
 			bad++;
 		}
 	}
@@ -342,6 +344,57 @@ int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err 
 		*id = sqlite3_column_int64(st, 0);
 	else if (r != SQLITE_DONE)
 		rc = study_db_error(s, err, "looking up a listing");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+char *listing_ref_fold(const char *ref)
+{
+	char *f = xstrdup(ref);
+	for (char *p = f; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return f;
+}
+
+int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **stored,
+		     struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	*id = 0;
+	*stored = NULL;
+	int rc = study_prepare(s,
+			       "SELECT id, ref FROM listing WHERE ref = ?1 COLLATE NOCASE"
+			       " ORDER BY ref = ?1 DESC, id LIMIT 1",
+			       &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*stored = xstrdup((const char *)sqlite3_column_text(st, 1));
+	} else if (r != SQLITE_DONE) {
+		rc = study_db_error(s, err, "looking up a listing");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int listing_refs_load(struct study *s, struct seen_set *set, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT ref FROM listing", &st, err);
+	if (rc)
+		return rc;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		char *f = listing_ref_fold((const char *)sqlite3_column_text(st, 0));
+		seen_add(set, f, 1);
+		free(f);
+	}
+	if (r != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading the listings' refs");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -463,6 +516,16 @@ int seen_add(struct seen_set *s, const char *key, int line)
 	s->key[j] = xstrdup(key);
 	s->line[j] = line;
 	s->n++;
+	return 0;
+}
+
+int seen_get(const struct seen_set *s, const char *key)
+{
+	if (!s->cap)
+		return 0;
+	for (size_t j = hash_str(key) & (s->cap - 1); s->key[j]; j = (j + 1) & (s->cap - 1))
+		if (!strcmp(s->key[j], key))
+			return s->line[j];
 	return 0;
 }
 

@@ -64,7 +64,20 @@ const char *listing_agent_type(const char *s);
 /* Free text: valid UTF-8 without control characters (CR, LF, TAB...). */
 int listing_check_text(const char *s, const char **why);
 
-/* The listing id of ref, 0 if the study has none. */
+/* A ref folded for comparison (ASCII lower case): "GENT-001" and
+ * "gent-001" name one listing, so a file must not add both. Caller frees. */
+char *listing_ref_fold(const char *ref);
+/* Like listing_ref_id, but ignoring ASCII case (an exact match first);
+ * *stored is the ref as the study has it (caller frees), NULL when none.
+ * A scan: for single look-ups; files use listing_refs_load. */
+int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **stored,
+		     struct ct_err *err);
+/* Adds every ref of the study, folded, to set (line 1), so that a file's
+ * refs are checked without a scan per row. */
+struct seen_set;
+int listing_refs_load(struct study *s, struct seen_set *set, struct ct_err *err);
+
+/* The listing id of ref (exact), 0 if the study has none. */
 int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err *err);
 /* *taken = the ref of the listing that already has url, or NULL (caller frees). */
 int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_err *err);
@@ -80,6 +93,8 @@ struct seen_set {
 };
 /* Adds key; returns 0 if new, else the line recorded for it earlier. */
 int seen_add(struct seen_set *s, const char *key, int line);
+/* The line recorded for key, 0 if it is not in the set. */
+int seen_get(const struct seen_set *s, const char *key);
 void seen_free(struct seen_set *s);
 
 #endif

@@ -78,6 +78,11 @@ int outcome_parse_time(const char *s, const char *tz, time_t *out)
 	return 1;
 }
 
+int outcome_time_future(time_t t)
+{
+	return t > time_now() + 86400;
+}
+
 void app_info_free(struct app_info *a)
 {
 	free(a->ref);

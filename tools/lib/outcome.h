@@ -26,6 +26,10 @@ const char *channel_list(void);
  * zone tz: "YYYY-MM-DD HH:MM[:SS]", "YYYY-MM-DDTHH:MM[:SS]", or a date
  * "YYYY-MM-DD" (local midnight). Returns 1 on success. */
 int outcome_parse_time(const char *s, const char *tz, time_t *out);
+/* 1 when t is more than a day after now (time_now()): a reply cannot come
+ * from the future, so such a time is a typo (2062 for 2026). The day of
+ * slack covers clocks and zones. */
+int outcome_time_future(time_t t);
 
 /* An application and what a response needs to know about it. */
 struct app_info {
