@@ -66,10 +66,6 @@ CMD(import);
 CMD(stats);
 CMD(power);
 CMD(export);
-CMD(send);
-CMD(fetch);
-CMD(link);
-CMD(decline);
 CMD(simulate);
 CMD(demo);
 
