@@ -13,6 +13,7 @@
 #include "study.h"
 #include "timeutil.h"
 #include "util.h"
+#include "tmpdir.h"
 
 START_TEST(utf8_valid_and_invalid)
 {
@@ -259,9 +260,10 @@ END_TEST
 
 static char *tmp_study_dir(void)
 {
-	char tmpl[] = "/tmp/ct-core-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	return xasprintf("%s/study", tmpl);
+	char *tmp = tmpdir_new("ct-core");
+	char *dir = xasprintf("%s/study", tmp);
+	free(tmp);
+	return dir;
 }
 
 START_TEST(study_store)

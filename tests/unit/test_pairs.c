@@ -12,6 +12,7 @@
 #include "embedded.h"
 #include "pairs.h"
 #include "study.h"
+#include "tmpdir.h"
 
 START_TEST(definitions)
 {
@@ -39,9 +40,9 @@ END_TEST
 
 static struct study *new_study(void)
 {
-	char tmpl[] = "/tmp/ct-pairs-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	char *tmpl = tmpdir_new("ct-pairs");
 	char *dir = xasprintf("%s/study", tmpl);
+	free(tmpl);
 	const struct embedded_file *f = embedded_find("templates/presets/housing-nl.ini");
 	ck_assert_ptr_nonnull(f);
 	struct strbuf sb = STRBUF_INIT;
