@@ -615,3 +615,15 @@ int paired_model_cells(double p_control, double net, double noise, double cell[4
 	cell[3] = 1.0 - s;
 	return 1;
 }
+
+void paired_counts_add(struct paired_counts *t, int control_positive, int test_positive)
+{
+	if (control_positive && test_positive)
+		t->a++;
+	else if (control_positive)
+		t->b++;
+	else if (test_positive)
+		t->c++;
+	else
+		t->d++;
+}

@@ -19,6 +19,9 @@ struct paired_counts {
 	long a, b, c, d;
 };
 
+/* Adds one pair to the cell its two outcomes fall in (a, b, c or d). */
+void paired_counts_add(struct paired_counts *t, int control_positive, int test_positive);
+
 /* Why a measure is undefined, for the "notes" of the output. */
 #define PAIRED_NOTE_NO_PAIRS "no valid pairs (N = 0): rates and net rates are undefined"
 #define PAIRED_NOTE_NO_POSITIVE \

@@ -36,6 +36,9 @@ int cmd_error(struct cmd_ctx *ctx, const struct ct_err *err);
 /* Prints "corrtest <cmd>: <message>"; returns status. */
 int cmd_errorf(struct cmd_ctx *ctx, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Prints every line of text as its own "corrtest <cmd>: <line>" (a list of
+ * errors collected by a parser). */
+void cmd_error_lines(struct cmd_ctx *ctx, const char *text);
 /* A usage error: the message, a pointer to --help, status 2. */
 int cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

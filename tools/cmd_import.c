@@ -582,16 +582,6 @@ static void importer_free(struct importer *im)
 	csv_free(im->csv);
 }
 
-static void print_errs(struct cmd_ctx *ctx, struct csv_errs *e)
-{
-	const char *t = csv_errs_text(e);
-	while (*t) {
-		const char *nl = strchr(t, '\n');
-		size_t n = nl ? (size_t)(nl - t) : strlen(t);
-		fprintf(stderr, "corrtest %s: %.*s\n", ctx->cmd, (int)n, t);
-		t += n + (nl != NULL);
-	}
-}
 
 int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
 {
@@ -636,7 +626,7 @@ int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
 		goto rollback;
 	if (im.errs.n) {
 		study_rollback(im.s);
-		print_errs(ctx, &im.errs);
+		cmd_error_lines(ctx, csv_errs_text(&im.errs));
 		rc = cmd_errorf(ctx, CT_EINPUT, "%d error%s in %s; nothing was imported", im.errs.n,
 				im.errs.n == 1 ? "" : "s", path);
 		goto out;

@@ -172,17 +172,6 @@ static void import_report(void *ud, const char *column, const char *msg)
 	csv_errs_add(r->errs, r->csv->path, field_line(r->csv, r->rec, column), column, "%s", msg);
 }
 
-/* Prints the collected errors, each as "corrtest listings: FILE:LINE: ...". */
-static void print_errs(struct cmd_ctx *ctx, struct csv_errs *e)
-{
-	const char *t = csv_errs_text(e);
-	while (*t) {
-		const char *nl = strchr(t, '\n');
-		size_t n = nl ? (size_t)(nl - t) : strlen(t);
-		fprintf(stderr, "corrtest %s: %.*s\n", ctx->cmd, (int)n, t);
-		t += n + (nl != NULL);
-	}
-}
 
 static int listings_import(int argc, char **argv, struct cmd_ctx *ctx)
 {
@@ -275,7 +264,7 @@ static int listings_import(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (!rc && errs.n) {
 		study_rollback(s);
-		print_errs(ctx, &errs);
+		cmd_error_lines(ctx, csv_errs_text(&errs));
 		rc = cmd_errorf(ctx, CT_EINPUT, "%d error%s in %s; nothing was imported", errs.n,
 				errs.n == 1 ? "" : "s", path);
 		goto out;

@@ -574,17 +574,6 @@ static struct row *row_at(struct report *rp, int g, int s)
 	return &rp->rows[(size_t)g * (size_t)(rp->nstrata + 1) + (size_t)s];
 }
 
-static void count_pair(struct paired_counts *t, int pc, int pt)
-{
-	if (pc && pt)
-		t->a++;
-	else if (pc)
-		t->b++;
-	else if (pt)
-		t->c++;
-	else
-		t->d++;
-}
 
 static char *stratum_key(const struct report *rp, const struct pair *p, int label)
 {
@@ -654,14 +643,14 @@ static void report_build(struct report *rp)
 		const struct pair *p = &ps->pairs[i];
 		int pc = pairs_outcome_positive(p->control_outcome, rp->def);
 		int pt = pairs_outcome_positive(p->test_outcome, rp->def);
-		count_pair(&row_at(rp, p->group, rp->nstrata)->t, pc, pt);
-		count_pair(&row_at(rp, ng, rp->nstrata)->t, pc, pt);
+		paired_counts_add(&row_at(rp, p->group, rp->nstrata)->t, pc, pt);
+		paired_counts_add(&row_at(rp, ng, rp->nstrata)->t, pc, pt);
 		if (rp->ndims) {
 			char *key = stratum_key(rp, p, 0);
 			int s = find_stratum(rp, key);
 			free(key);
-			count_pair(&row_at(rp, p->group, s)->t, pc, pt);
-			count_pair(&row_at(rp, ng, s)->t, pc, pt);
+			paired_counts_add(&row_at(rp, p->group, s)->t, pc, pt);
+			paired_counts_add(&row_at(rp, ng, s)->t, pc, pt);
 		}
 	}
 	for (int g = 0; g <= ng; g++)

@@ -104,6 +104,16 @@ int cmd_errorf(struct cmd_ctx *ctx, int status, const char *fmt, ...)
 	return status;
 }
 
+void cmd_error_lines(struct cmd_ctx *ctx, const char *text)
+{
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		size_t n = nl ? (size_t)(nl - text) : strlen(text);
+		fprintf(stderr, "corrtest %s: %.*s\n", ctx->cmd, (int)n, text);
+		text += n + (nl != NULL);
+	}
+}
+
 int cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;

@@ -327,18 +327,6 @@ void pairs_set_free(struct pairs_set *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
-/* Adds one pair to the cell its two outcomes fall in. */
-static void count_pair(struct paired_counts *t, int pc, int pt)
-{
-	if (pc && pt)
-		t->a++;
-	else if (pc)
-		t->b++;
-	else if (pt)
-		t->c++;
-	else
-		t->d++;
-}
 
 void pairs_tabulate(const struct pairs_set *ps, int def, struct pairs_counts *counts,
 		    struct pairs_counts *total)
@@ -350,9 +338,9 @@ void pairs_tabulate(const struct pairs_set *ps, int def, struct pairs_counts *co
 		int pc = pairs_outcome_positive(p->control_outcome, def);
 		int pt = pairs_outcome_positive(p->test_outcome, def);
 		int gi = p->gender == GENDER_MALE ? GENDER_MALE : GENDER_FEMALE;
-		count_pair(&counts[p->group].all, pc, pt);
-		count_pair(&counts[p->group].by_gender[gi], pc, pt);
-		count_pair(&total->all, pc, pt);
-		count_pair(&total->by_gender[gi], pc, pt);
+		paired_counts_add(&counts[p->group].all, pc, pt);
+		paired_counts_add(&counts[p->group].by_gender[gi], pc, pt);
+		paired_counts_add(&total->all, pc, pt);
+		paired_counts_add(&total->by_gender[gi], pc, pt);
 	}
 }
