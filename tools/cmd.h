@@ -69,6 +69,10 @@ CMD(import);
 CMD(stats);
 CMD(power);
 CMD(export);
+CMD(send);
+CMD(fetch);
+CMD(link);
+CMD(decline);
 CMD(simulate);
 CMD(demo);
 

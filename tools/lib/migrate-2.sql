@@ -20,7 +20,10 @@ ALTER TABLE message ADD COLUMN from_addr TEXT;
 ALTER TABLE message ADD COLUMN subject TEXT;
 ALTER TABLE message ADD COLUMN in_reply_to TEXT;
 -- How the message was linked to its application: in_reply_to, sender,
--- subject_ref or manual; NULL while it waits in the unlinked queue.
+-- subject_ref or manual for replies; message_id for our own self copy;
+-- returned_id or bounce_recipient for bounces. NULL while it waits in the
+-- unlinked queue. kind 'other' is an automatic reply or a delay notice:
+-- linked, but not a reply.
 ALTER TABLE message ADD COLUMN link_method TEXT;
 CREATE INDEX message_message_id ON message(message_id);
 CREATE INDEX message_sha256 ON message(sha256);

@@ -280,3 +280,49 @@ int mime_new_message_id(const char *domain, char **out, struct ct_err *err)
 	*out = sb_detach(&sb);
 	return CT_OK;
 }
+
+int mime_build_reply(const struct mime_out *m, const char *in_reply_to, const char *const *refs,
+		     int nrefs, char **raw, size_t *len, struct ct_err *err)
+{
+	*raw = NULL;
+	*len = 0;
+	if (in_reply_to && !msgid_ok(in_reply_to))
+		return ct_fail(err, CT_EINPUT, "In-Reply-To '%s' is not of the form <id@domain>",
+			       in_reply_to);
+	for (int i = 0; i < nrefs; i++)
+		if (!msgid_ok(refs[i]))
+			return ct_fail(err, CT_EINPUT, "References id '%s' is not of the form <id@domain>",
+				       refs[i]);
+	char *base = NULL;
+	size_t blen = 0;
+	int rc = mime_build(m, &base, &blen, err);
+	if (rc)
+		return rc;
+	/* The ids were checked to be printable ASCII without spaces, so the two
+	 * headers need no encoding; they go after the Message-ID line that
+	 * mime_build always writes. References is folded one id per line. */
+	size_t hlen;
+	const char *h = header_span(base, "Message-Id:", &hlen);
+	if (!h)
+		h = header_span(base, "Message-ID:", &hlen);
+	if (!h) {
+		free(base);
+		return ct_fail(err, CT_EENV, "GMime wrote no Message-ID header");
+	}
+	size_t at = (size_t)(h - base) + hlen + 1; /* past the line's newline */
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, base, at);
+	if (in_reply_to)
+		sb_addf(&sb, "In-Reply-To: %s\n", in_reply_to);
+	if (nrefs) {
+		sb_adds(&sb, "References:");
+		for (int i = 0; i < nrefs; i++)
+			sb_addf(&sb, "%s%s", i ? "\n " : " ", refs[i]);
+		sb_addc(&sb, '\n');
+	}
+	sb_add(&sb, base + at, blen - at);
+	free(base);
+	*len = sb.len;
+	*raw = sb_detach(&sb);
+	return CT_OK;
+}

@@ -34,6 +34,13 @@ int mime_out_check(const struct mime_out *m, struct ct_err *err);
  * *len bytes) has LF line endings, as a Maildir file does. */
 int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err *err);
 
+/* mime_build for a reply in a thread: the same message with In-Reply-To
+ * (in_reply_to) and References (refs[0..nrefs), oldest first) after the
+ * Message-ID, each id of the form "<id@domain>" (CT_EINPUT otherwise). Used
+ * by corrtest decline. */
+int mime_build_reply(const struct mime_out *m, const char *in_reply_to, const char *const *refs,
+		     int nrefs, char **raw, size_t *len, struct ct_err *err);
+
 /* A fresh, unique Message-ID "<32 hex digits@domain>" from /dev/urandom
  * (caller frees). CT_EENV when no randomness is available. */
 int mime_new_message_id(const char *domain, char **out, struct ct_err *err);

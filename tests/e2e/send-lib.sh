@@ -1,0 +1,103 @@
+# send-lib.sh: helpers for the mail sending tests (sourced after lib.sh):
+# start the loopback mail server of tests/mail/ in a trap, and build a study
+# whose every application is due, with one mailbox per persona and per
+# landlord and a secrets file holding the personas' passwords.
+M=$TOP/tests/mail
+MD=$PWD/mail
+trap '"$M/stop.sh" "$MD" >/dev/null 2>&1 || :' EXIT
+trap 'exit 1' INT TERM
+# The study is set up on 2026-11-22 with fielding from 2026-12-07; the
+# sending runs "now" = SEND_NOW, when every application is long due. A
+# fixed clock makes the schedule reproducible.
+SEND_NOW=2027-03-01T12:00:00Z
+export CORRTEST_NOW=$SEND_NOW
+export CORRTEST_BACKOFF_MS=20
+export CORRTEST_RECOVER_WAIT_MS=300
+
+mail_start() {
+	"$M/start.sh" "$MD" >/dev/null || fail "the mail server did not start"
+	. "$MD/env"
+}
+
+# mail_study DIR N [SMTP_URL IMAP_URL CA]: a study with N listings, each
+# with its own landlord mailbox landlordI@example.test, sent over the
+# loopback server (plain text by default).
+mail_study() {
+	sd=$1 n=$2
+	smtp=${3:-smtp://127.0.0.1:$SMTP_PORT} imap=${4:-imap://127.0.0.1:$IMAP_PORT} ca=${5:-}
+	export CORRTEST_NOW=2026-11-22T12:00:00Z
+	ct init "$sd" --seed 20270101 --start 2026-12-07 >/dev/null
+	# Large quota, no pause between messages, the server's mailboxes.
+	sed -i -e 's/^daily_quota = .*/daily_quota = 100000/' \
+		-e 's/^mail_domain = .*/mail_domain = corrtest.test/' \
+		-e "s|^smtp_url =.*|smtp_url = $smtp|" -e "s|^imap_url =.*|imap_url = $imap|" \
+		-e "s|^ca_file =.*|ca_file = $ca|" \
+		-e 's/^min_interval_seconds = .*/min_interval_seconds = 0/' \
+		-e 's/^retries = .*/retries = 3/' "$sd/study.ini"
+	ct -S "$sd" personas >/dev/null
+	echo 'ref,url,contact_email,contact_name,agent_type,agent,area,price,round,posted_on,title' >"$sd.csv"
+	i=1
+	while [ $i -le "$n" ]; do
+		echo "L$i,https://example.org/$i,landlord$i@example.test,Landlord $i,private,Landlord $i,Gent,800,1,2026-11-20," >>"$sd.csv"
+		"$M/adduser.sh" "$MD" "landlord$i@example.test" "ll-pw-$i-$$"
+		i=$((i + 1))
+	done
+	ct -S "$sd" listings import "$sd.csv" >/dev/null
+	ct -S "$sd" assign >/dev/null
+	export CORRTEST_NOW=$SEND_NOW
+	umask 077
+	: >"$sd/secrets.ini"
+	for e in $(sqlite3 "$sd/study.db" "SELECT email FROM persona ORDER BY id"); do
+		pw="Pw-$(echo "$e" | cut -d@ -f1)-$$;#x"
+		"$M/adduser.sh" "$MD" "$e" "$pw"
+		printf '[%s]\npassword = %s\n' "$e" "$pw" >>"$sd/secrets.ini"
+	done
+	umask 022
+	chmod 600 "$sd/secrets.ini"
+}
+
+# q DIR SQL: one query on the study.
+q() { sqlite3 "$1/study.db" "$2"; }
+
+# delivered_ok DIR: every sent application reached its landlord exactly once
+# and nothing else arrived, counted at the server (smtp-log and mailboxes).
+delivered_ok() {
+	sd=$1
+	/usr/bin/python3 - "$sd/study.db" "$MD" <<'PY' || fail "deliveries do not match the study"
+import sqlite3, sys, os, collections
+db, md = sys.argv[1], sys.argv[2]
+c = sqlite3.connect(db)
+apps = c.execute("""SELECT a.id, a.message_id, a.status, lc.contact_email, p.email
+  FROM application a JOIN listing_contact lc ON lc.listing = a.listing
+  JOIN persona p ON p.id = a.persona""").fetchall()
+# What the SMTP server accepted, by Message-ID.
+accepted = collections.Counter()
+idx = os.path.join(md, "smtp-log", "index.tsv")
+for line in open(idx) if os.path.exists(idx) else []:
+    f = line.rstrip("\n").split("\t")
+    if len(f) >= 5:
+        accepted[f[4].strip()] += 1
+# What the landlords' INBOXes hold, by Message-ID.
+inbox = collections.Counter()
+for addr in os.listdir(os.path.join(md, "mail")):
+    if not addr.startswith("landlord"):
+        continue
+    for sub in ("new", "cur"):
+        d = os.path.join(md, "mail", addr, sub)
+        for fn in os.listdir(d) if os.path.isdir(d) else []:
+            for l in open(os.path.join(d, fn), "rb"):
+                if l.lower().startswith(b"message-id:"):
+                    inbox[(addr, l.split(b":", 1)[1].strip().decode())] += 1
+                    break
+bad = 0
+for aid, mid, st, contact, persona in apps:
+    want = 1 if st in ("sent",) else 0
+    if accepted[mid] != want or inbox[(contact, mid)] != want:
+        print(f"application {aid} ({st}): accepted {accepted[mid]}, in {contact}'s INBOX {inbox[(contact, mid)]}, wanted {want}")
+        bad += 1
+extra = sum(inbox.values()) - sum(1 for a in apps if a[2] == "sent")
+if extra:
+    print(f"{extra} unexpected messages in landlord mailboxes"); bad += 1
+sys.exit(1 if bad else 0)
+PY
+}

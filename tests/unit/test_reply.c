@@ -1,0 +1,279 @@
+/* test_reply.c: replies as mail clients and MTAs write them must read back
+ * as the text a person sees, in UTF-8, whatever the charset, transfer
+ * encoding and MIME shape; DSNs and MTA bounce texts must be recognised with
+ * their reason, the failed message's Message-ID and recipient; nothing a
+ * message contains (a broken MIME tree, an unknown charset, 10 MB) may
+ * crash the parser. Fixtures: tests/fixtures/mail-*.eml. */
+#include <check.h>
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "reply.h"
+#include "banned.h"
+
+static struct reply *parse_fixture(const char *name)
+{
+	char *path = xasprintf("tests/fixtures/%s", name), *raw = NULL;
+	size_t len = 0;
+	struct ct_err err = { 0 };
+	ck_assert_msg(file_read(path, &raw, &len, &err) == CT_OK, "%s: %s", path, err.msg);
+	struct reply *r = NULL;
+	ck_assert_int_eq(reply_parse(raw, len, &r, &err), CT_OK);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(r->text);
+	ck_assert(utf8_check(r->text, strlen(r->text), NULL));
+	free(raw);
+	free(path);
+	return r;
+}
+
+#define HAS(hay, needle) ck_assert_msg(strstr((hay), (needle)) != NULL, "'%s' lacks '%s'", (hay), (needle))
+#define LACKS(hay, needle) ck_assert_msg(strstr((hay), (needle)) == NULL, "'%s' has '%s'", (hay), (needle))
+
+START_TEST(latin1_quoted_printable)
+{
+	struct reply *r = parse_fixture("mail-latin1-qp.eml");
+	ck_assert_str_eq(r->message_id, "<reply-latin1.1@immo-example.test>");
+	ck_assert_str_eq(r->from_addr, "verhuur@immo-example.test");
+	ck_assert_str_eq(r->from_name, "Jan D\xc3\xa9sir\xc3\xa9");
+	/* 0x96 in an ISO-8859-1 encoded word is an en dash in practice. */
+	HAS(r->subject, "Re: Huurwoning in Gent (ref. L7)");
+	ck_assert_str_eq(r->date, "2026-12-08T09:15:00Z");
+	ck_assert_str_eq(r->in_reply_to, "<0123456789abcdef0123456789abcdef@corrtest.test>");
+	ck_assert_int_eq(r->nrefs, 2);
+	ck_assert_str_eq(r->refs[0], "<0123456789abcdef0123456789abcdef@corrtest.test>");
+	ck_assert_str_eq(r->refs[1], "<older@corrtest.test>");
+	HAS(r->text, "Caf\xc3\xa9 om de hoek, pr\xc3\xaat \xc3\xa0 louer");
+	HAS(r->text, "Jan D\xc3\xa9sir\xc3\xa9\n");
+	LACKS(r->text, "\r");
+	LACKS(r->text, "=E9");
+	ck_assert(!r->is_bounce && !r->is_dsn && !r->auto_reply && !r->text_from_html);
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(base64_html)
+{
+	struct reply *r = parse_fixture("mail-html-base64.eml");
+	ck_assert(r->text_from_html);
+	HAS(r->text, "Bonjour Madame,\n\nL'appartement est toujours disponible. Visite possible "
+		     "samedi \xc3\xa0 10h \xe2\x80\x93 merci de confirmer.");
+	HAS(r->text, "- Loyer : 850 \xe2\x82\xac\n- Charges : 50 \xe2\x82\xac");
+	HAS(r->text, "Cordialement,\nAgence Dup\xc3\xa9rr\xc3\xa9 & Fils\n");
+	LACKS(r->text, "<");
+	LACKS(r->text, "alert");
+	LACKS(r->text, "color:red");
+	LACKS(r->text, "Ignore me");
+	LACKS(r->text, "hidden");
+	ck_assert(!r->is_bounce);
+	ck_assert_ptr_null(r->in_reply_to);
+	ck_assert_int_eq(r->nrefs, 0);
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(alternative_prefers_plain)
+{
+	struct reply *r = parse_fixture("mail-alternative.eml");
+	ck_assert(!r->text_from_html);
+	HAS(r->text, "Helaas, het appartement is al verhuurd.");
+	LACKS(r->text, "HTML VERSION");
+	ck_assert_str_eq(r->from_addr, "landlord3@example.test");
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(dsn)
+{
+	struct reply *r = parse_fixture("mail-dsn.eml");
+	ck_assert(r->is_bounce && r->is_dsn);
+	ck_assert_str_eq(r->bounce_status, "5.1.1");
+	ck_assert_str_eq(r->bounce_rcpt, "gone@example.test");
+	ck_assert_str_eq(r->bounce_message_id, "<fedcba9876543210fedcba9876543210@corrtest.test>");
+	HAS(r->bounce_reason, "5.1.1 550 5.1.1 <gone@example.test>: Recipient address rejected: "
+			      "User unknown");
+	ck_assert_str_eq(r->from_addr, "mailer-daemon@localhost");
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(postfix_like_text_bounce)
+{
+	struct reply *r = parse_fixture("mail-postfix-bounce.eml");
+	ck_assert(r->is_bounce);
+	ck_assert_str_eq(r->bounce_status, "5.1.1");
+	ck_assert_str_eq(r->bounce_rcpt, "nobody-here@example.test");
+	ck_assert_str_eq(r->bounce_message_id, "<11111111111111111111111111111111@corrtest.test>");
+	ck_assert_ptr_nonnull(r->bounce_reason);
+	HAS(r->bounce_reason, "550 5.1.1 User unknown");
+	reply_free(r);
+
+	r = parse_fixture("mail-ndr-nl.eml");
+	ck_assert(r->is_bounce);
+	ck_assert_str_eq(r->bounce_status, "5.4.1");
+	ck_assert_str_eq(r->bounce_rcpt, "verhuur@example.test");
+	ck_assert_str_eq(r->bounce_message_id, "<22222222222222222222222222222222@corrtest.test>");
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(broken_mime)
+{
+	struct reply *r = parse_fixture("mail-broken-mime.eml");
+	HAS(r->text, "de woning is nog vrij");
+	ck_assert(!r->is_bounce);
+	ck_assert_str_eq(r->message_id, "<broken.6@example.test>");
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(invalid_charset)
+{
+	struct reply *r = parse_fixture("mail-bad-charset.eml");
+	/* Unknown label, not UTF-8: read as Windows-1252. */
+	HAS(r->text, "Caf\xc3\xa9 en cr\xc3\xa8me");
+	ck_assert(utf8_check(r->subject, strlen(r->subject), NULL));
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(auto_reply_is_not_a_bounce)
+{
+	struct reply *r = parse_fixture("mail-autoreply.eml");
+	ck_assert(r->auto_reply);
+	ck_assert(!r->is_bounce);
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(a_human_reply_about_a_bounce_is_not_one)
+{
+	static const char m[] = "From: MAILER-DAEMON@x.test\nSubject: Re: Undelivered Mail Returned "
+				"to Sender\nMessage-ID: <h@x.test>\n\nI got your 550 5.1.1, thanks\n";
+	struct reply *r = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse(m, strlen(m), &r, &err), CT_OK);
+	ck_assert(!r->is_bounce);
+	reply_free(r);
+	/* A delay warning (4.x.x, Action: delayed) is a DSN but not a bounce. */
+	static const char d[] =
+		"From: MAILER-DAEMON@x.test\nSubject: Delayed Mail (still being retried)\n"
+		"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+		"boundary=b\n\n--b\nContent-Type: text/plain\n\ndelayed\n--b\nContent-Type: "
+		"message/delivery-status\n\nReporting-MTA: dns; x\n\nFinal-Recipient: rfc822; a@b.test\n"
+		"Action: delayed\nStatus: 4.4.1\n--b--\n";
+	ck_assert_int_eq(reply_parse(d, strlen(d), &r, &err), CT_OK);
+	ck_assert(r->is_dsn && !r->is_bounce);
+	reply_free(r);
+}
+END_TEST
+
+START_TEST(ten_megabytes)
+{
+	/* A 10 MB reply: 200 KB of text and a large base64 attachment. */
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "From: big@example.test\nSubject: big\nMessage-ID: <big@example.test>\n"
+		     "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\n"
+		     "Content-Type: text/plain; charset=utf-8\n\nStart of the text.\n");
+	for (int i = 0; i < 4000; i++)
+		sb_adds(&sb, "Een lange regel tekst in een heel groot antwoord, regel na regel.\n");
+	sb_adds(&sb, "End of the text.\n--B\nContent-Type: application/pdf\n"
+		     "Content-Disposition: attachment; filename=x.pdf\n"
+		     "Content-Transfer-Encoding: base64\n\n");
+	while (sb.len < 10u * 1024 * 1024)
+		sb_adds(&sb, "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5\n");
+	sb_adds(&sb, "--B--\n");
+	struct reply *r = NULL;
+	struct ct_err err = { 0 };
+	clock_t t0 = clock();
+	ck_assert_int_eq(reply_parse(sb.buf, sb.len, &r, &err), CT_OK);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	ck_assert_msg(secs < 5, "parsing 10 MB took %.1f s", secs);
+	HAS(r->text, "Start of the text.");
+	HAS(r->text, "End of the text.");
+	LACKS(r->text, "QUJDREVG");
+	ck_assert(!r->is_bounce);
+	reply_free(r);
+	sb_free(&sb);
+}
+END_TEST
+
+START_TEST(html_details)
+{
+	const char *h = "<p>a&lt;b &amp;&amp; c&gt;d</p>x < y<br/>&#233;&#xE9;&eacute;&unknown; "
+			"<pre>  keep\n  this</pre><table><tr><td>1</td><td>2</td></tr></table>"
+			"&#150;<SCRIPT type=x>var a = '</p>';</SCRIPT>end";
+	char *t = reply_html_to_text(h, strlen(h));
+	HAS(t, "a<b && c>d\n\nx < y\n\xc3\xa9\xc3\xa9\xc3\xa9&unknown;");
+	HAS(t, "  keep\n  this");
+	HAS(t, "1 2\n");
+	HAS(t, "\xe2\x80\x93"); /* &#150; is Windows-1252's en dash */
+	LACKS(t, "var a");
+	HAS(t, "end");
+	free(t);
+	/* Not valid UTF-8 and no charset: Windows-1252. */
+	char *u = reply_to_utf8("\x93quoted\x94 \xe9t\xe9\r\n", 13, NULL);
+	ck_assert_str_eq(u, "\xe2\x80\x9cquoted\xe2\x80\x9d \xc3\xa9t\xc3\xa9\n");
+	free(u);
+	/* A label that lies (UTF-8 bytes labelled Latin-1) still converts; an
+	 * empty message is an input error. */
+	u = reply_to_utf8("\xc3\xa9", 2, "iso-8859-1");
+	ck_assert_str_eq(u, "\xc3\x83\xc2\xa9");
+	free(u);
+	struct reply *r = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse("", 0, &r, &err), CT_EINPUT);
+}
+END_TEST
+
+START_TEST(garbage_does_not_crash)
+{
+	/* Deep nesting, binary bytes, headers only: a struct comes back. */
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "Content-Type: multipart/mixed; boundary=a0\n\n");
+	for (int i = 0; i < 100; i++)
+		sb_addf(&sb, "--a%d\nContent-Type: multipart/mixed; boundary=a%d\n\n", i, i + 1);
+	sb_adds(&sb, "--a100\nContent-Type: text/plain\n\ndeep\n");
+	struct reply *r = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse(sb.buf, sb.len, &r, &err), CT_OK);
+	reply_free(r);
+	sb_free(&sb);
+	const char bin[] = "\x00\x01\xff\xfe\n\n\x80\x81";
+	ck_assert_int_eq(reply_parse(bin, sizeof(bin) - 1, &r, &err), CT_OK);
+	ck_assert(utf8_check(r->text, strlen(r->text), NULL));
+	reply_free(r);
+	ck_assert_int_eq(reply_parse("Subject: x\n", 11, &r, &err), CT_OK);
+	ck_assert_str_eq(r->subject, "x");
+	reply_free(r);
+}
+END_TEST
+
+int main(void)
+{
+	g_mime_init();
+	Suite *s = suite_create("reply");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, latin1_quoted_printable);
+	tcase_add_test(tc, base64_html);
+	tcase_add_test(tc, alternative_prefers_plain);
+	tcase_add_test(tc, dsn);
+	tcase_add_test(tc, postfix_like_text_bounce);
+	tcase_add_test(tc, broken_mime);
+	tcase_add_test(tc, invalid_charset);
+	tcase_add_test(tc, auto_reply_is_not_a_bounce);
+	tcase_add_test(tc, a_human_reply_about_a_bounce_is_not_one);
+	tcase_add_test(tc, ten_megabytes);
+	tcase_add_test(tc, html_details);
+	tcase_add_test(tc, garbage_does_not_crash);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
