@@ -115,6 +115,10 @@ int smtp_open(const struct mailcfg *mc, const char *user, const char *password,
 	CURL *c = s->curl;
 	curl_easy_setopt(c, CURLOPT_URL, s->url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	/* Only the server the study names: no proxy from the environment
+	 * (all_proxy) may carry the mail elsewhere. */
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_USERNAME, user);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, password);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
