@@ -57,28 +57,11 @@ int imap_open(const struct mailcfg *mc, const char *user, const char *password,
 	s->base = xstrndup(mc->imap_url, n);
 	s->user = xstrdup(user);
 	CURL *c = s->curl;
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "imap,imaps");
-	/* Only the server the study names: no proxy from the environment
-	 * (all_proxy) may carry the mail elsewhere. */
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_USERNAME, user);
-	curl_easy_setopt(c, CURLOPT_PASSWORD, password);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
+	mailcfg_curl_setup(c, mc, 1, user, password, s->errbuf, 60L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(c, CURLOPT_READDATA, s);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	/* Implicit TLS or loopback only (mailcfg_load); on loopback plain text
-	 * is used as it is, without trying STARTTLS. */
-	curl_easy_setopt(c, CURLOPT_USE_SSL, mc->imap_implicit_tls ? (long)CURLUSESSL_ALL
-								    : (long)CURLUSESSL_NONE);
-	if (mc->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, mc->ca_file);
 	*out = s;
 	return CT_OK;
 }

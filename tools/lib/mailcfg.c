@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "mailcfg.h"
 #include "banned.h"
 
@@ -34,6 +36,30 @@ char *mail_url_host(const char *url)
 	}
 	size_t n = strcspn(p, ":/?#");
 	return n ? xstrndup(p, n) : NULL;
+}
+
+void mailcfg_curl_setup(void *curl, const struct mailcfg *m, int imap, const char *user,
+			const char *password, char *errbuf, long low_speed_seconds)
+{
+	CURL *c = curl;
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, imap ? "imap,imaps" : "smtp,smtps");
+	/* Only the server the study names: no proxy from the environment
+	 * (all_proxy) may carry the mail elsewhere. */
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_USERNAME, user);
+	curl_easy_setopt(c, CURLOPT_PASSWORD, password);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, low_speed_seconds);
+	/* Implicit TLS or loopback only (mailcfg_load); on loopback plain text
+	 * is used as it is, without trying STARTTLS. */
+	int tls = imap ? m->imap_implicit_tls : m->smtp_implicit_tls;
+	curl_easy_setopt(c, CURLOPT_USE_SSL, tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
+	if (m->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, m->ca_file);
 }
 
 int mail_host_is_loopback(const char *host)

@@ -32,6 +32,13 @@ struct mailcfg {
  * command needs it. *out: free with mailcfg_free. */
 int mailcfg_load(const struct config *cfg, struct mailcfg **out, struct ct_err *err);
 void mailcfg_free(struct mailcfg *m);
+/* What every SMTP and IMAP connection shares, set on a libcurl easy handle
+ * (passed as void * so that this header needs no curl.h): the protocols of
+ * one kind only, no proxy from the environment, the credentials, the error
+ * buffer, timeouts, TLS as mailcfg_load decided (implicit TLS, or plain text
+ * to loopback) and the CA file. imap: 1 for IMAP, 0 for SMTP. */
+void mailcfg_curl_setup(void *curl, const struct mailcfg *m, int imap, const char *user,
+			const char *password, char *errbuf, long low_speed_seconds);
 /* CT_EINPUT "study.ini: [mail] smtp_url is not set" when the URL a command
  * needs is missing. which: "smtp_url" or "imap_url". */
 int mailcfg_require(const struct mailcfg *m, const char *which, struct ct_err *err);

@@ -114,28 +114,15 @@ int smtp_open(const struct mailcfg *mc, const char *user, const char *password,
 	s->user = xstrdup(user);
 	CURL *c = s->curl;
 	curl_easy_setopt(c, CURLOPT_URL, s->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	/* Only the server the study names: no proxy from the environment
-	 * (all_proxy) may carry the mail elsewhere. */
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_USERNAME, user);
-	curl_easy_setopt(c, CURLOPT_PASSWORD, password);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->errbuf);
+	mailcfg_curl_setup(c, mc, 0, user, password, s->errbuf, 120L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(c, CURLOPT_READDATA, s);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	/* The debug callback reads the server's reply codes and our verbs; it
+	 * never keeps what we send (AUTH carries the password). */
 	curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, debug_cb);
 	curl_easy_setopt(c, CURLOPT_DEBUGDATA, s);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 20L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
-	curl_easy_setopt(c, CURLOPT_USE_SSL, mc->smtp_implicit_tls ? (long)CURLUSESSL_ALL
-								    : (long)CURLUSESSL_NONE);
-	if (mc->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, mc->ca_file);
 	const char *noreuse = getenv("CORRTEST_SMTP_NO_REUSE");
 	if (noreuse && !strcmp(noreuse, "1")) {
 		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
