@@ -130,7 +130,7 @@ int cmd_init(int argc, char **argv, struct cmd_ctx *ctx)
 	snprintf(seedbuf, sizeof(seedbuf), "%llu", (unsigned long long)seedv);
 	if (start) {
 		time_t t;
-		if (!listing_check_date(start) || !time_parse_iso(start, &t) || t < 0)
+		if (!date_valid(start) || !time_parse_iso(start, &t) || t < 0)
 			return cmd_usage_error(ctx, "--start must be a date YYYY-MM-DD");
 		snprintf(startbuf, sizeof(startbuf), "%s", start);
 	} else {

@@ -75,6 +75,29 @@ START_TEST(iso_times)
 	ck_assert(!time_parse_iso("2026-12-07T25:00Z", &t));
 	ck_assert(!time_parse_iso("2026-12-07T10:00", &t)); /* no zone: ambiguous */
 	ck_assert(!time_parse_iso("yesterday", &t));
+	/* sscanf-style leniency is refused: blanks, signs, one-digit fields. */
+	ck_assert(!time_parse_iso("2026- 1-05", &t));
+	ck_assert(!time_parse_iso("2026-12-07T 9:30Z", &t));
+	ck_assert(!time_parse_iso("2026-12-07T09:-3Z", &t));
+	ck_assert(!time_parse_iso("2026-12-07T09:30+1:00", &t));
+	ck_assert(!time_parse_iso("+2026-12-07", &t));
+	ck_assert(time_parse_iso("2026-12-07 09:30:15Z", &t));
+	ck_assert_int_eq((long)t, 20794L * 86400 + 9 * 3600 + 30 * 60 + 15);
+}
+END_TEST
+
+START_TEST(calendar_dates)
+{
+	int y, m, d;
+	ck_assert(date_valid("2028-02-29"));  /* leap year */
+	ck_assert(date_valid("2000-02-29"));  /* divisible by 400 */
+	ck_assert(!date_valid("1900-02-29")); /* divisible by 100 only */
+	ck_assert(!date_valid("2026-04-31"));
+	ck_assert(!date_valid("2026-13-01"));
+	ck_assert(!date_valid("2026-1-05"));
+	ck_assert(!date_valid("2026-12-07 "));
+	ck_assert(date_parse_prefix("2026-12-07T10:00Z", &y, &m, &d));
+	ck_assert(y == 2026 && m == 12 && d == 7);
 }
 END_TEST
 
@@ -327,6 +350,7 @@ int main(void)
 	tcase_add_test(tc, control_characters);
 	tcase_add_test(tc, number_parsing);
 	tcase_add_test(tc, iso_times);
+	tcase_add_test(tc, calendar_dates);
 	tcase_add_test(tc, brussels_offsets);
 	tcase_add_test(tc, preset_design);
 	tcase_add_test(tc, config_errors_name_lines);

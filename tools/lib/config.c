@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "timeutil.h"
 #include "banned.h"
 
 /* Keys each fixed section accepts. [profile] and [phones] take any key of
@@ -275,23 +276,6 @@ static int parse_hhmm(const char *s, int *min)
 	return 1;
 }
 
-static int valid_date(const char *s)
-{
-	int y, m, d;
-	char tail;
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
-		return 0;
-	/* sscanf skips blanks and takes signs: only digits where digits go. */
-	for (int i = 0; i < 10; i++)
-		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-			return 0;
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return 0;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return !(m == 2 && d == 29 && !leap);
-}
-
 /* Splits a comma-separated list into trimmed items (caller frees each and
  * the array). */
 static char **split_list(const char *v, int *n)
@@ -465,7 +449,8 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 	}
 	if ((rc = need(c, "schedule", "start", &v, err)))
 		goto fail;
-	if (!valid_date(v)) {
+	/* 1970 and later: times are kept as seconds since then. */
+	if (!date_valid(v) || strncmp(v, "1970", 4) < 0) {
 		rc = bad(c, "schedule", "start", err, "must be a date YYYY-MM-DD");
 		goto fail;
 	}

@@ -150,21 +150,6 @@ int listing_check_url(const char *s, const char **why)
 	return 1;
 }
 
-int listing_check_date(const char *s)
-{
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !is_digit(s[i]))
-			return 0;
-	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-	if (m < 1 || m > 12 || d < 1 || d > 31)
-		return 0;
-	int yy, mm, dd;
-	civil_from_days(days_from_civil(y, m, d), &yy, &mm, &dd);
-	return yy == y && mm == m && dd == d;
-}
-
 int listing_parse_price(const char *s, double *out, const char **why)
 {
 	const char *p = s;
@@ -295,7 +280,7 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 			why = "must be a whole number from 1 to 999999999";
 			break;
 		case LF_POSTED_ON:
-			ok = listing_check_date(v);
+			ok = date_valid(v);
 			why = "must be a real date written YYYY-MM-DD";
 			break;
 		default:

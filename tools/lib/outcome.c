@@ -51,10 +51,9 @@ static int digits(const char *s, int n)
 int outcome_parse_time(const char *s, const char *tz, time_t *out)
 {
 	size_t n = strlen(s);
-	if (n < 10 || !listing_check_date((char[11]){ s[0], s[1], s[2], s[3], s[4], s[5], s[6],
-						      s[7], s[8], s[9], 0 }))
+	int y, mo, d;
+	if (n < 10 || !date_parse_prefix(s, &y, &mo, &d))
 		return 0;
-	int y = atoi(s), mo = atoi(s + 5), d = atoi(s + 8);
 	if (n == 10) {
 		*out = time_from_local(tz, y, mo, d, 0, 0);
 		return 1;

@@ -18,6 +18,31 @@ time_t time_now(void)
 	return time(NULL);
 }
 
+int date_parse_prefix(const char *s, int *y, int *m, int *d)
+{
+	/* By hand, not sscanf: sscanf would skip blanks and take signs. */
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return 0;
+	int yy = atoi(s), mm = atoi(s + 5), dd = atoi(s + 8);
+	if (mm < 1 || mm > 12 || dd < 1 || dd > 31)
+		return 0;
+	/* Round-tripping through the day number rejects 31 April, 29 February
+	 * of a common year, and the like. */
+	int ry, rm, rd;
+	civil_from_days(days_from_civil(yy, mm, dd), &ry, &rm, &rd);
+	if (ry != yy || rm != mm || rd != dd)
+		return 0;
+	*y = yy, *m = mm, *d = dd;
+	return 1;
+}
+
+int date_valid(const char *s)
+{
+	int y, m, d;
+	return strlen(s) == 10 && date_parse_prefix(s, &y, &m, &d);
+}
+
 long days_from_civil(int y, int m, int d)
 {
 	/* Howard Hinnant's algorithm, proleptic Gregorian. */
@@ -50,30 +75,38 @@ void time_iso_utc(time_t t, char out[ISO_LEN])
 	strftime(out, ISO_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Two digits at p, as a number; -1 when they are not two digits. */
+static int two_digits(const char *p)
+{
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
 int time_parse_iso(const char *s, time_t *out)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+	if (strlen(s) < 10 || !date_parse_prefix(s, &y, &mo, &d))
 		return 0;
 	const char *p = s + 10;
 	long off = 0;
 	if (*p) {
 		if (*p != 'T' && *p != ' ')
 			return 0;
-		p++;
-		if (sscanf(p, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
+		h = two_digits(p + 1);
+		if (h < 0 || p[3] != ':' || (mi = two_digits(p + 4)) < 0)
 			return 0;
-		p += 5;
+		p += 6;
 		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &sec, &n) != 1 || n != 2)
+			if ((sec = two_digits(p + 1)) < 0)
 				return 0;
 			p += 3;
 		}
 		if (*p == 'Z') {
 			p++;
 		} else if (*p == '+' || *p == '-') {
-			int oh, om;
-			if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 14 || om > 59)
+			int oh = two_digits(p + 1), om = oh < 0 || p[3] != ':' ? -1 : two_digits(p + 4);
+			if (oh < 0 || om < 0 || oh > 14 || om > 59)
 				return 0;
 			off = (oh * 60L + om) * 60L * (*p == '-' ? -1 : 1);
 			p += 6;
@@ -83,15 +116,9 @@ int time_parse_iso(const char *s, time_t *out)
 		if (*p)
 			return 0;
 	}
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
+	if (h > 23 || mi > 59 || sec > 60)
 		return 0;
-	long days = days_from_civil(y, mo, d);
-	int dy, dm, dd;
-	civil_from_days(days, &dy, &dm, &dd);
-	if (dd != d) /* 29 February in a common year */
-		return 0;
-	*out = (time_t)(days * 86400L + h * 3600L + mi * 60L + sec - off);
+	*out = (time_t)(days_from_civil(y, mo, d) * 86400L + h * 3600L + mi * 60L + sec - off);
 	return 1;
 }
 

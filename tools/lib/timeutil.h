@@ -9,6 +9,12 @@
 #define ISO_LEN 21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
 
 time_t time_now(void);
+/* The calendar date in the first 10 characters of s, strictly YYYY-MM-DD
+ * (digits where digits go, a real day of the Gregorian calendar); what
+ * follows is not looked at. Returns 1 and the fields on success. */
+int date_parse_prefix(const char *s, int *y, int *m, int *d);
+/* 1 when s is exactly such a date. */
+int date_valid(const char *s);
 void time_iso_utc(time_t t, char out[ISO_LEN]);
 /* Parses "YYYY-MM-DDTHH:MM[:SS]" followed by "Z" or "+HH:MM"/"-HH:MM", or a
  * bare date "YYYY-MM-DD" (midnight UTC). Returns 1 on success. */
