@@ -44,12 +44,10 @@ int imap_open(const struct mailcfg *mc, const char *user, const char *password,
 {
 	if (!mc->imap_url)
 		return ct_fail(err, CT_EINPUT, "study.ini: [mail] imap_url is not set");
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct imap_session *s = xcalloc(1, sizeof(*s));
-	s->curl = curl_easy_init();
-	if (!s->curl) {
+	if (!(s->curl = mailcfg_curl_new(err))) {
 		free(s);
-		return ct_fail(err, CT_EENV, "cannot start libcurl");
+		return CT_EENV;
 	}
 	size_t n = strlen(mc->imap_url);
 	while (n && mc->imap_url[n - 1] == '/')

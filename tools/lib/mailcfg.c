@@ -38,6 +38,16 @@ char *mail_url_host(const char *url)
 	return n ? xstrndup(p, n) : NULL;
 }
 
+void *mailcfg_curl_new(struct ct_err *err)
+{
+	/* Idempotent in libcurl 7.84 and later; needed before the first handle. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURL *c = curl_easy_init();
+	if (!c)
+		ct_fail(err, CT_EENV, "cannot start libcurl");
+	return c;
+}
+
 void mailcfg_curl_setup(void *curl, const struct mailcfg *m, int imap, const char *user,
 			const char *password, char *errbuf, long low_speed_seconds)
 {

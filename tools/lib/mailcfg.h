@@ -32,6 +32,9 @@ struct mailcfg {
  * command needs it. *out: free with mailcfg_free. */
 int mailcfg_load(const struct config *cfg, struct mailcfg **out, struct ct_err *err);
 void mailcfg_free(struct mailcfg *m);
+/* A new libcurl easy handle (as void *, see below), after the library's
+ * one-time initialisation; NULL with err set when libcurl cannot start. */
+void *mailcfg_curl_new(struct ct_err *err);
 /* What every SMTP and IMAP connection shares, set on a libcurl easy handle
  * (passed as void * so that this header needs no curl.h): the protocols of
  * one kind only, no proxy from the environment, the credentials, the error

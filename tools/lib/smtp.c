@@ -103,12 +103,10 @@ int smtp_open(const struct mailcfg *mc, const char *user, const char *password,
 {
 	if (!mc->smtp_url)
 		return ct_fail(err, CT_EINPUT, "study.ini: [mail] smtp_url is not set");
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct smtp_session *s = xcalloc(1, sizeof(*s));
-	s->curl = curl_easy_init();
-	if (!s->curl) {
+	if (!(s->curl = mailcfg_curl_new(err))) {
 		free(s);
-		return ct_fail(err, CT_EENV, "cannot start libcurl");
+		return CT_EENV;
 	}
 	s->url = xstrdup(mc->smtp_url);
 	s->user = xstrdup(user);
