@@ -83,3 +83,5 @@ clean:
 
 .PHONY: all unit e2e check demo valgrind deps install clean
 .SECONDARY:
+# A recipe that fails (embed on a read error) leaves no half-written target.
+.DELETE_ON_ERROR:

@@ -6,8 +6,9 @@
  *  2. declare both below;
  *  3. add a row to the table in tools/corrtest.c (name, function, needs,
  *     summary, usage): help, -S, --json and opening the study come from it;
- *  4. add man/corrtest-<name>.1 and an e2e test tests/e2e/NNNN-<name>.sh.
- * The Makefile picks up tools/cmd_*.c by itself.
+ *  4. add an e2e test tests/e2e/NNNN-<name>.sh.
+ * The Makefile picks up tools/cmd_*.c by itself, and `make install` makes
+ * the man page from the usage text (man/mkpage.sh).
  */
 #ifndef CT_CMD_H
 #define CT_CMD_H

@@ -314,15 +314,15 @@ static int read_row(struct importer *im, struct ct_err *err)
 		errf(im, C_CHANNEL, "'%s' is not one of %s", v[C_CHANNEL], channel_list());
 	if (v[C_AT]) {
 		time_t t;
-		if (outcome_parse_time(v[C_AT], d->timezone, &t) && outcome_time_future(t)) {
-			errf(im, C_AT, "'%s' is in the future (a typo in the year?)", v[C_AT]);
-		} else if (outcome_parse_time(v[C_AT], d->timezone, &t)) {
-			time_iso_utc(t, row.at);
-			row.has_at = 1;
-		} else {
+		if (!outcome_parse_time(v[C_AT], d->timezone, &t)) {
 			errf(im, C_AT,
 			     "'%s' is not a time: write 2026-12-08 14:30 (%s) or 2026-12-08T13:30:00Z",
 			     v[C_AT], d->timezone);
+		} else if (outcome_time_future(t)) {
+			errf(im, C_AT, "'%s' is in the future (a typo in the year?)", v[C_AT]);
+		} else {
+			time_iso_utc(t, row.at);
+			row.has_at = 1;
 		}
 	}
 	row.note = v[C_NOTE];
@@ -346,28 +346,29 @@ static int read_row(struct importer *im, struct ct_err *err)
 	 * each one way, and the way the study has it. */
 	if (!seen_get(&im->refs, v[C_LISTING])) {
 		char *fold = listing_ref_fold(v[C_LISTING]);
-		int prev = seen_add(&im->folded, fold, line), in_study = seen_get(&im->study_refs, fold);
-		free(fold);
-		if (prev) {
-			errf(im, C_LISTING,
-			     "'%s' differs only in case from the listing's ref on line %d; write "
-			     "each listing's ref the same way on every row",
-			     v[C_LISTING], prev);
-			goto done;
-		}
 		/* The exact look-up uses the index; the scan runs only for a ref
 		 * the study has in another case. */
 		int64_t id = 0;
 		char *stored = NULL;
-		if (in_study && !(rc = listing_ref_id(im->s, v[C_LISTING], &id, err)) && !id &&
+		if (seen_get(&im->study_refs, fold) &&
+		    !(rc = listing_ref_id(im->s, v[C_LISTING], &id, err)) && !id &&
 		    !(rc = listing_ref_find(im->s, v[C_LISTING], &id, &stored, err)) && stored)
 			errf(im, C_LISTING,
 			     "'%s' is not in the study, but '%s' is: write the ref as the study has "
 			     "it",
 			     v[C_LISTING], stored);
-		int differs = stored != NULL;
+		/* Only a ref that passed is remembered: a row that repeats a
+		 * refused one gets the same message, not "differs only in case". */
+		int prev = rc || stored ? 0 : seen_add(&im->folded, fold, line);
+		free(fold);
+		if (prev)
+			errf(im, C_LISTING,
+			     "'%s' differs only in case from the listing's ref on line %d; write "
+			     "each listing's ref the same way on every row",
+			     v[C_LISTING], prev);
+		int refused = stored || prev;
 		free(stored);
-		if (rc || differs)
+		if (rc || refused)
 			goto done;
 	}
 	/* One row per application: the same cell twice would be two outcomes. */

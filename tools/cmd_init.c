@@ -8,7 +8,6 @@
 
 #include "cmd.h"
 #include "lib/embedded.h"
-#include "lib/listing.h"
 #include "lib/timeutil.h"
 #include "lib/banned.h"
 

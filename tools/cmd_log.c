@@ -49,15 +49,20 @@ static int parse_app(const char *app, int64_t *id, char **ref, char **grp, char 
 		c1--;
 	if (*c1 != ':' || c1 == app || c1 + 1 == c2 || !c2[1])
 		return 0;
-	int g = gender_parse(c2 + 1);
-	if (g < 0)
-		return 0;
-	*ref = xstrndup(app, (size_t)(c1 - app));
-	*grp = xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
-	for (char *p = *grp; *p; p++)
+	/* Group and gender in any case, as import takes them. */
+	char *tail = xstrdup(c1 + 1);
+	for (char *p = tail; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p + 32);
+	int g = gender_parse(tail + (c2 - c1));
+	if (g < 0) {
+		free(tail);
+		return 0;
+	}
+	*ref = xstrndup(app, (size_t)(c1 - app));
+	*grp = xstrndup(tail, (size_t)(c2 - c1 - 1));
 	*gender = xstrdup(gender_name(g));
+	free(tail);
 	return 1;
 }
 

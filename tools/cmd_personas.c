@@ -208,7 +208,7 @@ static char *profile_json(const struct design *d, int gender)
 				continue;
 			if (!km[blen])
 				plain = d->profile[m].value;
-			else if (!strcmp(km + blen + (km[blen] == '.'), gender_name(gender)))
+			else if (km[blen] == '.' && !strcmp(km + blen + 1, gender_name(gender)))
 				gendered = d->profile[m].value;
 		}
 		const char *v = gendered ? gendered : plain;

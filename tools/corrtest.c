@@ -195,14 +195,22 @@ int corrtest_main(int argc, char **argv)
 	const char *env = getenv("CORRTEST_STUDY");
 	ctx.study_dir = env && *env ? env : ".";
 
-	/* Options before the command name: -S DIR only. */
+	/* Options before the command name: -S DIR only, in the forms that
+	 * take_common accepts after it. */
 	int i = 1;
 	while (i < argc && argv[i][0] == '-') {
-		if ((!strcmp(argv[i], "-S") || !strcmp(argv[i], "--study")) && i + 1 < argc) {
+		if (!strcmp(argv[i], "-S") || !strcmp(argv[i], "--study")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "corrtest: %s needs a folder\n", argv[i]);
+				return CT_EINPUT;
+			}
 			ctx.study_dir = argv[i + 1];
 			i += 2;
 		} else if (!strncmp(argv[i], "--study=", 8)) {
 			ctx.study_dir = argv[i] + 8;
+			i++;
+		} else if (!strncmp(argv[i], "-S", 2) && argv[i][2]) {
+			ctx.study_dir = argv[i] + 2;
 			i++;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			print_help(stdout);

@@ -1,6 +1,7 @@
 /* embed.c: build-time generator of the embedded file table. Usage:
  *   embed OUT.c FILE...
- * writes a C file defining embedded_files[] with each FILE's bytes. */
+ * writes a C file defining embedded_files[] with each FILE's bytes. On an
+ * error it exits 1; make (.DELETE_ON_ERROR) removes the partial OUT.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,12 @@ int main(int argc, char **argv)
 			fprintf(out, "%s%d,", n % 24 ? "" : "\n", c);
 			n++;
 		}
+		/* EOF also ends the loop on a read error: a file cut short must
+		 * not be built in. */
+		if (ferror(f)) {
+			perror(argv[i]);
+			return 1;
+		}
 		fclose(f);
 		fprintf(out, "0};\n");
 	}
@@ -42,7 +49,8 @@ int main(int argc, char **argv)
 	      "\tfor (size_t i = 0; i < embedded_count; i++)\n"
 	      "\t\tif (!strcmp(embedded_files[i].path, path))\n"
 	      "\t\t\treturn &embedded_files[i];\n\treturn NULL;\n}\n", out);
-	if (fclose(out) != 0) {
+	int bad = ferror(out);
+	if (fclose(out) != 0 || bad) {
 		perror(argv[1]);
 		return 1;
 	}

@@ -26,6 +26,7 @@ expect_exit 2 ct init x --market shop
 expect_err "corrtest init: --market must be housing or job"
 [ ! -e x ] || fail "a bad flag left a folder"
 expect_exit 2 ct init x --seed -5
+expect_exit 2 ct init x --seed " -5" # not 2^64 - 5
 expect_exit 2 ct init x --start 2026-02-30
 [ ! -e x ] || fail "a bad flag left a folder"
 

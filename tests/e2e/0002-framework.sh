@@ -14,8 +14,15 @@ expect_err "no command 'frobnicate'"
 expect_exit 2 ct help frobnicate
 expect_exit 2 ct init --json x
 expect_err "--json is not available"
+expect_exit 2 ct -S
+expect_err "^corrtest: -S needs a folder"
 
 new_study s
+# -S DIR, -SDIR and --study=DIR before the command, as after it.
+for form in "-S s" "-Ss" "--study=s"; do
+	expect_exit 0 ct $form listings list
+	expect_out "No listings yet"
+done
 # A database written by a newer corrtest is refused, and left as it was.
 current=$(sqlite3 s/study.db 'PRAGMA user_version')
 sqlite3 s/study.db 'PRAGMA user_version = 99'

@@ -35,6 +35,12 @@ expect_out "Logged invitation \(phone\) for application $id1 \(listing L1, belgi
 expect_exit 0 ct -S s log L1:maghrebi:female --outcome no_reply --channel email --at 2026-12-09T08:00:00Z
 [ "$(q "SELECT r.outcome, r.at FROM response r JOIN application a ON a.id = r.application JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp WHERE g.name = 'maghrebi'")" = \
 	"no_reply|2026-12-09T08:00:00Z" ] || fail "log by REF:GROUP:GENDER"
+# Refs differ only in case name one listing (as in 'listings'); group and
+# gender are taken in any case, as import takes them.
+expect_exit 0 ct -S s log l1:Maghrebi:FEMALE --outcome refusal --channel email --at 2026-12-09T09:00:00Z
+expect_out "for application [0-9]+ \(listing L1, maghrebi female\)"
+[ "$(q "SELECT r.outcome FROM response r JOIN application a ON a.id = r.application JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp WHERE g.name = 'maghrebi' ORDER BY r.id DESC LIMIT 1")" = \
+	refusal ] || fail "log by a ref in another case"
 
 # A second log replaces the first: both rows stay, the latest wins.
 expect_exit 0 ct -S s log "$id1" --outcome refusal --channel email --at "2026-12-08T15:30+01:00"

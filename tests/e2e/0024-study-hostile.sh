@@ -73,10 +73,15 @@ listing,group,gender,outcome,agent_type
 N-1,belgian,male,invitation,agency
 n-1,turkish,male,refusal,
 l1,belgian,female,refusal,
+l1,maghrebi,female,refusal,
 EOF
 expect_exit 2 ct -S s import case.csv
 expect_err "^corrtest import: case.csv:3: column listing: 'n-1' differs only in case from the listing's ref on line 2"
 expect_err "^corrtest import: case.csv:4: column listing: 'l1' is not in the study, but 'L1' is"
+# A row that repeats a refused ref gets the same message (it was once said
+# to differ "only in case" from itself).
+expect_err "^corrtest import: case.csv:5: column listing: 'l1' is not in the study, but 'L1' is"
+if grep -q "case.csv:5: .*differs only in case" err.txt; then fail "a refused ref compared with itself"; fi
 unchanged import-case
 # A huge value is not echoed back.
 python3 -c "open('huge.csv','w').write('listing,group,gender,outcome\nL1,' + 'g' * 3000000 + ',female,info\n')"

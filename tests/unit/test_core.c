@@ -55,6 +55,18 @@ START_TEST(number_parsing)
 	ck_assert(!parse_double("1.250,00", &d));
 	ck_assert(parse_u64("18446744073709551615", &u) && u == UINT64_MAX);
 	ck_assert(!parse_u64("-1", &u));
+	/* strtoull skips blanks and then takes a sign: " -1" must not become
+	 * 2^64 - 1. strtod reads "inf" and "nan": not numbers either. */
+	ck_assert(!parse_u64(" -1", &u));
+	ck_assert(!parse_u64(" 5", &u));
+	ck_assert(!parse_long(" 5", &l));
+	ck_assert(!parse_long("\t-5", &l));
+	ck_assert(parse_long("-5", &l) && l == -5);
+	ck_assert(!parse_double(" 1", &d));
+	ck_assert(!parse_double("inf", &d));
+	ck_assert(!parse_double("-infinity", &d));
+	ck_assert(!parse_double("nan", &d));
+	ck_assert(!parse_double("1e999", &d));
 }
 END_TEST
 
@@ -217,12 +229,42 @@ START_TEST(config_errors_name_lines)
 	memcpy(p, "Europe/Brusels ", 15);
 	expect_bad(swapped, "unknown time zone");
 	free(swapped);
+	/* A folder of zoneinfo, another file there, or nothing at all would
+	 * each silently become UTC in the C library. */
+	static const char *const not_zones[] = { "Europe         ", "zone.tab       ",
+						 "               " };
+	for (size_t i = 0; i < ARRAY_SIZE(not_zones); i++) {
+		swapped = xstrdup(text);
+		p = strstr(swapped, "Europe/Brussels");
+		memcpy(p, not_zones[i], 15);
+		expect_bad(swapped, "unknown time zone");
+		free(swapped);
+	}
 	free(text);
 }
 END_TEST
 
 START_TEST(rng_streams)
 {
+	/* The published xoshiro256** outputs from the state {1, 2, 3, 4}
+	 * (Blackman & Vigna's reference C code, as quoted in the test suites of
+	 * rand_xoshiro and others). */
+	struct rng vec = { { 1, 2, 3, 4 } };
+	static const uint64_t ref[] = { 11520ULL, 0ULL, 1509978240ULL, 1215971899390074240ULL,
+					1216172134540287360ULL, 607988272756665600ULL };
+	for (size_t i = 0; i < ARRAY_SIZE(ref); i++)
+		ck_assert_uint_eq(rng_next(&vec), ref[i]);
+	/* Seeding: the seed XOR the FNV-1a hash of the stream name goes
+	 * through SplitMix64. The hash of "" is the FNV offset basis, so this
+	 * seed gives SplitMix64 from 0, whose published first outputs are
+	 * these four. */
+	struct rng sm;
+	rng_init(&sm, 0xCBF29CE484222325ULL, "");
+	ck_assert_uint_eq(sm.s[0], 0xE220A8397B1DCDAFULL);
+	ck_assert_uint_eq(sm.s[1], 0x6E789E6AA1B965F4ULL);
+	ck_assert_uint_eq(sm.s[2], 0x06C45D188009454FULL);
+	ck_assert_uint_eq(sm.s[3], 0xF88BB8A8724C81ECULL);
+
 	struct rng a, b, c;
 	rng_init(&a, 42, "assign");
 	rng_init(&b, 42, "assign");
@@ -246,6 +288,26 @@ START_TEST(rng_streams)
 		ck_assert_int_gt(seen[i], 800); /* expected 1000, sd ~29 */
 	double u = rng_uniform(&a);
 	ck_assert(u >= 0 && u < 1);
+	/* A shuffle of elements of any size is a permutation of them. */
+	struct big {
+		int key;
+		char pad[300];
+	} v[20];
+	for (int i = 0; i < 20; i++) {
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].key = i;
+		v[i].pad[299] = (char)i;
+	}
+	rng_shuffle(&a, v, 20, sizeof(v[0]));
+	int moved = 0, found[20] = { 0 };
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_eq(v[i].pad[299], v[i].key);
+		found[v[i].key]++;
+		moved += v[i].key != i;
+	}
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(found[i], 1);
+	ck_assert_int_gt(moved, 0);
 }
 END_TEST
 

@@ -436,16 +436,21 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 	v = config_get(c, "schedule", "timezone");
 	d->timezone = xstrdup(v ? v : "Europe/Brussels");
 	{
-		/* An unknown zone would silently become UTC in the C library. */
+		/* An unknown zone would silently become UTC in the C library. So
+		 * would a folder ("Europe", or an empty value) or another file of
+		 * zoneinfo ("zone.tab"): a zone is a file that starts "TZif". */
 		char *zpath = xasprintf("/usr/share/zoneinfo/%s", d->timezone);
 		FILE *zf = strstr(d->timezone, "..") ? NULL : fopen(zpath, "rb");
+		char magic[4] = "";
+		int is_zone = zf && fread(magic, 1, 4, zf) == 4 && !memcmp(magic, "TZif", 4);
+		if (zf)
+			fclose(zf);
 		free(zpath);
-		if (!zf) {
+		if (!is_zone) {
 			rc = bad(c, "schedule", "timezone", err,
 				 "unknown time zone (an IANA name such as Europe/Brussels)");
 			goto fail;
 		}
-		fclose(zf);
 	}
 	if ((rc = need(c, "schedule", "start", &v, err)))
 		goto fail;

@@ -76,23 +76,24 @@ void csv_record_free(struct csv_record *rec)
 	memset(rec, 0, sizeof(*rec));
 }
 
-/* Checks the byte at r->pos as the start of a character: a NUL or invalid
- * UTF-8 is an error. Returns the character's length in bytes, 0 on error. */
-static size_t take_char(struct csv_reader *r, int rec_line, int field, struct ct_err *err)
+/* Appends the character at r->pos to f and moves past it; a NUL or invalid
+ * UTF-8 is an error (CT_EINPUT). */
+static int take_char(struct csv_reader *r, struct strbuf *f, int rec_line, int field,
+		     struct ct_err *err)
 {
 	unsigned char c = (unsigned char)r->buf[r->pos];
-	if (c == 0) {
-		syntax(r, err, r->line, r->col, rec_line, field, "a NUL byte");
-		return 0;
-	}
+	if (c == 0)
+		return syntax(r, err, r->line, r->col, rec_line, field, "a NUL byte");
 	size_t n = seq_len(c);
 	if (n == 0 || r->pos + n > r->len || !utf8_check(r->buf + r->pos, n, NULL)) {
 		char what[96];
 		snprintf(what, sizeof(what), "invalid UTF-8 (byte 0x%02X; save the file as UTF-8)", c);
-		syntax(r, err, r->line, r->col, rec_line, field, what);
-		return 0;
+		return syntax(r, err, r->line, r->col, rec_line, field, what);
 	}
-	return n;
+	sb_add(f, r->buf + r->pos, n);
+	r->pos += n;
+	r->col++;
+	return CT_OK;
 }
 
 /* Parses one record starting at r->pos (not at the end of the buffer). */
@@ -134,14 +135,11 @@ static int parse_record(struct csv_reader *r, struct csv_record *rec, struct ct_
 					r->col = 1;
 					continue;
 				}
-				size_t n = take_char(r, rec_line, field, err);
-				if (!n) {
+				int rc = take_char(r, &f, rec_line, field, err);
+				if (rc) {
 					sb_free(&f);
-					return err->status;
+					return rc;
 				}
-				sb_add(&f, r->buf + r->pos, n);
-				r->pos += n;
-				r->col++;
 			}
 			if (r->pos < r->len && r->buf[r->pos] != ',' && r->buf[r->pos] != '\n' &&
 			    !(r->buf[r->pos] == '\r' && r->pos + 1 < r->len &&
@@ -171,14 +169,11 @@ static int parse_record(struct csv_reader *r, struct csv_record *rec, struct ct_
 						      "a quote inside an unquoted field (quote the "
 						      "whole field and double the quote: \"a \"\"b\"\"\")");
 				}
-				size_t n = take_char(r, rec_line, field, err);
-				if (!n) {
+				int rc = take_char(r, &f, rec_line, field, err);
+				if (rc) {
 					sb_free(&f);
-					return err->status;
+					return rc;
 				}
-				sb_add(&f, r->buf + r->pos, n);
-				r->pos += n;
-				r->col++;
 			}
 		}
 		rec_push(rec, sb_detach(&f), fline, fcol);
@@ -483,12 +478,11 @@ void csv_errs_add(struct csv_errs *e, const char *path, int line, const char *co
 	va_start(ap, fmt);
 	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	if (e->nitem == e->cap) {
+	if (e->n == e->cap) {
 		e->cap = e->cap ? e->cap * 2 : 16;
 		e->item = xrealloc(e->item, sizeof(*e->item) * (size_t)e->cap);
 	}
-	e->item[e->nitem] = (struct csv_err_item){ line, e->nitem, sb_detach(&sb) };
-	e->nitem++;
+	e->item[e->n] = (struct csv_err_item){ line, e->n, sb_detach(&sb) };
 	e->n++;
 }
 
@@ -502,9 +496,9 @@ static int item_cmp(const void *a, const void *b)
 
 const char *csv_errs_text(struct csv_errs *e)
 {
-	qsort(e->item, (size_t)e->nitem, sizeof(*e->item), item_cmp);
+	qsort(e->item, (size_t)e->n, sizeof(*e->item), item_cmp);
 	sb_reset(&e->text);
-	for (int i = 0; i < e->nitem && i < e->max; i++) {
+	for (int i = 0; i < e->n && i < e->max; i++) {
 		sb_adds(&e->text, e->item[i].text);
 		sb_addc(&e->text, '\n');
 	}
@@ -516,7 +510,7 @@ const char *csv_errs_text(struct csv_errs *e)
 
 void csv_errs_free(struct csv_errs *e)
 {
-	for (int i = 0; i < e->nitem; i++)
+	for (int i = 0; i < e->n; i++)
 		free(e->item[i].text);
 	free(e->item);
 	sb_free(&e->text);

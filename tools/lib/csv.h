@@ -92,8 +92,8 @@ struct csv_err_item {
 };
 struct csv_errs {
 	struct csv_err_item *item;
-	int nitem, cap;
-	int n, max;
+	int n, cap; /* n: every message added, shown or not */
+	int max;
 	struct strbuf text;
 };
 void csv_errs_init(struct csv_errs *e, int max);

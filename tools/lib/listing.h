@@ -49,8 +49,8 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 void listing_free(struct listing *l);
 
 /* Single-value checks; each returns 1 when s is acceptable, else 0 and a
- * short reason in why (a static string, or written into whybuf). Dates are
- * checked with date_valid (timeutil.h). */
+ * short reason in why (a static string). Dates are checked with date_valid
+ * (timeutil.h). */
 int listing_check_email(const char *s, const char **why);
 int listing_check_url(const char *s, const char **why);
 /* "1250" or "1250.50"; a comma or thousands separator is refused. */

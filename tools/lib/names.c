@@ -162,8 +162,7 @@ char *names_ascii_part(const char *name)
 		 * becomes "elamrani", "D'Hondt" "dhondt". */
 	}
 	free(a);
-	char *out = sb_detach(&sb);
-	return out ? out : xstrdup("");
+	return sb_detach(&sb); /* "" when nothing was kept */
 }
 
 char *names_email_local(const char *first, const char *last)
@@ -486,7 +485,7 @@ int names_list_ids(const char *dir, char ***ids, int *n, struct ct_err *err)
 	return CT_OK;
 }
 
-/* Reads bank id's text, from dir first; *found is 0 when no such bank. */
+/* Reads bank id's text, from dir first; *text stays NULL when no such bank. */
 static int bank_text(const char *dir, const char *id, char **path, char **text, size_t *len,
 		     int *embedded, struct ct_err *err)
 {

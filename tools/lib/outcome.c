@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "listing.h"
 #include "outcome.h"
 #include "timeutil.h"
 #include "banned.h"
@@ -131,8 +130,12 @@ int app_by_cell(struct study *s, const char *ref, const char *grp, const char *g
 		struct app_info *a, int *found, struct ct_err *err)
 {
 	sqlite3_stmt *st;
-	int rc = study_prepare(s, APP_SELECT "WHERE l.ref = ? AND g.name = ? AND p.gender = ?", &st,
-			       err);
+	/* Refs that differ only in case name one listing (as in listings);
+	 * an exact match comes first. */
+	int rc = study_prepare(s,
+			       APP_SELECT "WHERE l.ref = ?1 COLLATE NOCASE AND g.name = ?2 AND p.gender = ?3"
+					  " ORDER BY l.ref = ?1 DESC, a.id LIMIT 1",
+			       &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);

@@ -39,7 +39,8 @@ struct app_info {
 void app_info_free(struct app_info *a);
 /* Looks an application up by id; *found = 0 when there is none. */
 int app_by_id(struct study *s, int64_t id, struct app_info *a, int *found, struct ct_err *err);
-/* Looks it up by listing ref, group name and gender. */
+/* Looks it up by listing ref (ignoring ASCII case, as listings compare
+ * refs), group name and gender. */
 int app_by_cell(struct study *s, const char *ref, const char *grp, const char *gender,
 		struct app_info *a, int *found, struct ct_err *err);
 

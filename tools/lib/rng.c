@@ -1,5 +1,4 @@
 /* rng.c: xoshiro256** (Blackman & Vigna 2018) with SplitMix64 seeding. */
-#include <string.h>
 
 #include "rng.h"
 #include "banned.h"
@@ -60,15 +59,17 @@ uint64_t rng_below(struct rng *r, uint64_t n)
 
 void rng_shuffle(struct rng *r, void *base, size_t n, size_t sz)
 {
-	unsigned char *b = base, tmp[256];
-	if (sz > sizeof(tmp) || n < 2)
+	unsigned char *b = base;
+	if (n < 2)
 		return;
 	for (size_t i = n - 1; i > 0; i--) {
 		size_t j = (size_t)rng_below(r, i + 1);
-		if (j == i)
-			continue;
-		memcpy(tmp, b + i * sz, sz);
-		memcpy(b + i * sz, b + j * sz, sz);
-		memcpy(b + j * sz, tmp, sz);
+		/* Swapped byte by byte: elements of any size (a fixed buffer
+		 * silently left larger ones unshuffled). */
+		for (size_t k = 0; j != i && k < sz; k++) {
+			unsigned char t = b[i * sz + k];
+			b[i * sz + k] = b[j * sz + k];
+			b[j * sz + k] = t;
+		}
 	}
 }

@@ -375,8 +375,10 @@ int study_create(const char *dir, const char *ini_text, struct ct_err *err)
 fail:
 	if (s) {
 		char *wal = xasprintf("%s-wal", s->db_path), *shm = xasprintf("%s-shm", s->db_path);
-		study_close(s);
-		s = study_alloc(dir, STUDY_RW);
+		/* Close the database first: its files are removed below. */
+		study_rollback(s);
+		sqlite3_close(s->db);
+		s->db = NULL;
 		unlink(s->db_path);
 		unlink(wal);
 		unlink(shm);

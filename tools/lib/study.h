@@ -45,7 +45,7 @@ void study_rollback(struct study *s);
 int study_prepare(struct study *s, const char *sql, sqlite3_stmt **st, struct ct_err *err);
 /* Maps the connection's last error into err; returns the status. */
 int study_db_error(struct study *s, struct ct_err *err, const char *what);
-/* For a stepped statement: SQLITE_DONE -> CT_OK, anything else -> error. */
+/* Steps st once: SQLITE_DONE (or a row) -> CT_OK, anything else -> error. */
 int study_step_done(struct study *s, sqlite3_stmt *st, struct ct_err *err, const char *what);
 
 /* Appends to the tamper-evident event log (hash chain); call inside the

@@ -1,7 +1,9 @@
 /* util.c: allocation, strings, status codes and file helpers. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,9 +284,17 @@ fail:;
 	return ct_fail(err, CT_EENV, "%s: %s", path, strerror(e));
 }
 
+/* strtol and its kin skip leading white space and take a sign; "strict"
+ * means the text is the number, so a leading blank is refused here (for
+ * parse_u64 it would let " -1" through the sign check as 2^64 - 1). */
+static int starts_number(const char *s)
+{
+	return s && *s && !isspace((unsigned char)*s);
+}
+
 int parse_long(const char *s, long *out)
 {
-	if (!s || !*s)
+	if (!starts_number(s))
 		return 0;
 	char *end;
 	errno = 0;
@@ -297,7 +307,7 @@ int parse_long(const char *s, long *out)
 
 int parse_u64(const char *s, uint64_t *out)
 {
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!starts_number(s) || *s == '-' || *s == '+')
 		return 0;
 	char *end;
 	errno = 0;
@@ -310,12 +320,13 @@ int parse_u64(const char *s, uint64_t *out)
 
 int parse_double(const char *s, double *out)
 {
-	if (!s || !*s)
+	if (!starts_number(s))
 		return 0;
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (errno || *end || end == s || v != v)
+	/* strtod also reads "inf" and "nan": not numbers a user means. */
+	if (errno || *end || end == s || !isfinite(v))
 		return 0;
 	*out = v;
 	return 1;

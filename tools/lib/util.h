@@ -69,7 +69,8 @@ int file_read(const char *path, char **out, size_t *len, struct ct_err *err);
 int file_write_atomic(const char *path, const char *data, size_t len, int mode,
 		      struct ct_err *err);
 
-/* Strict number parsing: the whole string, no overflow. Return 1 on success. */
+/* Strict number parsing: the whole string is the number (no leading blank),
+ * no overflow, and for parse_double a finite value. Return 1 on success. */
 int parse_long(const char *s, long *out);
 int parse_double(const char *s, double *out);
 int parse_u64(const char *s, uint64_t *out);
