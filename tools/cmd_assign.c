@@ -153,8 +153,6 @@ static struct assign_state *state_from_pairs(const struct design *d, const struc
 		int vc = p[i].vc - 1, vt = p[i].vt - 1, tf = p[i].pt == 1;
 		st->nprev++;
 		if (t < 0 || g < 0) {
-			st->n_other++;
-			st->test_first_other += tf;
 			if (vc >= 0 && vc < V)
 				st->ctrl_var_other[vc]++;
 			if (p[i].block == st->last_block)
@@ -223,20 +221,21 @@ static int check_templates(struct study *s, struct ct_err *err)
 	const struct design *d = s->design;
 	struct strbuf missing = STRBUF_INIT;
 	int nmiss = 0;
+	char *dir = d->templates_dir[0] == '/' ? xstrdup(d->templates_dir)
+					       : xasprintf("%s/%s", s->dir, d->templates_dir);
 	for (int v = 1; v <= d->variants; v++) {
-		char *path = d->templates_dir[0] == '/' ? xasprintf("%s/v%d.txt", d->templates_dir, v)
-							: xasprintf("%s/%s/v%d.txt", s->dir, d->templates_dir, v);
-		if (access(path, R_OK) != 0) {
+		char *path = xasprintf("%s/v%d.txt", dir, v);
+		if (access(path, R_OK) != 0)
 			sb_addf(&missing, "%sv%d.txt", nmiss++ ? ", " : "", v);
-		}
 		free(path);
 	}
 	int rc = CT_OK;
 	if (nmiss)
 		rc = ct_fail(err, CT_EINPUT,
-			     "%s/%s lacks %s: study.ini has variants = %d, which needs v1.txt .. v%d.txt",
-			     s->dir, d->templates_dir, sb_str(&missing), d->variants, d->variants);
+			     "%s lacks %s: study.ini has variants = %d, which needs v1.txt .. v%d.txt",
+			     dir, sb_str(&missing), d->variants, d->variants);
 	sb_free(&missing);
+	free(dir);
 	return rc;
 }
 
@@ -305,10 +304,10 @@ static int load_existing(struct study *s, time_t **times, int **firsts, int *nou
 				  "IS NOT NULL AND status <> 'cancelled' ORDER BY id", &st, err);
 	if (rc)
 		return rc;
-	int n = 0, cap = 0;
+	int n = 0, cap = 0, step;
 	time_t *t = NULL;
 	int *f = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		time_t x;
 		if (!time_parse_iso((const char *)sqlite3_column_text(st, 0), &x))
 			continue;
@@ -324,27 +323,25 @@ static int load_existing(struct study *s, time_t **times, int **firsts, int *nou
 	*times = t;
 	*firsts = f;
 	*nout = n;
+	/* A message missed here would let its day exceed the quota. */
+	if (step != SQLITE_DONE)
+		return study_db_error(s, err, "read the scheduled messages");
 	return CT_OK;
 }
 
-static int insert_app(struct study *s, int64_t listing, int64_t persona, int variant, int position,
-		      time_t at, struct ct_err *err)
+/* Inserts one planned application with ins, the prepared INSERT of store. */
+static int insert_app(struct study *s, sqlite3_stmt *ins, int64_t listing, int64_t persona,
+		      int variant, int position, time_t at, struct ct_err *err)
 {
-	sqlite3_stmt *st;
 	char iso[ISO_LEN];
-	int rc = study_prepare(s, "INSERT INTO application(listing, persona, variant, position, "
-				  "scheduled_at, status) VALUES (?, ?, ?, ?, ?, 'planned')", &st, err);
-	if (rc)
-		return rc;
 	time_iso_utc(at, iso);
-	sqlite3_bind_int64(st, 1, listing);
-	sqlite3_bind_int64(st, 2, persona);
-	sqlite3_bind_int(st, 3, variant);
-	sqlite3_bind_int(st, 4, position);
-	sqlite3_bind_text(st, 5, iso, -1, SQLITE_TRANSIENT);
-	rc = study_step_done(s, st, err, "insert application");
-	sqlite3_finalize(st);
-	return rc;
+	sqlite3_reset(ins);
+	sqlite3_bind_int64(ins, 1, listing);
+	sqlite3_bind_int64(ins, 2, persona);
+	sqlite3_bind_int(ins, 3, variant);
+	sqlite3_bind_int(ins, 4, position);
+	sqlite3_bind_text(ins, 5, iso, -1, SQLITE_TRANSIENT);
+	return study_step_done(s, ins, err, "insert application");
 }
 
 static int store(struct study *s, const struct newl *l, int n, const struct assign_pair *a,
@@ -353,22 +350,22 @@ static int store(struct study *s, const struct newl *l, int n, const struct assi
 	const struct design *d = s->design;
 	char now[ISO_LEN];
 	time_iso_utc(time_now(), now);
-	int rc = CT_OK;
+	sqlite3_stmt *asg = NULL, *app = NULL;
+	int rc = study_prepare(s, "INSERT INTO assignment(listing, block, test_grp, gender, "
+				  "gap_hours, assigned_at) VALUES (?, ?, ?, ?, ?, ?)", &asg, err);
+	if (!rc)
+		rc = study_prepare(s, "INSERT INTO application(listing, persona, variant, position, "
+				      "scheduled_at, status) VALUES (?, ?, ?, ?, ?, 'planned')", &app, err);
 	for (int i = 0; i < n && !rc; i++) {
-		sqlite3_stmt *st;
 		int gi = a[i].group + 1;
-		if ((rc = study_prepare(s, "INSERT INTO assignment(listing, block, test_grp, gender, "
-					   "gap_hours, assigned_at) VALUES (?, ?, ?, ?, ?, ?)", &st, err)))
-			break;
-		sqlite3_bind_int64(st, 1, l[i].id);
-		sqlite3_bind_int(st, 2, a[i].block);
-		sqlite3_bind_int64(st, 3, study_group_id(s, d->groups[gi].id));
-		sqlite3_bind_text(st, 4, gender_name(d->genders[a[i].gender]), -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 5, a[i].gap_minutes / 60.0);
-		sqlite3_bind_text(st, 6, now, -1, SQLITE_TRANSIENT);
-		rc = study_step_done(s, st, err, "insert assignment");
-		sqlite3_finalize(st);
-		if (rc)
+		sqlite3_reset(asg);
+		sqlite3_bind_int64(asg, 1, l[i].id);
+		sqlite3_bind_int(asg, 2, a[i].block);
+		sqlite3_bind_int64(asg, 3, study_group_id(s, d->groups[gi].id));
+		sqlite3_bind_text(asg, 4, gender_name(d->genders[a[i].gender]), -1, SQLITE_STATIC);
+		sqlite3_bind_double(asg, 5, a[i].gap_minutes / 60.0);
+		sqlite3_bind_text(asg, 6, now, -1, SQLITE_STATIC);
+		if ((rc = study_step_done(s, asg, err, "insert assignment")))
 			break;
 		int64_t pc = persona[a[i].gender], pt = persona[gi * d->ngenders + a[i].gender];
 		/* The first writer's application is inserted first. */
@@ -376,9 +373,11 @@ static int store(struct study *s, const struct newl *l, int n, const struct assi
 		int64_t p1 = ctrl_first ? pc : pt, p2 = ctrl_first ? pt : pc;
 		int v1 = ctrl_first ? a[i].variant_control : a[i].variant_test;
 		int v2 = ctrl_first ? a[i].variant_test : a[i].variant_control;
-		if (!(rc = insert_app(s, l[i].id, p1, v1, 1, t1[i], err)))
-			rc = insert_app(s, l[i].id, p2, v2, 2, t2[i], err);
+		if (!(rc = insert_app(s, app, l[i].id, p1, v1, 1, t1[i], err)))
+			rc = insert_app(s, app, l[i].id, p2, v2, 2, t2[i], err);
 	}
+	sqlite3_finalize(asg);
+	sqlite3_finalize(app);
 	return rc;
 }
 
@@ -645,12 +644,32 @@ static double quantile(const double *x, int n, double q)
 	return x[lo] + (h - lo) * (x[lo + 1] - x[lo]);
 }
 
-static char *fmt_long(long v)
+/* Adds a row to t: label, the counts v[0..n), then tail when not NULL. */
+static void add_counts_row(struct table *t, const char *label, const long *v, int n,
+			   const char *tail)
 {
-	return xasprintf("%ld", v);
+	int nc = 1 + n + (tail != NULL);
+	char **cells = xcalloc((size_t)nc, sizeof(*cells));
+	cells[0] = xstrdup(label);
+	for (int i = 0; i < n; i++)
+		cells[1 + i] = xasprintf("%ld", v[i]);
+	if (tail)
+		cells[nc - 1] = xstrdup(tail);
+	table_add(t, (const char *const *)cells);
+	for (int i = 0; i < nc; i++)
+		free(cells[i]);
+	free(cells);
 }
 
-/* A table of rows x (V variant columns + spread), printed or written. */
+/* YYYY-MM-DD of a day number. */
+static void day_text(long day, char out[16])
+{
+	int y, m, d;
+	civil_from_days(day, &y, &m, &d);
+	snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+}
+
+/* A row of the variants table: V counts of one group's candidates. */
 struct vrow {
 	char *label;
 	long *count;
@@ -687,15 +706,19 @@ static int run_check(struct cmd_ctx *ctx)
 	int T = d->ngroups - 1, G = d->ngenders, V = d->variants, k = T * G, m = d->block_cells;
 	struct problems pr = { STRBUF_INIT, 0 };
 
-	/* Cells. */
+	/* Cells: each pair's test group (tof) and cell (cof), -1 when no longer
+	 * in the design. */
+	int *tof = xcalloc((size_t)n + 1, sizeof(int)), *cof = xcalloc((size_t)n + 1, sizeof(int));
 	long *cell = xcalloc((size_t)k + 1, sizeof(long));
 	long other = 0;
 	for (int i = 0; i < n; i++) {
-		int t = test_index(d, p[i].group), g = gender_index(d, p[i].gender);
-		if (t < 0 || g < 0)
+		int g = gender_index(d, p[i].gender);
+		tof[i] = test_index(d, p[i].group);
+		cof[i] = tof[i] >= 0 && g >= 0 ? tof[i] * G + g : -1;
+		if (cof[i] < 0)
 			other++;
 		else
-			cell[t * G + g]++;
+			cell[cof[i]]++;
 	}
 	if (k && assign_spread(cell, k) > m) {
 		char *ct = counts_text(cell, k);
@@ -716,9 +739,11 @@ static int run_check(struct cmd_ctx *ctx)
 		vr[1 + t].enforced = 1;
 		vr[1 + T + t].label = xasprintf("%s (with %s)", d->groups[0].id, d->groups[t + 1].id);
 	}
-	long shared = 0, tfirst[64] = { 0 }, tsecond[64] = { 0 }, cfirst = 0, csecond = 0;
+	/* order[t]: pairs of test group t where its candidate writes first, second. */
+	long (*order)[2] = xcalloc((size_t)T + 1, sizeof(*order));
+	long shared = 0, cfirst = 0, csecond = 0;
 	for (int i = 0; i < n; i++) {
-		int t = test_index(d, p[i].group);
+		int t = tof[i];
 		if (p[i].nctrl != 1 || p[i].ntest != 1) {
 			problem(&pr, "listing %s: %d control and %d test applications (want 1 and 1)", p[i].ref,
 				p[i].nctrl, p[i].ntest);
@@ -737,9 +762,9 @@ static int run_check(struct cmd_ctx *ctx)
 			vr[1 + t].count[p[i].vt - 1]++;
 		if (p[i].pc + p[i].pt != 3)
 			problem(&pr, "listing %s: positions %d and %d (want 1 and 2)", p[i].ref, p[i].pc, p[i].pt);
-		if (t >= 0 && t < 64) {
-			tfirst[t] += p[i].pt == 1;
-			tsecond[t] += p[i].pt == 2;
+		if (t >= 0) {
+			order[t][0] += p[i].pt == 1;
+			order[t][1] += p[i].pt == 2;
 		}
 		cfirst += p[i].pc == 1;
 		csecond += p[i].pc == 2;
@@ -766,44 +791,40 @@ static int run_check(struct cmd_ctx *ctx)
 				V, ct);
 			free(ct);
 		}
-	for (int t = 0; t < T && t < 64; t++)
-		if (labs(tfirst[t] - tsecond[t]) > 1)
+	for (int t = 0; t < T; t++)
+		if (labs(order[t][0] - order[t][1]) > 1)
 			problem(&pr, "order: the %s candidate writes first in %ld and second in %ld pairs",
-				d->groups[t + 1].id, tfirst[t], tsecond[t]);
+				d->groups[t + 1].id, order[t][0], order[t][1]);
 
-	/* Blocks. */
+	/* Blocks: blk[b] holds the pairs of block b and its least and most used
+	 * cell, counted in one pass (bcell[b * k + c]: pairs of cell c). */
 	int maxb = 0;
 	for (int i = 0; i < n; i++)
 		maxb = p[i].block > maxb ? p[i].block : maxb;
-	long *bc = xcalloc((size_t)k + 1, sizeof(long));
-	struct table *bt = table_new(5, (const char *const[]){ "block", "pairs", "min/cell", "max/cell",
-								"complete" });
-	long *blk_pairs = xcalloc((size_t)maxb + 1, sizeof(long)), *blk_min = xcalloc((size_t)maxb + 1, sizeof(long));
-	long *blk_max = xcalloc((size_t)maxb + 1, sizeof(long));
+	long *bcell = xcalloc(((size_t)maxb + 1) * (size_t)k + 1, sizeof(long));
+	long (*blk)[3] = xcalloc((size_t)maxb + 1, sizeof(*blk));
+	for (int i = 0; i < n; i++) {
+		int b = p[i].block;
+		if (b < 1)
+			continue;
+		blk[b][0]++;
+		if (cof[i] >= 0)
+			bcell[(size_t)b * k + cof[i]]++;
+	}
 	for (int b = 1; b <= maxb; b++) {
-		memset(bc, 0, sizeof(long) * (size_t)(k + 1));
-		long tot = 0;
-		for (int i = 0; i < n; i++) {
-			if (p[i].block != b)
-				continue;
-			tot++;
-			int t = test_index(d, p[i].group), g = gender_index(d, p[i].gender);
-			if (t >= 0 && g >= 0)
-				bc[t * G + g]++;
-		}
-		long lo = bc[0], hi = bc[0];
+		const long *bc = bcell + (size_t)b * k;
+		long lo = k ? bc[0] : 0, hi = lo;
 		for (int c = 1; c < k; c++) {
 			lo = bc[c] < lo ? bc[c] : lo;
 			hi = bc[c] > hi ? bc[c] : hi;
 		}
-		blk_pairs[b] = tot;
-		blk_min[b] = lo;
-		blk_max[b] = hi;
-		if (!tot)
+		blk[b][1] = lo;
+		blk[b][2] = hi;
+		if (!blk[b][0])
 			continue;
 		if (hi > m)
 			problem(&pr, "block %d: a cell appears %ld times (block_cells = %d)", b, hi, m);
-		else if (tot == (long)k * m && lo != m)
+		else if (blk[b][0] == (long)k * m && lo != m)
 			problem(&pr, "block %d: complete but its cells appear %ld to %ld times", b, lo, hi);
 	}
 
@@ -863,10 +884,10 @@ static int run_check(struct cmd_ctx *ctx)
 		per_day[day_of[i] - dmin]++;
 	for (long i = 0; i < ndays; i++)
 		if (per_day[i] > d->daily_quota) {
-			int y, mo, dd;
-			civil_from_days(dmin + i, &y, &mo, &dd);
-			problem(&pr, "schedule: %04d-%02d-%02d has %ld messages; the daily quota is %d", y, mo, dd,
-				per_day[i], d->daily_quota);
+			char date[16];
+			day_text(dmin + i, date);
+			problem(&pr, "schedule: %s has %ld messages; the daily quota is %d", date, per_day[i],
+				d->daily_quota);
 		}
 
 	/* Output. */
@@ -914,14 +935,14 @@ static int run_check(struct cmd_ctx *ctx)
 		json_arr_end(&j);
 		json_key(&j, "order");
 		json_arr_begin(&j);
-		for (int t = 0; t < T && t < 64; t++) {
+		for (int t = 0; t < T; t++) {
 			json_obj_begin(&j);
 			json_key(&j, "group");
 			json_str(&j, d->groups[t + 1].id);
 			json_key(&j, "test_first");
-			json_int(&j, tfirst[t]);
+			json_int(&j, order[t][0]);
 			json_key(&j, "test_second");
-			json_int(&j, tsecond[t]);
+			json_int(&j, order[t][1]);
 			json_obj_end(&j);
 		}
 		json_arr_end(&j);
@@ -932,17 +953,17 @@ static int run_check(struct cmd_ctx *ctx)
 		json_key(&j, "blocks");
 		json_arr_begin(&j);
 		for (int b = 1; b <= maxb; b++) {
-			if (!blk_pairs[b])
+			if (!blk[b][0])
 				continue;
 			json_obj_begin(&j);
 			json_key(&j, "block");
 			json_int(&j, b);
 			json_key(&j, "pairs");
-			json_int(&j, blk_pairs[b]);
+			json_int(&j, blk[b][0]);
 			json_key(&j, "min_per_cell");
-			json_int(&j, blk_min[b]);
+			json_int(&j, blk[b][1]);
 			json_key(&j, "max_per_cell");
-			json_int(&j, blk_max[b]);
+			json_int(&j, blk[b][2]);
 			json_obj_end(&j);
 		}
 		json_arr_end(&j);
@@ -968,10 +989,8 @@ static int run_check(struct cmd_ctx *ctx)
 		for (long i = 0; i < ndays; i++) {
 			if (!per_day[i])
 				continue;
-			int y, mo, dd;
 			char date[16];
-			civil_from_days(dmin + i, &y, &mo, &dd);
-			snprintf(date, sizeof(date), "%04d-%02d-%02d", y, mo, dd);
+			day_text(dmin + i, date);
 			json_obj_begin(&j);
 			json_key(&j, "date");
 			json_str(&j, date);
@@ -1002,46 +1021,28 @@ static int run_check(struct cmd_ctx *ctx)
 		json_end(&j);
 	} else {
 		printf("Pairs assigned: %d\n\nCells (test group x gender): pairs\n", n);
-		int ncol = 1 + G;
-		const char **head = xcalloc((size_t)ncol, sizeof(char *));
+		const char **head = xcalloc((size_t)(V > G ? V : G) + 2, sizeof(char *));
 		head[0] = "group";
 		for (int g = 0; g < G; g++)
 			head[1 + g] = gender_name(d->genders[g]);
-		struct table *t = table_new(ncol, head);
-		free(head);
-		for (int ti = 0; ti < T; ti++) {
-			char **cells = xcalloc((size_t)ncol, sizeof(char *));
-			cells[0] = xstrdup(d->groups[ti + 1].id);
-			for (int g = 0; g < G; g++)
-				cells[1 + g] = fmt_long(cell[ti * G + g]);
-			table_add(t, (const char *const *)cells);
-			for (int i = 0; i < ncol; i++)
-				free(cells[i]);
-			free(cells);
-		}
+		struct table *t = table_new(1 + G, head);
+		for (int ti = 0; ti < T; ti++)
+			add_counts_row(t, d->groups[ti + 1].id, cell + ti * G, G, NULL);
 		table_print(t, stdout);
 		table_free(t);
 		if (other)
 			printf("(%ld pairs in cells no longer in study.ini)\n", other);
 
 		printf("\nVariants per group (control included)\n");
-		head = xcalloc((size_t)V + 2, sizeof(char *));
 		char **vh = xcalloc((size_t)V, sizeof(char *));
-		head[0] = "group";
 		for (int v = 0; v < V; v++)
 			head[1 + v] = vh[v] = xasprintf("v%d", v + 1);
 		head[V + 1] = "spread";
 		t = table_new(V + 2, head);
 		for (int r = 0; r < nrows; r++) {
-			char **cells = xcalloc((size_t)V + 2, sizeof(char *));
-			cells[0] = xstrdup(vr[r].label);
-			for (int v = 0; v < V; v++)
-				cells[1 + v] = fmt_long(vr[r].count[v]);
-			cells[V + 1] = fmt_long(assign_spread(vr[r].count, V));
-			table_add(t, (const char *const *)cells);
-			for (int i = 0; i < V + 2; i++)
-				free(cells[i]);
-			free(cells);
+			char sp[24];
+			snprintf(sp, sizeof(sp), "%ld", assign_spread(vr[r].count, V));
+			add_counts_row(t, vr[r].label, vr[r].count, V, sp);
 		}
 		table_print(t, stdout);
 		table_free(t);
@@ -1052,29 +1053,23 @@ static int run_check(struct cmd_ctx *ctx)
 
 		printf("\nOrder: who writes first\n");
 		t = table_new(3, (const char *const[]){ "group", "test first", "test second" });
-		for (int ti = 0; ti < T && ti < 64; ti++) {
-			char *a1 = fmt_long(tfirst[ti]), *a2 = fmt_long(tsecond[ti]);
-			table_addv(t, d->groups[ti + 1].id, a1, a2);
-			free(a1);
-			free(a2);
-		}
+		for (int ti = 0; ti < T; ti++)
+			add_counts_row(t, d->groups[ti + 1].id, order[ti], 2, NULL);
 		table_print(t, stdout);
 		table_free(t);
 		printf("(the control candidate writes first in %ld pairs, second in %ld)\n", cfirst, csecond);
 
 		printf("\nBlocks (each holds every cell %d time%s)\n", m, m == 1 ? "" : "s");
+		t = table_new(5, (const char *const[]){ "block", "pairs", "min/cell", "max/cell", "complete" });
 		for (int b = 1; b <= maxb; b++) {
-			if (!blk_pairs[b])
+			if (!blk[b][0])
 				continue;
-			char *c1 = xasprintf("%d", b), *c2 = fmt_long(blk_pairs[b]), *c3 = fmt_long(blk_min[b]),
-			     *c4 = fmt_long(blk_max[b]);
-			table_addv(bt, c1, c2, c3, c4, blk_pairs[b] == (long)k * m ? "yes" : "no");
-			free(c1);
-			free(c2);
-			free(c3);
-			free(c4);
+			char label[16];
+			snprintf(label, sizeof(label), "%d", b);
+			add_counts_row(t, label, blk[b], 3, blk[b][0] == (long)k * m ? "yes" : "no");
 		}
-		table_print(bt, stdout);
+		table_print(t, stdout);
+		table_free(t);
 
 		printf("\nGap before the second message (hours; drawn from [%g, %g])\n", d->gap_min_hours,
 		       d->gap_max_hours);
@@ -1098,13 +1093,10 @@ static int run_check(struct cmd_ctx *ctx)
 		for (long i = 0; i < ndays; i++) {
 			if (!per_day[i])
 				continue;
-			int y, mo, dd;
-			char date[16];
-			civil_from_days(dmin + i, &y, &mo, &dd);
-			snprintf(date, sizeof(date), "%04d-%02d-%02d", y, mo, dd);
-			char *c3 = fmt_long(per_day[i]);
-			table_addv(t, date, wdn[schedule_weekday(dmin + i)], c3);
-			free(c3);
+			char date[16], cnt[24];
+			day_text(dmin + i, date);
+			snprintf(cnt, sizeof(cnt), "%ld", per_day[i]);
+			table_addv(t, date, wdn[schedule_weekday(dmin + i)], cnt);
 		}
 		table_print(t, stdout);
 		table_free(t);
@@ -1131,12 +1123,12 @@ static int run_check(struct cmd_ctx *ctx)
 		free(vr[r].count);
 	}
 	free(vr);
+	free(tof);
+	free(cof);
 	free(cell);
-	free(bc);
-	table_free(bt);
-	free(blk_pairs);
-	free(blk_min);
-	free(blk_max);
+	free(order);
+	free(bcell);
+	free(blk);
 	free(gap);
 	free(day_of);
 	free(per_day);

@@ -64,8 +64,9 @@ expect_exit 0 ct -S b assign --check
 expect_out "Note: the control group uses v1..v2 3/1 times, 2 apart, after 4 assign runs"
 expect_exit 0 ct -S b assign --check --json
 python3 -c 'import json; d = json.load(open("out.txt")); assert d["balanced"] and len(d["notes"]) == 1 and not d["problems"], d' || fail "check --json notes"
-# The same spread after a single run is a defect: swap both variants of one
-# pair (no pair shares a variant, the test groups stay within 1).
+# The same spread after a single run is a defect: one control candidate's v1
+# becomes the variant its pair does not use (no pair shares a variant, the
+# test groups are untouched), which leaves the control 2 apart.
 new_study c
 people c
 add_listings c 1 30

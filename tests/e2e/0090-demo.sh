@@ -21,7 +21,7 @@ net = s["all"]["net_ilo"]
 assert abs(net - 0.3) < 0.2, net
 assert s["all"]["n"] == 300, s["all"]["n"]
 PY
-# A second demo picks a new folder and does not touch the first.
+# A demo into an existing study folder is refused and leaves it untouched.
 before=$(snapshot d)
 expect_exit 2 ct demo --dir d
 [ "$(snapshot d)" = "$before" ] || fail "demo changed an existing study"

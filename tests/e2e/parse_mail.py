@@ -25,6 +25,7 @@ default), an implementation independent of GMime, for the e2e tests.
 """
 import email
 import email.policy
+import hashlib
 import json
 import os
 import re
@@ -142,7 +143,6 @@ def check(study, outbox):
                             (app,)).fetchone()
         if not stored or stored[0] != raw or stored[2] != addr or stored[3] != msgid:
             return "%s: not the message stored in the study" % name
-        import hashlib
         if hashlib.sha256(raw).hexdigest() != stored[1]:
             return "%s: stored sha256 does not match" % name
     return "ok %d" % len(files)

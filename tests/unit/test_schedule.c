@@ -27,6 +27,24 @@ static struct sched_window window(int y, int m, int d, int quota)
 	return w;
 }
 
+/* Window minutes from (d1, m1) to (d2, m2), counting only sending-window
+ * time on allowed days: the inverse of the gap arithmetic, written here
+ * apart from the library so that it checks it. */
+static long window_time(const struct sched_window *w, long d1, int m1, long d2, int m2)
+{
+	if (d2 < d1 || (d2 == d1 && m2 <= m1))
+		return 0;
+	if (d1 == d2)
+		return m2 - m1;
+	long total = m1 < w->day_to ? w->day_to - m1 : 0;
+	for (long d = d1 + 1; d < d2; d++)
+		if ((w->days_mask >> schedule_weekday(d)) & 1)
+			total += w->day_to - w->day_from;
+	if (m2 > w->day_from)
+		total += m2 - w->day_from;
+	return total;
+}
+
 START_TEST(weekday_numbers)
 {
 	ck_assert_int_eq(schedule_weekday(days_from_civil(2026, 11, 23)), 0); /* Monday */
@@ -138,7 +156,7 @@ START_TEST(quota_days_and_hours_hold_for_many_pairs)
 		int m1, m2;
 		schedule_local(w.tz, a[i], &d1, &m1);
 		schedule_local(w.tz, b[i], &d2, &m2);
-		ck_assert_int_ge(schedule_window_minutes(&w, d1, m1, d2, m2), gap[i]);
+		ck_assert_int_ge(window_time(&w, d1, m1, d2, m2), gap[i]);
 		if (i > 0)
 			ck_assert(a[i] >= a[i - 1]); /* in listing order */
 	}
@@ -163,11 +181,12 @@ END_TEST
 
 START_TEST(window_minutes)
 {
+	/* The checking helper itself, against counts by hand. */
 	struct sched_window w = window(2026, 10, 22, 4);
 	long thu = days_from_civil(2026, 10, 22), mon = days_from_civil(2026, 10, 26);
 	/* Thu 13:00 -> Mon 13:00: 4 h Thu, 8 h Fri, 4 h Mon = 960 min */
-	ck_assert_int_eq(schedule_window_minutes(&w, thu, 13 * 60, mon, 13 * 60), 960);
-	ck_assert_int_eq(schedule_window_minutes(&w, thu, 9 * 60, thu, 11 * 60), 120);
+	ck_assert_int_eq(window_time(&w, thu, 13 * 60, mon, 13 * 60), 960);
+	ck_assert_int_eq(window_time(&w, thu, 9 * 60, thu, 11 * 60), 120);
 }
 END_TEST
 

@@ -25,7 +25,7 @@ struct assign_params {
 /* What earlier runs left, so that an incremental run continues the block
  * sequence and the balance. Arrays are owned by the struct (assign_state_new
  * / assign_state_free) and start at zero. Pairs whose test group or gender
- * is no longer in the design count only in the *_other fields. */
+ * is no longer in the design count only in nprev and ctrl_var_other. */
 struct assign_state {
 	int ntest, ngenders, variants;
 	long nprev;          /* pairs assigned before this run, all of them */
@@ -37,7 +37,6 @@ struct assign_state {
 	long *grp_ctrl_var;  /* [ntest * V]: control variants on group t's pairs */
 	long *grp_test_var;  /* [ntest * V]: test variants of group t */
 	long *ctrl_var_other; /* [V]: control variants on pairs of groups no longer in the design */
-	long n_other, test_first_other;
 };
 
 struct assign_state *assign_state_new(int ntest, int ngenders, int variants);

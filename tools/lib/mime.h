@@ -1,6 +1,7 @@
-/* mime.h: RFC 5322 messages built with GMime 3. Composing an application's
- * message here; later issues add parsing of replies. Nothing identifies a
- * message as part of a test: no X- headers, no markers in the body. */
+/* mime.h: RFC 5322 messages built with GMime 3: an application's message
+ * and a reply in its thread (replies are read in reply.h). Nothing
+ * identifies a message as part of a test: no X- headers, no markers in the
+ * body. */
 #ifndef CT_MIME_H
 #define CT_MIME_H
 

@@ -100,21 +100,6 @@ static void window_add(const struct sched_window *w, long *day, int *minute, lon
 	*minute = (int)(m + g);
 }
 
-long schedule_window_minutes(const struct sched_window *w, long d1, int m1, long d2, int m2)
-{
-	if (d2 < d1 || (d2 == d1 && m2 <= m1))
-		return 0;
-	if (d1 == d2)
-		return m2 - m1;
-	long total = m1 < w->day_to ? w->day_to - m1 : 0;
-	for (long d = d1 + 1; d < d2 && d - d1 < SCHED_MAX_DAYS; d++)
-		if (allowed(w, d))
-			total += w->day_to - w->day_from;
-	if (m2 > w->day_from)
-		total += m2 - w->day_from;
-	return total;
-}
-
 int schedule_place(const struct sched_window *w, const time_t *existing, const int *existing_first,
 		   int nexisting, const int *gap_minutes, int n, time_t *first, time_t *second,
 		   struct ct_err *err)

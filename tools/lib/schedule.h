@@ -35,8 +35,5 @@ void schedule_local(const char *tz, time_t t, long *day, int *minute);
 int schedule_weekday(long day);
 /* The UTC instant of local day and minute in tz. */
 time_t schedule_instant(const char *tz, long day, int minute);
-/* Window minutes from (d1, m1) to (d2, m2), counting only sending-window
- * time on allowed days: the inverse of the gap arithmetic, for checks. */
-long schedule_window_minutes(const struct sched_window *w, long d1, int m1, long d2, int m2);
 
 #endif
