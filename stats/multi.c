@@ -42,11 +42,16 @@ static void scatter(const double *p, const double **o, const double *v, size_t m
 		adj[o[i] - p] = v[i];
 }
 
-/* Holm (1979): step down from the smallest p, multiplying the i-th
- * smallest (1-based) by m-i+1 and carrying the running maximum so that the
- * adjusted values keep the order of the raw ones; capped at 1. This is R's
- * p.adjust "holm": pmin(1, cummax((n - i + 1) * p[o]))[ro]. */
-int multi_holm(const double *p, size_t m, double *adj)
+/* Both adjustments walk the p-values in ascending order (pointers o[]),
+ * scale the i-th smallest (1-based) and carry a running bound, capped at 1:
+ * - Holm (1979) steps down from the smallest p, multiplying by m-i+1 and
+ *   carrying the running maximum, so that the adjusted values keep the
+ *   order of the raw ones: R's p.adjust "holm",
+ *   pmin(1, cummax((n - i + 1) * p[o]))[ro];
+ * - Benjamini & Hochberg (1995) step up from the largest p, multiplying by
+ *   m/i and carrying the running minimum: R's p.adjust "BH",
+ *   pmin(1, cummin(n / i * p[o]))[ro] with o decreasing. */
+static int adjust(const double *p, size_t m, double *adj, int bh)
 {
 	if (m == 0)
 		return 1;
@@ -56,12 +61,22 @@ int multi_holm(const double *p, size_t m, double *adj)
 		free(o);
 		return 0;
 	}
-	double run = 0.0;
-	for (size_t i = 0; i < m; i++) {
-		double x = (double)(m - i) * *o[i];
-		if (x > run)
-			run = x;
-		v[i] = run < 1.0 ? run : 1.0;
+	if (bh) {
+		double run = 1.0;
+		for (size_t i = m; i-- > 0;) {
+			double x = (double)m / (double)(i + 1) * *o[i];
+			if (x < run)
+				run = x;
+			v[i] = run;
+		}
+	} else {
+		double run = 0.0;
+		for (size_t i = 0; i < m; i++) {
+			double x = (double)(m - i) * *o[i];
+			if (x > run)
+				run = x;
+			v[i] = run < 1.0 ? run : 1.0;
+		}
 	}
 	scatter(p, o, v, m, adj);
 	free(v);
@@ -69,31 +84,14 @@ int multi_holm(const double *p, size_t m, double *adj)
 	return 1;
 }
 
-/* Benjamini & Hochberg (1995): step up from the largest p, multiplying the
- * i-th smallest by m/i and carrying the running minimum; capped at 1. This
- * is R's p.adjust "BH": pmin(1, cummin(n / i * p[o]))[ro] with o
- * decreasing. */
+int multi_holm(const double *p, size_t m, double *adj)
+{
+	return adjust(p, m, adj, 0);
+}
+
 int multi_bh(const double *p, size_t m, double *adj)
 {
-	if (m == 0)
-		return 1;
-	const double **o = sorted(p, m);
-	double *v = o ? malloc(m * sizeof *v) : NULL;
-	if (!v) {
-		free(o);
-		return 0;
-	}
-	double run = 1.0;
-	for (size_t i = m; i-- > 0;) {
-		double x = (double)m / (double)(i + 1) * *o[i];
-		if (x < run)
-			run = x;
-		v[i] = run;
-	}
-	scatter(p, o, v, m, adj);
-	free(v);
-	free(o);
-	return 1;
+	return adjust(p, m, adj, 1);
 }
 
 int multi_cochran_q(const unsigned char *x, size_t n, size_t k, double *q, double *p,

@@ -37,14 +37,6 @@ long paired_n(const struct paired_counts *t)
 	return t->a + t->b + t->c + t->d;
 }
 
-void paired_add(struct paired_counts *dst, const struct paired_counts *src)
-{
-	dst->a += src->a;
-	dst->b += src->b;
-	dst->c += src->c;
-	dst->d += src->d;
-}
-
 /* num/den as a defined measure when den > 0; otherwise undefined, *out = 0. */
 static int ratio(double num, long den, double *out)
 {
@@ -111,33 +103,7 @@ int paired_net_all(const struct paired_counts *t, double *out)
 	return ratio(n > 0 ? (double)t->b - (double)t->c : 0.0, n, out);
 }
 
-void paired_summarise(const struct paired_counts *t, struct paired_summary *out)
-{
-	struct paired_value *v;
-	out->t = *t;
-	out->n = paired_n(t);
-	out->nnotes = 0;
-	v = &out->rate_control;
-	v->defined = paired_rate_control(t, &v->v);
-	v = &out->rate_test;
-	v->defined = paired_rate_test(t, &v->v);
-	v = &out->net_ilo;
-	v->defined = paired_net_ilo(t, &v->v);
-	v = &out->gross_control;
-	v->defined = paired_gross_control(t, &v->v);
-	v = &out->gross_test;
-	v->defined = paired_gross_test(t, &v->v);
-	v = &out->net_all;
-	v->defined = paired_net_all(t, &v->v);
-	if (out->n < 0)
-		out->notes[out->nnotes++] = "invalid counts (negative or too large)";
-	else if (out->n == 0)
-		out->notes[out->nnotes++] = PAIRED_NOTE_NO_PAIRS;
-	else if (!out->net_ilo.defined)
-		out->notes[out->nnotes++] = PAIRED_NOTE_NO_POSITIVE;
-}
-
-/* ---- Intervals and tests (statistics issue) ---- */
+/* ---- Intervals and tests ---- */
 
 /* Sets an interval to "undefined" (both bounds 0, never NaN). */
 static void interval_none(struct paired_interval *ci)

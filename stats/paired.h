@@ -22,18 +22,11 @@ struct paired_counts {
 /* Adds one pair to the cell its two outcomes fall in (a, b, c or d). */
 void paired_counts_add(struct paired_counts *t, int control_positive, int test_positive);
 
-/* Why a measure is undefined, for the "notes" of the output. */
-#define PAIRED_NOTE_NO_PAIRS "no valid pairs (N = 0): rates and net rates are undefined"
-#define PAIRED_NOTE_NO_POSITIVE \
-	"no pair with a positive outcome (a+b+c = 0): net ILO and gross rates are undefined"
-
 /* 1 when every count is >= 0 and their sum fits in a long; measures of an
  * invalid table are all undefined. */
 int paired_counts_valid(const struct paired_counts *t);
 /* N = a+b+c+d, or -1 for an invalid table. */
 long paired_n(const struct paired_counts *t);
-/* Adds src into dst (e.g. the "all test groups" row). */
-void paired_add(struct paired_counts *dst, const struct paired_counts *src);
 
 int paired_rate_control(const struct paired_counts *t, double *out);
 int paired_rate_test(const struct paired_counts *t, double *out);
@@ -47,19 +40,6 @@ struct paired_value {
 	double v;
 	int defined;
 };
-
-/* Every measure above for one table, and the notes that explain the
- * undefined ones (static strings; at most PAIRED_MAX_NOTES). The statistics
- * issue adds its intervals and tests to this struct. */
-#define PAIRED_MAX_NOTES 4
-struct paired_summary {
-	struct paired_counts t;
-	long n;
-	struct paired_value rate_control, rate_test, net_ilo, gross_control, gross_test, net_all;
-	const char *notes[PAIRED_MAX_NOTES];
-	int nnotes;
-};
-void paired_summarise(const struct paired_counts *t, struct paired_summary *out);
 
 /* An interval [lo, hi]. Each bound has its own flag, because some intervals
  * are half-open: the ratio's upper bound is infinite when the test

@@ -103,12 +103,6 @@ int power_from_previous(long a, long b, long c, long d, double *pb, double *pc,
 	return 1;
 }
 
-double power_phi(double pa, double pb, double pc, double pd)
-{
-	double den = (pa + pb) * (pc + pd) * (pa + pc) * (pb + pd);
-	return den > 0 ? (pa * pd - pb * pc) / sqrt(den) : 0.0;
-}
-
 static double z_two_sided(double alpha)
 {
 	return qnorm(1.0 - alpha / 2.0, 0.0, 1.0, 1, 0);

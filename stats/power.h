@@ -38,8 +38,6 @@ int power_from_phi(double p_control, double p_test, double phi, double *pb, doub
  * when N = 0 or a count is negative. */
 int power_from_previous(long a, long b, long c, long d, double *pb, double *pc,
 			const char **why);
-/* Phi of a table of cell probabilities (for the summary). */
-double power_phi(double pa, double pb, double pc, double pd);
 
 /* Normal approximations, two-sided test at level alpha, target power.
  * Connor (1987), Biometrics 43:207-211, eq. (3) (unconditional variance):

@@ -5,6 +5,7 @@
  * the command line (--table, --unpaired). The arithmetic is in stats/. */
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,11 +134,12 @@ static int parse_by(const char *s, int dims[DIM_N], char **bad)
 
 /* ---- Printing the measures ---- */
 
-static void json_value(struct json *j, const char *key, const struct paired_value *v)
+/* key: v, or null when undefined. */
+static void json_opt(struct json *j, const char *key, int defined, double v)
 {
 	json_key(j, key);
-	if (v->defined)
-		json_num(j, v->v);
+	if (defined)
+		json_num(j, v);
 	else
 		json_null(j);
 }
@@ -172,42 +174,66 @@ static void json_notes(struct json *j, const char *const *notes, int n)
 	json_arr_end(j);
 }
 
-/* The fields of issue 3 item 4, in its order, without the notes. */
+/* The measures of a paired analysis after the counts, in the order of the
+ * JSON fields and CSV columns: a value, or an interval (JSON [lo, hi]; CSV
+ * the columns csv_lo and csv_hi). */
+struct measure {
+	const char *key, *csv; /* csv: NULL for a value */
+	size_t off;            /* of the paired_value or paired_interval */
+};
+#define VALUE(f) { #f, NULL, offsetof(struct paired_analysis, f) }
+#define INTERVAL(f, csv) { #f, csv, offsetof(struct paired_analysis, f) }
+static const struct measure measures[] = {
+	VALUE(rate_control),
+	INTERVAL(rate_control_ci, "rate_control"),
+	VALUE(rate_test),
+	INTERVAL(rate_test_ci, "rate_test"),
+	VALUE(diff),
+	INTERVAL(diff_ci_newcombe, "diff_newcombe"),
+	INTERVAL(diff_ci_tango, "diff_tango"),
+	VALUE(net_ilo),
+	INTERVAL(net_ilo_ci, "net_ilo"),
+	VALUE(gross_control),
+	VALUE(gross_test),
+	VALUE(net_all),
+	VALUE(ratio),
+	INTERVAL(ratio_ci_bonett_price, "ratio_bonett_price"),
+	INTERVAL(ratio_ci_wald_log, "ratio_wald_log"),
+	VALUE(odds_ratio),
+	INTERVAL(odds_ratio_ci, "odds_ratio"),
+	VALUE(mcnemar_exact_p),
+	VALUE(mcnemar_midp),
+	VALUE(mcnemar_chi2),
+	VALUE(mcnemar_chi2_p),
+	VALUE(mcnemar_chi2_cc),
+	VALUE(mcnemar_chi2_cc_p),
+};
+#undef VALUE
+#undef INTERVAL
+
+static const void *measure_at(const struct paired_analysis *r, const struct measure *m)
+{
+	return (const char *)r + m->off;
+}
+
+/* The counts and every measure, without the notes. */
 static void json_measures(struct json *j, const struct paired_analysis *r)
 {
-	json_key(j, "n");
-	json_int(j, r->n);
-	json_key(j, "a");
-	json_int(j, r->t.a);
-	json_key(j, "b");
-	json_int(j, r->t.b);
-	json_key(j, "c");
-	json_int(j, r->t.c);
-	json_key(j, "d");
-	json_int(j, r->t.d);
-	json_value(j, "rate_control", &r->rate_control);
-	json_interval(j, "rate_control_ci", &r->rate_control_ci);
-	json_value(j, "rate_test", &r->rate_test);
-	json_interval(j, "rate_test_ci", &r->rate_test_ci);
-	json_value(j, "diff", &r->diff);
-	json_interval(j, "diff_ci_newcombe", &r->diff_ci_newcombe);
-	json_interval(j, "diff_ci_tango", &r->diff_ci_tango);
-	json_value(j, "net_ilo", &r->net_ilo);
-	json_interval(j, "net_ilo_ci", &r->net_ilo_ci);
-	json_value(j, "gross_control", &r->gross_control);
-	json_value(j, "gross_test", &r->gross_test);
-	json_value(j, "net_all", &r->net_all);
-	json_value(j, "ratio", &r->ratio);
-	json_interval(j, "ratio_ci_bonett_price", &r->ratio_ci_bonett_price);
-	json_interval(j, "ratio_ci_wald_log", &r->ratio_ci_wald_log);
-	json_value(j, "odds_ratio", &r->odds_ratio);
-	json_interval(j, "odds_ratio_ci", &r->odds_ratio_ci);
-	json_value(j, "mcnemar_exact_p", &r->mcnemar_exact_p);
-	json_value(j, "mcnemar_midp", &r->mcnemar_midp);
-	json_value(j, "mcnemar_chi2", &r->mcnemar_chi2);
-	json_value(j, "mcnemar_chi2_p", &r->mcnemar_chi2_p);
-	json_value(j, "mcnemar_chi2_cc", &r->mcnemar_chi2_cc);
-	json_value(j, "mcnemar_chi2_cc_p", &r->mcnemar_chi2_cc_p);
+	const char *const keys[] = { "n", "a", "b", "c", "d" };
+	const long counts[] = { r->n, r->t.a, r->t.b, r->t.c, r->t.d };
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		json_key(j, keys[i]);
+		json_int(j, counts[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(measures); i++) {
+		const struct measure *m = &measures[i];
+		if (m->csv) {
+			json_interval(j, m->key, measure_at(r, m));
+		} else {
+			const struct paired_value *v = measure_at(r, m);
+			json_opt(j, m->key, v->defined, v->v);
+		}
+	}
 }
 
 /* A fraction as a percentage with one decimal (halves away from zero, never
@@ -361,18 +387,16 @@ static void csv_int(long v)
 	csv_field(buf, 0);
 }
 
-static const char *const csv_measure_head =
-	"n,a,b,c,d,rate_control,rate_control_lo,rate_control_hi,rate_test,rate_test_lo,"
-	"rate_test_hi,diff,diff_newcombe_lo,diff_newcombe_hi,diff_tango_lo,diff_tango_hi,"
-	"net_ilo,net_ilo_lo,net_ilo_hi,gross_control,gross_test,net_all,ratio,"
-	"ratio_bonett_price_lo,ratio_bonett_price_hi,ratio_wald_log_lo,ratio_wald_log_hi,"
-	"odds_ratio,odds_ratio_lo,odds_ratio_hi,mcnemar_exact_p,mcnemar_midp,mcnemar_chi2,"
-	"mcnemar_chi2_p,mcnemar_chi2_cc,mcnemar_chi2_cc_p";
-
-static void csv_ci(const struct paired_interval *ci)
+/* The column names of csv_measures, comma-separated, no line end. */
+static void csv_measure_head(void)
 {
-	csv_num(ci->lo_defined, ci->lo);
-	csv_num(ci->hi_defined, ci->hi);
+	fputs("n,a,b,c,d", stdout);
+	for (size_t i = 0; i < ARRAY_SIZE(measures); i++) {
+		if (measures[i].csv)
+			printf(",%s_lo,%s_hi", measures[i].csv, measures[i].csv);
+		else
+			printf(",%s", measures[i].key);
+	}
 }
 
 static void csv_measures(const struct paired_analysis *r)
@@ -382,29 +406,17 @@ static void csv_measures(const struct paired_analysis *r)
 	csv_int(r->t.b);
 	csv_int(r->t.c);
 	csv_int(r->t.d);
-	csv_num(r->rate_control.defined, r->rate_control.v);
-	csv_ci(&r->rate_control_ci);
-	csv_num(r->rate_test.defined, r->rate_test.v);
-	csv_ci(&r->rate_test_ci);
-	csv_num(r->diff.defined, r->diff.v);
-	csv_ci(&r->diff_ci_newcombe);
-	csv_ci(&r->diff_ci_tango);
-	csv_num(r->net_ilo.defined, r->net_ilo.v);
-	csv_ci(&r->net_ilo_ci);
-	csv_num(r->gross_control.defined, r->gross_control.v);
-	csv_num(r->gross_test.defined, r->gross_test.v);
-	csv_num(r->net_all.defined, r->net_all.v);
-	csv_num(r->ratio.defined, r->ratio.v);
-	csv_ci(&r->ratio_ci_bonett_price);
-	csv_ci(&r->ratio_ci_wald_log);
-	csv_num(r->odds_ratio.defined, r->odds_ratio.v);
-	csv_ci(&r->odds_ratio_ci);
-	csv_num(r->mcnemar_exact_p.defined, r->mcnemar_exact_p.v);
-	csv_num(r->mcnemar_midp.defined, r->mcnemar_midp.v);
-	csv_num(r->mcnemar_chi2.defined, r->mcnemar_chi2.v);
-	csv_num(r->mcnemar_chi2_p.defined, r->mcnemar_chi2_p.v);
-	csv_num(r->mcnemar_chi2_cc.defined, r->mcnemar_chi2_cc.v);
-	csv_num(r->mcnemar_chi2_cc_p.defined, r->mcnemar_chi2_cc_p.v);
+	for (size_t i = 0; i < ARRAY_SIZE(measures); i++) {
+		const struct measure *m = &measures[i];
+		if (m->csv) {
+			const struct paired_interval *ci = measure_at(r, m);
+			csv_num(ci->lo_defined, ci->lo);
+			csv_num(ci->hi_defined, ci->hi);
+		} else {
+			const struct paired_value *v = measure_at(r, m);
+			csv_num(v->defined, v->v);
+		}
+	}
 }
 
 static void csv_notes(const char *const *notes, int n)
@@ -433,22 +445,14 @@ static int run_table(struct cmd_ctx *ctx, const long v[4], double alpha, int csv
 		json_obj_end(&j);
 		json_end(&j);
 	} else if (csv) {
-		printf("%s,notes\n", csv_measure_head);
+		csv_measure_head();
+		fputs(",notes\n", stdout);
 		csv_measures(&r);
 		csv_notes(r.notes, r.nnotes);
 	} else {
 		print_table_human(&r);
 	}
 	return CT_OK;
-}
-
-static void json_uvalue(struct json *j, const char *key, const struct unpaired_value *v)
-{
-	json_key(j, key);
-	if (v->defined)
-		json_num(j, v->v);
-	else
-		json_null(j);
 }
 
 static void json_uinterval(struct json *j, const char *key, const struct unpaired_interval *ci)
@@ -501,18 +505,18 @@ static int run_unpaired(struct cmd_ctx *ctx, const long v[4], double alpha)
 		json_int(&j, s.n2);
 		json_key(&j, "x2");
 		json_int(&j, s.x2);
-		json_uvalue(&j, "rate_1", &s.rate1);
+		json_opt(&j, "rate_1", s.rate1.defined, s.rate1.v);
 		json_uinterval(&j, "rate_1_ci", &s.rate1_ci);
-		json_uvalue(&j, "rate_2", &s.rate2);
+		json_opt(&j, "rate_2", s.rate2.defined, s.rate2.v);
 		json_uinterval(&j, "rate_2_ci", &s.rate2_ci);
-		json_uvalue(&j, "diff", &s.diff);
+		json_opt(&j, "diff", s.diff.defined, s.diff.v);
 		json_uinterval(&j, "diff_ci_newcombe", &s.diff_ci_newcombe);
-		json_uvalue(&j, "chi2", &s.chi2);
-		json_uvalue(&j, "chi2_p", &s.chi2_p);
-		json_uvalue(&j, "chi2_yates", &s.chi2_cc);
-		json_uvalue(&j, "chi2_yates_p", &s.chi2_cc_p);
-		json_uvalue(&j, "fisher_p", &s.fisher_p);
-		json_uvalue(&j, "risk_ratio", &s.risk_ratio);
+		json_opt(&j, "chi2", s.chi2.defined, s.chi2.v);
+		json_opt(&j, "chi2_p", s.chi2_p.defined, s.chi2_p.v);
+		json_opt(&j, "chi2_yates", s.chi2_cc.defined, s.chi2_cc.v);
+		json_opt(&j, "chi2_yates_p", s.chi2_cc_p.defined, s.chi2_cc_p.v);
+		json_opt(&j, "fisher_p", s.fisher_p.defined, s.fisher_p.v);
+		json_opt(&j, "risk_ratio", s.risk_ratio.defined, s.risk_ratio.v);
 		json_uinterval(&j, "risk_ratio_ci", &s.risk_ratio_ci);
 		json_notes(&j, s.notes, s.nnotes);
 		json_obj_end(&j);
@@ -574,68 +578,98 @@ static struct row *row_at(struct report *rp, int g, int s)
 	return &rp->rows[(size_t)g * (size_t)(rp->nstrata + 1) + (size_t)s];
 }
 
+/* The i-th row of a group as printed: its overall row (stratum nstrata)
+ * first, then its strata in order. */
+static int stratum_in_order(const struct report *rp, int i)
+{
+	return i == 0 ? rp->nstrata : i - 1;
+}
 
-static char *stratum_key(const struct report *rp, const struct pair *p, int label)
+
+/* A pair's stratum: its values of the --by dimensions joined by '\x1f'. */
+static char *stratum_key(const struct report *rp, const struct pair *p)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char buf[32];
 	for (int i = 0; i < rp->ndims; i++) {
 		if (i)
-			sb_adds(&sb, label ? ", " : "\x1f");
+			sb_addc(&sb, '\x1f');
 		sb_adds(&sb, dim_value(p, rp->dims[i], buf));
 	}
 	return sb_detach(&sb);
 }
 
-static int cmp_str(const void *a, const void *b)
+/* The same for people: the values joined by ", ". */
+static char *stratum_label(const char *key)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *c = key; *c; c++) {
+		if (*c == '\x1f')
+			sb_adds(&sb, ", ");
+		else
+			sb_addc(&sb, *c);
+	}
+	return sb_detach(&sb);
 }
 
-static int find_stratum(const struct report *rp, const char *key)
+/* Stratum s's values in --by order, pointing into the returned copy of its
+ * key (caller frees); v[d] is NULL for every d when s is the whole group. */
+static char *stratum_values(const struct report *rp, int s, const char *v[DIM_N])
 {
-	char *const *hit = bsearch(&key, rp->strata, (size_t)rp->nstrata, sizeof(char *), cmp_str);
-	return hit ? (int)(hit - rp->strata) : -1;
+	if (s == rp->nstrata) {
+		for (int d = 0; d < rp->ndims; d++)
+			v[d] = NULL;
+		return NULL;
+	}
+	char *copy = xstrdup(rp->strata[s]), *p = copy;
+	for (int d = 0; d < rp->ndims; d++) {
+		v[d] = p;
+		char *sep = strchr(p, '\x1f');
+		if (sep)
+			*sep = '\0';
+		p = sep ? sep + 1 : p + strlen(p);
+	}
+	return copy;
+}
+
+/* Orders pointers to keys by the keys. */
+static int cmp_key_ref(const void *a, const void *b)
+{
+	return strcmp(**(char **const *)a, **(char **const *)b);
 }
 
 static void report_build(struct report *rp)
 {
 	const struct pairs_set *ps = rp->ps;
-	/* The distinct strata, sorted. */
-	rp->nstrata = 0;
-	rp->strata = NULL;
+	/* The distinct strata, sorted, and each pair's among them. */
+	int *stratum = NULL;
 	if (rp->ndims) {
-		char **keys = xcalloc(ps->npairs + 1, sizeof(char *));
-		for (size_t i = 0; i < ps->npairs; i++)
-			keys[i] = stratum_key(rp, &ps->pairs[i], 0);
-		qsort(keys, ps->npairs, sizeof(char *), cmp_str);
+		size_t np = ps->npairs;
+		char **keys = xcalloc(np + 1, sizeof(char *));
+		char ***order = xcalloc(np + 1, sizeof(char **));
+		stratum = xcalloc(np + 1, sizeof(int));
+		for (size_t i = 0; i < np; i++) {
+			keys[i] = stratum_key(rp, &ps->pairs[i]);
+			order[i] = &keys[i];
+		}
+		qsort(order, np, sizeof(*order), cmp_key_ref);
+		rp->strata = xcalloc(np + 1, sizeof(char *));
+		rp->labels = xcalloc(np + 1, sizeof(char *));
 		int n = 0;
-		for (size_t i = 0; i < ps->npairs; i++) {
-			if (n && !strcmp(keys[n - 1], keys[i])) {
-				free(keys[i]);
-				continue;
+		for (size_t i = 0; i < np; i++) {
+			const char *key = *order[i];
+			if (!n || strcmp(rp->strata[n - 1], key)) {
+				rp->strata[n] = xstrdup(key);
+				rp->labels[n] = stratum_label(key);
+				n++;
 			}
-			keys[n++] = keys[i];
+			stratum[order[i] - keys] = n - 1;
 		}
-		rp->strata = keys;
 		rp->nstrata = n;
-		rp->labels = xcalloc((size_t)n + 1, sizeof(char *));
-		for (int s = 0; s < n; s++) {
-			rp->labels[s] = xstrdup(keys[s]);
-			for (char *c = rp->labels[s]; *c; c++)
-				if (*c == '\x1f')
-					*c = ','; /* shown as ", " below */
-		}
-		for (int s = 0; s < n; s++) {
-			struct strbuf sb = STRBUF_INIT;
-			for (const char *c = rp->labels[s]; *c; c++) {
-				sb_addc(&sb, *c);
-				if (*c == ',')
-					sb_addc(&sb, ' ');
-			}
-			free(rp->labels[s]);
-			rp->labels[s] = sb_detach(&sb);
-		}
+		for (size_t i = 0; i < np; i++)
+			free(keys[i]);
+		free(keys);
+		free(order);
 	}
 	int ng = ps->ngroups;
 	rp->rows = xcalloc((size_t)(ng + 1) * (size_t)(rp->nstrata + 1), sizeof(struct row));
@@ -645,14 +679,12 @@ static void report_build(struct report *rp)
 		int pt = pairs_outcome_positive(p->test_outcome, rp->def);
 		paired_counts_add(&row_at(rp, p->group, rp->nstrata)->t, pc, pt);
 		paired_counts_add(&row_at(rp, ng, rp->nstrata)->t, pc, pt);
-		if (rp->ndims) {
-			char *key = stratum_key(rp, p, 0);
-			int s = find_stratum(rp, key);
-			free(key);
-			paired_counts_add(&row_at(rp, p->group, s)->t, pc, pt);
-			paired_counts_add(&row_at(rp, ng, s)->t, pc, pt);
+		if (stratum) {
+			paired_counts_add(&row_at(rp, p->group, stratum[i])->t, pc, pt);
+			paired_counts_add(&row_at(rp, ng, stratum[i])->t, pc, pt);
 		}
 	}
+	free(stratum);
 	for (int g = 0; g <= ng; g++)
 		for (int s = 0; s <= rp->nstrata; s++) {
 			struct row *r = row_at(rp, g, s);
@@ -706,8 +738,7 @@ static void report_free(struct report *rp)
 		free(rp->labels[s]);
 	}
 	free(rp->strata);
-	if (rp->ndims)
-		free(rp->labels);
+	free(rp->labels);
 	free(rp->rows);
 	free(rp->hom);
 }
@@ -737,7 +768,9 @@ static int cochran_collect(const struct pairs_set *ps, int def, struct cochran *
 				mask |= (uint64_t)1 << ps->pairs[j].group;
 			j++;
 		}
-		if (j - i >= 2 && ps->ngroups <= 64) {
+		/* Two test groups or more (two test candidates of one group
+		 * make a listing no set uses: see below). */
+		if ((mask & (mask - 1)) && ps->ngroups <= 64) {
 			int k;
 			for (k = 0; k < n && masks[k] != mask; k++)
 				;
@@ -808,8 +841,8 @@ static void json_row(struct json *j, const struct report *rp, const char *name, 
 	json_str(j, label);
 	json_measures(j, &top->r);
 	if (g < rp->ps->ngroups) {
-		json_value(j, "mcnemar_exact_p_holm", &top->holm_exact);
-		json_value(j, "mcnemar_midp_holm", &top->holm_midp);
+		json_opt(j, "mcnemar_exact_p_holm", top->holm_exact.defined, top->holm_exact.v);
+		json_opt(j, "mcnemar_midp_holm", top->holm_midp.defined, top->holm_midp.v);
 	}
 	json_notes(j, top->r.notes, top->r.nnotes);
 	if (rp->ndims) {
@@ -820,15 +853,11 @@ static void json_row(struct json *j, const struct report *rp, const char *name, 
 			json_obj_begin(j);
 			json_key(j, "stratum");
 			json_obj_begin(j);
-			/* The key's values, in --by order. */
-			char *copy = xstrdup(rp->strata[s]), *p = copy;
+			const char *v[DIM_N];
+			char *copy = stratum_values(rp, s, v);
 			for (int d = 0; d < rp->ndims; d++) {
-				char *sep = strchr(p, '\x1f');
-				if (sep)
-					*sep = '\0';
 				json_key(j, dim_names[rp->dims[d]]);
-				json_str(j, p);
-				p = sep ? sep + 1 : p + strlen(p);
+				json_str(j, v[d]);
 			}
 			free(copy);
 			json_obj_end(j);
@@ -846,26 +875,14 @@ static void json_row(struct json *j, const struct report *rp, const char *name, 
 		json_int(j, (int64_t)h->strata);
 		json_key(j, "informative");
 		json_int(j, (int64_t)h->informative);
-		json_key(j, "chi2");
-		if (h->defined)
-			json_num(j, h->chi2);
-		else
-			json_null(j);
+		json_opt(j, "chi2", h->defined, h->chi2);
 		json_key(j, "df");
 		if (h->defined)
 			json_int(j, h->df);
 		else
 			json_null(j);
-		json_key(j, "p");
-		if (h->defined)
-			json_num(j, h->p);
-		else
-			json_null(j);
-		json_key(j, "odds_ratio_mh");
-		if (h->or_defined)
-			json_num(j, h->or_mh);
-		else
-			json_null(j);
+		json_opt(j, "p", h->defined, h->p);
+		json_opt(j, "odds_ratio_mh", h->or_defined, h->or_mh);
 		json_notes(j, h->notes, h->nnotes);
 		json_obj_end(j);
 	}
@@ -918,18 +935,10 @@ static void print_json(const struct report *rp, const struct cochran *cq, int nc
 		json_arr_end(&j);
 		json_key(&j, "listings");
 		json_int(&j, (int64_t)cq[k].listings);
-		json_key(&j, "q");
-		if (cq[k].defined)
-			json_num(&j, cq[k].q);
-		else
-			json_null(&j);
+		json_opt(&j, "q", cq[k].defined, cq[k].q);
 		json_key(&j, "df");
 		json_int(&j, cq[k].ngroups);
-		json_key(&j, "p");
-		if (cq[k].defined)
-			json_num(&j, cq[k].p);
-		else
-			json_null(&j);
+		json_opt(&j, "p", cq[k].defined, cq[k].p);
 		json_notes(&j, cq[k].defined ? NULL : &cq[k].why, cq[k].defined ? 0 : 1);
 		json_obj_end(&j);
 	}
@@ -945,25 +954,22 @@ static void print_csv(const struct report *rp)
 	printf("group,label,stratum");
 	for (int d = 0; d < rp->ndims; d++)
 		printf(",%s", dim_names[rp->dims[d]]);
-	printf(",%s,mcnemar_exact_p_holm,mcnemar_midp_holm,notes\n", csv_measure_head);
+	putchar(',');
+	csv_measure_head();
+	fputs(",mcnemar_exact_p_holm,mcnemar_midp_holm,notes\n", stdout);
 	for (int g = 0; g <= ps->ngroups; g++) {
 		const char *name = g < ps->ngroups ? ps->groups[g].name : "all";
 		const char *label = g < ps->ngroups ? ps->groups[g].label : "All test groups";
-		for (int s = rp->nstrata; s >= 0; s--) {
-			/* The group's overall row first, then its strata in order. */
-			int si = s == rp->nstrata ? s : rp->nstrata - 1 - s;
+		for (int i = 0; i <= rp->nstrata; i++) {
+			int si = stratum_in_order(rp, i);
 			const struct row *r = row_at((struct report *)rp, g, si);
 			csv_field(name, 0);
 			csv_field(label, 0);
 			csv_field(si == rp->nstrata ? "all" : rp->labels[si], 0);
-			char *copy = si < rp->nstrata ? xstrdup(rp->strata[si]) : NULL, *p = copy;
-			for (int d = 0; d < rp->ndims; d++) {
-				char *sep = p ? strchr(p, '\x1f') : NULL;
-				if (sep)
-					*sep = '\0';
-				csv_field(p, 0);
-				p = p ? (sep ? sep + 1 : p + strlen(p)) : NULL;
-			}
+			const char *v[DIM_N];
+			char *copy = stratum_values(rp, si, v);
+			for (int d = 0; d < rp->ndims; d++)
+				csv_field(v[d], 0);
 			free(copy);
 			csv_measures(&r->r);
 			csv_num(r->holm_exact.defined, r->holm_exact.v);
@@ -976,8 +982,8 @@ static void print_csv(const struct report *rp)
 static void human_rows(const struct report *rp, int g, const char *label, struct table *t1,
 		       struct table *t2, struct strbuf *notes)
 {
-	for (int s = rp->nstrata; s >= 0; s--) {
-		int si = s == rp->nstrata ? s : rp->nstrata - 1 - s;
+	for (int i = 0; i <= rp->nstrata; i++) {
+		int si = stratum_in_order(rp, i);
 		const struct row *row = row_at((struct report *)rp, g, si);
 		const struct paired_analysis *r = &row->r;
 		char n[24], a[24], b[24], c[24], d[24], p[6][32], ci[4][128], pv[4][32];
@@ -1018,11 +1024,11 @@ static void human_rows(const struct report *rp, int g, const char *label, struct
 		}
 		table_add(t1, c1 + off);
 		table_add(t2, c2 + off);
-		for (int i = 0; i < r->nnotes; i++) {
+		for (int k = 0; k < r->nnotes; k++) {
 			if (si == rp->nstrata)
-				sb_addf(notes, "  %s: %s\n", label, r->notes[i]);
+				sb_addf(notes, "  %s: %s\n", label, r->notes[k]);
 			else
-				sb_addf(notes, "  %s, %s: %s\n", label, st, r->notes[i]);
+				sb_addf(notes, "  %s, %s: %s\n", label, st, r->notes[k]);
 		}
 	}
 }
@@ -1112,14 +1118,6 @@ static void print_human(const struct report *rp, const struct cochran *cq, int n
 		printf("Notes:\n%s", sb_str(&notes));
 	sb_free(&notes);
 }
-
-/* ---- --agents ---- */
-
-struct agent_row {
-	const char *key; /* borrowed from the pairs */
-	long b, c, pairs, listings;
-	int64_t last_listing;
-};
 
 /* ---- --model: the regression view (METHOD.md, "regression view") ---- */
 
@@ -1240,14 +1238,10 @@ static int run_model(struct cmd_ctx *ctx, const struct pairs_set *ps, int def, d
 			json_str(&j, d.col[k].name);
 			json_key(&j, "label");
 			json_str(&j, label);
-			json_key(&j, "estimate");
-			c->defined ? json_num(&j, c->est) : json_null(&j);
-			json_key(&j, "se");
-			c->defined ? json_num(&j, c->se) : json_null(&j);
-			json_key(&j, "statistic");
-			c->p_defined ? json_num(&j, c->stat) : json_null(&j);
-			json_key(&j, "p");
-			c->p_defined ? json_num(&j, c->p) : json_null(&j);
+			json_opt(&j, "estimate", c->defined, c->est);
+			json_opt(&j, "se", c->defined, c->se);
+			json_opt(&j, "statistic", c->p_defined, c->stat);
+			json_opt(&j, "p", c->p_defined, c->p);
 			json_key(&j, "ci");
 			if (c->defined) {
 				json_arr_begin(&j);
@@ -1257,10 +1251,8 @@ static int run_model(struct cmd_ctx *ctx, const struct pairs_set *ps, int def, d
 			} else {
 				json_null(&j);
 			}
-			if (!lpm) {
-				json_key(&j, "odds_ratio");
-				c->defined ? json_num(&j, exp(c->est)) : json_null(&j);
-			}
+			if (!lpm)
+				json_opt(&j, "odds_ratio", c->defined, exp(c->est));
 			json_key(&j, "note");
 			json_str(&j, c->defined ? NULL : c->why);
 			json_obj_end(&j);
@@ -1319,14 +1311,25 @@ static int run_model(struct cmd_ctx *ctx, const struct pairs_set *ps, int def, d
 	return CT_OK;
 }
 
-static int cmp_agent(const void *x, const void *y)
+/* ---- --agents ---- */
+
+struct agent_row {
+	const char *key; /* borrowed from the pairs */
+	long b, c, pairs, listings;
+};
+
+/* Pairs by agent key, then listing. */
+static int cmp_pair_agent(const void *x, const void *y)
 {
-	return strcmp(((const struct agent_row *)x)->key, ((const struct agent_row *)y)->key);
+	const struct pair *p = *(const struct pair *const *)x, *q = *(const struct pair *const *)y;
+	int k = strcmp(p->agent_key, q->agent_key);
+	return k ? k : (p->listing > q->listing) - (p->listing < q->listing);
 }
 
 static int run_agents(struct cmd_ctx *ctx, const struct pairs_set *ps, int def, double alpha)
 {
-	/* Pairs sorted by agent key, then listing, to count both. */
+	/* The pairs with an agent key, sorted by key and listing, so that each
+	 * agent's pairs, and each listing's among them, are consecutive. */
 	size_t n = 0, nokey = 0;
 	const struct pair **pp = xcalloc(ps->npairs + 1, sizeof(*pp));
 	for (size_t i = 0; i < ps->npairs; i++) {
@@ -1335,30 +1338,22 @@ static int run_agents(struct cmd_ctx *ctx, const struct pairs_set *ps, int def, 
 		else
 			nokey++;
 	}
+	qsort(pp, n, sizeof(*pp), cmp_pair_agent);
 	struct agent_row *rows = xcalloc(n + 1, sizeof(*rows));
 	size_t nr = 0;
 	for (size_t i = 0; i < n; i++) {
-		size_t k;
-		for (k = 0; k < nr && strcmp(rows[k].key, pp[i]->agent_key); k++)
-			;
-		if (k == nr) {
-			rows[nr].key = pp[i]->agent_key;
-			rows[nr].last_listing = -1;
-			nr++;
-		}
-		struct agent_row *r = &rows[k];
+		int same_agent = i && !strcmp(pp[i]->agent_key, pp[i - 1]->agent_key);
+		if (!same_agent)
+			rows[nr++].key = pp[i]->agent_key;
+		struct agent_row *r = &rows[nr - 1];
 		int pc = pairs_outcome_positive(pp[i]->control_outcome, def);
 		int pt = pairs_outcome_positive(pp[i]->test_outcome, def);
 		r->b += pc && !pt;
 		r->c += !pc && pt;
 		r->pairs++;
-		/* Pairs come by listing, so a new listing id is a new listing. */
-		if (pp[i]->listing != r->last_listing) {
+		if (!same_agent || pp[i]->listing != pp[i - 1]->listing)
 			r->listings++;
-			r->last_listing = pp[i]->listing;
-		}
 	}
-	qsort(rows, nr, sizeof(*rows), cmp_agent);
 	/* Only agents tested on two listings or more. */
 	size_t m = 0, single = 0;
 	for (size_t i = 0; i < nr; i++) {
@@ -1403,14 +1398,10 @@ static int run_agents(struct cmd_ctx *ctx, const struct pairs_set *ps, int def, 
 			json_int(&j, out[i].b);
 			json_key(&j, "c");
 			json_int(&j, out[i].c);
-			struct paired_value v[4] = { { out[i].p_exact, out[i].tested },
-						     { out[i].p_greater, out[i].tested },
-						     { out[i].p_holm, out[i].tested },
-						     { out[i].p_bh, out[i].tested } };
-			json_value(&j, "p_exact", &v[0]);
-			json_value(&j, "p_greater", &v[1]);
-			json_value(&j, "p_holm", &v[2]);
-			json_value(&j, "p_bh", &v[3]);
+			json_opt(&j, "p_exact", out[i].tested, out[i].p_exact);
+			json_opt(&j, "p_greater", out[i].tested, out[i].p_greater);
+			json_opt(&j, "p_holm", out[i].tested, out[i].p_holm);
+			json_opt(&j, "p_bh", out[i].tested, out[i].p_bh);
 			json_key(&j, "flagged");
 			json_bool(&j, out[i].flagged);
 			json_key(&j, "note");

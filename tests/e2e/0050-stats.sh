@@ -300,3 +300,49 @@ for a in j["agents"]:
     assert a["listings"] >= 2
     assert not any(k in a for k in ("name", "agent_name", "contact_email", "contact_name")), a
 EOF
+
+# Cochran's Q over the listings where the control and two test candidates
+# (Maghrebi, Turkish) have valid pairs. Outcomes (control, Maghrebi,
+# Turkish), 1 = invitation: 100, 101, 110, 100, 001, 111. By hand: column
+# totals C = (5, 2, 3), T = 10, row totals squared sum to 20, k = 3:
+# Q = (k-1)(k sum C^2 - T^2)/(k T - sum R^2) = 2 (3*38 - 100)/(30 - 20) = 2.8
+# on 2 df, p = exp(-2.8/2). A listing with two Maghrebi candidates (female
+# and male) besides the control has one test group, so no set of its own.
+new_study q
+{
+	for g in belgian maghrebi turkish; do persona $g female; persona $g male; done
+	i=0
+	for row in 100 101 110 100 001 111; do
+		i=$((i + 1))
+		echo "INSERT INTO listing (ref, agent_type, added_at) VALUES ('q$i', 'agency', '2026-12-01T00:00:00Z');"
+		k=0
+		for g in belgian maghrebi turkish; do
+			k=$((k + 1))
+			echo "INSERT INTO application (listing, persona, status)
+			      VALUES ((SELECT id FROM listing WHERE ref = 'q$i'),
+			              (SELECT id FROM persona WHERE grp = (SELECT id FROM grp WHERE name = '$g') AND gender = 'female'), 'sent');"
+			[ "$(echo "$row" | cut -c$k)" = 1 ] || continue
+			echo "INSERT INTO response (application, channel, outcome, coder, coded_at)
+			      VALUES (last_insert_rowid(), 'email', 'invitation', 'test', '2026-12-10T00:00:00Z');"
+		done
+	done
+	echo "INSERT INTO listing (ref, agent_type, added_at) VALUES ('dup', 'agency', '2026-12-01T00:00:00Z');"
+	for p in "belgian female" "maghrebi female" "maghrebi male"; do
+		set -- $p
+		echo "INSERT INTO application (listing, persona, status)
+		      VALUES ((SELECT id FROM listing WHERE ref = 'dup'),
+		              (SELECT id FROM persona WHERE grp = (SELECT id FROM grp WHERE name = '$1') AND gender = '$2'), 'sent');"
+	done
+} > q.sql
+sqlite3 q/study.db < q.sql
+expect_exit 0 ct -S q stats --json
+python3 - <<'EOF'
+import json, math
+cq = json.load(open("out.txt"))["cochran_q"]
+assert len(cq) == 1, cq
+c = cq[0]
+assert c["groups"] == ["maghrebi", "turkish"] and c["listings"] == 6 and c["df"] == 2, c
+assert abs(c["q"] - 2.8) < 1e-12 and abs(c["p"] - math.exp(-1.4)) < 1e-12, c
+EOF
+expect_exit 0 ct -S q stats
+expect_out "^Cochran's Q over 6 listings with the control and 2 test candidates \(Maghrebi, Turkish\): Q = 2\.800, df = 2"

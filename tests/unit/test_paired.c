@@ -72,13 +72,13 @@ START_TEST(no_pairs)
 	ck_assert_int_eq(paired_gross_test(&t, &v), 0);
 	ck_assert_int_eq(paired_net_all(&t, &v), 0);
 	ck_assert(!isnan(v));
-	struct paired_summary s;
-	paired_summarise(&t, &s);
-	ck_assert_int_eq(s.n, 0);
-	ck_assert_int_eq(s.nnotes, 1);
-	ck_assert_str_eq(s.notes[0], PAIRED_NOTE_NO_PAIRS);
-	ck_assert_int_eq(s.rate_control.defined, 0);
-	ck_assert_int_eq(s.net_all.defined, 0);
+	struct paired_analysis r;
+	ck_assert(paired_analyse(&t, 0.05, &r));
+	ck_assert_int_eq(r.n, 0);
+	ck_assert_int_eq(r.nnotes, 1);
+	ck_assert_ptr_nonnull(strstr(r.notes[0], "N = 0"));
+	ck_assert_int_eq(r.rate_control.defined, 0);
+	ck_assert_int_eq(r.net_all.defined, 0);
 }
 END_TEST
 
@@ -94,12 +94,14 @@ START_TEST(no_positive_outcome)
 	ck_assert_int_eq(paired_net_ilo(&t, &v), 0);
 	ck_assert_int_eq(paired_gross_control(&t, &v), 0);
 	ck_assert_int_eq(paired_gross_test(&t, &v), 0);
-	struct paired_summary s;
-	paired_summarise(&t, &s);
-	ck_assert_int_eq(s.nnotes, 1);
-	ck_assert_str_eq(s.notes[0], PAIRED_NOTE_NO_POSITIVE);
-	ck_assert_int_eq(s.rate_test.defined, 1);
-	ck_assert_int_eq(s.gross_test.defined, 0);
+	/* The notes: no positive outcome, and (b = c = 0) no discordant pair. */
+	struct paired_analysis r;
+	ck_assert(paired_analyse(&t, 0.05, &r));
+	ck_assert_int_eq(r.nnotes, 2);
+	ck_assert_ptr_nonnull(strstr(r.notes[0], "a+b+c = 0"));
+	ck_assert_ptr_nonnull(strstr(r.notes[1], "b = c = 0"));
+	ck_assert_int_eq(r.rate_test.defined, 1);
+	ck_assert_int_eq(r.gross_test.defined, 0);
 }
 END_TEST
 
@@ -114,9 +116,9 @@ START_TEST(equal_discordant)
 	EXPECT(paired_gross_test, &t, 4.0 / 18.0);
 	EXPECT(paired_rate_control, &t, 0.7);
 	EXPECT(paired_rate_test, &t, 0.7);
-	struct paired_summary s;
-	paired_summarise(&t, &s);
-	ck_assert_int_eq(s.nnotes, 0);
+	struct paired_analysis r;
+	ck_assert(paired_analyse(&t, 0.05, &r));
+	ck_assert_int_eq(r.nnotes, 0);
 }
 END_TEST
 
@@ -163,20 +165,9 @@ START_TEST(invalid_counts)
 	ck_assert_int_eq(paired_net_ilo(&neg, &v), 0);
 	ck_assert_int_eq(paired_rate_control(&big, &v), 0);
 	ck_assert_int_eq(paired_counts_valid(&big), 0);
-	struct paired_summary s;
-	paired_summarise(&neg, &s);
-	ck_assert_int_eq(s.nnotes, 1);
-}
-END_TEST
-
-START_TEST(add_tables)
-{
-	struct paired_counts t = { 1, 2, 3, 4 }, u = { 10, 20, 30, 40 };
-	paired_add(&t, &u);
-	ck_assert_int_eq(t.a, 11);
-	ck_assert_int_eq(t.b, 22);
-	ck_assert_int_eq(t.c, 33);
-	ck_assert_int_eq(t.d, 44);
+	struct paired_analysis r;
+	ck_assert(!paired_analyse(&big, 0.05, &r));
+	ck_assert_int_eq(r.nnotes, 1);
 }
 END_TEST
 
@@ -458,7 +449,6 @@ int main(void)
 	tcase_add_test(tc, only_discordant);
 	tcase_add_test(tc, large_counts);
 	tcase_add_test(tc, invalid_counts);
-	tcase_add_test(tc, add_tables);
 	suite_add_tcase(s, tc);
 	TCase *tm = tcase_create("model");
 	tcase_add_test(tm, model_cells_by_hand);

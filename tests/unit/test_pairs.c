@@ -1,6 +1,6 @@
 /* test_pairs.c: tools/lib/pairs.c: the outcome definitions, and pairs read
- * from a real study database: the latest response counts, counts per group
- * and gender, and exclusions by reason (including the cases the e2e test
+ * from a real study database: the latest response counts, each pair's group,
+ * gender and outcomes, and exclusions by reason (including the cases the e2e test
  * does not build: several control applications on one listing, several
  * test candidates sharing one control). */
 #include <check.h>
@@ -125,22 +125,26 @@ START_TEST(collect_and_tabulate)
 	ck_assert_int_eq(ps.excluded[PAIRS_EXCL_CANCELLED], 1);
 	ck_assert_int_eq(ps.excluded_total, 2);
 
-	struct pairs_counts counts[3], total;
-	pairs_tabulate(&ps, PAIRS_STRICT, counts, &total);
-	/* Maghrebi: l1 b (control invited, test none), l4 d. */
-	ck_assert_int_eq(counts[0].all.b, 1);
-	ck_assert_int_eq(counts[0].all.d, 1);
-	ck_assert_int_eq(counts[0].by_gender[GENDER_FEMALE].b, 1);
-	/* Turkish: l2 c (male). */
-	ck_assert_int_eq(counts[1].all.c, 1);
-	ck_assert_int_eq(counts[1].by_gender[GENDER_MALE].c, 1);
-	ck_assert_int_eq(counts[1].by_gender[GENDER_FEMALE].c, 0);
-	/* African: l4 d. */
-	ck_assert_int_eq(counts[2].all.d, 1);
-	ck_assert_int_eq(paired_n(&total.all), 4);
-	ck_assert_int_eq(total.all.b, 1);
-	ck_assert_int_eq(total.all.c, 1);
-	ck_assert_int_eq(total.all.d, 2);
+	/* Each pair's test group (0 Maghrebi, 1 Turkish, 2 African), the test
+	 * candidate's gender, and who was positive under strict: l1 b
+	 * (control invited, test none), l2 c (control's latest is no_reply),
+	 * l4 d twice (no responses; personas 3 and 7 are Maghrebi and African
+	 * women). */
+	static const struct {
+		int group, gender, control_positive, test_positive;
+	} want[4] = { { 0, GENDER_FEMALE, 1, 0 },
+		      { 1, GENDER_MALE, 0, 1 },
+		      { 0, GENDER_FEMALE, 0, 0 },
+		      { 2, GENDER_FEMALE, 0, 0 } };
+	for (size_t i = 0; i < 4; i++) {
+		const struct pair *p = &ps.pairs[i];
+		ck_assert_int_eq(p->group, want[i].group);
+		ck_assert_int_eq(p->gender, want[i].gender);
+		ck_assert_int_eq(pairs_outcome_positive(p->control_outcome, PAIRS_STRICT),
+				 want[i].control_positive);
+		ck_assert_int_eq(pairs_outcome_positive(p->test_outcome, PAIRS_STRICT),
+				 want[i].test_positive);
+	}
 	pairs_set_free(&ps);
 
 	/* A withdrawn listing outranks every other reason. */

@@ -1,5 +1,5 @@
 /* pairs.c: from a study's applications and responses to the valid pairs,
- * the exclusions by reason, and the paired counts per test group. */
+ * and the exclusions by reason. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,20 +327,3 @@ void pairs_set_free(struct pairs_set *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
-
-void pairs_tabulate(const struct pairs_set *ps, int def, struct pairs_counts *counts,
-		    struct pairs_counts *total)
-{
-	memset(counts, 0, (size_t)ps->ngroups * sizeof(*counts));
-	memset(total, 0, sizeof(*total));
-	for (size_t i = 0; i < ps->npairs; i++) {
-		const struct pair *p = &ps->pairs[i];
-		int pc = pairs_outcome_positive(p->control_outcome, def);
-		int pt = pairs_outcome_positive(p->test_outcome, def);
-		int gi = p->gender == GENDER_MALE ? GENDER_MALE : GENDER_FEMALE;
-		paired_counts_add(&counts[p->group].all, pc, pt);
-		paired_counts_add(&counts[p->group].by_gender[gi], pc, pt);
-		paired_counts_add(&total->all, pc, pt);
-		paired_counts_add(&total->by_gender[gi], pc, pt);
-	}
-}

@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "paired.h"
 #include "study.h"
 #include "util.h"
 
@@ -88,14 +87,5 @@ struct pairs_set {
  * sees the transaction's changes). Frees nothing on error beyond itself. */
 int pairs_collect(struct study *s, struct pairs_set *out, struct ct_err *err);
 void pairs_set_free(struct pairs_set *ps);
-
-/* Paired counts of one test group against the control. */
-struct pairs_counts {
-	struct paired_counts all;
-	struct paired_counts by_gender[2]; /* indexed by enum gender */
-};
-/* Fills counts[0..ngroups) (caller allocates) and *total (all groups). */
-void pairs_tabulate(const struct pairs_set *ps, int def, struct pairs_counts *counts,
-		    struct pairs_counts *total);
 
 #endif
