@@ -3,7 +3,9 @@
  * from the persona's own mailbox, so that no landlord keeps a slot for a
  * fictitious person. Each withdrawal is stored before it is sent and
  * recorded (table decline) once sent; a run that died in between finds it
- * in the Sent folder instead of sending it twice. */
+ * in the Sent folder, or finds the self copy (the persona's own address is
+ * a second envelope recipient, as with `send`) in the INBOX, instead of
+ * sending it twice. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,6 +418,20 @@ static struct account *account_for(struct account **acc, int *nacc, const char *
 	return a;
 }
 
+/* Files v in the persona's Sent folder (a failure is reported, not fatal:
+ * the withdrawal went out). */
+static void file_in_sent(const struct mailcfg *mc, struct account *a, const struct inv *v)
+{
+	struct ct_err ie = { 0 };
+	size_t crlen;
+	char *crlf = mail_crlf(v->raw, v->len, &crlen);
+	if (imap_create(a->imap, mc->sent_folder, &ie) ||
+	    imap_append(a->imap, mc->sent_folder, crlf, crlen, &ie))
+		fprintf(stderr, "corrtest decline: application %lld: sent, but not filed in %s: %s\n",
+			v->app, mc->sent_folder, ie.msg);
+	free(crlf);
+}
+
 /* Sends v (or finds that an earlier run did), files it in Sent, records it. */
 static int send_one(struct study *s, const struct mailcfg *mc, const struct mail_secrets *sec,
 		    struct account *a, struct inv *v, struct ct_err *err)
@@ -427,43 +443,32 @@ static int send_one(struct study *s, const struct mailcfg *mc, const struct mail
 			       mailcfg_secrets_path(sec), v->email);
 	if (mc->imap_url && !a->imap && (rc = imap_open(mc, v->email, pw, &a->imap, err)))
 		return rc;
-	int pending = v->pending_raw != NULL, in_sent = 0;
-	if (pending && a->imap) {
-		/* Stored by a run that died: did it leave? Our Sent copy says. */
-		uint32_t *uids = NULL;
-		size_t n = 0;
-		int exists = 0;
-		rc = imap_folder_exists(a->imap, mc->sent_folder, &exists, err);
-		if (!rc && exists)
-			rc = imap_search_message_id(a->imap, mc->sent_folder, v->msgid, &uids, &n, err);
-		free(uids);
-		if (rc)
-			return rc;
-		in_sent = n > 0;
-	}
+	/* where: 0 not sent, 1 in Sent, 2 only the self copy in INBOX. */
+	int pending = v->pending_raw != NULL, where = 0;
+	if (pending && a->imap && (rc = imap_find_sent(a->imap, mc->sent_folder, v->msgid, &where,
+						       err)))
+		return rc; /* stored by a run that died: did it leave? */
 	if (!pending && (rc = store_pending(s, v, err)))
 		return rc;
-	if (!in_sent) {
+	if (!where) {
 		if (!a->smtp && (rc = smtp_open(mc, v->email, pw, &a->smtp, err)))
 			return rc;
 		struct smtp_outcome o;
-		const char *rcpt[1] = { v->to };
-		if (smtp_send(a->smtp, v->email, rcpt, 1, v->raw, v->len, &o))
+		/* The self copy: whenever the landlord got the withdrawal, the
+		 * persona's INBOX holds it too, for a run that dies before it
+		 * is filed in Sent and recorded. */
+		const char *rcpt[2] = { v->to, v->email };
+		if (smtp_send(a->smtp, v->email, rcpt, str_eq_ci(v->to, v->email) ? 1 : 2, v->raw,
+			      v->len, &o))
 			return ct_fail(err, CT_EENV, "application %lld: the withdrawal was not sent "
 				       "(%s): %s", v->app, smtp_result_name(o.result), o.reply);
-		if (a->imap) {
-			struct ct_err ie = { 0 };
-			size_t crlen;
-			char *crlf = mail_crlf(v->raw, v->len, &crlen);
-			if (imap_create(a->imap, mc->sent_folder, &ie) ||
-			    imap_append(a->imap, mc->sent_folder, crlf, crlen, &ie))
-				fprintf(stderr, "corrtest decline: application %lld: sent, but not filed "
-					"in %s: %s\n", v->app, mc->sent_folder, ie.msg);
-			free(crlf);
-		}
 	}
-	v->recovered = in_sent;
-	rc = record_sent(s, v, in_sent ? "found in the Sent folder (sent by an earlier run)" : "sent",
+	if (a->imap && where != 1)
+		file_in_sent(mc, a, v);
+	v->recovered = where != 0;
+	rc = record_sent(s, v, where == 1 ? "found in the Sent folder (sent by an earlier run)"
+			       : where == 2 ? "found in the INBOX (the self copy; sent by an earlier run)"
+					    : "sent",
 			 err);
 	if (!rc)
 		v->sent = 1;

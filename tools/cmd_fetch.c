@@ -68,20 +68,23 @@ static void tally_link(struct tally *t, const struct link_result *lr)
 	}
 }
 
-/* Classifies and links stored message msg (raw bytes given) in its own
+/* Parses raw into *r. An empty message (the only thing reply_parse refuses)
+ * is read as an empty one: classified as an unlinked reply. */
+static int parse(const char *raw, size_t len, struct reply **r, struct ct_err *err)
+{
+	int rc = reply_parse(raw, len, r, err);
+	return rc == CT_EINPUT ? reply_parse("\n", 1, r, err) : rc;
+}
+
+/* Classifies and links stored message msg, as parse() read it, in its own
  * transaction. */
-static int derive(struct study *s, int64_t msg, const char *raw, size_t len, const char *persona,
+static int derive(struct study *s, int64_t msg, const struct reply *r, const char *persona,
 		  struct tally *t, struct ct_err *err)
 {
-	struct reply *r = NULL;
 	struct link_result lr;
-	int rc = reply_parse(raw, len, &r, err);
-	if (rc == CT_EINPUT) /* an empty message: classified as an unlinked reply */
-		rc = reply_parse("\n", 1, &r, err);
+	int rc = study_begin(s, err);
 	if (rc)
 		return rc;
-	if ((rc = study_begin(s, err)))
-		goto out;
 	rc = linker_classify(s, r, persona, &lr, err);
 	if (!rc)
 		rc = linker_store(s, msg, r, &lr, err);
@@ -89,12 +92,10 @@ static int derive(struct study *s, int64_t msg, const char *raw, size_t len, con
 		rc = study_commit(s, err);
 	if (rc) {
 		study_rollback(s);
-		goto out;
+		return rc;
 	}
 	tally_link(t, &lr);
-out:
-	reply_free(r);
-	return rc;
+	return CT_OK;
 }
 
 /* The persona whose mailbox message row msg came from: the address before
@@ -129,8 +130,12 @@ static int derive_pending(struct study *s, struct tally *t, struct ct_err *err)
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			char *who = persona_of(sqlite3_column_text(st, 1)
 						       ? (const char *)sqlite3_column_text(st, 1) : "");
-			rc = derive(s, ids[i], sqlite3_column_blob(st, 0),
-				    (size_t)sqlite3_column_bytes(st, 0), who, t, err);
+			struct reply *r = NULL;
+			rc = parse(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &r,
+				   err);
+			if (!rc)
+				rc = derive(s, ids[i], r, who, t, err);
+			reply_free(r);
 			free(who);
 		}
 		sqlite3_finalize(st);
@@ -212,34 +217,30 @@ static int load_state(struct study *s, const char *persona, const char *folder, 
 
 /* Stores one fetched message (or skips it as a duplicate) and moves the
  * folder's state past it, in one transaction: a crash either keeps both or
- * neither, so no message is lost or stored twice. *msg = the new row, 0
- * for a duplicate. */
+ * neither, so no message is lost or stored twice. r: the message as
+ * parse() read it; only its Message-ID (for the duplicate check) and Date go
+ * into this transaction: what is derived from it waits until the raw bytes
+ * are stored. *msg = the new row, 0 for a duplicate. */
 static int store_one(struct study *s, const char *persona, const char *box, const char *folder,
-		     uint32_t uidvalidity, uint32_t uid, const char *raw, size_t len, int64_t *msg,
-		     struct ct_err *err)
+		     uint32_t uidvalidity, uint32_t uid, const char *raw, size_t len,
+		     const struct reply *r, int64_t *msg, struct ct_err *err)
 {
 	char sha[65], now[ISO_LEN], at[ISO_LEN];
-	struct reply *r = NULL;
-	struct ct_err perr = { 0 };
 	sqlite3_stmt *st = NULL;
 	int dup = 0, rc;
 	*msg = 0;
 	sha256_hex(raw, len, sha);
 	time_t tnow = time_now();
 	time_iso_utc(tnow, now);
-	/* Only the Message-ID and Date are read before storing: what the
-	 * duplicate check and the row need. */
-	if (reply_parse(raw, len, &r, &perr))
-		r = NULL;
-	const char *msgid = r ? r->message_id : NULL;
+	const char *msgid = r->message_id;
 	/* The Date the sender wrote, unless missing or from the future. */
-	if (r && r->date_t > 0 && r->date_t <= tnow + 86400)
+	if (r->date_t > 0 && r->date_t <= tnow + 86400)
 		time_iso_utc(r->date_t, at);
 	else
 		memcpy(at, now, ISO_LEN);
 
 	if ((rc = study_begin(s, err)))
-		goto out;
+		return rc;
 	if ((rc = is_duplicate(s, persona, msgid, sha, &dup, err)))
 		goto fail;
 	if (!dup) {
@@ -275,8 +276,6 @@ static int store_one(struct study *s, const char *persona, const char *box, cons
 fail:
 	if (rc)
 		study_rollback(s);
-out:
-	reply_free(r);
 	return rc;
 }
 
@@ -326,15 +325,22 @@ static int fetch_folder(struct cmd_ctx *ctx, struct imap_session *im, const char
 		char *raw = NULL;
 		size_t len = 0;
 		int64_t msg = 0;
+		struct reply *r = NULL;
 		if ((rc = imap_fetch(im, folder, uids[i], &raw, &len, err)))
 			break;
-		rc = store_one(s, persona, box, folder, fs.uidvalidity, uids[i], raw, len, &msg, err);
+		/* Parsed once: the Message-ID for the duplicate check, then,
+		 * once the raw bytes are stored, the classification. */
+		rc = parse(raw, len, &r, err);
+		if (!rc)
+			rc = store_one(s, persona, box, folder, fs.uidvalidity, uids[i], raw, len, r,
+				       &msg, err);
 		if (!rc && !msg)
 			t->duplicates++;
 		if (!rc && msg) {
 			t->fresh++;
-			rc = derive(s, msg, raw, len, persona, t, err);
+			rc = derive(s, msg, r, persona, t, err);
 		}
+		reply_free(r);
 		free(raw);
 	}
 	if (!rc && !n && (!known || known_v != fs.uidvalidity)) {

@@ -14,7 +14,8 @@ const char cmd_link_usage[] =
 	"\n"
 	"Links incoming message MSG (an id from 'corrtest fetch --unlinked') to\n"
 	"application APP, by hand (link method 'manual'). A bounce linked this way marks\n"
-	"the application bounced. Linking records that the reply exists; its outcome is\n"
+	"the application bounced (and, moved with --force, no longer marks the one it\n"
+	"leaves). Linking records that the reply exists; its outcome is\n"
 	"logged with 'corrtest log'.\n"
 	"\n"
 	"  --force   link a message that is already linked to another application\n";

@@ -134,13 +134,6 @@ static void sleep_ms(long ms)
 		;
 }
 
-static long env_ms(const char *name, long dflt)
-{
-	const char *e = getenv(name);
-	long v;
-	return e && parse_long(e, &v) && v >= 0 ? v : dflt;
-}
-
 /* Changes an application's status (from `from`, so that a concurrent run
  * cannot double-move it) with an event, in one transaction. sent_at is set
  * for 'sent'; attempts_delta is added; last_error replaced (NULL clears). */
@@ -183,18 +176,6 @@ fail:
 	return rc;
 }
 
-/* 1 when the message with this Message-ID is in folder. */
-static int imap_has(struct account *a, const char *folder, const char *msgid, int *found,
-		    struct ct_err *err)
-{
-	uint32_t *uids = NULL;
-	size_t n = 0;
-	int rc = imap_search_message_id(a->imap, folder, msgid, &uids, &n, err);
-	free(uids);
-	*found = !rc && n > 0;
-	return rc;
-}
-
 static int ensure_sent_folder(struct sender *x, struct account *a, struct ct_err *err)
 {
 	if (a->sent_folder_ok)
@@ -222,35 +203,13 @@ static int file_in_sent(struct sender *x, struct account *a, const char *raw, si
 }
 
 /* Where is the message? *where: 0 nowhere, 1 in Sent, 2 only in INBOX (the
- * self copy). Polls INBOX for wait_ms: a real server may deliver the self
- * copy a little after it accepted the message. */
-static int locate(struct sender *x, struct account *a, const char *msgid, long wait_ms,
-		  int *where, struct ct_err *err)
+ * self copy); see imap_find_sent. */
+static int locate(struct sender *x, struct account *a, const char *msgid, int *where,
+		  struct ct_err *err)
 {
-	int found = 0, rc = account_imap(x, a, err);
+	int rc = account_imap(x, a, err);
 	*where = 0;
-	if (rc)
-		return rc;
-	int exists = 0;
-	if ((rc = imap_folder_exists(a->imap, x->mc->sent_folder, &exists, err)))
-		return rc;
-	if (exists && (rc = imap_has(a, x->mc->sent_folder, msgid, &found, err)))
-		return rc;
-	if (found) {
-		*where = 1;
-		return CT_OK;
-	}
-	for (long waited = 0;; waited += 250) {
-		if ((rc = imap_has(a, "INBOX", msgid, &found, err)))
-			return rc;
-		if (found) {
-			*where = 2;
-			return CT_OK;
-		}
-		if (waited >= wait_ms)
-			return CT_OK;
-		sleep_ms(250);
-	}
+	return rc ? rc : imap_find_sent(a->imap, x->mc->sent_folder, msgid, where, err);
 }
 
 /* An IMAP or SMTP failure of the environment, said the same way everywhere. */
@@ -290,14 +249,13 @@ static int recover_sending(struct sender *x)
 		e->raw = e->len ? xstrndup(sqlite3_column_blob(st, 3), e->len) : NULL;
 	}
 	sqlite3_finalize(st);
-	long wait = env_ms("CORRTEST_RECOVER_WAIT_MS", 5000);
 	for (int i = 0; !rc && i < n; i++) {
 		struct rec *e = &r[i];
 		struct account *a = account_get(x, e->email);
 		int where = 0;
 		if (!e->msgid || !e->raw) {
 			/* Never composed: it cannot have left. */
-		} else if ((rc = locate(x, a, e->msgid, wait, &where, &err))) {
+		} else if ((rc = locate(x, a, e->msgid, &where, &err))) {
 			rc = env_error(x, a, &err);
 			break;
 		}
@@ -428,6 +386,9 @@ static int send_one(struct sender *x, struct compose_app *a)
 	struct ct_err err = { 0 };
 	struct account *acc = account_get(x, a->email);
 	int rc, changed = 0;
+	if (!a->contact || !*a->contact)
+		return cmd_errorf(x->ctx, CT_EINPUT, "application %lld: listing %s has no contact "
+				  "e-mail to send to", a->id, a->ref);
 	if ((rc = ensure_composed(x, a, &err)))
 		return cmd_error(x->ctx, &err);
 	/* The password and the connection are checked before the application
@@ -460,8 +421,7 @@ static int send_one(struct sender *x, struct compose_app *a)
 		 * 250 lost): the self copy tells. */
 		if (out.phase == SMTP_PHASE_DATA) {
 			int where = 0;
-			if ((rc = locate(x, acc, a->msgid, env_ms("CORRTEST_RECOVER_WAIT_MS", 5000),
-					 &where, &err)))
+			if ((rc = locate(x, acc, a->msgid, &where, &err)))
 				return env_error(x, acc, &err);
 			if (where) {
 				out.result = SMTP_OK;

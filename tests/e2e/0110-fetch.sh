@@ -154,4 +154,25 @@ while read -r p; do
 	if grep -rqF -- "$p" s/study.db out.txt err.txt fetch1.json; then fail "a password leaked"; fi
 	if sqlite3 s/study.db .dump | grep -qF -- "$p"; then fail "a password is in the database"; fi
 done <pw.txt
+# A wrong link is worse than none. (a) A subject naming two listings the
+# persona wrote to links to neither, also when one ref is longer. (b) The landlord of L10 answers the
+# second candidate inside the first one's thread (In-Reply-To the first's
+# inquiry): the message is in the second persona's mailbox, so it is the
+# second's answer (by sender), never the first's.
+mine="FROM application a JOIN listing l ON l.id = a.listing WHERE a.persona = (SELECT persona FROM application WHERE id = $want6)"
+ra=$(q s "SELECT l.ref $mine ORDER BY length(l.ref), a.id LIMIT 1")
+rb=$(q s "SELECT l.ref $mine ORDER BY length(l.ref) DESC, a.id LIMIT 1")
+[ ${#ra} -lt ${#rb} ] || fail "the persona of $want6 wrote to no refs of two lengths ($ra, $rb)"
+p6=$(app L6 1 | cut -d' ' -f3)
+m_two=$($LL "$MD/env" other@example.test "other-pw-$$" "$p6" "Woningen $ra en $rb") || fail "sending failed"
+set -- $(app L10 2)
+a10b=$1 p10b=$3
+m_cross=$($LL "$MD/env" landlord10@example.test "$(pw L10)" "$p10b" "Re: woning" --in-reply-to "$(irt L10 1)") ||
+	fail "sending failed"
+expect_exit 0 ct -S s fetch --json
+expect_out '"new":2,'
+[ "$(q s "SELECT coalesce(application, 'none') FROM message WHERE message_id = '$m_two'")" = none ] ||
+	fail "a subject naming $ra and $rb was linked: $(q s "SELECT application, link_method FROM message WHERE message_id = '$m_two'")"
+[ "$(q s "SELECT application || ' ' || link_method FROM message WHERE message_id = '$m_cross'")" = "$a10b sender" ] ||
+	fail "a reply in the other candidate's thread: $(q s "SELECT application, link_method FROM message WHERE message_id = '$m_cross'")"
 echo "ok: fetch ($nreplies replies linked, UIDVALIDITY change, duplicates skipped)"

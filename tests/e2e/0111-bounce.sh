@@ -83,6 +83,17 @@ expect_exit 0 ct -S s stats --json
 expect_out '"bounced": ?3,'
 expect_exit 0 ct -S s stats
 expect_out 'bounced'
+# Linked to the wrong application: moved with --force, the bounce leaves
+# $a4 sent again (no other bounce names it) and marks the other one.
+a4b=$(q s "SELECT a.id FROM application a JOIN listing l ON l.id = a.listing WHERE l.ref = 'L4' AND a.position = 1")
+expect_exit 0 ct -S s link "$unl" "$a4b" --force
+[ "$(q s "SELECT status || ' ' || coalesce(last_error, '-') FROM application WHERE id = $a4")" = "sent -" ] ||
+	fail "moving the bounce did not put $a4 back: $(q s "SELECT status, last_error FROM application WHERE id = $a4")"
+[ "$(q s "SELECT status FROM application WHERE id = $a4b")" = bounced ] || fail "the bounce did not mark $a4b"
+[ "$(q s "SELECT count(*) FROM event WHERE action = 'bounce-undone' AND subject = 'application $a4'")" = 1 ] ||
+	fail "no event for putting $a4 back"
+expect_exit 0 ct -S s stats --json
+expect_out '"bounced": ?3,'
 # Nothing is deleted: the bounced messages are stored raw.
 [ "$(q s "SELECT count(*) FROM message WHERE kind = 'bounce' AND raw IS NOT NULL")" = 4 ] || fail "bounces not stored"
 echo "ok: bounces"

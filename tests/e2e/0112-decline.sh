@@ -98,6 +98,22 @@ expect_exit 0 ct -S s decline
 expect_out "sent \(earlier run\)"
 [ "$(logged)" = $((before + 2)) ] || fail "the recovered withdrawal was sent again"
 [ "$(q s "SELECT count(*) FROM decline")" = 2 ] || fail "the recovered withdrawal is not recorded"
+# A run that died after sending but before filing it in Sent: the self
+# copy in the persona's INBOX tells that it left; it is filed and recorded,
+# not sent again.
+dmid3=$(q s "SELECT m.message_id FROM decline d JOIN message m ON m.id = d.message WHERE d.application = $a3")
+[ "$(grep -l "^Message-I[dD]: $dmid3" "$MD"/mail/$p3/new/* "$MD"/mail/$p3/cur/* 2>/dev/null | wc -l)" = 1 ] ||
+	fail "no self copy of the withdrawal in $p3's INBOX"
+sent3=$(grep -l "^Message-I[dD]: $dmid3" "$MD"/mail/$p3/.Sent/new/* "$MD"/mail/$p3/.Sent/cur/* 2>/dev/null || :)
+[ -n "$sent3" ] || fail "the withdrawal is not in $p3's Sent folder"
+q s "DELETE FROM decline WHERE application = $a3"
+rm -f $sent3
+expect_exit 0 ct -S s decline
+expect_out "sent \(earlier run\)"
+[ "$(logged)" = $((before + 2)) ] || fail "the withdrawal found in INBOX was sent again"
+[ "$(q s "SELECT count(*) FROM decline")" = 2 ] || fail "the withdrawal found in INBOX is not recorded"
+[ "$(grep -l "^Message-I[dD]: $dmid3" "$MD"/mail/$p3/.Sent/new/* "$MD"/mail/$p3/.Sent/cur/* 2>/dev/null | wc -l)" = 1 ] ||
+	fail "the withdrawal found in INBOX was not filed in Sent once"
 
 # The landlord answers the withdrawal: fetch links it to the same application.
 r2=$($LL "$MD/env" landlord1@example.test "ll-pw-1-$$" "$p1" "Re: Re: $subj1" --in-reply-to "$dmid" --body "Jammer, succes.")

@@ -68,6 +68,11 @@ START_TEST(tls_rule)
 	ck_assert_ptr_nonnull(strstr(err.msg, "smtp_url"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "loopback"));
 	ck_assert_int_eq(load("imap_url = imap://127.evil.org\n", &m, &err), CT_EINPUT);
+	/* An '@' after '?' or '#' is not userinfo: the host is evil.org (RFC
+	 * 3986 section 3.2), which must not pass as loopback. */
+	ck_assert_int_eq(load("smtp_url = smtp://evil.org?@127.0.0.1\n", &m, &err), CT_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "evil.org"));
+	ck_assert_int_eq(load("imap_url = imap://evil.org#@localhost\n", &m, &err), CT_EINPUT);
 	ck_assert_int_eq(load("smtp_url = http://127.0.0.1\n", &m, &err), CT_EINPUT);
 	ck_assert_int_eq(load("smtp_url = smtps://u:pw1x9z@mail.example.org\n", &m, &err), CT_EINPUT);
 	ck_assert_ptr_null(strstr(err.msg, "pw1x9z"));

@@ -97,6 +97,24 @@ START_TEST(dsn)
 			      "User unknown");
 	ck_assert_str_eq(r->from_addr, "mailer-daemon@localhost");
 	reply_free(r);
+	/* The explanation in HTML only, the returned headers as
+	 * message/rfc822-headers (RFC 6522): the text is the explanation, never
+	 * the returned headers. */
+	static const char h[] =
+		"From: MAILER-DAEMON@x.test\nSubject: Undelivered Mail Returned to Sender\n"
+		"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+		"boundary=b\n\n--b\nContent-Type: text/html\n\n<p>Your message could not be "
+		"delivered.</p>\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\n"
+		"Final-Recipient: rfc822; a@b.test\nAction: failed\nStatus: 5.1.1\n--b\n"
+		"Content-Type: message/rfc822-headers\n\nFrom: p@corrtest.test\nTo: a@b.test\n"
+		"Message-ID: <h1@corrtest.test>\n--b--\n";
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse(h, strlen(h), &r, &err), CT_OK);
+	ck_assert(r->is_bounce);
+	ck_assert_str_eq(r->text, "Your message could not be delivered.\n");
+	ck_assert(r->text_from_html);
+	ck_assert_str_eq(r->bounce_message_id, "<h1@corrtest.test>");
+	reply_free(r);
 }
 END_TEST
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "imap.h"
 #include "banned.h"
@@ -19,6 +20,7 @@ struct imap_session {
 	const char *upload;
 	size_t upload_len, upload_off;
 	int auth_failed, tls_failed;
+	CURLcode last_rc; /* of the last request */
 };
 
 static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -85,14 +87,6 @@ int imap_tls_failed(const struct imap_session *s)
 	return s->tls_failed;
 }
 
-static int is_tls_error(CURLcode rc)
-{
-	return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
-	       rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
-	       rc == CURLE_SSL_CIPHER || rc == CURLE_SSL_ISSUER_ERROR ||
-	       rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
-}
-
 /* Folder names go into URLs (escaped) and into quoted strings. */
 static int folder_ok(const char *f, struct ct_err *err)
 {
@@ -122,7 +116,7 @@ static int perform(struct imap_session *s, const char *folder, uint32_t uid, con
 	s->auth_failed = s->tls_failed = 0;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, custom);
-	CURLcode rc = curl_easy_perform(c);
+	CURLcode rc = s->last_rc = curl_easy_perform(c);
 	free(url);
 	/* Options for one request only must not leak into the next. */
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
@@ -135,7 +129,7 @@ static int perform(struct imap_session *s, const char *folder, uint32_t uid, con
 		return ct_fail(err, CT_EENV, "IMAP login refused for mailbox %s (wrong password in "
 			       "the secrets file?)", s->user);
 	}
-	if (is_tls_error(rc)) {
+	if (mail_curl_tls_error(rc)) {
 		s->tls_failed = 1;
 		return ct_fail(err, CT_EENV, "IMAP TLS failed for mailbox %s at %s: %s (is [mail] "
 			       "ca_file the CA that signed the server's certificate?)",
@@ -192,9 +186,10 @@ int imap_folder_exists(struct imap_session *s, const char *folder, int *exists,
 	struct ct_err e = { 0 };
 	int rc = imap_status(s, folder, &st, &e);
 	*exists = rc == CT_OK;
-	/* A NO to STATUS means no such folder; a login or network failure is
-	 * an error. */
-	if (rc && (s->auth_failed || s->tls_failed || !strstr(e.msg, "failed (mailbox"))) {
+	/* A NO (or BAD) to STATUS means no such folder: libcurl says
+	 * CURLE_QUOTE_ERROR for a custom command the server refused. A login,
+	 * TLS or network failure is an error. */
+	if (rc && s->last_rc != CURLE_QUOTE_ERROR) {
 		if (err)
 			*err = e;
 		return rc;
@@ -302,6 +297,41 @@ int imap_search_message_id(struct imap_session *s, const char *folder, const cha
 	int rc = search(s, folder, crit, 0, uids, n, err);
 	free(crit);
 	return rc;
+}
+
+int imap_find_sent(struct imap_session *s, const char *sent_folder, const char *message_id,
+		   int *where, struct ct_err *err)
+{
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	int exists = 0;
+	*where = 0;
+	int rc = imap_folder_exists(s, sent_folder, &exists, err);
+	if (!rc && exists)
+		rc = imap_search_message_id(s, sent_folder, message_id, &uids, &n, err);
+	free(uids);
+	if (rc || n) {
+		*where = n ? 1 : 0;
+		return rc;
+	}
+	long wait_ms = 5000, v;
+	const char *e = getenv("CORRTEST_RECOVER_WAIT_MS");
+	if (e && parse_long(e, &v) && v >= 0)
+		wait_ms = v;
+	for (long waited = 0;; waited += 250) {
+		if ((rc = imap_search_message_id(s, "INBOX", message_id, &uids, &n, err)))
+			return rc;
+		free(uids);
+		if (n) {
+			*where = 2;
+			return CT_OK;
+		}
+		if (waited >= wait_ms)
+			return CT_OK;
+		struct timespec ts = { 0, 250 * 1000000L };
+		while (nanosleep(&ts, &ts) != 0)
+			;
+	}
 }
 
 int imap_fetch(struct imap_session *s, const char *folder, uint32_t uid, char **raw,

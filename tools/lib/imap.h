@@ -71,6 +71,16 @@ int imap_search_from(struct imap_session *s, const char *folder, uint32_t from_u
 int imap_search_message_id(struct imap_session *s, const char *folder, const char *message_id,
 			   uint32_t **uids, size_t *n, struct ct_err *err);
 
+/* Where a message we sent (Message-ID message_id) is, for deciding after a
+ * crash or a lost answer whether it left: *where = 1 when sent_folder holds
+ * it, 2 when only INBOX does (the self copy, delivered in the same SMTP
+ * transaction as the landlord's copy), 0 when neither. A missing
+ * sent_folder counts as not holding it. A real server may deliver the self
+ * copy a little after it accepted the message, so INBOX is polled every
+ * 250 ms for $CORRTEST_RECOVER_WAIT_MS (default 5000) before "nowhere". */
+int imap_find_sent(struct imap_session *s, const char *sent_folder, const char *message_id,
+		   int *where, struct ct_err *err);
+
 /* The raw bytes of one message (UID FETCH uid BODY[], as libcurl sends it:
  * the server sets \Seen, as a mail client reading it does), as the server
  * stores them. *raw: caller frees, NUL-terminated, *len excludes

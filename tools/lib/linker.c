@@ -27,17 +27,24 @@ int linker_ref_in(const char *text, const char *ref)
 }
 
 /* The application whose inquiry has Message-ID id (*inquiry = 1), or that a
- * later message of ours with that id belongs to (*inquiry = 0); 0 if none. */
-static int our_message(struct study *s, const char *id, int64_t *app, int *inquiry,
-		       struct ct_err *err)
+ * later message of ours with that id belongs to (*inquiry = 0); 0 if none.
+ * mailbox: only the applications of that mailbox's persona (NULL: any). A
+ * message in persona B's mailbox that refers to persona A's inquiry (the
+ * landlord answered A and put B in copy) is B's answer, not A's: it is left
+ * to the rules that look at B's own applications. */
+static int our_message(struct study *s, const char *id, const char *mailbox, int64_t *app,
+		       int *inquiry, struct ct_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	*app = 0;
 	*inquiry = 0;
-	int rc = study_prepare(s, "SELECT id FROM application WHERE message_id = ?1", &st, err);
+	int rc = study_prepare(s, "SELECT a.id FROM application a JOIN persona p ON p.id = a.persona"
+			       " WHERE a.message_id = ?1 AND (?2 IS NULL OR lower(p.email) = lower(?2))",
+			       &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, mailbox, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		*app = sqlite3_column_int64(st, 0);
@@ -48,12 +55,15 @@ static int our_message(struct study *s, const char *id, int64_t *app, int *inqui
 		return study_db_error(s, err, "looking up a Message-ID");
 	if (*app)
 		return CT_OK;
-	rc = study_prepare(s, "SELECT application FROM message WHERE direction = 'out' AND "
-			      "message_id = ?1 AND application IS NOT NULL ORDER BY id DESC LIMIT 1",
+	rc = study_prepare(s, "SELECT m.application FROM message m JOIN application a ON"
+			      " a.id = m.application JOIN persona p ON p.id = a.persona"
+			      " WHERE m.direction = 'out' AND m.message_id = ?1"
+			      " AND (?2 IS NULL OR lower(p.email) = lower(?2)) ORDER BY m.id DESC LIMIT 1",
 			   &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, mailbox, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
 		*app = sqlite3_column_int64(st, 0);
@@ -75,7 +85,9 @@ static const char cand_sql[] =
 /* Rule 2 (sender = contact) and rule 3 (ref in subject) over the mailbox's
  * applications. sender may be NULL (rule 3 only). A sender who is the
  * contact of several of the persona's listings is told apart by the ref in
- * the subject; what stays ambiguous stays unlinked. */
+ * the subject; what stays ambiguous stays unlinked. Of the refs in the
+ * subject the longest wins only over those it contains ("L1-b" over "L1");
+ * a subject naming two listings ("L12 or L3") links to neither. */
 static int by_sender_or_ref(struct study *s, const char *mailbox, const char *sender,
 			    const char *subject, int64_t *app, const char **method,
 			    struct ct_err *err)
@@ -85,9 +97,13 @@ static int by_sender_or_ref(struct study *s, const char *mailbox, const char *se
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_STATIC);
-	int64_t by_sender = 0, by_both = 0, by_ref = 0;
-	int n_sender = 0, n_both = 0, n_ref = 0;
-	size_t ref_len = 0;
+	int64_t by_sender = 0, by_both = 0;
+	int n_sender = 0, n_both = 0;
+	struct hit {
+		int64_t id;
+		char *ref;
+	} *hits = NULL;
+	int nhits = 0, best = -1;
 	int r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
@@ -104,19 +120,26 @@ static int by_sender_or_ref(struct study *s, const char *mailbox, const char *se
 			n_both++;
 		}
 		if (has_ref) {
-			/* The longest ref found wins ("L1-b" over "L1"); equal
-			 * lengths are a tie. */
-			size_t len = strlen(ref);
-			if (len > ref_len) {
-				ref_len = len;
-				by_ref = id;
-				n_ref = 1;
-			} else if (len == ref_len) {
-				n_ref++;
-			}
+			hits = xrealloc(hits, (size_t)(nhits + 1) * sizeof(*hits));
+			hits[nhits].id = id;
+			hits[nhits].ref = xstrdup(ref);
+			if (best < 0 || strlen(ref) > strlen(hits[best].ref))
+				best = nhits;
+			nhits++;
 		}
 	}
 	sqlite3_finalize(st);
+	/* The longest ref links only when every other ref found is a part of
+	 * it; a second application with the same ref, or another listing's
+	 * ref, makes it ambiguous. */
+	int64_t by_ref = best >= 0 ? hits[best].id : 0;
+	for (int i = 0; i < nhits; i++)
+		if (i != best && (!strcasecmp(hits[i].ref, hits[best].ref) ||
+				  !linker_ref_in(hits[best].ref, hits[i].ref)))
+			by_ref = 0;
+	for (int i = 0; i < nhits; i++)
+		free(hits[i].ref);
+	free(hits);
 	if (r != SQLITE_DONE)
 		return study_db_error(s, err, "reading the mailbox's applications");
 	*app = 0;
@@ -127,7 +150,7 @@ static int by_sender_or_ref(struct study *s, const char *mailbox, const char *se
 	} else if (n_sender > 1 && n_both == 1) {
 		*app = by_both;
 		*method = "sender";
-	} else if (n_ref == 1) {
+	} else if (by_ref) {
 		*app = by_ref;
 		*method = "subject_ref";
 	}
@@ -159,9 +182,11 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 	out->kind = "reply";
 
 	/* A copy of a message of ours (filed back into the INBOX by a Bcc or
-	 * a server rule): not a reply. */
+	 * a server rule): not a reply. Looked up in every persona's messages:
+	 * our own inquiry must never pass for a reply (its subject may name
+	 * the listing's ref). */
 	if (r->message_id) {
-		if ((rc = our_message(s, r->message_id, &app, &inquiry, err)))
+		if ((rc = our_message(s, r->message_id, NULL, &app, &inquiry, err)))
 			return rc;
 		if (app) {
 			out->kind = "self";
@@ -173,7 +198,7 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 	if (r->is_bounce) {
 		out->kind = "bounce";
 		if (r->bounce_message_id) {
-			if ((rc = our_message(s, r->bounce_message_id, &app, &inquiry, err)))
+			if ((rc = our_message(s, r->bounce_message_id, mailbox, &app, &inquiry, err)))
 				return rc;
 			if (app) {
 				out->application = app;
@@ -197,7 +222,7 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 	}
 	if (!out->application) {
 		for (int i = 0; i < r->nrefs && !app; i++)
-			if ((rc = our_message(s, r->refs[i], &app, &inquiry, err)))
+			if ((rc = our_message(s, r->refs[i], mailbox, &app, &inquiry, err)))
 				return rc;
 		if (app) {
 			out->application = app;
@@ -238,6 +263,35 @@ static int mark_bounced(struct study *s, int64_t app, const char *reason, int *c
 	sqlite3_finalize(st);
 	if (!rc)
 		*changed = sqlite3_changes(s->db) > 0;
+	return rc;
+}
+
+/* A bounce moved from app to another application (link --force) no longer
+ * says app bounced: app is 'sent' again unless another bounce is linked to
+ * it. Only an application that had been sent (sent_at) is put back; one
+ * that bounced at RCPT TO when it was sent has no bounce message and no
+ * sent_at, and stays. */
+static int unmark_bounced(struct study *s, int64_t app, int64_t msg, struct ct_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = study_prepare(s, "UPDATE application SET status = 'sent', last_error = NULL"
+			       " WHERE id = ?1 AND status = 'bounced' AND sent_at IS NOT NULL"
+			       " AND NOT EXISTS (SELECT 1 FROM message WHERE application = ?1"
+			       "  AND kind = 'bounce' AND id != ?2)", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, app);
+	sqlite3_bind_int64(st, 2, msg);
+	rc = study_step_done(s, st, err, "putting a wrongly bounced application back");
+	sqlite3_finalize(st);
+	if (!rc && sqlite3_changes(s->db) > 0) {
+		char *sub = xasprintf("application %lld", (long long)app);
+		char *det = xasprintf("not bounced: message %lld was linked to another application",
+				      (long long)msg);
+		rc = study_event(s, "bounce-undone", sub, det, err);
+		free(sub);
+		free(det);
+	}
 	return rc;
 }
 
@@ -314,7 +368,8 @@ int linker_manual(struct study *s, int64_t msg, int64_t app, int force, int64_t 
 	dir = xstrdup((const char *)sqlite3_column_text(st, 0));
 	kind = sqlite3_column_text(st, 1) ? xstrdup((const char *)sqlite3_column_text(st, 1)) : NULL;
 	prev = sqlite3_column_int64(st, 2);
-	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+	/* Only a bounce needs its text (the reason it gives). */
+	if (kind && !strcmp(kind, "bounce") && sqlite3_column_type(st, 3) != SQLITE_NULL) {
 		struct ct_err perr = { 0 };
 		if (reply_parse(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3), &r,
 				&perr))
@@ -368,6 +423,8 @@ int linker_manual(struct study *s, int64_t msg, int64_t app, int force, int64_t 
 	free(subject);
 	free(detail);
 	int bounced = 0;
+	if (!rc && prev && kind && !strcmp(kind, "bounce"))
+		rc = unmark_bounced(s, prev, msg, err);
 	if (!rc && kind && !strcmp(kind, "bounce"))
 		rc = mark_bounced(s, app, r ? r->bounce_reason : NULL, &bounced, err);
 	if (!rc && bounced) {

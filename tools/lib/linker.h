@@ -48,7 +48,9 @@ int linker_store(struct study *s, int64_t msg, const struct reply *r, const stru
 /* Links message msg (incoming) to application app by hand (method
  * 'manual'): CT_EINPUT when either does not exist, the message is outgoing,
  * or it is already linked (unless force). A bounce linked this way marks
- * the application bounced. *was (may be NULL) gets the previous
+ * the application bounced, and a bounce moved away (force) puts the
+ * application it leaves back to 'sent' unless another bounce is linked to
+ * it. *was (may be NULL) gets the previous
  * application, 0 if none. Runs its own transaction with an event. */
 int linker_manual(struct study *s, int64_t msg, int64_t app, int force, int64_t *was,
 		  struct ct_err *err);

@@ -26,8 +26,11 @@ char *mail_url_host(const char *url)
 		return NULL;
 	p += 3;
 	/* user:password@ before the host is refused by the caller; skip it here
-	 * so that the host is still found for the message. */
-	const char *at = strpbrk(p, "@/");
+	 * so that the host is still found for the message. The authority ends
+	 * at the first '/', '?' or '#' (RFC 3986, as libcurl reads it): an '@'
+	 * after that is not userinfo, and "smtp://evil.org?@127.0.0.1" has the
+	 * host evil.org. */
+	const char *at = strpbrk(p, "@/?#");
 	if (at && *at == '@')
 		p = at + 1;
 	if (*p == '[') {
@@ -70,6 +73,15 @@ void mailcfg_curl_setup(void *curl, const struct mailcfg *m, int imap, const cha
 	curl_easy_setopt(c, CURLOPT_USE_SSL, tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
 	if (m->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, m->ca_file);
+}
+
+int mail_curl_tls_error(int code)
+{
+	CURLcode rc = (CURLcode)code;
+	return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+	       rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
+	       rc == CURLE_SSL_CIPHER || rc == CURLE_SSL_ISSUER_ERROR ||
+	       rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
 int mail_host_is_loopback(const char *host)

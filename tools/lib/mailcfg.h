@@ -42,6 +42,9 @@ void *mailcfg_curl_new(struct ct_err *err);
  * to loopback) and the CA file. imap: 1 for IMAP, 0 for SMTP. */
 void mailcfg_curl_setup(void *curl, const struct mailcfg *m, int imap, const char *user,
 			const char *password, char *errbuf, long low_speed_seconds);
+/* 1 when a libcurl result code (a CURLcode) is a TLS failure: handshake,
+ * certificate, CA file. */
+int mail_curl_tls_error(int code);
 /* CT_EINPUT "study.ini: [mail] smtp_url is not set" when the URL a command
  * needs is missing. which: "smtp_url" or "imap_url". */
 int mailcfg_require(const struct mailcfg *m, const char *which, struct ct_err *err);

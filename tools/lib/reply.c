@@ -568,8 +568,10 @@ static void walk_part(GMimeObject *obj, struct walk *w, int in_returned)
 			char *t = part_text(obj, &html);
 			sb_adds(&w->all, t);
 			sb_addc(&w->all, '\n');
+			/* Returned headers (message/rfc822-headers, RFC 6522, or
+			 * the older text/rfc822-headers) are never the body. */
 			int body_text = !in_returned && !is_attachment(obj) && !blank(t) &&
-					!g_mime_content_type_is_type(ct, "text", "rfc822-headers");
+					!g_mime_content_type_is_type(ct, "*", "rfc822-headers");
 			if (body_text && html && !w->html)
 				w->html = t;
 			else if (body_text && !html && !w->plain &&

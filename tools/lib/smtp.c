@@ -140,14 +140,6 @@ void smtp_close(struct smtp_session *s)
 	free(s);
 }
 
-static int is_tls_error(CURLcode rc)
-{
-	return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
-	       rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
-	       rc == CURLE_SSL_CIPHER || rc == CURLE_SSL_ISSUER_ERROR ||
-	       rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
-}
-
 char *mail_crlf(const char *raw, size_t len, size_t *outlen)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -210,7 +202,7 @@ int smtp_send(struct smtp_session *s, const char *from, const char *const *rcpt,
 	}
 	if (rc == CURLE_LOGIN_DENIED || (s->phase == SMTP_PHASE_AUTH && s->last_code >= 500))
 		out->result = SMTP_AUTH;
-	else if (is_tls_error(rc))
+	else if (mail_curl_tls_error(rc))
 		out->result = SMTP_TLS;
 	else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 		 (rc == CURLE_OPERATION_TIMEDOUT && s->phase == SMTP_PHASE_CONNECT && !s->last_code))
