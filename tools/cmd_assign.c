@@ -55,12 +55,6 @@ static void pairs_free(struct pair *p, int n)
 	free(p);
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? xstrdup((const char *)t) : NULL;
-}
-
 /* Every assigned listing with its applications, in listing order. */
 static int load_pairs(struct study *s, struct pair **out, int *nout, struct ct_err *err)
 {
@@ -87,10 +81,10 @@ static int load_pairs(struct study *s, struct pair **out, int *nout, struct ct_e
 			struct pair *q = &p[n++];
 			memset(q, 0, sizeof(*q));
 			q->listing = lid;
-			q->ref = col_dup(st, 1);
+			q->ref = study_column_dup(st, 1, NULL);
 			q->block = sqlite3_column_int(st, 2);
-			q->group = col_dup(st, 3);
-			q->gender = col_dup(st, 4);
+			q->group = study_column_dup(st, 3, NULL);
+			q->gender = study_column_dup(st, 4, NULL);
 			q->gap_hours = sqlite3_column_double(st, 5);
 		}
 		struct pair *q = &p[n - 1];
@@ -101,7 +95,7 @@ static int load_pairs(struct study *s, struct pair **out, int *nout, struct ct_e
 		if (ctrl ? q->nctrl++ : q->ntest++)
 			continue; /* a second application of one role: reported by --check */
 		int v = sqlite3_column_int(st, 7), pos = sqlite3_column_int(st, 8);
-		char *at = col_dup(st, 9);
+		char *at = study_column_dup(st, 9, NULL);
 		if (ctrl) {
 			q->vc = v;
 			q->pc = pos;
@@ -206,7 +200,7 @@ static int previous_hash(struct study *s, char **out, struct ct_err *err)
 	if (rc)
 		return rc;
 	if (sqlite3_step(st) == SQLITE_ROW)
-		*out = col_dup(st, 0);
+		*out = study_column_dup(st, 0, NULL);
 	sqlite3_finalize(st);
 	return CT_OK;
 }
@@ -286,7 +280,7 @@ static int load_new_listings(struct study *s, struct newl **out, int *nout, stru
 			l = xrealloc(l, sizeof(*l) * (size_t)cap);
 		}
 		l[n].id = sqlite3_column_int64(st, 0);
-		l[n++].ref = col_dup(st, 1);
+		l[n++].ref = study_column_dup(st, 1, NULL);
 	}
 	sqlite3_finalize(st);
 	*out = l;

@@ -74,12 +74,6 @@ static void inv_free(struct inv *v)
 	free(v->body);
 }
 
-static char *col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? xstrdup((const char *)t) : NULL;
-}
-
 /* The invitations not yet declined: latest response 'invitation'. */
 static const char inv_sql[] =
 	"SELECT a.id, l.ref, l.area, l.title, l.url, c.contact_email,"
@@ -142,18 +136,18 @@ static int load_invitations(struct study *s, struct inv **out, int *n, struct ct
 		struct inv *x = &v[cnt++];
 		memset(x, 0, sizeof(*x));
 		x->app = sqlite3_column_int64(st, 0);
-		x->ref = col(st, 1), x->area = col(st, 2), x->title = col(st, 3), x->url = col(st, 4);
-		x->contact = col(st, 5), x->first = col(st, 6), x->last = col(st, 7);
-		x->email = col(st, 8), x->phone = col(st, 9), x->app_msgid = col(st, 10);
-		x->invited_at = col(st, 11);
+		x->ref = study_column_dup(st, 1, NULL), x->area = study_column_dup(st, 2, NULL), x->title = study_column_dup(st, 3, NULL), x->url = study_column_dup(st, 4, NULL);
+		x->contact = study_column_dup(st, 5, NULL), x->first = study_column_dup(st, 6, NULL), x->last = study_column_dup(st, 7, NULL);
+		x->email = study_column_dup(st, 8, NULL), x->phone = study_column_dup(st, 9, NULL), x->app_msgid = study_column_dup(st, 10, NULL);
+		x->invited_at = study_column_dup(st, 11, NULL);
 		sqlite3_reset(rs);
 		sqlite3_bind_int64(rs, 1, x->app);
 		if (sqlite3_step(rs) == SQLITE_ROW) {
-			x->reply_msgid = col(rs, 0), x->reply_from = col(rs, 1);
-			x->reply_subject = col(rs, 2);
+			x->reply_msgid = study_column_dup(rs, 0, NULL), x->reply_from = study_column_dup(rs, 1, NULL);
+			x->reply_subject = study_column_dup(rs, 2, NULL);
 			/* The invitation came with the reply, when it is older than
 			 * the coding of it. */
-			char *rat = col(rs, 3);
+			char *rat = study_column_dup(rs, 3, NULL);
 			if (rat && x->invited_at && strcmp(rat, x->invited_at) < 0) {
 				free(x->invited_at);
 				x->invited_at = rat;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "lib/csv.h"
 #include "lib/timeutil.h"
 #include "lib/banned.h"
 
@@ -31,17 +32,7 @@ const char cmd_export_usage[] =
  * break (RFC 4180); a quote inside is doubled. NULL is an empty field. */
 static void csv_field(struct strbuf *sb, const char *v, int last)
 {
-	if (v && strpbrk(v, ",\"\r\n")) {
-		sb_addc(sb, '"');
-		for (const char *p = v; *p; p++) {
-			if (*p == '"')
-				sb_addc(sb, '"');
-			sb_addc(sb, *p);
-		}
-		sb_addc(sb, '"');
-	} else if (v) {
-		sb_adds(sb, v);
-	}
+	csv_quote(sb, v);
 	sb_addc(sb, last ? '\n' : ',');
 }
 

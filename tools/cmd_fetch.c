@@ -518,12 +518,6 @@ out:
 	return rc;
 }
 
-static char *coltext(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? xstrdup((const char *)t) : NULL;
-}
-
 static int do_unlinked(struct cmd_ctx *ctx)
 {
 	struct study *s = ctx->study;
@@ -543,8 +537,8 @@ static int do_unlinked(struct cmd_ctx *ctx)
 		json_arr_begin(&j);
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		char *id = coltext(st, 0), *box = coltext(st, 1), *kind = coltext(st, 2);
-		char *from = coltext(st, 3), *subj = coltext(st, 4), *at = coltext(st, 5);
+		char *id = study_column_dup(st, 0, NULL), *box = study_column_dup(st, 1, NULL), *kind = study_column_dup(st, 2, NULL);
+		char *from = study_column_dup(st, 3, NULL), *subj = study_column_dup(st, 4, NULL), *at = study_column_dup(st, 5, NULL);
 		n++;
 		if (ctx->json) {
 			json_obj_begin(&j);
@@ -609,8 +603,8 @@ static int do_show(struct cmd_ctx *ctx, const char *arg)
 		sqlite3_finalize(st);
 		return cmd_error(ctx, &err);
 	}
-	char *dir = coltext(st, 0), *box = coltext(st, 1), *kind = coltext(st, 2);
-	char *method = coltext(st, 4), *at = coltext(st, 5);
+	char *dir = study_column_dup(st, 0, NULL), *box = study_column_dup(st, 1, NULL), *kind = study_column_dup(st, 2, NULL);
+	char *method = study_column_dup(st, 4, NULL), *at = study_column_dup(st, 5, NULL);
 	int64_t app = sqlite3_column_int64(st, 3);
 	sqlite3_finalize(st);
 	if (ctx->json) {

@@ -88,12 +88,6 @@ static struct persona *cell_add(struct run *r)
 	return p;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return xstrdup(t ? (const char *)t : "");
-}
-
 /* The cells of the design (groups in design order, genders in design
  * order), then the rows of groups or genders no longer in it. */
 static int load_cells(struct run *r, struct ct_err *err)
@@ -130,11 +124,11 @@ static int load_cells(struct run *r, struct ct_err *err)
 		}
 		p->exists = 1;
 		p->id = sqlite3_column_int64(st, 0);
-		p->first = col_dup(st, 3);
-		p->last = col_dup(st, 4);
-		p->email = col_dup(st, 5);
-		p->phone = col_dup(st, 6);
-		p->profile = col_dup(st, 7);
+		p->first = study_column_dup(st, 3, "");
+		p->last = study_column_dup(st, 4, "");
+		p->email = study_column_dup(st, 5, "");
+		p->phone = study_column_dup(st, 6, "");
+		p->profile = study_column_dup(st, 7, "");
 	}
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE)

@@ -12,6 +12,7 @@
 
 #include "agent.h"
 #include "cmd.h"
+#include "lib/csv.h"
 #include "lib/json.h"
 #include "lib/pairs.h"
 #include "lib/table.h"
@@ -359,18 +360,11 @@ static void print_table_human(const struct paired_analysis *r)
 /* Writes one CSV field (RFC 4180 quoting); NULL is an empty field (NA). */
 static void csv_field(const char *s, int last)
 {
-	if (s && strpbrk(s, ",\"\r\n")) {
-		putchar('"');
-		for (const char *p = s; *p; p++) {
-			if (*p == '"')
-				putchar('"');
-			putchar(*p);
-		}
-		putchar('"');
-	} else if (s) {
-		fputs(s, stdout);
-	}
-	putchar(last ? '\n' : ',');
+	struct strbuf sb = STRBUF_INIT;
+	csv_quote(&sb, s);
+	sb_addc(&sb, last ? '\n' : ',');
+	fputs(sb_str(&sb), stdout);
+	sb_free(&sb);
 }
 
 static void csv_num(int defined, double v)

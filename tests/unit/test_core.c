@@ -101,13 +101,22 @@ END_TEST
 START_TEST(calendar_dates)
 {
 	int y, m, d;
-	ck_assert(date_valid("2028-02-29"));  /* leap year */
+	ck_assert(date_valid("2026-11-30"));
+	ck_assert(date_valid("2024-02-29"));  /* leap year */
 	ck_assert(date_valid("2000-02-29"));  /* divisible by 400 */
 	ck_assert(!date_valid("1900-02-29")); /* divisible by 100 only */
+	ck_assert(!date_valid("2026-02-29"));
+	ck_assert(!date_valid("2026-02-30"));
 	ck_assert(!date_valid("2026-04-31"));
 	ck_assert(!date_valid("2026-13-01"));
-	ck_assert(!date_valid("2026-1-05"));
+	ck_assert(!date_valid("2026-00-10"));
+	ck_assert(!date_valid("2026-01-00"));
+	ck_assert(!date_valid("2026-1-5"));
+	ck_assert(!date_valid("30/11/2026"));
+	ck_assert(!date_valid("2026-11-30T10:00"));
+	ck_assert(!date_valid("+026-11-30"));
 	ck_assert(!date_valid("2026-12-07 "));
+	ck_assert(!date_valid(""));
 	ck_assert(date_parse_prefix("2026-12-07T10:00Z", &y, &m, &d));
 	ck_assert(y == 2026 && m == 12 && d == 7);
 }

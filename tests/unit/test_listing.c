@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "listing.h"
-#include "outcome.h"
 #include "timeutil.h"
+#include "outcome.h"
 #include "util.h"
 
 START_TEST(emails)
@@ -61,26 +61,6 @@ START_TEST(urls)
 	ck_assert(!listing_check_url("https://x.be/a b", &why));
 	ck_assert(!listing_check_url("https://x.be/a\nb", &why));
 	ck_assert(!listing_check_url("https://x.be/\x7f", &why));
-}
-END_TEST
-
-START_TEST(dates)
-{
-	ck_assert(date_valid("2026-11-30"));
-	ck_assert(date_valid("2024-02-29")); /* leap year */
-	ck_assert(date_valid("2000-02-29")); /* divisible by 400 */
-	ck_assert(!date_valid("1900-02-29")); /* divisible by 100 only */
-	ck_assert(!date_valid("2026-02-29"));
-	ck_assert(!date_valid("2026-02-30"));
-	ck_assert(!date_valid("2026-04-31"));
-	ck_assert(!date_valid("2026-13-01"));
-	ck_assert(!date_valid("2026-00-10"));
-	ck_assert(!date_valid("2026-01-00"));
-	ck_assert(!date_valid("2026-1-5"));
-	ck_assert(!date_valid("30/11/2026"));
-	ck_assert(!date_valid("2026-11-30T10:00"));
-	ck_assert(!date_valid("+026-11-30"));
-	ck_assert(!date_valid(""));
 }
 END_TEST
 
@@ -268,7 +248,6 @@ int main(void)
 	TCase *tc = tcase_create("listing");
 	tcase_add_test(tc, emails);
 	tcase_add_test(tc, urls);
-	tcase_add_test(tc, dates);
 	tcase_add_test(tc, prices);
 	tcase_add_test(tc, rounds_types_text);
 	tcase_add_test(tc, whole_listing);

@@ -516,3 +516,20 @@ void csv_errs_free(struct csv_errs *e)
 	sb_free(&e->text);
 	memset(e, 0, sizeof(*e));
 }
+
+void csv_quote(struct strbuf *sb, const char *v)
+{
+	if (!v)
+		return;
+	if (!strpbrk(v, ",\"\r\n")) {
+		sb_adds(sb, v);
+		return;
+	}
+	sb_addc(sb, '"');
+	for (const char *p = v; *p; p++) {
+		if (*p == '"')
+			sb_addc(sb, '"');
+		sb_addc(sb, *p);
+	}
+	sb_addc(sb, '"');
+}

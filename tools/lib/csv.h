@@ -105,4 +105,8 @@ void csv_errs_add(struct csv_errs *e, const char *path, int line, const char *co
 const char *csv_errs_text(struct csv_errs *e);
 void csv_errs_free(struct csv_errs *e);
 
+/* Appends v to sb as one CSV field (RFC 4180): quoted, with quotes doubled,
+ * when it holds a comma, a quote or a line break; nothing for NULL. */
+void csv_quote(struct strbuf *sb, const char *v);
+
 #endif

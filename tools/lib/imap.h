@@ -20,8 +20,8 @@
 struct imap_session;
 
 /* Opens a session for one account: url is the [mail] imap_url (already
- * checked by mailcfg_load: imaps://, or imap:// with STARTTLS required
- * unless loopback), user the mailbox address, password from the secrets
+ * checked by mailcfg_load: imaps://, or plain imap:// to a loopback address
+ * only), user the mailbox address, password from the secrets
  * file. Nothing is sent yet (libcurl connects on the first call). The
  * password is copied into libcurl; the caller keeps and wipes its own.
  * *out: free with imap_close. */

@@ -8,7 +8,7 @@
 #include "mime.h"
 #include "banned.h"
 
-static void mime_init_once(void)
+void mime_init_once(void)
 {
 	/* g_mime_init counts its calls; once per process is enough. */
 	static int done;

@@ -22,6 +22,10 @@ struct mime_out {
 	const char *message_id; /* "<id@domain>", as stored on the application */
 };
 
+/* Initialises GMime once per process (g_mime_init counts its calls); every
+ * module that builds or parses mail calls this first. */
+void mime_init_once(void);
+
 /* Refuses (CT_EINPUT, naming the field) any header value with CR, LF or
  * another control character, invalid UTF-8, an address that is not a plain
  * local@domain, a malformed Message-ID, or a body with control characters

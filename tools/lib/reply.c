@@ -7,20 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mime.h"
 #include "reply.h"
 #include "timeutil.h"
 #include "banned.h"
-
-static void reply_init_once(void)
-{
-	/* g_mime_init counts its calls; mime.c may have called it too, which is
-	 * harmless. */
-	static int done;
-	if (!done) {
-		g_mime_init();
-		done = 1;
-	}
-}
 
 void reply_free(struct reply *r)
 {
@@ -44,31 +34,6 @@ static const unsigned short cp1252_hi[32] = {
 	0x2039, 0x0152, 0,	0x017D, 0,	0,	0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
 	0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,	0x017E, 0x0178
 };
-
-static void sb_add_utf8(struct strbuf *sb, unsigned long cp)
-{
-	char b[4];
-	if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-		cp = 0xFFFD;
-	if (cp < 0x80) {
-		sb_addc(sb, (char)cp);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		sb_add(sb, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		sb_add(sb, b, 3);
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		sb_add(sb, b, 4);
-	}
-}
 
 static char *cp1252_to_utf8(const char *s, size_t n)
 {
@@ -975,7 +940,7 @@ int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *
 	*out = NULL;
 	if (!raw || !len)
 		return ct_fail(err, CT_EINPUT, "the message is empty");
-	reply_init_once();
+	mime_init_once();
 	struct reply *r = xcalloc(1, sizeof(*r));
 	struct walk w = { 0 };
 	sb_add(&w.all, "", 0);

@@ -56,6 +56,14 @@ int study_prepare(struct study *s, const char *sql, sqlite3_stmt **st, struct ct
 	return CT_OK;
 }
 
+char *study_column_dup(sqlite3_stmt *st, int i, const char *if_null)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	if (t)
+		return xstrdup((const char *)t);
+	return if_null ? xstrdup(if_null) : NULL;
+}
+
 int study_step_done(struct study *s, sqlite3_stmt *st, struct ct_err *err, const char *what)
 {
 	int rc = sqlite3_step(st);

@@ -43,6 +43,9 @@ void study_rollback(struct study *s);
 /* Prepared statements only; failures become CT_EENV (locked) or CT_EENV
  * with SQLite's message. */
 int study_prepare(struct study *s, const char *sql, sqlite3_stmt **st, struct ct_err *err);
+/* A copy of a text column (caller frees); for SQL NULL, a copy of if_null,
+ * or NULL when if_null is NULL. */
+char *study_column_dup(sqlite3_stmt *st, int i, const char *if_null);
 /* Maps the connection's last error into err; returns the status. */
 int study_db_error(struct study *s, struct ct_err *err, const char *what);
 /* Steps st once: SQLITE_DONE (or a row) -> CT_OK, anything else -> error. */

@@ -475,25 +475,6 @@ static int hex4(const char *s, unsigned *out)
 	return 1;
 }
 
-static void put_utf8(struct strbuf *sb, unsigned cp)
-{
-	if (cp < 0x80) {
-		sb_addc(sb, (char)cp);
-	} else if (cp < 0x800) {
-		sb_addc(sb, (char)(0xC0 | (cp >> 6)));
-		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	} else if (cp < 0x10000) {
-		sb_addc(sb, (char)(0xE0 | (cp >> 12)));
-		sb_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	} else {
-		sb_addc(sb, (char)(0xF0 | (cp >> 18)));
-		sb_addc(sb, (char)(0x80 | ((cp >> 12) & 0x3F)));
-		sb_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	}
-}
-
 /* A JSON string at j->p (at the opening quote) into sb. */
 static int jr_string(struct jr *j, struct strbuf *sb)
 {
@@ -542,7 +523,7 @@ static int jr_string(struct jr *j, struct strbuf *sb)
 			}
 			if (cp == 0)
 				return 0; /* a NUL cannot live in a C string */
-			put_utf8(sb, cp);
+			sb_add_utf8(sb, cp);
 			break;
 		}
 		default: return 0;

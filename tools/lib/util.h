@@ -52,6 +52,10 @@ char *sb_detach(struct strbuf *sb);          /* caller frees */
 void sb_reset(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 
+/* Appends code point cp as UTF-8; NUL, a surrogate or a value past
+ * U+10FFFF becomes U+FFFD (the replacement character). */
+void sb_add_utf8(struct strbuf *sb, unsigned long cp);
+
 /* Text checks. utf8_check returns 1 when s[0..n) is valid UTF-8 (no
  * overlongs, no surrogates); otherwise 0 and the byte offset of the first bad
  * sequence in *bad. */
