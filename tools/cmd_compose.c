@@ -174,11 +174,12 @@ out:
 	return rc;
 }
 
-/* Writes data to DIR/tmp/name, then renames it into DIR/new (Maildir). */
-static int maildir_put(const char *dir, const char *name, const char *data, size_t len,
-		       struct ct_err *err)
+/* Writes data to DIR/tmp/name (Maildir's staging folder) and syncs it; the
+ * caller renames it into DIR/new once the study has committed. */
+static int maildir_stage(const char *dir, const char *name, const char *data, size_t len,
+			 struct ct_err *err)
 {
-	char *tmp = xasprintf("%s/tmp/%s", dir, name), *dst = xasprintf("%s/new/%s", dir, name);
+	char *tmp = xasprintf("%s/tmp/%s", dir, name);
 	int rc = CT_OK;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0) {
@@ -199,14 +200,10 @@ static int maildir_put(const char *dir, const char *name, const char *data, size
 		rc = ct_fail(err, CT_EENV, "cannot write %s: %s", tmp, strerror(errno));
 	if (close(fd) != 0 && !rc)
 		rc = ct_fail(err, CT_EENV, "cannot write %s: %s", tmp, strerror(errno));
-	if (!rc && rename(tmp, dst) != 0)
-		rc = ct_fail(err, CT_EENV, "cannot move %s into %s/new: %s", tmp, dir,
-			     strerror(errno));
 	if (rc)
 		unlink(tmp);
 out:
 	free(tmp);
-	free(dst);
 	return rc;
 }
 
@@ -369,30 +366,73 @@ static int do_outbox(struct cmd_ctx *ctx, const char *dir, int due, int force)
 	if (!rc)
 		rc = study_event(s, "compose", dir, detail, &err);
 	free(detail);
+	/* Every file is staged in tmp/ first. A new file moves into new/ before
+	 * the commit, so that a failure removes it with the rolled-back
+	 * transaction; a file that replaces one already in new/ (--force) moves
+	 * only after the commit, so that a failure never leaves new/ holding
+	 * bytes the study does not. */
 	made = xcalloc((size_t)written, sizeof(*made));
+	int *deferred = xcalloc((size_t)written, sizeof(*deferred));
+	char **created = xcalloc((size_t)written, sizeof(*created));
+	int ncreated = 0;
 	for (int i = 0; !rc && i < n; i++) {
-		struct compose_app *a = &apps[i];
-		if (a->skip)
+		if (apps[i].skip)
 			continue;
-		char *dst = xasprintf("%s/new/%s", dir, a->fname);
+		rc = maildir_stage(dir, apps[i].fname, apps[i].raw, apps[i].len, &err);
+		if (!rc)
+			made[nmade++] = xasprintf("%s/tmp/%s", dir, apps[i].fname);
+	}
+	for (int i = 0, k = 0; !rc && i < n; i++) {
+		if (apps[i].skip)
+			continue;
+		char *dst = xasprintf("%s/new/%s", dir, apps[i].fname);
 		struct stat sb;
-		int existed = lstat(dst, &sb) == 0;
-		rc = maildir_put(dir, a->fname, a->raw, a->len, &err);
-		if (!rc && !existed)
-			made[nmade++] = dst;
-		else
+		if (lstat(dst, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+			rc = ct_fail(&err, CT_EENV, "cannot move %s into %s/new: %s is in the way and "
+				     "is not a message file", made[k], dir, dst);
 			free(dst);
+		} else if (lstat(dst, &sb) == 0) {
+			deferred[k] = 1;
+			free(dst);
+		} else if (rename(made[k], dst) != 0) {
+			rc = ct_fail(&err, CT_EENV, "cannot move %s into %s/new: %s", made[k], dir,
+				     strerror(errno));
+			free(dst);
+		} else {
+			created[ncreated++] = dst;
+		}
+		k++;
 	}
 	if (!rc)
 		rc = study_commit(s, &err);
 	if (rc) {
-		/* All or nothing: the files this run created go with the transaction. */
 		study_rollback(s);
 		for (int i = 0; i < nmade; i++)
 			unlink(made[i]);
+		for (int i = 0; i < ncreated; i++)
+			unlink(created[i]);
 		cmd_error(ctx, &err);
-		goto out;
 	}
+	for (int i = 0, k = 0; !rc && i < n; i++) {
+		if (apps[i].skip)
+			continue;
+		if (deferred[k]) {
+			char *dst = xasprintf("%s/new/%s", dir, apps[i].fname);
+			if (rename(made[k], dst) != 0)
+				/* Committed: a rerun writes the same stored bytes again. */
+				rc = cmd_errorf(ctx, CT_EENV, "cannot move %s into %s/new: %s (the "
+						"messages are stored; run the command again)",
+						made[k], dir, strerror(errno));
+			free(dst);
+		}
+		k++;
+	}
+	for (int i = 0; i < ncreated; i++)
+		free(created[i]);
+	free(created);
+	free(deferred);
+	if (rc)
+		goto out;
 	print_outbox(ctx, dir, apps, n, written, skipped, not_due);
 out:
 	for (int i = 0; i < nmade; i++)

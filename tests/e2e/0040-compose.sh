@@ -134,6 +134,19 @@ cmp -s out.txt out/new/1796643600.2.corrtest || fail "preview differs from the o
 expect_exit 0 ct -S s compose --outbox out --force
 [ "$(cd out/new && sha256sum *)" = "$sums" ] || fail "--force changed the files"
 [ "$(q "SELECT count(*) FROM message")" = 4 ] || fail "--force stored identical messages"
+# --force after the templates changed, failing midway (the last message
+# cannot be staged): new/ keeps the old bytes of every message and the
+# study is unchanged; it never holds text the study does not.
+for v in s/templates/v*.txt; do cp "$v" "$v.orig"; printf 'Tot straks.\n' >> "$v"; done
+last=$(ls out/new | sort | tail -n 1)
+mkdir -p "out/tmp/$last/x"
+before=$(snapshot s)
+expect_exit 3 ct -S s compose --outbox out --force
+[ "$(cd out/new && sha256sum *)" = "$sums" ] || fail "a failed --force changed files in new/"
+[ "$(snapshot s)" = "$before" ] || fail "a failed --force changed the study"
+rm -r "out/tmp/$last"
+[ -z "$(ls out/tmp)" ] || fail "a failed --force left files in out/tmp"
+for v in s/templates/v*.txt.orig; do mv "$v" "${v%.orig}"; done
 # A message a reader moved to cur/ is not written again.
 mv out/new/1796643600.2.corrtest out/cur/1796643600.2.corrtest:2,S
 expect_exit 0 ct -S s compose --outbox out --json
