@@ -31,6 +31,7 @@
 #include "lib/imap.h"
 #include "lib/json.h"
 #include "lib/mailcfg.h"
+#include "lib/reply.h"
 #include "lib/smtp.h"
 #include "lib/timeutil.h"
 #include "lib/banned.h"
@@ -341,6 +342,19 @@ static void progress(struct sender *x)
 static int ensure_composed(struct sender *x, struct compose_app *a, struct ct_err *err)
 {
 	if (a->stored && a->msgid) {
+		/* The envelope goes to the listing's contact as it is now; the stored
+		 * message must name the same address, or the landlord would read a
+		 * To: that is not theirs. */
+		struct reply *r = NULL;
+		int same = reply_parse(a->stored, a->stored_len, &r, err) == CT_OK && r->to_addr &&
+			   str_eq_ci(r->to_addr, a->contact);
+		reply_free(r);
+		if (!same)
+			return ct_fail(err, CT_EINPUT,
+				       "application %lld: the contact e-mail of listing %s changed after "
+				       "its message was composed; compose it again with 'corrtest "
+				       "compose --outbox DIR --force'",
+				       a->id, a->ref);
 		a->raw = a->stored;
 		a->len = a->stored_len;
 		a->stored = NULL;
@@ -563,20 +577,20 @@ static int send_due(struct sender *x, long limit, long *nsent_total, time_t *nex
 
 /* One sending run per study at a time: recovery treats every 'sending'
  * application as left by a dead run, which is only true when no other run
- * is alive. flock is released by the kernel when a run dies, even by
- * SIGKILL. The descriptor stays open (and locked) until the process ends. */
+ * is alive. The lock is on the study folder itself (flock works on a
+ * directory), so no lock file is left behind; the kernel releases it when a
+ * run dies, even by SIGKILL. The descriptor stays open until the process
+ * ends. */
 static int take_send_lock(struct cmd_ctx *ctx)
 {
-	char *path = xasprintf("%s/.send.lock", ctx->study->dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), rc = CT_OK;
+	int fd = open(ctx->study->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = CT_OK;
 	if (fd < 0)
-		rc = cmd_errorf(ctx, CT_EENV, "cannot open %s: %s", path, strerror(errno));
+		rc = cmd_errorf(ctx, CT_EENV, "cannot open %s: %s", ctx->study->dir, strerror(errno));
 	else if (flock(fd, LOCK_EX | LOCK_NB) != 0)
-		rc = cmd_errorf(ctx, CT_EENV, "another 'corrtest send --live' is running on this "
-				"study (%s is locked)", path);
+		rc = cmd_errorf(ctx, CT_EENV, "another 'corrtest send --live' is running on the study "
+				"in %s", ctx->study->dir);
 	if (rc && fd >= 0)
 		close(fd);
-	free(path);
 	return rc;
 }
 

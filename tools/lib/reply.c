@@ -16,7 +16,7 @@ void reply_free(struct reply *r)
 {
 	if (!r)
 		return;
-	free(r->message_id), free(r->from_addr), free(r->from_name), free(r->subject);
+	free(r->message_id), free(r->from_addr), free(r->from_name), free(r->to_addr), free(r->subject);
 	free(r->date), free(r->in_reply_to), free(r->text);
 	for (int i = 0; i < r->nrefs; i++)
 		free(r->refs[i]);
@@ -969,6 +969,7 @@ int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *
 		free(r->from_addr);
 		r->from_addr = a;
 	}
+	r->to_addr = first_addr(g_mime_message_get_to(msg));
 	if (from && internet_address_list_length(from) > 0) {
 		const char *nm = internet_address_get_name(internet_address_list_get_address(from, 0));
 		r->from_name = nm && *nm ? one_line(nm) : NULL;

@@ -19,6 +19,7 @@ struct reply {
 	char *message_id;
 	char *from_addr;   /* lower-case addr-spec of the first From mailbox */
 	char *from_name;   /* its display name, decoded */
+	char *to_addr;     /* lower-case addr-spec of the first To mailbox */
 	char *subject;     /* decoded, on one line */
 	char *date;        /* the Date header in UTC ISO 8601, or NULL */
 	time_t date_t;     /* 0 when there is no valid Date */
