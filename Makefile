@@ -25,9 +25,9 @@ else
 B = $(BUILD)
 endif
 
-LIB_SRC = $(wildcard tools/lib/*.c stats/*.c)
+LIB_SRC = $(wildcard tools/lib/*/*.c stats/*.c)
 CMD_SRC = tools/corrtest.c $(wildcard tools/cmd_*.c)
-EMBED = tools/lib/schema.sql $(wildcard tools/lib/migrate-*.sql) $(shell find templates -type f ! -name '*.md' | LC_ALL=C sort)
+EMBED = tools/lib/store/schema.sql $(wildcard tools/lib/store/migrate-*.sql) $(shell find templates -type f ! -name '*.md' | LC_ALL=C sort)
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o) $(B)/embedded.o
 UNIT = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -36,7 +36,7 @@ all: $(B)/corrtest
 
 $(B)/corrtest: $(CMD_SRC:%.c=$(B)/%.o) $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
-$(B)/%.o: %.c $(wildcard tools/*.h tools/lib/*.h stats/*.h)
+$(B)/%.o: %.c $(wildcard tools/*.h tools/lib/*/*.h stats/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 $(B)/embedded.o: $(B)/embedded.c

@@ -13,8 +13,8 @@
 #ifndef CT_CMD_H
 #define CT_CMD_H
 
-#include "lib/study.h"
-#include "lib/util.h"
+#include "store/study.h"
+#include "base/util.h"
 
 /* What main prepares before calling the command. */
 enum cmd_needs {

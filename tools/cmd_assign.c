@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/assign.h"
-#include "lib/json.h"
-#include "lib/schedule.h"
-#include "lib/table.h"
-#include "lib/timeutil.h"
-#include "lib/banned.h"
+#include "assign/assign.h"
+#include "io/json.h"
+#include "assign/schedule.h"
+#include "io/table.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
 
 const char cmd_assign_usage[] =
 	"usage: corrtest assign [--seed N] [--dry-run] [--json]\n"

@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/compose.h"
-#include "lib/json.h"
-#include "lib/mime.h"
-#include "lib/table.h"
-#include "lib/template.h"
-#include "lib/timeutil.h"
-#include "lib/banned.h"
+#include "messages/compose.h"
+#include "io/json.h"
+#include "mail/mime.h"
+#include "io/table.h"
+#include "messages/template.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
 
 const char cmd_compose_usage[] =
 	"usage: corrtest compose --check\n"

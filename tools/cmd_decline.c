@@ -12,16 +12,16 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/embedded.h"
-#include "lib/imap.h"
-#include "lib/json.h"
-#include "lib/mailcfg.h"
-#include "lib/mime.h"
-#include "lib/smtp.h"
-#include "lib/table.h"
-#include "lib/template.h"
-#include "lib/timeutil.h"
-#include "lib/banned.h"
+#include "base/embedded.h"
+#include "mail/imap.h"
+#include "io/json.h"
+#include "mail/mailcfg.h"
+#include "mail/mime.h"
+#include "mail/smtp.h"
+#include "io/table.h"
+#include "messages/template.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
 
 const char cmd_decline_usage[] =
 	"usage: corrtest decline [--dry-run]\n"

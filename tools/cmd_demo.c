@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/rng.h"
-#include "lib/banned.h"
+#include "base/rng.h"
+#include "base/banned.h"
 
 const char cmd_demo_usage[] =
 	"usage: corrtest demo [--dir DIR] [--listings N] [--seed N] [--p-control P] [--net D]\n"

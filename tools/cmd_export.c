@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/csv.h"
-#include "lib/timeutil.h"
-#include "lib/banned.h"
+#include "io/csv.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
 
 const char cmd_export_usage[] =
 	"usage: corrtest export assignments [--csv] [-o FILE]\n"

@@ -8,14 +8,14 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/imap.h"
-#include "lib/json.h"
-#include "lib/linker.h"
-#include "lib/mailcfg.h"
-#include "lib/reply.h"
-#include "lib/table.h"
-#include "lib/timeutil.h"
-#include "lib/banned.h"
+#include "mail/imap.h"
+#include "io/json.h"
+#include "mail/linker.h"
+#include "mail/mailcfg.h"
+#include "mail/reply.h"
+#include "io/table.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
 
 const char cmd_fetch_usage[] =
 	"usage: corrtest fetch [--mailbox ADDRESS]\n"

@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/csv.h"
-#include "lib/listing.h"
-#include "lib/outcome.h"
-#include "lib/timeutil.h"
-#include "lib/banned.h"
+#include "io/csv.h"
+#include "listings/listing.h"
+#include "responses/outcome.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
 
 const char cmd_import_usage[] =
 	"usage: corrtest import FILE.csv\n"

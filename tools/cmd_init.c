@@ -7,9 +7,9 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
-#include "lib/embedded.h"
-#include "lib/timeutil.h"
-#include "lib/banned.h"
+#include "base/embedded.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
 
 const char cmd_init_usage[] =
 	"usage: corrtest init DIR [--market housing|job] [--lang nl|fr|en] [--city NAME]\n"

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/linker.h"
-#include "lib/banned.h"
+#include "mail/linker.h"
+#include "base/banned.h"
 
 const char cmd_link_usage[] =
 	"usage: corrtest link MSG APP [--force]\n"

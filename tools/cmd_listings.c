@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/csv.h"
-#include "lib/json.h"
-#include "lib/listing.h"
-#include "lib/table.h"
-#include "lib/banned.h"
+#include "io/csv.h"
+#include "io/json.h"
+#include "listings/listing.h"
+#include "io/table.h"
+#include "base/banned.h"
 
 const char cmd_listings_usage[] =
 	"usage: corrtest listings add --ref R --agent-type agency|private [--url U]\n"

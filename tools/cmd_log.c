@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/listing.h"
-#include "lib/outcome.h"
-#include "lib/timeutil.h"
-#include "lib/banned.h"
+#include "listings/listing.h"
+#include "responses/outcome.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
 
 const char cmd_log_usage[] =
 	"usage: corrtest log APP --outcome invitation|info|refusal|other|no_reply\n"

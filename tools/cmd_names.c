@@ -8,10 +8,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/json.h"
-#include "lib/names.h"
-#include "lib/table.h"
-#include "lib/banned.h"
+#include "io/json.h"
+#include "design/names.h"
+#include "io/table.h"
+#include "base/banned.h"
 
 const char cmd_names_usage[] =
 	"usage: corrtest names [--group BANK] [--check]\n"

@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/json.h"
-#include "lib/names.h"
-#include "lib/rng.h"
-#include "lib/table.h"
-#include "lib/timeutil.h"
-#include "lib/banned.h"
+#include "io/json.h"
+#include "design/names.h"
+#include "base/rng.h"
+#include "io/table.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
 
 const char cmd_personas_usage[] =
 	"usage: corrtest personas [--redraw]\n"

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/json.h"
+#include "io/json.h"
 #include "power.h"
-#include "lib/banned.h"
+#include "base/banned.h"
 
 const char cmd_power_usage[] =
 	"usage: corrtest power --pb P --pc P [options]\n"

@@ -27,14 +27,14 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/compose.h"
-#include "lib/imap.h"
-#include "lib/json.h"
-#include "lib/mailcfg.h"
-#include "lib/reply.h"
-#include "lib/smtp.h"
-#include "lib/timeutil.h"
-#include "lib/banned.h"
+#include "messages/compose.h"
+#include "mail/imap.h"
+#include "io/json.h"
+#include "mail/mailcfg.h"
+#include "mail/reply.h"
+#include "mail/smtp.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
 
 const char cmd_send_usage[] =
 	"usage: corrtest send [--outbox DIR] [--json]\n"

@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "lib/json.h"
-#include "lib/pairs.h"
-#include "lib/rng.h"
-#include "lib/timeutil.h"
+#include "io/json.h"
+#include "analysis/pairs.h"
+#include "base/rng.h"
+#include "base/timeutil.h"
 #include "paired.h"
-#include "lib/banned.h"
+#include "base/banned.h"
 
 /* The model's chance discordance k: at no discrimination, a pair with a
  * positive outcome is discordant in each direction with this probability

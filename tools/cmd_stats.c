@@ -12,16 +12,16 @@
 
 #include "agent.h"
 #include "cmd.h"
-#include "lib/csv.h"
-#include "lib/json.h"
-#include "lib/pairs.h"
-#include "lib/table.h"
+#include "io/csv.h"
+#include "io/json.h"
+#include "analysis/pairs.h"
+#include "io/table.h"
 #include "multi.h"
 #include "paired.h"
 #include "regress.h"
 #include "strata.h"
 #include "unpaired.h"
-#include "lib/banned.h"
+#include "base/banned.h"
 
 const char cmd_stats_usage[] =
 	"usage: corrtest stats [--outcome strict|broad|any] [--by DIM[,DIM...]] [--alpha A]\n"

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "lib/banned.h"
+#include "base/banned.h"
 
 struct cmd {
 	const char *name;

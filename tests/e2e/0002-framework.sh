@@ -36,7 +36,7 @@ sqlite3 s/study.db "PRAGMA user_version = $current"
 # its data kept, the new tables there, and the upgrade in the event log.
 mkdir old
 cp s/study.ini old/
-sqlite3 old/study.db < "$TOP/tools/lib/schema.sql"
+sqlite3 old/study.db < "$TOP/tools/lib/store/schema.sql"
 sqlite3 old/study.db "INSERT INTO study(id, name, market, city, lang, seed, created_at)
 	VALUES (1, 'old', 'housing', 'Gent', 'nl', '1', '2026-01-01T00:00:00Z');
 	INSERT INTO study_secret VALUES ('agent_key', x'00112233');

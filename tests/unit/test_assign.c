@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assign.h"
+#include "assign/assign.h"
 
 static const uint64_t seeds[] = { 1, 2, 20261122, 0xDEADBEEFULL, 987654321987ULL };
 static const int sizes[] = { 1, 7, 50, 203 };

@@ -6,13 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "embedded.h"
-#include "json.h"
-#include "rng.h"
-#include "study.h"
-#include "timeutil.h"
-#include "util.h"
+#include "design/config.h"
+#include "base/embedded.h"
+#include "io/json.h"
+#include "base/rng.h"
+#include "store/study.h"
+#include "base/timeutil.h"
+#include "base/util.h"
 #include "tmpdir.h"
 
 START_TEST(utf8_valid_and_invalid)

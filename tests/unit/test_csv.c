@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
-#include "util.h"
+#include "io/csv.h"
+#include "base/util.h"
 
 static struct csv *c;
 static struct csv_pos where;

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "listing.h"
-#include "timeutil.h"
-#include "outcome.h"
-#include "util.h"
+#include "listings/listing.h"
+#include "base/timeutil.h"
+#include "responses/outcome.h"
+#include "base/util.h"
 
 START_TEST(emails)
 {

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "mailcfg.h"
-#include "smtp.h"
+#include "design/config.h"
+#include "mail/mailcfg.h"
+#include "mail/smtp.h"
 
 static int load(const char *mail_lines, struct mailcfg **m, struct ct_err *err)
 {

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mime.h"
-#include "banned.h"
+#include "mail/mime.h"
+#include "base/banned.h"
 
 /* 2026-12-07T08:00:00Z, a Monday: 09:00 in Brussels (CET, +01:00). */
 #define MONDAY_0800Z 1796630400

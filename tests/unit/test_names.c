@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "names.h"
-#include "util.h"
+#include "design/names.h"
+#include "base/util.h"
 
 /* A valid bank "t": comments on lines 1-4, the header on 5, ten female
  * first names on 6-15, ten male ones on 16-25, ten 'any' surnames on 26-35;

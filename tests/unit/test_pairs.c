@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "embedded.h"
-#include "pairs.h"
-#include "study.h"
+#include "base/embedded.h"
+#include "analysis/pairs.h"
+#include "store/study.h"
 #include "tmpdir.h"
 
 START_TEST(definitions)

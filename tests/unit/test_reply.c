@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "reply.h"
-#include "banned.h"
+#include "mail/reply.h"
+#include "base/banned.h"
 
 static struct reply *parse_fixture(const char *name)
 {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schedule.h"
-#include "timeutil.h"
+#include "assign/schedule.h"
+#include "base/timeutil.h"
 
 static const char *utc(time_t t)
 {

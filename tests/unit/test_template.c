@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "template.h"
-#include "banned.h"
+#include "messages/template.h"
+#include "base/banned.h"
 
 static struct tpl_vars names;
 

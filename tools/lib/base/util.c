@@ -1,0 +1,391 @@
+/* util.c: allocation, strings, status codes and file helpers. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/util.h"
+#include "base/banned.h"
+
+int ct_fail(struct ct_err *err, int st, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		err->status = st;
+	}
+	return st;
+}
+
+static void oom(size_t n)
+{
+	/* The one place core code may exit: nothing sensible can follow. */
+	fprintf(stderr, "corrtest: out of memory (%zu bytes)\n", n);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	if (!p)
+		oom(nmemb * size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	return sb_detach(&sb);
+}
+
+static void sb_grow(struct strbuf *sb, size_t extra)
+{
+	if (sb->len + extra + 1 <= sb->cap)
+		return;
+	size_t cap = sb->cap ? sb->cap : 64;
+	while (cap < sb->len + extra + 1)
+		cap *= 2;
+	sb->buf = xrealloc(sb->buf, cap);
+	sb->cap = cap;
+}
+
+void sb_add(struct strbuf *sb, const char *s, size_t n)
+{
+	sb_grow(sb, n);
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_adds(struct strbuf *sb, const char *s)
+{
+	sb_add(sb, s, strlen(s));
+}
+
+void sb_addc(struct strbuf *sb, char c)
+{
+	sb_add(sb, &c, 1);
+}
+
+void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	sb_grow(sb, (size_t)n);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	sb->len += (size_t)n;
+}
+
+void sb_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(sb, fmt, ap);
+	va_end(ap);
+}
+
+const char *sb_str(const struct strbuf *sb)
+{
+	return sb->buf ? sb->buf : "";
+}
+
+char *sb_detach(struct strbuf *sb)
+{
+	char *p = sb->buf ? sb->buf : xstrdup("");
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return p;
+}
+
+void sb_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+}
+
+int utf8_check(const char *str, size_t n, size_t *bad)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		size_t len;
+		unsigned cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xC2 && c <= 0xDF) {
+			len = 2;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			goto fail;
+		}
+		if (i + len > n)
+			goto fail;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				goto fail;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		/* Reject overlong forms, surrogates and values past U+10FFFF. */
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+			goto fail;
+		i += len;
+	}
+	return 1;
+fail:
+	if (bad)
+		*bad = i;
+	return 0;
+}
+
+void sb_add_utf8(struct strbuf *sb, unsigned long cp)
+{
+	char b[4];
+	if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		sb_addc(sb, (char)cp);
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xC0 | (cp >> 6));
+		b[1] = (char)(0x80 | (cp & 0x3F));
+		sb_add(sb, b, 2);
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xE0 | (cp >> 12));
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (cp & 0x3F));
+		sb_add(sb, b, 3);
+	} else {
+		b[0] = (char)(0xF0 | (cp >> 18));
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[3] = (char)(0x80 | (cp & 0x3F));
+		sb_add(sb, b, 4);
+	}
+}
+
+int has_control(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (; *s; s++) {
+		if (*s < 0x20 || *s == 0x7F)
+			return 1;
+		/* C1 controls are U+0080..U+009F, encoded C2 80..C2 9F. */
+		if (*s == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F)
+			return 1;
+	}
+	return 0;
+}
+
+int is_plain_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7E)
+			return 0;
+	return 1;
+}
+
+int file_read(const char *path, char **out, size_t *len, struct ct_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return ct_fail(err, errno == ENOENT ? CT_EINPUT : CT_EENV,
+			       "%s: %s", path, strerror(errno));
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_add(&sb, buf, n);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		sb_free(&sb);
+		return ct_fail(err, CT_EENV, "%s: read error", path);
+	}
+	if (len)
+		*len = sb.len;
+	*out = sb_detach(&sb);
+	return CT_OK;
+}
+
+int file_write_atomic(const char *path, const char *data, size_t len, int mode,
+		      struct ct_err *err)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
+		return ct_fail(err, CT_EENV, "%s: %s", path, strerror(e));
+	}
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto fail;
+	free(tmp);
+	return CT_OK;
+fail:;
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return ct_fail(err, CT_EENV, "%s: %s", path, strerror(e));
+}
+
+/* strtol and its kin skip leading white space and take a sign; "strict"
+ * means the text is the number, so a leading blank is refused here (for
+ * parse_u64 it would let " -1" through the sign check as 2^64 - 1). */
+static int starts_number(const char *s)
+{
+	return s && *s && !isspace((unsigned char)*s);
+}
+
+int parse_long(const char *s, long *out)
+{
+	if (!starts_number(s))
+		return 0;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+int parse_u64(const char *s, uint64_t *out)
+{
+	if (!starts_number(s) || *s == '-' || *s == '+')
+		return 0;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || end == s)
+		return 0;
+	*out = (uint64_t)v;
+	return 1;
+}
+
+int parse_double(const char *s, double *out)
+{
+	if (!starts_number(s))
+		return 0;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	/* strtod also reads "inf" and "nan": not numbers a user means. */
+	if (errno || *end || end == s || !isfinite(v))
+		return 0;
+	*out = v;
+	return 1;
+}
+
+char *str_trim(char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	size_t i = 0;
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	if (i)
+		memmove(s, s + i, n - i + 1);
+	return s;
+}
+
+int str_eq_ci(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+void sha256_hex(const void *data, size_t len, char out[65])
+{
+	gchar *h = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+	g_strlcpy(out, h, 65);
+	g_free(h);
+}
+
+void hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t len,
+		     char out[65])
+{
+	gchar *h = g_compute_hmac_for_data(G_CHECKSUM_SHA256, key, keylen, data, len);
+	g_strlcpy(out, h, 65);
+	g_free(h);
+}

@@ -1,0 +1,112 @@
+/* csv.h: an RFC 4180 reader for the files users bring (listings, response
+ * logs): a header row, quoted or bare fields, "" escapes, commas and line
+ * breaks inside quotes, CRLF or LF, an optional UTF-8 byte-order mark.
+ * Every error names the file, the physical line and the column (1-based,
+ * counted in characters) where the problem is, and the line where its record
+ * starts when that differs. Also a capped list of messages for importers
+ * that report every bad value at once. */
+#ifndef CT_CSV_H
+#define CT_CSV_H
+
+#include <stddef.h>
+
+#include "base/util.h"
+
+/* One record: fields are NUL-terminated copies (a field may contain line
+ * breaks); line[i] and col[i] say where field i starts. */
+struct csv_record {
+	char **field;
+	int *line, *col;
+	int n;
+	int start_line; /* physical line where the record starts */
+};
+
+/* Where the last syntax error is (0 when none): the physical line and
+ * column of the problem and the line on which its record starts. */
+struct csv_pos {
+	int line, col, rec_line;
+};
+
+/* A streaming reader over a buffer the caller keeps alive. */
+struct csv_reader {
+	const char *path; /* for messages; borrowed */
+	const char *buf;
+	size_t len, pos;
+	int line, col;
+	int end_line, end_col; /* where the last record ended */
+	char **head; /* header names, trimmed; owned */
+	int ncols;
+	struct csv_pos where;
+};
+
+/* Reads the header row. Fails (CT_EINPUT) on an empty file, an empty or
+ * duplicate (case-insensitive) column name, or a syntax error. */
+int csv_reader_open(struct csv_reader *r, const char *path, const char *buf, size_t len,
+		    struct ct_err *err);
+/* The next record into rec (reset first; free with csv_record_free). *got is
+ * 0 at the end of the file. Blank lines between records are skipped. A
+ * record with more or fewer fields than the header is an error. */
+int csv_next(struct csv_reader *r, struct csv_record *rec, int *got, struct ct_err *err);
+void csv_record_free(struct csv_record *rec);
+void csv_reader_close(struct csv_reader *r);
+
+/* A whole file, parsed. */
+struct csv {
+	char *path;
+	char **head;
+	int ncols;
+	struct csv_record *rec;
+	int nrec;
+};
+
+/* Parses buf; on a syntax error fills *where (if not NULL) and err. The
+ * result (caller frees with csv_free) is NULL on failure. */
+int csv_parse(const char *path, const char *buf, size_t len, struct csv **out,
+	      struct csv_pos *where, struct ct_err *err);
+void csv_free(struct csv *c);
+
+/* Index of a header column by name (case-insensitive, trimmed), or -1. */
+int csv_col(const struct csv *c, const char *name);
+/* Checks the header against the columns a caller knows (NULL-terminated):
+ * a column not in known is an error unless allow_unknown (a typo must not
+ * be ignored), and every name in required must be present. */
+int csv_check_columns(const struct csv *c, const char *const *known,
+		      const char *const *required, int allow_unknown, struct ct_err *err);
+
+/* A value for a message: whole if it fits in n bytes, else cut at a
+ * character boundary with "..." (a 5 MB field must not become a 5 MB
+ * message). Returns buf. */
+#define CSV_SHORT 84
+const char *csv_short(const char *s, char *buf, size_t n);
+
+/* Reads a whole input file; a folder is an input error (CT_EINPUT), not a
+ * read error. The caller frees *buf. */
+int csv_read_file(const char *path, char **buf, size_t *len, struct ct_err *err);
+
+/* Messages of the form "FILE:LINE: column NAME: what", given in any order
+ * and listed by line (stable within a line), up to max; one closing line
+ * says how many more there were. */
+struct csv_err_item {
+	int line, seq;
+	char *text;
+};
+struct csv_errs {
+	struct csv_err_item *item;
+	int n, cap; /* n: every message added, shown or not */
+	int max;
+	struct strbuf text;
+};
+void csv_errs_init(struct csv_errs *e, int max);
+void csv_errs_add(struct csv_errs *e, const char *path, int line, const char *column,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The messages, one per line, each ending with a newline; borrowed. The
+ * first max by line are shown: an error found late (a pair check) on an
+ * early line still comes first. */
+const char *csv_errs_text(struct csv_errs *e);
+void csv_errs_free(struct csv_errs *e);
+
+/* Appends v to sb as one CSV field (RFC 4180): quoted, with quotes doubled,
+ * when it holds a comma, a quote or a line break; nothing for NULL. */
+void csv_quote(struct strbuf *sb, const char *v);
+
+#endif

@@ -1,0 +1,524 @@
+/* listing.c: validation and insertion of listings (see listing.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "io/csv.h"
+#include "listings/listing.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
+
+const char *const listing_columns[LF_COUNT + 1] = {
+	"ref",	 "url",	  "contact_email", "contact_name", "agent_type", "agent",
+	"area",	 "price", "round",	   "posted_on",	   "title",	 NULL
+};
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_alnum(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int listing_check_text(const char *s, const char **why)
+{
+	if (!utf8_check(s, strlen(s), NULL)) {
+		*why = "is not valid UTF-8";
+		return 0;
+	}
+	if (strchr(s, '\n') || strchr(s, '\r')) {
+		*why = "contains a line break (CR or LF); a value must fit on one line";
+		return 0;
+	}
+	if (has_control(s)) {
+		*why = "contains a control character (a tab or another invisible character)";
+		return 0;
+	}
+	return 1;
+}
+
+int listing_check_ref(const char *s, const char **why)
+{
+	if (!listing_check_text(s, why))
+		return 0;
+	if (!*s) {
+		*why = "is empty";
+		return 0;
+	}
+	if (strlen(s) > 100) {
+		*why = "is longer than 100 bytes";
+		return 0;
+	}
+	return 1;
+}
+
+int listing_check_email(const char *s, const char **why)
+{
+	static const char local_ok[] = "!#$%&'*+/=?^_`{|}~.-";
+	const char *at = strchr(s, '@');
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c == 0x7F) {
+			*why = "contains a space or a control character";
+			return 0;
+		}
+	}
+	if (!at || strchr(at + 1, '@')) {
+		*why = "must contain exactly one @";
+		return 0;
+	}
+	if (at == s) {
+		*why = "has nothing before the @";
+		return 0;
+	}
+	if (at - s > 64 || strlen(s) > 254) {
+		*why = "is too long for an e-mail address";
+		return 0;
+	}
+	for (const char *p = s; p < at; p++) {
+		if (*p == '.' && p[1] == '.') {
+			*why = "has two dots in a row";
+			return 0;
+		}
+		if (!is_alnum(*p) && !strchr(local_ok, *p)) {
+			*why = "has a character before the @ that an address may not use "
+			       "(letters, digits and !#$%&'*+/=?^_`{|}~.- only)";
+			return 0;
+		}
+	}
+	if (s[0] == '.' || at[-1] == '.') {
+		*why = "has a dot at the start or end of the part before the @";
+		return 0;
+	}
+	const char *dom = at + 1;
+	if (!*dom || !strchr(dom, '.')) {
+		*why = "needs a domain with a dot after the @ (e.g. immo.be)";
+		return 0;
+	}
+	/* Labels: letters, digits and inner hyphens, 1 to 63 characters. */
+	const char *label = dom;
+	for (const char *p = dom;; p++) {
+		if (*p == '.' || !*p) {
+			size_t n = (size_t)(p - label);
+			if (n == 0 || n > 63 || label[0] == '-' || p[-1] == '-') {
+				*why = "has a domain that is not a valid host name";
+				return 0;
+			}
+			if (!*p)
+				break;
+			label = p + 1;
+		} else if (!is_alnum(*p) && *p != '-') {
+			*why = "has a domain that is not a valid host name (letters, digits, '-' and '.')";
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int listing_check_url(const char *s, const char **why)
+{
+	size_t skip;
+	if (!strncasecmp(s, "http://", 7))
+		skip = 7;
+	else if (!strncasecmp(s, "https://", 8))
+		skip = 8;
+	else {
+		*why = "must start with http:// or https://";
+		return 0;
+	}
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c == 0x7F) {
+			*why = "contains a space or a control character (encode a space as %20)";
+			return 0;
+		}
+	}
+	const char *host = s + skip;
+	if (!*host || *host == '/' || *host == '?' || *host == '#') {
+		*why = "has no host name after the scheme";
+		return 0;
+	}
+	if (strlen(s) > 2000) {
+		*why = "is longer than 2000 characters";
+		return 0;
+	}
+	return 1;
+}
+
+int listing_parse_price(const char *s, double *out, const char **why)
+{
+	const char *p = s;
+	int digits = 0, decimals = -1;
+	if (*p == '-') {
+		*why = "must not be negative";
+		p++;
+	}
+	for (; is_digit(*p); p++)
+		digits++;
+	if (*p == '.') {
+		decimals = 0;
+		for (p++; is_digit(*p); p++)
+			decimals++;
+	}
+	if (*p || digits == 0 || decimals == 0) {
+		if (strpbrk(s, ", ") && strspn(s, "0123456789., -") == strlen(s))
+			*why = "is not a number as corrtest reads it: write it with a point "
+			       "before the decimals and no thousands separator (1250 or 1250.50)";
+		else
+			*why = "is not a number (digits, with an optional point and decimals: "
+			       "1250 or 1250.50)";
+		return 0;
+	}
+	if (s[0] == '-')
+		return 0; /* why was set above */
+	if (decimals == 3) {
+		*why = "is ambiguous: a point followed by three digits looks like a thousands "
+		       "separator; write 1250 (no separator) or 1.25";
+		return 0;
+	}
+	if (decimals > 2 || digits > 12) {
+		*why = "is not a price (at most 12 digits and 2 decimals)";
+		return 0;
+	}
+	if (!parse_double(s, out)) {
+		*why = "is not a number";
+		return 0;
+	}
+	return 1;
+}
+
+int listing_parse_round(const char *s, long *out)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 9 || strspn(s, "0123456789") != n)
+		return 0;
+	long v = atol(s);
+	if (v < 1)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+const char *listing_agent_type(const char *s)
+{
+	if (str_eq_ci(s, "agency"))
+		return "agency";
+	if (str_eq_ci(s, "private"))
+		return "private";
+	return NULL;
+}
+
+static void reportf(listing_report_fn report, void *ud, const char *col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void reportf(listing_report_fn report, void *ud, const char *col, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	report(ud, col, sb_str(&sb));
+	sb_free(&sb);
+}
+
+int listing_validate(const char *const in[LF_COUNT], struct listing *out,
+		     listing_report_fn report, void *ud)
+{
+	int bad = 0;
+	const char *why;
+	memset(out, 0, sizeof(*out));
+	out->round = 1;
+	for (int i = 0; i < LF_COUNT; i++) {
+		const char *col = listing_columns[i];
+		const char *raw = in[i] ? in[i] : "";
+		/* Control characters are checked before trimming: a line break at
+		 * the end of a quoted field is still a line break. */
+		if (!listing_check_text(raw, &why)) {
+			reportf(report, ud, col, "%s", why);
+			bad++;
+			continue;
+		}
+		char *v = str_trim(xstrdup(raw));
+		if (!*v) {
+			free(v);
+			continue;
+		}
+		out->f[i] = v;
+		int ok = 1;
+		switch (i) {
+		case LF_REF:
+			ok = listing_check_ref(v, &why);
+			break;
+		case LF_URL:
+			ok = listing_check_url(v, &why);
+			break;
+		case LF_CONTACT_EMAIL:
+			ok = listing_check_email(v, &why);
+			break;
+		case LF_AGENT_TYPE: {
+			const char *t = listing_agent_type(v);
+			if (t) {
+				free(out->f[i]);
+				out->f[i] = xstrdup(t);
+			} else {
+				ok = 0;
+				why = "must be agency or private";
+			}
+			break;
+		}
+		case LF_PRICE:
+			ok = listing_parse_price(v, &out->price, &why);
+			out->has_price = ok;
+			break;
+		case LF_ROUND:
+			ok = listing_parse_round(v, &out->round);
+			why = "must be a whole number from 1 to 999999999";
+			break;
+		case LF_POSTED_ON:
+			ok = date_valid(v);
+			why = "must be a real date written YYYY-MM-DD";
+			break;
+		default:
+			if (strlen(v) > 1000) {
+				ok = 0;
+				why = "is longer than 1000 bytes";
+			}
+			break;
+		}
+		if (!ok) {
+			char shown[CSV_SHORT];
+			reportf(report, ud, col, "'%s' %s", csv_short(v, shown, sizeof(shown)), why);
+			bad++;
+		}
+	}
+	if (!out->f[LF_REF] && listing_check_text(in[LF_REF] ? in[LF_REF] : "", &why)) {
+		reportf(report, ud, listing_columns[LF_REF], "is required (the listing's reference)");
+		bad++;
+	}
+	if (!out->f[LF_AGENT_TYPE] &&
+	    listing_check_text(in[LF_AGENT_TYPE] ? in[LF_AGENT_TYPE] : "", &why)) {
+		reportf(report, ud, listing_columns[LF_AGENT_TYPE],
+			"is required: agency or private");
+		bad++;
+	}
+	return bad;
+}
+
+void listing_free(struct listing *l)
+{
+	for (int i = 0; i < LF_COUNT; i++)
+		free(l->f[i]);
+	memset(l, 0, sizeof(*l));
+}
+
+int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	*id = 0;
+	int rc = study_prepare(s, "SELECT id FROM listing WHERE ref = ?", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (r != SQLITE_DONE)
+		rc = study_db_error(s, err, "looking up a listing");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+char *listing_ref_fold(const char *ref)
+{
+	char *f = xstrdup(ref);
+	for (char *p = f; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return f;
+}
+
+int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **stored,
+		     struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	*id = 0;
+	*stored = NULL;
+	int rc = study_prepare(s,
+			       "SELECT id, ref FROM listing WHERE ref = ?1 COLLATE NOCASE"
+			       " ORDER BY ref = ?1 DESC, id LIMIT 1",
+			       &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*stored = xstrdup((const char *)sqlite3_column_text(st, 1));
+	} else if (r != SQLITE_DONE) {
+		rc = study_db_error(s, err, "looking up a listing");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int listing_refs_load(struct study *s, struct seen_set *set, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT ref FROM listing", &st, err);
+	if (rc)
+		return rc;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		char *f = listing_ref_fold((const char *)sqlite3_column_text(st, 0));
+		seen_add(set, f, 1);
+		free(f);
+	}
+	if (r != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading the listings' refs");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	*taken = NULL;
+	int rc = study_prepare(s, "SELECT ref FROM listing WHERE url = ?", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_TRANSIENT);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*taken = xstrdup((const char *)sqlite3_column_text(st, 0));
+	else if (r != SQLITE_DONE)
+		rc = study_db_error(s, err, "looking up a listing's url");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err)
+{
+	char key[16], now[ISO_LEN];
+	const char *keyed = l->f[LF_AGENT] ? l->f[LF_AGENT] : l->f[LF_CONTACT_EMAIL];
+	int rc;
+	/* The key stands for the agent in every report; without an agent name,
+	 * the contact address identifies the same person or office. */
+	if (keyed && (rc = study_agent_key(s, keyed, key, err)))
+		return rc;
+	time_iso_utc(time_now(), now);
+	sqlite3_stmt *st;
+	rc = study_prepare(s,
+			   "INSERT INTO listing (ref, url, title, agent_type, agent_key, area, price,"
+			   " round, posted_on, status, added_at)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
+			   &st, err);
+	if (rc)
+		return rc;
+	bind_opt(st, 1, l->f[LF_REF]);
+	bind_opt(st, 2, l->f[LF_URL]);
+	bind_opt(st, 3, l->f[LF_TITLE]);
+	bind_opt(st, 4, l->f[LF_AGENT_TYPE]);
+	bind_opt(st, 5, keyed ? key : NULL);
+	bind_opt(st, 6, l->f[LF_AREA]);
+	if (l->has_price)
+		sqlite3_bind_double(st, 7, l->price);
+	else
+		sqlite3_bind_null(st, 7);
+	sqlite3_bind_int64(st, 8, l->round);
+	bind_opt(st, 9, l->f[LF_POSTED_ON]);
+	bind_opt(st, 10, now);
+	rc = study_step_done(s, st, err, "adding a listing");
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	*id = sqlite3_last_insert_rowid(s->db);
+	if (!l->f[LF_CONTACT_EMAIL] && !l->f[LF_CONTACT_NAME] && !l->f[LF_AGENT])
+		return CT_OK;
+	rc = study_prepare(s,
+			   "INSERT INTO listing_contact (listing, contact_email, contact_name,"
+			   " agent_name) VALUES (?, ?, ?, ?)",
+			   &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, *id);
+	bind_opt(st, 2, l->f[LF_CONTACT_EMAIL]);
+	bind_opt(st, 3, l->f[LF_CONTACT_NAME]);
+	bind_opt(st, 4, l->f[LF_AGENT]);
+	rc = study_step_done(s, st, err, "adding a listing's contact");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* FNV-1a: small and good enough for a table of a file's values. */
+static size_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+int seen_add(struct seen_set *s, const char *key, int line)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		char **nk = xcalloc(ncap, sizeof(char *));
+		int *nl = xcalloc(ncap, sizeof(int));
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->key[i])
+				continue;
+			size_t j = hash_str(s->key[i]) & (ncap - 1);
+			while (nk[j])
+				j = (j + 1) & (ncap - 1);
+			nk[j] = s->key[i];
+			nl[j] = s->line[i];
+		}
+		free(s->key);
+		free(s->line);
+		s->key = nk;
+		s->line = nl;
+		s->cap = ncap;
+	}
+	size_t j = hash_str(key) & (s->cap - 1);
+	while (s->key[j]) {
+		if (!strcmp(s->key[j], key))
+			return s->line[j];
+		j = (j + 1) & (s->cap - 1);
+	}
+	s->key[j] = xstrdup(key);
+	s->line[j] = line;
+	s->n++;
+	return 0;
+}
+
+int seen_get(const struct seen_set *s, const char *key)
+{
+	if (!s->cap)
+		return 0;
+	for (size_t j = hash_str(key) & (s->cap - 1); s->key[j]; j = (j + 1) & (s->cap - 1))
+		if (!strcmp(s->key[j], key))
+			return s->line[j];
+	return 0;
+}
+
+void seen_free(struct seen_set *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->key[i]);
+	free(s->key);
+	free(s->line);
+	memset(s, 0, sizeof(*s));
+}

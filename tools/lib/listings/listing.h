@@ -1,0 +1,100 @@
+/* listing.h: the offers a study tests. Validation of every field (shared by
+ * `listings add`, `listings import` and `import`), the pseudonymous agent
+ * key, and insertion that keeps the landlord's identifying data in the
+ * purgeable listing_contact table. */
+#ifndef CT_LISTING_H
+#define CT_LISTING_H
+
+#include <stdint.h>
+
+#include "store/study.h"
+#include "base/util.h"
+
+enum listing_field {
+	LF_REF,
+	LF_URL,
+	LF_CONTACT_EMAIL,
+	LF_CONTACT_NAME,
+	LF_AGENT_TYPE,
+	LF_AGENT,
+	LF_AREA,
+	LF_PRICE,
+	LF_ROUND,
+	LF_POSTED_ON,
+	LF_TITLE,
+	LF_COUNT
+};
+
+/* The CSV column names, in enum order, NULL-terminated. */
+extern const char *const listing_columns[LF_COUNT + 1];
+
+/* A validated listing: text fields trimmed, NULL when empty (owned). */
+struct listing {
+	char *f[LF_COUNT];
+	int has_price;
+	double price;
+	long round;
+};
+
+/* Called once per bad value with the column's name and a message without
+ * a trailing newline. */
+typedef void (*listing_report_fn)(void *ud, const char *column, const char *msg);
+
+/* Validates raw values (in[i] NULL or "" when absent) into out; reports
+ * every problem and returns how many there were (out is filled either way;
+ * free it with listing_free). Does not look at the study (uniqueness is
+ * the caller's, with listing_ref_id / listing_url_taken). */
+int listing_validate(const char *const in[LF_COUNT], struct listing *out,
+		     listing_report_fn report, void *ud);
+void listing_free(struct listing *l);
+
+/* Single-value checks; each returns 1 when s is acceptable, else 0 and a
+ * short reason in why (a static string). Dates are checked with date_valid
+ * (timeutil.h). */
+int listing_check_email(const char *s, const char **why);
+int listing_check_url(const char *s, const char **why);
+/* "1250" or "1250.50"; a comma or thousands separator is refused. */
+int listing_parse_price(const char *s, double *out, const char **why);
+/* A positive whole number. */
+int listing_parse_round(const char *s, long *out);
+/* A ref: non-empty, at most 100 bytes, no control characters. */
+int listing_check_ref(const char *s, const char **why);
+/* "agency" or "private", any case; returns the canonical name or NULL. */
+const char *listing_agent_type(const char *s);
+/* Free text: valid UTF-8 without control characters (CR, LF, TAB...). */
+int listing_check_text(const char *s, const char **why);
+
+/* A ref folded for comparison (ASCII lower case): "GENT-001" and
+ * "gent-001" name one listing, so a file must not add both. Caller frees. */
+char *listing_ref_fold(const char *ref);
+/* Like listing_ref_id, but ignoring ASCII case (an exact match first);
+ * *stored is the ref as the study has it (caller frees), NULL when none.
+ * A scan: for single look-ups; files use listing_refs_load. */
+int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **stored,
+		     struct ct_err *err);
+/* Adds every ref of the study, folded, to set (line 1), so that a file's
+ * refs are checked without a scan per row. */
+struct seen_set;
+int listing_refs_load(struct study *s, struct seen_set *set, struct ct_err *err);
+
+/* The listing id of ref (exact), 0 if the study has none. */
+int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err *err);
+/* *taken = the ref of the listing that already has url, or NULL (caller frees). */
+int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_err *err);
+/* Inserts a validated listing and its contact row; inside a transaction. */
+int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err);
+
+/* A set of strings, each remembered with the line that first named it:
+ * duplicate detection within a file without quadratic scans. */
+struct seen_set {
+	char **key;
+	int *line;
+	size_t cap, n;
+};
+/* Adds key; returns 0 if new, else the line recorded for it earlier. */
+int seen_add(struct seen_set *s, const char *key, int line);
+/* The line recorded for key, 0 if it is not in the set. */
+int seen_get(const struct seen_set *s, const char *key);
+void seen_free(struct seen_set *s);
+
+#endif

@@ -1,0 +1,328 @@
+/* mime.c: compose an application's message as RFC 5322 text with GMime 3
+ * (encoded words, quoted-printable, dates: we do not hand-roll MIME). */
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mail/mime.h"
+#include "base/banned.h"
+
+void mime_init_once(void)
+{
+	/* g_mime_init counts its calls; once per process is enough. */
+	static int done;
+	if (!done) {
+		g_mime_init();
+		done = 1;
+	}
+}
+
+int mime_addr_ok(const char *addr)
+{
+	const char *at = addr ? strchr(addr, '@') : NULL;
+	if (!at || at == addr || !at[1] || strchr(at + 1, '@'))
+		return 0;
+	for (const char *p = addr; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= 0x20 || c >= 0x7F || strchr("<>()[]\\,;:\"", c))
+			return 0;
+	}
+	const char *dot = strchr(at + 1, '.');
+	return dot && dot != at + 1 && dot[1];
+}
+
+static int msgid_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	if (n < 5 || id[0] != '<' || id[n - 1] != '>')
+		return 0;
+	const char *at = memchr(id, '@', n);
+	if (!at || at == id + 1 || at == id + n - 2)
+		return 0;
+	for (size_t i = 1; i + 1 < n; i++) {
+		unsigned char c = (unsigned char)id[i];
+		if (c <= 0x20 || c >= 0x7F || strchr("<>()[]\\,;:\"", c))
+			return 0;
+	}
+	return 1;
+}
+
+/* A header value: valid UTF-8 and no control character at all. CR and LF
+ * would let a value start a header of its own (header injection), so they
+ * are refused here even though GMime would encode them. */
+static int header_ok(const char *what, const char *v, int required, struct ct_err *err)
+{
+	if (!v || !*v)
+		return required ? ct_fail(err, CT_EINPUT, "the %s is empty", what) : CT_OK;
+	if (!utf8_check(v, strlen(v), NULL))
+		return ct_fail(err, CT_EINPUT, "the %s is not valid UTF-8", what);
+	if (has_control(v))
+		return ct_fail(err, CT_EINPUT,
+			       "the %s contains a control character (CR, LF, TAB or another); "
+			       "refused",
+			       what);
+	if (strstr(v, "\xE2\x80\xA8") || strstr(v, "\xE2\x80\xA9"))
+		return ct_fail(err, CT_EINPUT,
+			       "the %s contains a line or paragraph separator (U+2028 or U+2029); "
+			       "refused",
+			       what);
+	/* GMime writes ASCII text as is, and every reader decodes "=?...?="
+	 * as an RFC 2047 encoded word: the text would not arrive as written. */
+	if (strstr(v, "=?"))
+		return ct_fail(err, CT_EINPUT,
+			       "the %s contains '=?', which mail readers would decode as an "
+			       "encoded word; refused",
+			       what);
+	return CT_OK;
+}
+
+int mime_out_check(const struct mime_out *m, struct ct_err *err)
+{
+	int rc;
+	if ((rc = header_ok("sender name", m->from_name, 1, err)) ||
+	    (rc = header_ok("sender address", m->from_addr, 1, err)) ||
+	    (rc = header_ok("recipient address", m->to_addr, 1, err)) ||
+	    (rc = header_ok("subject", m->subject, 1, err)) ||
+	    (rc = header_ok("Message-ID", m->message_id, 1, err)))
+		return rc;
+	if (!mime_addr_ok(m->from_addr))
+		return ct_fail(err, CT_EINPUT, "sender address '%s' is not a plain local@domain",
+			       m->from_addr);
+	if (!mime_addr_ok(m->to_addr))
+		return ct_fail(err, CT_EINPUT, "recipient address '%s' is not a plain local@domain",
+			       m->to_addr);
+	if (!msgid_ok(m->message_id))
+		return ct_fail(err, CT_EINPUT, "Message-ID '%s' is not of the form <id@domain>",
+			       m->message_id);
+	if (!m->body || !*m->body)
+		return ct_fail(err, CT_EINPUT, "the body is empty");
+	if (!utf8_check(m->body, strlen(m->body), NULL))
+		return ct_fail(err, CT_EINPUT, "the body is not valid UTF-8");
+	for (const unsigned char *p = (const unsigned char *)m->body; *p; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7F ||
+		    (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+			return ct_fail(err, CT_EINPUT,
+				       "the body contains a control character (0x%02X); refused", *p);
+	}
+	return CT_OK;
+}
+
+/* The header name (e.g. "From:") of the message text, from its name to the
+ * end of its last (folded) line: *len bytes at the returned pointer, or NULL. */
+static const char *header_span(const char *msg, const char *name, size_t *len)
+{
+	size_t nl = strlen(name);
+	const char *h = msg;
+	while (h && strncmp(h, name, nl)) {
+		h = strchr(h, '\n');
+		if (h && h[1] == '\n')
+			return NULL; /* end of the header block */
+		h = h ? h + 1 : NULL;
+	}
+	if (!h)
+		return NULL;
+	const char *p = h + nl;
+	while (*p && !(p[0] == '\n' && p[1] != ' ' && p[1] != '\t'))
+		p++;
+	*len = (size_t)(p - h);
+	return h;
+}
+
+/* Whether GMime folded the From header inside the display name (before the
+ * '<' of the address, which it always writes last). Readers unfold that
+ * differently: GMime's own parser keeps the line break and tab in the name,
+ * Python's email package makes them one space. */
+static int folded_in_name(const char *msg)
+{
+	size_t len;
+	const char *h = header_span(msg, "From:", &len);
+	const char *lt = NULL;
+	for (size_t i = 0; h && i < len; i++)
+		if (h[i] == '<')
+			lt = h + i;
+	if (!lt)
+		return 0;
+	/* A fold between the name and the address is harmless. */
+	while (lt > h && (lt[-1] == ' ' || lt[-1] == '\t' || lt[-1] == '\n'))
+		lt--;
+	return memchr(h, '\n', (size_t)(lt - h)) != NULL;
+}
+
+/* Whether the header name (e.g. "From:") of the message text holds two RFC
+ * 2047 encoded words separated only by white space (folding included). RFC
+ * 2047 drops that white space, but in an address's display name Python's
+ * email package keeps it as a space, so the two readers would see different
+ * names; GMime writes such a pair when one word is too long for one encoded
+ * word. */
+static int adjacent_encoded_words(const char *msg, const char *name)
+{
+	size_t len;
+	const char *h = header_span(msg, name, &len);
+	for (size_t i = 0; h && i + 1 < len; i++) {
+		if (h[i] != '?' || h[i + 1] != '=')
+			continue;
+		size_t j = i + 2;
+		while (j < len && (h[j] == ' ' || h[j] == '\t' || h[j] == '\n'))
+			j++;
+		if (j > i + 2 && j + 1 < len && h[j] == '=' && h[j + 1] == '?')
+			return 1;
+	}
+	return 0;
+}
+
+int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err *err)
+{
+	*raw = NULL;
+	*len = 0;
+	int rc = mime_out_check(m, err);
+	if (rc)
+		return rc;
+	mime_init_once();
+
+	GTimeZone *tz = NULL;
+	if (m->timezone) {
+		tz = g_time_zone_new_identifier(m->timezone);
+		if (!tz)
+			return ct_fail(err, CT_EINPUT, "unknown time zone '%s'", m->timezone);
+	} else {
+		tz = g_time_zone_new_utc();
+	}
+	GDateTime *utc = g_date_time_new_from_unix_utc((gint64)m->date);
+	GDateTime *local = utc ? g_date_time_to_timezone(utc, tz) : NULL;
+	if (utc)
+		g_date_time_unref(utc);
+	g_time_zone_unref(tz);
+	if (!local)
+		return ct_fail(err, CT_EINPUT, "date out of range");
+
+	GMimeMessage *msg = g_mime_message_new(TRUE);
+	/* The charset is named so that GMime encodes names and subject as UTF-8
+	 * encoded words, not in the first 8-bit charset that happens to fit. */
+	InternetAddress *from = internet_address_mailbox_new(m->from_name, m->from_addr);
+	internet_address_set_charset(from, "utf-8");
+	internet_address_list_add(g_mime_message_get_from(msg), from);
+	g_object_unref(from);
+	InternetAddress *to = internet_address_mailbox_new(NULL, m->to_addr);
+	internet_address_list_add(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO), to);
+	g_object_unref(to);
+	g_mime_message_set_subject(msg, m->subject, "utf-8");
+	g_mime_message_set_date(msg, local);
+	g_date_time_unref(local);
+	/* GMime takes the id without its angle brackets and adds them. */
+	char *bare = xstrndup(m->message_id + 1, strlen(m->message_id) - 2);
+	g_mime_message_set_message_id(msg, bare);
+	free(bare);
+
+	/* The body goes in as UTF-8 bytes with an explicit charset, rather than
+	 * through g_mime_text_part_set_text, which may convert to another one. */
+	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(m->body, strlen(m->body));
+	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(GMIME_PART(part), dw);
+	g_object_unref(dw);
+	g_object_unref(st);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
+	/* Quoted-printable keeps every line short and 7-bit whatever the text,
+	 * so no relay has a reason to re-encode (and break) the message. */
+	g_mime_part_set_content_encoding(GMIME_PART(part), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+	g_object_unref(part);
+
+	GMimeFormatOptions *fo = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_UNIX);
+	char *s = g_mime_object_to_string(GMIME_OBJECT(msg), fo);
+	g_mime_format_options_free(fo);
+	g_object_unref(msg);
+	if (!s)
+		return ct_fail(err, CT_EENV, "GMime could not serialise the message");
+	if (adjacent_encoded_words(s, "From:")) {
+		g_free(s);
+		return ct_fail(err, CT_EINPUT,
+			       "the sender name '%s' has a word too long to encode in one piece: GMime "
+			       "splits it into two encoded words, which mail readers join differently "
+			       "(Python's email package inserts a space); shorten its longest word",
+			       m->from_name);
+	}
+	if (folded_in_name(s)) {
+		g_free(s);
+		return ct_fail(err, CT_EINPUT,
+			       "the sender name '%s' is too long for one header line: GMime folds the "
+			       "From header inside the name, and mail readers unfold it differently; "
+			       "shorten the name",
+			       m->from_name);
+	}
+	*len = strlen(s);
+	*raw = xstrndup(s, *len);
+	g_free(s);
+	return CT_OK;
+}
+
+int mime_new_message_id(const char *domain, char **out, struct ct_err *err)
+{
+	unsigned char r[16];
+	*out = NULL;
+	if (!domain || !*domain || has_control(domain) || strpbrk(domain, "<>@ ()[]\\,;:\""))
+		return ct_fail(err, CT_EINPUT, "cannot make a Message-ID for domain '%s'",
+			       domain ? domain : "");
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (!f || fread(r, sizeof(r), 1, f) != 1) {
+		if (f)
+			fclose(f);
+		return ct_fail(err, CT_EENV, "cannot read /dev/urandom for a Message-ID");
+	}
+	fclose(f);
+	struct strbuf sb = STRBUF_INIT;
+	sb_addc(&sb, '<');
+	for (size_t i = 0; i < sizeof(r); i++)
+		sb_addf(&sb, "%02x", r[i]);
+	sb_addf(&sb, "@%s>", domain);
+	*out = sb_detach(&sb);
+	return CT_OK;
+}
+
+int mime_build_reply(const struct mime_out *m, const char *in_reply_to, const char *const *refs,
+		     int nrefs, char **raw, size_t *len, struct ct_err *err)
+{
+	*raw = NULL;
+	*len = 0;
+	if (in_reply_to && !msgid_ok(in_reply_to))
+		return ct_fail(err, CT_EINPUT, "In-Reply-To '%s' is not of the form <id@domain>",
+			       in_reply_to);
+	for (int i = 0; i < nrefs; i++)
+		if (!msgid_ok(refs[i]))
+			return ct_fail(err, CT_EINPUT, "References id '%s' is not of the form <id@domain>",
+				       refs[i]);
+	char *base = NULL;
+	size_t blen = 0;
+	int rc = mime_build(m, &base, &blen, err);
+	if (rc)
+		return rc;
+	/* The ids were checked to be printable ASCII without spaces, so the two
+	 * headers need no encoding; they go after the Message-ID line that
+	 * mime_build always writes. References is folded one id per line. */
+	size_t hlen;
+	const char *h = header_span(base, "Message-Id:", &hlen);
+	if (!h)
+		h = header_span(base, "Message-ID:", &hlen);
+	if (!h) {
+		free(base);
+		return ct_fail(err, CT_EENV, "GMime wrote no Message-ID header");
+	}
+	size_t at = (size_t)(h - base) + hlen + 1; /* past the line's newline */
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, base, at);
+	if (in_reply_to)
+		sb_addf(&sb, "In-Reply-To: %s\n", in_reply_to);
+	if (nrefs) {
+		sb_adds(&sb, "References:");
+		for (int i = 0; i < nrefs; i++)
+			sb_addf(&sb, "%s%s", i ? "\n " : " ", refs[i]);
+		sb_addc(&sb, '\n');
+	}
+	sb_add(&sb, base + at, blen - at);
+	free(base);
+	*len = sb.len;
+	*raw = sb_detach(&sb);
+	return CT_OK;
+}

@@ -1,0 +1,1010 @@
+/* reply.c: parse an incoming message with GMime 3: identifiers, sender,
+ * subject, date, the readable text (any charset, transfer encoding and MIME
+ * shape), and whether it is a bounce (a DSN or an MTA's failure text). */
+#include <ctype.h>
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mail/mime.h"
+#include "mail/reply.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
+
+void reply_free(struct reply *r)
+{
+	if (!r)
+		return;
+	free(r->message_id), free(r->from_addr), free(r->from_name), free(r->to_addr), free(r->subject);
+	free(r->date), free(r->in_reply_to), free(r->text);
+	for (int i = 0; i < r->nrefs; i++)
+		free(r->refs[i]);
+	free(r->refs);
+	free(r->bounce_reason), free(r->bounce_status), free(r->bounce_message_id);
+	free(r->bounce_rcpt);
+	free(r);
+}
+
+/* ---- text and charsets ---------------------------------------------------- */
+
+/* Windows-1252's 0x80..0x9F; 0 where it has no character. */
+static const unsigned short cp1252_hi[32] = {
+	0x20AC, 0,	0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+	0x2039, 0x0152, 0,	0x017D, 0,	0,	0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+	0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,	0x017E, 0x0178
+};
+
+static char *cp1252_to_utf8(const char *s, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, "", 0);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80)
+			sb_addc(&sb, (char)c);
+		else if (c < 0xA0)
+			sb_add_utf8(&sb, cp1252_hi[c - 0x80] ? cp1252_hi[c - 0x80] : 0xFFFD);
+		else
+			sb_add_utf8(&sb, c);
+	}
+	return sb_detach(&sb);
+}
+
+/* CRLF and lone CR become LF; NUL bytes are dropped (they end C strings). */
+static char *normalise_newlines(char *s)
+{
+	char *w = s;
+	for (char *p = s; *p; p++) {
+		if (*p == '\r') {
+			*w++ = '\n';
+			if (p[1] == '\n')
+				p++;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = 0;
+	return s;
+}
+
+char *reply_to_utf8(const char *bytes, size_t len, const char *charset)
+{
+	char *out = NULL;
+	/* Drop NUL bytes first: no text needs them and they would cut it. */
+	char *clean = xmalloc(len + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (bytes[i])
+			clean[n++] = bytes[i];
+	clean[n] = 0;
+
+	if (charset && *charset && !has_control(charset)) {
+		const char *name = g_mime_charset_iconv_name(charset);
+		GError *ge = NULL;
+		gsize rd = 0, wr = 0;
+		/* Strict first: bytes that do not fit the label mean the label is
+		 * wrong, and the fallbacks below do better than '?' marks. */
+		gchar *conv = g_convert(clean, (gssize)n, "UTF-8", name, &rd, &wr, &ge);
+		if (conv && g_utf8_validate(conv, (gssize)wr, NULL) && strlen(conv) == wr)
+			out = xstrdup(conv);
+		g_free(conv);
+		if (ge)
+			g_error_free(ge);
+	}
+	if (!out && utf8_check(clean, n, NULL))
+		out = xstrdup(clean);
+	if (!out)
+		out = cp1252_to_utf8(clean, n);
+	free(clean);
+	return normalise_newlines(out);
+}
+
+/* A copy of s that is valid UTF-8 on one line: controls become spaces. */
+static char *one_line(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *c = reply_to_utf8(s, strlen(s), "utf-8");
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			*p = ' ';
+	return str_trim(c);
+}
+
+static int has_prefix_ci(const char *s, const char *prefix)
+{
+	return !g_ascii_strncasecmp(s, prefix, strlen(prefix));
+}
+
+static const char *strcasestr_ascii(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (const char *p = hay; *p; p++)
+		if (!g_ascii_strncasecmp(p, needle, n))
+			return p;
+	return NULL;
+}
+
+/* ---- HTML to text ---------------------------------------------------------- */
+
+struct entity {
+	const char *name;
+	unsigned short cp;
+};
+/* The named references that mail actually uses (Western languages, typography). */
+static const struct entity entities[] = {
+	{ "amp", '&' },	     { "lt", '<' },	   { "gt", '>' },	 { "quot", '"' },
+	{ "apos", '\'' },    { "nbsp", 0xA0 },	   { "shy", 0xAD },	 { "copy", 0xA9 },
+	{ "reg", 0xAE },     { "euro", 0x20AC },   { "hellip", 0x2026 }, { "ndash", 0x2013 },
+	{ "mdash", 0x2014 }, { "laquo", 0xAB },	   { "raquo", 0xBB },	 { "lsquo", 0x2018 },
+	{ "rsquo", 0x2019 }, { "ldquo", 0x201C },  { "rdquo", 0x201D },	 { "bdquo", 0x201E },
+	{ "sbquo", 0x201A }, { "bull", 0x2022 },   { "middot", 0xB7 },	 { "deg", 0xB0 },
+	{ "sup2", 0xB2 },    { "times", 0xD7 },	   { "szlig", 0xDF },	 { "agrave", 0xE0 },
+	{ "aacute", 0xE1 },  { "acirc", 0xE2 },	   { "auml", 0xE4 },	 { "ccedil", 0xE7 },
+	{ "egrave", 0xE8 },  { "eacute", 0xE9 },   { "ecirc", 0xEA },	 { "euml", 0xEB },
+	{ "igrave", 0xEC },  { "iacute", 0xED },   { "icirc", 0xEE },	 { "iuml", 0xEF },
+	{ "ntilde", 0xF1 },  { "ograve", 0xF2 },   { "oacute", 0xF3 },	 { "ocirc", 0xF4 },
+	{ "ouml", 0xF6 },    { "ugrave", 0xF9 },   { "uacute", 0xFA },	 { "ucirc", 0xFB },
+	{ "uuml", 0xFC },    { "yuml", 0xFF },	   { "Agrave", 0xC0 },	 { "Aacute", 0xC1 },
+	{ "Acirc", 0xC2 },   { "Auml", 0xC4 },	   { "Ccedil", 0xC7 },	 { "Egrave", 0xC8 },
+	{ "Eacute", 0xC9 },  { "Ecirc", 0xCA },	   { "Euml", 0xCB },	 { "Icirc", 0xCE },
+	{ "Iuml", 0xCF },    { "Ocirc", 0xD4 },	   { "Ouml", 0xD6 },	 { "Ugrave", 0xD9 },
+	{ "Ucirc", 0xDB },   { "Uuml", 0xDC },	   { "oelig", 0x153 },	 { "OElig", 0x152 },
+	{ "scaron", 0x161 }, { "Scaron", 0x160 },  { "ccaron", 0x10D },	 { "gbreve", 0x11F },
+	{ "zwnj", 0x200C },  { "zwj", 0x200D },	   { "ensp", 0x2002 },	 { "emsp", 0x2003 },
+	{ "thinsp", 0x2009 },
+};
+
+/* Decodes the reference at s ('&' ...) into sb; returns the bytes used, or 0
+ * when it is not one (the '&' is then literal). */
+static size_t decode_entity(const char *s, struct strbuf *sb)
+{
+	if (s[1] == '#') {
+		unsigned long cp = 0;
+		size_t i = 2;
+		int hex = s[2] == 'x' || s[2] == 'X', digits = 0;
+		if (hex)
+			i++;
+		for (; digits < 8; i++, digits++) {
+			int c = (unsigned char)s[i];
+			if (isdigit(c))
+				cp = cp * (hex ? 16 : 10) + (unsigned long)(c - '0');
+			else if (hex && isxdigit(c))
+				cp = cp * 16 + (unsigned long)(tolower(c) - 'a' + 10);
+			else
+				break;
+		}
+		if (!digits)
+			return 0;
+		/* Numeric references in 0x80..0x9F mean Windows-1252 in practice. */
+		if (cp >= 0x80 && cp < 0xA0 && cp1252_hi[cp - 0x80])
+			cp = cp1252_hi[cp - 0x80];
+		sb_add_utf8(sb, cp == 0xA0 ? ' ' : cp);
+		return i + (s[i] == ';');
+	}
+	size_t n = 0;
+	while (n < 10 && isalnum((unsigned char)s[1 + n]))
+		n++;
+	if (!n)
+		return 0;
+	for (size_t k = 0; k < ARRAY_SIZE(entities); k++) {
+		if (strlen(entities[k].name) == n && !strncmp(entities[k].name, s + 1, n)) {
+			unsigned long cp = entities[k].cp;
+			sb_add_utf8(sb, cp == 0xA0 ? ' ' : cp); /* a no-break space reads as a space */
+			return 1 + n + (s[1 + n] == ';');
+		}
+	}
+	return 0;
+}
+
+static int tag_is(const char *name, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(name, *list))
+			return 1;
+	return 0;
+}
+
+/* Ends the current line (unless it is already ended); with para, also
+ * leaves one empty line. */
+static void html_break(struct strbuf *sb, int para)
+{
+	while (sb->len && sb->buf[sb->len - 1] == ' ')
+		sb->buf[--sb->len] = 0;
+	if (!sb->len)
+		return;
+	if (sb->buf[sb->len - 1] != '\n')
+		sb_addc(sb, '\n');
+	if (para && (sb->len < 2 || sb->buf[sb->len - 2] != '\n'))
+		sb_addc(sb, '\n');
+}
+
+char *reply_html_to_text(const char *html, size_t len)
+{
+	static const char *const skip[] = { "script", "style", "head", "title", "noscript",
+					    "template", NULL };
+	static const char *const para[] = { "p", "h1", "h2", "h3", "h4", "h5", "h6", "table",
+					     "blockquote", "ul", "ol", "dl", "pre", NULL };
+	static const char *const line[] = { "br", "div", "tr", "li", "dt", "dd", "hr",
+					     "section", "article", "header", "footer", "address",
+					     "center", "form", "fieldset", "caption", NULL };
+	struct strbuf sb = STRBUF_INIT;
+	char *src = xstrndup(html, len);
+	int pre = 0;
+	sb_add(&sb, "", 0);
+	for (const char *p = src; *p;) {
+		if (*p == '<') {
+			if (!strncmp(p, "<!--", 4)) {
+				const char *e = strstr(p + 4, "-->");
+				p = e ? e + 3 : p + strlen(p);
+				continue;
+			}
+			const char *q = p + 1;
+			int closing = 0;
+			if (*q == '/')
+				closing = 1, q++;
+			if (!isalpha((unsigned char)*q)) {
+				if (*q == '!' || *q == '?') { /* doctype, processing instruction */
+					const char *e = strchr(q, '>');
+					p = e ? e + 1 : p + strlen(p);
+					continue;
+				}
+				/* A '<' that starts no tag is text ("a < b"). */
+				sb_addc(&sb, '<');
+				p++;
+				continue;
+			}
+			char name[16];
+			size_t n = 0;
+			while (isalnum((unsigned char)*q)) {
+				if (n + 1 < sizeof(name))
+					name[n++] = (char)tolower((unsigned char)*q);
+				q++;
+			}
+			name[n] = 0;
+			/* The tag ends at the first '>' outside a quoted attribute. */
+			char quote = 0;
+			while (*q && (quote || *q != '>')) {
+				if (quote && *q == quote)
+					quote = 0;
+				else if (!quote && (*q == '"' || *q == '\''))
+					quote = *q;
+				q++;
+			}
+			p = *q ? q + 1 : q;
+			if (!closing && tag_is(name, skip)) {
+				/* Skip to the matching end tag (or the end of the text). */
+				char *end = xasprintf("</%s", name);
+				const char *e = strcasestr_ascii(p, end);
+				free(end);
+				if (!e) {
+					p += strlen(p);
+				} else {
+					const char *gt = strchr(e, '>');
+					p = gt ? gt + 1 : e + strlen(e);
+				}
+				continue;
+			}
+			if (!strcmp(name, "pre"))
+				pre = !closing;
+			if (!strcmp(name, "br")) {
+				while (sb.len && sb.buf[sb.len - 1] == ' ')
+					sb.buf[--sb.len] = 0;
+				sb_addc(&sb, '\n');
+			} else if (tag_is(name, para)) {
+				html_break(&sb, 1);
+			} else if (tag_is(name, line)) {
+				html_break(&sb, 0);
+				if (!strcmp(name, "li") && !closing)
+					sb_adds(&sb, "- ");
+			} else if ((!strcmp(name, "td") || !strcmp(name, "th")) && !closing) {
+				if (sb.len && sb.buf[sb.len - 1] != '\n' && sb.buf[sb.len - 1] != ' ')
+					sb_addc(&sb, ' ');
+			}
+			continue;
+		}
+		if (*p == '&') {
+			size_t used = decode_entity(p, &sb);
+			if (used) {
+				p += used;
+				continue;
+			}
+			sb_addc(&sb, '&');
+			p++;
+			continue;
+		}
+		if (!pre && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f')) {
+			/* HTML white space is one space, and none at the start of a line. */
+			if (sb.len && sb.buf[sb.len - 1] != ' ' && sb.buf[sb.len - 1] != '\n')
+				sb_addc(&sb, ' ');
+			p++;
+			continue;
+		}
+		sb_addc(&sb, *p == '\r' ? '\n' : *p);
+		p++;
+	}
+	free(src);
+
+	/* Tidy: no spaces at line ends, at most one empty line in a row, none at
+	 * the start or the end; the text ends with one newline. */
+	struct strbuf out = STRBUF_INIT;
+	sb_add(&out, "", 0);
+	const char *s = sb.buf;
+	int blank = 0;
+	while (*s) {
+		const char *e = strchr(s, '\n');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		size_t m = n;
+		while (m && (s[m - 1] == ' ' || s[m - 1] == '\t'))
+			m--;
+		if (!m) {
+			blank = out.len > 0;
+		} else {
+			if (blank)
+				sb_addc(&out, '\n');
+			blank = 0;
+			sb_add(&out, s, m);
+			sb_addc(&out, '\n');
+		}
+		s += n + (e != NULL);
+	}
+	sb_free(&sb);
+	return sb_detach(&out);
+}
+
+/* ---- the MIME tree ---------------------------------------------------------- */
+
+/* The decoded bytes of a leaf part (transfer encoding undone), NUL-terminated. */
+static char *part_bytes(GMimePart *part, size_t *len)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	*len = 0;
+	if (!dw)
+		return xstrdup("");
+	GMimeStream *st = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, st);
+	GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(st));
+	char *out = xstrndup(ba && ba->len ? (const char *)ba->data : "", ba ? ba->len : 0);
+	*len = ba ? ba->len : 0;
+	g_object_unref(st);
+	return out;
+}
+
+/* The charset an HTML document names in a <meta> tag, when the MIME header
+ * names none. Borrowed into buf. */
+static const char *html_meta_charset(const char *html, char *buf, size_t bufsz)
+{
+	char head[2048];
+	size_t n = strlen(html);
+	if (n >= sizeof(head))
+		n = sizeof(head) - 1;
+	memcpy(head, html, n);
+	head[n] = 0;
+	const char *c = strcasestr_ascii(head, "charset=");
+	if (!c)
+		return NULL;
+	c += 8;
+	while (*c == '"' || *c == '\'' || *c == ' ')
+		c++;
+	size_t k = 0;
+	while (c[k] && k + 1 < bufsz && (isalnum((unsigned char)c[k]) || strchr("-_.:", c[k]))) {
+		buf[k] = c[k];
+		k++;
+	}
+	buf[k] = 0;
+	return k ? buf : NULL;
+}
+
+/* The text of a text/... part as UTF-8; html set when it was HTML and was
+ * made readable. */
+static char *part_text(GMimeObject *obj, int *html)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
+	size_t len;
+	char *bytes = part_bytes(GMIME_PART(obj), &len), *text;
+	int is_html = ct && g_mime_content_type_is_type(ct, "text", "html");
+	char mbuf[64];
+	if (is_html && !charset)
+		charset = html_meta_charset(bytes, mbuf, sizeof(mbuf));
+	text = reply_to_utf8(bytes, len, charset);
+	free(bytes);
+	if (is_html) {
+		char *t = reply_html_to_text(text, strlen(text));
+		free(text);
+		text = t;
+	}
+	if (html)
+		*html = is_html;
+	return text;
+}
+
+static int is_attachment(GMimeObject *obj)
+{
+	GMimeContentDisposition *cd = g_mime_object_get_content_disposition(obj);
+	return cd && g_mime_content_disposition_is_attachment(cd);
+}
+
+/* What the walk over the parts collects. */
+struct walk {
+	char *plain, *html;   /* the first non-empty text/plain and text/html of the body */
+	struct strbuf all;    /* every text part and returned header block, for bounce texts */
+	struct strbuf dsn;    /* message/delivery-status content */
+	char *returned_id;    /* Message-ID of a returned message (message/rfc822) */
+	char *returned_to;    /* its first To address */
+	int depth;
+};
+
+static int blank(const char *s)
+{
+	for (; s && *s; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+static char *bracketed(const char *id)
+{
+	if (!id || !*id)
+		return NULL;
+	if (id[0] == '<')
+		return one_line(id);
+	char *t = xasprintf("<%s>", id);
+	char *o = one_line(t);
+	free(t);
+	return o;
+}
+
+static char *first_addr(InternetAddressList *l)
+{
+	int n = l ? internet_address_list_length(l) : 0;
+	for (int i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+			if (addr && *addr)
+				return g_ascii_strdown(addr, -1);
+		} else if (INTERNET_ADDRESS_IS_GROUP(a)) {
+			char *r = first_addr(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
+			if (r)
+				return r;
+		}
+	}
+	return NULL;
+}
+
+static void walk_part(GMimeObject *obj, struct walk *w, int in_returned)
+{
+	if (++w->depth > 32) { /* a hostile nesting must not exhaust the stack */
+		w->depth--;
+		return;
+	}
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		for (int i = 0; i < n; i++)
+			walk_part(g_mime_multipart_get_part(mp, i), w, in_returned);
+		/* A multipart without a (matching) boundary has no parts: GMime
+		 * keeps its content as the prologue, which is then the text. */
+		const char *pro = g_mime_multipart_get_prologue(mp);
+		if (!n && pro && !blank(pro) && !in_returned) {
+			char *t = reply_to_utf8(pro, strlen(pro), NULL);
+			sb_adds(&w->all, t);
+			sb_addc(&w->all, '\n');
+			if (!w->plain)
+				w->plain = t;
+			else
+				free(t);
+		}
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (m) {
+			if (!w->returned_id)
+				w->returned_id = bracketed(g_mime_message_get_message_id(m));
+			if (!w->returned_to)
+				w->returned_to = first_addr(
+					g_mime_message_get_addresses(m, GMIME_ADDRESS_TYPE_TO));
+			/* Its headers, for a bounce text that quotes them. */
+			GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
+			char *h = hl ? g_mime_header_list_to_string(hl, NULL) : NULL;
+			if (h) {
+				sb_adds(&w->all, h);
+				sb_addc(&w->all, '\n');
+				g_free(h);
+			}
+			GMimeObject *body = g_mime_message_get_mime_part(m);
+			if (body)
+				walk_part(body, w, 1);
+		}
+	} else if (GMIME_IS_PART(obj) && ct) {
+		if (g_mime_content_type_is_type(ct, "message", "delivery-status") ||
+		    g_mime_content_type_is_type(ct, "message", "global-delivery-status")) {
+			size_t len;
+			char *b = part_bytes(GMIME_PART(obj), &len);
+			char *t = reply_to_utf8(b, len, "utf-8");
+			sb_adds(&w->dsn, t);
+			sb_addc(&w->dsn, '\n');
+			free(t), free(b);
+		} else if (g_mime_content_type_is_type(ct, "text", "*") ||
+			   g_mime_content_type_is_type(ct, "message", "rfc822-headers")) {
+			int html = 0;
+			char *t = part_text(obj, &html);
+			sb_adds(&w->all, t);
+			sb_addc(&w->all, '\n');
+			/* Returned headers (message/rfc822-headers, RFC 6522, or
+			 * the older text/rfc822-headers) are never the body. */
+			int body_text = !in_returned && !is_attachment(obj) && !blank(t) &&
+					!g_mime_content_type_is_type(ct, "*", "rfc822-headers");
+			if (body_text && html && !w->html)
+				w->html = t;
+			else if (body_text && !html && !w->plain &&
+				 (g_mime_content_type_is_type(ct, "text", "plain") ||
+				  !g_mime_content_type_is_type(ct, "text", "calendar")))
+				w->plain = t;
+			else
+				free(t);
+		}
+	}
+	w->depth--;
+}
+
+/* ---- bounces ---------------------------------------------------------------- */
+
+/* The next "<...>" id after p, or NULL. */
+static char *angle_id(const char *p)
+{
+	const char *lt = strchr(p, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	const char *nl = strchr(p, '\n');
+	if (!lt || !gt || (nl && lt > nl) || gt - lt < 3 || gt - lt > 250)
+		return NULL;
+	char *id = xstrndup(lt, (size_t)(gt - lt + 1));
+	if (!strchr(id, '@') || strpbrk(id + 1, " \t<")) {
+		free(id);
+		return NULL;
+	}
+	return id;
+}
+
+/* The first "Message-ID: <...>" line of text (returned headers). */
+static char *find_message_id(const char *text)
+{
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *q = p;
+		while (*q == ' ' || *q == '\t' || *q == '>')
+			q++;
+		if (has_prefix_ci(q, "Message-ID:")) {
+			char *id = angle_id(q + 11);
+			if (!id) {
+				/* The id may be on the next (folded) line. */
+				const char *nl = strchr(q, '\n');
+				if (nl && (nl[1] == ' ' || nl[1] == '\t'))
+					id = angle_id(nl + 1);
+			}
+			if (id)
+				return id;
+		}
+	}
+	return NULL;
+}
+
+static int is_addr_char(int c)
+{
+	return isalnum(c) || (c && strchr(".!#$%&'*+/=?^_`{|}~-", c));
+}
+
+/* An address that starts exactly at p (local@domain.tld), copied in lower
+ * case; NULL if there is none. *end is set past it. */
+static char *addr_at(const char *p, const char **end)
+{
+	const char *q = p;
+	while (is_addr_char((unsigned char)*q))
+		q++;
+	if (q == p || *q != '@')
+		return NULL;
+	const char *d = ++q;
+	while (isalnum((unsigned char)*q) || *q == '-' || *q == '.')
+		q++;
+	while (q > d && q[-1] == '.')
+		q--;
+	if (q == d || !memchr(d, '.', (size_t)(q - d)))
+		return NULL;
+	if (end)
+		*end = q;
+	char *a = xstrndup(p, (size_t)(q - p));
+	for (char *c = a; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return a;
+}
+
+/* The first status code "5.x.y" (or "4.x.y" when perm is 0) in text. */
+static char *find_status(const char *text, int perm)
+{
+	for (const char *p = text; *p; p++) {
+		if ((*p == '5' || (!perm && *p == '4')) && p[1] == '.' &&
+		    (p == text || !isalnum((unsigned char)p[-1]) ) && isdigit((unsigned char)p[2])) {
+			const char *q = p + 2;
+			while (isdigit((unsigned char)*q))
+				q++;
+			if (*q != '.' || !isdigit((unsigned char)q[1]))
+				continue;
+			q++;
+			while (isdigit((unsigned char)*q))
+				q++;
+			if (q - p > 9 || isalnum((unsigned char)*q) || *q == '.')
+				continue;
+			return xstrndup(p, (size_t)(q - p));
+		}
+	}
+	return NULL;
+}
+
+/* Unfolded "Field: value" fields of a DSN block, one per call. */
+static char *dsn_field(const char *dsn, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = dsn; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (g_ascii_strncasecmp(p, name, n) || p[n] != ':')
+			continue;
+		struct strbuf sb = STRBUF_INIT;
+		const char *v = p + n + 1;
+		for (;;) {
+			const char *nl = strchr(v, '\n');
+			size_t len = nl ? (size_t)(nl - v) : strlen(v);
+			if (sb.len)
+				sb_addc(&sb, ' ');
+			sb_add(&sb, v, len);
+			if (!nl || (nl[1] != ' ' && nl[1] != '\t'))
+				break;
+			v = nl + 1;
+		}
+		char *r = one_line(sb_str(&sb));
+		sb_free(&sb);
+		/* Collapse the folding white space. */
+		char *w = r;
+		for (char *q = r; *q; q++)
+			if (!(*q == ' ' && w > r && w[-1] == ' '))
+				*w++ = *q;
+		*w = 0;
+		return r;
+	}
+	return NULL;
+}
+
+/* The value after "type;" (e.g. "rfc822; a@b" -> "a@b", "smtp; 550 ..."). */
+static const char *after_type(const char *v)
+{
+	const char *semi = strchr(v, ';');
+	if (!semi)
+		return v;
+	semi++;
+	while (*semi == ' ')
+		semi++;
+	return semi;
+}
+
+/* Subjects of failure notices, as MTAs in the languages of the studies
+ * write them; matched case-insensitively anywhere in the subject. */
+static const char *const bounce_subjects[] = {
+	"undelivered mail returned to sender",
+	"delivery status notification (failure)",
+	"mail delivery failed",
+	"mail delivery failure",
+	"delivery failure",
+	"failure notice",
+	"returned mail",
+	"undeliverable",
+	"undelivered mail",
+	"message not delivered",
+	"could not be delivered",
+	"delivery has failed",
+	"unzustellbar",
+	"onbestelbaar",
+	"niet bezorgd",
+	"niet afgeleverd",
+	"non remis",
+	"non distribuable",
+	"remise impossible",
+	"\xc3\xa9" "chec de la remise",
+	"\xc3\xa9" "chec de remise",
+	NULL
+};
+
+static int subject_says_failure(const char *subject)
+{
+	if (!subject)
+		return 0;
+	for (int i = 0; bounce_subjects[i]; i++)
+		if (strcasestr_ascii(subject, bounce_subjects[i]))
+			return 1;
+	return 0;
+}
+
+static int subject_says_delay(const char *subject)
+{
+	static const char *const words[] = { "delayed mail", "delivery delayed", "delivery status notification (delay)",
+					     "warning: message", "vertraagd", "retard", NULL };
+	for (int i = 0; subject && words[i]; i++)
+		if (strcasestr_ascii(subject, words[i]))
+			return 1;
+	return 0;
+}
+
+/* A human's reply or forward keeps "Re:"/"Fwd:"; an MTA never writes them. */
+static int subject_is_reply(const char *subject)
+{
+	static const char *const pre[] = { "re:", "aw:", "fw:", "fwd:", "tr:", "antw:", "wg:", NULL };
+	const char *s = subject;
+	while (s && (*s == ' ' || *s == '['))
+		s++;
+	for (int i = 0; s && pre[i]; i++)
+		if (has_prefix_ci(s, pre[i]))
+			return 1;
+	return 0;
+}
+
+static int daemon_sender(const char *addr)
+{
+	if (!addr)
+		return 0;
+	static const char *const names[] = { "mailer-daemon@", "postmaster@", "mail-daemon@",
+					     "mailerdaemon@", NULL };
+	for (int i = 0; names[i]; i++)
+		if (has_prefix_ci(addr, names[i]))
+			return 1;
+	return 0;
+}
+
+/* The diagnostic line of a bounce text: the first line that holds the
+ * status, an SMTP reply code 5xx, or "said:", with its indented
+ * continuation lines; trimmed to a sensible length. */
+static char *diagnostic_line(const char *text, const char *status)
+{
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, n);
+		int hit = strstr(line, " said:") || (status && strstr(line, status));
+		for (const char *q = line; !hit && *q; q++)
+			hit = (q == line || !isalnum((unsigned char)q[-1])) && q[0] == '5' &&
+			      isdigit((unsigned char)q[1]) && isdigit((unsigned char)q[2]) &&
+			      (q[3] == ' ' || q[3] == '-');
+		free(line);
+		if (!hit)
+			continue;
+		struct strbuf sb = STRBUF_INIT;
+		sb_add(&sb, p, n);
+		while (nl && (nl[1] == ' ' || nl[1] == '\t')) {
+			const char *q = nl + 1, *e = strchr(q, '\n');
+			sb_adds(&sb, " ");
+			sb_add(&sb, q, e ? (size_t)(e - q) : strlen(q));
+			nl = e;
+		}
+		char *r = one_line(sb_str(&sb));
+		sb_free(&sb);
+		char *w = r;
+		for (char *q = r; *q; q++)
+			if (!(*q == ' ' && (w == r || w[-1] == ' ')))
+				*w++ = *q;
+		*w = 0;
+		return r;
+	}
+	return NULL;
+}
+
+/* The failed recipient named in a bounce text: a line "<addr>:" (Postfix),
+ * or a line that holds only an address (Exim and others). */
+static char *text_recipient(const char *text, const char *not1, const char *not2)
+{
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *q = p, *e = NULL;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		int lt = *q == '<';
+		char *a = addr_at(q + lt, &e);
+		if (!a)
+			continue;
+		int ok = lt ? (*e == '>' && (e[1] == ':' || e[1] == '\n' || e[1] == ' ' || !e[1]))
+			    : (*e == '\n' || *e == ':' || !*e || *e == ' ');
+		if (ok && (!not1 || strcmp(a, not1)) && (!not2 || strcmp(a, not2)))
+			return a;
+		free(a);
+	}
+	return NULL;
+}
+
+static void classify_bounce(struct reply *r, GMimeMessage *msg, struct walk *w)
+{
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	GMimeContentType *ct = top ? g_mime_object_get_content_type(top) : NULL;
+	const char *rt = ct ? g_mime_content_type_get_parameter(ct, "report-type") : NULL;
+	int report = ct && g_mime_content_type_is_type(ct, "multipart", "report") && rt &&
+		     (!g_ascii_strcasecmp(rt, "delivery-status") ||
+		      !g_ascii_strcasecmp(rt, "global-delivery-status"));
+	const char *all = sb_str(&w->all);
+	char *to = first_addr(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO));
+
+	if (report || w->dsn.len) {
+		const char *dsn = sb_str(&w->dsn);
+		char *action = dsn_field(dsn, "Action"), *status = dsn_field(dsn, "Status");
+		char *diag = dsn_field(dsn, "Diagnostic-Code");
+		char *final = dsn_field(dsn, "Final-Recipient");
+		if (!final)
+			final = dsn_field(dsn, "Original-Recipient");
+		r->is_dsn = 1;
+		int failed = action ? has_prefix_ci(action, "failed")
+				    : (status && status[0] == '5');
+		if (failed) {
+			r->is_bounce = 1;
+			r->bounce_status = status && *status ? xstrndup(status, strcspn(status, " ("))
+							     : find_status(all, 1);
+			if (final) {
+				const char *a = after_type(final);
+				char *addr = addr_at(a + (*a == '<'), NULL);
+				r->bounce_rcpt = addr;
+			}
+			const char *d = diag ? after_type(diag) : NULL;
+			char *dl = d ? NULL : diagnostic_line(all, r->bounce_status);
+			r->bounce_reason = xasprintf("%s%s%s", r->bounce_status ? r->bounce_status : "",
+						     r->bounce_status && (d || dl) ? " " : "",
+						     d ? d : dl ? dl : "");
+			free(dl);
+		}
+		free(action), free(status), free(diag), free(final);
+	} else if (!subject_is_reply(r->subject)) {
+		int daemon = daemon_sender(r->from_addr);
+		int says_failure = subject_says_failure(r->subject);
+		char *perm = find_status(all, 1);
+		char *diag = diagnostic_line(all, perm);
+		if (daemon && subject_says_delay(r->subject) && !says_failure) {
+			r->is_dsn = 1;
+		} else if ((daemon && (says_failure || perm || diag)) ||
+			   (says_failure && (perm || diag))) {
+			r->is_bounce = r->is_dsn = 1;
+			r->bounce_status = perm;
+			perm = NULL;
+			r->bounce_reason = diag ? xstrdup(diag)
+						: xasprintf("%s%s%s", r->bounce_status ? r->bounce_status : "",
+							    r->bounce_status ? " " : "",
+							    r->subject ? r->subject : "bounce");
+			r->bounce_rcpt = text_recipient(all, to, r->from_addr);
+		}
+		free(perm), free(diag);
+	}
+	if (r->is_bounce) {
+		r->bounce_message_id = w->returned_id ? xstrdup(w->returned_id) : find_message_id(all);
+		if (!r->bounce_rcpt && w->returned_to)
+			r->bounce_rcpt = xstrdup(w->returned_to);
+		if (r->bounce_reason && strlen(r->bounce_reason) > 500)
+			r->bounce_reason[500] = 0;
+	}
+	free(to);
+}
+
+/* ---- the message ------------------------------------------------------------ */
+
+static void add_ref(struct reply *r, const char *id)
+{
+	char *b = bracketed(id);
+	if (!b)
+		return;
+	for (int i = 0; i < r->nrefs; i++)
+		if (!strcmp(r->refs[i], b)) {
+			free(b);
+			return;
+		}
+	r->refs = xrealloc(r->refs, (size_t)(r->nrefs + 1) * sizeof(*r->refs));
+	r->refs[r->nrefs++] = b;
+}
+
+static void read_refs(struct reply *r, GMimeMessage *msg)
+{
+	const char *irt = g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To");
+	const char *refs = g_mime_object_get_header(GMIME_OBJECT(msg), "References");
+	GMimeReferences *l = irt ? g_mime_references_parse(NULL, irt) : NULL;
+	int n = l ? g_mime_references_length(l) : 0;
+	for (int i = 0; i < n; i++) {
+		if (!r->in_reply_to)
+			r->in_reply_to = bracketed(g_mime_references_get_message_id(l, i));
+		add_ref(r, g_mime_references_get_message_id(l, i));
+	}
+	if (l)
+		g_mime_references_free(l);
+	l = refs ? g_mime_references_parse(NULL, refs) : NULL;
+	n = l ? g_mime_references_length(l) : 0;
+	for (int i = n - 1; i >= 0; i--)
+		add_ref(r, g_mime_references_get_message_id(l, i));
+	if (l)
+		g_mime_references_free(l);
+}
+
+static int header_auto_reply(GMimeMessage *msg)
+{
+	const char *v = g_mime_object_get_header(GMIME_OBJECT(msg), "Auto-Submitted");
+	if (v) {
+		while (*v == ' ')
+			v++;
+		if (*v && !has_prefix_ci(v, "no"))
+			return 1;
+	}
+	if (g_mime_object_get_header(GMIME_OBJECT(msg), "X-Autoreply") ||
+	    g_mime_object_get_header(GMIME_OBJECT(msg), "X-Autorespond"))
+		return 1;
+	v = g_mime_object_get_header(GMIME_OBJECT(msg), "Precedence");
+	return v && strcasestr_ascii(v, "auto_reply");
+}
+
+int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err)
+{
+	*out = NULL;
+	if (!raw || !len)
+		return ct_fail(err, CT_EINPUT, "the message is empty");
+	mime_init_once();
+	struct reply *r = xcalloc(1, sizeof(*r));
+	struct walk w = { 0 };
+	sb_add(&w.all, "", 0);
+	sb_add(&w.dsn, "", 0);
+
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(raw, len);
+	GMimeParser *p = g_mime_parser_new_with_stream(st);
+	g_object_unref(st);
+	GMimeMessage *msg = g_mime_parser_construct_message(p, NULL);
+	g_object_unref(p);
+	if (!msg) {
+		/* Not even a header block: keep the bytes as text. */
+		r->text = reply_to_utf8(raw, len, NULL);
+		*out = r;
+		sb_free(&w.all);
+		sb_free(&w.dsn);
+		return CT_OK;
+	}
+	r->message_id = bracketed(g_mime_message_get_message_id(msg));
+	InternetAddressList *from = g_mime_message_get_from(msg);
+	r->from_addr = first_addr(from);
+	if (!r->from_addr)
+		r->from_addr = first_addr(g_mime_message_get_sender(msg));
+	if (r->from_addr) {
+		char *a = one_line(r->from_addr);
+		free(r->from_addr);
+		r->from_addr = a;
+	}
+	r->to_addr = first_addr(g_mime_message_get_to(msg));
+	if (from && internet_address_list_length(from) > 0) {
+		const char *nm = internet_address_get_name(internet_address_list_get_address(from, 0));
+		r->from_name = nm && *nm ? one_line(nm) : NULL;
+	}
+	const char *subj = g_mime_message_get_subject(msg);
+	r->subject = subj ? one_line(subj) : NULL;
+	GDateTime *dt = g_mime_message_get_date(msg);
+	if (dt) {
+		char iso[ISO_LEN];
+		r->date_t = (time_t)g_date_time_to_unix(dt);
+		time_iso_utc(r->date_t, iso);
+		r->date = xstrdup(iso);
+	}
+	read_refs(r, msg);
+	r->auto_reply = header_auto_reply(msg);
+
+	GMimeObject *body = g_mime_message_get_mime_part(msg);
+	if (body)
+		walk_part(body, &w, 0);
+	if (w.plain && !blank(w.plain)) {
+		r->text = w.plain;
+		w.plain = NULL;
+	} else if (w.html) {
+		r->text = w.html;
+		r->text_from_html = 1;
+		w.html = NULL;
+	} else {
+		r->text = xstrdup("");
+	}
+	classify_bounce(r, msg, &w);
+
+	free(w.plain), free(w.html), free(w.returned_id), free(w.returned_to);
+	sb_free(&w.all);
+	sb_free(&w.dsn);
+	g_object_unref(msg);
+	*out = r;
+	return CT_OK;
+}

@@ -1,0 +1,65 @@
+/* reply.h: reading an incoming message with GMime 3: its identifiers
+ * (Message-ID, In-Reply-To, References), sender, subject and date, its text
+ * decoded to UTF-8 whatever the charset, transfer encoding and MIME shape
+ * (text/plain preferred, else text/html made readable), and whether it is a
+ * delivery-status notification or an MTA's bounce text, with the reason and
+ * what it says about the message that failed. Pure: no database. */
+#ifndef CT_REPLY_H
+#define CT_REPLY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "base/util.h"
+
+/* What reply_parse found. Every string is UTF-8 and owned (reply_free);
+ * NULL when the message does not have it. Message-IDs keep their angle
+ * brackets, "<id@host>", as application.message_id stores them. */
+struct reply {
+	char *message_id;
+	char *from_addr;   /* lower-case addr-spec of the first From mailbox */
+	char *from_name;   /* its display name, decoded */
+	char *to_addr;     /* lower-case addr-spec of the first To mailbox */
+	char *subject;     /* decoded, on one line */
+	char *date;        /* the Date header in UTC ISO 8601, or NULL */
+	time_t date_t;     /* 0 when there is no valid Date */
+	char *in_reply_to; /* the first id of In-Reply-To */
+	/* The ids of In-Reply-To and then References, newest first (In-Reply-To,
+	 * then References from its end), without repeats: the order in which
+	 * the linker tries them. */
+	char **refs;
+	int nrefs;
+	char *text;        /* the readable text, LF line endings; never NULL */
+	int text_from_html; /* 1 when text was made from a text/html part */
+	int auto_reply;    /* Auto-Submitted (not "no"), X-Autoreply, ...: an out-of-office */
+
+	/* Bounce classification. is_bounce: a DSN saying "failed" or an MTA's
+	 * failure text. A DSN that only says "delayed" is not a bounce but sets
+	 * is_dsn. */
+	int is_bounce, is_dsn;
+	char *bounce_reason;     /* "5.1.1 <addr>: ...diagnostic..." */
+	char *bounce_status;     /* "5.1.1", when given */
+	char *bounce_message_id; /* the failed message's Message-ID, from the returned headers or text */
+	char *bounce_rcpt;       /* the recipient that failed, lower case */
+};
+
+/* Parses raw (len bytes; need not be NUL-terminated) into *out (caller frees
+ * with reply_free). A message GMime cannot make sense of still gives a
+ * struct (with what could be read, text possibly empty): CT_EINPUT only for
+ * an empty input. */
+int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err);
+void reply_free(struct reply *r);
+
+/* HTML to readable text: drops tags, comments, <script>, <style> and
+ * <head>; decodes character references; block elements (p, div, br, li, tr,
+ * h1..h6, ...) end lines; runs of white space collapse outside <pre>.
+ * Returns a new UTF-8 string (caller frees). */
+char *reply_html_to_text(const char *html, size_t len);
+
+/* bytes (len) in charset (may be NULL or unknown) to valid UTF-8: iconv when
+ * the charset is known and the bytes fit it; else kept if valid UTF-8; else
+ * read as Windows-1252 (what unlabelled 8-bit Western mail almost always
+ * is). CRLF becomes LF. Caller frees. */
+char *reply_to_utf8(const char *bytes, size_t len, const char *charset);
+
+#endif

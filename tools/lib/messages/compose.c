@@ -1,0 +1,277 @@
+/* compose.c: building applications' messages from the templates and
+ * storing them (the core of `corrtest compose`, used by `send` too). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "messages/compose.h"
+#include "io/json.h"
+#include "mail/mime.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
+
+static void app_free(struct compose_app *a)
+{
+	free(a->ref), free(a->lstatus), free(a->sched), free(a->status), free(a->msgid);
+	free(a->first), free(a->last), free(a->email), free(a->phone), free(a->profile);
+	free(a->contact), free(a->title), free(a->area), free(a->url), free(a->price);
+	free(a->stored), free(a->raw), free(a->new_msgid), free(a->fname);
+}
+
+/* Column i as a C string. A value with a NUL byte inside would be cut
+ * short without a word: *nul (when not NULL) is set to what (the field's
+ * name) so that composing refuses it. */
+static char *colv(sqlite3_stmt *st, int i, const char *what, const char **nul)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	if (t && nul && !*nul && strlen((const char *)t) != (size_t)sqlite3_column_bytes(st, i))
+		*nul = what;
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static char *col(sqlite3_stmt *st, int i)
+{
+	return colv(st, i, NULL, NULL);
+}
+
+/* A copy of s fit for an error message: control characters shown as '?'. */
+static char *printable(const char *s)
+{
+	char *c = xstrdup(s ? s : "");
+	for (unsigned char *p = (unsigned char *)c; *p; p++)
+		if (*p < 0x20 || *p == 0x7F)
+			*p = '?';
+	return c;
+}
+
+/* Formats the rent as the study's language writes a number: whole euros
+ * without decimals, otherwise two decimals with a comma in nl and fr. */
+static char *price_text(sqlite3_stmt *st, int i, const char *lang)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	double v = sqlite3_column_double(st, i);
+	if (v == (double)(long long)v)
+		return xasprintf("%lld", (long long)v);
+	char *s = xasprintf("%.2f", v);
+	if (strcmp(lang, "en"))
+		for (char *p = s; *p; p++)
+			if (*p == '.')
+				*p = ',';
+	return s;
+}
+
+/* Loads applications: all planned ones (id 0), or the one with id. */
+int compose_load_apps(struct study *s, long long id, struct compose_app **out, int *n, struct ct_err *err)
+{
+	static const char sql[] =
+		"SELECT a.id, l.ref, l.status, a.variant, a.scheduled_at, a.status, a.message_id,"
+		" p.first_name, p.last_name, p.email, p.phone, p.profile,"
+		" c.contact_email, l.title, l.area, l.url, l.price,"
+		" (SELECT m.raw FROM message m WHERE m.application = a.id AND m.direction = 'out'"
+		"  ORDER BY m.id DESC LIMIT 1)"
+		" FROM application a JOIN listing l ON l.id = a.listing"
+		" JOIN persona p ON p.id = a.persona"
+		" LEFT JOIN listing_contact c ON c.listing = l.id"
+		" WHERE (?1 = 0 AND a.status = 'planned') OR a.id = ?1"
+		" ORDER BY a.scheduled_at, a.id";
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, sql, &st, err), cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*out = xrealloc(*out, (size_t)cap * sizeof(**out));
+		}
+		struct compose_app *a = &(*out)[(*n)++];
+		memset(a, 0, sizeof(*a));
+		a->id = sqlite3_column_int64(st, 0);
+		a->ref = colv(st, 1, "listing.ref", &a->nul_field);
+		a->lstatus = col(st, 2);
+		a->variant = sqlite3_column_int(st, 3);
+		a->sched = col(st, 4);
+		a->status = col(st, 5);
+		a->msgid = col(st, 6);
+		a->first = colv(st, 7, "persona.first_name", &a->nul_field);
+		a->last = colv(st, 8, "persona.last_name", &a->nul_field);
+		a->email = colv(st, 9, "persona.email", &a->nul_field);
+		a->phone = colv(st, 10, "persona.phone", &a->nul_field);
+		a->profile = colv(st, 11, "the persona's profile", &a->nul_field);
+		a->contact = colv(st, 12, "the listing's contact e-mail", &a->nul_field);
+		a->title = colv(st, 13, "listing.title", &a->nul_field);
+		a->area = colv(st, 14, "listing.area", &a->nul_field);
+		a->url = colv(st, 15, "listing.url", &a->nul_field);
+		a->price = price_text(st, 16, s->design->lang);
+		if (sqlite3_column_type(st, 17) != SQLITE_NULL) {
+			a->stored_len = (size_t)sqlite3_column_bytes(st, 17);
+			a->stored = xstrndup(sqlite3_column_blob(st, 17), a->stored_len);
+		}
+	}
+	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading applications");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Reads and checks v1..vN; every problem goes to probs. t[] has N slots. */
+void compose_load_templates(struct study *s, struct template **t, struct tpl_problems *probs)
+{
+	const struct design *d = s->design;
+	struct tpl_vars names = { 0 };
+	tpl_allowed_names(d, &names);
+	for (int v = 1; v <= d->variants; v++) {
+		char *shown = xasprintf("%s/v%d.txt", d->templates_dir, v);
+		char *path = d->templates_dir[0] == '/' ? xstrdup(shown)
+							: xasprintf("%s/%s", s->dir, shown);
+		char *text = NULL;
+		size_t len;
+		struct ct_err err = { 0 };
+		t[v - 1] = NULL;
+		if (file_read(path, &text, &len, &err))
+			tpl_problems_add(probs, "%s: cannot read it (study.ini [design] variants = %d "
+					 "needs v1.txt .. v%d.txt): %s",
+					 shown, d->variants, d->variants, err.msg);
+		else
+			template_parse(shown, text, len, &names, &t[v - 1], probs);
+		free(text);
+		free(path);
+		free(shown);
+	}
+	tpl_vars_free(&names);
+}
+
+/* Builds a's message into a->raw, with the stored Message-ID if there is
+ * one; otherwise a fresh one (kept in a->new_msgid) when fresh_id, or a
+ * stand-in that is never stored (checking only). Errors name the
+ * application and its listing. */
+int compose_build(struct study *s, struct template **t, struct compose_app *a, int fresh_id,
+		       struct ct_err *err)
+{
+	const struct design *d = s->design;
+	char *ref = printable(a->ref);
+	struct ct_err e = { 0 };
+	struct tpl_vars v = { 0 };
+	char *subject = NULL, *body = NULL, *full = NULL, *idbuf = NULL;
+	const char *msgid = a->msgid;
+	time_t when;
+	int rc = CT_EINPUT;
+	const char *at = a->email ? strchr(a->email, '@') : NULL;
+
+	if (a->nul_field) {
+		ct_fail(&e, CT_EINPUT, "the value of %s contains a NUL byte; refused", a->nul_field);
+		goto out;
+	}
+	if (a->variant < 1 || a->variant > d->variants) {
+		ct_fail(&e, CT_EINPUT, "variant %d has no template (study.ini variants = %d)",
+			a->variant, d->variants);
+		goto out;
+	}
+	if (!a->sched || !time_parse_iso(a->sched, &when)) {
+		ct_fail(&e, CT_EINPUT, "no scheduled time to date the message with");
+		goto out;
+	}
+	a->when = when;
+	if (!a->contact || !*a->contact) {
+		ct_fail(&e, CT_EINPUT, "listing %s has no contact e-mail", ref);
+		goto out;
+	}
+	if (!at) {
+		ct_fail(&e, CT_EINPUT, "the persona's address has no domain");
+		goto out;
+	}
+	full = xasprintf("%s %s", a->first, a->last);
+	tpl_vars_set(&v, "persona.first_name", a->first);
+	tpl_vars_set(&v, "persona.last_name", a->last);
+	tpl_vars_set(&v, "persona.full_name", full);
+	tpl_vars_set(&v, "persona.email", a->email);
+	tpl_vars_set(&v, "persona.phone", a->phone);
+	tpl_vars_set(&v, "listing.ref", a->ref);
+	tpl_vars_set(&v, "listing.area", a->area);
+	tpl_vars_set(&v, "listing.price", a->price);
+	tpl_vars_set(&v, "listing.url", a->url);
+	tpl_vars_set(&v, "listing.title", a->title);
+	tpl_vars_set(&v, "study.city", d->city);
+	if (json_read_flat(a->profile ? a->profile : "{}", "profile.", &v, &e)) {
+		char *m = xstrdup(e.msg);
+		ct_fail(&e, CT_EINPUT, "the persona's profile: %s", m);
+		free(m);
+		goto out;
+	}
+	if (template_render(t[a->variant - 1], &v, &subject, &body, &e))
+		goto out;
+	if (!msgid && fresh_id) {
+		if ((rc = mime_new_message_id(at + 1, &a->new_msgid, &e)))
+			goto out;
+		msgid = a->new_msgid;
+	} else if (!msgid) {
+		/* Checking only: a stand-in of the right form, never stored. */
+		msgid = idbuf = xasprintf("<0@%s>", at + 1);
+	}
+	struct mime_out m = { full, a->email, a->contact, subject, body, when, d->timezone, msgid };
+	free(a->raw);
+	a->raw = NULL;
+	rc = mime_build(&m, &a->raw, &a->len, &e);
+out:
+	if (rc)
+		ct_fail(err, rc, "application %lld (listing %s): %s", a->id, ref, e.msg);
+	tpl_vars_free(&v);
+	free(subject), free(body), free(full), free(idbuf), free(ref);
+	return rc;
+}
+
+void compose_templates_free(struct template **t, int n)
+{
+	for (int i = 0; i < n; i++)
+		template_free(t[i]);
+	free(t);
+}
+
+void compose_apps_free(struct compose_app *a, int n)
+{
+	for (int i = 0; i < n; i++)
+		app_free(&a[i]);
+	free(a);
+}
+
+/* Stores the messages composed in this run, with their Message-IDs. */
+int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_err *err)
+{
+	sqlite3_stmt *up = NULL, *ins = NULL;
+	char now[ISO_LEN];
+	time_iso_utc(time_now(), now);
+	int rc = study_prepare(s, "UPDATE application SET message_id = ?2 WHERE id = ?1 AND "
+				  "message_id IS NULL", &up, err);
+	if (!rc)
+		rc = study_prepare(s, "INSERT INTO message (application, direction, raw, sha256, at, "
+				      "mailbox, message_id) VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6)",
+				   &ins, err);
+	for (int i = 0; !rc && i < n; i++) {
+		struct compose_app *a = &apps[i];
+		if (a->skip || a->reused)
+			continue;
+		const char *id = a->msgid ? a->msgid : a->new_msgid;
+		char sha[65];
+		sha256_hex(a->raw, a->len, sha);
+		if (a->new_msgid) {
+			sqlite3_reset(up);
+			sqlite3_bind_int64(up, 1, a->id);
+			sqlite3_bind_text(up, 2, id, -1, SQLITE_STATIC);
+			if ((rc = study_step_done(s, up, err, "storing a Message-ID")))
+				break;
+		}
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, a->id);
+		sqlite3_bind_blob(ins, 2, a->raw, (int)a->len, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, sha, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(ins, 4, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 5, a->email, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 6, id, -1, SQLITE_STATIC);
+		rc = study_step_done(s, ins, err, "storing a message");
+	}
+	sqlite3_finalize(up);
+	sqlite3_finalize(ins);
+	return rc;
+}
+

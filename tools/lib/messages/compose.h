@@ -1,0 +1,48 @@
+/* compose.h: building applications' messages from the study's templates,
+ * shared by `corrtest compose` and `corrtest send` (which composes and
+ * stores a due message before sending it, if compose has not yet). */
+#ifndef CT_COMPOSE_H
+#define CT_COMPOSE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "store/study.h"
+#include "messages/template.h"
+
+/* One application and what its message is built from. */
+struct compose_app {
+	long long id;
+	char *ref, *lstatus, *sched, *status, *msgid;
+	int variant; /* 0 when NULL */
+	char *first, *last, *email, *phone, *profile;
+	char *contact, *title, *area, *url, *price;
+	char *stored; /* latest outgoing message, if any */
+	size_t stored_len;
+	time_t when;
+	/* Built by this run. */
+	char *raw, *new_msgid, *fname;
+	size_t len;
+	int reused, skip;
+	const char *nul_field; /* a field with a NUL byte inside, or NULL */
+};
+
+/* Loads applications: all planned ones (id 0), or the one with id, with
+ * their latest stored outgoing message (stored). *out: compose_apps_free. */
+int compose_load_apps(struct study *s, long long id, struct compose_app **out, int *n,
+		      struct ct_err *err);
+void compose_apps_free(struct compose_app *a, int n);
+/* Reads and checks v1..vN; every problem goes to probs. t[] has N slots. */
+void compose_load_templates(struct study *s, struct template **t, struct tpl_problems *probs);
+void compose_templates_free(struct template **t, int n);
+/* Builds a's message into a->raw, with the stored Message-ID if there is
+ * one; otherwise a fresh one (kept in a->new_msgid) when fresh_id, or a
+ * stand-in that is never stored (checking only). Errors name the
+ * application and its listing. */
+int compose_build(struct study *s, struct template **t, struct compose_app *a, int fresh_id,
+		  struct ct_err *err);
+/* Stores the messages composed in this run (not skip, not reused), with
+ * their new Message-IDs. Inside the caller's transaction. */
+int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_err *err);
+
+#endif

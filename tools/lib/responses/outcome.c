@@ -1,0 +1,198 @@
+/* outcome.c: outcome and channel names, user-typed times, and the
+ * append-only response table (see outcome.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "responses/outcome.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
+
+const char *const outcome_names[] = { "invitation", "info", "refusal", "other", "no_reply", NULL };
+const char *const channel_names[] = { "email", "phone", "sms", "voicemail", "manual", NULL };
+
+static const char *find_name(const char *const *names, const char *s)
+{
+	for (int i = 0; names[i]; i++)
+		if (str_eq_ci(names[i], s))
+			return names[i];
+	return NULL;
+}
+
+const char *outcome_parse(const char *s)
+{
+	return find_name(outcome_names, s);
+}
+
+const char *channel_parse(const char *s)
+{
+	return find_name(channel_names, s);
+}
+
+const char *outcome_list(void)
+{
+	return "invitation, info, refusal, other or no_reply";
+}
+
+const char *channel_list(void)
+{
+	return "email, phone, sms, voicemail or manual";
+}
+
+static int digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int outcome_parse_time(const char *s, const char *tz, time_t *out)
+{
+	size_t n = strlen(s);
+	int y, mo, d;
+	if (n < 10 || !date_parse_prefix(s, &y, &mo, &d))
+		return 0;
+	if (n == 10) {
+		*out = time_from_local(tz, y, mo, d, 0, 0);
+		return 1;
+	}
+	/* With a zone (Z or an offset) the time is absolute. */
+	if (time_parse_iso(s, out))
+		return 1;
+	/* Without one, it is the wall clock of the study's time zone. */
+	if ((n != 16 && n != 19) || (s[10] != ' ' && s[10] != 'T') || !digits(s + 11, 2) ||
+	    s[13] != ':' || !digits(s + 14, 2))
+		return 0;
+	int h = atoi(s + 11), mi = atoi(s + 14), sec = 0;
+	if (n == 19) {
+		if (s[16] != ':' || !digits(s + 17, 2))
+			return 0;
+		sec = atoi(s + 17);
+	}
+	if (h > 23 || mi > 59 || sec > 59)
+		return 0;
+	*out = time_from_local(tz, y, mo, d, h, mi) + sec;
+	return 1;
+}
+
+int outcome_time_future(time_t t)
+{
+	return t > time_now() + 86400;
+}
+
+void app_info_free(struct app_info *a)
+{
+	free(a->ref);
+	free(a->grp);
+	free(a->gender);
+	free(a->status);
+	memset(a, 0, sizeof(*a));
+}
+
+#define APP_SELECT                                                                   \
+	"SELECT a.id, a.listing, l.ref, g.name, p.gender, a.status FROM application a" \
+	" JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona"       \
+	" JOIN grp g ON g.id = p.grp "
+
+static int app_fetch(struct study *s, sqlite3_stmt *st, struct app_info *a, int *found,
+		     struct ct_err *err)
+{
+	int rc = CT_OK, r = sqlite3_step(st);
+	*found = 0;
+	memset(a, 0, sizeof(*a));
+	if (r == SQLITE_ROW) {
+		*found = 1;
+		a->id = sqlite3_column_int64(st, 0);
+		a->listing = sqlite3_column_int64(st, 1);
+		a->ref = xstrdup((const char *)sqlite3_column_text(st, 2));
+		a->grp = xstrdup((const char *)sqlite3_column_text(st, 3));
+		a->gender = xstrdup((const char *)sqlite3_column_text(st, 4));
+		a->status = xstrdup((const char *)sqlite3_column_text(st, 5));
+	} else if (r != SQLITE_DONE) {
+		rc = study_db_error(s, err, "looking up an application");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int app_by_id(struct study *s, int64_t id, struct app_info *a, int *found, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, APP_SELECT "WHERE a.id = ?", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	return app_fetch(s, st, a, found, err);
+}
+
+int app_by_cell(struct study *s, const char *ref, const char *grp, const char *gender,
+		struct app_info *a, int *found, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	/* Refs that differ only in case name one listing (as in listings);
+	 * an exact match comes first. */
+	int rc = study_prepare(s,
+			       APP_SELECT "WHERE l.ref = ?1 COLLATE NOCASE AND g.name = ?2 AND p.gender = ?3"
+					  " ORDER BY l.ref = ?1 DESC, a.id LIMIT 1",
+			       &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, grp, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, gender, -1, SQLITE_TRANSIENT);
+	return app_fetch(s, st, a, found, err);
+}
+
+int response_latest(struct study *s, int64_t app, char **outcome, char **channel,
+		    struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	*outcome = *channel = NULL;
+	int rc = study_prepare(s,
+			       "SELECT outcome, channel FROM response WHERE application = ?"
+			       " ORDER BY id DESC LIMIT 1",
+			       &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, app);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*outcome = xstrdup((const char *)sqlite3_column_text(st, 0));
+		*channel = xstrdup((const char *)sqlite3_column_text(st, 1));
+	} else if (r != SQLITE_DONE) {
+		rc = study_db_error(s, err, "reading a response");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int response_insert(struct study *s, int64_t app, const char *channel, const char *outcome,
+		    const char *coder, const char *at, const char *note, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	char now[ISO_LEN];
+	time_iso_utc(time_now(), now);
+	int rc = study_prepare(s,
+			       "INSERT INTO response (application, message, channel, outcome, coder,"
+			       " coded_at, at, note) VALUES (?, NULL, ?, ?, ?, ?, ?, ?)",
+			       &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, app);
+	sqlite3_bind_text(st, 2, channel, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, outcome, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, coder, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
+	if (at)
+		sqlite3_bind_text(st, 6, at, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 6);
+	if (note)
+		sqlite3_bind_text(st, 7, note, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 7);
+	rc = study_step_done(s, st, err, "recording a response");
+	sqlite3_finalize(st);
+	return rc;
+}

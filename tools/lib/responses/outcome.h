@@ -1,0 +1,55 @@
+/* outcome.h: responses to applications. The outcome and channel names of
+ * the data model, the times users type, and the append-only response table
+ * (the latest row of an application is its current outcome). */
+#ifndef CT_OUTCOME_H
+#define CT_OUTCOME_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "store/study.h"
+#include "base/util.h"
+
+/* NULL-terminated, in the order of the schema's CHECK constraints. */
+extern const char *const outcome_names[];
+extern const char *const channel_names[];
+
+/* The canonical name (case-insensitive match), or NULL. */
+const char *outcome_parse(const char *s);
+const char *channel_parse(const char *s);
+/* "a, b, c or d", for messages; borrowed. */
+const char *outcome_list(void);
+const char *channel_list(void);
+
+/* A time as users write it: ISO 8601 with Z or an offset
+ * ("2026-12-08T14:30:00Z", "2026-12-08T15:30+01:00"), or a local time in
+ * zone tz: "YYYY-MM-DD HH:MM[:SS]", "YYYY-MM-DDTHH:MM[:SS]", or a date
+ * "YYYY-MM-DD" (local midnight). Returns 1 on success. */
+int outcome_parse_time(const char *s, const char *tz, time_t *out);
+/* 1 when t is more than a day after now (time_now()): a reply cannot come
+ * from the future, so such a time is a typo (2062 for 2026). The day of
+ * slack covers clocks and zones. */
+int outcome_time_future(time_t t);
+
+/* An application and what a response needs to know about it. */
+struct app_info {
+	int64_t id, listing;
+	char *ref, *grp, *gender, *status; /* owned */
+};
+void app_info_free(struct app_info *a);
+/* Looks an application up by id; *found = 0 when there is none. */
+int app_by_id(struct study *s, int64_t id, struct app_info *a, int *found, struct ct_err *err);
+/* Looks it up by listing ref (ignoring ASCII case, as listings compare
+ * refs), group name and gender. */
+int app_by_cell(struct study *s, const char *ref, const char *grp, const char *gender,
+		struct app_info *a, int *found, struct ct_err *err);
+
+/* The current outcome of an application (latest response row): outcome and
+ * channel copied (caller frees) or NULL when none was logged. */
+int response_latest(struct study *s, int64_t app, char **outcome, char **channel,
+		    struct ct_err *err);
+/* Appends a response row; at may be NULL (unknown), note NULL. coded_at is now. */
+int response_insert(struct study *s, int64_t app, const char *channel, const char *outcome,
+		    const char *coder, const char *at, const char *note, struct ct_err *err);
+
+#endif

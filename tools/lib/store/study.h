@@ -1,0 +1,75 @@
+/* study.h: a study is a folder with study.ini (the design) and study.db
+ * (SQLite: everything that happened). This module opens and creates it,
+ * migrates its schema, wraps transactions and appends to the event log. */
+#ifndef CT_STUDY_H
+#define CT_STUDY_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "design/config.h"
+#include "base/util.h"
+
+/* Raised with every schema change; study_open migrates older databases
+ * forward and refuses newer ones. */
+#define STUDY_SCHEMA_VERSION 2
+
+enum study_mode { STUDY_RO = 0, STUDY_RW = 1 };
+
+struct study {
+	char *dir, *ini_path, *db_path;
+	sqlite3 *db;
+	struct config *cfg;    /* study.ini as read */
+	struct design *design; /* validated view of cfg */
+	char *ini_sha256;      /* hash of study.ini's bytes, for design_hash */
+	int mode;
+	int in_tx;
+};
+
+/* Creates DIR (which must not exist, or be empty) with study.ini = ini_text
+ * and a fresh study.db; on failure nothing is left behind. */
+int study_create(const char *dir, const char *ini_text, struct ct_err *err);
+/* Opens an existing study: CT_EINPUT when DIR holds none, CT_EENV when the
+ * database is locked or of a newer schema. */
+int study_open(const char *dir, int mode, struct study **out, struct ct_err *err);
+void study_close(struct study *s);
+
+/* BEGIN IMMEDIATE: takes the write lock now, so that a locked database is
+ * reported before any work is done. */
+int study_begin(struct study *s, struct ct_err *err);
+int study_commit(struct study *s, struct ct_err *err);
+void study_rollback(struct study *s);
+
+/* Prepared statements only; failures become CT_EENV (locked) or CT_EENV
+ * with SQLite's message. */
+int study_prepare(struct study *s, const char *sql, sqlite3_stmt **st, struct ct_err *err);
+/* A copy of a text column (caller frees); for SQL NULL, a copy of if_null,
+ * or NULL when if_null is NULL. */
+char *study_column_dup(sqlite3_stmt *st, int i, const char *if_null);
+/* Maps the connection's last error into err; returns the status. */
+int study_db_error(struct study *s, struct ct_err *err, const char *what);
+/* Steps st once: SQLITE_DONE (or a row) -> CT_OK, anything else -> error. */
+int study_step_done(struct study *s, sqlite3_stmt *st, struct ct_err *err, const char *what);
+
+/* Appends to the tamper-evident event log (hash chain); call inside the
+ * transaction of the change it records. subject/detail may be NULL. */
+int study_event(struct study *s, const char *action, const char *subject, const char *detail,
+		struct ct_err *err);
+/* Verifies the chain; on a break, CT_PROBLEM naming the first bad event. */
+int study_verify_events(struct study *s, long *count, struct ct_err *err);
+
+/* Brings the grp table in line with the design (inserting new groups,
+ * refusing a changed role for a group already used). Inside a transaction. */
+int study_sync_groups(struct study *s, struct ct_err *err);
+/* The grp.id of a design group; 0 if absent. */
+int64_t study_group_id(struct study *s, const char *name);
+
+/* Pseudonymous agent key: "ag-" + 12 hex digits of HMAC-SHA-256 over the
+ * normalised agent name (trimmed, lower-case, inner white space folded),
+ * keyed by the study's secret. out needs 16 bytes. */
+int study_agent_key(struct study *s, const char *agent, char out[16], struct ct_err *err);
+
+/* Who is acting, for the event log: $CORRTEST_ACTOR, $USER, or "corrtest". */
+const char *study_actor(void);
+
+#endif
