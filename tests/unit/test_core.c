@@ -42,6 +42,50 @@ START_TEST(control_characters)
 }
 END_TEST
 
+/* The characters of the one text rule, written as their UTF-8 bytes (from
+ * the Unicode code charts), each inside an otherwise good name. */
+START_TEST(text_rule)
+{
+	static const struct {
+		const char *s;
+		unsigned long cp;
+	} bad[] = {
+		{ "Ann\xe2\x80\xae" "A", 0x202E },  /* RIGHT-TO-LEFT OVERRIDE */
+		{ "Ann\xe2\x81\xa6" "A", 0x2066 },  /* LEFT-TO-RIGHT ISOLATE */
+		{ "Ann\xe2\x80\x8f" "A", 0x200F },  /* RIGHT-TO-LEFT MARK */
+		{ "Ann\xd8\x9c" "A", 0x061C },      /* ARABIC LETTER MARK */
+		{ "Ann\xe2\x80\x8b" "A", 0x200B },  /* ZERO WIDTH SPACE */
+		{ "Ann\xe2\x80\x8d" "A", 0x200D },  /* ZERO WIDTH JOINER */
+		{ "Ann\xe2\x81\xa0" "A", 0x2060 },  /* WORD JOINER */
+		{ "\xef\xbb\xbf" "Ann", 0xFEFF },   /* BYTE ORDER MARK */
+		{ "Ann\xc2\xad" "A", 0x00AD },      /* SOFT HYPHEN */
+		{ "Ann\xe2\x80\xa8" "A", 0x2028 },  /* LINE SEPARATOR */
+		{ "Ann\xc2\x85" "A", 0x0085 },      /* NEXT LINE (C1) */
+		{ "Ann\tA", 0x09 },
+		{ "Ann\x7f", 0x7F },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *why = NULL;
+		size_t off = 99;
+		unsigned long cp = 0;
+		ck_assert_msg(!text_ok(bad[i].s, strlen(bad[i].s), &why, &off, &cp), "case %zu", i);
+		ck_assert_uint_eq(cp, bad[i].cp);
+		ck_assert_ptr_nonnull(why);
+		ck_assert_uint_eq(off, bad[i].cp == 0xFEFF ? 0 : 3);
+	}
+	/* NUL inside the given length. */
+	ck_assert(!text_ok("A\0B", 3, NULL, NULL, NULL));
+	ck_assert(!text_ok("\xc3(", 2, NULL, NULL, NULL));
+	/* Letters of every script a name bank holds, with marks and joiners
+	 * that are part of the writing (ZWNJ U+200C is refused: it is
+	 * invisible in Latin names, the only script banks use). */
+	const char *good[] = { "Ana\xc3\xafs", "\xc5\x9etefan", "D'Hondt", "Jean-Luc", "\xc3\x87" "elik",
+			       "M\xe2\x80\x99" "Barek" };
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		ck_assert_msg(text_ok(good[i], strlen(good[i]), NULL, NULL, NULL), "%s", good[i]);
+}
+END_TEST
+
 START_TEST(number_parsing)
 {
 	long l;
@@ -419,6 +463,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, utf8_valid_and_invalid);
 	tcase_add_test(tc, control_characters);
+	tcase_add_test(tc, text_rule);
 	tcase_add_test(tc, number_parsing);
 	tcase_add_test(tc, iso_times);
 	tcase_add_test(tc, calendar_dates);

@@ -238,6 +238,73 @@ int has_control(const char *str)
 	return 0;
 }
 
+/* Decodes one code point of valid UTF-8 at s (checked by the caller). */
+static unsigned long utf8_at(const unsigned char *s, size_t *adv)
+{
+	if (s[0] < 0x80) {
+		*adv = 1;
+		return s[0];
+	}
+	if (s[0] < 0xE0) {
+		*adv = 2;
+		return ((unsigned long)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+	}
+	if (s[0] < 0xF0) {
+		*adv = 3;
+		return ((unsigned long)(s[0] & 0x0F) << 12) | ((unsigned long)(s[1] & 0x3F) << 6) |
+		       (s[2] & 0x3F);
+	}
+	*adv = 4;
+	return ((unsigned long)(s[0] & 0x07) << 18) | ((unsigned long)(s[1] & 0x3F) << 12) |
+	       ((unsigned long)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+}
+
+int text_ok(const char *str, size_t n, const char **why, size_t *off, unsigned long *cpout)
+{
+	unsigned long cp = 0;
+	const unsigned char *s = (const unsigned char *)str;
+	size_t bad = 0;
+	const char *what = NULL;
+	if (!utf8_check(str, n, &bad)) {
+		what = "invalid UTF-8";
+		cp = 0xFFFD;
+		goto fail;
+	}
+	for (size_t i = 0, adv; i < n; i += adv) {
+		cp = utf8_at(s + i, &adv);
+		bad = i;
+		if (cp == 0)
+			what = "a NUL byte";
+		else if (cp == '\r' || cp == '\n')
+			what = "a line break";
+		else if (cp == '\t')
+			what = "a tab";
+		else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+			what = "a control character";
+		else if (cp == 0x2028 || cp == 0x2029)
+			what = "a line or paragraph separator";
+		else if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+			 (cp >= 0x2066 && cp <= 0x2069))
+			what = "a bidi control";
+		else if (cp == 0xFEFF)
+			what = "a byte-order mark";
+		else if (cp == 0x00AD || cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) ||
+			 (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0xFFF9 && cp <= 0xFFFB))
+			what = "an invisible character";
+		if (what)
+			goto fail;
+	}
+	return 1;
+fail:
+	if (why)
+		*why = what;
+	if (off)
+		*off = bad;
+	if (cpout)
+		*cpout = cp;
+	return 0;
+}
+
 int is_plain_ascii(const char *s)
 {
 	for (; *s; s++)

@@ -63,6 +63,19 @@ int utf8_check(const char *s, size_t n, size_t *bad);
 /* 1 if s contains a C0 control (including CR, LF, TAB), DEL, or a C1 control
  * (U+0080..U+009F): none of these belongs in a name or a header. */
 int has_control(const char *s);
+/* The one rule for text that users bring and corrtest passes on (names,
+ * listing and response fields, template values, study.ini values): valid
+ * UTF-8 and no character that a reader cannot see or that changes how the
+ * text around it is shown. Refused: C0 controls (CR, LF, TAB included), DEL,
+ * C1 controls, the line and paragraph separators U+2028/U+2029, bidi
+ * controls (U+061C, U+200E/F, U+202A-E, U+2066-9), zero-width and other
+ * invisible format characters (U+00AD, U+180E, U+200B-D, U+2060-4, U+FEFF
+ * byte-order mark, U+FFF9-B). Returns 1 when s[0..n) passes; else 0, with a
+ * short reason (static, e.g. "a bidi control") in *why, the byte offset of
+ * the character in *off and its code point in *cp (U+FFFD for invalid UTF-8);
+ * any of the three may be NULL. Messages show it as "(U+%04lX)". */
+int text_ok(const char *s, size_t n, const char **why, size_t *off, unsigned long *cp);
+
 /* 1 if s is all printable ASCII (what a mail header carries unencoded). */
 int is_plain_ascii(const char *s);
 
