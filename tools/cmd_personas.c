@@ -267,7 +267,7 @@ static int draw_name(struct run *r, struct rng *g, const struct names_bank *b, s
 	return CT_OK;
 }
 
-static int text_ok(const char *what, const char *v, const struct persona *p, struct ct_err *err)
+static int persona_text_ok(const char *what, const char *v, const struct persona *p, struct ct_err *err)
 {
 	if (has_control(v) || !utf8_check(v, strlen(v), NULL))
 		return ct_fail(err, CT_EINPUT,
@@ -287,8 +287,8 @@ static int draw_one(struct run *r, struct rng *g, const struct names_bank *b, st
 	if ((rc = draw_name(r, g, b, p, NAMES_FIRST, err)) ||
 	    (rc = draw_name(r, g, b, p, NAMES_LAST, err)))
 		return rc;
-	if ((rc = text_ok("first name", p->first, p, err)) ||
-	    (rc = text_ok("surname", p->last, p, err)))
+	if ((rc = persona_text_ok("first name", p->first, p, err)) ||
+	    (rc = persona_text_ok("surname", p->last, p, err)))
 		return rc;
 	char *local = names_email_local(p->first, p->last);
 	if (!local)
@@ -303,12 +303,12 @@ static int draw_one(struct run *r, struct rng *g, const struct names_bank *b, st
 	free(local);
 	const char *phone = design_phone(r->s->cfg, d, p->group, p->gender);
 	p->phone = xstrdup(phone ? phone : "");
-	if ((rc = text_ok("e-mail address", p->email, p, err)) ||
-	    (rc = text_ok("phone", p->phone, p, err)))
+	if ((rc = persona_text_ok("e-mail address", p->email, p, err)) ||
+	    (rc = persona_text_ok("phone", p->phone, p, err)))
 		return rc;
 	p->profile = profile_json(d, p->gender);
 	for (int i = 0; i < d->nprofile; i++)
-		if ((rc = text_ok("profile", d->profile[i].value, p, err)))
+		if ((rc = persona_text_ok("profile", d->profile[i].value, p, err)))
 			return rc;
 	return CT_OK;
 }
