@@ -27,7 +27,10 @@ endif
 
 LIB_SRC = $(wildcard tools/lib/*/*.c stats/*.c)
 CMD_SRC = tools/corrtest.c $(wildcard tools/cmd_*.c)
-EMBED = tools/lib/store/schema.sql $(wildcard tools/lib/store/migrate-*.sql) $(shell find templates -type f ! -name '*.md' | LC_ALL=C sort)
+# The example study that 'corrtest demo' runs is built in, like the templates.
+DEMO_STUDY = studies/gent-housing-nl
+EMBED = tools/lib/store/schema.sql $(wildcard tools/lib/store/migrate-*.sql) $(shell find templates -type f ! -name '*.md' | LC_ALL=C sort) \
+	$(DEMO_STUDY)/study.ini $(DEMO_STUDY)/listings.csv
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o) $(B)/embedded.o
 UNIT = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
