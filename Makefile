@@ -2,8 +2,9 @@
 VERSION = 0.1.0
 PREFIX ?= /usr/local
 CC ?= cc
-# Debian packages needed to build, test and run (make deps installs them).
-DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev libinih-dev \
+# Debian packages needed to build, test and run (make deps installs them);
+# clang because the code must also build with it: make CC=clang BUILD=build-clang.
+DEBS = build-essential clang pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev libinih-dev \
        r-mathlib libcurl4-openssl-dev check tzdata python3 r-base-core r-cran-survival r-cran-sandwich \
        dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl curl python3-gi gir1.2-gmime-3.0
 PKGS = sqlite3 gmime-3.0 inih libRmath libcurl
@@ -85,7 +86,7 @@ install: all
 man: all
 	man/mkpage.sh --all bin/corrtest man
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-clang bin
 
 .PHONY: all unit e2e check demo valgrind deps install man clean
 .SECONDARY:
