@@ -15,10 +15,11 @@
 
 #include "cmd.h"
 #include "base/embedded.h"
+#include "base/rng.h"
 #include "base/banned.h"
 
 const char cmd_demo_usage[] =
-	"usage: corrtest demo [--dir DIR] [--seed N] [--p-control P] [--net D]\n"
+	"usage: corrtest demo [--dir DIR] [--seed N] [--listings N] [--p-control P] [--net D]\n"
 	"\n"
 	"Runs the example study studies/gent-housing-nl (a housing-market test in\n"
 	"Ghent, in Dutch, with 180 fictitious listings) end to end in a fresh folder:\n"
@@ -28,11 +29,51 @@ const char cmd_demo_usage[] =
 	"\n"
 	"  --dir DIR      the study folder (default: results/demo-N, the first free N)\n"
 	"  --seed N       the study's seed (default: the example's, 20270301)\n"
+	"  --listings N   instead of the example's listings, N generated fictitious ones\n"
+	"                 in Ghent (for a larger study; drawn from the seed)\n"
 	"  --p-control P  simulated positive-response rate of the control (default 0.55)\n"
 	"  --net D        simulated net discrimination rate, ILO (default 0.25)\n";
 
 /* The example study the demo runs; both files are embedded by the Makefile. */
 #define DEMO_STUDY "studies/gent-housing-nl"
+
+/* Ghent's districts, for generated listings. */
+static const char *const areas[] = { "Gent-Centrum", "Gentbrugge", "Ledeberg", "Sint-Amandsberg",
+				     "Mariakerke", "Drongen", "Wondelgem", "Oostakker",
+				     "Zwijnaarde", "Sint-Denijs-Westrem", "Muide", "Brugse Poort" };
+
+/* Writes n generated listings to path, for --listings: about a third
+ * belong to eight agencies with several listings each (what makes
+ * agent-level evidence possible), the rest to private landlords. All
+ * addresses are under the reserved .example top-level domain: nothing here
+ * can reach a person. */
+static int write_generated_listings(const char *path, int n, uint64_t seed, struct ct_err *err)
+{
+	struct rng r;
+	rng_init(&r, seed, "demo.listings");
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "ref,url,contact_email,contact_name,agent_type,agent,area,price,round,posted_on\n");
+	for (int i = 1; i <= n; i++) {
+		int agency = rng_uniform(&r) < 0.35;
+		int agent = (int)rng_below(&r, 8) + 1;
+		const char *area = areas[rng_below(&r, ARRAY_SIZE(areas))];
+		int price = 650 + 10 * (int)rng_below(&r, 76);
+		int day = 1 + (int)rng_below(&r, 28);
+		if (agency)
+			sb_addf(&sb,
+				"DEMO-%05d,https://listings.example/demo/%05d,verhuur@immo-%d.example,"
+				"Immo Demo %d,agency,Immo Demo %d,%s,%d,1,2027-02-%02d\n",
+				i, i, agent, agent, agent, area, price, day);
+		else
+			sb_addf(&sb,
+				"DEMO-%05d,https://listings.example/demo/%05d,eigenaar-%05d@private.example,"
+				"Eigenaar %05d,private,Eigenaar %05d,%s,%d,1,2027-02-%02d\n",
+				i, i, i, i, i, area, price, day);
+	}
+	int rc = file_write_atomic(path, sb.buf, sb.len, 0644, err);
+	sb_free(&sb);
+	return rc;
+}
 
 /* The example's seed, from the line "seed = N" of its embedded study.ini
  * (caller frees); NULL when the line is missing. */
@@ -131,17 +172,23 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = { { "dir", required_argument, NULL, 'd' },
 					      { "seed", required_argument, NULL, 's' },
+					      { "listings", required_argument, NULL, 'n' },
 					      { "p-control", required_argument, NULL, 'p' },
 					      { "net", required_argument, NULL, 'D' },
 					      { NULL, 0, NULL, 0 } };
 	const char *dir_opt = NULL, *seed_opt = NULL, *pc = "0.55", *net = "0.25";
 	uint64_t seedv;
+	long n = 0;
 	double dv;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir_opt = optarg; break;
 		case 's': seed_opt = optarg; break;
+		case 'n':
+			if (!parse_long(optarg, &n) || n < 1 || n > 100000)
+				return cmd_usage_error(ctx, "--listings must be a whole number from 1 to 100000");
+			break;
 		case 'p': pc = optarg; break;
 		case 'D': net = optarg; break;
 		default: return cmd_usage_error(ctx, "unknown option");
@@ -157,6 +204,10 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 	char *seed = seed_opt ? xstrdup(seed_opt) : example_seed();
 	if (!seed)
 		return cmd_errorf(ctx, CT_EENV, "%s/study.ini is not built into this corrtest", DEMO_STUDY);
+	if (!seed_opt && !parse_u64(seed, &seedv)) {
+		free(seed);
+		return cmd_errorf(ctx, CT_EENV, "%s/study.ini: the seed is not a whole number", DEMO_STUDY);
+	}
 	char *dir = dir_opt ? xstrdup(dir_opt) : free_demo_dir();
 	if (!dir) {
 		free(seed);
@@ -206,11 +257,13 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 	assignments = xasprintf("%s/assignments.csv", dir);
 	responses = xasprintf("%s/responses.csv", dir);
 	if ((rc = write_example("study.ini", ini, seed, &err)) ||
-	    (rc = write_example("listings.csv", csv, NULL, &err))) {
+	    (rc = n ? write_generated_listings(csv, (int)n, seedv, &err)
+		    : write_example("listings.csv", csv, NULL, &err))) {
 		rc = cmd_error(ctx, &err);
 		goto out;
 	}
-	printf("  %-44s %s\n", "the example's study.ini and listings.csv", "done");
+	printf("  %-44s %s\n", n ? "the example's study.ini; generated listings"
+				 : "the example's study.ini and listings.csv", "done");
 	char *steps[][14] = {
 		{ "corrtest", "-S", dir, "personas", NULL },
 		{ "corrtest", "-S", dir, "listings", "import", csv, NULL },
@@ -224,7 +277,7 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "corrtest", "-S", dir, "export", "responses", "--csv", "-o", responses, NULL },
 	};
 	static const char *const names[] = {
-		"personas: one candidate per group x gender", "listings import: the example's listings",
+		"personas: one candidate per group x gender", "listings import: fictitious listings",
 		"assign: pairs, variants, order, schedule",   "assign --check: balance",
 		"compose --check: templates",                  "compose --outbox: Maildir",
 		"export assignments",                         "simulate: a market with known net rate",
@@ -244,7 +297,7 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 			{ ini, "the design, from " DEMO_STUDY " (pre-register yours)" },
 			{ db, "everything that happened (SQLite)" },
 			{ tpl, "the message variants" },
-			{ csv, "the example's fictitious listings" },
+			{ csv, n ? "the generated fictitious listings" : "the example's fictitious listings" },
 			{ nw, "one RFC 5322 file per message (nothing was sent)" },
 			{ assignments, "who writes to whom, with which text, when" },
 			{ responses, "outcomes per application, for R, Stata, Python" },

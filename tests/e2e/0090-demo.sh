@@ -33,6 +33,12 @@ expect_exit 0 ct demo --dir e --seed 42
 diff d/study.ini e/study.ini >seed.diff && fail "--seed did not change study.ini"
 [ "$(grep -c '^[<>]' seed.diff)" -eq 2 ] && grep -q '^> seed = 42$' seed.diff ||
 	{ cat seed.diff; fail "--seed should change the seed line only"; }
+# --listings N generates N fictitious listings instead of the example's
+# (other tests use it for a larger study): N pairs, none of the example's.
+expect_exit 0 ct demo --dir g --listings 250
+[ "$(sqlite3 g/study.db 'SELECT count(*) FROM application')" -eq 500 ] || fail "--listings 250: not 500 applications"
+grep -q GNT-EX g/listings.csv && fail "--listings still imported the example's listings"
+cmp -s g/study.ini "$TOP/studies/gent-housing-nl/study.ini" || fail "--listings changed the design"
 # A demo into an existing study folder is refused and leaves it untouched.
 before=$(snapshot d)
 expect_exit 2 ct demo --dir d
