@@ -2,8 +2,9 @@
 VERSION = 0.1.0
 PREFIX ?= /usr/local
 CC ?= cc
-# Debian packages needed to build, test and run (make deps installs them).
-DEBS = build-essential pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev libinih-dev \
+# Debian packages needed to build, test and run (make deps installs them);
+# clang because the code must also build with it: make CC=clang BUILD=build-clang.
+DEBS = build-essential clang pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev libinih-dev \
        r-mathlib libcurl4-openssl-dev check tzdata python3 r-base-core r-cran-survival r-cran-sandwich \
        dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl curl python3-gi gir1.2-gmime-3.0
 PKGS = sqlite3 gmime-3.0 inih libRmath libcurl
@@ -27,7 +28,10 @@ endif
 
 LIB_SRC = $(wildcard tools/lib/*/*.c stats/*.c)
 CMD_SRC = tools/corrtest.c $(wildcard tools/cmd_*.c)
-EMBED = tools/lib/store/schema.sql $(wildcard tools/lib/store/migrate-*.sql) $(shell find templates -type f ! -name '*.md' | LC_ALL=C sort)
+# The example study that 'corrtest demo' runs is built in, like the templates.
+DEMO_STUDY = studies/gent-housing-nl
+EMBED = tools/lib/store/schema.sql $(wildcard tools/lib/store/migrate-*.sql) $(shell find templates -type f ! -name '*.md' | LC_ALL=C sort) \
+	$(DEMO_STUDY)/study.ini $(DEMO_STUDY)/listings.csv
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o) $(B)/embedded.o
 UNIT = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -75,13 +79,16 @@ deps:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 bin/corrtest $(DESTDIR)$(PREFIX)/bin/corrtest
-	install -m 644 man/corrtest.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	for c in $$(bin/corrtest help | awk '/^  [a-z]/ && $$1 != "help" {print $$1}'); do \
-		man/mkpage.sh bin/corrtest $$c > $(DESTDIR)$(PREFIX)/share/man/man1/corrtest-$$c.1; done
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+# The man pages of the subcommands are made from their --help texts and
+# committed; run this after changing a usage text (tests/e2e/0092-man.sh
+# fails while a page differs from what the binary says).
+man: all
+	man/mkpage.sh --all bin/corrtest man
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-clang bin
 
-.PHONY: all unit e2e check demo valgrind deps install clean
+.PHONY: all unit e2e check demo valgrind deps install man clean
 .SECONDARY:
 # A recipe that fails (embed on a read error) leaves no half-written target.
 .DELETE_ON_ERROR:

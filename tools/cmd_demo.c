@@ -1,6 +1,8 @@
-/* cmd_demo.c: corrtest demo: a whole study end to end on the embedded
- * defaults, in a fresh folder, with fictitious listings and a simulated
- * market whose discrimination level is known. It drives the real commands
+/* cmd_demo.c: corrtest demo: the example study studies/gent-housing-nl (a
+ * housing-market test in Ghent, in Dutch) end to end in a fresh folder, with
+ * its fictitious listings and a simulated market whose discrimination level
+ * is known. The example's study.ini and listings.csv are compiled into the
+ * binary, so the demo needs nothing beside it. It drives the real commands
  * through corrtest_main, so it shows exactly what a team would run. */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,32 +14,40 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "base/embedded.h"
 #include "base/rng.h"
 #include "base/banned.h"
 
 const char cmd_demo_usage[] =
-	"usage: corrtest demo [--dir DIR] [--listings N] [--seed N] [--p-control P] [--net D]\n"
+	"usage: corrtest demo [--dir DIR] [--seed N] [--listings N] [--p-control P] [--net D]\n"
 	"\n"
-	"Runs init, personas, listings import (generated fictitious listings), assign,\n"
-	"compose to an outbox, simulate and stats in a fresh folder, and says where\n"
-	"everything is. Nothing is sent: messages go to a Maildir outbox.\n"
+	"Runs the example study studies/gent-housing-nl (a housing-market test in\n"
+	"Ghent, in Dutch, with 180 fictitious listings) end to end in a fresh folder:\n"
+	"init, the example's study.ini, personas, listings import, assign, compose\n"
+	"to an outbox, simulate and stats; then says where everything is. Nothing is\n"
+	"sent: messages go to a Maildir outbox.\n"
 	"\n"
 	"  --dir DIR      the study folder (default: results/demo-N, the first free N)\n"
-	"  --listings N   fictitious listings to generate (default 240)\n"
-	"  --seed N       the study's seed (default 20261122)\n"
+	"  --seed N       the study's seed (default: the example's, 20270301)\n"
+	"  --listings N   instead of the example's listings, N generated fictitious ones\n"
+	"                 in Ghent (for a larger study; drawn from the seed)\n"
 	"  --p-control P  simulated positive-response rate of the control (default 0.55)\n"
 	"  --net D        simulated net discrimination rate, ILO (default 0.25)\n";
 
-/* Ghent's districts; the demo is a housing study in Ghent. */
-static const char *const areas[] = { "Gent Centrum", "Gentbrugge", "Ledeberg", "Sint-Amandsberg",
+/* The example study the demo runs; both files are embedded by the Makefile. */
+#define DEMO_STUDY "studies/gent-housing-nl"
+
+/* Ghent's districts, for generated listings. */
+static const char *const areas[] = { "Gent-Centrum", "Gentbrugge", "Ledeberg", "Sint-Amandsberg",
 				     "Mariakerke", "Drongen", "Wondelgem", "Oostakker",
 				     "Zwijnaarde", "Sint-Denijs-Westrem", "Muide", "Brugse Poort" };
 
-/* Writes DIR/listings.csv: about a third of the listings belong to eight
- * agencies with several listings each (what makes agent-level evidence
- * possible), the rest to private landlords. All addresses are under the
- * reserved .example top-level domain: nothing here can reach a person. */
-static int write_listings(const char *path, int n, uint64_t seed, struct ct_err *err)
+/* Writes n generated listings to path, for --listings: about a third
+ * belong to eight agencies with several listings each (what makes
+ * agent-level evidence possible), the rest to private landlords. All
+ * addresses are under the reserved .example top-level domain: nothing here
+ * can reach a person. */
+static int write_generated_listings(const char *path, int n, uint64_t seed, struct ct_err *err)
 {
 	struct rng r;
 	rng_init(&r, seed, "demo.listings");
@@ -51,16 +61,67 @@ static int write_listings(const char *path, int n, uint64_t seed, struct ct_err 
 		int day = 1 + (int)rng_below(&r, 28);
 		if (agency)
 			sb_addf(&sb,
-				"DEMO-%04d,https://listings.example/demo/%04d,verhuur@immo-%d.example,"
-				"Immo Demo %d,agency,Immo Demo %d,%s,%d,1,2026-11-%02d\n",
+				"DEMO-%05d,https://listings.example/demo/%05d,verhuur@immo-%d.example,"
+				"Immo Demo %d,agency,Immo Demo %d,%s,%d,1,2027-02-%02d\n",
 				i, i, agent, agent, agent, area, price, day);
 		else
 			sb_addf(&sb,
-				"DEMO-%04d,https://listings.example/demo/%04d,eigenaar-%04d@private.example,"
-				"Eigenaar %04d,private,Eigenaar %04d,%s,%d,1,2026-11-%02d\n",
+				"DEMO-%05d,https://listings.example/demo/%05d,eigenaar-%05d@private.example,"
+				"Eigenaar %05d,private,Eigenaar %05d,%s,%d,1,2027-02-%02d\n",
 				i, i, i, i, i, area, price, day);
 	}
 	int rc = file_write_atomic(path, sb.buf, sb.len, 0644, err);
+	sb_free(&sb);
+	return rc;
+}
+
+/* The example's seed, from the line "seed = N" of its embedded study.ini
+ * (caller frees); NULL when the line is missing. */
+static char *example_seed(void)
+{
+	const struct embedded_file *f = embedded_find(DEMO_STUDY "/study.ini");
+	if (!f)
+		return NULL;
+	for (const char *p = f->data; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, "seed = ", 7))
+			return xstrndup(p + 7, strcspn(p + 7, "\r\n"));
+	return NULL;
+}
+
+/* Writes the embedded file DEMO_STUDY/name to path. With seed set, the
+ * line "seed = ..." of study.ini gets that value instead of the example's. */
+static int write_example(const char *name, const char *path, const char *seed,
+			 struct ct_err *err)
+{
+	char *src = xasprintf("%s/%s", DEMO_STUDY, name);
+	const struct embedded_file *f = embedded_find(src);
+	int rc;
+	if (!f) {
+		rc = ct_fail(err, CT_EENV, "%s is not built into this corrtest", src);
+		free(src);
+		return rc;
+	}
+	free(src);
+	if (!seed)
+		return file_write_atomic(path, f->data, f->len, 0644, err);
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = f->data, *endp = f->data + f->len;
+	int replaced = 0;
+	while (p < endp) {
+		const char *nl = memchr(p, '\n', (size_t)(endp - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(endp - p);
+		if (!replaced && n >= 7 && !strncmp(p, "seed = ", 7)) {
+			sb_addf(&sb, "seed = %s\n", seed);
+			replaced = 1;
+		} else {
+			sb_add(&sb, p, n);
+		}
+		p += n;
+	}
+	if (!replaced)
+		rc = ct_fail(err, CT_EENV, "%s/study.ini has no 'seed = ' line", DEMO_STUDY);
+	else
+		rc = file_write_atomic(path, sb.buf, sb.len, 0644, err);
 	sb_free(&sb);
 	return rc;
 }
@@ -110,24 +171,24 @@ static char *free_demo_dir(void)
 int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = { { "dir", required_argument, NULL, 'd' },
-					      { "listings", required_argument, NULL, 'n' },
 					      { "seed", required_argument, NULL, 's' },
+					      { "listings", required_argument, NULL, 'n' },
 					      { "p-control", required_argument, NULL, 'p' },
 					      { "net", required_argument, NULL, 'D' },
 					      { NULL, 0, NULL, 0 } };
-	const char *dir_opt = NULL, *seed = "20261122", *pc = "0.55", *net = "0.25";
-	long n = 240;
+	const char *dir_opt = NULL, *seed_opt = NULL, *pc = "0.55", *net = "0.25";
 	uint64_t seedv;
+	long n = 0;
 	double dv;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir_opt = optarg; break;
+		case 's': seed_opt = optarg; break;
 		case 'n':
 			if (!parse_long(optarg, &n) || n < 1 || n > 100000)
 				return cmd_usage_error(ctx, "--listings must be a whole number from 1 to 100000");
 			break;
-		case 's': seed = optarg; break;
 		case 'p': pc = optarg; break;
 		case 'D': net = optarg; break;
 		default: return cmd_usage_error(ctx, "unknown option");
@@ -135,24 +196,37 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (optind != argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	if (!parse_u64(seed, &seedv))
+	if (seed_opt && !parse_u64(seed_opt, &seedv))
 		return cmd_usage_error(ctx, "--seed must be a whole number");
 	if (!parse_double(pc, &dv) || !parse_double(net, &dv))
 		return cmd_usage_error(ctx, "--p-control and --net must be numbers");
 
+	char *seed = seed_opt ? xstrdup(seed_opt) : example_seed();
+	if (!seed)
+		return cmd_errorf(ctx, CT_EENV, "%s/study.ini is not built into this corrtest", DEMO_STUDY);
+	if (!seed_opt && !parse_u64(seed, &seedv)) {
+		free(seed);
+		return cmd_errorf(ctx, CT_EENV, "%s/study.ini: the seed is not a whole number", DEMO_STUDY);
+	}
 	char *dir = dir_opt ? xstrdup(dir_opt) : free_demo_dir();
-	if (!dir)
+	if (!dir) {
+		free(seed);
 		return cmd_errorf(ctx, CT_EENV, "cannot create results/: %s", strerror(errno));
+	}
 	int rc;
 	struct ct_err err = { 0 };
-	char *csv = NULL, *outbox = NULL, *assignments = NULL, *responses = NULL, *logpath = NULL;
+	char *ini = NULL, *csv = NULL, *outbox = NULL, *assignments = NULL, *responses = NULL,
+	     *logpath = NULL;
 	FILE *log = NULL;
 
-	/* init first: it refuses a folder that holds anything. */
-	char *init_argv[] = { "corrtest", "init", dir,        "--market", "housing", "--lang", "nl",
-			      "--city",   "Gent", "--seed",   (char *)seed, "--start", "2026-12-07",
-			      NULL };
-	printf("corrtest demo: a housing-market correspondence test in Gent, simulated\n\n");
+	/* init first: it refuses a folder that holds anything, and it makes the
+	 * study.db (with the study's own secret key) that an example cannot
+	 * carry. The example's files then replace what init wrote, as a user
+	 * starting from studies/ does (studies/README.md). */
+	char *init_argv[] = { "corrtest", "init", dir,  "--market", "housing", "--lang",
+			      "nl",       "--city", "Gent", "--seed",   seed,      NULL };
+	printf("corrtest demo: the example study %s (a housing-market test in Ghent),\n"
+	       "with simulated outcomes\n\n", DEMO_STUDY);
 	/* The log lives in the study folder, which init wants empty: init's own
 	 * output is held in a temporary file until the folder exists. */
 	log = tmpfile();
@@ -177,14 +251,19 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 		fclose(log);
 		log = f;
 	}
+	ini = xasprintf("%s/study.ini", dir);
 	csv = xasprintf("%s/listings.csv", dir);
 	outbox = xasprintf("%s/outbox", dir);
 	assignments = xasprintf("%s/assignments.csv", dir);
 	responses = xasprintf("%s/responses.csv", dir);
-	if ((rc = write_listings(csv, (int)n, seedv, &err))) {
+	if ((rc = write_example("study.ini", ini, seed, &err)) ||
+	    (rc = n ? write_generated_listings(csv, (int)n, seedv, &err)
+		    : write_example("listings.csv", csv, NULL, &err))) {
 		rc = cmd_error(ctx, &err);
 		goto out;
 	}
+	printf("  %-44s %s\n", n ? "the example's study.ini; generated listings"
+				 : "the example's study.ini and listings.csv", "done");
 	char *steps[][14] = {
 		{ "corrtest", "-S", dir, "personas", NULL },
 		{ "corrtest", "-S", dir, "listings", "import", csv, NULL },
@@ -194,7 +273,7 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "corrtest", "-S", dir, "compose", "--outbox", outbox, NULL },
 		{ "corrtest", "-S", dir, "export", "assignments", "--csv", "-o", assignments, NULL },
 		{ "corrtest", "-S", dir, "simulate", "--assume-sent", "--p-control", (char *)pc, "--net",
-		  (char *)net, "--seed", (char *)seed, NULL },
+		  (char *)net, "--seed", seed, NULL },
 		{ "corrtest", "-S", dir, "export", "responses", "--csv", "-o", responses, NULL },
 	};
 	static const char *const names[] = {
@@ -212,13 +291,13 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 	if ((rc = run(log, 1, "stats", stats_argv)))
 		goto out;
 	{
-		char *ini = xasprintf("%s/study.ini", dir), *db = xasprintf("%s/study.db", dir),
+		char *db = xasprintf("%s/study.db", dir),
 		     *tpl = xasprintf("%s/templates/", dir), *nw = xasprintf("%s/new/", outbox);
 		const char *where[][2] = {
-			{ ini, "the design (pre-register this)" },
+			{ ini, "the design, from " DEMO_STUDY " (pre-register yours)" },
 			{ db, "everything that happened (SQLite)" },
 			{ tpl, "the message variants" },
-			{ csv, "the generated listings" },
+			{ csv, n ? "the generated fictitious listings" : "the example's fictitious listings" },
 			{ nw, "one RFC 5322 file per message (nothing was sent)" },
 			{ assignments, "who writes to whom, with which text, when" },
 			{ responses, "outcomes per application, for R, Stata, Python" },
@@ -232,7 +311,6 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 		for (size_t i = 0; i < ARRAY_SIZE(where); i++)
 			printf("  %-*s  %s\n", w, where[i][0], where[i][1]);
 		printf("Try: corrtest -S %s stats --json\n", dir);
-		free(ini);
 		free(db);
 		free(tpl);
 		free(nw);
@@ -241,6 +319,8 @@ out:
 	if (log)
 		fclose(log);
 	free(dir);
+	free(seed);
+	free(ini);
 	free(csv);
 	free(outbox);
 	free(assignments);
