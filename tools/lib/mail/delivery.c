@@ -28,7 +28,7 @@ struct delivery {
 	const struct mail_secrets *sec;
 	struct account *acc;
 	int nacc;
-	time_t last_send; /* for min_interval_seconds; 0 before the first */
+	long long last_send_ms; /* monotonic, for min_interval_seconds; 0 before the first */
 	delivery_cb *cb;
 	void *cb_arg;
 };
@@ -82,6 +82,13 @@ static void tell(struct delivery *d, enum delivery_step step, const struct deliv
 {
 	if (d->cb)
 		d->cb(d->cb_arg, step, job, out);
+}
+
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sleep_ms(long ms)
@@ -438,10 +445,13 @@ int delivery_send(struct delivery *d, struct delivery_job *job, struct delivery_
 	int rc = account_smtp(d, acc, err);
 	if (rc)
 		return rc;
-	if (d->mc->min_interval_seconds && d->last_send) {
-		time_t next = d->last_send + d->mc->min_interval_seconds, now = time(NULL);
-		if (next > now)
-			sleep_ms((long)(next - now) * 1000);
+	/* At least min_interval_seconds from the start of one message's
+	 * transaction to the next, on the monotonic clock (whole seconds of
+	 * time() would let two messages go out barely one second apart). */
+	if (d->mc->min_interval_seconds && d->last_send_ms) {
+		long long wait = d->last_send_ms + 1000LL * d->mc->min_interval_seconds - monotonic_ms();
+		if (wait > 0)
+			sleep_ms((long)wait);
 	}
 	const char *rcpt[2] = { job->to, job->mailbox };
 	size_t nrcpt = str_eq_ci(job->to, job->mailbox) ? 1 : 2;
@@ -454,8 +464,8 @@ int delivery_send(struct delivery *d, struct delivery_job *job, struct delivery_
 			out->result = DELIVERY_TAKEN;
 			return CT_OK;
 		}
+		d->last_send_ms = monotonic_ms();
 		smtp_send(acc->smtp, job->mailbox, rcpt, nrcpt, job->raw, job->len, &o);
-		d->last_send = time(NULL);
 		out->attempts = attempt;
 		if (o.result != SMTP_TEMP)
 			break;
