@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "base/secure.h"
 #include "io/json.h"
 #include "io/table.h"
 #include "mail/decline.h"
@@ -105,6 +106,9 @@ int cmd_decline(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = decline_load(s, mc->decline_within_hours, &v, &n, &err);
 	if (!rc && n && !dry)
 		rc = mailcfg_require(mc, "smtp_url", &err);
+	/* Hardened before any password is read or libcurl starts. */
+	if (!rc && n && !dry)
+		rc = secure_hold_secrets(&err);
 	if (!rc && n && !dry)
 		rc = mailcfg_secrets_load(s->dir, &sec, &err);
 	if (rc) {

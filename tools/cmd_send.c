@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "base/secure.h"
 #include "io/json.h"
 #include "mail/mailcfg.h"
 #include "mail/sendrun.h"
@@ -126,9 +127,11 @@ static int do_live(struct cmd_ctx *ctx, int until_done, long limit)
 	struct ct_err err = { 0 };
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/* Settings and secrets first: a bad URL is refused before anything
-	 * connects. */
-	int rc = mailcfg_load(s->cfg, &mc, &err);
+	/* Hardened before any password is read or libcurl starts; then the
+	 * settings and secrets: a bad URL is refused before anything connects. */
+	int rc = secure_hold_secrets(&err);
+	if (!rc)
+		rc = mailcfg_load(s->cfg, &mc, &err);
 	if (!rc)
 		rc = mailcfg_require(mc, "smtp_url", &err);
 	if (!rc)
