@@ -107,9 +107,10 @@ void delivery_on_progress(struct delivery *d, delivery_cb *cb, void *arg);
  * retried with backoff, and the outcome is committed. Returns CT_OK when
  * the run may go on, whatever happened to this job (out->result says);
  * CT_EINPUT (no password, bad job) or CT_EENV (login refused, no server,
- * TLS failed, the database) when the run must stop: the job is then put
- * back as it was (an application 'planned') and err says why, naming the
- * mailbox or the server. */
+ * TLS failed, the database) when the run must stop: nothing was sent, an
+ * application is put back to 'planned', a withdrawal stays stored (the
+ * next run looks for it first, then sends it), and err says why, naming
+ * the mailbox or the server. */
 int delivery_send(struct delivery *d, struct delivery_job *job, struct delivery_outcome *out,
 		  struct ct_err *err);
 
