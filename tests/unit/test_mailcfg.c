@@ -141,6 +141,56 @@ START_TEST(secrets)
 }
 END_TEST
 
+START_TEST(secrets_exact)
+{
+	struct mail_secrets *s = NULL;
+	struct ct_err err = { 0 };
+	/* Trailing spaces and tabs are part of the password; the blanks after
+	 * '=' are not; a CRLF file's CR is not; '=' inside is. */
+	char *p = write_secrets("[a@b.test]\npassword = ends in two  \n"
+				"[c@b.test]\r\npassword=\t x=y; #z \t\r\n"
+				"  [d@b.test]  \n  password   =   lead\n", 0600);
+	ck_assert_int_eq(mailcfg_secrets_load_path(p, &s, &err), CT_OK);
+	ck_assert_str_eq(mailcfg_password(s, "a@b.test"), "ends in two  ");
+	ck_assert_str_eq(mailcfg_password(s, "c@b.test"), "x=y; #z \t");
+	ck_assert_str_eq(mailcfg_password(s, "d@b.test"), "lead");
+	mailcfg_secrets_free(s);
+	unlink(p);
+	free(p);
+	/* An empty password (nothing, or only blanks, after '='): refused,
+	 * naming the file, the line and the mailbox. */
+	const char *empty[] = { "[a@b.test]\npassword = x\n; c\n[e@b.test]\npassword =\n",
+				"[a@b.test]\npassword = x\n; c\n[e@b.test]\npassword =   \t \r\n" };
+	for (size_t i = 0; i < 2; i++) {
+		p = write_secrets(empty[i], 0600);
+		ck_assert_int_eq(mailcfg_secrets_load_path(p, &s, &err), CT_EINPUT);
+		char *want = xasprintf("%s:5: the password of [e@b.test] is empty", p);
+		ck_assert_msg(strstr(err.msg, want), "%s", err.msg);
+		free(want);
+		unlink(p);
+		free(p);
+	}
+	/* Malformed lines name their line, never a value. */
+	p = write_secrets("[a@b.test]\npassword = x\nhunter2\n", 0600);
+	ck_assert_int_eq(mailcfg_secrets_load_path(p, &s, &err), CT_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, ":3: not a"));
+	ck_assert_ptr_null(strstr(err.msg, "hunter2"));
+	unlink(p);
+	free(p);
+	p = write_secrets("password = early\n", 0600);
+	ck_assert_int_eq(mailcfg_secrets_load_path(p, &s, &err), CT_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, ":1: 'password' before any"));
+	ck_assert_ptr_null(strstr(err.msg, "early"));
+	unlink(p);
+	free(p);
+	p = write_secrets("[a@b.test\npassword = x\n", 0600);
+	ck_assert_int_eq(mailcfg_secrets_load_path(p, &s, &err), CT_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, ":1: a section line"));
+	unlink(p);
+	free(p);
+}
+END_TEST
+
 START_TEST(backoff_and_crlf)
 {
 	unsetenv("CORRTEST_BACKOFF_MS");
@@ -170,6 +220,7 @@ int main(void)
 	tcase_add_test(tc, loopback_hosts);
 	tcase_add_test(tc, tls_rule);
 	tcase_add_test(tc, secrets);
+	tcase_add_test(tc, secrets_exact);
 	tcase_add_test(tc, backoff_and_crlf);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

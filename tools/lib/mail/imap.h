@@ -71,6 +71,12 @@ int imap_search_from(struct imap_session *s, const char *folder, uint32_t from_u
 int imap_search_message_id(struct imap_session *s, const char *folder, const char *message_id,
 			   uint32_t **uids, size_t *n, struct ct_err *err);
 
+/* Parses the "* SEARCH 1 2 3" lines of a UID SEARCH response into the UIDs
+ * >= min, ascending (sorted in O(n log n) when the server did not send them
+ * in order; one pass when it did). *uids: caller frees; NULL when *n is 0.
+ * Used by the search functions above; public for its tests. */
+void imap_parse_search(const char *text, uint32_t min, uint32_t **uids, size_t *n);
+
 /* Where a message we sent (Message-ID message_id) is, for deciding after a
  * crash or a lost answer whether it left: *where = 1 when sent_folder holds
  * it, 2 when only INBOX does (the self copy, delivered in the same SMTP

@@ -3,7 +3,6 @@
  * real server is refused without ever contacting it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "mail/mailcfg.h"
+#include "base/secure.h"
 #include "base/banned.h"
 
 static const char *nonempty(const char *v)
@@ -246,31 +246,23 @@ struct mail_secrets {
 	int n, cap;
 };
 
-struct sparse {
-	struct mail_secrets *s;
-	struct ct_err *err;
-	int failed;
-};
-
-static int secrets_handler(void *user, const char *section, const char *name, const char *value)
+/* The secrets file is read here rather than with inih: inih strips the
+ * white space at the end of a value, and a password may end in spaces
+ * (kept exactly); and errors must name the line. The format is the INI
+ * subset the file needs: blank lines, comment lines (';' or '#' first),
+ * "[address]" lines and "password = VALUE" lines. VALUE is everything after
+ * the '=' and the spaces or tabs right after it, to the end of the line (a
+ * final CR of a CRLF file excluded): ';' and '#' in it are part of it. */
+static int add_secret(struct mail_secrets *s, const char *section, int line, const char *value,
+		      size_t len, struct ct_err *err)
 {
-	struct sparse *ps = user;
-	struct mail_secrets *s = ps->s;
-	if (ps->failed)
-		return 0;
-	/* Error messages name the section and key, never the value. */
-	if (!*section || strcmp(name, "password")) {
-		ps->failed = 1;
-		ct_fail(ps->err, CT_EINPUT, "%s: unknown key '%s' in [%s] (one section per mailbox "
-			"address, with a 'password' key)", s->path, name, section);
-		return 0;
-	}
+	if (!len)
+		return ct_fail(err, CT_EINPUT, "%s:%d: the password of [%s] is empty; write the "
+			       "mailbox's password after 'password = '", s->path, line, section);
 	for (int i = 0; i < s->n; i++)
-		if (str_eq_ci(s->v[i].address, section)) {
-			ps->failed = 1;
-			ct_fail(ps->err, CT_EINPUT, "%s: two passwords for [%s]", s->path, section);
-			return 0;
-		}
+		if (str_eq_ci(s->v[i].address, section))
+			return ct_fail(err, CT_EINPUT, "%s:%d: two passwords for [%s]", s->path, line,
+				       section);
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 16;
 		s->v = xrealloc(s->v, (size_t)s->cap * sizeof(*s->v));
@@ -280,14 +272,93 @@ static int secrets_handler(void *user, const char *section, const char *name, co
 	for (char *p = e->address; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	e->pwlen = strlen(value);
-	e->password = xstrndup(value, e->pwlen);
-	return 1;
+	e->pwlen = len;
+	e->password = xstrndup(value, len);
+	return CT_OK;
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Parses buf (len bytes, NUL-terminated) into s. Messages name the file,
+ * the line and the key or section, never a value. */
+static int parse_secrets(struct mail_secrets *s, const char *buf, size_t len, struct ct_err *err)
+{
+	char *section = NULL;
+	int line = 0, rc = CT_OK;
+	const char *p = buf, *end = buf + len;
+	if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+		p += 3;
+	if (memchr(buf, 0, len))
+		return ct_fail(err, CT_EINPUT, "%s: holds a NUL byte; not a secrets file", s->path);
+	while (!rc && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end, *next = nl ? nl + 1 : end;
+		line++;
+		if (e > p && e[-1] == '\r')
+			e--;
+		while (p < e && is_blank(*p))
+			p++;
+		if (p == e || *p == ';' || *p == '#') {
+			p = next;
+			continue;
+		}
+		if (*p == '[') {
+			const char *q = e;
+			while (q > p && is_blank(q[-1]))
+				q--;
+			if (q - p < 3 || q[-1] != ']' || memchr(p + 1, ']', (size_t)(q - p - 2))) {
+				rc = ct_fail(err, CT_EINPUT, "%s:%d: a section line must be [ADDRESS]",
+					     s->path, line);
+				break;
+			}
+			free(section);
+			section = xstrndup(p + 1, (size_t)(q - p - 2));
+			str_trim(section);
+			p = next;
+			continue;
+		}
+		const char *eq = memchr(p, '=', (size_t)(e - p));
+		if (!eq) {
+			rc = ct_fail(err, CT_EINPUT, "%s:%d: not a '[address]' or 'password = ...' line",
+				     s->path, line);
+			break;
+		}
+		const char *k = eq;
+		while (k > p && is_blank(k[-1]))
+			k--;
+		if ((size_t)(k - p) != strlen("password") || memcmp(p, "password", 8)) {
+			char *key = xstrndup(p, (size_t)(k - p));
+			rc = ct_fail(err, CT_EINPUT, "%s:%d: unknown key '%s' in [%s] (one section per "
+				     "mailbox address, with a 'password' key)", s->path, line, key,
+				     section ? section : "");
+			free(key);
+			break;
+		}
+		if (!section || !*section) {
+			rc = ct_fail(err, CT_EINPUT, "%s:%d: 'password' before any [mailbox address] "
+				     "section", s->path, line);
+			break;
+		}
+		const char *v = eq + 1;
+		while (v < e && is_blank(*v))
+			v++;
+		rc = add_secret(s, section, line, v, (size_t)(e - v), err);
+		p = next;
+	}
+	free(section);
+	return rc;
 }
 
 int mailcfg_secrets_load_path(const char *path, struct mail_secrets **out, struct ct_err *err)
 {
 	struct stat sb;
+	/* No password enters this process before it is hardened. */
+	int hrc = secure_hold_secrets(err);
+	if (hrc)
+		return hrc;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ELOOP)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -335,28 +406,12 @@ int mailcfg_secrets_load_path(const char *path, struct mail_secrets **out, struc
 
 	struct mail_secrets *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
-	struct sparse ps = { s, err, 0 };
-	/* inih's behaviour is global: a ';' or '#' inside a password must not
-	 * start a comment, so inline comments are off while reading, then put
-	 * back as they were for config.c. */
-	bool inline_before = ini_allow_inline_comments;
-	ini_allow_multiline = 0;
-	ini_allow_inline_comments = 0;
-	ini_use_stack = 0;
-	ini_max_line = 4096;
-	ini_stop_on_first_error = 1;
-	int rc = ini_parse_string(buf, secrets_handler, &ps);
-	ini_allow_inline_comments = inline_before;
+	int rc = parse_secrets(s, buf, len, err);
 	explicit_bzero(buf, cap);
 	free(buf);
-	if (ps.failed) {
+	if (rc) {
 		mailcfg_secrets_free(s);
-		return err ? err->status : CT_EINPUT;
-	}
-	if (rc != 0) {
-		mailcfg_secrets_free(s);
-		return ct_fail(err, CT_EINPUT, "%s:%d: not a '[address]' or 'password = ...' line",
-			       path, rc);
+		return rc;
 	}
 	*out = s;
 	return CT_OK;

@@ -62,7 +62,12 @@ struct mail_secrets;
  * Refused (CT_EINPUT, saying "chmod 600 FILE") when group or others may
  * read or write it; CT_EINPUT when missing or malformed (naming the line,
  * never a value). Sections are mailbox addresses (case-insensitive), each
- * with a `password` key. *out: free with mailcfg_secrets_free. */
+ * with a `password` key: everything after "password =" and the blanks
+ * right after it, to the end of the line, trailing spaces included; an
+ * empty password is CT_EINPUT naming the file and line. Before reading,
+ * the process is hardened with secure_hold_secrets (base/secure.h: no core
+ * file, no ptrace attach, $SSLKEYLOGFILE dropped), so that every command
+ * that holds passwords is. *out: free with mailcfg_secrets_free. */
 int mailcfg_secrets_load(const char *study_dir, struct mail_secrets **out, struct ct_err *err);
 /* Same, from a given path (tests). */
 int mailcfg_secrets_load_path(const char *path, struct mail_secrets **out, struct ct_err *err);

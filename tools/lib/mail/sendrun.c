@@ -1,0 +1,338 @@
+/* sendrun.c: a `send --live` run (sendrun.h): the due applications, the
+ * daily quota, the recovery of 'sending', composing what compose has not,
+ * and the one-run-per-study lock; each message goes through the delivery
+ * engine. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mail/sendrun.h"
+#include "mail/reply.h"
+#include "messages/compose.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
+
+struct run {
+	struct study *s;
+	const struct mailcfg *mc;
+	const struct sendrun_opts *o;
+	struct sendrun_summary *sum;
+	struct delivery *d;
+};
+
+static void note(struct run *x, enum sendrun_note what, long long app, const char *detail,
+		 time_t until)
+{
+	if (!x->o->cb)
+		return;
+	struct sendrun_progress p = { what, x->sum, app, detail, until };
+	x->o->cb(x->o->cb_arg, &p);
+}
+
+/* The engine's word that a message was sent but not filed in Sent. */
+static void on_delivery(void *arg, enum delivery_step step, const struct delivery_job *job,
+			const struct delivery_outcome *out)
+{
+	struct run *x = arg;
+	if (step == DELIVERY_STEP_NOT_FILED) {
+		x->sum->not_filed++;
+		note(x, SENDRUN_NOT_FILED, job->application, out->file_error, 0);
+	}
+}
+
+static void sleep_s(time_t s)
+{
+	struct timespec ts = { s, 0 };
+	while (s > 0 && nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* One sending run per study at a time: recovery treats every 'sending'
+ * application as left by a dead run, which is only true when no other run
+ * is alive. The lock is on the study folder itself (flock works on a
+ * directory), so no lock file is left behind; the kernel releases it when a
+ * run dies, even by SIGKILL. */
+static int take_lock(struct study *s, int *fd, struct ct_err *err)
+{
+	*fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return ct_fail(err, CT_EENV, "cannot open %s: %s", s->dir, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		close(*fd);
+		*fd = -1;
+		return ct_fail(err, CT_EENV, "another 'corrtest send --live' is running on the study "
+			       "in %s", s->dir);
+	}
+	return CT_OK;
+}
+
+/* Resolves every application left in 'sending' by a run that died. */
+static int recover_sending(struct run *x, struct ct_err *err)
+{
+	static const char sql[] =
+		"SELECT a.id, a.message_id, p.email,"
+		" (SELECT m.raw FROM message m WHERE m.application = a.id AND m.direction = 'out'"
+		"  ORDER BY m.id DESC LIMIT 1)"
+		" FROM application a JOIN persona p ON p.id = a.persona"
+		" WHERE a.status = 'sending' ORDER BY a.id";
+	sqlite3_stmt *st;
+	struct rec {
+		long long id;
+		char *msgid, *email, *raw;
+		size_t len;
+	} *r = NULL;
+	int n = 0, rc = study_prepare(x->s, sql, &st, err);
+	if (rc)
+		return rc;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		r = xrealloc(r, (size_t)(n + 1) * sizeof(*r));
+		struct rec *e = &r[n++];
+		e->id = sqlite3_column_int64(st, 0);
+		e->msgid = study_column_dup(st, 1, NULL);
+		e->email = study_column_dup(st, 2, "");
+		e->len = (size_t)sqlite3_column_bytes(st, 3);
+		e->raw = e->len ? xstrndup(sqlite3_column_blob(st, 3), e->len) : NULL;
+	}
+	sqlite3_finalize(st);
+	for (int i = 0; !rc && i < n; i++) {
+		struct delivery_job job = { .kind = DELIVERY_APPLICATION, .application = r[i].id,
+					    .mailbox = r[i].email, .message_id = r[i].msgid,
+					    .raw = r[i].raw, .len = r[i].len };
+		struct delivery_outcome out;
+		if ((rc = delivery_recover(x->d, &job, &out, err)))
+			break;
+		if (out.result == DELIVERY_FOUND)
+			x->sum->recovered++;
+		else
+			x->sum->requeued++;
+	}
+	for (int i = 0; i < n; i++)
+		free(r[i].msgid), free(r[i].email), free(r[i].raw);
+	free(r);
+	return rc;
+}
+
+/* Messages counted against today's quota: sent (or being sent) since local
+ * midnight in the study's time zone. */
+static int sent_today(struct study *s, time_t now, long *count, struct ct_err *err)
+{
+	const char *tz = s->design->timezone;
+	char local[40], from[ISO_LEN], to[ISO_LEN];
+	int y, m, d;
+	time_iso_local(now, tz, local);
+	if (sscanf(local, "%d-%d-%d", &y, &m, &d) != 3)
+		return ct_fail(err, CT_EENV, "cannot tell today's date in %s", tz);
+	int y2, m2, d2;
+	civil_from_days(days_from_civil(y, m, d) + 1, &y2, &m2, &d2);
+	time_iso_utc(time_from_local(tz, y, m, d, 0, 0), from);
+	time_iso_utc(time_from_local(tz, y2, m2, d2, 0, 0), to);
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT count(*) FROM application WHERE (sent_at >= ?1 AND "
+				  "sent_at < ?2) OR status = 'sending'", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+	*count = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return CT_OK;
+}
+
+/* The next local midnight, when the quota starts over. */
+static time_t next_midnight(struct study *s, time_t now)
+{
+	char local[40];
+	int y, m, d;
+	time_iso_local(now, s->design->timezone, local);
+	if (sscanf(local, "%d-%d-%d", &y, &m, &d) != 3)
+		return now + 3600;
+	civil_from_days(days_from_civil(y, m, d) + 1, &y, &m, &d);
+	return time_from_local(s->design->timezone, y, m, d, 0, 0);
+}
+
+long sendrun_count_planned(struct study *s)
+{
+	sqlite3_stmt *st;
+	long n = 0;
+	if (study_prepare(s, "SELECT count(*) FROM application a JOIN listing l ON l.id = a.listing"
+			     " WHERE a.status = 'planned' AND l.status != 'withdrawn'", &st, NULL))
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Composes and stores a's message if compose has not stored one yet. */
+static int ensure_composed(struct study *s, struct compose_app *a, struct ct_err *err)
+{
+	if (a->stored && a->msgid) {
+		/* The envelope goes to the listing's contact as it is now; the stored
+		 * message must name the same address, or the landlord would read a
+		 * To: that is not theirs. */
+		struct reply *r = NULL;
+		int same = reply_parse(a->stored, a->stored_len, &r, err) == CT_OK && r->to_addr &&
+			   str_eq_ci(r->to_addr, a->contact);
+		reply_free(r);
+		if (!same)
+			return ct_fail(err, CT_EINPUT,
+				       "application %lld: the contact e-mail of listing %s changed after "
+				       "its message was composed; compose it again with 'corrtest "
+				       "compose --outbox DIR --force'",
+				       a->id, a->ref);
+		a->raw = a->stored;
+		a->len = a->stored_len;
+		a->stored = NULL;
+		a->reused = 1;
+		return CT_OK;
+	}
+	int nv = s->design->variants, rc;
+	struct template **t = xcalloc((size_t)nv, sizeof(*t));
+	struct tpl_problems probs = { 0 };
+	compose_load_templates(s, t, &probs);
+	if (probs.n) {
+		rc = ct_fail(err, CT_EINPUT, "%s", probs.msg[0]);
+		goto out;
+	}
+	if ((rc = compose_build(s, t, a, 1, err)))
+		goto out;
+	if ((rc = study_begin(s, err)))
+		goto out;
+	char subj[32];
+	snprintf(subj, sizeof(subj), "application %lld", a->id);
+	rc = compose_store(s, a, 1, err);
+	if (!rc)
+		rc = study_event(s, "compose", subj, "composed for sending", err);
+	if (!rc)
+		rc = study_commit(s, err);
+	else
+		study_rollback(s);
+	if (!rc && a->new_msgid) {
+		a->msgid = a->new_msgid;
+		a->new_msgid = NULL;
+	}
+out:
+	tpl_problems_free(&probs);
+	compose_templates_free(t, nv);
+	return rc;
+}
+
+/* Sends one application. CT_OK when the run may go on (whatever happened
+ * to this application); an error when it must stop. */
+static int send_one(struct run *x, struct compose_app *a, struct ct_err *err)
+{
+	if (!a->contact || !*a->contact)
+		return ct_fail(err, CT_EINPUT, "application %lld: listing %s has no contact e-mail to "
+			       "send to", a->id, a->ref);
+	int rc = ensure_composed(x->s, a, err);
+	if (rc)
+		return rc;
+	struct delivery_job job = { .kind = DELIVERY_APPLICATION, .application = a->id,
+				    .mailbox = a->email, .to = a->contact, .message_id = a->msgid,
+				    .raw = a->raw, .len = a->len };
+	struct delivery_outcome out;
+	if ((rc = delivery_send(x->d, &job, &out, err)))
+		return rc;
+	switch (out.result) {
+	case DELIVERY_TAKEN: return CT_OK; /* another run took it */
+	case DELIVERY_SENT: x->sum->sent++; break;
+	case DELIVERY_BOUNCED: x->sum->bounced++; break;
+	default: x->sum->failed++; break;
+	}
+	x->sum->done++;
+	note(x, SENDRUN_PROGRESS, a->id, NULL, 0);
+	return CT_OK;
+}
+
+/* One pass over what is due now. *next: when the next planned application
+ * becomes due (0 if none is planned), or when the quota starts over. */
+static int send_due(struct run *x, long *nsent_total, time_t *next, struct ct_err *err)
+{
+	struct compose_app *apps = NULL;
+	int n = 0, rc = compose_load_apps(x->s, 0, &apps, &n, err);
+	time_t now = time_now();
+	long limit = x->o->limit;
+	*next = 0;
+	if (rc) {
+		compose_apps_free(apps, n);
+		return rc;
+	}
+	int due = 0;
+	for (int i = 0; i < n; i++) {
+		time_t when;
+		if (!strcmp(apps[i].lstatus, "withdrawn"))
+			continue;
+		if (apps[i].sched && time_parse_iso(apps[i].sched, &when) && when <= now)
+			due++;
+	}
+	x->sum->total = x->sum->done + due;
+	for (int i = 0; !rc && i < n; i++) {
+		struct compose_app *a = &apps[i];
+		time_t when;
+		if (!strcmp(a->lstatus, "withdrawn"))
+			continue;
+		if (!a->sched || !time_parse_iso(a->sched, &when))
+			continue;
+		if (when > time_now()) {
+			if (!*next || when < *next)
+				*next = when;
+			continue;
+		}
+		if (limit >= 0 && *nsent_total >= limit)
+			break;
+		long today = 0;
+		if ((rc = sent_today(x->s, time_now(), &today, err)))
+			break;
+		if (today >= x->s->design->daily_quota) {
+			*next = next_midnight(x->s, time_now());
+			break;
+		}
+		rc = send_one(x, a, err);
+		(*nsent_total)++;
+	}
+	compose_apps_free(apps, n);
+	return rc;
+}
+
+int sendrun_live(struct study *s, const struct mailcfg *mc, const struct mail_secrets *sec,
+		 const struct sendrun_opts *o, struct sendrun_summary *sum, struct ct_err *err)
+{
+	struct run x = { s, mc, o, sum, NULL };
+	int fd = -1, rc;
+	memset(sum, 0, sizeof(*sum));
+	if ((rc = take_lock(s, &fd, err)))
+		return rc;
+	if ((rc = delivery_new(s, mc, sec, &x.d, err)))
+		goto out;
+	delivery_on_progress(x.d, on_delivery, &x);
+	if ((rc = recover_sending(&x, err)))
+		goto out;
+	long nsent = 0;
+	for (;;) {
+		time_t next = 0;
+		if ((rc = send_due(&x, &nsent, &next, err)))
+			break;
+		if (!o->until_done || (o->limit >= 0 && nsent >= o->limit) || !next ||
+		    !sendrun_count_planned(s))
+			break;
+		/* With a fixed clock (CORRTEST_NOW) time never comes: stop. */
+		const char *fixed = getenv("CORRTEST_NOW");
+		if (fixed && *fixed)
+			break;
+		time_t now = time_now();
+		if (next > now) {
+			note(&x, SENDRUN_WAITING, 0, NULL, next);
+			sleep_s(next - now);
+		}
+	}
+out:
+	delivery_free(x.d);
+	if (fd >= 0)
+		close(fd); /* releases the lock */
+	return rc;
+}
