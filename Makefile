@@ -60,9 +60,11 @@ e2e: all
 	tests/e2e/run.sh $(abspath bin/corrtest$(if $(SAN),-san))
 
 # The test command of the README: unit suites and end-to-end tests, both on
-# a sanitizer build (ASan + UBSan), after the optimised build.
+# a sanitizer build (ASan + UBSan), after the optimised build and a clang
+# build (warnings are errors in both compilers).
 check: deps
 	$(MAKE) all
+	$(MAKE) CC=clang BUILD=build-clang build-clang/corrtest
 	$(MAKE) SAN=1 unit e2e
 demo: deps
 	$(MAKE) all
