@@ -522,3 +522,138 @@ void seen_free(struct seen_set *s)
 	free(s->line);
 	memset(s, 0, sizeof(*s));
 }
+
+int listing_add(struct study *s, const char *const in[LF_COUNT], listing_report_fn report,
+		void *ud, struct listing *out, int64_t *id, struct ct_err *err)
+{
+	char shown[CSV_SHORT], shown2[CSV_SHORT];
+	char *taken = NULL, *stored = NULL;
+	*id = 0;
+	int rc = study_begin(s, err);
+	if (rc) {
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	int bad = listing_validate(in, out, report, ud);
+	const char *ref = out->f[LF_REF], *url = out->f[LF_URL];
+	int64_t found = 0;
+	if (ref && !(rc = listing_ref_find(s, ref, &found, &stored, err)) && found) {
+		/* Refs that differ only in case name one listing. */
+		if (strcmp(stored, ref))
+			reportf(report, ud, listing_columns[LF_REF],
+				"'%s' is already in the study (as '%s')",
+				csv_short(ref, shown, sizeof(shown)),
+				csv_short(stored, shown2, sizeof(shown2)));
+		else
+			reportf(report, ud, listing_columns[LF_REF], "'%s' is already in the study",
+				csv_short(ref, shown, sizeof(shown)));
+		bad++;
+	}
+	if (!rc && url && !(rc = listing_url_taken(s, url, &taken, err)) && taken) {
+		reportf(report, ud, listing_columns[LF_URL],
+			"'%s' is already in the study (listing %s)", csv_short(url, shown, sizeof(shown)),
+			taken);
+		bad++;
+	}
+	free(stored);
+	free(taken);
+	if (!rc && bad)
+		rc = ct_fail(err, CT_EINPUT, "%d error%s; nothing was added", bad,
+			     bad == 1 ? "" : "s");
+	if (!rc)
+		rc = listing_insert(s, out, id, err);
+	if (!rc)
+		rc = study_event(s, "listings.add", ref, NULL, err);
+	if (!rc)
+		rc = study_commit(s, err);
+	if (rc) {
+		study_rollback(s);
+		listing_free(out);
+		*id = 0;
+	}
+	return rc;
+}
+
+int listing_withdraw(struct study *s, const char *ref, const char *note, char **stored,
+		     struct ct_err *err)
+{
+	int64_t id = 0;
+	sqlite3_stmt *st = NULL;
+	*stored = NULL;
+	int rc = study_begin(s, err);
+	if (rc)
+		return rc;
+	rc = listing_ref_find(s, ref, &id, stored, err);
+	if (!rc && !id)
+		rc = ct_fail(err, CT_EINPUT, "no listing '%s' in the study", ref);
+	if (!rc)
+		rc = study_prepare(s,
+				   "UPDATE listing SET status = 'withdrawn' WHERE id = ?"
+				   " AND status <> 'withdrawn'",
+				   &st, err);
+	if (!rc) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = study_step_done(s, st, err, "withdrawing a listing");
+		if (!rc && sqlite3_changes(s->db) == 0)
+			rc = ct_fail(err, CT_EINPUT, "listing '%s' is already withdrawn", *stored);
+	}
+	sqlite3_finalize(st);
+	/* The event names the ref as the study writes it. */
+	if (!rc)
+		rc = study_event(s, "listings.withdraw", *stored, note, err);
+	if (!rc)
+		rc = study_commit(s, err);
+	if (rc) {
+		study_rollback(s);
+		free(*stored);
+		*stored = NULL;
+	}
+	return rc;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(
+		s,
+		"SELECT l.id, l.ref, l.url, l.title, l.agent_type, l.agent_key, l.area, l.price,"
+		" l.round, l.posted_on, l.status,"
+		" (SELECT count(*) FROM application a WHERE a.listing = l.id),"
+		" c.contact_email, c.contact_name, c.agent_name"
+		" FROM listing l LEFT JOIN listing_contact c ON c.listing = l.id ORDER BY l.id",
+		&st, err);
+	if (rc)
+		return rc;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct listing_row row = {
+			.id = sqlite3_column_int64(st, 0),
+			.ref = col_text(st, 1),
+			.url = col_text(st, 2),
+			.title = col_text(st, 3),
+			.agent_type = col_text(st, 4),
+			.agent_key = col_text(st, 5),
+			.area = col_text(st, 6),
+			.has_price = sqlite3_column_type(st, 7) != SQLITE_NULL,
+			.price = sqlite3_column_double(st, 7),
+			.round = (long)sqlite3_column_int64(st, 8),
+			.posted_on = col_text(st, 9),
+			.status = col_text(st, 10),
+			.applications = sqlite3_column_int64(st, 11),
+			.contact_email = col_text(st, 12),
+			.contact_name = col_text(st, 13),
+			.agent = col_text(st, 14),
+		};
+		if ((rc = fn(ud, &row)))
+			break;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = study_db_error(s, err, "listing the listings");
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -84,6 +84,39 @@ int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_
 /* Inserts a validated listing and its contact row; inside a transaction. */
 int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err);
 
+/* `listings add`: validates raw values (as listing_validate, reporting each
+ * problem, including a ref or URL the study already has) and adds the
+ * listing in one transaction with a "listings.add" event. Returns CT_OK with
+ * *out filled (caller frees with listing_free) and *id set; CT_EINPUT when
+ * anything was reported (err then holds a count, out is empty); another
+ * status with err for a database failure. The study is unchanged unless
+ * CT_OK. */
+int listing_add(struct study *s, const char *const in[LF_COUNT], listing_report_fn report,
+		void *ud, struct listing *out, int64_t *id, struct ct_err *err);
+
+/* `listings withdraw`: marks the listing named ref (compared ignoring ASCII
+ * case) withdrawn, with a "listings.withdraw" event whose detail is note
+ * (may be NULL). *stored is the ref as the study writes it (caller frees;
+ * NULL on failure). CT_EINPUT when there is no such listing or it is
+ * already withdrawn. */
+int listing_withdraw(struct study *s, const char *ref, const char *note, char **stored,
+		     struct ct_err *err);
+
+/* One listing as `listings list` shows it. Strings are borrowed for the
+ * duration of the callback and NULL when the study has none. */
+struct listing_row {
+	int64_t id, applications;
+	const char *ref, *url, *title, *agent_type, *agent_key, *area, *posted_on, *status;
+	int has_price;
+	double price;
+	long round;
+	const char *contact_email, *contact_name, *agent; /* purgeable contact data */
+};
+/* Calls fn for every listing in id order; stops at the first non-zero
+ * return of fn and returns it. */
+typedef int (*listing_row_fn)(void *ud, const struct listing_row *row);
+int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *err);
+
 /* A set of strings, each remembered with the line that first named it:
  * duplicate detection within a file without quadratic scans. */
 struct seen_set {

@@ -196,3 +196,65 @@ int response_insert(struct study *s, int64_t app, const char *channel, const cha
 	sqlite3_finalize(st);
 	return rc;
 }
+
+void response_logged_free(struct response_logged *r)
+{
+	app_info_free(&r->app);
+	free(r->prev_outcome);
+	free(r->prev_channel);
+	memset(r, 0, sizeof(*r));
+}
+
+int response_log(struct study *s, int64_t app_id, const char *ref, const char *grp,
+		 const char *gender, const char *outcome, const char *channel, const char *at,
+		 const char *note, const char *coder, struct response_logged *out,
+		 struct ct_err *err)
+{
+	struct app_info *a = &out->app;
+	int found = 0;
+	memset(out, 0, sizeof(*out));
+	int rc = study_begin(s, err);
+	if (rc)
+		return rc;
+	rc = app_id ? app_by_id(s, app_id, a, &found, err)
+		    : app_by_cell(s, ref, grp, gender, a, &found, err);
+	if (!rc && !found) {
+		if (app_id)
+			rc = ct_fail(err, CT_EINPUT, "no application %lld in the study",
+				     (long long)app_id);
+		else
+			rc = ct_fail(err, CT_EINPUT,
+				     "no application of listing '%s' for group %s, %s in the study",
+				     ref, grp, gender);
+	}
+	if (!rc && !strcmp(a->status, "planned"))
+		rc = ct_fail(err, CT_EINPUT,
+			     "application %lld was not sent (it is still planned); an outcome is "
+			     "logged only for a sent application",
+			     (long long)a->id);
+	else if (!rc && strcmp(a->status, "sent"))
+		rc = ct_fail(err, CT_EINPUT,
+			     "application %lld is %s, not sent; an outcome is logged only for a "
+			     "sent application",
+			     (long long)a->id, a->status);
+	if (!rc)
+		rc = response_latest(s, a->id, &out->prev_outcome, &out->prev_channel, err);
+	if (!rc)
+		rc = response_insert(s, a->id, channel, outcome, coder, at, note, err);
+	if (!rc) {
+		char *subject = xasprintf("application %lld", (long long)a->id);
+		char *detail = xasprintf("outcome=%s channel=%s%s%s", outcome, channel,
+					 out->prev_outcome ? " replaces=" : "",
+					 out->prev_outcome ? out->prev_outcome : "");
+		rc = study_event(s, "log", subject, detail, err);
+		free(subject);
+		free(detail);
+	}
+	if (!rc)
+		rc = study_commit(s, err);
+	if (rc) {
+		study_rollback(s);
+		response_logged_free(out);
+	}
+	return rc;
+}

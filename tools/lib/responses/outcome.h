@@ -52,4 +52,23 @@ int response_latest(struct study *s, int64_t app, char **outcome, char **channel
 int response_insert(struct study *s, int64_t app, const char *channel, const char *outcome,
 		    const char *coder, const char *at, const char *note, struct ct_err *err);
 
+/* What response_log recorded: the application, and the outcome it replaces
+ * (NULL when it had none). Free with response_logged_free. */
+struct response_logged {
+	struct app_info app;
+	char *prev_outcome, *prev_channel;
+};
+void response_logged_free(struct response_logged *r);
+/* `corrtest log`: records one outcome for the sent application with id
+ * app_id, or, when app_id is 0, the one of listing ref (ignoring ASCII
+ * case), group grp and gender; with its "log" event, in one transaction.
+ * outcome and channel are canonical names (outcome_parse, channel_parse),
+ * at a UTC ISO time or NULL, note NULL or checked text. CT_EINPUT when there
+ * is no such application or it was not sent; the study is unchanged unless
+ * CT_OK. */
+int response_log(struct study *s, int64_t app_id, const char *ref, const char *grp,
+		 const char *gender, const char *outcome, const char *channel, const char *at,
+		 const char *note, const char *coder, struct response_logged *out,
+		 struct ct_err *err);
+
 #endif
