@@ -7,6 +7,7 @@
 
 #include "io/csv.h"
 #include "base/util.h"
+#include "tmpdir.h"
 
 static struct csv *c;
 static struct csv_pos where;
@@ -268,6 +269,106 @@ START_TEST(error_list_in_line_order)
 }
 END_TEST
 
+
+/* A file several times the reader's window, read in chunks: fields that
+ * cross a chunk boundary (a two-byte "é", a quoted line break, a "" escape,
+ * a CRLF) must come out whole, with the line each record starts on. The
+ * expected values are the ones written, and the lines are counted while
+ * writing. */
+START_TEST(streaming_across_chunks)
+{
+	char *dir = tmpdir_new("ct-csv");
+	char *path = xasprintf("%s/big.csv", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("id,text,note\r\n", f);
+	enum { N = 20000 };
+	static int start[N];
+	int line = 2;
+	for (int i = 0; i < N; i++) {
+		start[i] = line;
+		/* Record i: its number, i % 7 + 1 "é", and a quoted note that
+		 * holds a quote and, for every third record, a line break. */
+		fprintf(f, "%d,", i);
+		for (int k = 0; k < i % 7 + 1; k++)
+			fputs("\xC3\xA9", f);
+		if (i % 3 == 0) {
+			fprintf(f, ",\"say \"\"%d\"\"\nok\"\r\n", i);
+			line += 2;
+		} else {
+			fprintf(f, ",\"say \"\"%d\"\"\"\r\n", i);
+			line++;
+		}
+	}
+	ck_assert_int_eq(fclose(f), 0);
+
+	struct csv_reader r;
+	struct csv_record rec = { 0 };
+	int got;
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(csv_reader_open_file(&r, path, &err), CT_OK);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < N; i++) {
+			ck_assert_int_eq(csv_next(&r, &rec, &got, &err), CT_OK);
+			ck_assert_int_eq(got, 1);
+			char want[64];
+			snprintf(want, sizeof(want), "%d", i);
+			ck_assert_str_eq(rec.field[0], want);
+			ck_assert_uint_eq(strlen(rec.field[1]), 2 * (size_t)(i % 7 + 1));
+			snprintf(want, sizeof(want), i % 3 == 0 ? "say \"%d\"\nok" : "say \"%d\"", i);
+			ck_assert_str_eq(rec.field[2], want);
+			ck_assert_int_eq(rec.start_line, start[i]);
+		}
+		ck_assert_int_eq(csv_next(&r, &rec, &got, &err), CT_OK);
+		ck_assert_int_eq(got, 0);
+		/* A second pass reads the same records again. */
+		if (pass == 0)
+			ck_assert_int_eq(csv_reader_rewind(&r, &err), CT_OK);
+	}
+	csv_record_free(&rec);
+	csv_reader_close(&r);
+
+	/* A file whose header changed between the passes is refused. */
+	ck_assert_int_eq(csv_reader_open_file(&r, path, &err), CT_OK);
+	f = fopen(path, "r+");
+	ck_assert_ptr_nonnull(f);
+	fputs("ID", f);
+	fclose(f);
+	ck_assert_int_eq(csv_reader_rewind(&r, &err), CT_EINPUT);
+	ck_assert(strstr(err.msg, "changed while it was being read") != NULL);
+	csv_reader_close(&r);
+
+	/* Missing files and folders are input errors, named. */
+	ck_assert_int_eq(csv_reader_open_file(&r, "/nonexistent/x.csv", &err), CT_EINPUT);
+	csv_reader_close(&r);
+	ck_assert_int_eq(csv_reader_open_file(&r, dir, &err), CT_EINPUT);
+	ck_assert(strstr(err.msg, "is a folder, not a CSV file") != NULL);
+	csv_reader_close(&r);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* A file with a bad value on every one of 100,000 rows keeps only the
+ * messages it can show, and still says how many there were. */
+START_TEST(error_list_is_capped_in_memory)
+{
+	struct csv_errs e;
+	csv_errs_init(&e, 5);
+	for (int line = 100001; line >= 2; line--)
+		csv_errs_add(&e, "f.csv", line, "price", "bad");
+	ck_assert_int_eq(e.n, 100000);
+	ck_assert_int_le(e.kept, 2 * 5 + 64);
+	ck_assert_str_eq(csv_errs_text(&e), "f.csv:2: column price: bad\n"
+					    "f.csv:3: column price: bad\n"
+					    "f.csv:4: column price: bad\n"
+					    "f.csv:5: column price: bad\n"
+					    "f.csv:6: column price: bad\n"
+					    "... and 99995 more errors (only the first 5 are shown)\n");
+	csv_errs_free(&e);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("csv");
@@ -282,6 +383,8 @@ int main(void)
 	tcase_add_test(tc, short_values_for_messages);
 	tcase_add_test(tc, iterating);
 	tcase_add_test(tc, error_list_in_line_order);
+	tcase_add_test(tc, streaming_across_chunks);
+	tcase_add_test(tc, error_list_is_capped_in_memory);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

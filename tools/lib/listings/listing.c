@@ -316,23 +316,6 @@ void listing_free(struct listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err *err)
-{
-	sqlite3_stmt *st;
-	*id = 0;
-	int rc = study_prepare(s, "SELECT id FROM listing WHERE ref = ?", &st, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
-	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	else if (r != SQLITE_DONE)
-		rc = study_db_error(s, err, "looking up a listing");
-	sqlite3_finalize(st);
-	return rc;
-}
-
 char *listing_ref_fold(const char *ref)
 {
 	char *f = xstrdup(ref);
@@ -342,62 +325,84 @@ char *listing_ref_fold(const char *ref)
 	return f;
 }
 
-int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **stored,
-		     struct ct_err *err)
+/* Readies *st for a new use: prepared the first time, reset after. */
+static int use(struct listing_stmts *q, sqlite3_stmt **st, const char *sql, struct ct_err *err)
 {
-	sqlite3_stmt *st;
+	if (*st) {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+		return CT_OK;
+	}
+	return study_prepare(q->s, sql, st, err);
+}
+
+void listing_stmts_close(struct listing_stmts *q)
+{
+	sqlite3_finalize(q->by_ref);
+	sqlite3_finalize(q->by_ref_ci);
+	sqlite3_finalize(q->by_url);
+	sqlite3_finalize(q->insert);
+	sqlite3_finalize(q->contact);
+	memset(q, 0, sizeof(*q));
+}
+
+int listing_stmts_ref_id(struct listing_stmts *q, const char *ref, int64_t *id,
+			 struct ct_err *err)
+{
 	*id = 0;
-	*stored = NULL;
-	int rc = study_prepare(s,
-			       "SELECT id, ref FROM listing WHERE ref = ?1 COLLATE NOCASE"
-			       " ORDER BY ref = ?1 DESC, id LIMIT 1",
-			       &st, err);
+	int rc = use(q, &q->by_ref, "SELECT id FROM listing WHERE ref = ?", err);
 	if (rc)
 		return rc;
+	sqlite3_stmt *st = q->by_ref;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (r != SQLITE_DONE)
+		rc = study_db_error(q->s, err, "looking up a listing");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int listing_stmts_ref_find(struct listing_stmts *q, const char *ref, int64_t *id, char **stored,
+			   struct ct_err *err)
+{
+	*id = 0;
+	*stored = NULL;
+	int rc = use(q, &q->by_ref_ci,
+		     "SELECT id, ref FROM listing WHERE ref = ?1 COLLATE NOCASE"
+		     " ORDER BY ref = ?1 DESC, id LIMIT 1",
+		     err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = q->by_ref_ci;
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
-		*stored = xstrdup((const char *)sqlite3_column_text(st, 1));
+		*stored = study_column_dup(st, 1, "");
 	} else if (r != SQLITE_DONE) {
-		rc = study_db_error(s, err, "looking up a listing");
+		rc = study_db_error(q->s, err, "looking up a listing");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
-int listing_refs_load(struct study *s, struct seen_set *set, struct ct_err *err)
+int listing_stmts_url_taken(struct listing_stmts *q, const char *url, char **taken,
+			    struct ct_err *err)
 {
-	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT ref FROM listing", &st, err);
-	if (rc)
-		return rc;
-	int r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		char *f = listing_ref_fold((const char *)sqlite3_column_text(st, 0));
-		seen_add(set, f, 1);
-		free(f);
-	}
-	if (r != SQLITE_DONE)
-		rc = study_db_error(s, err, "reading the listings' refs");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_err *err)
-{
-	sqlite3_stmt *st;
 	*taken = NULL;
-	int rc = study_prepare(s, "SELECT ref FROM listing WHERE url = ?", &st, err);
+	int rc = use(q, &q->by_url, "SELECT ref FROM listing WHERE url = ?", err);
 	if (rc)
 		return rc;
+	sqlite3_stmt *st = q->by_url;
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_TRANSIENT);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
-		*taken = xstrdup((const char *)sqlite3_column_text(st, 0));
+		*taken = study_column_dup(st, 0, "");
 	else if (r != SQLITE_DONE)
-		rc = study_db_error(s, err, "looking up a listing's url");
-	sqlite3_finalize(st);
+		rc = study_db_error(q->s, err, "looking up a listing's url");
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -409,24 +414,26 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
-int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err)
+int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64_t *id,
+			 struct ct_err *err)
 {
-	char key[16], now[ISO_LEN];
+	struct study *s = q->s;
+	char key[16];
 	const char *keyed = l->f[LF_AGENT] ? l->f[LF_AGENT] : l->f[LF_CONTACT_EMAIL];
 	int rc;
 	/* The key stands for the agent in every report; without an agent name,
 	 * the contact address identifies the same person or office. */
 	if (keyed && (rc = study_agent_key(s, keyed, key, err)))
 		return rc;
-	time_iso_utc(time_now(), now);
-	sqlite3_stmt *st;
-	rc = study_prepare(s,
-			   "INSERT INTO listing (ref, url, title, agent_type, agent_key, area, price,"
-			   " round, posted_on, status, added_at)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
-			   &st, err);
-	if (rc)
+	if (!q->now[0])
+		time_iso_utc(time_now(), q->now);
+	if ((rc = use(q, &q->insert,
+		      "INSERT INTO listing (ref, url, title, agent_type, agent_key, area, price,"
+		      " round, posted_on, status, added_at)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
+		      err)))
 		return rc;
+	sqlite3_stmt *st = q->insert;
 	bind_opt(st, 1, l->f[LF_REF]);
 	bind_opt(st, 2, l->f[LF_URL]);
 	bind_opt(st, 3, l->f[LF_TITLE]);
@@ -439,87 +446,217 @@ int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct
 		sqlite3_bind_null(st, 7);
 	sqlite3_bind_int64(st, 8, l->round);
 	bind_opt(st, 9, l->f[LF_POSTED_ON]);
-	bind_opt(st, 10, now);
+	bind_opt(st, 10, q->now);
 	rc = study_step_done(s, st, err, "adding a listing");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
 	if (!l->f[LF_CONTACT_EMAIL] && !l->f[LF_CONTACT_NAME] && !l->f[LF_AGENT])
 		return CT_OK;
-	rc = study_prepare(s,
-			   "INSERT INTO listing_contact (listing, contact_email, contact_name,"
-			   " agent_name) VALUES (?, ?, ?, ?)",
-			   &st, err);
-	if (rc)
+	if ((rc = use(q, &q->contact,
+		      "INSERT INTO listing_contact (listing, contact_email, contact_name,"
+		      " agent_name) VALUES (?, ?, ?, ?)",
+		      err)))
 		return rc;
+	st = q->contact;
 	sqlite3_bind_int64(st, 1, *id);
 	bind_opt(st, 2, l->f[LF_CONTACT_EMAIL]);
 	bind_opt(st, 3, l->f[LF_CONTACT_NAME]);
 	bind_opt(st, 4, l->f[LF_AGENT]);
 	rc = study_step_done(s, st, err, "adding a listing's contact");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The single look-ups: one statement each, for one use. */
+int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err *err)
+{
+	struct listing_stmts q = { .s = s };
+	int rc = listing_stmts_ref_id(&q, ref, id, err);
+	listing_stmts_close(&q);
+	return rc;
+}
+
+int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **stored,
+		     struct ct_err *err)
+{
+	struct listing_stmts q = { .s = s };
+	int rc = listing_stmts_ref_find(&q, ref, id, stored, err);
+	listing_stmts_close(&q);
+	return rc;
+}
+
+int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_err *err)
+{
+	struct listing_stmts q = { .s = s };
+	int rc = listing_stmts_url_taken(&q, url, taken, err);
+	listing_stmts_close(&q);
+	return rc;
+}
+
+int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err)
+{
+	struct listing_stmts q = { .s = s };
+	int rc = listing_stmts_insert(&q, l, id, err);
+	listing_stmts_close(&q);
 	return rc;
 }
 
 /* FNV-1a: small and good enough for a table of a file's values. */
-static size_t hash_str(const char *s)
+static uint64_t hash_str(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
+	return h;
+}
+
+/* A 64-bit mix of the FNV hash, so that the index's hashes spread well. */
+static uint64_t ref_hash(const char *fold)
+{
+	uint64_t h = hash_str(fold);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int listing_ref_index_load(struct study *s, struct listing_ref_index *x, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	memset(x, 0, sizeof(*x));
+	int rc = study_prepare(s, "SELECT ref FROM listing", &st, err);
+	if (rc)
+		return rc;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (x->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			x->hash = xrealloc(x->hash, cap * sizeof(uint64_t));
+		}
+		char *f = listing_ref_fold((const char *)sqlite3_column_text(st, 0));
+		x->hash[x->n++] = ref_hash(f);
+		free(f);
+	}
+	if (r != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading the listings' refs");
+	sqlite3_finalize(st);
+	if (x->n > 1)
+		qsort(x->hash, x->n, sizeof(uint64_t), u64_cmp);
+	return rc;
+}
+
+int listing_ref_index_has(const struct listing_ref_index *x, const char *fold)
+{
+	uint64_t h = ref_hash(fold);
+	return x->n && bsearch(&h, x->hash, x->n, sizeof(uint64_t), u64_cmp) != NULL;
+}
+
+void listing_ref_index_free(struct listing_ref_index *x)
+{
+	free(x->hash);
+	memset(x, 0, sizeof(*x));
+}
+
+/* Copies str into the set's blocks, which never move once allocated. */
+#define SEEN_BLOCK (64u << 10)
+static const char *seen_copy(struct seen_set *s, const char *str)
+{
+	size_t n = strlen(str) + 1;
+	int own = n > SEEN_BLOCK / 4; /* a long string gets a block of its own */
+	if (own || !s->cur || s->used + n > SEEN_BLOCK) {
+		char *b = xmalloc(own ? n : SEEN_BLOCK);
+		s->block = xrealloc(s->block, sizeof(char *) * (s->nblock + 1));
+		s->block[s->nblock++] = b;
+		if (own) {
+			memcpy(b, str, n);
+			return b;
+		}
+		s->cur = b;
+		s->used = 0;
+	}
+	char *p = s->cur + s->used;
+	memcpy(p, str, n);
+	s->used += n;
+	return p;
+}
+
+static struct seen_entry *seen_find(const struct seen_set *s, const char *key)
+{
+	if (!s->cap)
+		return NULL;
+	for (size_t j = hash_str(key) & (s->cap - 1); s->slot[j]; j = (j + 1) & (s->cap - 1)) {
+		struct seen_entry *e = &s->e[s->slot[j] - 1];
+		if (!strcmp(e->key, key))
+			return e;
+	}
+	return NULL;
+}
+
+int seen_add_val(struct seen_set *s, const char *key, int line, const char *val)
+{
+	struct seen_entry *found = seen_find(s, key);
+	if (found)
+		return found->line;
+	if (2 * (s->n + 1) > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		free(s->slot);
+		s->slot = xcalloc(ncap, sizeof(int));
+		s->cap = ncap;
+		for (size_t i = 0; i < s->n; i++) {
+			size_t j = hash_str(s->e[i].key) & (ncap - 1);
+			while (s->slot[j])
+				j = (j + 1) & (ncap - 1);
+			s->slot[j] = (int)i + 1;
+		}
+	}
+	if (s->n == s->ecap) {
+		s->ecap = s->ecap ? s->ecap * 2 : 32;
+		s->e = xrealloc(s->e, sizeof(*s->e) * s->ecap);
+	}
+	struct seen_entry *e = &s->e[s->n];
+	e->key = seen_copy(s, key);
+	e->val = val ? seen_copy(s, val) : NULL;
+	e->line = line;
+	size_t j = hash_str(key) & (s->cap - 1);
+	while (s->slot[j])
+		j = (j + 1) & (s->cap - 1);
+	s->slot[j] = (int)++s->n;
+	return 0;
 }
 
 int seen_add(struct seen_set *s, const char *key, int line)
 {
-	if (2 * (s->n + 1) > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		char **nk = xcalloc(ncap, sizeof(char *));
-		int *nl = xcalloc(ncap, sizeof(int));
-		for (size_t i = 0; i < s->cap; i++) {
-			if (!s->key[i])
-				continue;
-			size_t j = hash_str(s->key[i]) & (ncap - 1);
-			while (nk[j])
-				j = (j + 1) & (ncap - 1);
-			nk[j] = s->key[i];
-			nl[j] = s->line[i];
-		}
-		free(s->key);
-		free(s->line);
-		s->key = nk;
-		s->line = nl;
-		s->cap = ncap;
-	}
-	size_t j = hash_str(key) & (s->cap - 1);
-	while (s->key[j]) {
-		if (!strcmp(s->key[j], key))
-			return s->line[j];
-		j = (j + 1) & (s->cap - 1);
-	}
-	s->key[j] = xstrdup(key);
-	s->line[j] = line;
-	s->n++;
-	return 0;
+	return seen_add_val(s, key, line, NULL);
 }
 
 int seen_get(const struct seen_set *s, const char *key)
 {
-	if (!s->cap)
-		return 0;
-	for (size_t j = hash_str(key) & (s->cap - 1); s->key[j]; j = (j + 1) & (s->cap - 1))
-		if (!strcmp(s->key[j], key))
-			return s->line[j];
-	return 0;
+	const struct seen_entry *e = seen_find(s, key);
+	return e ? e->line : 0;
+}
+
+const char *seen_val(const struct seen_set *s, const char *key)
+{
+	const struct seen_entry *e = seen_find(s, key);
+	return e ? e->val : NULL;
 }
 
 void seen_free(struct seen_set *s)
 {
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->key[i]);
-	free(s->key);
-	free(s->line);
+	for (size_t i = 0; i < s->nblock; i++)
+		free(s->block[i]);
+	free(s->block);
+	free(s->slot);
+	free(s->e);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "base/timeutil.h"
 #include "store/study.h"
 #include "base/util.h"
 
@@ -69,20 +70,46 @@ int listing_check_text(const char *s, const char **why);
 char *listing_ref_fold(const char *ref);
 /* Like listing_ref_id, but ignoring ASCII case (an exact match first);
  * *stored is the ref as the study has it (caller frees), NULL when none.
- * A scan: for single look-ups; files use listing_refs_load. */
+ * A scan: for single look-ups; files use a listing_ref_index first. */
 int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **stored,
 		     struct ct_err *err);
-/* Adds every ref of the study, folded, to set (line 1), so that a file's
- * refs are checked without a scan per row. */
-struct seen_set;
-int listing_refs_load(struct study *s, struct seen_set *set, struct ct_err *err);
-
 /* The listing id of ref (exact), 0 if the study has none. */
 int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err *err);
 /* *taken = the ref of the listing that already has url, or NULL (caller frees). */
 int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_err *err);
 /* Inserts a validated listing and its contact row; inside a transaction. */
 int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err);
+
+/* The same look-ups and insert for many rows (an import): each statement
+ * is prepared on first use and then reused, never prepared per row. Zero
+ * the struct, set s, and close it with listing_stmts_close. */
+struct listing_stmts {
+	struct study *s;
+	sqlite3_stmt *by_ref, *by_ref_ci, *by_url, *insert, *contact;
+	char now[ISO_LEN]; /* added_at: one time for all the listings of an import */
+};
+int listing_stmts_ref_id(struct listing_stmts *q, const char *ref, int64_t *id,
+			 struct ct_err *err);
+int listing_stmts_ref_find(struct listing_stmts *q, const char *ref, int64_t *id, char **stored,
+			   struct ct_err *err);
+int listing_stmts_url_taken(struct listing_stmts *q, const char *url, char **taken,
+			    struct ct_err *err);
+int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64_t *id,
+			 struct ct_err *err);
+void listing_stmts_close(struct listing_stmts *q);
+
+/* The study's refs, folded, as 64-bit hashes in a sorted array (8 bytes a
+ * listing): a file's refs are checked against a large study without a query
+ * per row and without holding every ref. A hit may be a hash collision, so a
+ * caller confirms it with listing_ref_find; a miss is certain. */
+struct listing_ref_index {
+	uint64_t *hash;
+	size_t n;
+};
+int listing_ref_index_load(struct study *s, struct listing_ref_index *x, struct ct_err *err);
+/* 1 when the study may have a ref equal to fold (a folded ref). */
+int listing_ref_index_has(const struct listing_ref_index *x, const char *fold);
+void listing_ref_index_free(struct listing_ref_index *x);
 
 /* `listings add`: validates raw values (as listing_validate, reporting each
  * problem, including a ref or URL the study already has) and adds the
@@ -117,17 +144,29 @@ struct listing_row {
 typedef int (*listing_row_fn)(void *ud, const struct listing_row *row);
 int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *err);
 
-/* A set of strings, each remembered with the line that first named it:
- * duplicate detection within a file without quadratic scans. */
+/* A set of strings, each remembered with the line that first named it and
+ * an optional second string: duplicate detection within a file without
+ * quadratic scans. Strings are copied into blocks that never move, so
+ * seen_val's result stays valid until seen_free; a million short keys cost
+ * about 60 bytes each. Zero-initialise. */
 struct seen_set {
-	char **key;
-	int *line;
-	size_t cap, n;
+	struct seen_entry {
+		const char *key, *val;
+		int line;
+	} *e;
+	int *slot; /* entry index + 1; 0 when free */
+	size_t cap, n, ecap;
+	char **block, *cur; /* every block; the one being filled */
+	size_t nblock, used; /* bytes used in cur */
 };
 /* Adds key; returns 0 if new, else the line recorded for it earlier. */
 int seen_add(struct seen_set *s, const char *key, int line);
+/* The same, remembering val (may be NULL) with a new key. */
+int seen_add_val(struct seen_set *s, const char *key, int line, const char *val);
 /* The line recorded for key, 0 if it is not in the set. */
 int seen_get(const struct seen_set *s, const char *key);
+/* The value recorded with key, NULL if none or not in the set; borrowed. */
+const char *seen_val(const struct seen_set *s, const char *key);
 void seen_free(struct seen_set *s);
 
 #endif

@@ -1,4 +1,11 @@
-/* listing_import.c: the listings import engine (see listing_import.h). */
+/* listing_import.c: the listings import engine (see listing_import.h).
+ *
+ * One pass over the file, streamed through the CSV reader, inside one
+ * transaction: each row is validated and, as long as no row so far had an
+ * error, inserted; at the end the transaction commits only if the whole
+ * file was clean, so that a bad file changes nothing. Memory holds the
+ * current record, the file's refs and URLs (for duplicates) and the
+ * study's refs as hashes; every statement is prepared once. */
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,142 +15,166 @@
 #include "listings/listing_import.h"
 #include "base/banned.h"
 
-struct import_report {
+struct importer {
+	const char *path;
+	struct study *s;
 	struct csv_errs *errs;
-	const struct csv *csv;
-	const struct csv_record *rec;
+	struct csv_reader r;
+	struct csv_record rec;
+	int col[LF_COUNT];
+	struct listing_stmts q;
+	struct listing_ref_index study_refs;
+	struct seen_set refs; /* folded ref -> line of its field, with the ref as written */
+	struct seen_set urls; /* url -> line of its field */
 };
 
-/* The line of a column's field in the current record (a quoted field may
- * start on a later line than its record). */
-static int field_line(const struct csv *c, const struct csv_record *rec, const char *column)
+/* The line of field c in the current record (a quoted field may start on a
+ * later line than its record). */
+static int field_line(const struct importer *im, int c)
 {
-	int i = csv_col(c, column);
-	return i >= 0 && i < rec->n ? rec->line[i] : rec->start_line;
+	int i = im->col[c];
+	return i >= 0 ? im->rec.line[i] : im->rec.start_line;
 }
 
-static void import_report(void *ud, const char *column, const char *msg)
+static void report(void *ud, const char *column, const char *msg)
 {
-	struct import_report *r = ud;
-	csv_errs_add(r->errs, r->csv->path, field_line(r->csv, r->rec, column), column, "%s", msg);
+	struct importer *im = ud;
+	int c = 0;
+	while (c < LF_COUNT && strcmp(listing_columns[c], column))
+		c++;
+	csv_errs_add(im->errs, im->path, c < LF_COUNT ? field_line(im, c) : im->rec.start_line,
+		     column, "%s", msg);
+}
+
+/* The checks that need more than the row: refs and URLs new to the file
+ * and to the study. */
+static int check_unique(struct importer *im, const struct listing *l, struct ct_err *err)
+{
+	const char *ref = l->f[LF_REF], *url = l->f[LF_URL];
+	char shown[CSV_SHORT], shown2[CSV_SHORT];
+	int rc = CT_OK, prev, line;
+	if (ref) {
+		/* Refs that differ only in case name one listing: a sheet with
+		 * GENT-001 and gent-001 would test it twice. */
+		char *fold = listing_ref_fold(ref);
+		line = field_line(im, LF_REF);
+		const char *first = seen_val(&im->refs, fold);
+		if ((prev = seen_add_val(&im->refs, fold, line, ref))) {
+			if (!strcmp(first, ref))
+				csv_errs_add(im->errs, im->path, line, "ref",
+					     "'%s' appears twice in the file (lines %d and %d)",
+					     csv_short(ref, shown, sizeof(shown)), prev, line);
+			else
+				csv_errs_add(im->errs, im->path, line, "ref",
+					     "'%s' and '%s' (line %d) differ only in case: "
+					     "they are one listing, given twice",
+					     csv_short(ref, shown, sizeof(shown)),
+					     csv_short(first, shown2, sizeof(shown2)), prev);
+		} else if (listing_ref_index_has(&im->study_refs, fold)) {
+			int64_t id;
+			char *stored = NULL;
+			rc = listing_stmts_ref_find(&im->q, ref, &id, &stored, err);
+			if (!rc && id)
+				csv_errs_add(im->errs, im->path, line, "ref",
+					     "'%s' is already in the study%s%s%s",
+					     csv_short(ref, shown, sizeof(shown)),
+					     strcmp(stored, ref) ? " (as '" : "",
+					     strcmp(stored, ref) ? csv_short(stored, shown2, sizeof(shown2))
+								 : "",
+					     strcmp(stored, ref) ? "')" : "");
+			free(stored);
+		}
+		free(fold);
+	}
+	if (!rc && url) {
+		char *taken = NULL;
+		line = field_line(im, LF_URL);
+		if ((prev = seen_add(&im->urls, url, line)))
+			csv_errs_add(im->errs, im->path, line, "url",
+				     "'%s' appears twice in the file (lines %d and %d)",
+				     csv_short(url, shown, sizeof(shown)), prev, line);
+		else if (!(rc = listing_stmts_url_taken(&im->q, url, &taken, err)) && taken)
+			csv_errs_add(im->errs, im->path, line, "url",
+				     "'%s' is already in the study (listing %s)",
+				     csv_short(url, shown, sizeof(shown)), taken);
+		free(taken);
+	}
+	return rc;
 }
 
 int listings_import_file(struct study *s, const char *path, struct listings_import_summary *sum,
 			 struct csv_errs *errs, struct ct_err *err)
 {
-	char *buf = NULL;
-	size_t len;
-	struct csv *c = NULL;
-	struct listing *ls = NULL;
-	struct seen_set refs = { 0 }, urls = { 0 }, study_refs = { 0 };
 	static const char *const required[] = { "ref", "agent_type", NULL };
-	int rc, in_tx = 0;
+	struct importer im = { .path = path, .s = s, .errs = errs, .q = { .s = s } };
+	long rows = 0;
+	int rc, in_tx = 0, got;
 	memset(sum, 0, sizeof(*sum));
-	if ((rc = csv_read_file(path, &buf, &len, err)) ||
-	    (rc = csv_parse(path, buf, len, &c, NULL, err)) ||
-	    (rc = csv_check_columns(c, listing_columns, required, 0, err)))
+	if ((rc = csv_reader_open_file(&im.r, path, err)) ||
+	    (rc = csv_reader_check_columns(&im.r, listing_columns, required, 0, err)))
 		goto out;
-	if (c->nrec == 0) {
-		rc = ct_fail(err, CT_EINPUT, "%s: the file has a header but no listings", path);
-		goto out;
-	}
+	for (int i = 0; i < LF_COUNT; i++)
+		im.col[i] = csv_reader_col(&im.r, listing_columns[i]);
 	if ((rc = study_begin(s, err)))
 		goto out;
 	in_tx = 1;
-	int col[LF_COUNT];
-	for (int i = 0; i < LF_COUNT; i++)
-		col[i] = csv_col(c, listing_columns[i]);
-	ls = xcalloc((size_t)c->nrec, sizeof(*ls));
-	rc = listing_refs_load(s, &study_refs, err);
-	for (int k = 0; k < c->nrec && !rc; k++) {
-		const struct csv_record *rec = &c->rec[k];
+	if ((rc = listing_ref_index_load(s, &im.study_refs, err)))
+		goto out;
+	while (!(rc = csv_next(&im.r, &im.rec, &got, err)) && got) {
 		const char *in[LF_COUNT];
 		for (int i = 0; i < LF_COUNT; i++)
-			in[i] = col[i] >= 0 ? rec->field[col[i]] : NULL;
-		struct import_report rep = { errs, c, rec };
-		listing_validate(in, &ls[k], import_report, &rep);
-		const char *ref = ls[k].f[LF_REF], *url = ls[k].f[LF_URL];
-		int line, prev;
-		int64_t id;
-		char *taken = NULL;
-		char shown[CSV_SHORT], shown2[CSV_SHORT];
-		if (ref) {
-			/* Refs that differ only in case name one listing: a sheet with
-			 * GENT-001 and gent-001 would test it twice. */
-			char *fold = listing_ref_fold(ref);
-			line = field_line(c, rec, "ref");
-			if ((prev = seen_add(&refs, fold, k + 1))) {
-				const char *first = ls[prev - 1].f[LF_REF];
-				int pline = field_line(c, &c->rec[prev - 1], "ref");
-				if (!strcmp(first, ref))
-					csv_errs_add(errs, path, line, "ref",
-						     "'%s' appears twice in the file (lines %d and %d)",
-						     csv_short(ref, shown, sizeof(shown)), pline, line);
-				else
-					csv_errs_add(errs, path, line, "ref",
-						     "'%s' and '%s' (line %d) differ only in case: "
-						     "they are one listing, given twice",
-						     csv_short(ref, shown, sizeof(shown)),
-						     csv_short(first, shown2, sizeof(shown2)), pline);
-			} else if (seen_get(&study_refs, fold)) {
-				char *stored = NULL;
-				if (!(rc = listing_ref_find(s, ref, &id, &stored, err)))
-					csv_errs_add(errs, path, line, "ref",
-						     "'%s' is already in the study%s%s%s",
-						     csv_short(ref, shown, sizeof(shown)),
-						     stored && strcmp(stored, ref) ? " (as '" : "",
-						     stored && strcmp(stored, ref)
-							     ? csv_short(stored, shown2, sizeof(shown2))
-							     : "",
-						     stored && strcmp(stored, ref) ? "')" : "");
-				free(stored);
-			}
-			free(fold);
+			in[i] = im.col[i] >= 0 ? im.rec.field[im.col[i]] : NULL;
+		struct listing l;
+		listing_validate(in, &l, report, &im);
+		rc = check_unique(&im, &l, err);
+		/* Once a row is bad nothing will be kept: validate the rest only. */
+		if (!rc && !errs->n) {
+			int64_t id;
+			rc = listing_stmts_insert(&im.q, &l, &id, err);
 		}
-		if (!rc && url) {
-			line = field_line(c, rec, "url");
-			if ((prev = seen_add(&urls, url, line)))
-				csv_errs_add(errs, path, line, "url",
-					     "'%s' appears twice in the file (lines %d and %d)",
-					     csv_short(url, shown, sizeof(shown)), prev, line);
-			else if (!(rc = listing_url_taken(s, url, &taken, err)) && taken)
-				csv_errs_add(errs, path, line, "url",
-					     "'%s' is already in the study (listing %s)",
-					     csv_short(url, shown, sizeof(shown)), taken);
-			free(taken);
-		}
+		listing_free(&l);
+		rows++;
+		if (rc)
+			goto out;
 	}
-	if (!rc && errs->n) {
+	if (rc) {
+		/* A syntax error ends the reading; the value errors found before it
+		 * are listed with it. */
+		if (errs->n && rc == CT_EINPUT) {
+			csv_errs_add_text(errs, im.r.where.line, err->msg);
+			rc = ct_fail(err, CT_EINPUT,
+				     "%d error%s in %s (reading stopped at line %d); nothing was "
+				     "imported",
+				     errs->n, errs->n == 1 ? "" : "s", path, im.r.where.line);
+		}
+		goto out;
+	}
+	if (rows == 0) {
+		rc = ct_fail(err, CT_EINPUT, "%s: the file has a header but no listings", path);
+		goto out;
+	}
+	if (errs->n) {
 		rc = ct_fail(err, CT_EINPUT, "%d error%s in %s; nothing was imported", errs->n,
 			     errs->n == 1 ? "" : "s", path);
 		goto out;
 	}
-	for (int k = 0; k < c->nrec && !rc; k++) {
-		int64_t id;
-		rc = listing_insert(s, &ls[k], &id, err);
-	}
-	if (!rc) {
-		char *pathc = xstrdup(path);
-		char *detail = xasprintf("count=%d file=%s", c->nrec, basename(pathc));
-		rc = study_event(s, "listings.import", basename(pathc), detail, err);
-		free(detail);
-		free(pathc);
-	}
+	char *pathc = xstrdup(path);
+	char *detail = xasprintf("count=%ld file=%s", rows, basename(pathc));
+	rc = study_event(s, "listings.import", basename(pathc), detail, err);
+	free(detail);
+	free(pathc);
 	if (!rc && !(rc = study_commit(s, err))) {
 		in_tx = 0;
-		sum->imported = c->nrec;
+		sum->imported = rows;
 	}
 out:
+	listing_stmts_close(&im.q);
 	if (in_tx)
 		study_rollback(s);
-	if (ls)
-		for (int k = 0; k < c->nrec; k++)
-			listing_free(&ls[k]);
-	free(ls);
-	seen_free(&refs);
-	seen_free(&urls);
-	seen_free(&study_refs);
-	csv_free(c);
-	free(buf);
+	listing_ref_index_free(&im.study_refs);
+	seen_free(&im.refs);
+	seen_free(&im.urls);
+	csv_record_free(&im.rec);
+	csv_reader_close(&im.r);
 	return rc;
 }
