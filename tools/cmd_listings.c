@@ -45,8 +45,9 @@ struct add_report {
 	int n;
 };
 
-static void add_report(void *ud, const char *column, const char *msg)
+static void add_report(void *ud, const char *column, long off, const char *msg)
 {
+	(void)off; /* an option's value has no position worth naming */
 	struct add_report *r = ud;
 	struct strbuf opt = STRBUF_INIT;
 	for (const char *p = column; *p; p++)
@@ -262,7 +263,8 @@ static int listings_withdraw(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = { { "note", required_argument, NULL, 'n' },
 					      { NULL, 0, NULL, 0 } };
-	const char *note = NULL, *why;
+	const char *note = NULL;
+	char why[LISTING_WHY];
 	int c;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -273,9 +275,9 @@ static int listings_withdraw(int argc, char **argv, struct cmd_ctx *ctx)
 	if (optind != argc - 1)
 		return cmd_usage_error(ctx, "'listings withdraw' takes one listing ref");
 	const char *ref = argv[optind];
-	if (!listing_check_ref(ref, &why))
+	if (!listing_check_ref(ref, why))
 		return cmd_usage_error(ctx, "the ref %s", why);
-	if (note && !listing_check_text(note, &why))
+	if (note && !listing_check_text(note, why, NULL))
 		return cmd_usage_error(ctx, "--note %s", why);
 	if (note && strlen(note) > 1000)
 		return cmd_usage_error(ctx, "--note is longer than 1000 bytes");

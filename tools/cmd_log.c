@@ -73,7 +73,8 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "at", required_argument, NULL, 'a' },	     { "note", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *outcome_arg = NULL, *channel_arg = NULL, *at_arg = NULL, *note = NULL, *why;
+	const char *outcome_arg = NULL, *channel_arg = NULL, *at_arg = NULL, *note = NULL;
+	char why[LISTING_WHY];
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -98,7 +99,7 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 	if (!channel)
 		return cmd_usage_error(ctx, "--channel '%s' is not one of %s", channel_arg,
 				       channel_list());
-	if (note && !listing_check_text(note, &why))
+	if (note && !listing_check_text(note, why, NULL))
 		return cmd_usage_error(ctx, "--note %s", why);
 	if (note && strlen(note) > 1000)
 		return cmd_usage_error(ctx, "--note is longer than 1000 bytes");

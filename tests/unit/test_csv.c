@@ -369,6 +369,125 @@ START_TEST(error_list_is_capped_in_memory)
 }
 END_TEST
 
+/* Quoted by hand after RFC 4180 and OWASP's "CSV Injection" advice: a cell
+ * that starts with =, +, -, @, a tab or a carriage return gets a single
+ * quote in front and is quoted; numbers written as numbers stay as they are. */
+START_TEST(quoting_and_formulas)
+{
+	static const char *const cases[][2] = {
+		{ "plain", "plain" },
+		{ "", "" },
+		{ "a,b", "\"a,b\"" },
+		{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
+		{ "two\nlines", "\"two\nlines\"" },
+		{ "=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"" },
+		{ "=1+2", "\"'=1+2\"" },
+		{ "+32 9 123 45 67", "\"'+32 9 123 45 67\"" },
+		{ "-0.25", "\"'-0.25\"" }, /* as text: a name may be "-0.25" */
+		{ "@SUM(A1)", "\"'@SUM(A1)\"" },
+		{ "\tx", "\"'\tx\"" },
+		{ "\rx", "\"'\rx\"" },
+		{ "a=b", "a=b" }, /* only the first character counts */
+		{ "'quoted'", "'quoted'" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		csv_quote(&sb, cases[i][0]);
+		ck_assert_msg(!strcmp(sb_str(&sb), cases[i][1]), "csv_quote(%s) = %s, wanted %s",
+			      cases[i][0], sb_str(&sb), cases[i][1]);
+		sb_free(&sb);
+	}
+	static const char *const numbers[][2] = {
+		{ "-0.25", "-0.25" },
+		{ "0.7934506856", "0.7934506856" },
+		{ "-1.5e-07", "-1.5e-07" },
+		{ "+3", "+3" },
+		{ "42", "42" },
+		/* Not a number: guarded as text. */
+		{ "=1+2", "\"'=1+2\"" },
+		{ "-1+1", "\"'-1+1\"" },
+		{ "-0x10", "\"'-0x10\"" },
+		{ "-inf", "\"'-inf\"" },
+		{ "-", "\"'-\"" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(numbers); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		csv_quote_number(&sb, numbers[i][0]);
+		ck_assert_msg(!strcmp(sb_str(&sb), numbers[i][1]),
+			      "csv_quote_number(%s) = %s, wanted %s", numbers[i][0], sb_str(&sb),
+			      numbers[i][1]);
+		sb_free(&sb);
+	}
+	struct strbuf sb = STRBUF_INIT;
+	csv_quote(&sb, NULL);
+	csv_quote_number(&sb, NULL);
+	ck_assert_uint_eq(sb.len, 0); /* NULL is an empty cell */
+	sb_free(&sb);
+}
+END_TEST
+
+/* "n0,n1,...": a header of n names. */
+static char *header(int n, const char *last)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < n; i++)
+		sb_addf(&sb, "%sn%d", i ? "," : "", i);
+	if (last)
+		sb_addf(&sb, ",%s", last);
+	sb_adds(&sb, "\n");
+	return sb_detach(&sb);
+}
+
+/* Absurd widths are refused with the file and line, at once: the duplicate
+ * check used to compare every pair of names, and a million columns hung.
+ * (Check stops a test after a few seconds, so a hang fails here.) */
+START_TEST(header_limits)
+{
+	char *h = header(1000, NULL);
+	ck_assert_int_eq(parse(h), CT_OK); /* 1,000 is the limit, not an error */
+	ck_assert_int_eq(c->ncols, 1000);
+	free(h);
+	/* n0..n9 are 20 characters, n10..n99 270, n100..n999 3,600, and 1,000
+	 * commas: the 1,001st name starts at column 4,891. */
+	h = header(1001, NULL);
+	expect_error(h, strlen(h), 1, 4891, 1, "header: more than 1000 columns");
+	free(h);
+	h = header(1000000, NULL);
+	expect_error(h, strlen(h), 1, 4891, 1, "more than 1000 columns");
+	free(h);
+	/* A duplicate far from its twin is found, in linear time. */
+	h = header(999, "N0");
+	ck_assert_int_eq(parse(h), CT_EINPUT);
+	ck_assert(strstr(err.msg, "column 'N0' appears twice in the header (columns 1 and 1000)"));
+	free(h);
+	/* A header line over 1 MiB, in a name of 2 MB. */
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "a,b");
+	for (int i = 0; i < 2000000; i++)
+		sb_addc(&sb, 'x');
+	sb_adds(&sb, "\n1,2\n");
+	ck_assert_int_eq(parse(sb_str(&sb)), CT_EINPUT);
+	ck_assert_msg(!strncmp(err.msg, "t.csv:1:", 8) && strstr(err.msg, "header: longer than 1 MiB"),
+		      "%s", err.msg);
+	ck_assert_uint_lt(strlen(err.msg), 200);
+	sb_free(&sb);
+}
+END_TEST
+
+/* The column of a character inside a field, as the file writes it. */
+START_TEST(columns_inside_fields)
+{
+	/* Line 2: a,"x""é<U+2028>": the quote is column 3, x 4, "" 5-6, é 7,
+	 * and the separator (byte 4 of the value x"é...) column 8. */
+	ck_assert_int_eq(parse("h1,h2\na,\"x\"\"\xC3\xA9\xE2\x80\xA8\"\n"), CT_OK);
+	ck_assert_int_eq(csv_field_col(&c->rec[0], 1, 4), 8);
+	ck_assert_int_eq(csv_field_col(&c->rec[0], 1, 0), 4);
+	/* Bare: "ab" then the third byte is column 3 of the line. */
+	ck_assert_int_eq(parse("h\nab\xE2\x80\x8B\n"), CT_OK);
+	ck_assert_int_eq(csv_field_col(&c->rec[0], 0, 2), 3);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("csv");
@@ -385,6 +504,9 @@ int main(void)
 	tcase_add_test(tc, error_list_in_line_order);
 	tcase_add_test(tc, streaming_across_chunks);
 	tcase_add_test(tc, error_list_is_capped_in_memory);
+	tcase_add_test(tc, quoting_and_formulas);
+	tcase_add_test(tc, header_limits);
+	tcase_add_test(tc, columns_inside_fields);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

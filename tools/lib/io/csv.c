@@ -805,22 +805,42 @@ void csv_errs_add_text(struct csv_errs *e, int line, const char *text)
 	e->n++;
 }
 
-void csv_errs_add(struct csv_errs *e, const char *path, int line, const char *column,
-		  const char *fmt, ...)
+static void errs_vadd(struct csv_errs *e, const char *path, int line, int col,
+		      const char *column, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+static void errs_vadd(struct csv_errs *e, const char *path, int line, int col,
+		      const char *column, const char *fmt, va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (line > 0)
+	if (line > 0 && col > 0)
+		sb_addf(&sb, "%s:%d:%d: ", path, line, col);
+	else if (line > 0)
 		sb_addf(&sb, "%s:%d: ", path, line);
 	else
 		sb_addf(&sb, "%s: ", path);
 	if (column)
 		sb_addf(&sb, "column %s: ", column);
-	va_list ap;
-	va_start(ap, fmt);
 	sb_vaddf(&sb, fmt, ap);
-	va_end(ap);
 	csv_errs_add_text(e, line, sb_str(&sb));
 	sb_free(&sb);
+}
+
+void csv_errs_add(struct csv_errs *e, const char *path, int line, const char *column,
+		  const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	errs_vadd(e, path, line, 0, column, fmt, ap);
+	va_end(ap);
+}
+
+void csv_errs_add_at(struct csv_errs *e, const char *path, int line, int col,
+		     const char *column, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	errs_vadd(e, path, line, col, column, fmt, ap);
+	va_end(ap);
 }
 
 const char *csv_errs_text(struct csv_errs *e)
@@ -850,15 +870,43 @@ void csv_quote(struct strbuf *sb, const char *v)
 {
 	if (!v)
 		return;
-	if (!strpbrk(v, ",\"\r\n")) {
+	/* A formula's first character, for a spreadsheet (OWASP, "CSV
+	 * Injection"): the quote in front makes the cell text. */
+	int formula = v[0] && strchr("=+-@\t\r", v[0]) != NULL;
+	if (!formula && !strpbrk(v, ",\"\r\n")) {
 		sb_adds(sb, v);
 		return;
 	}
 	sb_addc(sb, '"');
+	if (formula)
+		sb_addc(sb, '\'');
 	for (const char *p = v; *p; p++) {
 		if (*p == '"')
 			sb_addc(sb, '"');
 		sb_addc(sb, *p);
 	}
 	sb_addc(sb, '"');
+}
+
+void csv_quote_number(struct strbuf *sb, const char *v)
+{
+	double d;
+	if (v && *v && strspn(v, "0123456789+-.eE") == strlen(v) && parse_double(v, &d))
+		sb_adds(sb, v);
+	else
+		csv_quote(sb, v);
+}
+
+int csv_field_col(const struct csv_record *rec, int i, size_t off)
+{
+	const char *f = rec->field[i];
+	int col = rec->col[i] + (rec->quoted[i] ? 1 : 0);
+	for (size_t k = 0; k < off && f[k]; k++) {
+		unsigned char c = (unsigned char)f[k];
+		if ((c & 0xC0) != 0x80)
+			col++; /* a character starts here */
+		if (c == '"' && rec->quoted[i])
+			col++;
+	}
+	return col;
 }

@@ -136,6 +136,10 @@ struct csv_errs {
 void csv_errs_init(struct csv_errs *e, int max);
 void csv_errs_add(struct csv_errs *e, const char *path, int line, const char *column,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same for a message about a character: "FILE:LINE:COL: column NAME: what". */
+void csv_errs_add_at(struct csv_errs *e, const char *path, int line, int col,
+		     const char *column, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 /* A message already formatted (a syntax error from the reader), for line. */
 void csv_errs_add_text(struct csv_errs *e, int line, const char *text);
 /* The messages, one per line, each ending with a newline; borrowed. The
@@ -145,8 +149,28 @@ void csv_errs_add_text(struct csv_errs *e, int line, const char *text);
 const char *csv_errs_text(struct csv_errs *e);
 void csv_errs_free(struct csv_errs *e);
 
-/* Appends v to sb as one CSV field (RFC 4180): quoted, with quotes doubled,
- * when it holds a comma, a quote or a line break; nothing for NULL. */
+/* Appends text v to sb as one CSV field (RFC 4180): quoted, with quotes
+ * doubled, when it holds a comma, a quote or a line break; nothing for NULL
+ * (an empty cell). Text that a spreadsheet would run as a formula, a value
+ * starting with =, +, -, @, a tab or a carriage return (OWASP's list: a
+ * landlord named =HYPERLINK("http://x","y")), is neutralised as
+ * spreadsheet users expect: prefixed with a single quote and quoted, so
+ * that Excel and LibreOffice show it as text. Every writer of text cells
+ * uses this (export, stats --csv, the output layer).
+ * A number is not text: write numeric cells with csv_quote_number, or
+ * -0.25 would become '-0.25. */
 void csv_quote(struct strbuf *sb, const char *v);
+/* Appends a numeric cell: v unchanged when it is a plain number as a
+ * program formatted it (an optional sign, digits, a point, an exponent;
+ * finite), so that -0.25 stays a number for R, Python and spreadsheets.
+ * Anything else (a formula smuggled in as a "number") goes through
+ * csv_quote. NULL writes nothing (an empty cell, NA). */
+void csv_quote_number(struct strbuf *sb, const char *v);
+
+/* The column, in characters from 1, at which byte off of field i of rec
+ * starts in the file: after the field's opening quote, and counting each
+ * quote inside a quoted field twice, as the file writes it. For messages
+ * about a character inside a value. */
+int csv_field_col(const struct csv_record *rec, int i, size_t off);
 
 #endif

@@ -25,33 +25,35 @@ static int is_alnum(char c)
 	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-int listing_check_text(const char *s, const char **why)
+int listing_check_text(const char *s, char why[LISTING_WHY], size_t *off)
 {
-	if (!utf8_check(s, strlen(s), NULL)) {
-		*why = "is not valid UTF-8";
-		return 0;
-	}
-	if (strchr(s, '\n') || strchr(s, '\r')) {
-		*why = "contains a line break (CR or LF); a value must fit on one line";
-		return 0;
-	}
-	if (has_control(s)) {
-		*why = "contains a control character (a tab or another invisible character)";
-		return 0;
-	}
-	return 1;
+	const char *what;
+	unsigned long cp;
+	size_t at;
+	if (text_ok(s, strlen(s), &what, &at, &cp))
+		return 1;
+	if (off)
+		*off = at;
+	if (!utf8_check(s, strlen(s), NULL))
+		snprintf(why, LISTING_WHY, "is not valid UTF-8");
+	else if (cp == '\r' || cp == '\n')
+		snprintf(why, LISTING_WHY,
+			 "contains a line break (CR or LF); a value must fit on one line");
+	else
+		snprintf(why, LISTING_WHY, "contains %s (U+%04lX)", what, cp);
+	return 0;
 }
 
-int listing_check_ref(const char *s, const char **why)
+int listing_check_ref(const char *s, char why[LISTING_WHY])
 {
-	if (!listing_check_text(s, why))
+	if (!listing_check_text(s, why, NULL))
 		return 0;
 	if (!*s) {
-		*why = "is empty";
+		snprintf(why, LISTING_WHY, "is empty");
 		return 0;
 	}
 	if (strlen(s) > 100) {
-		*why = "is longer than 100 bytes";
+		snprintf(why, LISTING_WHY, "is longer than 100 bytes");
 		return 0;
 	}
 	return 1;
@@ -222,7 +224,7 @@ static void reportf(listing_report_fn report, void *ud, const char *col, const c
 	va_start(ap, fmt);
 	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	report(ud, col, sb_str(&sb));
+	report(ud, col, -1, sb_str(&sb));
 	sb_free(&sb);
 }
 
@@ -231,15 +233,17 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 {
 	int bad = 0;
 	const char *why;
+	char text_why[LISTING_WHY];
+	size_t off;
 	memset(out, 0, sizeof(*out));
 	out->round = 1;
 	for (int i = 0; i < LF_COUNT; i++) {
 		const char *col = listing_columns[i];
 		const char *raw = in[i] ? in[i] : "";
-		/* Control characters are checked before trimming: a line break at
-		 * the end of a quoted field is still a line break. */
-		if (!listing_check_text(raw, &why)) {
-			reportf(report, ud, col, "%s", why);
+		/* Text is checked before trimming: a line break at the end of a
+		 * quoted field is still a line break. */
+		if (!listing_check_text(raw, text_why, &off)) {
+			report(ud, col, (long)off, text_why);
 			bad++;
 			continue;
 		}
@@ -252,7 +256,8 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 		int ok = 1;
 		switch (i) {
 		case LF_REF:
-			ok = listing_check_ref(v, &why);
+			ok = listing_check_ref(v, text_why);
+			why = text_why;
 			break;
 		case LF_URL:
 			ok = listing_check_url(v, &why);
@@ -296,12 +301,12 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 			bad++;
 		}
 	}
-	if (!out->f[LF_REF] && listing_check_text(in[LF_REF] ? in[LF_REF] : "", &why)) {
+	if (!out->f[LF_REF] && listing_check_text(in[LF_REF] ? in[LF_REF] : "", text_why, NULL)) {
 		reportf(report, ud, listing_columns[LF_REF], "is required (the listing's reference)");
 		bad++;
 	}
 	if (!out->f[LF_AGENT_TYPE] &&
-	    listing_check_text(in[LF_AGENT_TYPE] ? in[LF_AGENT_TYPE] : "", &why)) {
+	    listing_check_text(in[LF_AGENT_TYPE] ? in[LF_AGENT_TYPE] : "", text_why, NULL)) {
 		reportf(report, ud, listing_columns[LF_AGENT_TYPE],
 			"is required: agency or private");
 		bad++;

@@ -29,6 +29,9 @@ enum listing_field {
 /* The CSV column names, in enum order, NULL-terminated. */
 extern const char *const listing_columns[LF_COUNT + 1];
 
+/* The size of a reason written by the text checks below. */
+#define LISTING_WHY 96
+
 /* A validated listing: text fields trimmed, NULL when empty (owned). */
 struct listing {
 	char *f[LF_COUNT];
@@ -37,9 +40,10 @@ struct listing {
 	long round;
 };
 
-/* Called once per bad value with the column's name and a message without
- * a trailing newline. */
-typedef void (*listing_report_fn)(void *ud, const char *column, const char *msg);
+/* Called once per bad value with the column's name, the byte offset in the
+ * raw value of the character at fault (-1 when the message is about the
+ * whole value) and a message without a trailing newline. */
+typedef void (*listing_report_fn)(void *ud, const char *column, long off, const char *msg);
 
 /* Validates raw values (in[i] NULL or "" when absent) into out; reports
  * every problem and returns how many there were (out is filled either way;
@@ -58,12 +62,18 @@ int listing_check_url(const char *s, const char **why);
 int listing_parse_price(const char *s, double *out, const char **why);
 /* A positive whole number. */
 int listing_parse_round(const char *s, long *out);
-/* A ref: non-empty, at most 100 bytes, no control characters. */
-int listing_check_ref(const char *s, const char **why);
+/* A ref: non-empty, at most 100 bytes, text as listing_check_text takes it. */
+int listing_check_ref(const char *s, char why[LISTING_WHY]);
 /* "agency" or "private", any case; returns the canonical name or NULL. */
 const char *listing_agent_type(const char *s);
-/* Free text: valid UTF-8 without control characters (CR, LF, TAB...). */
-int listing_check_text(const char *s, const char **why);
+/* Free text, at the door: the one rule of base/util.h's text_ok (valid
+ * UTF-8; no control character, line break or tab, no line or paragraph
+ * separator U+2028/9, bidi control, zero-width or other invisible
+ * character, no byte-order mark). Returns 1 when s passes; else 0, with the
+ * reason in why, a phrase to follow the value's name ("contains a bidi
+ * control (U+202E)"), and the byte offset of the character in *off (off may
+ * be NULL). */
+int listing_check_text(const char *s, char why[LISTING_WHY], size_t *off);
 
 /* A ref folded for comparison (ASCII lower case): "GENT-001" and
  * "gent-001" name one listing, so a file must not add both. Caller frees. */

@@ -36,14 +36,19 @@ static int field_line(const struct importer *im, int c)
 	return i >= 0 ? im->rec.line[i] : im->rec.start_line;
 }
 
-static void report(void *ud, const char *column, const char *msg)
+static void report(void *ud, const char *column, long off, const char *msg)
 {
 	struct importer *im = ud;
 	int c = 0;
 	while (c < LF_COUNT && strcmp(listing_columns[c], column))
 		c++;
-	csv_errs_add(im->errs, im->path, c < LF_COUNT ? field_line(im, c) : im->rec.start_line,
-		     column, "%s", msg);
+	int line = c < LF_COUNT ? field_line(im, c) : im->rec.start_line;
+	/* A character at fault is named by its line and column in the file. */
+	if (off >= 0 && c < LF_COUNT && im->col[c] >= 0)
+		csv_errs_add_at(im->errs, im->path, line,
+				csv_field_col(&im->rec, im->col[c], (size_t)off), column, "%s", msg);
+	else
+		csv_errs_add(im->errs, im->path, line, column, "%s", msg);
 }
 
 /* The checks that need more than the row: refs and URLs new to the file

@@ -144,7 +144,8 @@ static void errf(struct importer *im, int c, const char *fmt, ...)
  * when it is not one short line of text (reported; *bad set). */
 static char *get(struct importer *im, int c, int *bad)
 {
-	const char *why;
+	char why[LISTING_WHY];
+	size_t off;
 	if (im->col[c] < 0)
 		return NULL;
 	char *raw = im->rec.field[im->col[c]];
@@ -156,8 +157,11 @@ static char *get(struct importer *im, int c, int *bad)
 		*bad = 1;
 		return NULL;
 	}
-	if (!listing_check_text(raw, &why)) {
-		errf(im, c, "%s", why);
+	if (!listing_check_text(raw, why, &off)) {
+		/* A character at fault is named by its line and column in the file. */
+		csv_errs_add_at(im->errs, im->path, line_of(im, c),
+				csv_field_col(&im->rec, im->col[c], off), response_import_columns[c],
+				"%s", why);
 		*bad = 1;
 		return NULL;
 	}
@@ -187,7 +191,7 @@ static int small_int(const char *s, int lo, int hi, int *out)
 static void row_read(struct importer *im, struct row *w)
 {
 	const struct design *d = im->s->design;
-	const char *why;
+	char why[LISTING_WHY];
 	memset(w, 0, sizeof(*w));
 	w->line = im->rec.start_line;
 	w->gender = -1;
@@ -196,7 +200,7 @@ static void row_read(struct importer *im, struct row *w)
 	char **v = w->v;
 	if (!v[C_LISTING] && !w->bad[C_LISTING])
 		errf(im, C_LISTING, "is required (the listing's ref)");
-	else if (v[C_LISTING] && !listing_check_ref(v[C_LISTING], &why))
+	else if (v[C_LISTING] && !listing_check_ref(v[C_LISTING], why))
 		errf(im, C_LISTING, "'%s' %s", v[C_LISTING], why);
 	if (!v[C_GROUP]) {
 		if (!w->bad[C_GROUP])
@@ -254,8 +258,8 @@ static void row_read(struct importer *im, struct row *w)
 /* 1 when the row names a listing, a group and a gender that can be looked up. */
 static int row_names_cell(const struct row *w)
 {
-	const char *why;
-	return w->v[C_LISTING] && listing_check_ref(w->v[C_LISTING], &why) && w->g &&
+	char why[LISTING_WHY];
+	return w->v[C_LISTING] && listing_check_ref(w->v[C_LISTING], why) && w->g &&
 	       w->gender >= 0;
 }
 
