@@ -66,7 +66,9 @@ with open(path, "w", encoding="utf-8", newline="") as f:
 EOF
 }
 
-# timed LABEL CMD...: runs CMD under /usr/bin/time -v; sets SECS and RSS_MB.
+# timed LABEL CMD...: runs CMD under /usr/bin/time -v; sets SECS (wall),
+# CPU (user + system: what the machine's other load does not inflate) and
+# RSS_MB.
 timed() {
 	label=$1
 	shift
@@ -77,12 +79,13 @@ timed() {
 	}
 	SECS=$(awk -F': ' '/Elapsed \(wall clock\)/ {
 		n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$W/time.txt")
+	CPU=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$W/time.txt")
 	RSS_MB=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$W/time.txt")
 }
 
 row() { # LABEL ROWS
-	printf '  %-34s %9d rows %8.2f s %10.0f rows/s %8s MB\n' "$1" "$2" "$SECS" \
-		"$(awk -v n="$2" -v s="$SECS" 'BEGIN { print (s > 0 ? n / s : 0) }')" "$RSS_MB"
+	printf '  %-30s %8d rows %7.2f s (cpu %6.2f s) %9.0f rows/s %7s MB\n' "$1" "$2" "$SECS" \
+		"$CPU" "$(awk -v n="$2" -v s="$SECS" 'BEGIN { print (s > 0 ? n / s : 0) }')" "$RSS_MB"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
 
@@ -91,20 +94,21 @@ compare() {
 	label=$1 file=$2 rows=$3
 	shift 3
 	timed "$label" "$@"
-	ct_s=$SECS ct_m=$RSS_MB
+	ct_s=$SECS ct_c=$CPU ct_m=$RSS_MB
 	row "corrtest $label" "$rows"
 	sed 's/^/    (corrtest: /; s/$/)/' "$W/out.txt" | head -2
 	rm -f floor.db
 	timed "sqlite3 .import" sqlite3 floor.db ".import --csv $file t"
-	sq_s=$SECS sq_m=$RSS_MB
+	sq_s=$SECS sq_c=$CPU sq_m=$RSS_MB
 	row "sqlite3 shell .import (floor)" "$rows"
 	timed "python csv" python3 -c 'import csv, sys
 n = sum(1 for _ in csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
 print(n)' "$file"
-	py_s=$SECS py_m=$RSS_MB
+	py_s=$SECS py_c=$CPU py_m=$RSS_MB
 	row "python3 csv.reader (floor)" "$rows"
 	echo "  ratios: time $(ratio "$ct_s" "$sq_s")x sqlite3 .import, $(ratio "$ct_s" "$py_s")x python csv;" \
-		"memory $(ratio "$ct_m" "$sq_m")x sqlite3, $(ratio "$ct_m" "$py_m")x python"
+		"cpu $(ratio "$ct_c" "$sq_c")x, $(ratio "$ct_c" "$py_c")x;" \
+		"memory $(ratio "$ct_m" "$sq_m")x, $(ratio "$ct_m" "$py_m")x"
 }
 
 new_study() {
@@ -113,7 +117,8 @@ new_study() {
 }
 
 echo "corrtest import benchmark: $BIN"
-echo "machine: $(nproc) cores, $(uname -sr); sqlite3 $(sqlite3 --version | cut -d' ' -f1), $(python3 --version)"
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), $(uname -sr);" \
+	"sqlite3 $(sqlite3 --version | cut -d' ' -f1), $(python3 --version)"
 
 for n in 20000 100000; do
 	listings "l$n.csv" "$n" L
