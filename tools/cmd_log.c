@@ -73,7 +73,8 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "at", required_argument, NULL, 'a' },	     { "note", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *outcome_arg = NULL, *channel_arg = NULL, *at_arg = NULL, *note = NULL, *why;
+	const char *outcome_arg = NULL, *channel_arg = NULL, *at_arg = NULL, *note = NULL;
+	char why[LISTING_WHY];
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -98,7 +99,7 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 	if (!channel)
 		return cmd_usage_error(ctx, "--channel '%s' is not one of %s", channel_arg,
 				       channel_list());
-	if (note && !listing_check_text(note, &why))
+	if (note && !listing_check_text(note, why, NULL))
 		return cmd_usage_error(ctx, "--note %s", why);
 	if (note && strlen(note) > 1000)
 		return cmd_usage_error(ctx, "--note is longer than 1000 bytes");
@@ -125,62 +126,21 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 				       app_arg);
 
 	struct ct_err err = { 0 };
-	struct app_info a = { 0 };
-	char *prev_outcome = NULL, *prev_channel = NULL;
-	int found = 0;
-	int rc = study_begin(s, &err);
-	if (!rc)
-		rc = id ? app_by_id(s, id, &a, &found, &err)
-			: app_by_cell(s, ref, grp, gender, &a, &found, &err);
-	if (!rc && !found) {
-		if (id)
-			rc = ct_fail(&err, CT_EINPUT, "no application %lld in the study", (long long)id);
-		else
-			rc = ct_fail(&err, CT_EINPUT,
-				     "no application of listing '%s' for group %s, %s in the study",
-				     ref, grp, gender);
-	}
-	if (!rc && !strcmp(a.status, "planned"))
-		rc = ct_fail(&err, CT_EINPUT,
-			     "application %lld was not sent (it is still planned); an outcome is "
-			     "logged only for a sent application",
-			     (long long)a.id);
-	else if (!rc && strcmp(a.status, "sent"))
-		rc = ct_fail(&err, CT_EINPUT,
-			     "application %lld is %s, not sent; an outcome is logged only for a "
-			     "sent application",
-			     (long long)a.id, a.status);
-	if (!rc)
-		rc = response_latest(s, a.id, &prev_outcome, &prev_channel, &err);
-	if (!rc)
-		rc = response_insert(s, a.id, channel, outcome, study_actor(), at_arg ? at : NULL,
-				     note, &err);
-	if (!rc) {
-		char *subject = xasprintf("application %lld", (long long)a.id);
-		char *detail = xasprintf("outcome=%s channel=%s%s%s", outcome, channel,
-					 prev_outcome ? " replaces=" : "",
-					 prev_outcome ? prev_outcome : "");
-		rc = study_event(s, "log", subject, detail, &err);
-		free(subject);
-		free(detail);
-	}
-	if (!rc)
-		rc = study_commit(s, &err);
+	struct response_logged r;
+	int rc = response_log(s, id, ref, grp, gender, outcome, channel, at_arg ? at : NULL, note,
+			      study_actor(), &r, &err);
 	if (rc) {
-		study_rollback(s);
 		rc = cmd_error(ctx, &err);
 		goto out;
 	}
 	printf("Logged %s (%s) for application %lld (listing %s, %s %s).\n", outcome, channel,
-	       (long long)a.id, a.ref, a.grp, a.gender);
-	if (prev_outcome)
+	       (long long)r.app.id, r.app.ref, r.app.grp, r.app.gender);
+	if (r.prev_outcome)
 		printf("This replaces the earlier outcome %s (%s); the earlier record stays in the "
 		       "study.\n",
-		       prev_outcome, prev_channel);
+		       r.prev_outcome, r.prev_channel);
+	response_logged_free(&r);
 out:
-	app_info_free(&a);
-	free(prev_outcome);
-	free(prev_channel);
 	free(ref);
 	free(grp);
 	free(gender);

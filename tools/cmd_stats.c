@@ -367,18 +367,30 @@ static void csv_field(const char *s, int last)
 	sb_free(&sb);
 }
 
+/* A numeric field: written as a number (csv_quote_number), so that a
+ * negative difference stays a number rather than text guarded against
+ * formulas. */
+static void csv_number(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	csv_quote_number(&sb, s);
+	sb_addc(&sb, ',');
+	fputs(sb_str(&sb), stdout);
+	sb_free(&sb);
+}
+
 static void csv_num(int defined, double v)
 {
 	char buf[40];
 	snprintf(buf, sizeof(buf), "%.10g", v);
-	csv_field(defined ? buf : NULL, 0);
+	csv_number(defined ? buf : NULL);
 }
 
 static void csv_int(long v)
 {
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%ld", v);
-	csv_field(buf, 0);
+	csv_number(buf);
 }
 
 /* The column names of csv_measures, comma-separated, no line end. */

@@ -119,8 +119,10 @@ bad price.csv "price.csv:2: column price: 'abc' is not a number" \
 printf 'ref,agent_type,contact_name\nB1,agency,Jan\377\n' >utf8.csv
 bad utf8.csv "utf8.csv:2:14: column contact_name: invalid UTF-8 \(byte 0xFF"
 printf 'ref,agent_type,contact_name\nB1,agency,"Jan\nPeeters"\nB2,agency,"Eve\r\nBcc: x@y.example"\n' >crlf.csv
-bad crlf.csv "crlf.csv:2: column contact_name: contains a line break" \
-	"crlf.csv:4: column contact_name: contains a line break"
+# The line break is named where it is: after the quote and "Jan" (line 2)
+# and "Eve" (line 4), column 15.
+bad crlf.csv "crlf.csv:2:15: column contact_name: contains a line break" \
+	"crlf.csv:4:15: column contact_name: contains a line break"
 printf 'ref,agent_type\nB1,agency\nB2,private\nB1,private\n' >dupref.csv
 bad dupref.csv "dupref.csv:4: column ref: 'B1' appears twice in the file \(lines 2 and 4\)"
 printf 'ref,agent_type\nB1,agency\nGENT-003,private\n' >studyref.csv

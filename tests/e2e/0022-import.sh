@@ -112,7 +112,9 @@ bad pairs.csv \
 	"pairs.csv:12: column listing: listing P5, group belgian, female appears twice \(lines 11 and 12\)" \
 	"pairs.csv:13: column listing: listing GENT-103 would have 3 applications \(the others: application [0-9]+ in the study and application [0-9]+ in the study\)"
 printf 'listing,group,gender,outcome,note\nGENT-104,belgian,male,refusal,"line one\nline two"\n' >note.csv
-bad note.csv "note.csv:2: column note: contains a line break"
+# "GENT-104,belgian,male,refusal," is 30 characters, the quote the 31st:
+# the line break after "line one" is the 40th.
+bad note.csv "note.csv:2:40: column note: contains a line break"
 printf 'listing,group,gender,outcome\nGENT-104,belgian,male,refusal\nGENT-106,"african,male,info\n' >quote.csv
 bad quote.csv "quote.csv:3:10: column group: unterminated quoted field"
 printf 'listing,group,outcome\nGENT-104,belgian,refusal\n' >nogender.csv

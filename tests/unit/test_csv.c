@@ -7,6 +7,7 @@
 
 #include "io/csv.h"
 #include "base/util.h"
+#include "tmpdir.h"
 
 static struct csv *c;
 static struct csv_pos where;
@@ -268,6 +269,225 @@ START_TEST(error_list_in_line_order)
 }
 END_TEST
 
+
+/* A file several times the reader's window, read in chunks: fields that
+ * cross a chunk boundary (a two-byte "é", a quoted line break, a "" escape,
+ * a CRLF) must come out whole, with the line each record starts on. The
+ * expected values are the ones written, and the lines are counted while
+ * writing. */
+START_TEST(streaming_across_chunks)
+{
+	char *dir = tmpdir_new("ct-csv");
+	char *path = xasprintf("%s/big.csv", dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("id,text,note\r\n", f);
+	enum { N = 20000 };
+	static int start[N];
+	int line = 2;
+	for (int i = 0; i < N; i++) {
+		start[i] = line;
+		/* Record i: its number, i % 7 + 1 "é", and a quoted note that
+		 * holds a quote and, for every third record, a line break. */
+		fprintf(f, "%d,", i);
+		for (int k = 0; k < i % 7 + 1; k++)
+			fputs("\xC3\xA9", f);
+		if (i % 3 == 0) {
+			fprintf(f, ",\"say \"\"%d\"\"\nok\"\r\n", i);
+			line += 2;
+		} else {
+			fprintf(f, ",\"say \"\"%d\"\"\"\r\n", i);
+			line++;
+		}
+	}
+	ck_assert_int_eq(fclose(f), 0);
+
+	struct csv_reader r;
+	struct csv_record rec = { 0 };
+	int got;
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(csv_reader_open_file(&r, path, &err), CT_OK);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < N; i++) {
+			ck_assert_int_eq(csv_next(&r, &rec, &got, &err), CT_OK);
+			ck_assert_int_eq(got, 1);
+			char want[64];
+			snprintf(want, sizeof(want), "%d", i);
+			ck_assert_str_eq(rec.field[0], want);
+			ck_assert_uint_eq(strlen(rec.field[1]), 2 * (size_t)(i % 7 + 1));
+			snprintf(want, sizeof(want), i % 3 == 0 ? "say \"%d\"\nok" : "say \"%d\"", i);
+			ck_assert_str_eq(rec.field[2], want);
+			ck_assert_int_eq(rec.start_line, start[i]);
+		}
+		ck_assert_int_eq(csv_next(&r, &rec, &got, &err), CT_OK);
+		ck_assert_int_eq(got, 0);
+		/* A second pass reads the same records again. */
+		if (pass == 0)
+			ck_assert_int_eq(csv_reader_rewind(&r, &err), CT_OK);
+	}
+	csv_record_free(&rec);
+	csv_reader_close(&r);
+
+	/* A file whose header changed between the passes is refused. */
+	ck_assert_int_eq(csv_reader_open_file(&r, path, &err), CT_OK);
+	f = fopen(path, "r+");
+	ck_assert_ptr_nonnull(f);
+	fputs("ID", f);
+	fclose(f);
+	ck_assert_int_eq(csv_reader_rewind(&r, &err), CT_EINPUT);
+	ck_assert(strstr(err.msg, "changed while it was being read") != NULL);
+	csv_reader_close(&r);
+
+	/* Missing files and folders are input errors, named. */
+	ck_assert_int_eq(csv_reader_open_file(&r, "/nonexistent/x.csv", &err), CT_EINPUT);
+	csv_reader_close(&r);
+	ck_assert_int_eq(csv_reader_open_file(&r, dir, &err), CT_EINPUT);
+	ck_assert(strstr(err.msg, "is a folder, not a CSV file") != NULL);
+	csv_reader_close(&r);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* A file with a bad value on every one of 100,000 rows keeps only the
+ * messages it can show, and still says how many there were. */
+START_TEST(error_list_is_capped_in_memory)
+{
+	struct csv_errs e;
+	csv_errs_init(&e, 5);
+	for (int line = 100001; line >= 2; line--)
+		csv_errs_add(&e, "f.csv", line, "price", "bad");
+	ck_assert_int_eq(e.n, 100000);
+	ck_assert_int_le(e.kept, 2 * 5 + 64);
+	ck_assert_str_eq(csv_errs_text(&e), "f.csv:2: column price: bad\n"
+					    "f.csv:3: column price: bad\n"
+					    "f.csv:4: column price: bad\n"
+					    "f.csv:5: column price: bad\n"
+					    "f.csv:6: column price: bad\n"
+					    "... and 99995 more errors (only the first 5 are shown)\n");
+	csv_errs_free(&e);
+}
+END_TEST
+
+/* Quoted by hand after RFC 4180 and OWASP's "CSV Injection" advice: a cell
+ * that starts with =, +, -, @, a tab or a carriage return gets a single
+ * quote in front and is quoted; numbers written as numbers stay as they are. */
+START_TEST(quoting_and_formulas)
+{
+	static const char *const cases[][2] = {
+		{ "plain", "plain" },
+		{ "", "" },
+		{ "a,b", "\"a,b\"" },
+		{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
+		{ "two\nlines", "\"two\nlines\"" },
+		{ "=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"" },
+		{ "=1+2", "\"'=1+2\"" },
+		{ "+32 9 123 45 67", "\"'+32 9 123 45 67\"" },
+		{ "-0.25", "\"'-0.25\"" }, /* as text: a name may be "-0.25" */
+		{ "@SUM(A1)", "\"'@SUM(A1)\"" },
+		{ "\tx", "\"'\tx\"" },
+		{ "\rx", "\"'\rx\"" },
+		{ "a=b", "a=b" }, /* only the first character counts */
+		{ "'quoted'", "'quoted'" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		csv_quote(&sb, cases[i][0]);
+		ck_assert_msg(!strcmp(sb_str(&sb), cases[i][1]), "csv_quote(%s) = %s, wanted %s",
+			      cases[i][0], sb_str(&sb), cases[i][1]);
+		sb_free(&sb);
+	}
+	static const char *const numbers[][2] = {
+		{ "-0.25", "-0.25" },
+		{ "0.7934506856", "0.7934506856" },
+		{ "-1.5e-07", "-1.5e-07" },
+		{ "+3", "+3" },
+		{ "42", "42" },
+		/* Not a number: guarded as text. */
+		{ "=1+2", "\"'=1+2\"" },
+		{ "-1+1", "\"'-1+1\"" },
+		{ "-0x10", "\"'-0x10\"" },
+		{ "-inf", "\"'-inf\"" },
+		{ "-", "\"'-\"" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(numbers); i++) {
+		struct strbuf sb = STRBUF_INIT;
+		csv_quote_number(&sb, numbers[i][0]);
+		ck_assert_msg(!strcmp(sb_str(&sb), numbers[i][1]),
+			      "csv_quote_number(%s) = %s, wanted %s", numbers[i][0], sb_str(&sb),
+			      numbers[i][1]);
+		sb_free(&sb);
+	}
+	struct strbuf sb = STRBUF_INIT;
+	csv_quote(&sb, NULL);
+	csv_quote_number(&sb, NULL);
+	ck_assert_uint_eq(sb.len, 0); /* NULL is an empty cell */
+	sb_free(&sb);
+}
+END_TEST
+
+/* "n0,n1,...": a header of n names. */
+static char *header(int n, const char *last)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < n; i++)
+		sb_addf(&sb, "%sn%d", i ? "," : "", i);
+	if (last)
+		sb_addf(&sb, ",%s", last);
+	sb_adds(&sb, "\n");
+	return sb_detach(&sb);
+}
+
+/* Absurd widths are refused with the file and line, at once: the duplicate
+ * check used to compare every pair of names, and a million columns hung.
+ * (Check stops a test after a few seconds, so a hang fails here.) */
+START_TEST(header_limits)
+{
+	char *h = header(1000, NULL);
+	ck_assert_int_eq(parse(h), CT_OK); /* 1,000 is the limit, not an error */
+	ck_assert_int_eq(c->ncols, 1000);
+	free(h);
+	/* n0..n9 are 20 characters, n10..n99 270, n100..n999 3,600, and 1,000
+	 * commas: the 1,001st name starts at column 4,891. */
+	h = header(1001, NULL);
+	expect_error(h, strlen(h), 1, 4891, 1, "header: more than 1000 columns");
+	free(h);
+	h = header(1000000, NULL);
+	expect_error(h, strlen(h), 1, 4891, 1, "more than 1000 columns");
+	free(h);
+	/* A duplicate far from its twin is found, in linear time. */
+	h = header(999, "N0");
+	ck_assert_int_eq(parse(h), CT_EINPUT);
+	ck_assert(strstr(err.msg, "column 'N0' appears twice in the header (columns 1 and 1000)"));
+	free(h);
+	/* A header line over 1 MiB, in a name of 2 MB. */
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "a,b");
+	for (int i = 0; i < 2000000; i++)
+		sb_addc(&sb, 'x');
+	sb_adds(&sb, "\n1,2\n");
+	ck_assert_int_eq(parse(sb_str(&sb)), CT_EINPUT);
+	ck_assert_msg(!strncmp(err.msg, "t.csv:1:", 8) && strstr(err.msg, "header: longer than 1 MiB"),
+		      "%s", err.msg);
+	ck_assert_uint_lt(strlen(err.msg), 200);
+	sb_free(&sb);
+}
+END_TEST
+
+/* The column of a character inside a field, as the file writes it. */
+START_TEST(columns_inside_fields)
+{
+	/* Line 2: a,"x""é<U+2028>": the quote is column 3, x 4, "" 5-6, é 7,
+	 * and the separator (byte 4 of the value x"é...) column 8. */
+	ck_assert_int_eq(parse("h1,h2\na,\"x\"\"\xC3\xA9\xE2\x80\xA8\"\n"), CT_OK);
+	ck_assert_int_eq(csv_field_col(&c->rec[0], 1, 4), 8);
+	ck_assert_int_eq(csv_field_col(&c->rec[0], 1, 0), 4);
+	/* Bare: "ab" then the third byte is column 3 of the line. */
+	ck_assert_int_eq(parse("h\nab\xE2\x80\x8B\n"), CT_OK);
+	ck_assert_int_eq(csv_field_col(&c->rec[0], 0, 2), 3);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("csv");
@@ -282,6 +502,11 @@ int main(void)
 	tcase_add_test(tc, short_values_for_messages);
 	tcase_add_test(tc, iterating);
 	tcase_add_test(tc, error_list_in_line_order);
+	tcase_add_test(tc, streaming_across_chunks);
+	tcase_add_test(tc, error_list_is_capped_in_memory);
+	tcase_add_test(tc, quoting_and_formulas);
+	tcase_add_test(tc, header_limits);
+	tcase_add_test(tc, columns_inside_fields);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

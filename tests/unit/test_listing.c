@@ -113,24 +113,63 @@ START_TEST(rounds_types_text)
 	ck_assert_str_eq(listing_agent_type("Agency"), "agency");
 	ck_assert_str_eq(listing_agent_type("private"), "private");
 	ck_assert_ptr_null(listing_agent_type("landlord"));
-	const char *why;
-	ck_assert(listing_check_text("Gülşen Öztürk", &why));
-	ck_assert(!listing_check_text("Jan\nPeeters", &why));
+	char why[LISTING_WHY];
+	size_t off = 99;
+	ck_assert(listing_check_text("Gülşen Öztürk", why, &off));
+	ck_assert(!listing_check_text("Jan\nPeeters", why, &off));
 	ck_assert(strstr(why, "line break") != NULL);
-	ck_assert(!listing_check_text("Jan\rPeeters", &why));
-	ck_assert(!listing_check_text("Jan\tPeeters", &why));
-	ck_assert(strstr(why, "control character") != NULL);
-	ck_assert(!listing_check_text("Jan\xC2\x85", &why)); /* U+0085 */
-	ck_assert(!listing_check_text("Jan\xFF", &why));
+	ck_assert_uint_eq(off, 3);
+	ck_assert(!listing_check_text("Jan\rPeeters", why, NULL));
+	ck_assert(!listing_check_text("Jan\tPeeters", why, NULL));
+	ck_assert_str_eq(why, "contains a tab (U+0009)");
+	ck_assert(!listing_check_text("Jan\xC2\x85", why, NULL)); /* U+0085 */
+	ck_assert(strstr(why, "control character (U+0085)") != NULL);
+	ck_assert(!listing_check_text("Jan\xFF", why, NULL));
 	ck_assert_str_eq(why, "is not valid UTF-8");
 }
 END_TEST
 
-/* Collects "column: message" lines. */
-static void collect(void *ud, const char *column, const char *msg)
+/* The one rule at the door: what a reader cannot see, or what changes how
+ * the text around it is shown, is refused, and its byte offset given (the
+ * importers turn it into a column). Code points and UTF-8 bytes by hand:
+ * U+2028 = E2 80 A8, U+202E = E2 80 AE, U+2066 = E2 81 A6,
+ * U+200B = E2 80 8B, U+FEFF = EF BB BF, U+00AD = C2 AD. */
+START_TEST(invisible_text)
+{
+	char why[LISTING_WHY];
+	size_t off = 0;
+	ck_assert(!listing_check_text("Immo\xE2\x80\xA8Peeters", why, &off));
+	ck_assert_str_eq(why, "contains a line or paragraph separator (U+2028)");
+	ck_assert_uint_eq(off, 4);
+	ck_assert(!listing_check_text("G\xC3\xBCl\xE2\x80\xAEnesl\xC3\xBC", why, &off));
+	ck_assert_str_eq(why, "contains a bidi control (U+202E)");
+	ck_assert_uint_eq(off, 4); /* "G", two bytes of "ü", "l" */
+	ck_assert(!listing_check_text("\xE2\x81\xA6x", why, &off));
+	ck_assert_str_eq(why, "contains a bidi control (U+2066)");
+	ck_assert(!listing_check_text("Jan\xE2\x80\x8B", why, &off));
+	ck_assert_str_eq(why, "contains an invisible character (U+200B)");
+	ck_assert(!listing_check_text("\xEF\xBB\xBFref", why, &off));
+	ck_assert_str_eq(why, "contains a byte-order mark (U+FEFF)");
+	ck_assert_uint_eq(off, 0);
+	ck_assert(!listing_check_text("co\xC2\xADop", why, &off));
+	ck_assert_str_eq(why, "contains an invisible character (U+00AD)");
+	/* Visible text in any script passes. */
+	ck_assert(listing_check_text("\xD9\x85\xD8\xAD\xD9\x85\xD8\xAF", why, NULL)); /* Arabic */
+	ck_assert(listing_check_text("Żółć — “quoted” 😀", why, NULL));
+	/* A ref is text too. */
+	ck_assert(!listing_check_ref("L\xE2\x80\xAE" "1", why));
+	ck_assert_str_eq(why, "contains a bidi control (U+202E)");
+}
+END_TEST
+
+/* Collects "column: message" lines, with "@OFFSET" for a character at fault. */
+static void collect(void *ud, const char *column, long off, const char *msg)
 {
 	struct strbuf *sb = ud;
-	sb_addf(sb, "%s: %s\n", column, msg);
+	if (off >= 0)
+		sb_addf(sb, "%s@%ld: %s\n", column, off, msg);
+	else
+		sb_addf(sb, "%s: %s\n", column, msg);
 }
 
 START_TEST(whole_listing)
@@ -162,7 +201,7 @@ START_TEST(whole_listing)
 	ck_assert_int_eq(listing_validate(bad, &l, collect, &sb), 7);
 	ck_assert_str_eq(sb_str(&sb),
 			 "contact_email: 'jan@' needs a domain with a dot after the @ (e.g. immo.be)\n"
-			 "contact_name: contains a line break (CR or LF); a value must fit on one line\n"
+			 "contact_name@3: contains a line break (CR or LF); a value must fit on one line\n"
 			 "agent_type: 'landlord' must be agency or private\n"
 			 "price: 'abc' is not a number (digits, with an optional point and decimals: "
 			 "1250 or 1250.50)\n"
@@ -250,6 +289,7 @@ int main(void)
 	tcase_add_test(tc, urls);
 	tcase_add_test(tc, prices);
 	tcase_add_test(tc, rounds_types_text);
+	tcase_add_test(tc, invisible_text);
 	tcase_add_test(tc, whole_listing);
 	tcase_add_test(tc, seen_sets);
 	tcase_add_test(tc, outcomes_channels_times);

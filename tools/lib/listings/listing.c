@@ -25,33 +25,35 @@ static int is_alnum(char c)
 	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-int listing_check_text(const char *s, const char **why)
+int listing_check_text(const char *s, char why[LISTING_WHY], size_t *off)
 {
-	if (!utf8_check(s, strlen(s), NULL)) {
-		*why = "is not valid UTF-8";
-		return 0;
-	}
-	if (strchr(s, '\n') || strchr(s, '\r')) {
-		*why = "contains a line break (CR or LF); a value must fit on one line";
-		return 0;
-	}
-	if (has_control(s)) {
-		*why = "contains a control character (a tab or another invisible character)";
-		return 0;
-	}
-	return 1;
+	const char *what;
+	unsigned long cp;
+	size_t at;
+	if (text_ok(s, strlen(s), &what, &at, &cp))
+		return 1;
+	if (off)
+		*off = at;
+	if (!utf8_check(s, strlen(s), NULL))
+		snprintf(why, LISTING_WHY, "is not valid UTF-8");
+	else if (cp == '\r' || cp == '\n')
+		snprintf(why, LISTING_WHY,
+			 "contains a line break (CR or LF); a value must fit on one line");
+	else
+		snprintf(why, LISTING_WHY, "contains %s (U+%04lX)", what, cp);
+	return 0;
 }
 
-int listing_check_ref(const char *s, const char **why)
+int listing_check_ref(const char *s, char why[LISTING_WHY])
 {
-	if (!listing_check_text(s, why))
+	if (!listing_check_text(s, why, NULL))
 		return 0;
 	if (!*s) {
-		*why = "is empty";
+		snprintf(why, LISTING_WHY, "is empty");
 		return 0;
 	}
 	if (strlen(s) > 100) {
-		*why = "is longer than 100 bytes";
+		snprintf(why, LISTING_WHY, "is longer than 100 bytes");
 		return 0;
 	}
 	return 1;
@@ -222,7 +224,7 @@ static void reportf(listing_report_fn report, void *ud, const char *col, const c
 	va_start(ap, fmt);
 	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	report(ud, col, sb_str(&sb));
+	report(ud, col, -1, sb_str(&sb));
 	sb_free(&sb);
 }
 
@@ -231,15 +233,17 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 {
 	int bad = 0;
 	const char *why;
+	char text_why[LISTING_WHY];
+	size_t off;
 	memset(out, 0, sizeof(*out));
 	out->round = 1;
 	for (int i = 0; i < LF_COUNT; i++) {
 		const char *col = listing_columns[i];
 		const char *raw = in[i] ? in[i] : "";
-		/* Control characters are checked before trimming: a line break at
-		 * the end of a quoted field is still a line break. */
-		if (!listing_check_text(raw, &why)) {
-			reportf(report, ud, col, "%s", why);
+		/* Text is checked before trimming: a line break at the end of a
+		 * quoted field is still a line break. */
+		if (!listing_check_text(raw, text_why, &off)) {
+			report(ud, col, (long)off, text_why);
 			bad++;
 			continue;
 		}
@@ -252,7 +256,8 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 		int ok = 1;
 		switch (i) {
 		case LF_REF:
-			ok = listing_check_ref(v, &why);
+			ok = listing_check_ref(v, text_why);
+			why = text_why;
 			break;
 		case LF_URL:
 			ok = listing_check_url(v, &why);
@@ -296,12 +301,12 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 			bad++;
 		}
 	}
-	if (!out->f[LF_REF] && listing_check_text(in[LF_REF] ? in[LF_REF] : "", &why)) {
+	if (!out->f[LF_REF] && listing_check_text(in[LF_REF] ? in[LF_REF] : "", text_why, NULL)) {
 		reportf(report, ud, listing_columns[LF_REF], "is required (the listing's reference)");
 		bad++;
 	}
 	if (!out->f[LF_AGENT_TYPE] &&
-	    listing_check_text(in[LF_AGENT_TYPE] ? in[LF_AGENT_TYPE] : "", &why)) {
+	    listing_check_text(in[LF_AGENT_TYPE] ? in[LF_AGENT_TYPE] : "", text_why, NULL)) {
 		reportf(report, ud, listing_columns[LF_AGENT_TYPE],
 			"is required: agency or private");
 		bad++;
@@ -316,23 +321,6 @@ void listing_free(struct listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
-int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err *err)
-{
-	sqlite3_stmt *st;
-	*id = 0;
-	int rc = study_prepare(s, "SELECT id FROM listing WHERE ref = ?", &st, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
-	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	else if (r != SQLITE_DONE)
-		rc = study_db_error(s, err, "looking up a listing");
-	sqlite3_finalize(st);
-	return rc;
-}
-
 char *listing_ref_fold(const char *ref)
 {
 	char *f = xstrdup(ref);
@@ -342,62 +330,84 @@ char *listing_ref_fold(const char *ref)
 	return f;
 }
 
-int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **stored,
-		     struct ct_err *err)
+/* Readies *st for a new use: prepared the first time, reset after. */
+static int use(struct listing_stmts *q, sqlite3_stmt **st, const char *sql, struct ct_err *err)
 {
-	sqlite3_stmt *st;
+	if (*st) {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+		return CT_OK;
+	}
+	return study_prepare(q->s, sql, st, err);
+}
+
+void listing_stmts_close(struct listing_stmts *q)
+{
+	sqlite3_finalize(q->by_ref);
+	sqlite3_finalize(q->by_ref_ci);
+	sqlite3_finalize(q->by_url);
+	sqlite3_finalize(q->insert);
+	sqlite3_finalize(q->contact);
+	memset(q, 0, sizeof(*q));
+}
+
+int listing_stmts_ref_id(struct listing_stmts *q, const char *ref, int64_t *id,
+			 struct ct_err *err)
+{
 	*id = 0;
-	*stored = NULL;
-	int rc = study_prepare(s,
-			       "SELECT id, ref FROM listing WHERE ref = ?1 COLLATE NOCASE"
-			       " ORDER BY ref = ?1 DESC, id LIMIT 1",
-			       &st, err);
+	int rc = use(q, &q->by_ref, "SELECT id FROM listing WHERE ref = ?", err);
 	if (rc)
 		return rc;
+	sqlite3_stmt *st = q->by_ref;
+	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (r != SQLITE_DONE)
+		rc = study_db_error(q->s, err, "looking up a listing");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int listing_stmts_ref_find(struct listing_stmts *q, const char *ref, int64_t *id, char **stored,
+			   struct ct_err *err)
+{
+	*id = 0;
+	*stored = NULL;
+	int rc = use(q, &q->by_ref_ci,
+		     "SELECT id, ref FROM listing WHERE ref = ?1 COLLATE NOCASE"
+		     " ORDER BY ref = ?1 DESC, id LIMIT 1",
+		     err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = q->by_ref_ci;
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_TRANSIENT);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
-		*stored = xstrdup((const char *)sqlite3_column_text(st, 1));
+		*stored = study_column_dup(st, 1, "");
 	} else if (r != SQLITE_DONE) {
-		rc = study_db_error(s, err, "looking up a listing");
+		rc = study_db_error(q->s, err, "looking up a listing");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
-int listing_refs_load(struct study *s, struct seen_set *set, struct ct_err *err)
+int listing_stmts_url_taken(struct listing_stmts *q, const char *url, char **taken,
+			    struct ct_err *err)
 {
-	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT ref FROM listing", &st, err);
-	if (rc)
-		return rc;
-	int r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		char *f = listing_ref_fold((const char *)sqlite3_column_text(st, 0));
-		seen_add(set, f, 1);
-		free(f);
-	}
-	if (r != SQLITE_DONE)
-		rc = study_db_error(s, err, "reading the listings' refs");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_err *err)
-{
-	sqlite3_stmt *st;
 	*taken = NULL;
-	int rc = study_prepare(s, "SELECT ref FROM listing WHERE url = ?", &st, err);
+	int rc = use(q, &q->by_url, "SELECT ref FROM listing WHERE url = ?", err);
 	if (rc)
 		return rc;
+	sqlite3_stmt *st = q->by_url;
 	sqlite3_bind_text(st, 1, url, -1, SQLITE_TRANSIENT);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
-		*taken = xstrdup((const char *)sqlite3_column_text(st, 0));
+		*taken = study_column_dup(st, 0, "");
 	else if (r != SQLITE_DONE)
-		rc = study_db_error(s, err, "looking up a listing's url");
-	sqlite3_finalize(st);
+		rc = study_db_error(q->s, err, "looking up a listing's url");
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -409,24 +419,26 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
-int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err)
+int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64_t *id,
+			 struct ct_err *err)
 {
-	char key[16], now[ISO_LEN];
+	struct study *s = q->s;
+	char key[16];
 	const char *keyed = l->f[LF_AGENT] ? l->f[LF_AGENT] : l->f[LF_CONTACT_EMAIL];
 	int rc;
 	/* The key stands for the agent in every report; without an agent name,
 	 * the contact address identifies the same person or office. */
 	if (keyed && (rc = study_agent_key(s, keyed, key, err)))
 		return rc;
-	time_iso_utc(time_now(), now);
-	sqlite3_stmt *st;
-	rc = study_prepare(s,
-			   "INSERT INTO listing (ref, url, title, agent_type, agent_key, area, price,"
-			   " round, posted_on, status, added_at)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
-			   &st, err);
-	if (rc)
+	if (!q->now[0])
+		time_iso_utc(time_now(), q->now);
+	if ((rc = use(q, &q->insert,
+		      "INSERT INTO listing (ref, url, title, agent_type, agent_key, area, price,"
+		      " round, posted_on, status, added_at)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
+		      err)))
 		return rc;
+	sqlite3_stmt *st = q->insert;
 	bind_opt(st, 1, l->f[LF_REF]);
 	bind_opt(st, 2, l->f[LF_URL]);
 	bind_opt(st, 3, l->f[LF_TITLE]);
@@ -439,86 +451,351 @@ int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct
 		sqlite3_bind_null(st, 7);
 	sqlite3_bind_int64(st, 8, l->round);
 	bind_opt(st, 9, l->f[LF_POSTED_ON]);
-	bind_opt(st, 10, now);
+	bind_opt(st, 10, q->now);
 	rc = study_step_done(s, st, err, "adding a listing");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
 	if (!l->f[LF_CONTACT_EMAIL] && !l->f[LF_CONTACT_NAME] && !l->f[LF_AGENT])
 		return CT_OK;
-	rc = study_prepare(s,
-			   "INSERT INTO listing_contact (listing, contact_email, contact_name,"
-			   " agent_name) VALUES (?, ?, ?, ?)",
-			   &st, err);
-	if (rc)
+	if ((rc = use(q, &q->contact,
+		      "INSERT INTO listing_contact (listing, contact_email, contact_name,"
+		      " agent_name) VALUES (?, ?, ?, ?)",
+		      err)))
 		return rc;
+	st = q->contact;
 	sqlite3_bind_int64(st, 1, *id);
 	bind_opt(st, 2, l->f[LF_CONTACT_EMAIL]);
 	bind_opt(st, 3, l->f[LF_CONTACT_NAME]);
 	bind_opt(st, 4, l->f[LF_AGENT]);
 	rc = study_step_done(s, st, err, "adding a listing's contact");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The single look-ups: one statement each, for one use. */
+int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err *err)
+{
+	struct listing_stmts q = { .s = s };
+	int rc = listing_stmts_ref_id(&q, ref, id, err);
+	listing_stmts_close(&q);
+	return rc;
+}
+
+int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **stored,
+		     struct ct_err *err)
+{
+	struct listing_stmts q = { .s = s };
+	int rc = listing_stmts_ref_find(&q, ref, id, stored, err);
+	listing_stmts_close(&q);
+	return rc;
+}
+
+int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_err *err)
+{
+	struct listing_stmts q = { .s = s };
+	int rc = listing_stmts_url_taken(&q, url, taken, err);
+	listing_stmts_close(&q);
+	return rc;
+}
+
+int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err)
+{
+	struct listing_stmts q = { .s = s };
+	int rc = listing_stmts_insert(&q, l, id, err);
+	listing_stmts_close(&q);
 	return rc;
 }
 
 /* FNV-1a: small and good enough for a table of a file's values. */
-static size_t hash_str(const char *s)
+static uint64_t hash_str(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)h;
+	return h;
+}
+
+/* A 64-bit mix of the FNV hash, so that the index's hashes spread well. */
+static uint64_t ref_hash(const char *fold)
+{
+	uint64_t h = hash_str(fold);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int listing_ref_index_load(struct study *s, struct listing_ref_index *x, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	memset(x, 0, sizeof(*x));
+	int rc = study_prepare(s, "SELECT ref FROM listing", &st, err);
+	if (rc)
+		return rc;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (x->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			x->hash = xrealloc(x->hash, cap * sizeof(uint64_t));
+		}
+		char *f = listing_ref_fold((const char *)sqlite3_column_text(st, 0));
+		x->hash[x->n++] = ref_hash(f);
+		free(f);
+	}
+	if (r != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading the listings' refs");
+	sqlite3_finalize(st);
+	if (x->n > 1)
+		qsort(x->hash, x->n, sizeof(uint64_t), u64_cmp);
+	return rc;
+}
+
+int listing_ref_index_has(const struct listing_ref_index *x, const char *fold)
+{
+	uint64_t h = ref_hash(fold);
+	return x->n && bsearch(&h, x->hash, x->n, sizeof(uint64_t), u64_cmp) != NULL;
+}
+
+void listing_ref_index_free(struct listing_ref_index *x)
+{
+	free(x->hash);
+	memset(x, 0, sizeof(*x));
+}
+
+/* Copies str into the set's blocks, which never move once allocated. */
+#define SEEN_BLOCK (64u << 10)
+static const char *seen_copy(struct seen_set *s, const char *str)
+{
+	size_t n = strlen(str) + 1;
+	int own = n > SEEN_BLOCK / 4; /* a long string gets a block of its own */
+	if (own || !s->cur || s->used + n > SEEN_BLOCK) {
+		char *b = xmalloc(own ? n : SEEN_BLOCK);
+		s->block = xrealloc(s->block, sizeof(char *) * (s->nblock + 1));
+		s->block[s->nblock++] = b;
+		if (own) {
+			memcpy(b, str, n);
+			return b;
+		}
+		s->cur = b;
+		s->used = 0;
+	}
+	char *p = s->cur + s->used;
+	memcpy(p, str, n);
+	s->used += n;
+	return p;
+}
+
+static struct seen_entry *seen_find(const struct seen_set *s, const char *key)
+{
+	if (!s->cap)
+		return NULL;
+	for (size_t j = hash_str(key) & (s->cap - 1); s->slot[j]; j = (j + 1) & (s->cap - 1)) {
+		struct seen_entry *e = &s->e[s->slot[j] - 1];
+		if (!strcmp(e->key, key))
+			return e;
+	}
+	return NULL;
+}
+
+int seen_add_val(struct seen_set *s, const char *key, int line, const char *val)
+{
+	struct seen_entry *found = seen_find(s, key);
+	if (found)
+		return found->line;
+	if (2 * (s->n + 1) > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		free(s->slot);
+		s->slot = xcalloc(ncap, sizeof(int));
+		s->cap = ncap;
+		for (size_t i = 0; i < s->n; i++) {
+			size_t j = hash_str(s->e[i].key) & (ncap - 1);
+			while (s->slot[j])
+				j = (j + 1) & (ncap - 1);
+			s->slot[j] = (int)i + 1;
+		}
+	}
+	if (s->n == s->ecap) {
+		s->ecap = s->ecap ? s->ecap * 2 : 32;
+		s->e = xrealloc(s->e, sizeof(*s->e) * s->ecap);
+	}
+	struct seen_entry *e = &s->e[s->n];
+	e->key = seen_copy(s, key);
+	e->val = val ? seen_copy(s, val) : NULL;
+	e->line = line;
+	size_t j = hash_str(key) & (s->cap - 1);
+	while (s->slot[j])
+		j = (j + 1) & (s->cap - 1);
+	s->slot[j] = (int)++s->n;
+	return 0;
 }
 
 int seen_add(struct seen_set *s, const char *key, int line)
 {
-	if (2 * (s->n + 1) > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		char **nk = xcalloc(ncap, sizeof(char *));
-		int *nl = xcalloc(ncap, sizeof(int));
-		for (size_t i = 0; i < s->cap; i++) {
-			if (!s->key[i])
-				continue;
-			size_t j = hash_str(s->key[i]) & (ncap - 1);
-			while (nk[j])
-				j = (j + 1) & (ncap - 1);
-			nk[j] = s->key[i];
-			nl[j] = s->line[i];
-		}
-		free(s->key);
-		free(s->line);
-		s->key = nk;
-		s->line = nl;
-		s->cap = ncap;
-	}
-	size_t j = hash_str(key) & (s->cap - 1);
-	while (s->key[j]) {
-		if (!strcmp(s->key[j], key))
-			return s->line[j];
-		j = (j + 1) & (s->cap - 1);
-	}
-	s->key[j] = xstrdup(key);
-	s->line[j] = line;
-	s->n++;
-	return 0;
+	return seen_add_val(s, key, line, NULL);
 }
 
 int seen_get(const struct seen_set *s, const char *key)
 {
-	if (!s->cap)
-		return 0;
-	for (size_t j = hash_str(key) & (s->cap - 1); s->key[j]; j = (j + 1) & (s->cap - 1))
-		if (!strcmp(s->key[j], key))
-			return s->line[j];
-	return 0;
+	const struct seen_entry *e = seen_find(s, key);
+	return e ? e->line : 0;
+}
+
+const char *seen_val(const struct seen_set *s, const char *key)
+{
+	const struct seen_entry *e = seen_find(s, key);
+	return e ? e->val : NULL;
 }
 
 void seen_free(struct seen_set *s)
 {
-	for (size_t i = 0; i < s->cap; i++)
-		free(s->key[i]);
-	free(s->key);
-	free(s->line);
+	for (size_t i = 0; i < s->nblock; i++)
+		free(s->block[i]);
+	free(s->block);
+	free(s->slot);
+	free(s->e);
 	memset(s, 0, sizeof(*s));
+}
+
+int listing_add(struct study *s, const char *const in[LF_COUNT], listing_report_fn report,
+		void *ud, struct listing *out, int64_t *id, struct ct_err *err)
+{
+	char shown[CSV_SHORT], shown2[CSV_SHORT];
+	char *taken = NULL, *stored = NULL;
+	*id = 0;
+	int rc = study_begin(s, err);
+	if (rc) {
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	int bad = listing_validate(in, out, report, ud);
+	const char *ref = out->f[LF_REF], *url = out->f[LF_URL];
+	int64_t found = 0;
+	if (ref && !(rc = listing_ref_find(s, ref, &found, &stored, err)) && found) {
+		/* Refs that differ only in case name one listing. */
+		if (strcmp(stored, ref))
+			reportf(report, ud, listing_columns[LF_REF],
+				"'%s' is already in the study (as '%s')",
+				csv_short(ref, shown, sizeof(shown)),
+				csv_short(stored, shown2, sizeof(shown2)));
+		else
+			reportf(report, ud, listing_columns[LF_REF], "'%s' is already in the study",
+				csv_short(ref, shown, sizeof(shown)));
+		bad++;
+	}
+	if (!rc && url && !(rc = listing_url_taken(s, url, &taken, err)) && taken) {
+		reportf(report, ud, listing_columns[LF_URL],
+			"'%s' is already in the study (listing %s)", csv_short(url, shown, sizeof(shown)),
+			taken);
+		bad++;
+	}
+	free(stored);
+	free(taken);
+	if (!rc && bad)
+		rc = ct_fail(err, CT_EINPUT, "%d error%s; nothing was added", bad,
+			     bad == 1 ? "" : "s");
+	if (!rc)
+		rc = listing_insert(s, out, id, err);
+	if (!rc)
+		rc = study_event(s, "listings.add", ref, NULL, err);
+	if (!rc)
+		rc = study_commit(s, err);
+	if (rc) {
+		study_rollback(s);
+		listing_free(out);
+		*id = 0;
+	}
+	return rc;
+}
+
+int listing_withdraw(struct study *s, const char *ref, const char *note, char **stored,
+		     struct ct_err *err)
+{
+	int64_t id = 0;
+	sqlite3_stmt *st = NULL;
+	*stored = NULL;
+	int rc = study_begin(s, err);
+	if (rc)
+		return rc;
+	rc = listing_ref_find(s, ref, &id, stored, err);
+	if (!rc && !id)
+		rc = ct_fail(err, CT_EINPUT, "no listing '%s' in the study", ref);
+	if (!rc)
+		rc = study_prepare(s,
+				   "UPDATE listing SET status = 'withdrawn' WHERE id = ?"
+				   " AND status <> 'withdrawn'",
+				   &st, err);
+	if (!rc) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = study_step_done(s, st, err, "withdrawing a listing");
+		if (!rc && sqlite3_changes(s->db) == 0)
+			rc = ct_fail(err, CT_EINPUT, "listing '%s' is already withdrawn", *stored);
+	}
+	sqlite3_finalize(st);
+	/* The event names the ref as the study writes it. */
+	if (!rc)
+		rc = study_event(s, "listings.withdraw", *stored, note, err);
+	if (!rc)
+		rc = study_commit(s, err);
+	if (rc) {
+		study_rollback(s);
+		free(*stored);
+		*stored = NULL;
+	}
+	return rc;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(
+		s,
+		"SELECT l.id, l.ref, l.url, l.title, l.agent_type, l.agent_key, l.area, l.price,"
+		" l.round, l.posted_on, l.status,"
+		" (SELECT count(*) FROM application a WHERE a.listing = l.id),"
+		" c.contact_email, c.contact_name, c.agent_name"
+		" FROM listing l LEFT JOIN listing_contact c ON c.listing = l.id ORDER BY l.id",
+		&st, err);
+	if (rc)
+		return rc;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct listing_row row = {
+			.id = sqlite3_column_int64(st, 0),
+			.ref = col_text(st, 1),
+			.url = col_text(st, 2),
+			.title = col_text(st, 3),
+			.agent_type = col_text(st, 4),
+			.agent_key = col_text(st, 5),
+			.area = col_text(st, 6),
+			.has_price = sqlite3_column_type(st, 7) != SQLITE_NULL,
+			.price = sqlite3_column_double(st, 7),
+			.round = (long)sqlite3_column_int64(st, 8),
+			.posted_on = col_text(st, 9),
+			.status = col_text(st, 10),
+			.applications = sqlite3_column_int64(st, 11),
+			.contact_email = col_text(st, 12),
+			.contact_name = col_text(st, 13),
+			.agent = col_text(st, 14),
+		};
+		if ((rc = fn(ud, &row)))
+			break;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = study_db_error(s, err, "listing the listings");
+	sqlite3_finalize(st);
+	return rc;
 }

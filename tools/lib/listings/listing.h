@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "base/timeutil.h"
 #include "store/study.h"
 #include "base/util.h"
 
@@ -28,6 +29,9 @@ enum listing_field {
 /* The CSV column names, in enum order, NULL-terminated. */
 extern const char *const listing_columns[LF_COUNT + 1];
 
+/* The size of a reason written by the text checks below. */
+#define LISTING_WHY 96
+
 /* A validated listing: text fields trimmed, NULL when empty (owned). */
 struct listing {
 	char *f[LF_COUNT];
@@ -36,9 +40,10 @@ struct listing {
 	long round;
 };
 
-/* Called once per bad value with the column's name and a message without
- * a trailing newline. */
-typedef void (*listing_report_fn)(void *ud, const char *column, const char *msg);
+/* Called once per bad value with the column's name, the byte offset in the
+ * raw value of the character at fault (-1 when the message is about the
+ * whole value) and a message without a trailing newline. */
+typedef void (*listing_report_fn)(void *ud, const char *column, long off, const char *msg);
 
 /* Validates raw values (in[i] NULL or "" when absent) into out; reports
  * every problem and returns how many there were (out is filled either way;
@@ -57,26 +62,27 @@ int listing_check_url(const char *s, const char **why);
 int listing_parse_price(const char *s, double *out, const char **why);
 /* A positive whole number. */
 int listing_parse_round(const char *s, long *out);
-/* A ref: non-empty, at most 100 bytes, no control characters. */
-int listing_check_ref(const char *s, const char **why);
+/* A ref: non-empty, at most 100 bytes, text as listing_check_text takes it. */
+int listing_check_ref(const char *s, char why[LISTING_WHY]);
 /* "agency" or "private", any case; returns the canonical name or NULL. */
 const char *listing_agent_type(const char *s);
-/* Free text: valid UTF-8 without control characters (CR, LF, TAB...). */
-int listing_check_text(const char *s, const char **why);
+/* Free text, at the door: the one rule of base/util.h's text_ok (valid
+ * UTF-8; no control character, line break or tab, no line or paragraph
+ * separator U+2028/9, bidi control, zero-width or other invisible
+ * character, no byte-order mark). Returns 1 when s passes; else 0, with the
+ * reason in why, a phrase to follow the value's name ("contains a bidi
+ * control (U+202E)"), and the byte offset of the character in *off (off may
+ * be NULL). */
+int listing_check_text(const char *s, char why[LISTING_WHY], size_t *off);
 
 /* A ref folded for comparison (ASCII lower case): "GENT-001" and
  * "gent-001" name one listing, so a file must not add both. Caller frees. */
 char *listing_ref_fold(const char *ref);
 /* Like listing_ref_id, but ignoring ASCII case (an exact match first);
  * *stored is the ref as the study has it (caller frees), NULL when none.
- * A scan: for single look-ups; files use listing_refs_load. */
+ * A scan: for single look-ups; files use a listing_ref_index first. */
 int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **stored,
 		     struct ct_err *err);
-/* Adds every ref of the study, folded, to set (line 1), so that a file's
- * refs are checked without a scan per row. */
-struct seen_set;
-int listing_refs_load(struct study *s, struct seen_set *set, struct ct_err *err);
-
 /* The listing id of ref (exact), 0 if the study has none. */
 int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err *err);
 /* *taken = the ref of the listing that already has url, or NULL (caller frees). */
@@ -84,17 +90,93 @@ int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_
 /* Inserts a validated listing and its contact row; inside a transaction. */
 int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err);
 
-/* A set of strings, each remembered with the line that first named it:
- * duplicate detection within a file without quadratic scans. */
+/* The same look-ups and insert for many rows (an import): each statement
+ * is prepared on first use and then reused, never prepared per row. Zero
+ * the struct, set s, and close it with listing_stmts_close. */
+struct listing_stmts {
+	struct study *s;
+	sqlite3_stmt *by_ref, *by_ref_ci, *by_url, *insert, *contact;
+	char now[ISO_LEN]; /* added_at: one time for all the listings of an import */
+};
+int listing_stmts_ref_id(struct listing_stmts *q, const char *ref, int64_t *id,
+			 struct ct_err *err);
+int listing_stmts_ref_find(struct listing_stmts *q, const char *ref, int64_t *id, char **stored,
+			   struct ct_err *err);
+int listing_stmts_url_taken(struct listing_stmts *q, const char *url, char **taken,
+			    struct ct_err *err);
+int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64_t *id,
+			 struct ct_err *err);
+void listing_stmts_close(struct listing_stmts *q);
+
+/* The study's refs, folded, as 64-bit hashes in a sorted array (8 bytes a
+ * listing): a file's refs are checked against a large study without a query
+ * per row and without holding every ref. A hit may be a hash collision, so a
+ * caller confirms it with listing_ref_find; a miss is certain. */
+struct listing_ref_index {
+	uint64_t *hash;
+	size_t n;
+};
+int listing_ref_index_load(struct study *s, struct listing_ref_index *x, struct ct_err *err);
+/* 1 when the study may have a ref equal to fold (a folded ref). */
+int listing_ref_index_has(const struct listing_ref_index *x, const char *fold);
+void listing_ref_index_free(struct listing_ref_index *x);
+
+/* `listings add`: validates raw values (as listing_validate, reporting each
+ * problem, including a ref or URL the study already has) and adds the
+ * listing in one transaction with a "listings.add" event. Returns CT_OK with
+ * *out filled (caller frees with listing_free) and *id set; CT_EINPUT when
+ * anything was reported (err then holds a count, out is empty); another
+ * status with err for a database failure. The study is unchanged unless
+ * CT_OK. */
+int listing_add(struct study *s, const char *const in[LF_COUNT], listing_report_fn report,
+		void *ud, struct listing *out, int64_t *id, struct ct_err *err);
+
+/* `listings withdraw`: marks the listing named ref (compared ignoring ASCII
+ * case) withdrawn, with a "listings.withdraw" event whose detail is note
+ * (may be NULL). *stored is the ref as the study writes it (caller frees;
+ * NULL on failure). CT_EINPUT when there is no such listing or it is
+ * already withdrawn. */
+int listing_withdraw(struct study *s, const char *ref, const char *note, char **stored,
+		     struct ct_err *err);
+
+/* One listing as `listings list` shows it. Strings are borrowed for the
+ * duration of the callback and NULL when the study has none. */
+struct listing_row {
+	int64_t id, applications;
+	const char *ref, *url, *title, *agent_type, *agent_key, *area, *posted_on, *status;
+	int has_price;
+	double price;
+	long round;
+	const char *contact_email, *contact_name, *agent; /* purgeable contact data */
+};
+/* Calls fn for every listing in id order; stops at the first non-zero
+ * return of fn and returns it. */
+typedef int (*listing_row_fn)(void *ud, const struct listing_row *row);
+int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *err);
+
+/* A set of strings, each remembered with the line that first named it and
+ * an optional second string: duplicate detection within a file without
+ * quadratic scans. Strings are copied into blocks that never move, so
+ * seen_val's result stays valid until seen_free; a million short keys cost
+ * about 60 bytes each. Zero-initialise. */
 struct seen_set {
-	char **key;
-	int *line;
-	size_t cap, n;
+	struct seen_entry {
+		const char *key, *val;
+		int line;
+	} *e;
+	int *slot; /* entry index + 1; 0 when free */
+	size_t cap, n, ecap;
+	char **block, *cur; /* every block; the one being filled */
+	size_t nblock, used; /* bytes used in cur */
 };
 /* Adds key; returns 0 if new, else the line recorded for it earlier. */
 int seen_add(struct seen_set *s, const char *key, int line);
+/* The same, remembering val (may be NULL) with a new key. */
+int seen_add_val(struct seen_set *s, const char *key, int line, const char *val);
 /* The line recorded for key, 0 if it is not in the set. */
 int seen_get(const struct seen_set *s, const char *key);
+/* The value recorded with key, NULL if none or not in the set; borrowed. */
+const char *seen_val(const struct seen_set *s, const char *key);
 void seen_free(struct seen_set *s);
 
 #endif

@@ -158,8 +158,8 @@ int response_latest(struct study *s, int64_t app, char **outcome, char **channel
 	sqlite3_bind_int64(st, 1, app);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		*outcome = xstrdup((const char *)sqlite3_column_text(st, 0));
-		*channel = xstrdup((const char *)sqlite3_column_text(st, 1));
+		*outcome = study_column_dup(st, 0, "");
+		*channel = study_column_dup(st, 1, "");
 	} else if (r != SQLITE_DONE) {
 		rc = study_db_error(s, err, "reading a response");
 	}
@@ -167,32 +167,175 @@ int response_latest(struct study *s, int64_t app, char **outcome, char **channel
 	return rc;
 }
 
+#define RESPONSE_COLUMNS \
+	"INSERT INTO response (application, message, channel, outcome, coder, coded_at, at, note)" \
+	" VALUES "
+#define RESPONSE_VALUES "(?, NULL, ?, ?, ?, ?, ?, ?)"
+enum { RESPONSE_PARAMS = 7 };
+
+/* Binds row r as the k-th row of st. */
+static void bind_row(struct response_writer *w, sqlite3_stmt *st, int k,
+		     const struct response_row *r)
+{
+	int i = k * RESPONSE_PARAMS;
+	sqlite3_bind_int64(st, i + 1, r->app);
+	sqlite3_bind_text(st, i + 2, r->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 3, r->outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 4, r->coder, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, i + 5, w->now, -1, SQLITE_TRANSIENT);
+	if (r->has_at)
+		sqlite3_bind_text(st, i + 6, r->at, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i + 6);
+	if (r->note)
+		sqlite3_bind_text(st, i + 7, r->note, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i + 7);
+}
+
+static void drop_rows(struct response_writer *w)
+{
+	for (int k = 0; k < w->n; k++)
+		free(w->row[k].note);
+	w->n = 0;
+}
+
+/* Runs st once with every parameter bound. */
+static int run(struct response_writer *w, sqlite3_stmt *st, struct ct_err *err)
+{
+	int rc = study_step_done(w->s, st, err, "recording a response");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int response_writer_flush(struct response_writer *w, struct ct_err *err)
+{
+	int rc = CT_OK;
+	if (w->n == RESPONSE_BATCH) {
+		if (!w->batch) {
+			struct strbuf sql = STRBUF_INIT;
+			sb_adds(&sql, RESPONSE_COLUMNS);
+			for (int k = 0; k < RESPONSE_BATCH; k++)
+				sb_adds(&sql, k ? ", " RESPONSE_VALUES : RESPONSE_VALUES);
+			rc = study_prepare(w->s, sb_str(&sql), &w->batch, err);
+			sb_free(&sql);
+		}
+		for (int k = 0; !rc && k < w->n; k++)
+			bind_row(w, w->batch, k, &w->row[k]);
+		if (!rc)
+			rc = run(w, w->batch, err);
+	} else if (w->n) {
+		if (!w->one)
+			rc = study_prepare(w->s, RESPONSE_COLUMNS RESPONSE_VALUES, &w->one, err);
+		for (int k = 0; !rc && k < w->n; k++) {
+			bind_row(w, w->one, 0, &w->row[k]);
+			rc = run(w, w->one, err);
+		}
+	}
+	drop_rows(w);
+	return rc;
+}
+
+int response_writer_add(struct response_writer *w, int64_t app, const char *channel,
+			const char *outcome, const char *coder, const char *at, const char *note,
+			struct ct_err *err)
+{
+	if (!w->now[0])
+		time_iso_utc(time_now(), w->now);
+	struct response_row *r = &w->row[w->n++];
+	r->app = app;
+	r->channel = channel_parse(channel);
+	r->outcome = outcome_parse(outcome);
+	r->coder = coder;
+	r->has_at = at != NULL;
+	if (at)
+		snprintf(r->at, sizeof(r->at), "%s", at);
+	r->note = note ? xstrdup(note) : NULL;
+	if (!r->channel || !r->outcome) {
+		/* Not one of the schema's names: let the CHECK say so. */
+		r->channel = r->channel ? r->channel : "?";
+		r->outcome = r->outcome ? r->outcome : "?";
+	}
+	return w->n == RESPONSE_BATCH ? response_writer_flush(w, err) : CT_OK;
+}
+
+void response_writer_close(struct response_writer *w)
+{
+	drop_rows(w);
+	sqlite3_finalize(w->one);
+	sqlite3_finalize(w->batch);
+	memset(w, 0, sizeof(*w));
+}
+
 int response_insert(struct study *s, int64_t app, const char *channel, const char *outcome,
 		    const char *coder, const char *at, const char *note, struct ct_err *err)
 {
-	sqlite3_stmt *st;
-	char now[ISO_LEN];
-	time_iso_utc(time_now(), now);
-	int rc = study_prepare(s,
-			       "INSERT INTO response (application, message, channel, outcome, coder,"
-			       " coded_at, at, note) VALUES (?, NULL, ?, ?, ?, ?, ?, ?)",
-			       &st, err);
+	struct response_writer w = { .s = s };
+	int rc = response_writer_add(&w, app, channel, outcome, coder, at, note, err);
+	if (!rc)
+		rc = response_writer_flush(&w, err);
+	response_writer_close(&w);
+	return rc;
+}
+
+void response_logged_free(struct response_logged *r)
+{
+	app_info_free(&r->app);
+	free(r->prev_outcome);
+	free(r->prev_channel);
+	memset(r, 0, sizeof(*r));
+}
+
+int response_log(struct study *s, int64_t app_id, const char *ref, const char *grp,
+		 const char *gender, const char *outcome, const char *channel, const char *at,
+		 const char *note, const char *coder, struct response_logged *out,
+		 struct ct_err *err)
+{
+	struct app_info *a = &out->app;
+	int found = 0;
+	memset(out, 0, sizeof(*out));
+	int rc = study_begin(s, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, app);
-	sqlite3_bind_text(st, 2, channel, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, outcome, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, coder, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_TRANSIENT);
-	if (at)
-		sqlite3_bind_text(st, 6, at, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 6);
-	if (note)
-		sqlite3_bind_text(st, 7, note, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 7);
-	rc = study_step_done(s, st, err, "recording a response");
-	sqlite3_finalize(st);
+	rc = app_id ? app_by_id(s, app_id, a, &found, err)
+		    : app_by_cell(s, ref, grp, gender, a, &found, err);
+	if (!rc && !found) {
+		if (app_id)
+			rc = ct_fail(err, CT_EINPUT, "no application %lld in the study",
+				     (long long)app_id);
+		else
+			rc = ct_fail(err, CT_EINPUT,
+				     "no application of listing '%s' for group %s, %s in the study",
+				     ref, grp, gender);
+	}
+	if (!rc && !strcmp(a->status, "planned"))
+		rc = ct_fail(err, CT_EINPUT,
+			     "application %lld was not sent (it is still planned); an outcome is "
+			     "logged only for a sent application",
+			     (long long)a->id);
+	else if (!rc && strcmp(a->status, "sent"))
+		rc = ct_fail(err, CT_EINPUT,
+			     "application %lld is %s, not sent; an outcome is logged only for a "
+			     "sent application",
+			     (long long)a->id, a->status);
+	if (!rc)
+		rc = response_latest(s, a->id, &out->prev_outcome, &out->prev_channel, err);
+	if (!rc)
+		rc = response_insert(s, a->id, channel, outcome, coder, at, note, err);
+	if (!rc) {
+		char *subject = xasprintf("application %lld", (long long)a->id);
+		char *detail = xasprintf("outcome=%s channel=%s%s%s", outcome, channel,
+					 out->prev_outcome ? " replaces=" : "",
+					 out->prev_outcome ? out->prev_outcome : "");
+		rc = study_event(s, "log", subject, detail, err);
+		free(subject);
+		free(detail);
+	}
+	if (!rc)
+		rc = study_commit(s, err);
+	if (rc) {
+		study_rollback(s);
+		response_logged_free(out);
+	}
 	return rc;
 }

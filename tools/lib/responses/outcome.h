@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "base/timeutil.h"
 #include "store/study.h"
 #include "base/util.h"
 
@@ -51,5 +52,53 @@ int response_latest(struct study *s, int64_t app, char **outcome, char **channel
 /* Appends a response row; at may be NULL (unknown), note NULL. coded_at is now. */
 int response_insert(struct study *s, int64_t app, const char *channel, const char *outcome,
 		    const char *coder, const char *at, const char *note, struct ct_err *err);
+
+/* Appends many responses (an import), fast: rows are buffered and
+ * written RESPONSE_BATCH at a time by one multi-row INSERT, prepared once.
+ * (A single-row INSERT evaluates the table's CHECK (... IN (...)) lists by
+ * building two temporary tables on every execution; a batch builds them
+ * once for all its rows.) All rows get one coded_at, the time of the first.
+ * Zero the struct and set s; response_writer_flush writes what is pending
+ * (call it before reading the responses back, and before the commit);
+ * response_writer_close discards what was not flushed. */
+#define RESPONSE_BATCH 64
+struct response_writer {
+	struct study *s;
+	sqlite3_stmt *one, *batch;
+	char now[ISO_LEN];
+	int n;
+	struct response_row {
+		int64_t app;
+		const char *channel, *outcome, *coder; /* static names; coder borrowed */
+		char at[ISO_LEN];
+		int has_at;
+		char *note; /* owned */
+	} row[RESPONSE_BATCH];
+};
+/* Queues one response; at and note may be NULL. */
+int response_writer_add(struct response_writer *w, int64_t app, const char *channel,
+			const char *outcome, const char *coder, const char *at, const char *note,
+			struct ct_err *err);
+int response_writer_flush(struct response_writer *w, struct ct_err *err);
+void response_writer_close(struct response_writer *w);
+
+/* What response_log recorded: the application, and the outcome it replaces
+ * (NULL when it had none). Free with response_logged_free. */
+struct response_logged {
+	struct app_info app;
+	char *prev_outcome, *prev_channel;
+};
+void response_logged_free(struct response_logged *r);
+/* `corrtest log`: records one outcome for the sent application with id
+ * app_id, or, when app_id is 0, the one of listing ref (ignoring ASCII
+ * case), group grp and gender; with its "log" event, in one transaction.
+ * outcome and channel are canonical names (outcome_parse, channel_parse),
+ * at a UTC ISO time or NULL, note NULL or checked text. CT_EINPUT when there
+ * is no such application or it was not sent; the study is unchanged unless
+ * CT_OK. */
+int response_log(struct study *s, int64_t app_id, const char *ref, const char *grp,
+		 const char *gender, const char *outcome, const char *channel, const char *at,
+		 const char *note, const char *coder, struct response_logged *out,
+		 struct ct_err *err);
 
 #endif

@@ -272,6 +272,7 @@ void study_close(struct study *s)
 	if (!s)
 		return;
 	study_rollback(s);
+	sqlite3_finalize(s->agent_key_st);
 	sqlite3_close(s->db);
 	config_free(s->cfg);
 	design_free(s->design);
@@ -532,12 +533,15 @@ int study_sync_groups(struct study *s, struct ct_err *err)
 
 int study_agent_key(struct study *s, const char *agent, char out[16], struct ct_err *err)
 {
-	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT value FROM study_secret WHERE name = 'agent_key'", &st, err);
-	if (rc)
+	/* Prepared once per open study: an import keys every listing. */
+	int rc;
+	if (!s->agent_key_st &&
+	    (rc = study_prepare(s, "SELECT value FROM study_secret WHERE name = 'agent_key'",
+				&s->agent_key_st, err)))
 		return rc;
+	sqlite3_stmt *st = s->agent_key_st;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return ct_fail(err, CT_PROBLEM,
 			       "%s: the agent key was purged; new agents cannot be keyed", s->db_path);
 	}
@@ -558,7 +562,7 @@ int study_agent_key(struct study *s, const char *agent, char out[16], struct ct_
 	char hex[65];
 	hmac_sha256_hex(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
 			sb_str(&norm), norm.len, hex);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	sb_free(&norm);
 	snprintf(out, 16, "ag-%.12s", hex);
 	return CT_OK;

@@ -24,6 +24,7 @@ struct study {
 	char *ini_sha256;      /* hash of study.ini's bytes, for design_hash */
 	int mode;
 	int in_tx;
+	sqlite3_stmt *agent_key_st; /* study_agent_key's, prepared once per open */
 };
 
 /* Creates DIR (which must not exist, or be empty) with study.ini = ini_text
