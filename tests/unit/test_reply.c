@@ -270,6 +270,81 @@ START_TEST(garbage_does_not_crash)
 }
 END_TEST
 
+/* The header-only reader gives the same header fields as the full parse,
+ * for every fixture; text is empty and no bounce is read. */
+static void same_str(const char *what, const char *a, const char *b)
+{
+	ck_assert_msg((!a && !b) || (a && b && !strcmp(a, b)), "%s: '%s' vs '%s'", what,
+		      a ? a : "(null)", b ? b : "(null)");
+}
+
+START_TEST(headers_only_reads_what_the_full_parse_reads)
+{
+	static const char *const fx[] = { "mail-alternative.eml", "mail-autoreply.eml",
+					  "mail-bad-charset.eml", "mail-broken-mime.eml",
+					  "mail-dsn.eml", "mail-html-base64.eml", "mail-latin1-qp.eml",
+					  "mail-ndr-nl.eml", "mail-postfix-bounce.eml" };
+	for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
+		char *path = xasprintf("tests/fixtures/%s", fx[i]), *raw = NULL;
+		size_t len = 0;
+		struct ct_err err = { 0 };
+		ck_assert_msg(file_read(path, &raw, &len, &err) == CT_OK, "%s", err.msg);
+		struct reply *f = NULL, *h = NULL;
+		ck_assert_int_eq(reply_parse(raw, len, &f, &err), CT_OK);
+		ck_assert_int_eq(reply_parse_headers(raw, len, &h, &err), CT_OK);
+		same_str("message_id", f->message_id, h->message_id);
+		same_str("from_addr", f->from_addr, h->from_addr);
+		same_str("from_name", f->from_name, h->from_name);
+		same_str("to_addr", f->to_addr, h->to_addr);
+		same_str("subject", f->subject, h->subject);
+		same_str("date", f->date, h->date);
+		same_str("in_reply_to", f->in_reply_to, h->in_reply_to);
+		ck_assert_int_eq(f->nrefs, h->nrefs);
+		for (int k = 0; k < f->nrefs; k++)
+			same_str("refs", f->refs[k], h->refs[k]);
+		ck_assert_int_eq(f->auto_reply, h->auto_reply);
+		ck_assert_str_eq(h->text, "");
+		ck_assert(!h->is_bounce && !h->is_dsn && !h->bounce_reason);
+		reply_free(f);
+		reply_free(h);
+		free(raw);
+		free(path);
+	}
+}
+END_TEST
+
+/* What decline needs: the accented subject of a stored message, decoded
+ * (Python's email.header reads this Q-encoded word as the same text); the
+ * body is never looked at, however it is shaped. */
+START_TEST(headers_only_decodes_an_accented_subject)
+{
+	const char m[] = "From: =?UTF-8?Q?Zo=C3=AB_Dubois-Lef=C3=A8vre?= <zoe@corrtest.test>\n"
+			 "To: Agence <Verhuur@Example.test>\n"
+			 "Subject: =?UTF-8?Q?Demande_de_visite_=3A_appartement_=C2=AB_Le_Jard?=\n"
+			 " =?UTF-8?Q?in_=C2=BB_=C3=A0_Li=C3=A8ge_\"ref=2E_L7\"?=\n"
+			 "Message-ID: <abc@corrtest.test>\n"
+			 "Content-Type: multipart/mixed; boundary=\"never-closed\"\n"
+			 "\n--never-closed\n\x01\xff binary\n";
+	struct reply *r = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse_headers(m, sizeof(m) - 1, &r, &err), CT_OK);
+	ck_assert_str_eq(r->subject, "Demande de visite : appartement \xc2\xab Le Jardin \xc2\xbb "
+				     "\xc3\xa0 Li\xc3\xa8ge \"ref. L7\"");
+	ck_assert_str_eq(r->from_name, "Zo\xc3\xab Dubois-Lef\xc3\xa8vre");
+	ck_assert_str_eq(r->from_addr, "zoe@corrtest.test");
+	ck_assert_str_eq(r->to_addr, "verhuur@example.test");
+	ck_assert_str_eq(r->message_id, "<abc@corrtest.test>");
+	ck_assert_str_eq(r->text, "");
+	reply_free(r);
+	/* Headers with no body and no empty line still read. */
+	ck_assert_int_eq(reply_parse_headers("Subject: x\r\nTo: a@b.be", 22, &r, &err), CT_OK);
+	ck_assert_str_eq(r->subject, "x");
+	ck_assert_str_eq(r->to_addr, "a@b.be");
+	reply_free(r);
+	ck_assert_int_eq(reply_parse_headers("", 0, &r, &err), CT_EINPUT);
+}
+END_TEST
+
 int main(void)
 {
 	g_mime_init();
@@ -288,6 +363,8 @@ int main(void)
 	tcase_add_test(tc, ten_megabytes);
 	tcase_add_test(tc, html_details);
 	tcase_add_test(tc, garbage_does_not_crash);
+	tcase_add_test(tc, headers_only_reads_what_the_full_parse_reads);
+	tcase_add_test(tc, headers_only_decodes_an_accented_subject);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -935,30 +935,22 @@ static int header_auto_reply(GMimeMessage *msg)
 	return v && strcasestr_ascii(v, "auto_reply");
 }
 
-int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err)
+/* GMime's reading of raw (len bytes), or NULL when it finds not even a
+ * header block. Caller unrefs. */
+static GMimeMessage *gmime_message(const char *raw, size_t len)
 {
-	*out = NULL;
-	if (!raw || !len)
-		return ct_fail(err, CT_EINPUT, "the message is empty");
 	mime_init_once();
-	struct reply *r = xcalloc(1, sizeof(*r));
-	struct walk w = { 0 };
-	sb_add(&w.all, "", 0);
-	sb_add(&w.dsn, "", 0);
-
 	GMimeStream *st = g_mime_stream_mem_new_with_buffer(raw, len);
 	GMimeParser *p = g_mime_parser_new_with_stream(st);
 	g_object_unref(st);
 	GMimeMessage *msg = g_mime_parser_construct_message(p, NULL);
 	g_object_unref(p);
-	if (!msg) {
-		/* Not even a header block: keep the bytes as text. */
-		r->text = reply_to_utf8(raw, len, NULL);
-		*out = r;
-		sb_free(&w.all);
-		sb_free(&w.dsn);
-		return CT_OK;
-	}
+	return msg;
+}
+
+/* The fields of the top-level header block into r. */
+static void read_headers(struct reply *r, GMimeMessage *msg)
+{
 	r->message_id = bracketed(g_mime_message_get_message_id(msg));
 	InternetAddressList *from = g_mime_message_get_from(msg);
 	r->from_addr = first_addr(from);
@@ -985,6 +977,67 @@ int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *
 	}
 	read_refs(r, msg);
 	r->auto_reply = header_auto_reply(msg);
+}
+
+/* The length of raw's header block, up to and including the empty line
+ * that ends it (LF or CRLF); len when there is none. */
+static size_t header_block_len(const char *raw, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] != '\n')
+			continue;
+		if (i + 1 < len && raw[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n')
+			return i + 3;
+	}
+	return len;
+}
+
+int reply_parse_headers(const char *raw, size_t len, struct reply **out, struct ct_err *err)
+{
+	*out = NULL;
+	if (!raw || !len)
+		return ct_fail(err, CT_EINPUT, "the message is empty");
+	struct reply *r = xcalloc(1, sizeof(*r));
+	/* Only the header block goes to GMime, ended by an empty line so that
+	 * a block without a body still reads as a message. */
+	size_t n = header_block_len(raw, len);
+	char *head = xmalloc(n + 2);
+	memcpy(head, raw, n);
+	head[n] = '\n';
+	head[n + 1] = 0;
+	GMimeMessage *msg = gmime_message(head, n + 1);
+	free(head);
+	if (msg) {
+		read_headers(r, msg);
+		g_object_unref(msg);
+	}
+	r->text = xstrdup("");
+	*out = r;
+	return CT_OK;
+}
+
+int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err)
+{
+	*out = NULL;
+	if (!raw || !len)
+		return ct_fail(err, CT_EINPUT, "the message is empty");
+	struct reply *r = xcalloc(1, sizeof(*r));
+	struct walk w = { 0 };
+	sb_add(&w.all, "", 0);
+	sb_add(&w.dsn, "", 0);
+
+	GMimeMessage *msg = gmime_message(raw, len);
+	if (!msg) {
+		/* Not even a header block: keep the bytes as text. */
+		r->text = reply_to_utf8(raw, len, NULL);
+		*out = r;
+		sb_free(&w.all);
+		sb_free(&w.dsn);
+		return CT_OK;
+	}
+	read_headers(r, msg);
 
 	GMimeObject *body = g_mime_message_get_mime_part(msg);
 	if (body)
