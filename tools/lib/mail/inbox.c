@@ -96,7 +96,7 @@ static int derive_pending(struct run *x, struct ct_err *err)
 	int64_t *ids = NULL;
 	int n = 0, cap = 0;
 	int rc = study_prepare(s, "SELECT id FROM message WHERE direction = 'in' AND kind IS NULL"
-				  " AND raw IS NOT NULL ORDER BY id", &st, err);
+				  " AND raw IS NOT NULL AND duplicate_of IS NULL ORDER BY id", &st, err);
 	if (rc)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -126,27 +126,111 @@ static int derive_pending(struct run *x, struct ct_err *err)
 	return rc;
 }
 
-/* An earlier copy of this message in this persona's mailbox (any folder):
- * same Message-ID, or the same bytes. Inside the transaction, so that two
- * runs at once cannot both store it. */
-static int is_duplicate(struct study *s, const char *persona, const char *msgid, const char *sha,
-			int *dup, struct ct_err *err)
+/* Trace fields: what delivery puts on top of a message (RFC 5321 section
+ * 4.4 and the fields servers add beside them). Two deliveries of one
+ * message differ only there. */
+static int trace_field(const char *name, size_t n)
+{
+	static const char *const names[] = { "Return-Path", "Received", "Delivered-To",
+					     "X-Original-To", "X-Delivered-To", "Envelope-To",
+					     "X-Envelope-To", "X-Envelope-From", "Received-SPF",
+					     "Authentication-Results", "ARC-Seal",
+					     "ARC-Message-Signature", "ARC-Authentication-Results" };
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strlen(names[i]) == n && !strncasecmp(name, names[i], n))
+			return 1;
+	return 0;
+}
+
+/* SHA-256 (hex) of raw without the trace fields at its top: what the
+ * sender wrote. */
+static void content_sha256(const char *raw, size_t len, char out[65])
+{
+	size_t p = 0;
+	while (p < len) {
+		size_t colon = p;
+		while (colon < len && raw[colon] != ':' && raw[colon] != '\n' && raw[colon] != ' ')
+			colon++;
+		if (colon >= len || raw[colon] != ':' || !trace_field(raw + p, colon - p))
+			break;
+		/* Past the field's last (folded) line. */
+		const char *nl = memchr(raw + colon, '\n', len - colon);
+		while (nl && nl + 1 < raw + len && (nl[1] == ' ' || nl[1] == '\t'))
+			nl = memchr(nl + 1, '\n', (size_t)(raw + len - nl - 1));
+		p = nl ? (size_t)(nl - raw) + 1 : len;
+	}
+	sha256_hex(raw + p, len - p, out);
+}
+
+/* Messages fetched before schema version 3 have no content hash: computed
+ * once, in one transaction, so that their second deliveries are
+ * recognised too. */
+static int backfill_content_hashes(struct study *s, struct ct_err *err)
+{
+	sqlite3_stmt *sel = NULL, *up = NULL;
+	int rc = study_begin(s, err), r = SQLITE_DONE;
+	if (rc)
+		return rc;
+	rc = study_prepare(s, "SELECT id, raw FROM message WHERE direction = 'in' AND"
+			      " content_sha256 IS NULL AND raw IS NOT NULL", &sel, err);
+	if (!rc)
+		rc = study_prepare(s, "UPDATE message SET content_sha256 = ?2 WHERE id = ?1", &up, err);
+	int n = 0;
+	while (!rc && (r = sqlite3_step(sel)) == SQLITE_ROW) {
+		char csha[65];
+		content_sha256(sqlite3_column_blob(sel, 1), (size_t)sqlite3_column_bytes(sel, 1), csha);
+		sqlite3_reset(up);
+		sqlite3_bind_int64(up, 1, sqlite3_column_int64(sel, 0));
+		sqlite3_bind_text(up, 2, csha, -1, SQLITE_TRANSIENT);
+		rc = study_step_done(s, up, err, "recording a content hash");
+		n++;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading stored messages");
+	sqlite3_finalize(sel);
+	sqlite3_finalize(up);
+	if (!rc && n) {
+		char *det = xasprintf("content hashes of %d stored messages", n);
+		rc = study_event(s, "fetch.content-hash", NULL, det, err);
+		free(det);
+	}
+	if (!rc)
+		rc = study_commit(s, err);
+	if (rc)
+		study_rollback(s);
+	return rc;
+}
+
+/* An earlier copy of a message in this persona's mailbox (any folder).
+ * *same_bytes: a message with exactly these bytes (nothing new to store);
+ * else *copy_of: the first message with the same content (a second
+ * delivery: its bytes are stored, nothing derived). Never by Message-ID:
+ * two different messages may carry one. Inside the transaction, so that
+ * two runs at once cannot both store a message as new. */
+static int find_copy(struct study *s, const char *persona, const char *sha, const char *csha,
+		     int *same_bytes, int64_t *copy_of, struct ct_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = study_prepare(s, "SELECT 1 FROM message WHERE direction = 'in' AND"
-				  " (mailbox = ?1 OR substr(mailbox, 1, length(?1) + 1) = ?1 || '/')"
-				  " AND (sha256 = ?2 OR (?3 IS NOT NULL AND message_id = ?3)) LIMIT 1",
+	*same_bytes = 0;
+	*copy_of = 0;
+	int rc = study_prepare(s, "SELECT sha256 = ?2, coalesce(duplicate_of, id) FROM message"
+				  " WHERE direction = 'in' AND (sha256 = ?2 OR content_sha256 = ?3)"
+				  " AND (mailbox = ?1 OR substr(mailbox, 1, length(?1) + 1) = ?1 || '/')"
+				  " ORDER BY sha256 = ?2 DESC, id LIMIT 1",
 			       &st, err);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, persona, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, msgid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, csha, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
-	*dup = r == SQLITE_ROW;
+	if (r == SQLITE_ROW) {
+		*same_bytes = sqlite3_column_int(st, 0);
+		*copy_of = *same_bytes ? 0 : sqlite3_column_int64(st, 1);
+	}
 	sqlite3_finalize(st);
 	return r == SQLITE_ROW || r == SQLITE_DONE ? CT_OK
-						   : study_db_error(s, err, "looking for duplicates");
+						   : study_db_error(s, err, "looking for copies");
 }
 
 static int save_state(struct study *s, const char *persona, const char *folder, uint32_t uidvalidity,
@@ -197,24 +281,27 @@ static int load_state(struct study *s, const char *persona, const char *folder, 
 						   : study_db_error(s, err, "reading mailbox state");
 }
 
-/* Stores one fetched message (or skips it as a duplicate) and moves the
- * folder's state past it, in one transaction: a crash either keeps both or
- * neither, so no message is lost or stored twice. r: the message as
- * parse() read it; only its Message-ID (for the duplicate check) and Date go
- * into this transaction: what is derived from it waits until the raw bytes
- * are stored. *msg = the new row, 0 for a duplicate. */
+/* Stores one fetched message and moves the folder's state past it, in one
+ * transaction: a crash either keeps both or neither, so no message is lost
+ * or stored twice. Every message's raw bytes are stored, unless a message
+ * with exactly these bytes already is (the same message seen again, e.g.
+ * after a new UIDVALIDITY). r: the message as parse() read it; only its
+ * Message-ID and Date go into this transaction: what is derived from it
+ * waits until the raw bytes are stored. *msg = the new row, 0 when nothing
+ * was stored; *copy_of = the message it is a second delivery of (stored,
+ * nothing to derive), else 0. */
 static int store_one(struct study *s, const char *persona, const char *box, const char *folder,
 		     uint32_t uidvalidity, uint32_t uid, const char *raw, size_t len,
-		     const struct reply *r, int64_t *msg, struct ct_err *err)
+		     const struct reply *r, int64_t *msg, int64_t *copy_of, struct ct_err *err)
 {
-	char sha[65], now[ISO_LEN], at[ISO_LEN];
+	char sha[65], csha[65], now[ISO_LEN], at[ISO_LEN];
 	sqlite3_stmt *st = NULL;
-	int dup = 0, rc;
+	int same = 0, rc;
 	*msg = 0;
 	sha256_hex(raw, len, sha);
+	content_sha256(raw, len, csha);
 	time_t tnow = time_now();
 	time_iso_utc(tnow, now);
-	const char *msgid = r->message_id;
 	/* The Date the sender wrote, unless missing or from the future. */
 	if (r->date_t > 0 && r->date_t <= tnow + 86400)
 		time_iso_utc(r->date_t, at);
@@ -223,12 +310,13 @@ static int store_one(struct study *s, const char *persona, const char *box, cons
 
 	if ((rc = study_begin(s, err)))
 		return rc;
-	if ((rc = is_duplicate(s, persona, msgid, sha, &dup, err)))
+	if ((rc = find_copy(s, persona, sha, csha, &same, copy_of, err)))
 		goto fail;
-	if (!dup) {
+	if (!same) {
 		if ((rc = study_prepare(s, "INSERT INTO message (direction, raw, sha256, at, mailbox,"
-					   " uidvalidity, uid, message_id) VALUES ('in', ?1, ?2, ?3,"
-					   " ?4, ?5, ?6, ?7)", &st, err)))
+					   " uidvalidity, uid, message_id, content_sha256, duplicate_of)"
+					   " VALUES ('in', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+					&st, err)))
 			goto fail;
 		sqlite3_bind_blob(st, 1, raw, (int)len, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
@@ -236,7 +324,12 @@ static int store_one(struct study *s, const char *persona, const char *box, cons
 		sqlite3_bind_text(st, 4, box, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, uidvalidity);
 		sqlite3_bind_int64(st, 6, uid);
-		sqlite3_bind_text(st, 7, msgid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, r->message_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, csha, -1, SQLITE_STATIC);
+		if (*copy_of)
+			sqlite3_bind_int64(st, 9, *copy_of);
+		else
+			sqlite3_bind_null(st, 9);
 		rc = study_step_done(s, st, err, "storing a message");
 		sqlite3_finalize(st);
 		if (rc)
@@ -246,12 +339,15 @@ static int store_one(struct study *s, const char *persona, const char *box, cons
 	if ((rc = save_state(s, persona, folder, uidvalidity, uid, err)))
 		goto fail;
 	char *subject = xasprintf("message %lld", (long long)*msg);
-	char *detail = xasprintf("%s %s UID %u (UIDVALIDITY %u), %zu bytes, sha256 %s",
-				 dup ? "skipped a duplicate from" : "stored from", box, uid,
-				 uidvalidity, len, sha);
-	rc = study_event(s, dup ? "fetch.duplicate" : "fetch.store", dup ? NULL : subject, detail,
+	char *copy = *copy_of ? xasprintf(", a second delivery of message %lld", (long long)*copy_of)
+			      : xstrdup("");
+	char *detail = xasprintf("%s %s UID %u (UIDVALIDITY %u), %zu bytes, sha256 %s%s",
+				 same ? "skipped a duplicate from" : "stored from", box, uid,
+				 uidvalidity, len, sha, copy);
+	rc = study_event(s, same ? "fetch.duplicate" : "fetch.store", same ? NULL : subject, detail,
 			 err);
 	free(subject);
+	free(copy);
 	free(detail);
 	if (!rc)
 		rc = study_commit(s, err);
@@ -319,19 +415,19 @@ static int fetch_folder(struct run *x, struct imap_session *im, const char *pers
 	for (size_t i = 0; !rc && i < n; i++) {
 		char *raw = NULL;
 		size_t len = 0;
-		int64_t msg = 0;
+		int64_t msg = 0, copy_of = 0;
 		struct reply *r = NULL;
 		if ((rc = imap_fetch(im, folder, uids[i], &raw, &len, err)))
 			break;
-		/* Parsed once: the Message-ID for the duplicate check, then,
-		 * once the raw bytes are stored, the classification. */
+		/* Parsed once: the Message-ID and Date stored with the raw
+		 * bytes, then, once those are stored, the classification. */
 		rc = parse(raw, len, &r, err);
 		if (!rc)
 			rc = store_one(s, persona, box, folder, fs.uidvalidity, uids[i], raw, len, r,
-				       &msg, err);
-		if (!rc && !msg)
+				       &msg, &copy_of, err);
+		if (!rc && (!msg || copy_of))
 			x->n->duplicates++;
-		if (!rc && msg) {
+		if (!rc && msg && !copy_of) {
 			x->n->fresh++;
 			rc = derive(x, msg, r, persona, err);
 		}
@@ -435,6 +531,8 @@ int inbox_fetch(struct study *s, const struct inbox_options *o, struct inbox_rep
 	if (!rc)
 		rc = mailcfg_secrets_load(s->dir, &sec, err);
 	if (!rc)
+		rc = backfill_content_hashes(s, err);
+	if (!rc)
 		rc = derive_pending(&x, err);
 	if (!rc)
 		rc = mailboxes_to_read(s, x.o->only, &boxes, &nboxes, err);
@@ -486,7 +584,8 @@ int inbox_unlinked(struct study *s, struct inbox_row **rows, int *n, struct ct_e
 	*rows = NULL;
 	*n = 0;
 	int rc = study_prepare(s, "SELECT id, mailbox, kind, from_addr, subject, at FROM message"
-				  " WHERE direction = 'in' AND application IS NULL ORDER BY id",
+				  " WHERE direction = 'in' AND application IS NULL"
+				  " AND duplicate_of IS NULL ORDER BY id",
 			       &st, err);
 	if (rc)
 		return rc;

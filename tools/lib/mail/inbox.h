@@ -2,8 +2,8 @@
  * mailbox over IMAP (INBOX, then Junk and Spam when they exist) by UID from
  * where the last run left off (a new UIDVALIDITY means the folder was
  * rebuilt: it is read again from UID 1), stores each message's raw bytes
- * before anything is derived from it, recognises copies already stored,
- * then classifies and links each new message (linker.h) and marks the
+ * before anything is derived from it, recognises copies already stored
+ * by their content, then classifies and links each new message (linker.h) and marks the
  * applications whose inquiry bounced. Also reads back what it stored: the
  * unlinked queue and one message. `corrtest fetch` calls it; so can any
  * later command that needs the replies. Nothing here prints or exits:
@@ -23,7 +23,10 @@ struct inbox_counts {
 	int mailboxes;   /* mailboxes tried */
 	int folders;     /* folders read */
 	int fresh;       /* new messages stored and classified */
-	int duplicates;  /* copies of a message already stored (not linked again) */
+	/* Copies of a message already stored, recognised by content (never by
+	 * Message-ID alone): the same bytes (not stored again) or a second
+	 * delivery of the same message (its raw bytes stored, not linked). */
+	int duplicates;
 	int replies;     /* replies linked to an application, by any rule */
 	int by_in_reply_to, by_sender, by_subject_ref; /* ... by each rule */
 	int bounces;     /* bounces (linked or not) */
