@@ -12,12 +12,55 @@
 #include "base/timeutil.h"
 #include "base/banned.h"
 
-/* One run: the study, the caller's options and the counts so far. */
+/* Messages fetched, stored and linked per transaction pair: the raw bytes
+ * of a batch are committed together, then what is derived from them in a
+ * second transaction. A commit (an fdatasync) per message capped fetch at a
+ * few hundred messages a second. The byte cap bounds the memory a batch of
+ * large messages takes. */
+#define BATCH_MESSAGES 500
+#define BATCH_BYTES (32u << 20)
+
+/* One run: the study, the caller's options, the counts so far, and what is
+ * prepared once for the whole run. */
 struct run {
 	struct study *s;
 	const struct inbox_options *o;
 	struct inbox_counts *n;
+	struct linker *lk;
+	sqlite3_stmt *find, *insert;
 };
+
+/* One message on its way into the study. */
+struct item {
+	uint32_t uid;
+	char *raw;          /* owned */
+	size_t len;
+	struct reply *r;    /* owned: raw as parse() read it */
+	char *persona;      /* owned: the persona whose mailbox it came from */
+	int64_t msg;        /* its row; 0 when its bytes were stored already */
+	int64_t copy_of;    /* a second delivery of this message: nothing to derive */
+};
+
+static void items_clear(struct item *it, size_t k)
+{
+	for (size_t i = 0; i < k; i++) {
+		free(it[i].raw);
+		reply_free(it[i].r);
+		free(it[i].persona);
+	}
+	memset(it, 0, k * sizeof(*it));
+}
+
+/* *slot, prepared from sql the first time, reset and unbound after. */
+static int run_stmt(struct run *x, sqlite3_stmt **slot, const char *sql, struct ct_err *err)
+{
+	if (*slot) {
+		sqlite3_reset(*slot);
+		sqlite3_clear_bindings(*slot);
+		return CT_OK;
+	}
+	return study_prepare(x->s, sql, slot, err);
+}
 
 static void report(struct run *x, enum inbox_step step, const char *mailbox, const char *folder,
 		   size_t done, size_t total, const struct inbox_mailbox_error *e)
@@ -57,26 +100,34 @@ static int parse(const char *raw, size_t len, struct reply **r, struct ct_err *e
 	return rc == CT_EINPUT ? reply_parse("\n", 1, r, err) : rc;
 }
 
-/* Classifies and links stored message msg, as parse() read it, in its own
- * transaction. */
-static int derive(struct run *x, int64_t msg, const struct reply *r, const char *persona,
-		  struct ct_err *err)
+/* Classifies and links the new messages of a batch (stored, and not a
+ * second delivery), in one transaction: their raw bytes are committed
+ * already, so nothing derived ever exists without its raw. */
+static int derive_batch(struct run *x, struct item *it, size_t k, struct ct_err *err)
 {
-	struct link_result lr;
+	size_t todo = 0;
+	for (size_t i = 0; i < k; i++)
+		todo += it[i].msg && !it[i].copy_of;
+	if (!todo)
+		return CT_OK;
+	struct link_result *lr = xcalloc(k, sizeof(*lr));
 	int rc = study_begin(x->s, err);
-	if (rc)
-		return rc;
-	rc = linker_classify(x->s, r, persona, &lr, err);
-	if (!rc)
-		rc = linker_store(x->s, msg, r, &lr, err);
+	for (size_t i = 0; !rc && i < k; i++) {
+		if (!it[i].msg || it[i].copy_of)
+			continue;
+		rc = linker_classify_in(x->lk, it[i].r, it[i].persona, &lr[i], err);
+		if (!rc)
+			rc = linker_store_in(x->lk, it[i].msg, it[i].r, &lr[i], err);
+	}
 	if (!rc)
 		rc = study_commit(x->s, err);
-	if (rc) {
+	if (rc)
 		study_rollback(x->s);
-		return rc;
-	}
-	count_link(x->n, &lr);
-	return CT_OK;
+	for (size_t i = 0; !rc && i < k; i++)
+		if (it[i].msg && !it[i].copy_of)
+			count_link(x->n, &lr[i]);
+	free(lr);
+	return rc;
 }
 
 /* The persona whose mailbox message row msg came from: the address before
@@ -88,40 +139,52 @@ static char *persona_of(const char *mailbox)
 }
 
 /* Derives what an earlier run stored but did not get to classify (it was
- * interrupted between the two transactions). */
+ * interrupted between the two transactions of a batch). */
 static int derive_pending(struct run *x, struct ct_err *err)
 {
 	struct study *s = x->s;
 	sqlite3_stmt *st = NULL;
 	int64_t *ids = NULL;
-	int n = 0, cap = 0;
+	size_t n = 0, cap = 0;
 	int rc = study_prepare(s, "SELECT id FROM message WHERE direction = 'in' AND kind IS NULL"
 				  " AND raw IS NOT NULL AND duplicate_of IS NULL ORDER BY id", &st, err);
 	if (rc)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == cap)
-			ids = xrealloc(ids, (size_t)(cap = cap ? 2 * cap : 16) * sizeof(*ids));
+			ids = xrealloc(ids, (cap = cap ? 2 * cap : 16) * sizeof(*ids));
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
-	for (int i = 0; !rc && i < n; i++) {
-		if ((rc = study_prepare(s, "SELECT raw, mailbox FROM message WHERE id = ?1", &st, err)))
-			break;
-		sqlite3_bind_int64(st, 1, ids[i]);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			char *who = persona_of(sqlite3_column_text(st, 1)
-						       ? (const char *)sqlite3_column_text(st, 1) : "");
-			struct reply *r = NULL;
-			rc = parse(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &r,
-				   err);
-			if (!rc)
-				rc = derive(x, ids[i], r, who, err);
-			reply_free(r);
-			free(who);
-		}
-		sqlite3_finalize(st);
+	if (!n)
+		return CT_OK;
+	if ((rc = study_prepare(s, "SELECT raw, mailbox FROM message WHERE id = ?1", &st, err))) {
+		free(ids);
+		return rc;
 	}
+	struct item *it = xcalloc(BATCH_MESSAGES, sizeof(*it));
+	for (size_t i = 0; !rc && i < n; i += BATCH_MESSAGES) {
+		size_t k = 0;
+		for (size_t j = i; !rc && j < n && k < BATCH_MESSAGES; j++) {
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, ids[j]);
+			if (sqlite3_step(st) != SQLITE_ROW)
+				continue;
+			struct item *m = &it[k];
+			m->msg = ids[j];
+			m->persona = persona_of(sqlite3_column_text(st, 1)
+							? (const char *)sqlite3_column_text(st, 1) : "");
+			rc = parse(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &m->r,
+				   err);
+			k++;
+		}
+		sqlite3_reset(st);
+		if (!rc)
+			rc = derive_batch(x, it, k, err);
+		items_clear(it, k);
+	}
+	sqlite3_finalize(st);
+	free(it);
 	free(ids);
 	return rc;
 }
@@ -207,19 +270,20 @@ static int backfill_content_hashes(struct study *s, struct ct_err *err)
  * delivery: its bytes are stored, nothing derived). Never by Message-ID:
  * two different messages may carry one. Inside the transaction, so that
  * two runs at once cannot both store a message as new. */
-static int find_copy(struct study *s, const char *persona, const char *sha, const char *csha,
+static int find_copy(struct run *x, const char *persona, const char *sha, const char *csha,
 		     int *same_bytes, int64_t *copy_of, struct ct_err *err)
 {
-	sqlite3_stmt *st = NULL;
 	*same_bytes = 0;
 	*copy_of = 0;
-	int rc = study_prepare(s, "SELECT sha256 = ?2, coalesce(duplicate_of, id) FROM message"
-				  " WHERE direction = 'in' AND (sha256 = ?2 OR content_sha256 = ?3)"
-				  " AND (mailbox = ?1 OR substr(mailbox, 1, length(?1) + 1) = ?1 || '/')"
-				  " ORDER BY sha256 = ?2 DESC, id LIMIT 1",
-			       &st, err);
+	int rc = run_stmt(x, &x->find,
+			  "SELECT sha256 = ?2, coalesce(duplicate_of, id) FROM message"
+			  " WHERE direction = 'in' AND (sha256 = ?2 OR content_sha256 = ?3)"
+			  " AND (mailbox = ?1 OR substr(mailbox, 1, length(?1) + 1) = ?1 || '/')"
+			  " ORDER BY sha256 = ?2 DESC, id LIMIT 1",
+			  err);
 	if (rc)
 		return rc;
+	sqlite3_stmt *st = x->find;
 	sqlite3_bind_text(st, 1, persona, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, csha, -1, SQLITE_STATIC);
@@ -228,9 +292,9 @@ static int find_copy(struct study *s, const char *persona, const char *sha, cons
 		*same_bytes = sqlite3_column_int(st, 0);
 		*copy_of = *same_bytes ? 0 : sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r == SQLITE_ROW || r == SQLITE_DONE ? CT_OK
-						   : study_db_error(s, err, "looking for copies");
+						   : study_db_error(x->s, err, "looking for copies");
 }
 
 static int save_state(struct study *s, const char *persona, const char *folder, uint32_t uidvalidity,
@@ -281,80 +345,97 @@ static int load_state(struct study *s, const char *persona, const char *folder, 
 						   : study_db_error(s, err, "reading mailbox state");
 }
 
-/* Stores one fetched message and moves the folder's state past it, in one
- * transaction: a crash either keeps both or neither, so no message is lost
- * or stored twice. Every message's raw bytes are stored, unless a message
- * with exactly these bytes already is (the same message seen again, e.g.
- * after a new UIDVALIDITY). r: the message as parse() read it; only its
- * Message-ID and Date go into this transaction: what is derived from it
- * waits until the raw bytes are stored. *msg = the new row, 0 when nothing
- * was stored; *copy_of = the message it is a second delivery of (stored,
- * nothing to derive), else 0. */
-static int store_one(struct study *s, const char *persona, const char *box, const char *folder,
-		     uint32_t uidvalidity, uint32_t uid, const char *raw, size_t len,
-		     const struct reply *r, int64_t *msg, int64_t *copy_of, struct ct_err *err)
+/* Stores one fetched message, inside store_batch's transaction. Every
+ * message's raw bytes are stored, unless a message with exactly these
+ * bytes already is (the same message seen again, e.g. after a new
+ * UIDVALIDITY): then m->msg stays 0. A second delivery of a message
+ * (m->copy_of) is stored, and nothing will be derived from it. Only the
+ * Message-ID and Date that parse() read go in with the raw bytes. */
+static int store_one(struct run *x, const char *box, uint32_t uidvalidity, struct item *m,
+		     struct ct_err *err)
 {
 	char sha[65], csha[65], now[ISO_LEN], at[ISO_LEN];
-	sqlite3_stmt *st = NULL;
 	int same = 0, rc;
-	*msg = 0;
-	sha256_hex(raw, len, sha);
-	content_sha256(raw, len, csha);
+	m->msg = m->copy_of = 0;
+	sha256_hex(m->raw, m->len, sha);
+	content_sha256(m->raw, m->len, csha);
 	time_t tnow = time_now();
 	time_iso_utc(tnow, now);
 	/* The Date the sender wrote, unless missing or from the future. */
-	if (r->date_t > 0 && r->date_t <= tnow + 86400)
-		time_iso_utc(r->date_t, at);
+	if (m->r->date_t > 0 && m->r->date_t <= tnow + 86400)
+		time_iso_utc(m->r->date_t, at);
 	else
 		memcpy(at, now, ISO_LEN);
 
-	if ((rc = study_begin(s, err)))
+	if ((rc = find_copy(x, m->persona, sha, csha, &same, &m->copy_of, err)))
 		return rc;
-	if ((rc = find_copy(s, persona, sha, csha, &same, copy_of, err)))
-		goto fail;
 	if (!same) {
-		if ((rc = study_prepare(s, "INSERT INTO message (direction, raw, sha256, at, mailbox,"
-					   " uidvalidity, uid, message_id, content_sha256, duplicate_of)"
-					   " VALUES ('in', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-					&st, err)))
-			goto fail;
-		sqlite3_bind_blob(st, 1, raw, (int)len, SQLITE_STATIC);
+		if ((rc = run_stmt(x, &x->insert,
+				   "INSERT INTO message (direction, raw, sha256, at, mailbox, uidvalidity,"
+				   " uid, message_id, content_sha256, duplicate_of)"
+				   " VALUES ('in', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+				   err)))
+			return rc;
+		sqlite3_stmt *st = x->insert;
+		sqlite3_bind_blob(st, 1, m->raw, (int)m->len, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, box, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, uidvalidity);
-		sqlite3_bind_int64(st, 6, uid);
-		sqlite3_bind_text(st, 7, r->message_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, m->uid);
+		sqlite3_bind_text(st, 7, m->r->message_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 8, csha, -1, SQLITE_STATIC);
-		if (*copy_of)
-			sqlite3_bind_int64(st, 9, *copy_of);
+		if (m->copy_of)
+			sqlite3_bind_int64(st, 9, m->copy_of);
 		else
 			sqlite3_bind_null(st, 9);
-		rc = study_step_done(s, st, err, "storing a message");
-		sqlite3_finalize(st);
+		rc = study_step_done(x->s, st, err, "storing a message");
+		sqlite3_reset(st);
 		if (rc)
-			goto fail;
-		*msg = sqlite3_last_insert_rowid(s->db);
+			return rc;
+		m->msg = sqlite3_last_insert_rowid(x->s->db);
 	}
-	if ((rc = save_state(s, persona, folder, uidvalidity, uid, err)))
-		goto fail;
-	char *subject = xasprintf("message %lld", (long long)*msg);
-	char *copy = *copy_of ? xasprintf(", a second delivery of message %lld", (long long)*copy_of)
-			      : xstrdup("");
+	/* Each raw message's hash goes into the event chain. */
+	char *subject = xasprintf("message %lld", (long long)m->msg);
+	char *copy = m->copy_of ? xasprintf(", a second delivery of message %lld", (long long)m->copy_of)
+				: xstrdup("");
 	char *detail = xasprintf("%s %s UID %u (UIDVALIDITY %u), %zu bytes, sha256 %s%s",
-				 same ? "skipped a duplicate from" : "stored from", box, uid,
-				 uidvalidity, len, sha, copy);
-	rc = study_event(s, same ? "fetch.duplicate" : "fetch.store", same ? NULL : subject, detail,
-			 err);
+				 same ? "skipped a duplicate from" : "stored from", box, m->uid,
+				 uidvalidity, m->len, sha, copy);
+	rc = study_event(x->s, same ? "fetch.duplicate" : "fetch.store", same ? NULL : subject,
+			 detail, err);
 	free(subject);
 	free(copy);
 	free(detail);
-	if (!rc)
-		rc = study_commit(s, err);
-fail:
-	if (rc)
-		study_rollback(s);
 	return rc;
+}
+
+/* Stores a batch of fetched messages (it[0..k), in UID order) and moves the
+ * folder's state past the last one, in one transaction: a crash keeps all
+ * or none, so no message is lost or stored twice. */
+static int store_batch(struct run *x, const char *persona, const char *box, const char *folder,
+		       uint32_t uidvalidity, struct item *it, size_t k, struct ct_err *err)
+{
+	int rc = study_begin(x->s, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; !rc && i < k; i++)
+		rc = store_one(x, box, uidvalidity, &it[i], err);
+	if (!rc)
+		rc = save_state(x->s, persona, folder, uidvalidity, it[k - 1].uid, err);
+	if (!rc)
+		rc = study_commit(x->s, err);
+	if (rc) {
+		study_rollback(x->s);
+		return rc;
+	}
+	for (size_t i = 0; i < k; i++) {
+		if (!it[i].msg || it[i].copy_of)
+			x->n->duplicates++;
+		else
+			x->n->fresh++;
+	}
+	return CT_OK;
 }
 
 /* Records a folder's state (and, when it changed, its new UIDVALIDITY) in
@@ -412,30 +493,41 @@ static int fetch_folder(struct run *x, struct imap_session *im, const char *pers
 	if ((rc = imap_search_from(im, folder, from, &uids, &n, err)))
 		goto out;
 	report(x, INBOX_FOLDER_BEGIN, persona, folder, 0, n, NULL);
-	for (size_t i = 0; !rc && i < n; i++) {
-		char *raw = NULL;
-		size_t len = 0;
-		int64_t msg = 0, copy_of = 0;
-		struct reply *r = NULL;
-		if ((rc = imap_fetch(im, folder, uids[i], &raw, &len, err)))
-			break;
-		/* Parsed once: the Message-ID and Date stored with the raw
-		 * bytes, then, once those are stored, the classification. */
-		rc = parse(raw, len, &r, err);
-		if (!rc)
-			rc = store_one(s, persona, box, folder, fs.uidvalidity, uids[i], raw, len, r,
-				       &msg, &copy_of, err);
-		if (!rc && (!msg || copy_of))
-			x->n->duplicates++;
-		if (!rc && msg && !copy_of) {
-			x->n->fresh++;
-			rc = derive(x, msg, r, persona, err);
+	struct item *it = n ? xcalloc(n < BATCH_MESSAGES ? n : BATCH_MESSAGES, sizeof(*it)) : NULL;
+	for (size_t i = 0; !rc && i < n;) {
+		size_t k = 0, bytes = 0;
+		int frc = CT_OK;
+		while (i + k < n && k < BATCH_MESSAGES && bytes < BATCH_BYTES) {
+			struct item *m = &it[k];
+			if ((frc = imap_fetch(im, folder, uids[i + k], &m->raw, &m->len, err)))
+				break;
+			/* Parsed once: the Message-ID and Date stored with the raw
+			 * bytes, then, once those are committed, the links. */
+			if ((frc = parse(m->raw, m->len, &m->r, err))) {
+				free(m->raw);
+				m->raw = NULL;
+				break;
+			}
+			m->uid = uids[i + k];
+			m->persona = xstrdup(persona);
+			bytes += m->len;
+			k++;
 		}
-		reply_free(r);
-		free(raw);
+		/* What was fetched before a failure is stored all the same; the
+		 * rest is fetched again next time. */
+		if (k) {
+			rc = store_batch(x, persona, box, folder, fs.uidvalidity, it, k, err);
+			if (!rc)
+				rc = derive_batch(x, it, k, err);
+		}
+		items_clear(it, k);
 		if (!rc)
-			report(x, INBOX_MESSAGES_DONE, persona, folder, i + 1, n, NULL);
+			rc = frc;
+		i += k;
+		if (!rc)
+			report(x, INBOX_MESSAGES_DONE, persona, folder, i, n, NULL);
 	}
+	free(it);
 	if (!rc && !n && (!known || known_v != fs.uidvalidity))
 		/* Nothing there yet: remember the UIDVALIDITY all the same. */
 		rc = save_state_tx(s, persona, folder, fs.uidvalidity, from - 1, NULL, err);
@@ -523,9 +615,11 @@ int inbox_fetch(struct study *s, const struct inbox_options *o, struct inbox_rep
 	char **boxes = NULL;
 	int nboxes = 0;
 	memset(out, 0, sizeof(*out));
-	struct run x = { s, o ? o : &none, &out->n };
+	struct run x = { s, o ? o : &none, &out->n, NULL, NULL, NULL };
 
-	int rc = mailcfg_load(s->cfg, &mc, err);
+	int rc = linker_open(s, &x.lk, err);
+	if (!rc)
+		rc = mailcfg_load(s->cfg, &mc, err);
 	if (!rc)
 		rc = mailcfg_require(mc, "imap_url", err);
 	if (!rc)
@@ -556,6 +650,9 @@ int inbox_fetch(struct study *s, const struct inbox_options *o, struct inbox_rep
 		report(&x, INBOX_MAILBOX_FAILED, boxes[b], NULL, 0, 0, me);
 	}
 done:
+	sqlite3_finalize(x.find);
+	sqlite3_finalize(x.insert);
+	linker_close(x.lk);
 	for (int i = 0; i < nboxes; i++)
 		free(boxes[i]);
 	free(boxes);
