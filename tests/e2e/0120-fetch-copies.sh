@@ -39,6 +39,14 @@ done
 [ "$(sort texts.txt)" = "De woning is nog vrij.
 Ze is toch verhuurd, sorry." ] || fail "the two replies read back as: $(cat texts.txt)"
 
+# A run stopped between a batch's two commits leaves raw rows with nothing
+# derived: the next fetch derives them.
+q s "UPDATE message SET kind = NULL, application = NULL, link_method = NULL WHERE message_id = '<same-id@example.test>'"
+expect_exit 0 ct -S s fetch --json
+expect_out '"new":0,"duplicates":0,"replies":2,'
+[ "$(q s "SELECT count(*) FROM message WHERE message_id = '<same-id@example.test>' AND application = $app AND kind = 'reply'")" = 2 ] ||
+	fail "the pending replies were not linked"
+
 # (2) The corpus, delivered over LMTP to the persona of L2 (position 2).
 who2=$(q s "SELECT p.email FROM application a JOIN persona p ON p.id = a.persona JOIN listing l ON l.id = a.listing WHERE l.ref = 'L2' AND a.position = 2")
 n=0
