@@ -4,7 +4,7 @@
 # address, a reply from another address naming the listing's ref, one that
 # cannot be linked (the unlinked queue, then corrtest link), one in
 # ISO-8859-1 quoted-printable and one in base64 HTML (decoded text checked),
-# and a duplicate delivery. Every reply must be linked to the application it
+# and a duplicate delivery (stored raw, not linked twice). Every reply must be linked to the application it
 # answers (checked against the assignment); the personas' self copies are
 # recognised; a rerun fetches nothing; a new UIDVALIDITY re-reads a folder
 # without storing anything twice; no password appears anywhere.
@@ -62,7 +62,14 @@ cp out.txt fetch1.json
 # 40 self copies (send files one in each persona's INBOX) + the replies.
 expect_out "\"new\":$((40 + nreplies)),\"duplicates\":1,\"replies\":$((nreplies - 1)),"
 expect_out '"linked_by":\{"in_reply_to":6,"sender":3,"subject_ref":2\},"bounces":0,"self":40,"other":0,"unlinked":1,'
-[ "$(q s "SELECT count(*) FROM message WHERE direction = 'in'")" = $((40 + nreplies)) ] || fail "stored count"
+# Every message fetched is stored raw: the second delivery of L9's reply
+# too (its Received lines differ), as a copy of the first, not linked again.
+[ "$(q s "SELECT count(*) FROM message WHERE direction = 'in'")" = $((41 + nreplies)) ] || fail "stored count"
+m9=$(awk '$4 == "L9" { print $1 }' expect.txt)
+[ "$(q s "SELECT count(*) FROM message WHERE message_id = '$m9' AND raw IS NOT NULL")" = 2 ] ||
+	fail "both deliveries of $m9 are not stored raw"
+[ "$(q s "SELECT count(*) FROM message c JOIN message o ON o.id = c.duplicate_of WHERE c.message_id = '$m9' AND o.message_id = '$m9' AND c.application IS NULL AND c.kind IS NULL AND o.kind = 'reply'")" = 1 ] ||
+	fail "the second delivery of $m9 is not recorded as a copy of the first"
 # Every self copy is linked to its own application.
 [ "$(q s "SELECT count(*) FROM message m JOIN application a ON a.id = m.application WHERE m.kind = 'self' AND m.message_id = a.message_id")" = 40 ] ||
 	fail "self copies not linked to their applications"
@@ -127,8 +134,8 @@ expect_out "\"new\":1,\"duplicates\":$inbox,"
 after=$(q s "SELECT uidvalidity FROM mailbox_state WHERE mailbox = '$p1' AND folder = 'INBOX'")
 [ "$before" != "$after" ] || fail "UIDVALIDITY did not change ($before)"
 [ "$(q s "SELECT count(*) FROM event WHERE action = 'fetch.uidvalidity'")" = 1 ] || fail "no uidvalidity event"
-[ "$(q s "SELECT count(*) FROM message WHERE direction = 'in'")" = $((41 + nreplies)) ] || fail "stored twice"
-[ "$(q s "SELECT count(*) - count(DISTINCT mailbox || message_id) FROM message WHERE direction = 'in'")" = 0 ] ||
+[ "$(q s "SELECT count(*) FROM message WHERE direction = 'in'")" = $((42 + nreplies)) ] || fail "stored twice"
+[ "$(q s "SELECT count(*) - count(DISTINCT mailbox || message_id) FROM message WHERE direction = 'in' AND duplicate_of IS NULL")" = 0 ] ||
 	fail "a Message-ID stored twice in one mailbox"
 expect_exit 0 ct -S s fetch --json
 expect_out '"new":0,"duplicates":0,'
@@ -148,7 +155,7 @@ expect_err "chmod 600"
 chmod 600 s/secrets.ini
 
 # The event chain is intact; no password anywhere.
-[ "$(q s "SELECT count(*) FROM event WHERE action = 'fetch.store'")" = $((41 + nreplies)) ] || fail "fetch.store events"
+[ "$(q s "SELECT count(*) FROM event WHERE action = 'fetch.store'")" = $((42 + nreplies)) ] || fail "fetch.store events"
 grep -o 'password = .*' s/secrets.ini | cut -d' ' -f3- >pw.txt
 while read -r p; do
 	if grep -rqF -- "$p" s/study.db out.txt err.txt fetch1.json; then fail "a password leaked"; fi

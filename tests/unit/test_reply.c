@@ -270,6 +270,246 @@ START_TEST(garbage_does_not_crash)
 }
 END_TEST
 
+/* The header-only reader gives the same header fields as the full parse,
+ * for every fixture; text is empty and no bounce is read. */
+static void same_str(const char *what, const char *a, const char *b)
+{
+	ck_assert_msg((!a && !b) || (a && b && !strcmp(a, b)), "%s: '%s' vs '%s'", what,
+		      a ? a : "(null)", b ? b : "(null)");
+}
+
+START_TEST(headers_only_reads_what_the_full_parse_reads)
+{
+	static const char *const fx[] = { "mail-alternative.eml", "mail-autoreply.eml", "mail-encoded-words.eml",
+					  "mail-bad-charset.eml", "mail-broken-mime.eml",
+					  "mail-dsn.eml", "mail-html-base64.eml", "mail-latin1-qp.eml",
+					  "mail-ndr-nl.eml", "mail-postfix-bounce.eml" };
+	for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
+		char *path = xasprintf("tests/fixtures/%s", fx[i]), *raw = NULL;
+		size_t len = 0;
+		struct ct_err err = { 0 };
+		ck_assert_msg(file_read(path, &raw, &len, &err) == CT_OK, "%s", err.msg);
+		struct reply *f = NULL, *h = NULL;
+		ck_assert_int_eq(reply_parse(raw, len, &f, &err), CT_OK);
+		ck_assert_int_eq(reply_parse_headers(raw, len, &h, &err), CT_OK);
+		same_str("message_id", f->message_id, h->message_id);
+		same_str("from_addr", f->from_addr, h->from_addr);
+		same_str("from_name", f->from_name, h->from_name);
+		same_str("to_addr", f->to_addr, h->to_addr);
+		same_str("subject", f->subject, h->subject);
+		same_str("date", f->date, h->date);
+		same_str("in_reply_to", f->in_reply_to, h->in_reply_to);
+		ck_assert_int_eq(f->nrefs, h->nrefs);
+		for (int k = 0; k < f->nrefs; k++)
+			same_str("refs", f->refs[k], h->refs[k]);
+		ck_assert_int_eq(f->auto_reply, h->auto_reply);
+		ck_assert_str_eq(h->text, "");
+		ck_assert(!h->is_bounce && !h->is_dsn && !h->bounce_reason);
+		reply_free(f);
+		reply_free(h);
+		free(raw);
+		free(path);
+	}
+}
+END_TEST
+
+/* What decline needs: the accented subject of a stored message, decoded
+ * (Python's email.header reads this Q-encoded word as the same text); the
+ * body is never looked at, however it is shaped. */
+START_TEST(headers_only_decodes_an_accented_subject)
+{
+	const char m[] = "From: =?UTF-8?Q?Zo=C3=AB_Dubois-Lef=C3=A8vre?= <zoe@corrtest.test>\n"
+			 "To: Agence <Verhuur@Example.test>\n"
+			 "Subject: =?UTF-8?Q?Demande_de_visite_=3A_appartement_=C2=AB_Le_Jard?=\n"
+			 " =?UTF-8?Q?in_=C2=BB_=C3=A0_Li=C3=A8ge_\"ref=2E_L7\"?=\n"
+			 "Message-ID: <abc@corrtest.test>\n"
+			 "Content-Type: multipart/mixed; boundary=\"never-closed\"\n"
+			 "\n--never-closed\n\x01\xff binary\n";
+	struct reply *r = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse_headers(m, sizeof(m) - 1, &r, &err), CT_OK);
+	ck_assert_str_eq(r->subject, "Demande de visite : appartement \xc2\xab Le Jardin \xc2\xbb "
+				     "\xc3\xa0 Li\xc3\xa8ge \"ref. L7\"");
+	ck_assert_str_eq(r->from_name, "Zo\xc3\xab Dubois-Lef\xc3\xa8vre");
+	ck_assert_str_eq(r->from_addr, "zoe@corrtest.test");
+	ck_assert_str_eq(r->to_addr, "verhuur@example.test");
+	ck_assert_str_eq(r->message_id, "<abc@corrtest.test>");
+	ck_assert_str_eq(r->text, "");
+	reply_free(r);
+	/* Headers with no body and no empty line still read. */
+	ck_assert_int_eq(reply_parse_headers("Subject: x\r\nTo: a@b.be", 22, &r, &err), CT_OK);
+	ck_assert_str_eq(r->subject, "x");
+	ck_assert_str_eq(r->to_addr, "a@b.be");
+	reply_free(r);
+	ck_assert_int_eq(reply_parse_headers("", 0, &r, &err), CT_EINPUT);
+}
+END_TEST
+
+/* Defect: GMime lost the second of two base64 encoded words when the first
+ * ends in '=' padding. The expected texts are Python's
+ * email.header.decode_header + make_header of the same headers. */
+START_TEST(encoded_words_after_padding)
+{
+	struct reply *r = parse_fixture("mail-encoded-words.eml");
+	ck_assert_str_eq(r->subject, "R\xc3\xa9ponse : votre demande (r\xc3\xa9" "f. L7) \xc3\xa0 "
+				     "Li\xc3\xa8ge");
+	ck_assert_str_eq(r->from_name, "Agence Dup\xc3\xa9rr\xc3\xa9 & Fils");
+	ck_assert_str_eq(r->from_addr, "info@dupere-fils.test");
+	HAS(r->text, "L'appartement est libre.");
+	reply_free(r);
+	/* A character split across two words (C3 | A9), the first padded; a
+	 * padded word followed by one in another charset; lower-case "utf-8"
+	 * and "b". */
+	const char m[] = "Subject: =?UTF-8?B?Q2Fmww==?= =?utf-8?b?qSBvaw==?= and\n"
+			 " =?UTF-8?B?UsOpcG9uc2U6IA==?= =?ISO-8859-1?Q?D=E9j=E0?=\n"
+			 "From: =?UTF-8?B?w6k=?= =?UTF-8?Q?_=C3=A0?= <a@b.test>\n\nx\n";
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse(m, sizeof(m) - 1, &r, &err), CT_OK);
+	ck_assert_str_eq(r->subject, "Caf\xc3\xa9 ok and R\xc3\xa9ponse: D\xc3\xa9j\xc3\xa0");
+	ck_assert_str_eq(r->from_name, "\xc3\xa9 \xc3\xa0");
+	reply_free(r);
+	/* The header-only reader reads them the same way. */
+	ck_assert_int_eq(reply_parse_headers(m, sizeof(m) - 1, &r, &err), CT_OK);
+	ck_assert_str_eq(r->subject, "Caf\xc3\xa9 ok and R\xc3\xa9ponse: D\xc3\xa9j\xc3\xa0");
+	reply_free(r);
+}
+END_TEST
+
+static struct reply *parse_text(const char *m)
+{
+	struct reply *r = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse(m, strlen(m), &r, &err), CT_OK);
+	ck_assert(utf8_check(r->text, strlen(r->text), NULL));
+	return r;
+}
+
+/* Defect: a malformed Content-Type gave empty text. RFC 2045 section 5.2:
+ * read such a part as plain text (transfer encoding still undone). */
+START_TEST(malformed_content_type_reads_as_plain_text)
+{
+	struct reply *r = parse_text("From: a@b.test\nSubject: x\nContent-Type: text\n"
+				     "Content-Transfer-Encoding: quoted-printable\n\n"
+				     "De woning is vrij =E2=80=93 caf=C3=A9 om de hoek.\n");
+	HAS(r->text, "De woning is vrij \xe2\x80\x93 caf\xc3\xa9 om de hoek.");
+	reply_free(r);
+	r = parse_text("From: a@b.test\nContent-Type: ;charset=utf-8\n\nLibre samedi.\n");
+	HAS(r->text, "Libre samedi.");
+	reply_free(r);
+	r = parse_text("From: a@b.test\nContent-Type: /plain\n\nKomt u kijken?\n");
+	HAS(r->text, "Komt u kijken?");
+	reply_free(r);
+	/* Inside a multipart, next to an attachment. */
+	r = parse_text("From: a@b.test\nMIME-Version: 1.0\n"
+		       "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+		       "Content-Type: te xt/plain; charset=utf-8\n\nU kunt dinsdag komen.\n--b\n"
+		       "Content-Type: application/pdf\nContent-Disposition: attachment\n"
+		       "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b--\n");
+	HAS(r->text, "U kunt dinsdag komen.");
+	LACKS(r->text, "PDF");
+	reply_free(r);
+	/* A well-formed non-text part stays out of the text. */
+	r = parse_text("From: a@b.test\nContent-Type: application/octet-stream\n\nbinary\n");
+	ck_assert_str_eq(r->text, "");
+	reply_free(r);
+}
+END_TEST
+
+/* Defect: one invalid byte made the whole UTF-8 part mojibake (read as
+ * Windows-1252). Only that byte becomes U+FFFD (EF BF BD). */
+START_TEST(one_bad_byte_is_replaced_alone)
+{
+	struct reply *r = parse_text("From: a@b.test\nContent-Type: text/plain; charset=UTF-8\n"
+				     "Content-Transfer-Encoding: 8bit\n\n"
+				     "Caf\xc3\xa9 \xe9t\xc3\xa9 na\xc3\xafve cr\xc3\xa8me\n");
+	ck_assert_str_eq(r->text, "Caf\xc3\xa9 \xef\xbf\xbdt\xc3\xa9 na\xc3\xafve cr\xc3\xa8me\n");
+	reply_free(r);
+	/* Labelled UTF-8: the label is believed, also for an ASCII text with
+	 * one stray byte. */
+	r = parse_text("From: a@b.test\nContent-Type: text/plain; charset=utf8\n\nlibre\xff ok\n");
+	ck_assert_str_eq(r->text, "libre\xef\xbf\xbd ok\n");
+	reply_free(r);
+	/* Unlabelled, mostly valid UTF-8 (three characters, one bad byte). */
+	r = parse_text("From: a@b.test\nContent-Type: text/plain\n\n"
+		       "\xc3\xa9\xc3\xa8\xc3\xa0 \x92 fin\n");
+	ck_assert_str_eq(r->text, "\xc3\xa9\xc3\xa8\xc3\xa0 \xef\xbf\xbd fin\n");
+	reply_free(r);
+	/* Unlabelled 8-bit text that is not UTF-8 at all: Windows-1252 as
+	 * before ("caf\xe9" is "café"; 0x92 is a right single quote). */
+	r = parse_text("From: a@b.test\n\ncaf\xe9 l\x92" "eau\n");
+	ck_assert_str_eq(r->text, "caf\xc3\xa9 l\xe2\x80\x99" "eau\n");
+	reply_free(r);
+	char *u = reply_to_utf8("\xc3\xa9\xc3", 3, "UTF-8");
+	ck_assert_str_eq(u, "\xc3\xa9\xef\xbf\xbd");
+	free(u);
+}
+END_TEST
+
+/* Defect: a long bounce reason was cut at byte 500 in the middle of a
+ * character. Reason = "5.1.1 " + the Diagnostic-Code after "smtp; ":
+ * "5.1.1 550 x" is 11 bytes, then 300 x "é" (2 bytes each); byte 500 falls
+ * inside the 245th "é", so the cut keeps 11 + 244 * 2 = 499 bytes. */
+START_TEST(bounce_reason_cut_between_characters)
+{
+	struct strbuf e = STRBUF_INIT;
+	for (int i = 0; i < 300; i++)
+		sb_adds(&e, "\xc3\xa9");
+	char *m = xasprintf("From: MAILER-DAEMON@mx.test\nTo: p@corrtest.test\nSubject: Undelivered\n"
+			    "MIME-Version: 1.0\nContent-Type: multipart/report; "
+			    "report-type=delivery-status; boundary=\"R\"\n\n--R\n"
+			    "Content-Type: text/plain\n\nFailed.\n--R\n"
+			    "Content-Type: message/delivery-status\n\n"
+			    "Reporting-MTA: dns; mx.test\n\nFinal-Recipient: rfc822; a@b.test\n"
+			    "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 x%s\n--R--\n",
+			    sb_str(&e));
+	struct reply *r = parse_text(m);
+	ck_assert(r->is_bounce);
+	ck_assert_uint_eq(strlen(r->bounce_reason), 499);
+	ck_assert(utf8_check(r->bounce_reason, strlen(r->bounce_reason), NULL));
+	ck_assert(!strncmp(r->bounce_reason, "5.1.1 550 x\xc3\xa9\xc3\xa9", 15));
+	ck_assert_str_eq(r->bounce_reason + 497, "\xc3\xa9");
+	reply_free(r);
+	free(m);
+	sb_free(&e);
+}
+END_TEST
+
+/* Defect: a multipart/report (report-type=delivery-status) whose report
+ * cannot be read (no boundary that matches, no delivery-status part) was
+ * taken for a mere notice; it is a bounce, reason unknown, still linked by
+ * the returned Message-ID its text quotes. A report whose subject says the
+ * mail is only delayed stays a notice. */
+START_TEST(unreadable_delivery_report_is_a_bounce)
+{
+	struct reply *r = parse_text(
+		"From: MAILER-DAEMON@mx.test\nTo: p@corrtest.test\nSubject: Returned mail\n"
+		"MIME-Version: 1.0\nContent-Type: multipart/report; "
+		"report-type=delivery-status; boundary=\"nowhere\"\n\n"
+		"--elsewhere\nContent-Type: text/plain\n\nYour message could not be sent.\n\n"
+		"Message-ID: <0123456789abcdef@corrtest.test>\n--elsewhere--\n");
+	ck_assert(r->is_bounce);
+	ck_assert_ptr_nonnull(r->bounce_reason);
+	HAS(r->bounce_reason, "reason unknown");
+	ck_assert_str_eq(r->bounce_message_id, "<0123456789abcdef@corrtest.test>");
+	reply_free(r);
+	/* The delivery-status part is there but holds nothing readable. */
+	r = parse_text("From: postmaster@mx.test\nTo: p@corrtest.test\nSubject: Notification\n"
+		       "MIME-Version: 1.0\nContent-Type: multipart/report; "
+		       "report-type=delivery-status; boundary=\"R\"\n\n--R\n"
+		       "Content-Type: text/plain\n\nSee below.\n--R\n"
+		       "Content-Type: message/delivery-status\n\n\x01\x02 garbage\n--R--\n");
+	ck_assert(r->is_bounce);
+	reply_free(r);
+	r = parse_text("From: MAILER-DAEMON@mx.test\nTo: p@corrtest.test\n"
+		       "Subject: Delivery delayed: your message\nMIME-Version: 1.0\n"
+		       "Content-Type: multipart/report; report-type=delivery-status; boundary=\"x\"\n\n"
+		       "still trying\n");
+	ck_assert(!r->is_bounce);
+	ck_assert(r->is_dsn);
+	reply_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	g_mime_init();
@@ -288,6 +528,13 @@ int main(void)
 	tcase_add_test(tc, ten_megabytes);
 	tcase_add_test(tc, html_details);
 	tcase_add_test(tc, garbage_does_not_crash);
+	tcase_add_test(tc, headers_only_reads_what_the_full_parse_reads);
+	tcase_add_test(tc, headers_only_decodes_an_accented_subject);
+	tcase_add_test(tc, encoded_words_after_padding);
+	tcase_add_test(tc, malformed_content_type_reads_as_plain_text);
+	tcase_add_test(tc, one_bad_byte_is_replaced_alone);
+	tcase_add_test(tc, bounce_reason_cut_between_characters);
+	tcase_add_test(tc, unreadable_delivery_report_is_a_bounce);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

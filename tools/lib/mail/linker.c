@@ -26,23 +26,66 @@ int linker_ref_in(const char *text, const char *ref)
 	return 0;
 }
 
+/* The statements of linking, each prepared on first use and kept: linking
+ * thousands of messages in a row would otherwise spend much of its time
+ * compiling the same SQL again and again. */
+struct linker {
+	struct study *s;
+	sqlite3_stmt *inquiry, *ours, *cands, *decline, *store, *bounce;
+};
+
+int linker_open(struct study *s, struct linker **out, struct ct_err *err)
+{
+	(void)err;
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->s = s;
+	return CT_OK;
+}
+
+void linker_close(struct linker *l)
+{
+	if (!l)
+		return;
+	sqlite3_finalize(l->inquiry);
+	sqlite3_finalize(l->ours);
+	sqlite3_finalize(l->cands);
+	sqlite3_finalize(l->decline);
+	sqlite3_finalize(l->store);
+	sqlite3_finalize(l->bounce);
+	free(l);
+}
+
+/* *slot, prepared from sql the first time, reset and unbound after. */
+static int stmt(struct linker *l, sqlite3_stmt **slot, const char *sql, struct ct_err *err)
+{
+	if (*slot) {
+		sqlite3_reset(*slot);
+		sqlite3_clear_bindings(*slot);
+		return CT_OK;
+	}
+	return study_prepare(l->s, sql, slot, err);
+}
+
 /* The application whose inquiry has Message-ID id (*inquiry = 1), or that a
  * later message of ours with that id belongs to (*inquiry = 0); 0 if none.
  * mailbox: only the applications of that mailbox's persona (NULL: any). A
  * message in persona B's mailbox that refers to persona A's inquiry (the
  * landlord answered A and put B in copy) is B's answer, not A's: it is left
  * to the rules that look at B's own applications. */
-static int our_message(struct study *s, const char *id, const char *mailbox, int64_t *app,
+static int our_message(struct linker *l, const char *id, const char *mailbox, int64_t *app,
 		       int *inquiry, struct ct_err *err)
 {
+	struct study *s = l->s;
 	sqlite3_stmt *st = NULL;
 	*app = 0;
 	*inquiry = 0;
-	int rc = study_prepare(s, "SELECT a.id FROM application a JOIN persona p ON p.id = a.persona"
-			       " WHERE a.message_id = ?1 AND (?2 IS NULL OR lower(p.email) = lower(?2))",
-			       &st, err);
+	int rc = stmt(l, &l->inquiry,
+		      "SELECT a.id FROM application a JOIN persona p ON p.id = a.persona"
+		      " WHERE a.message_id = ?1 AND (?2 IS NULL OR lower(p.email) = lower(?2))",
+		      err);
 	if (rc)
 		return rc;
+	st = l->inquiry;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, mailbox, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
@@ -50,24 +93,26 @@ static int our_message(struct study *s, const char *id, const char *mailbox, int
 		*app = sqlite3_column_int64(st, 0);
 		*inquiry = 1;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return study_db_error(s, err, "looking up a Message-ID");
 	if (*app)
 		return CT_OK;
-	rc = study_prepare(s, "SELECT m.application FROM message m JOIN application a ON"
-			      " a.id = m.application JOIN persona p ON p.id = a.persona"
-			      " WHERE m.direction = 'out' AND m.message_id = ?1"
-			      " AND (?2 IS NULL OR lower(p.email) = lower(?2)) ORDER BY m.id DESC LIMIT 1",
-			   &st, err);
+	rc = stmt(l, &l->ours,
+		  "SELECT m.application FROM message m JOIN application a ON"
+		  " a.id = m.application JOIN persona p ON p.id = a.persona"
+		  " WHERE m.direction = 'out' AND m.message_id = ?1"
+		  " AND (?2 IS NULL OR lower(p.email) = lower(?2)) ORDER BY m.id DESC LIMIT 1",
+		  err);
 	if (rc)
 		return rc;
+	st = l->ours;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, mailbox, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW)
 		*app = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return study_db_error(s, err, "looking up a Message-ID");
 	return CT_OK;
@@ -77,9 +122,10 @@ static int our_message(struct study *s, const char *id, const char *mailbox, int
  * their listing's ref and contact: the candidates of rules 2 and 3. */
 static const char cand_sql[] =
 	"SELECT a.id, l.ref, lower(coalesce(c.contact_email, '')) FROM application a"
-	" JOIN persona p ON p.id = a.persona JOIN listing l ON l.id = a.listing"
+	" JOIN listing l ON l.id = a.listing"
 	" LEFT JOIN listing_contact c ON c.listing = a.listing"
-	" WHERE lower(p.email) = lower(?1) AND a.status NOT IN ('planned', 'cancelled')"
+	" WHERE a.persona IN (SELECT id FROM persona WHERE lower(email) = lower(?1))"
+	" AND a.status NOT IN ('planned', 'cancelled')"
 	" ORDER BY a.id";
 
 /* Rule 2 (sender = contact) and rule 3 (ref in subject) over the mailbox's
@@ -88,14 +134,14 @@ static const char cand_sql[] =
  * the subject; what stays ambiguous stays unlinked. Of the refs in the
  * subject the longest wins only over those it contains ("L1-b" over "L1");
  * a subject naming two listings ("L12 or L3") links to neither. */
-static int by_sender_or_ref(struct study *s, const char *mailbox, const char *sender,
+static int by_sender_or_ref(struct linker *l, const char *mailbox, const char *sender,
 			    const char *subject, int64_t *app, const char **method,
 			    struct ct_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = study_prepare(s, cand_sql, &st, err);
+	int rc = stmt(l, &l->cands, cand_sql, err);
 	if (rc)
 		return rc;
+	sqlite3_stmt *st = l->cands;
 	sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_STATIC);
 	int64_t by_sender = 0, by_both = 0;
 	int n_sender = 0, n_both = 0;
@@ -128,7 +174,7 @@ static int by_sender_or_ref(struct study *s, const char *mailbox, const char *se
 			nhits++;
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	/* The longest ref links only when every other ref found is a part of
 	 * it; a second application with the same ref, or another listing's
 	 * ref, makes it ambiguous. */
@@ -141,7 +187,7 @@ static int by_sender_or_ref(struct study *s, const char *mailbox, const char *se
 		free(hits[i].ref);
 	free(hits);
 	if (r != SQLITE_DONE)
-		return study_db_error(s, err, "reading the mailbox's applications");
+		return study_db_error(l->s, err, "reading the mailbox's applications");
 	*app = 0;
 	*method = NULL;
 	if (n_sender == 1) {
@@ -159,22 +205,33 @@ static int by_sender_or_ref(struct study *s, const char *mailbox, const char *se
 
 /* Whether our decline went out for app: a bounce that cannot name the
  * returned message may then be the decline's. */
-static int has_decline(struct study *s, int64_t app, int *yes, struct ct_err *err)
+static int has_decline(struct linker *l, int64_t app, int *yes, struct ct_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = study_prepare(s, "SELECT 1 FROM decline WHERE application = ?1", &st, err);
+	int rc = stmt(l, &l->decline, "SELECT 1 FROM decline WHERE application = ?1", err);
 	if (rc)
 		return rc;
+	sqlite3_stmt *st = l->decline;
 	sqlite3_bind_int64(st, 1, app);
 	int r = sqlite3_step(st);
 	*yes = r == SQLITE_ROW;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r == SQLITE_ROW || r == SQLITE_DONE ? CT_OK
-						   : study_db_error(s, err, "reading declines");
+						   : study_db_error(l->s, err, "reading declines");
 }
 
 int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 		    struct link_result *out, struct ct_err *err)
+{
+	struct linker *l = NULL;
+	int rc = linker_open(s, &l, err);
+	if (!rc)
+		rc = linker_classify_in(l, r, mailbox, out, err);
+	linker_close(l);
+	return rc;
+}
+
+int linker_classify_in(struct linker *l, const struct reply *r, const char *mailbox,
+		       struct link_result *out, struct ct_err *err)
 {
 	int rc, inquiry = 0;
 	int64_t app = 0;
@@ -186,7 +243,7 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 	 * our own inquiry must never pass for a reply (its subject may name
 	 * the listing's ref). */
 	if (r->message_id) {
-		if ((rc = our_message(s, r->message_id, NULL, &app, &inquiry, err)))
+		if ((rc = our_message(l, r->message_id, NULL, &app, &inquiry, err)))
 			return rc;
 		if (app) {
 			out->kind = "self";
@@ -198,7 +255,7 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 	if (r->is_bounce) {
 		out->kind = "bounce";
 		if (r->bounce_message_id) {
-			if ((rc = our_message(s, r->bounce_message_id, mailbox, &app, &inquiry, err)))
+			if ((rc = our_message(l, r->bounce_message_id, mailbox, &app, &inquiry, err)))
 				return rc;
 			if (app) {
 				out->application = app;
@@ -209,7 +266,7 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 		}
 		if (r->bounce_rcpt) {
 			const char *m = NULL;
-			if ((rc = by_sender_or_ref(s, mailbox, r->bounce_rcpt, r->subject, &app, &m,
+			if ((rc = by_sender_or_ref(l, mailbox, r->bounce_rcpt, r->subject, &app, &m,
 						   err)))
 				return rc;
 			if (app && !strcmp(m, "sender")) {
@@ -222,7 +279,7 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 	}
 	if (!out->application) {
 		for (int i = 0; i < r->nrefs && !app; i++)
-			if ((rc = our_message(s, r->refs[i], mailbox, &app, &inquiry, err)))
+			if ((rc = our_message(l, r->refs[i], mailbox, &app, &inquiry, err)))
 				return rc;
 		if (app) {
 			out->application = app;
@@ -232,7 +289,7 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 	if (!out->application) {
 		const char *m = NULL;
 		/* A bounce's From is the MTA, never the landlord: rule 3 only. */
-		if ((rc = by_sender_or_ref(s, mailbox, r->is_bounce ? NULL : r->from_addr, r->subject,
+		if ((rc = by_sender_or_ref(l, mailbox, r->is_bounce ? NULL : r->from_addr, r->subject,
 					   &app, &m, err)))
 			return rc;
 		out->application = app;
@@ -240,7 +297,7 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 	}
 	if (r->is_bounce && out->application && strcmp(out->method, "returned_id")) {
 		int declined = 0;
-		if ((rc = has_decline(s, out->application, &declined, err)))
+		if ((rc = has_decline(l, out->application, &declined, err)))
 			return rc;
 		out->bounced_inquiry = !declined;
 	}
@@ -248,21 +305,21 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 }
 
 /* Marks app bounced with reason, if it was sent (or being sent). */
-static int mark_bounced(struct study *s, int64_t app, const char *reason, int *changed,
+static int mark_bounced(struct linker *l, int64_t app, const char *reason, int *changed,
 			struct ct_err *err)
 {
-	sqlite3_stmt *st = NULL;
 	*changed = 0;
-	int rc = study_prepare(s, "UPDATE application SET status = 'bounced', last_error = ?2"
-				  " WHERE id = ?1 AND status IN ('sent', 'sending')", &st, err);
+	int rc = stmt(l, &l->bounce, "UPDATE application SET status = 'bounced', last_error = ?2"
+				     " WHERE id = ?1 AND status IN ('sent', 'sending')", err);
 	if (rc)
 		return rc;
+	sqlite3_stmt *st = l->bounce;
 	sqlite3_bind_int64(st, 1, app);
 	sqlite3_bind_text(st, 2, reason && *reason ? reason : "bounced", -1, SQLITE_STATIC);
-	rc = study_step_done(s, st, err, "marking an application bounced");
-	sqlite3_finalize(st);
+	rc = study_step_done(l->s, st, err, "marking an application bounced");
+	sqlite3_reset(st);
 	if (!rc)
-		*changed = sqlite3_changes(s->db) > 0;
+		*changed = sqlite3_changes(l->s->db) > 0;
 	return rc;
 }
 
@@ -298,12 +355,24 @@ static int unmark_bounced(struct study *s, int64_t app, int64_t msg, struct ct_e
 int linker_store(struct study *s, int64_t msg, const struct reply *r, const struct link_result *lr,
 		 struct ct_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = study_prepare(s, "UPDATE message SET kind = ?2, from_addr = ?3, subject = ?4,"
-				  " in_reply_to = ?5, application = ?6, link_method = ?7 WHERE id = ?1",
-			       &st, err);
+	struct linker *l = NULL;
+	int rc = linker_open(s, &l, err);
+	if (!rc)
+		rc = linker_store_in(l, msg, r, lr, err);
+	linker_close(l);
+	return rc;
+}
+
+int linker_store_in(struct linker *l, int64_t msg, const struct reply *r,
+		    const struct link_result *lr, struct ct_err *err)
+{
+	struct study *s = l->s;
+	int rc = stmt(l, &l->store, "UPDATE message SET kind = ?2, from_addr = ?3, subject = ?4,"
+				    " in_reply_to = ?5, application = ?6, link_method = ?7 WHERE id = ?1",
+		      err);
 	if (rc)
 		return rc;
+	sqlite3_stmt *st = l->store;
 	sqlite3_bind_int64(st, 1, msg);
 	sqlite3_bind_text(st, 2, lr->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->from_addr, -1, SQLITE_STATIC);
@@ -315,13 +384,13 @@ int linker_store(struct study *s, int64_t msg, const struct reply *r, const stru
 		sqlite3_bind_null(st, 6);
 	sqlite3_bind_text(st, 7, lr->method, -1, SQLITE_STATIC);
 	rc = study_step_done(s, st, err, "recording a message's link");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc)
 		return rc;
 
 	int bounced = 0;
 	if (!strcmp(lr->kind, "bounce") && lr->application && lr->bounced_inquiry &&
-	    (rc = mark_bounced(s, lr->application, r->bounce_reason, &bounced, err)))
+	    (rc = mark_bounced(l, lr->application, r->bounce_reason, &bounced, err)))
 		return rc;
 	char *subject = xasprintf("message %lld", (long long)msg);
 	char *detail;
@@ -425,8 +494,13 @@ int linker_manual(struct study *s, int64_t msg, int64_t app, int force, int64_t 
 	int bounced = 0;
 	if (!rc && prev && kind && !strcmp(kind, "bounce"))
 		rc = unmark_bounced(s, prev, msg, err);
-	if (!rc && kind && !strcmp(kind, "bounce"))
-		rc = mark_bounced(s, app, r ? r->bounce_reason : NULL, &bounced, err);
+	if (!rc && kind && !strcmp(kind, "bounce")) {
+		struct linker *l = NULL;
+		rc = linker_open(s, &l, err);
+		if (!rc)
+			rc = mark_bounced(l, app, r ? r->bounce_reason : NULL, &bounced, err);
+		linker_close(l);
+	}
 	if (!rc && bounced) {
 		char *sub = xasprintf("application %lld", (long long)app);
 		char *det = xasprintf("bounced (message %lld, linked by hand)", (long long)msg);

@@ -45,6 +45,18 @@ int linker_classify(struct study *s, const struct reply *r, const char *mailbox,
 int linker_store(struct study *s, int64_t msg, const struct reply *r, const struct link_result *lr,
 		 struct ct_err *err);
 
+/* A linking session over one study, for a caller that links many messages
+ * in a row (the inbox engine): its statements are prepared once and kept.
+ * linker_classify_in and linker_store_in do what linker_classify and
+ * linker_store do. Close it (linker_close) before the study. */
+struct linker;
+int linker_open(struct study *s, struct linker **out, struct ct_err *err);
+void linker_close(struct linker *l);
+int linker_classify_in(struct linker *l, const struct reply *r, const char *mailbox,
+		       struct link_result *out, struct ct_err *err);
+int linker_store_in(struct linker *l, int64_t msg, const struct reply *r,
+		    const struct link_result *lr, struct ct_err *err);
+
 /* Links message msg (incoming) to application app by hand (method
  * 'manual'): CT_EINPUT when either does not exist, the message is outgoing,
  * or it is already linked (unless force). A bounce linked this way marks

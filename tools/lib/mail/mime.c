@@ -171,6 +171,73 @@ static int adjacent_encoded_words(const char *msg, const char *name)
 	return 0;
 }
 
+/* The display name as one RFC 2047 encoded word in UTF-8: Q or B,
+ * whichever is shorter. In Q, only the characters RFC 2047 section 5 (3)
+ * allows in a phrase stay as they are ('=' never does), a space is '_', and
+ * every other byte is =XX. NULL when the word would exceed the 75
+ * characters section 2 allows. Caller frees. */
+static char *encoded_name(const char *name)
+{
+	size_t n = strlen(name);
+	struct strbuf q = STRBUF_INIT;
+	sb_adds(&q, "=?UTF-8?Q?");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c == ' ')
+			sb_addc(&q, '_');
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			 strchr("!*+-/", c))
+			sb_addc(&q, (char)c);
+		else
+			sb_addf(&q, "=%02X", c);
+	}
+	sb_adds(&q, "?=");
+	gchar *b64 = g_base64_encode((const guchar *)name, n);
+	char *b = xasprintf("=?UTF-8?B?%s?=", b64);
+	g_free(b64);
+	char *best;
+	if (strlen(b) < q.len) {
+		best = b;
+		sb_free(&q);
+	} else {
+		best = sb_detach(&q);
+		free(b);
+	}
+	if (strlen(best) > 75) {
+		free(best);
+		return NULL;
+	}
+	return best;
+}
+
+/* GMime 3.2 leaves '=' as it is inside the Q-encoded words of a display
+ * name: "Anne=DEvreux-Lefèvre" goes out as "=?UTF-8?q?Anne=DEvreux-...?=",
+ * which every reader decodes with a byte 0xDE in it. When the name holds a
+ * '=' and GMime encoded it, the name part of the From line is written again
+ * here as one correct encoded word. *msg is replaced (g_free'd). */
+static int fix_equals_in_name(char **msg, const struct mime_out *m, struct ct_err *err)
+{
+	size_t hlen;
+	const char *h = header_span(*msg, "From:", &hlen);
+	if (!strchr(m->from_name, '=') || !h || !g_strstr_len(h, (gssize)hlen, "=?"))
+		return CT_OK;
+	char *word = encoded_name(m->from_name);
+	if (!word)
+		return ct_fail(err, CT_EINPUT,
+			       "the sender name '%s' holds '=' and is too long to encode in one piece; "
+			       "shorten it",
+			       m->from_name);
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, *msg, (size_t)(h - *msg));
+	sb_addf(&sb, "From: %s <%s>", word, m->from_addr);
+	sb_adds(&sb, h + hlen);
+	free(word);
+	g_free(*msg);
+	*msg = g_strdup(sb_str(&sb));
+	sb_free(&sb);
+	return CT_OK;
+}
+
 int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err *err)
 {
 	*raw = NULL;
@@ -236,6 +303,10 @@ int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err 
 	g_object_unref(msg);
 	if (!s)
 		return ct_fail(err, CT_EENV, "GMime could not serialise the message");
+	if ((rc = fix_equals_in_name(&s, m, err))) {
+		g_free(s);
+		return rc;
+	}
 	if (adjacent_encoded_words(s, "From:")) {
 		g_free(s);
 		return ct_fail(err, CT_EINPUT,

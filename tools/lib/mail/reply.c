@@ -68,6 +68,37 @@ static char *normalise_newlines(char *s)
 	return s;
 }
 
+/* s[0..n) with each byte that is not part of a valid UTF-8 sequence
+ * replaced by U+FFFD, and the rest kept. *multi gets the number of valid
+ * multi-byte characters, *bad the number of bytes replaced. Caller frees. */
+static char *utf8_repair(const char *s, size_t n, size_t *multi, size_t *bad)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i = 0;
+	*multi = *bad = 0;
+	sb_add(&sb, "", 0);
+	while (i < n) {
+		size_t off = 0;
+		int ok = utf8_check(s + i, n - i, &off);
+		size_t good = ok ? n - i : off;
+		for (size_t k = 0; k < good; k++)
+			*multi += ((unsigned char)s[i + k] & 0xC0) == 0xC0;
+		sb_add(&sb, s + i, good);
+		i += good;
+		if (!ok) {
+			sb_add_utf8(&sb, 0xFFFD);
+			(*bad)++;
+			i++;
+		}
+	}
+	return sb_detach(&sb);
+}
+
+static int is_utf8_label(const char *charset)
+{
+	return charset && (!g_ascii_strcasecmp(charset, "utf-8") || !g_ascii_strcasecmp(charset, "utf8"));
+}
+
 char *reply_to_utf8(const char *bytes, size_t len, const char *charset)
 {
 	char *out = NULL;
@@ -84,9 +115,11 @@ char *reply_to_utf8(const char *bytes, size_t len, const char *charset)
 		GError *ge = NULL;
 		gsize rd = 0, wr = 0;
 		/* Strict first: bytes that do not fit the label mean the label is
-		 * wrong, and the fallbacks below do better than '?' marks. */
+		 * wrong, and the fallbacks below do better than '?' marks. A
+		 * character cut at the end leaves input unread (rd < n). */
 		gchar *conv = g_convert(clean, (gssize)n, "UTF-8", name, &rd, &wr, &ge);
-		if (conv && g_utf8_validate(conv, (gssize)wr, NULL) && strlen(conv) == wr)
+		if (conv && !ge && rd == n && g_utf8_validate(conv, (gssize)wr, NULL) &&
+		    strlen(conv) == wr)
 			out = xstrdup(conv);
 		g_free(conv);
 		if (ge)
@@ -94,6 +127,22 @@ char *reply_to_utf8(const char *bytes, size_t len, const char *charset)
 	}
 	if (!out && utf8_check(clean, n, NULL))
 		out = xstrdup(clean);
+	if (!out && (is_utf8_label(charset) || !charset || !*charset)) {
+		/* UTF-8 with a few damaged bytes (a gateway cut a character, one
+		 * byte in another charset): replace those bytes only. Read as
+		 * Windows-1252, every valid character of the text would become
+		 * mojibake ("Ã©"). Text labelled UTF-8 is UTF-8, as its label
+		 * says; unlabelled text is when its valid multi-byte characters
+		 * outnumber the bad bytes. Otherwise it is 8-bit text in another
+		 * charset: Windows-1252 below reads it, and no UTF-8 is there to
+		 * garble. */
+		size_t multi = 0, bad = 0;
+		char *fixed = utf8_repair(clean, n, &multi, &bad);
+		if (is_utf8_label(charset) || multi > bad)
+			out = fixed;
+		else
+			free(fixed);
+	}
 	if (!out)
 		out = cp1252_to_utf8(clean, n);
 	free(clean);
@@ -396,15 +445,48 @@ static const char *html_meta_charset(const char *html, char *buf, size_t bufsz)
 	return k ? buf : NULL;
 }
 
+/* Whether a Content-Type value starts with type "/" subtype, tokens in the
+ * sense of RFC 2045 section 5.1 (after optional white space). */
+static int content_type_ok(const char *v)
+{
+	static const char tspecials[] = "()<>@,;:\\\"/[]?=";
+	const char *p = v;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (int side = 0; side < 2; side++) {
+		const char *t = p;
+		while (*p > 0x20 && *p < 0x7F && !strchr(tspecials, *p))
+			p++;
+		if (p == t)
+			return 0;
+		if (side == 0 && *p++ != '/')
+			return 0;
+	}
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	return !*p || *p == ';' || *p == '(';
+}
+
+/* A leaf part whose Content-Type is malformed ("text", "te xt/plain",
+ * ";charset=utf-8"): GMime calls it application/octet-stream, and its text
+ * would be lost. RFC 2045 section 5.2 says to read it as plain text, as
+ * Python's email package does. */
+static int malformed_content_type(GMimeObject *obj)
+{
+	const char *v = g_mime_object_get_header(obj, "Content-Type");
+	return v && !content_type_ok(v);
+}
+
 /* The text of a text/... part as UTF-8; html set when it was HTML and was
- * made readable. */
-static char *part_text(GMimeObject *obj, int *html)
+ * made readable. as_plain: the part's Content-Type is malformed; read it
+ * as text/plain (with the charset GMime found in it, if any). */
+static char *part_text(GMimeObject *obj, int *html, int as_plain)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	const char *charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
 	size_t len;
 	char *bytes = part_bytes(GMIME_PART(obj), &len), *text;
-	int is_html = ct && g_mime_content_type_is_type(ct, "text", "html");
+	int is_html = !as_plain && ct && g_mime_content_type_is_type(ct, "text", "html");
 	char mbuf[64];
 	if (is_html && !charset)
 		charset = html_meta_charset(bytes, mbuf, sizeof(mbuf));
@@ -528,9 +610,11 @@ static void walk_part(GMimeObject *obj, struct walk *w, int in_returned)
 			sb_addc(&w->dsn, '\n');
 			free(t), free(b);
 		} else if (g_mime_content_type_is_type(ct, "text", "*") ||
-			   g_mime_content_type_is_type(ct, "message", "rfc822-headers")) {
+			   g_mime_content_type_is_type(ct, "message", "rfc822-headers") ||
+			   malformed_content_type(obj)) {
 			int html = 0;
-			char *t = part_text(obj, &html);
+			char *t = part_text(obj, &html, !g_mime_content_type_is_type(ct, "text", "*") &&
+							       malformed_content_type(obj));
 			sb_adds(&w->all, t);
 			sb_addc(&w->all, '\n');
 			/* Returned headers (message/rfc822-headers, RFC 6522, or
@@ -835,7 +919,19 @@ static void classify_bounce(struct reply *r, GMimeMessage *msg, struct walk *w)
 		r->is_dsn = 1;
 		int failed = action ? has_prefix_ci(action, "failed")
 				    : (status && status[0] == '5');
-		if (failed) {
+		if (report && !action && !status &&
+		    !(subject_says_delay(r->subject) && !subject_says_failure(r->subject))) {
+			/* A delivery report whose delivery-status part is missing or
+			 * unreadable: it reports a failure all the same (reason
+			 * unknown), unless its subject says the mail is only delayed.
+			 * Taken for a mere notice, the bounce would leave its
+			 * application counted as sent and unanswered. */
+			char *dl = diagnostic_line(all, NULL);
+			r->is_bounce = 1;
+			r->bounce_status = find_status(all, 1);
+			r->bounce_rcpt = text_recipient(all, to, r->from_addr);
+			r->bounce_reason = dl ? dl : xstrdup("reason unknown (the delivery report could not be read)");
+		} else if (failed) {
 			r->is_bounce = 1;
 			r->bounce_status = status && *status ? xstrndup(status, strcspn(status, " ("))
 							     : find_status(all, 1);
@@ -876,8 +972,15 @@ static void classify_bounce(struct reply *r, GMimeMessage *msg, struct walk *w)
 		r->bounce_message_id = w->returned_id ? xstrdup(w->returned_id) : find_message_id(all);
 		if (!r->bounce_rcpt && w->returned_to)
 			r->bounce_rcpt = xstrdup(w->returned_to);
-		if (r->bounce_reason && strlen(r->bounce_reason) > 500)
-			r->bounce_reason[500] = 0;
+		if (r->bounce_reason && strlen(r->bounce_reason) > 500) {
+			/* At most 500 bytes, cut before a character, never inside
+			 * one (a cut UTF-8 sequence would make the reason invalid
+			 * text in the study and in every export). */
+			size_t cut = 500;
+			while (cut > 0 && ((unsigned char)r->bounce_reason[cut] & 0xC0) == 0x80)
+				cut--;
+			r->bounce_reason[cut] = 0;
+		}
 	}
 	free(to);
 }
@@ -935,30 +1038,186 @@ static int header_auto_reply(GMimeMessage *msg)
 	return v && strcasestr_ascii(v, "auto_reply");
 }
 
-int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err)
+/* The length of raw's header block, up to and including the empty line
+ * that ends it (LF or CRLF); len when there is none. */
+static size_t header_block_len(const char *raw, size_t len)
 {
-	*out = NULL;
-	if (!raw || !len)
-		return ct_fail(err, CT_EINPUT, "the message is empty");
-	mime_init_once();
-	struct reply *r = xcalloc(1, sizeof(*r));
-	struct walk w = { 0 };
-	sb_add(&w.all, "", 0);
-	sb_add(&w.dsn, "", 0);
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] != '\n')
+			continue;
+		if (i + 1 < len && raw[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n')
+			return i + 3;
+	}
+	return len;
+}
 
+/* ---- encoded words GMime misreads -------------------------------------------- */
+
+/* One RFC 2047 encoded word "=?charset?E?payload?=" in a header block. */
+struct eword {
+	size_t start, end;            /* its bytes: [start, end) */
+	const char *cs, *payload;     /* borrowed from the block */
+	size_t cslen, paylen;
+	char enc;                     /* 'B' or 'Q' */
+};
+
+/* Reads the encoded word at h[i] (which starts with "=?"), if it is one:
+ * no white space or '?' inside its parts, as RFC 2047 section 2 says. */
+static int eword_at(const char *h, size_t n, size_t i, struct eword *w)
+{
+	size_t p = i + 2, q;
+	for (q = p; q < n && h[q] != '?' && !isspace((unsigned char)h[q]); q++)
+		;
+	if (q == p || q + 3 >= n || h[q] != '?' || h[q + 2] != '?' ||
+	    !strchr("BbQq", h[q + 1]) || !h[q + 1])
+		return 0;
+	w->cs = h + p;
+	w->cslen = q - p;
+	w->enc = (char)toupper((unsigned char)h[q + 1]);
+	p = q + 3;
+	for (q = p; q < n && h[q] != '?' && !isspace((unsigned char)h[q]); q++)
+		;
+	if (q + 1 >= n || h[q] != '?' || h[q + 1] != '=')
+		return 0;
+	w->payload = h + p;
+	w->paylen = q - p;
+	w->start = i;
+	w->end = q + 2;
+	return 1;
+}
+
+/* The bytes an encoded word stands for, appended to sb. */
+static void eword_bytes(const struct eword *w, struct strbuf *sb)
+{
+	if (w->enc == 'B') {
+		gint state = 0;
+		guint save = 0;
+		guchar *out = xmalloc(w->paylen * 3 / 4 + 4);
+		gsize k = g_base64_decode_step(w->payload, w->paylen, out, &state, &save);
+		sb_add(sb, (const char *)out, k);
+		free(out);
+		return;
+	}
+	for (size_t i = 0; i < w->paylen; i++) {
+		char c = w->payload[i];
+		if (c == '_') {
+			sb_addc(sb, ' ');
+		} else if (c == '=' && i + 2 < w->paylen && isxdigit((unsigned char)w->payload[i + 1]) &&
+			   isxdigit((unsigned char)w->payload[i + 2])) {
+			char hex[3] = { w->payload[i + 1], w->payload[i + 2], 0 };
+			sb_addc(sb, (char)strtol(hex, NULL, 16));
+			i += 2;
+		} else {
+			sb_addc(sb, c);
+		}
+	}
+}
+
+/* GMime 3.2 decodes a run of adjacent encoded words in one charset by
+ * joining their payloads before decoding them, so a base64 word that ends
+ * in '=' padding ends the run: "=?UTF-8?B?UsOpcG9uc2U6IA==?=
+ * =?UTF-8?B?YXBw...?=" reads as "Réponse: " and the rest is lost (a
+ * reply's Subject or From mangled, the reply left unlinked). RFC 2047
+ * section 6.2 drops the white space between adjacent encoded words, and
+ * decoders join their bytes (so that a character split across two words
+ * survives), as Python's email.header does. Such a run is rewritten here
+ * as the one encoded word it stands for, with the joined bytes in base64
+ * and no padding inside, which GMime then reads right. Returns the header
+ * block rewritten (caller frees, *outlen bytes), or NULL when no run needs
+ * it. */
+static char *fix_encoded_words(const char *h, size_t n, size_t *outlen)
+{
+	struct strbuf out = STRBUF_INIT;
+	size_t copied = 0, i = 0;
+	int changed = 0;
+	while (i + 1 < n) {
+		struct eword first;
+		if (h[i] != '=' || h[i + 1] != '?' || !eword_at(h, n, i, &first)) {
+			i++;
+			continue;
+		}
+		/* The run: words in the same charset separated only by white
+		 * space (folding included). */
+		struct eword last = first, cur;
+		int words = 1, padded_inside = 0;
+		for (;;) {
+			size_t j = last.end;
+			while (j < n && (h[j] == ' ' || h[j] == '\t' || h[j] == '\r' || h[j] == '\n'))
+				j++;
+			if (j + 1 >= n || h[j] != '=' || h[j + 1] != '?' || !eword_at(h, n, j, &cur) ||
+			    cur.cslen != first.cslen || g_ascii_strncasecmp(cur.cs, first.cs, first.cslen))
+				break;
+			if (last.enc == 'B' && last.paylen && last.payload[last.paylen - 1] == '=')
+				padded_inside = 1;
+			last = cur;
+			words++;
+		}
+		if (words < 2 || !padded_inside) {
+			i = last.end;
+			continue;
+		}
+		struct strbuf bytes = STRBUF_INIT;
+		for (size_t j = first.start; j < last.end;) {
+			struct eword w;
+			if (h[j] == '=' && j + 1 < last.end && h[j + 1] == '?' && eword_at(h, n, j, &w)) {
+				eword_bytes(&w, &bytes);
+				j = w.end;
+			} else {
+				j++;
+			}
+		}
+		gchar *b64 = g_base64_encode((const guchar *)sb_str(&bytes), bytes.len);
+		sb_add(&out, h + copied, first.start - copied);
+		sb_adds(&out, "=?");
+		sb_add(&out, first.cs, first.cslen);
+		sb_adds(&out, "?B?");
+		sb_adds(&out, b64);
+		sb_adds(&out, "?=");
+		g_free(b64);
+		sb_free(&bytes);
+		copied = i = last.end;
+		changed = 1;
+	}
+	if (!changed) {
+		sb_free(&out);
+		return NULL;
+	}
+	sb_add(&out, h + copied, n - copied);
+	*outlen = out.len;
+	return sb_detach(&out);
+}
+
+/* GMime's reading of raw (len bytes), or NULL when it finds not even a
+ * header block. Caller unrefs. */
+static GMimeMessage *gmime_message(const char *raw, size_t len)
+{
+	mime_init_once();
+	/* Encoded words GMime would misread are rewritten in the header block
+	 * (see fix_encoded_words); the body is never touched. */
+	size_t hn = header_block_len(raw, len), fixed_len = 0;
+	char *fixed = fix_encoded_words(raw, hn, &fixed_len), *copy = NULL;
+	if (fixed) {
+		copy = xmalloc(fixed_len + (len - hn) + 1);
+		memcpy(copy, fixed, fixed_len);
+		memcpy(copy + fixed_len, raw + hn, len - hn);
+		free(fixed);
+		raw = copy;
+		len = fixed_len + (len - hn);
+	}
 	GMimeStream *st = g_mime_stream_mem_new_with_buffer(raw, len);
 	GMimeParser *p = g_mime_parser_new_with_stream(st);
 	g_object_unref(st);
 	GMimeMessage *msg = g_mime_parser_construct_message(p, NULL);
 	g_object_unref(p);
-	if (!msg) {
-		/* Not even a header block: keep the bytes as text. */
-		r->text = reply_to_utf8(raw, len, NULL);
-		*out = r;
-		sb_free(&w.all);
-		sb_free(&w.dsn);
-		return CT_OK;
-	}
+	free(copy);
+	return msg;
+}
+
+/* The fields of the top-level header block into r. */
+static void read_headers(struct reply *r, GMimeMessage *msg)
+{
 	r->message_id = bracketed(g_mime_message_get_message_id(msg));
 	InternetAddressList *from = g_mime_message_get_from(msg);
 	r->from_addr = first_addr(from);
@@ -985,6 +1244,52 @@ int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *
 	}
 	read_refs(r, msg);
 	r->auto_reply = header_auto_reply(msg);
+}
+
+int reply_parse_headers(const char *raw, size_t len, struct reply **out, struct ct_err *err)
+{
+	*out = NULL;
+	if (!raw || !len)
+		return ct_fail(err, CT_EINPUT, "the message is empty");
+	struct reply *r = xcalloc(1, sizeof(*r));
+	/* Only the header block goes to GMime, ended by an empty line so that
+	 * a block without a body still reads as a message. */
+	size_t n = header_block_len(raw, len);
+	char *head = xmalloc(n + 2);
+	memcpy(head, raw, n);
+	head[n] = '\n';
+	head[n + 1] = 0;
+	GMimeMessage *msg = gmime_message(head, n + 1);
+	free(head);
+	if (msg) {
+		read_headers(r, msg);
+		g_object_unref(msg);
+	}
+	r->text = xstrdup("");
+	*out = r;
+	return CT_OK;
+}
+
+int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err)
+{
+	*out = NULL;
+	if (!raw || !len)
+		return ct_fail(err, CT_EINPUT, "the message is empty");
+	struct reply *r = xcalloc(1, sizeof(*r));
+	struct walk w = { 0 };
+	sb_add(&w.all, "", 0);
+	sb_add(&w.dsn, "", 0);
+
+	GMimeMessage *msg = gmime_message(raw, len);
+	if (!msg) {
+		/* Not even a header block: keep the bytes as text. */
+		r->text = reply_to_utf8(raw, len, NULL);
+		*out = r;
+		sb_free(&w.all);
+		sb_free(&w.dsn);
+		return CT_OK;
+	}
+	read_headers(r, msg);
 
 	GMimeObject *body = g_mime_message_get_mime_part(msg);
 	if (body)

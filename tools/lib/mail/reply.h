@@ -1,4 +1,7 @@
-/* reply.h: reading an incoming message with GMime 3: its identifiers
+/* reply.h: the one MIME reader of corrtest: every command that needs what a
+ * message says (a reply's sender, a stored message's Subject or To, a
+ * bounce's reason) reads it here, never with its own header parser.
+ * Reading an incoming message with GMime 3: its identifiers
  * (Message-ID, In-Reply-To, References), sender, subject and date, its text
  * decoded to UTF-8 whatever the charset, transfer encoding and MIME shape
  * (text/plain preferred, else text/html made readable), and whether it is a
@@ -49,6 +52,16 @@ struct reply {
  * an empty input. */
 int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err);
 void reply_free(struct reply *r);
+
+/* The header fields only, for a command that needs a stored message's
+ * Subject, To, From or Message-ID (decline reading our inquiry's subject,
+ * send checking a stored message's To): only the header block (up to the
+ * first empty line) is parsed, so the body's size does not matter. Fills
+ * message_id, from_addr, from_name, to_addr, subject, date, date_t,
+ * in_reply_to, refs and auto_reply exactly as reply_parse does (encoded
+ * words decoded to UTF-8, one line); text is "" and nothing about bounces
+ * is set. Free with reply_free. CT_EINPUT only for an empty input. */
+int reply_parse_headers(const char *raw, size_t len, struct reply **out, struct ct_err *err);
 
 /* HTML to readable text: drops tags, comments, <script>, <style> and
  * <head>; decodes character references; block elements (p, div, br, li, tr,

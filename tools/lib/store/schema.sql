@@ -1,4 +1,5 @@
--- corrtest study database, schema version 1 (PRAGMA user_version = 1).
+-- corrtest study database, schema version 1 (PRAGMA user_version = 1);
+-- migrate-2.sql, migrate-3.sql, ... bring it to STUDY_SCHEMA_VERSION.
 -- Personal data of landlords and employers lives only in listing_contact,
 -- message.raw and study_secret, so that a purge can clear those and keep
 -- the pseudonymous record. Nothing is deleted: statuses and events instead.
