@@ -46,5 +46,5 @@ expect_exit 0 ct -S s decline
 expect_out "Declined 1 invitation\."
 [ "$(wc -l <"$MD/smtp-log/index.tsv")" = $((before + 1)) ] || fail "not exactly one withdrawal sent"
 withdrawal_ok "$(withdrawal_of s "$a1")" "$r1" "$mid1 $r1" "$p1" landlord1@example.test \
-	"Re: ${long#Re: }" "I have found another place in the meantime"
+	"Re: ${long#Re: }" "In the meantime I have found something else"
 echo "ok: decline, padded encoded words"
