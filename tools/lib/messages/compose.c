@@ -181,6 +181,22 @@ int compose_build(struct study *s, struct template **t, struct compose_app *a, i
 		ct_fail(&e, CT_EINPUT, "the persona's address has no domain");
 		goto out;
 	}
+	/* What goes into the headers passes the one rule for text users bring
+	 * even when the template does not use it: a bidi control in the From
+	 * name would show the landlord another name than the one stored. */
+	const char *const hv[][2] = { { "persona.first_name", a->first },
+				      { "persona.last_name", a->last },
+				      { "persona.email", a->email },
+				      { "the listing's contact e-mail", a->contact } };
+	for (size_t i = 0; i < ARRAY_SIZE(hv); i++) {
+		const char *why;
+		unsigned long cp;
+		if (hv[i][1] && !text_ok(hv[i][1], strlen(hv[i][1]), &why, NULL, &cp)) {
+			ct_fail(&e, CT_EINPUT, "the value of %s contains %s (U+%04lX); refused",
+				hv[i][0], why, cp);
+			goto out;
+		}
+	}
 	full = xasprintf("%s %s", a->first, a->last);
 	tpl_vars_set(&v, "persona.first_name", a->first);
 	tpl_vars_set(&v, "persona.last_name", a->last);
