@@ -328,12 +328,16 @@ static int store(struct study *s, const struct newl *l, int n, const struct assi
 	if (!rc)
 		rc = study_prepare(s, "INSERT INTO application(listing, persona, variant, position, "
 				      "scheduled_at, status) VALUES (?, ?, ?, ?, ?, 'planned')", &app, err);
+	/* The grp ids of the test groups, looked up once rather than per pair. */
+	int64_t *grp = xcalloc((size_t)d->ngroups, sizeof(int64_t));
+	for (int g = 1; g < d->ngroups; g++)
+		grp[g] = study_group_id(s, d->groups[g].id);
 	for (int i = 0; i < n && !rc; i++) {
 		int gi = a[i].group + 1;
 		sqlite3_reset(asg);
 		sqlite3_bind_int64(asg, 1, l[i].id);
 		sqlite3_bind_int(asg, 2, a[i].block);
-		sqlite3_bind_int64(asg, 3, study_group_id(s, d->groups[gi].id));
+		sqlite3_bind_int64(asg, 3, grp[gi]);
 		sqlite3_bind_text(asg, 4, gender_name(d->genders[a[i].gender]), -1, SQLITE_STATIC);
 		sqlite3_bind_double(asg, 5, a[i].gap_minutes / 60.0);
 		sqlite3_bind_text(asg, 6, now, -1, SQLITE_STATIC);
@@ -350,6 +354,7 @@ static int store(struct study *s, const struct newl *l, int n, const struct assi
 	}
 	sqlite3_finalize(asg);
 	sqlite3_finalize(app);
+	free(grp);
 	return rc;
 }
 
