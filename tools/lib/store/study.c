@@ -184,7 +184,9 @@ static char *file_uri(const char *path, const char *query)
 
 /* Opens study.db on storage that cannot be written. With no write-ahead log
  * beside it, the whole study is in study.db, and SQLite reads it as
- * immutable (no -shm file, no locks). A log that holds changes not yet in
+ * immutable (no -shm file, no locks; SQLite offers nothing else for a WAL
+ * database whose -shm file cannot be created, and a writer that opened the
+ * study meanwhile would have created a log, which the next command sees). A log that holds changes not yet in
  * study.db is read through its -shm file when both are there (SQLite's
  * read-only WAL support); without the -shm file the log cannot be read,
  * and reading study.db alone would show an older state, so it is refused. */
