@@ -1,19 +1,15 @@
-/* cmd_assign.c: corrtest assign: for every active listing without a pair,
- * draw its cell, variants, order and gap (lib/assign), place its messages in
- * the sending window (lib/schedule) and store it all in one transaction;
- * `assign --check` prints the balance tables of everything assigned. */
+/* cmd_assign.c: corrtest assign: assigns every active listing without a
+ * pair (assign/assignments.h draws, schedules and stores them) and prints
+ * what was assigned; `assign --check` prints the balance report of
+ * everything assigned. */
 #include <getopt.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
-#include "assign/assign.h"
+#include "assign/assignments.h"
 #include "io/json.h"
-#include "assign/schedule.h"
 #include "io/table.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
@@ -32,353 +28,13 @@ const char cmd_assign_usage[] =
 	"  --dry-run   show what would be assigned; change nothing\n"
 	"  --check     print the balance tables of all pairs; exit 1 if off balance\n";
 
-/* One assigned listing, as stored: its cell and its two applications. */
-struct pair {
-	int64_t listing;
-	char *ref, *group, *gender;
-	int block;
-	double gap_hours;
-	int vc, vt, pc, pt;    /* 0 when not recorded */
-	char *sc, *st;         /* scheduled_at of the control and test messages */
-	int nctrl, ntest;      /* applications found of each role */
-};
-
-static void pairs_free(struct pair *p, int n)
-{
-	for (int i = 0; i < n; i++) {
-		free(p[i].ref);
-		free(p[i].group);
-		free(p[i].gender);
-		free(p[i].sc);
-		free(p[i].st);
-	}
-	free(p);
-}
-
-/* Every assigned listing with its applications, in listing order. */
-static int load_pairs(struct study *s, struct pair **out, int *nout, struct ct_err *err)
-{
-	sqlite3_stmt *st;
-	int rc = study_prepare(
-		s,
-		"SELECT s.listing, l.ref, s.block, g.name, s.gender, s.gap_hours, pg.role, a.variant, "
-		"a.position, a.scheduled_at FROM assignment s JOIN listing l ON l.id = s.listing "
-		"JOIN grp g ON g.id = s.test_grp LEFT JOIN application a ON a.listing = s.listing "
-		"LEFT JOIN persona p ON p.id = a.persona LEFT JOIN grp pg ON pg.id = p.grp "
-		"ORDER BY s.listing, a.position, a.id",
-		&st, err);
-	if (rc)
-		return rc;
-	struct pair *p = NULL;
-	int n = 0, cap = 0, step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t lid = sqlite3_column_int64(st, 0);
-		if (!n || p[n - 1].listing != lid) {
-			if (n == cap) {
-				cap = cap ? 2 * cap : 64;
-				p = xrealloc(p, sizeof(*p) * (size_t)cap);
-			}
-			struct pair *q = &p[n++];
-			memset(q, 0, sizeof(*q));
-			q->listing = lid;
-			q->ref = study_column_dup(st, 1, NULL);
-			q->block = sqlite3_column_int(st, 2);
-			q->group = study_column_dup(st, 3, NULL);
-			q->gender = study_column_dup(st, 4, NULL);
-			q->gap_hours = sqlite3_column_double(st, 5);
-		}
-		struct pair *q = &p[n - 1];
-		const unsigned char *role = sqlite3_column_text(st, 6);
-		if (!role)
-			continue;
-		int ctrl = !strcmp((const char *)role, "control");
-		if (ctrl ? q->nctrl++ : q->ntest++)
-			continue; /* a second application of one role: reported by --check */
-		int v = sqlite3_column_int(st, 7), pos = sqlite3_column_int(st, 8);
-		char *at = study_column_dup(st, 9, NULL);
-		if (ctrl) {
-			q->vc = v;
-			q->pc = pos;
-			q->sc = at;
-		} else {
-			q->vt = v;
-			q->pt = pos;
-			q->st = at;
-		}
-	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
-		pairs_free(p, n);
-		return study_db_error(s, err, "read assignments");
-	}
-	*out = p;
-	*nout = n;
-	return CT_OK;
-}
-
-/* Index of a design test group (0-based, control excluded), or -1. */
-static int test_index(const struct design *d, const char *name)
-{
-	for (int i = 1; i < d->ngroups; i++)
-		if (name && !strcmp(d->groups[i].id, name))
-			return i - 1;
-	return -1;
-}
-
-static int gender_index(const struct design *d, const char *name)
-{
-	int g = name ? gender_parse(name) : -1;
-	for (int i = 0; i < d->ngenders; i++)
-		if (d->genders[i] == g)
-			return i;
-	return -1;
-}
-
-/* The balance state that earlier runs left (see assign.h). */
-static struct assign_state *state_from_pairs(const struct design *d, const struct pair *p, int n)
-{
-	int T = d->ngroups - 1, G = d->ngenders, V = d->variants;
-	struct assign_state *st = assign_state_new(T, G, V);
-	for (int i = 0; i < n; i++)
-		if (p[i].block > st->last_block)
-			st->last_block = p[i].block;
-	for (int i = 0; i < n; i++) {
-		int t = test_index(d, p[i].group), g = gender_index(d, p[i].gender);
-		int vc = p[i].vc - 1, vt = p[i].vt - 1, tf = p[i].pt == 1;
-		st->nprev++;
-		if (t < 0 || g < 0) {
-			if (vc >= 0 && vc < V)
-				st->ctrl_var_other[vc]++;
-			if (p[i].block == st->last_block)
-				st->last_block_foreign = 1;
-			continue;
-		}
-		int c = t * G + g;
-		st->cell_n[c]++;
-		st->cell_test_first[c] += tf;
-		if (p[i].block == st->last_block)
-			st->block_used[c]++;
-		if (vc >= 0 && vc < V)
-			st->grp_ctrl_var[t * V + vc]++;
-		if (vt >= 0 && vt < V)
-			st->grp_test_var[t * V + vt]++;
-	}
-	return st;
-}
-
-static long day_of_date(const char *s)
-{
-	int y, m, d;
-	if (!s || sscanf(s, "%d-%d-%d", &y, &m, &d) != 3)
-		return 0;
-	return days_from_civil(y, m, d);
-}
-
-/* The sending window of the design. Nothing is scheduled before the start
- * day, nor, once fielding has begun, before tomorrow: a day's granularity
- * keeps a re-run on the same day identical. */
-static struct sched_window window_of(const struct design *d)
-{
-	struct sched_window w = { d->timezone, day_of_date(d->start), d->days_mask, d->day_from,
-				  d->day_to, d->daily_quota };
-	long today;
-	int minute;
-	schedule_local(d->timezone, time_now(), &today, &minute);
-	if (today + 1 > w.first_day)
-		w.first_day = today + 1;
-	return w;
-}
-
-/* ------------------------------------------------------------------ */
-/* assign                                                               */
-
-/* The design hash the last assign recorded (NULL when none). */
-static int previous_hash(struct study *s, char **out, struct ct_err *err)
-{
-	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT design_hash FROM study WHERE id = 1", &st, err);
-	if (rc)
-		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*out = study_column_dup(st, 0, NULL);
-	sqlite3_finalize(st);
-	return CT_OK;
-}
-
-struct newl {
-	int64_t id;
-	char *ref;
-};
-
-static int check_templates(struct study *s, struct ct_err *err)
-{
-	const struct design *d = s->design;
-	struct strbuf missing = STRBUF_INIT;
-	int nmiss = 0;
-	char *dir = d->templates_dir[0] == '/' ? xstrdup(d->templates_dir)
-					       : xasprintf("%s/%s", s->dir, d->templates_dir);
-	for (int v = 1; v <= d->variants; v++) {
-		char *path = xasprintf("%s/v%d.txt", dir, v);
-		if (access(path, R_OK) != 0)
-			sb_addf(&missing, "%sv%d.txt", nmiss++ ? ", " : "", v);
-		free(path);
-	}
-	int rc = CT_OK;
-	if (nmiss)
-		rc = ct_fail(err, CT_EINPUT,
-			     "%s lacks %s: study.ini has variants = %d, which needs v1.txt .. v%d.txt",
-			     dir, sb_str(&missing), d->variants, d->variants);
-	sb_free(&missing);
-	free(dir);
-	return rc;
-}
-
-/* Persona ids of every design group x gender: ids[gi * ngenders + g]. */
-static int load_personas(struct study *s, int64_t *ids, struct ct_err *err)
-{
-	const struct design *d = s->design;
-	struct strbuf missing = STRBUF_INIT;
-	int nmiss = 0, rc = CT_OK;
-	for (int gi = 0; gi < d->ngroups && !rc; gi++)
-		for (int g = 0; g < d->ngenders && !rc; g++) {
-			sqlite3_stmt *st;
-			if ((rc = study_prepare(s, "SELECT p.id FROM persona p JOIN grp g ON g.id = p.grp "
-						   "WHERE g.name = ? AND p.gender = ?", &st, err)))
-				break;
-			sqlite3_bind_text(st, 1, d->groups[gi].id, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, gender_name(d->genders[g]), -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW) {
-				ids[gi * d->ngenders + g] = sqlite3_column_int64(st, 0);
-			} else {
-				sb_addf(&missing, "%s%s/%s", nmiss++ ? ", " : "", d->groups[gi].id,
-					gender_name(d->genders[g]));
-			}
-			sqlite3_finalize(st);
-		}
-	if (!rc && nmiss)
-		rc = ct_fail(err, CT_EINPUT, "no persona for %s: run 'corrtest personas' first",
-			     sb_str(&missing));
-	sb_free(&missing);
-	return rc;
-}
-
-static int load_new_listings(struct study *s, struct newl **out, int *nout, struct ct_err *err)
-{
-	sqlite3_stmt *st;
-	int rc = study_prepare(s,
-			       "SELECT id, ref FROM listing l WHERE status = 'active' AND NOT EXISTS "
-			       "(SELECT 1 FROM application a WHERE a.listing = l.id) AND NOT EXISTS "
-			       "(SELECT 1 FROM assignment s WHERE s.listing = l.id) ORDER BY id",
-			       &st, err);
-	if (rc)
-		return rc;
-	struct newl *l = NULL;
-	int n = 0, cap = 0, step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			l = xrealloc(l, sizeof(*l) * (size_t)cap);
-		}
-		l[n].id = sqlite3_column_int64(st, 0);
-		l[n++].ref = study_column_dup(st, 1, NULL);
-	}
-	sqlite3_finalize(st);
-	*out = l;
-	*nout = n;
-	if (step != SQLITE_DONE)
-		return study_db_error(s, err, "read listings");
-	return CT_OK;
-}
-
-/* Messages already scheduled, for the quota of their days. */
-static int load_existing(struct study *s, time_t **times, int **firsts, int *nout, struct ct_err *err)
-{
-	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT scheduled_at, position FROM application WHERE scheduled_at "
-				  "IS NOT NULL AND status <> 'cancelled' ORDER BY id", &st, err);
-	if (rc)
-		return rc;
-	int n = 0, cap = 0, step;
-	time_t *t = NULL;
-	int *f = NULL;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		time_t x;
-		if (!time_parse_iso((const char *)sqlite3_column_text(st, 0), &x))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			t = xrealloc(t, sizeof(*t) * (size_t)cap);
-			f = xrealloc(f, sizeof(*f) * (size_t)cap);
-		}
-		t[n] = x;
-		f[n++] = sqlite3_column_int(st, 1) == 1;
-	}
-	sqlite3_finalize(st);
-	*times = t;
-	*firsts = f;
-	*nout = n;
-	/* A message missed here would let its day exceed the quota. */
-	if (step != SQLITE_DONE)
-		return study_db_error(s, err, "read the scheduled messages");
-	return CT_OK;
-}
-
-/* Inserts one planned application with ins, the prepared INSERT of store. */
-static int insert_app(struct study *s, sqlite3_stmt *ins, int64_t listing, int64_t persona,
-		      int variant, int position, time_t at, struct ct_err *err)
-{
-	char iso[ISO_LEN];
-	time_iso_utc(at, iso);
-	sqlite3_reset(ins);
-	sqlite3_bind_int64(ins, 1, listing);
-	sqlite3_bind_int64(ins, 2, persona);
-	sqlite3_bind_int(ins, 3, variant);
-	sqlite3_bind_int(ins, 4, position);
-	sqlite3_bind_text(ins, 5, iso, -1, SQLITE_TRANSIENT);
-	return study_step_done(s, ins, err, "insert application");
-}
-
-static int store(struct study *s, const struct newl *l, int n, const struct assign_pair *a,
-		 const time_t *t1, const time_t *t2, const int64_t *persona, struct ct_err *err)
-{
-	const struct design *d = s->design;
-	char now[ISO_LEN];
-	time_iso_utc(time_now(), now);
-	sqlite3_stmt *asg = NULL, *app = NULL;
-	int rc = study_prepare(s, "INSERT INTO assignment(listing, block, test_grp, gender, "
-				  "gap_hours, assigned_at) VALUES (?, ?, ?, ?, ?, ?)", &asg, err);
-	if (!rc)
-		rc = study_prepare(s, "INSERT INTO application(listing, persona, variant, position, "
-				      "scheduled_at, status) VALUES (?, ?, ?, ?, ?, 'planned')", &app, err);
-	for (int i = 0; i < n && !rc; i++) {
-		int gi = a[i].group + 1;
-		sqlite3_reset(asg);
-		sqlite3_bind_int64(asg, 1, l[i].id);
-		sqlite3_bind_int(asg, 2, a[i].block);
-		sqlite3_bind_int64(asg, 3, study_group_id(s, d->groups[gi].id));
-		sqlite3_bind_text(asg, 4, gender_name(d->genders[a[i].gender]), -1, SQLITE_STATIC);
-		sqlite3_bind_double(asg, 5, a[i].gap_minutes / 60.0);
-		sqlite3_bind_text(asg, 6, now, -1, SQLITE_STATIC);
-		if ((rc = study_step_done(s, asg, err, "insert assignment")))
-			break;
-		int64_t pc = persona[a[i].gender], pt = persona[gi * d->ngenders + a[i].gender];
-		/* The first writer's application is inserted first. */
-		int ctrl_first = a[i].position_control == 1;
-		int64_t p1 = ctrl_first ? pc : pt, p2 = ctrl_first ? pt : pc;
-		int v1 = ctrl_first ? a[i].variant_control : a[i].variant_test;
-		int v2 = ctrl_first ? a[i].variant_test : a[i].variant_control;
-		if (!(rc = insert_app(s, app, l[i].id, p1, v1, 1, t1[i], err)))
-			rc = insert_app(s, app, l[i].id, p2, v2, 2, t2[i], err);
-	}
-	sqlite3_finalize(asg);
-	sqlite3_finalize(app);
-	return rc;
-}
-
-static void print_result(struct cmd_ctx *ctx, const struct newl *l, int n, const struct assign_pair *a,
-			 const time_t *t1, const time_t *t2, uint64_t seed, int dry)
+static void print_result(struct cmd_ctx *ctx, const struct assign_outcome *o)
 {
 	const struct design *d = ctx->study->design;
+	const struct assign_pair *a = o->pairs;
+	const time_t *t1 = o->first, *t2 = o->second;
+	int n = o->n, dry = o->dry;
+	uint64_t seed = o->seed;
 	char b1[40], b2[40];
 	if (ctx->json) {
 		struct json j;
@@ -396,7 +52,7 @@ static void print_result(struct cmd_ctx *ctx, const struct newl *l, int n, const
 		for (int i = 0; i < n; i++) {
 			json_obj_begin(&j);
 			json_key(&j, "listing_ref");
-			json_str(&j, l[i].ref);
+			json_str(&j, o->refs[i]);
 			json_key(&j, "block");
 			json_int(&j, a[i].block);
 			json_key(&j, "group");
@@ -436,7 +92,7 @@ static void print_result(struct cmd_ctx *ctx, const struct newl *l, int n, const
 			time_iso_local(t1[i], d->timezone, b1);
 			time_iso_local(t2[i], d->timezone, b2);
 			b1[16] = b2[16] = '\0';
-			table_addv(t, l[i].ref, blk, d->groups[a[i].group + 1].id,
+			table_addv(t, o->refs[i], blk, d->groups[a[i].group + 1].id,
 				   gender_name(d->genders[a[i].gender]), vc, vt, tp, b1, b2);
 		}
 		table_print(t, stdout);
@@ -458,7 +114,253 @@ static void print_result(struct cmd_ctx *ctx, const struct newl *l, int n, const
 		printf("Check the balance with: corrtest -S %s assign --check\n", ctx->study->dir);
 }
 
-static int run_check(struct cmd_ctx *ctx);
+/* Adds a row to t: label, the counts v[0..n), then tail when not NULL. */
+static void add_counts_row(struct table *t, const char *label, const long *v, int n,
+			   const char *tail)
+{
+	int nc = 1 + n + (tail != NULL);
+	char **cells = xcalloc((size_t)nc, sizeof(*cells));
+	cells[0] = xstrdup(label);
+	for (int i = 0; i < n; i++)
+		cells[1 + i] = xasprintf("%ld", v[i]);
+	if (tail)
+		cells[nc - 1] = xstrdup(tail);
+	table_add(t, (const char *const *)cells);
+	for (int i = 0; i < nc; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+static void print_check_json(const struct design *d, const struct assign_balance *b)
+{
+	int T = b->ntest, G = b->ngenders, V = b->variants;
+	struct json j;
+	json_init(&j, stdout, 1);
+	json_obj_begin(&j);
+	json_key(&j, "pairs");
+	json_int(&j, b->npairs);
+	json_key(&j, "balanced");
+	json_bool(&j, b->nproblems == 0);
+	json_key(&j, "cells");
+	json_arr_begin(&j);
+	for (int c = 0; c < T * G; c++) {
+		json_obj_begin(&j);
+		json_key(&j, "group");
+		json_str(&j, d->groups[c / G + 1].id);
+		json_key(&j, "gender");
+		json_str(&j, gender_name(d->genders[c % G]));
+		json_key(&j, "pairs");
+		json_int(&j, b->cell[c]);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "pairs_other_cells");
+	json_int(&j, b->other);
+	json_key(&j, "variants");
+	json_arr_begin(&j);
+	for (int r = 0; r < b->nvrows; r++) {
+		json_obj_begin(&j);
+		json_key(&j, "group");
+		json_str(&j, b->vrows[r].group);
+		json_key(&j, "role");
+		json_str(&j, b->vrows[r].role);
+		json_key(&j, "with_group");
+		json_str(&j, b->vrows[r].with_group);
+		json_key(&j, "counts");
+		json_arr_begin(&j);
+		for (int v = 0; v < V; v++)
+			json_int(&j, b->vrows[r].count[v]);
+		json_arr_end(&j);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "order");
+	json_arr_begin(&j);
+	for (int t = 0; t < T; t++) {
+		json_obj_begin(&j);
+		json_key(&j, "group");
+		json_str(&j, d->groups[t + 1].id);
+		json_key(&j, "test_first");
+		json_int(&j, b->order[t][0]);
+		json_key(&j, "test_second");
+		json_int(&j, b->order[t][1]);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "control_first");
+	json_int(&j, b->control_first);
+	json_key(&j, "control_second");
+	json_int(&j, b->control_second);
+	json_key(&j, "blocks");
+	json_arr_begin(&j);
+	for (int i = 0; i < b->nblocks; i++) {
+		json_obj_begin(&j);
+		json_key(&j, "block");
+		json_int(&j, b->blocks[i].block);
+		json_key(&j, "pairs");
+		json_int(&j, b->blocks[i].pairs);
+		json_key(&j, "min_per_cell");
+		json_int(&j, b->blocks[i].min_per_cell);
+		json_key(&j, "max_per_cell");
+		json_int(&j, b->blocks[i].max_per_cell);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "gap_hours");
+	json_obj_begin(&j);
+	static const char *const qk[] = { "min", "q1", "median", "q3", "max" };
+	for (int i = 0; i < 5; i++) {
+		json_key(&j, qk[i]);
+		if (b->npairs)
+			json_num(&j, b->gap_q[i]);
+		else
+			json_null(&j);
+	}
+	json_key(&j, "histogram");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < ARRAY_SIZE(b->gap_hist); i++)
+		json_int(&j, b->gap_hist[i]);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_key(&j, "days");
+	json_arr_begin(&j);
+	for (int i = 0; i < b->ndays; i++) {
+		json_obj_begin(&j);
+		json_key(&j, "date");
+		json_str(&j, b->days[i].date);
+		json_key(&j, "messages");
+		json_int(&j, b->days[i].messages);
+		json_key(&j, "quota");
+		json_int(&j, d->daily_quota);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_key(&j, "notes");
+	json_arr_begin(&j);
+	if (b->note)
+		json_str(&j, b->note);
+	json_arr_end(&j);
+	json_key(&j, "problems");
+	json_arr_begin(&j);
+	for (int i = 0; i < b->nproblems_shown; i++)
+		json_str(&j, b->problems[i]);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_end(&j);
+}
+
+static void print_check_text(const struct design *d, const struct assign_balance *b)
+{
+	static const char *const wdn[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+	int T = b->ntest, G = b->ngenders, V = b->variants, m = b->block_cells;
+	printf("Pairs assigned: %d\n\nCells (test group x gender): pairs\n", b->npairs);
+	const char **head = xcalloc((size_t)(V > G ? V : G) + 2, sizeof(char *));
+	head[0] = "group";
+	for (int g = 0; g < G; g++)
+		head[1 + g] = gender_name(d->genders[g]);
+	struct table *t = table_new(1 + G, head);
+	for (int ti = 0; ti < T; ti++)
+		add_counts_row(t, d->groups[ti + 1].id, b->cell + ti * G, G, NULL);
+	table_print(t, stdout);
+	table_free(t);
+	if (b->other)
+		printf("(%ld pairs in cells no longer in study.ini)\n", b->other);
+
+	printf("\nVariants per group (control included)\n");
+	char **vh = xcalloc((size_t)V, sizeof(char *));
+	for (int v = 0; v < V; v++)
+		head[1 + v] = vh[v] = xasprintf("v%d", v + 1);
+	head[V + 1] = "spread";
+	t = table_new(V + 2, head);
+	for (int r = 0; r < b->nvrows; r++) {
+		char sp[24];
+		snprintf(sp, sizeof(sp), "%ld", b->vrows[r].spread);
+		add_counts_row(t, b->vrows[r].label, b->vrows[r].count, V, sp);
+	}
+	table_print(t, stdout);
+	table_free(t);
+	for (int v = 0; v < V; v++)
+		free(vh[v]);
+	free(vh);
+	free(head);
+
+	printf("\nOrder: who writes first\n");
+	t = table_new(3, (const char *const[]){ "group", "test first", "test second" });
+	for (int ti = 0; ti < T; ti++)
+		add_counts_row(t, d->groups[ti + 1].id, b->order[ti], 2, NULL);
+	table_print(t, stdout);
+	table_free(t);
+	printf("(the control candidate writes first in %ld pairs, second in %ld)\n", b->control_first,
+	       b->control_second);
+
+	printf("\nBlocks (each holds every cell %d time%s)\n", m, m == 1 ? "" : "s");
+	t = table_new(5, (const char *const[]){ "block", "pairs", "min/cell", "max/cell", "complete" });
+	for (int i = 0; i < b->nblocks; i++) {
+		const struct balance_block *x = &b->blocks[i];
+		char label[16];
+		long v[3] = { x->pairs, x->min_per_cell, x->max_per_cell };
+		snprintf(label, sizeof(label), "%d", x->block);
+		add_counts_row(t, label, v, 3, x->complete ? "yes" : "no");
+	}
+	table_print(t, stdout);
+	table_free(t);
+
+	printf("\nGap before the second message (hours; drawn from [%g, %g])\n", d->gap_min_hours,
+	       d->gap_max_hours);
+	if (b->npairs)
+		printf("min %.2f  q1 %.2f  median %.2f  q3 %.2f  max %.2f\n", b->gap_q[0], b->gap_q[1],
+		       b->gap_q[2], b->gap_q[3], b->gap_q[4]);
+	int nbins = (int)ARRAY_SIZE(b->gap_hist);
+	long hmax = 1;
+	for (int i = 0; i < nbins; i++)
+		hmax = b->gap_hist[i] > hmax ? b->gap_hist[i] : hmax;
+	for (int i = 0; i < nbins && b->npairs; i++) {
+		char bar[41];
+		int len = (int)(b->gap_hist[i] * 40 / hmax);
+		memset(bar, '#', (size_t)len);
+		bar[len] = '\0';
+		printf("  %5.2f-%5.2f %5ld %s\n", b->gap_lo + i * b->gap_width,
+		       b->gap_lo + (i + 1) * b->gap_width, b->gap_hist[i], bar);
+	}
+
+	printf("\nMessages per day (quota %d)\n", d->daily_quota);
+	t = table_new(3, (const char *const[]){ "date", "day", "messages" });
+	for (int i = 0; i < b->ndays; i++) {
+		char cnt[24];
+		snprintf(cnt, sizeof(cnt), "%ld", b->days[i].messages);
+		table_addv(t, b->days[i].date, wdn[b->days[i].weekday], cnt);
+	}
+	table_print(t, stdout);
+	table_free(t);
+	if (b->note)
+		printf("\nNote: %s.\n", b->note);
+	if (b->nproblems) {
+		printf("\nOff balance (%d):\n", b->nproblems);
+		for (int i = 0; i < b->nproblems_shown; i++)
+			printf("%s\n", b->problems[i]);
+	} else {
+		printf("\nBalanced: cells, variants, order, gaps and schedule are within bounds.\n");
+	}
+}
+
+static int run_check(struct cmd_ctx *ctx)
+{
+	struct ct_err err = { 0 };
+	struct assign_balance *b;
+	if (assignments_balance(ctx->study, &b, &err))
+		return cmd_error(ctx, &err);
+	if (ctx->json)
+		print_check_json(ctx->study->design, b);
+	else
+		print_check_text(ctx->study->design, b);
+	int rc = cmd_flush(ctx);
+	if (!rc && b->nproblems)
+		/* Name the first problem on stderr too, for scripts. */
+		rc = cmd_errorf(ctx, CT_PROBLEM, "%d balance problem%s, first: %s", b->nproblems,
+				b->nproblems == 1 ? "" : "s", b->problems[0]);
+	assign_balance_free(b);
+	return rc;
+}
 
 int cmd_assign(int argc, char **argv, struct cmd_ctx *ctx)
 {
@@ -482,652 +384,24 @@ int cmd_assign(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx, "--check takes no --seed or --dry-run");
 	if (check)
 		return run_check(ctx);
-
-	struct study *s = ctx->study;
-	const struct design *d = s->design;
-	uint64_t seed = d->seed;
+	uint64_t seed;
 	if (seedarg && !parse_u64(seedarg, &seed))
 		return cmd_usage_error(ctx, "--seed must be a whole number from 0 to 2^64-1");
 	struct ct_err err = { 0 };
-	if (d->variants < 2)
-		return cmd_errorf(ctx, CT_EINPUT, "study.ini: variants = %d; at least 2 are needed, as the "
-				  "two messages to one listing must differ", d->variants);
-	if (d->ngroups < 2)
-		return cmd_errorf(ctx, CT_EINPUT, "study.ini has no test group");
-	int rc = check_templates(s, &err);
-	if (rc)
+	struct assign_outcome o;
+	int rc = assignments_make(ctx->study, seedarg ? &seed : NULL, dry, &o, &err);
+	if (o.warning)
+		fprintf(stderr, "corrtest assign: warning: %s\n", o.warning);
+	if (rc) {
+		assign_outcome_free(&o);
 		return cmd_error(ctx, &err);
-
-	struct newl *l = NULL;
-	struct pair *old = NULL;
-	struct assign_state *state = NULL;
-	struct assign_pair *a = NULL;
-	time_t *t1 = NULL, *t2 = NULL, *ex = NULL;
-	int *exf = NULL, *gaps = NULL, n = 0, nold = 0, nex = 0;
-	char *prev_hash = NULL;
-	int64_t *persona = xcalloc((size_t)d->ngroups * d->ngenders, sizeof(int64_t));
-	if ((rc = study_begin(s, &err)) || (rc = study_sync_groups(s, &err)) ||
-	    (rc = load_new_listings(s, &l, &n, &err)))
-		goto out;
-	if (!n) {
-		study_rollback(s);
-		if (ctx->json)
-			printf("{\"assigned\": 0, \"pairs\": []}\n");
-		else
-			printf("Nothing to assign: every active listing already has its pair.\n");
-		rc = cmd_flush(ctx);
-		goto done;
 	}
-	if ((rc = load_personas(s, persona, &err)) || (rc = load_pairs(s, &old, &nold, &err)) ||
-	    (rc = load_existing(s, &ex, &exf, &nex, &err)))
-		goto out;
-	if ((rc = previous_hash(s, &prev_hash, &err)))
-		goto out;
-	if (nold && prev_hash && strcmp(prev_hash, s->ini_sha256))
-		fprintf(stderr, "corrtest assign: warning: %s/study.ini changed since the last assign "
-			"(design hash %.12s..., now %.12s...); the %d pairs already assigned keep the old "
-			"design, and the new hash is recorded in this run's event\n",
-			s->dir, prev_hash, s->ini_sha256, nold);
-	state = state_from_pairs(d, old, nold);
-	struct assign_params p = { d->ngroups - 1, d->ngenders, d->variants, d->block_cells, seed,
-				   (int)ceil(d->gap_min_hours * 60 - 1e-9),
-				   (int)floor(d->gap_max_hours * 60 + 1e-9) };
-	if (p.gap_max_minutes < p.gap_min_minutes)
-		p.gap_max_minutes = p.gap_min_minutes;
-	a = xcalloc((size_t)n, sizeof(*a));
-	if ((rc = assign_run(&p, state, n, a, &err)))
-		goto out;
-	gaps = xcalloc((size_t)n, sizeof(int));
-	t1 = xcalloc((size_t)n, sizeof(time_t));
-	t2 = xcalloc((size_t)n, sizeof(time_t));
-	for (int i = 0; i < n; i++)
-		gaps[i] = a[i].gap_minutes;
-	struct sched_window w = window_of(d);
-	if ((rc = schedule_place(&w, ex, exf, nex, gaps, n, t1, t2, &err)) ||
-	    (rc = store(s, l, n, a, t1, t2, persona, &err)))
-		goto out;
-	sqlite3_stmt *st;
-	if ((rc = study_prepare(s, "UPDATE study SET design_hash = ? WHERE id = 1", &st, &err)))
-		goto out;
-	sqlite3_bind_text(st, 1, s->ini_sha256, -1, SQLITE_TRANSIENT);
-	rc = study_step_done(s, st, &err, "record the design hash");
-	sqlite3_finalize(st);
-	if (rc)
-		goto out;
-	int changed = nold && prev_hash && strcmp(prev_hash, s->ini_sha256);
-	char *detail = xasprintf("{\"count\":%d,\"seed\":\"%llu\",\"seed_from\":\"%s\","
-				 "\"design_hash\":\"%s\"%s%s%s}",
-				 n, (unsigned long long)seed, seedarg ? "--seed" : "study.ini",
-				 s->ini_sha256, changed ? ",\"previous_design_hash\":\"" : "",
-				 changed ? prev_hash : "", changed ? "\"" : "");
-	char *subject = xasprintf("%d listing%s", n, n == 1 ? "" : "s");
-	rc = study_event(s, "assign", subject, detail, &err);
-	free(detail);
-	free(subject);
-	if (rc)
-		goto out;
-	if (dry)
-		study_rollback(s);
-	else if ((rc = study_commit(s, &err)))
-		goto out;
-	print_result(ctx, l, n, a, t1, t2, seed, dry);
-	rc = cmd_flush(ctx);
-	goto done;
-out:
-	study_rollback(s);
-	rc = cmd_error(ctx, &err);
-done:
-	for (int i = 0; i < n; i++)
-		free(l[i].ref);
-	free(l);
-	pairs_free(old, nold);
-	assign_state_free(state);
-	free(a);
-	free(t1);
-	free(t2);
-	free(ex);
-	free(exf);
-	free(gaps);
-	free(persona);
-	free(prev_hash);
-	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* assign --check                                                       */
-
-struct problems {
-	struct strbuf text;
-	int n;
-};
-
-static void problem(struct problems *pr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(struct problems *pr, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (pr->n < 50) {
-		sb_vaddf(&pr->text, fmt, ap);
-		sb_addc(&pr->text, '\n');
-	}
-	va_end(ap);
-	pr->n++;
-}
-
-static char *counts_text(const long *v, int n)
-{
-	struct strbuf sb = STRBUF_INIT;
-	for (int i = 0; i < n; i++)
-		sb_addf(&sb, "%s%ld", i ? "/" : "", v[i]);
-	return sb_detach(&sb);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Quantile of sorted x, R's default (type 7). */
-static double quantile(const double *x, int n, double q)
-{
-	double h = (n - 1) * q;
-	int lo = (int)floor(h);
-	if (lo + 1 >= n)
-		return x[n - 1];
-	return x[lo] + (h - lo) * (x[lo + 1] - x[lo]);
-}
-
-/* Adds a row to t: label, the counts v[0..n), then tail when not NULL. */
-static void add_counts_row(struct table *t, const char *label, const long *v, int n,
-			   const char *tail)
-{
-	int nc = 1 + n + (tail != NULL);
-	char **cells = xcalloc((size_t)nc, sizeof(*cells));
-	cells[0] = xstrdup(label);
-	for (int i = 0; i < n; i++)
-		cells[1 + i] = xasprintf("%ld", v[i]);
-	if (tail)
-		cells[nc - 1] = xstrdup(tail);
-	table_add(t, (const char *const *)cells);
-	for (int i = 0; i < nc; i++)
-		free(cells[i]);
-	free(cells);
-}
-
-/* YYYY-MM-DD of a day number. */
-static void day_text(long day, char out[16])
-{
-	int y, m, d;
-	civil_from_days(day, &y, &m, &d);
-	snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
-}
-
-/* A row of the variants table: V counts of one group's candidates. */
-struct vrow {
-	char *label;
-	long *count;
-	int enforced;
-};
-
-/* How many assign runs stored pairs: the study's event log. */
-static int count_runs(struct study *s, long *runs, struct ct_err *err)
-{
-	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT count(*) FROM event WHERE action = 'assign'", &st, err);
-	if (rc)
-		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*runs = sqlite3_column_int64(st, 0);
+	if (!o.n && ctx->json)
+		printf("{\"assigned\": 0, \"pairs\": []}\n");
+	else if (!o.n)
+		printf("Nothing to assign: every active listing already has its pair.\n");
 	else
-		rc = study_db_error(s, err, "read the event log");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-static int run_check(struct cmd_ctx *ctx)
-{
-	struct study *s = ctx->study;
-	const struct design *d = s->design;
-	struct ct_err err = { 0 };
-	struct pair *p = NULL;
-	long runs = 0;
-	int n = 0, rc = count_runs(s, &runs, &err);
-	if (!rc)
-		rc = load_pairs(s, &p, &n, &err);
-	if (rc)
-		return cmd_error(ctx, &err);
-	int T = d->ngroups - 1, G = d->ngenders, V = d->variants, k = T * G, m = d->block_cells;
-	struct problems pr = { STRBUF_INIT, 0 };
-
-	/* Cells: each pair's test group (tof) and cell (cof), -1 when no longer
-	 * in the design. */
-	int *tof = xcalloc((size_t)n + 1, sizeof(int)), *cof = xcalloc((size_t)n + 1, sizeof(int));
-	long *cell = xcalloc((size_t)k + 1, sizeof(long));
-	long other = 0;
-	for (int i = 0; i < n; i++) {
-		int g = gender_index(d, p[i].gender);
-		tof[i] = test_index(d, p[i].group);
-		cof[i] = tof[i] >= 0 && g >= 0 ? tof[i] * G + g : -1;
-		if (cof[i] < 0)
-			other++;
-		else
-			cell[cof[i]]++;
-	}
-	if (k && assign_spread(cell, k) > m) {
-		char *ct = counts_text(cell, k);
-		problem(&pr, "cells: pair counts per test group x gender (%s) differ by more than %d", ct, m);
-		free(ct);
-	}
-
-	/* Variants: the control overall, each test group, and the control on
-	 * each test group's pairs (reported; kept within 1 whenever possible). */
-	int nrows = 1 + 2 * T;
-	struct vrow *vr = xcalloc((size_t)nrows, sizeof(*vr));
-	for (int r = 0; r < nrows; r++)
-		vr[r].count = xcalloc((size_t)V, sizeof(long));
-	vr[0].label = xstrdup(d->groups[0].id);
-	vr[0].enforced = 1;
-	for (int t = 0; t < T; t++) {
-		vr[1 + t].label = xstrdup(d->groups[t + 1].id);
-		vr[1 + t].enforced = 1;
-		vr[1 + T + t].label = xasprintf("%s (with %s)", d->groups[0].id, d->groups[t + 1].id);
-	}
-	/* order[t]: pairs of test group t where its candidate writes first, second. */
-	long (*order)[2] = xcalloc((size_t)T + 1, sizeof(*order));
-	long shared = 0, cfirst = 0, csecond = 0;
-	for (int i = 0; i < n; i++) {
-		int t = tof[i];
-		if (p[i].nctrl != 1 || p[i].ntest != 1) {
-			problem(&pr, "listing %s: %d control and %d test applications (want 1 and 1)", p[i].ref,
-				p[i].nctrl, p[i].ntest);
-			continue;
-		}
-		if (p[i].vc == p[i].vt && p[i].vc) {
-			if (shared++ < 10)
-				problem(&pr, "listing %s: both candidates send variant v%d", p[i].ref, p[i].vc);
-		}
-		if (p[i].vc >= 1 && p[i].vc <= V) {
-			vr[0].count[p[i].vc - 1]++;
-			if (t >= 0)
-				vr[1 + T + t].count[p[i].vc - 1]++;
-		}
-		if (t >= 0 && p[i].vt >= 1 && p[i].vt <= V)
-			vr[1 + t].count[p[i].vt - 1]++;
-		if (p[i].pc + p[i].pt != 3)
-			problem(&pr, "listing %s: positions %d and %d (want 1 and 2)", p[i].ref, p[i].pc, p[i].pt);
-		if (t >= 0) {
-			order[t][0] += p[i].pt == 1;
-			order[t][1] += p[i].pt == 2;
-		}
-		cfirst += p[i].pc == 1;
-		csecond += p[i].pc == 2;
-	}
-	if (shared > 10)
-		problem(&pr, "... %ld pairs in all share a variant", shared);
-	/* The control's total: within 1 after a single run; after several runs
-	 * it can be pushed further apart without any defect (docs/assignment.md,
-	 * "Incremental runs"), up to T, beyond which it is a defect. */
-	long cspread = assign_spread(vr[0].count, V);
-	struct strbuf note = STRBUF_INIT;
-	if (cspread > 1 && runs > 1 && cspread <= (T > 1 ? T : 1)) {
-		char *ct = counts_text(vr[0].count, V);
-		sb_addf(&note, "the control group uses v1..v%d %s times, %ld apart, after %ld assign runs: "
-			"within the bound of incremental runs (at most %d apart with %d test groups; see "
-			"docs/assignment.md)", V, ct, cspread, runs, T, T);
-		free(ct);
-		vr[0].enforced = 0;
-	}
-	for (int r = 0; r < 1 + T; r++)
-		if (vr[r].enforced && assign_spread(vr[r].count, V) > 1) {
-			char *ct = counts_text(vr[r].count, V);
-			problem(&pr, "variants: group %s uses v1..v%d %s times: more than 1 apart", vr[r].label,
-				V, ct);
-			free(ct);
-		}
-	for (int t = 0; t < T; t++)
-		if (labs(order[t][0] - order[t][1]) > 1)
-			problem(&pr, "order: the %s candidate writes first in %ld and second in %ld pairs",
-				d->groups[t + 1].id, order[t][0], order[t][1]);
-
-	/* Blocks: blk[b] holds the pairs of block b and its least and most used
-	 * cell, counted in one pass (bcell[b * k + c]: pairs of cell c). */
-	int maxb = 0;
-	for (int i = 0; i < n; i++)
-		maxb = p[i].block > maxb ? p[i].block : maxb;
-	long *bcell = xcalloc(((size_t)maxb + 1) * (size_t)k + 1, sizeof(long));
-	long (*blk)[3] = xcalloc((size_t)maxb + 1, sizeof(*blk));
-	for (int i = 0; i < n; i++) {
-		int b = p[i].block;
-		if (b < 1)
-			continue;
-		blk[b][0]++;
-		if (cof[i] >= 0)
-			bcell[(size_t)b * k + cof[i]]++;
-	}
-	for (int b = 1; b <= maxb; b++) {
-		const long *bc = bcell + (size_t)b * k;
-		long lo = k ? bc[0] : 0, hi = lo;
-		for (int c = 1; c < k; c++) {
-			lo = bc[c] < lo ? bc[c] : lo;
-			hi = bc[c] > hi ? bc[c] : hi;
-		}
-		blk[b][1] = lo;
-		blk[b][2] = hi;
-		if (!blk[b][0])
-			continue;
-		if (hi > m)
-			problem(&pr, "block %d: a cell appears %ld times (block_cells = %d)", b, hi, m);
-		else if (blk[b][0] == (long)k * m && lo != m)
-			problem(&pr, "block %d: complete but its cells appear %ld to %ld times", b, lo, hi);
-	}
-
-	/* Gaps. */
-	double *gap = xcalloc((size_t)n + 1, sizeof(double));
-	for (int i = 0; i < n; i++)
-		gap[i] = p[i].gap_hours;
-	qsort(gap, (size_t)n, sizeof(double), cmp_double);
-	for (int i = 0; i < n; i++)
-		if (gap[i] < d->gap_min_hours - 1e-9 || gap[i] > d->gap_max_hours + 1e-9) {
-			problem(&pr, "gaps: %.2f h is outside [%g, %g] of study.ini", gap[i], d->gap_min_hours,
-				d->gap_max_hours);
-			break;
-		}
-	int nbins = 6;
-	long hist[6] = { 0 };
-	double glo = d->gap_min_hours, gw = (d->gap_max_hours - d->gap_min_hours) / nbins;
-	for (int i = 0; i < n; i++) {
-		int b = gw > 0 ? (int)((gap[i] - glo) / gw) : 0;
-		b = b < 0 ? 0 : b >= nbins ? nbins - 1 : b;
-		hist[b]++;
-	}
-
-	/* Days and the window. */
-	struct sched_window w = { d->timezone, day_of_date(d->start), d->days_mask, d->day_from,
-				  d->day_to, d->daily_quota };
-	long dmin = 0, dmax = -1;
-	long *day_of = xcalloc((size_t)2 * n + 1, sizeof(long));
-	int nt = 0, outside = 0;
-	for (int i = 0; i < n; i++)
-		for (int r = 0; r < 2; r++) {
-			const char *at = r ? p[i].st : p[i].sc;
-			time_t t;
-			if (!at || !time_parse_iso(at, &t))
-				continue;
-			long day;
-			int minute;
-			schedule_local(d->timezone, t, &day, &minute);
-			day_of[nt++] = day;
-			dmin = nt == 1 || day < dmin ? day : dmin;
-			dmax = nt == 1 || day > dmax ? day : dmax;
-			int wd = schedule_weekday(day);
-			const char *why = minute < w.day_from || minute >= w.day_to ? "outside the sending hours"
-					  : !((w.days_mask >> wd) & 1)                  ? "on a day without sending"
-					  : day < w.first_day                            ? "before the start date"
-											 : NULL;
-			if (why && outside++ < 10) {
-				char loc[40];
-				time_iso_local(t, d->timezone, loc);
-				problem(&pr, "schedule: listing %s: %s message at %s is %s", p[i].ref,
-					r ? "test" : "control", loc, why);
-			}
-		}
-	long ndays = nt ? dmax - dmin + 1 : 0;
-	long *per_day = xcalloc((size_t)ndays + 1, sizeof(long));
-	for (int i = 0; i < nt; i++)
-		per_day[day_of[i] - dmin]++;
-	for (long i = 0; i < ndays; i++)
-		if (per_day[i] > d->daily_quota) {
-			char date[16];
-			day_text(dmin + i, date);
-			problem(&pr, "schedule: %s has %ld messages; the daily quota is %d", date, per_day[i],
-				d->daily_quota);
-		}
-
-	/* Output. */
-	static const char *const wdn[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 1);
-		json_obj_begin(&j);
-		json_key(&j, "pairs");
-		json_int(&j, n);
-		json_key(&j, "balanced");
-		json_bool(&j, pr.n == 0);
-		json_key(&j, "cells");
-		json_arr_begin(&j);
-		for (int c = 0; c < k; c++) {
-			json_obj_begin(&j);
-			json_key(&j, "group");
-			json_str(&j, d->groups[c / G + 1].id);
-			json_key(&j, "gender");
-			json_str(&j, gender_name(d->genders[c % G]));
-			json_key(&j, "pairs");
-			json_int(&j, cell[c]);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_key(&j, "pairs_other_cells");
-		json_int(&j, other);
-		json_key(&j, "variants");
-		json_arr_begin(&j);
-		for (int r = 0; r < nrows; r++) {
-			json_obj_begin(&j);
-			json_key(&j, "group");
-			json_str(&j, r == 0 || r > T ? d->groups[0].id : d->groups[r].id);
-			json_key(&j, "role");
-			json_str(&j, r == 0 || r > T ? "control" : "test");
-			json_key(&j, "with_group");
-			json_str(&j, r > T ? d->groups[r - T].id : NULL);
-			json_key(&j, "counts");
-			json_arr_begin(&j);
-			for (int v = 0; v < V; v++)
-				json_int(&j, vr[r].count[v]);
-			json_arr_end(&j);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_key(&j, "order");
-		json_arr_begin(&j);
-		for (int t = 0; t < T; t++) {
-			json_obj_begin(&j);
-			json_key(&j, "group");
-			json_str(&j, d->groups[t + 1].id);
-			json_key(&j, "test_first");
-			json_int(&j, order[t][0]);
-			json_key(&j, "test_second");
-			json_int(&j, order[t][1]);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_key(&j, "control_first");
-		json_int(&j, cfirst);
-		json_key(&j, "control_second");
-		json_int(&j, csecond);
-		json_key(&j, "blocks");
-		json_arr_begin(&j);
-		for (int b = 1; b <= maxb; b++) {
-			if (!blk[b][0])
-				continue;
-			json_obj_begin(&j);
-			json_key(&j, "block");
-			json_int(&j, b);
-			json_key(&j, "pairs");
-			json_int(&j, blk[b][0]);
-			json_key(&j, "min_per_cell");
-			json_int(&j, blk[b][1]);
-			json_key(&j, "max_per_cell");
-			json_int(&j, blk[b][2]);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_key(&j, "gap_hours");
-		json_obj_begin(&j);
-		const char *qk[] = { "min", "q1", "median", "q3", "max" };
-		double qv[] = { 0, 0.25, 0.5, 0.75, 1 };
-		for (int i = 0; i < 5; i++) {
-			json_key(&j, qk[i]);
-			if (n)
-				json_num(&j, quantile(gap, n, qv[i]));
-			else
-				json_null(&j);
-		}
-		json_key(&j, "histogram");
-		json_arr_begin(&j);
-		for (int b = 0; b < nbins; b++)
-			json_int(&j, hist[b]);
-		json_arr_end(&j);
-		json_obj_end(&j);
-		json_key(&j, "days");
-		json_arr_begin(&j);
-		for (long i = 0; i < ndays; i++) {
-			if (!per_day[i])
-				continue;
-			char date[16];
-			day_text(dmin + i, date);
-			json_obj_begin(&j);
-			json_key(&j, "date");
-			json_str(&j, date);
-			json_key(&j, "messages");
-			json_int(&j, per_day[i]);
-			json_key(&j, "quota");
-			json_int(&j, d->daily_quota);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_key(&j, "notes");
-		json_arr_begin(&j);
-		if (note.len)
-			json_str(&j, sb_str(&note));
-		json_arr_end(&j);
-		json_key(&j, "problems");
-		json_arr_begin(&j);
-		{
-			char *txt = xstrdup(sb_str(&pr.text)), *line = txt;
-			for (char *nl; (nl = strchr(line, '\n')); line = nl + 1) {
-				*nl = '\0';
-				json_str(&j, line);
-			}
-			free(txt);
-		}
-		json_arr_end(&j);
-		json_obj_end(&j);
-		json_end(&j);
-	} else {
-		printf("Pairs assigned: %d\n\nCells (test group x gender): pairs\n", n);
-		const char **head = xcalloc((size_t)(V > G ? V : G) + 2, sizeof(char *));
-		head[0] = "group";
-		for (int g = 0; g < G; g++)
-			head[1 + g] = gender_name(d->genders[g]);
-		struct table *t = table_new(1 + G, head);
-		for (int ti = 0; ti < T; ti++)
-			add_counts_row(t, d->groups[ti + 1].id, cell + ti * G, G, NULL);
-		table_print(t, stdout);
-		table_free(t);
-		if (other)
-			printf("(%ld pairs in cells no longer in study.ini)\n", other);
-
-		printf("\nVariants per group (control included)\n");
-		char **vh = xcalloc((size_t)V, sizeof(char *));
-		for (int v = 0; v < V; v++)
-			head[1 + v] = vh[v] = xasprintf("v%d", v + 1);
-		head[V + 1] = "spread";
-		t = table_new(V + 2, head);
-		for (int r = 0; r < nrows; r++) {
-			char sp[24];
-			snprintf(sp, sizeof(sp), "%ld", assign_spread(vr[r].count, V));
-			add_counts_row(t, vr[r].label, vr[r].count, V, sp);
-		}
-		table_print(t, stdout);
-		table_free(t);
-		for (int v = 0; v < V; v++)
-			free(vh[v]);
-		free(vh);
-		free(head);
-
-		printf("\nOrder: who writes first\n");
-		t = table_new(3, (const char *const[]){ "group", "test first", "test second" });
-		for (int ti = 0; ti < T; ti++)
-			add_counts_row(t, d->groups[ti + 1].id, order[ti], 2, NULL);
-		table_print(t, stdout);
-		table_free(t);
-		printf("(the control candidate writes first in %ld pairs, second in %ld)\n", cfirst, csecond);
-
-		printf("\nBlocks (each holds every cell %d time%s)\n", m, m == 1 ? "" : "s");
-		t = table_new(5, (const char *const[]){ "block", "pairs", "min/cell", "max/cell", "complete" });
-		for (int b = 1; b <= maxb; b++) {
-			if (!blk[b][0])
-				continue;
-			char label[16];
-			snprintf(label, sizeof(label), "%d", b);
-			add_counts_row(t, label, blk[b], 3, blk[b][0] == (long)k * m ? "yes" : "no");
-		}
-		table_print(t, stdout);
-		table_free(t);
-
-		printf("\nGap before the second message (hours; drawn from [%g, %g])\n", d->gap_min_hours,
-		       d->gap_max_hours);
-		if (n)
-			printf("min %.2f  q1 %.2f  median %.2f  q3 %.2f  max %.2f\n", quantile(gap, n, 0),
-			       quantile(gap, n, 0.25), quantile(gap, n, 0.5), quantile(gap, n, 0.75),
-			       quantile(gap, n, 1));
-		long hmax = 1;
-		for (int b = 0; b < nbins; b++)
-			hmax = hist[b] > hmax ? hist[b] : hmax;
-		for (int b = 0; b < nbins && n; b++) {
-			char bar[41];
-			int len = (int)(hist[b] * 40 / hmax);
-			memset(bar, '#', (size_t)len);
-			bar[len] = '\0';
-			printf("  %5.2f-%5.2f %5ld %s\n", glo + b * gw, glo + (b + 1) * gw, hist[b], bar);
-		}
-
-		printf("\nMessages per day (quota %d)\n", d->daily_quota);
-		t = table_new(3, (const char *const[]){ "date", "day", "messages" });
-		for (long i = 0; i < ndays; i++) {
-			if (!per_day[i])
-				continue;
-			char date[16], cnt[24];
-			day_text(dmin + i, date);
-			snprintf(cnt, sizeof(cnt), "%ld", per_day[i]);
-			table_addv(t, date, wdn[schedule_weekday(dmin + i)], cnt);
-		}
-		table_print(t, stdout);
-		table_free(t);
-		if (note.len)
-			printf("\nNote: %s.\n", sb_str(&note));
-		if (pr.n)
-			printf("\nOff balance (%d):\n%s", pr.n, sb_str(&pr.text));
-		else
-			printf("\nBalanced: cells, variants, order, gaps and schedule are within bounds.\n");
-	}
-	rc = cmd_flush(ctx);
-	if (!rc && pr.n) {
-		/* Name the first problem on stderr too, for scripts. */
-		char *first = xstrdup(sb_str(&pr.text));
-		char *nl = strchr(first, '\n');
-		if (nl)
-			*nl = '\0';
-		rc = cmd_errorf(ctx, CT_PROBLEM, "%d balance problem%s, first: %s", pr.n, pr.n == 1 ? "" : "s",
-				first);
-		free(first);
-	}
-	for (int r = 0; r < nrows; r++) {
-		free(vr[r].label);
-		free(vr[r].count);
-	}
-	free(vr);
-	free(tof);
-	free(cof);
-	free(cell);
-	free(order);
-	free(bcell);
-	free(blk);
-	free(gap);
-	free(day_of);
-	free(per_day);
-	sb_free(&pr.text);
-	sb_free(&note);
-	pairs_free(p, n);
-	return rc;
+		print_result(ctx, &o);
+	assign_outcome_free(&o);
+	return CT_OK;
 }

@@ -1,10 +1,8 @@
 /* cmd_init.c: corrtest init: create a study folder from a preset. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd.h"
 #include "base/embedded.h"
@@ -17,7 +15,9 @@ const char cmd_init_usage[] =
 	"\n"
 	"Creates DIR with study.ini (the design, from the market and language's preset,\n"
 	"every key explained), study.db (the empty study) and templates/ (the message\n"
-	"variants, to adapt before fielding). DIR must not exist or be empty.\n"
+	"variants, to adapt before fielding). DIR must not exist or be empty. All or\n"
+	"nothing: the study is built beside DIR and moved into place when complete, so\n"
+	"that a failure (a full disk) leaves no DIR behind.\n"
 	"\n"
 	"  --market M   housing (default) or job\n"
 	"  --lang L     nl (default), fr or en: the messages' language and control group\n"
@@ -48,29 +48,24 @@ static char *fill(const char *text, const char *const *kv)
 	return sb_detach(&sb);
 }
 
-/* Copies the embedded message variants of market/lang into DIR/templates. */
-static int copy_templates(const char *dir, const char *market, const char *lang,
-			  struct ct_err *err)
+/* The embedded message variants of market/lang, as files of the new study
+ * (templates/NAME). Caller frees the array and each path. */
+static struct study_file *template_files(const char *market, const char *lang, int *n)
 {
 	char *prefix = xasprintf("templates/%s/%s/", market, lang);
-	char *tdir = xasprintf("%s/templates", dir);
-	int rc = CT_OK, copied = 0;
-	if (mkdir(tdir, 0777) != 0 && errno != EEXIST)
-		rc = ct_fail(err, CT_EENV, "cannot create %s: %s", tdir, strerror(errno));
-	for (size_t i = 0; !rc && i < embedded_count; i++) {
-		const struct embedded_file *f = &embedded_files[i];
-		if (strncmp(f->path, prefix, strlen(prefix)))
+	struct study_file *f = xcalloc(embedded_count + 1, sizeof(*f));
+	*n = 0;
+	for (size_t i = 0; i < embedded_count; i++) {
+		const struct embedded_file *e = &embedded_files[i];
+		if (strncmp(e->path, prefix, strlen(prefix)))
 			continue;
-		char *dst = xasprintf("%s/%s", tdir, f->path + strlen(prefix));
-		rc = file_write_atomic(dst, f->data, f->len, 0644, err);
-		free(dst);
-		copied++;
+		f[*n].path = xasprintf("templates/%s", e->path + strlen(prefix));
+		f[*n].data = e->data;
+		f[*n].len = e->len;
+		(*n)++;
 	}
-	if (!rc && !copied)
-		rc = ct_fail(err, CT_EENV, "no embedded templates for %s/%s", market, lang);
 	free(prefix);
-	free(tdir);
-	return rc;
+	return f;
 }
 
 int cmd_init(int argc, char **argv, struct cmd_ctx *ctx)
@@ -101,8 +96,13 @@ int cmd_init(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx, "--lang must be nl, fr or en, not '%s'", lang);
 	if (!city)
 		city = !strcmp(lang, "fr") ? "Liège" : !strcmp(lang, "en") ? "Brussels" : "Ghent";
-	if (has_control(city) || strchr(city, ';') || !utf8_check(city, strlen(city), NULL))
-		return cmd_usage_error(ctx, "--city must be plain text (no control characters or ';')");
+	const char *why;
+	unsigned long cp;
+	if (!text_ok(city, strlen(city), &why, NULL, &cp))
+		return cmd_usage_error(ctx, "--city must be plain text; it contains %s (U+%04lX)", why,
+				       cp);
+	if (strchr(city, ';'))
+		return cmd_usage_error(ctx, "--city must be plain text (no ';')");
 	/* Checked here so that the message names the option, not a line of a
 	 * study.ini the user has not seen yet. */
 	if (strspn(city, " ") == strlen(city))
@@ -128,9 +128,11 @@ int cmd_init(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	snprintf(seedbuf, sizeof(seedbuf), "%llu", (unsigned long long)seedv);
 	if (start) {
-		time_t t;
-		if (!date_valid(start) || !time_parse_iso(start, &t) || t < 0)
-			return cmd_usage_error(ctx, "--start must be a date YYYY-MM-DD");
+		const char *bad = date_problem(start);
+		if (bad)
+			return cmd_usage_error(ctx, "--start %s", bad);
+		if (strncmp(start, "1970", 4) < 0)
+			return cmd_usage_error(ctx, "--start must be a date YYYY-MM-DD from 1970 on");
 		snprintf(startbuf, sizeof(startbuf), "%s", start);
 	} else {
 		long day = (long)(time_now() / 86400);
@@ -150,14 +152,16 @@ int cmd_init(int argc, char **argv, struct cmd_ctx *ctx)
 	char *ini = fill(preset->data, kv);
 
 	struct ct_err err = { 0 };
-	int rc = study_create(dir, ini, &err);
+	int nfiles;
+	struct study_file *files = template_files(market, lang, &nfiles);
+	int rc = nfiles ? study_create_with(dir, ini, files, nfiles, &err)
+			: ct_fail(&err, CT_EENV, "no embedded templates for %s/%s", market, lang);
+	for (int i = 0; i < nfiles; i++)
+		free((char *)files[i].path);
+	free(files);
 	free(ini);
 	if (rc)
 		return cmd_error(ctx, &err);
-	if ((rc = copy_templates(dir, market, lang, &err))) {
-		/* The study exists; say exactly what is missing. */
-		return cmd_error(ctx, &err);
-	}
 	printf("Created study in %s (%s market, %s, %s; seed %s; fielding from %s).\n", dir, market,
 	       lang, city, seedbuf, startbuf);
 	printf("Next: edit %s/study.ini and %s/templates/, then\n"

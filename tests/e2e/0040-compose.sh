@@ -192,7 +192,7 @@ EOF
 rm -rf out; mkdir out
 before=$(snapshot s)
 expect_exit 2 ct -S s compose --outbox out
-expect_err "application 40 \(listing NEW-4\): templates/v1.txt:[0-9]+: the value of listing.area contains a control character"
+expect_err "application 40 \(listing NEW-4\): templates/v1.txt:[0-9]+: the value of listing.area contains a line break \(U\+000D\)"
 [ -z "$(ls out)" ] || fail "files written despite CR/LF in a listing field"
 expect_exit 2 ct -S s compose --check
 expect_err "application 41 \(listing NEW-4\)"
@@ -201,7 +201,7 @@ expect_err "application 41 \(listing NEW-4\)"
 q "UPDATE listing SET area = 'Gent' WHERE id = 4; UPDATE persona SET first_name = 'Pieter' || char(10) || 'Bcc: x@example.org' WHERE first_name = 'Pieter'"
 before=$(snapshot s)
 expect_exit 2 ct -S s compose --outbox out
-expect_err "application 40 \(listing NEW-4\).*control character"
+expect_err "application 40 \(listing NEW-4\).*a line break \(U\+000A\)"
 [ -z "$(ls out)" ] || fail "files written despite CR/LF in a persona name"
 [ "$(snapshot s)" = "$before" ] || fail "refused outbox changed the study"
 q "UPDATE persona SET first_name = 'Pieter' WHERE first_name LIKE 'Pieter%'"

@@ -163,6 +163,96 @@ START_TEST(calendar_dates)
 	ck_assert(!date_valid(""));
 	ck_assert(date_parse_prefix("2026-12-07T10:00Z", &y, &m, &d));
 	ck_assert(y == 2026 && m == 12 && d == 7);
+	/* A year before 1900 is a typing slip (0026 for 2026), refused with a
+	 * reason that says so; 1900-01-01 itself is a date. */
+	ck_assert(!date_valid("0026-11-30"));
+	ck_assert(!date_valid("1026-11-30"));
+	ck_assert(!date_valid("1899-12-31"));
+	ck_assert(date_valid("1900-01-01"));
+	ck_assert(!date_parse_prefix("0026-12-07T10:00Z", &y, &m, &d));
+	time_t t;
+	ck_assert(!time_parse_iso("0026-12-07T09:30:00Z", &t));
+	ck_assert_ptr_null(date_problem("2026-11-30"));
+	ck_assert(strstr(date_problem("0026-11-30"), "before 1900") != NULL);
+	ck_assert(strstr(date_problem("2026-02-30"), "not a day of the calendar") != NULL);
+	ck_assert(strstr(date_problem("2026-1-5"), "YYYY-MM-DD") != NULL);
+}
+END_TEST
+
+/* The text an agent's key is computed over. Expected values by hand from
+ * the Unicode tables (NFKC, CaseFolding.txt), cross-checked with Python's
+ * unicodedata.normalize("NFKC", s.casefold()). */
+START_TEST(agent_names_normalised)
+{
+	static const char *const same[] = {
+		"Immo Dewaele",
+		"IMMO DEWAELE",
+		"  immo   dewaele ",
+		"Immo\xC2\xA0" "Dewaele",           /* NO-BREAK SPACE */
+		"Immo\xE2\x80\x8B" "Dewaele",     /* ZERO WIDTH SPACE between the words */
+		"Immo\xE2\x80\x83" "Dewaele",     /* EM SPACE */
+		"Immo\tDewaele\n",
+		"\xEF\xBB\xBF" "Immo Dewaele",        /* a byte-order mark in front */
+		"Immo De\xE2\x80\x8D" "waele",        /* ZERO WIDTH JOINER inside a word */
+		"\xEF\xBC\xA9mmo Dewaele",         /* FULLWIDTH LATIN CAPITAL LETTER I */
+		"Immo \xE2\x80\xAE" "Dewaele",     /* RIGHT-TO-LEFT OVERRIDE */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(same); i++) {
+		char *n = study_agent_norm(same[i]);
+		ck_assert_msg(!strcmp(n, "immo dewaele"), "%zu: '%s'", i, n);
+		free(n);
+	}
+	/* NFD and NFC spellings of Génicot; capitals outside ASCII; ß folds to ss. */
+	static const char *const pairs[][2] = {
+		{ "Immo Ge\xCC\x81" "nicot", "immo g\xC3\xA9" "nicot" },
+		{ "IMMO G\xC3\x89" "NICOT", "immo g\xC3\xA9" "nicot" },
+		{ "Stra\xC3\x9F" "e Vastgoed", "strasse vastgoed" },
+		{ "\xEF\xAC\x81" "ne Immo", "fine immo" }, /* the fi ligature */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
+		char *n = study_agent_norm(pairs[i][0]);
+		ck_assert_msg(!strcmp(n, pairs[i][1]), "%zu: '%s'", i, n);
+		free(n);
+	}
+	char *n = study_agent_norm("Immo Janssens");
+	ck_assert_str_eq(n, "immo janssens");
+	free(n);
+}
+END_TEST
+
+/* file_write_atomic never writes through a link planted where its
+ * temporary file used to be (PATH.tmp.PID, a predictable name). */
+START_TEST(atomic_write_ignores_planted_links)
+{
+	char *dir = tmpdir_new("ct-atomic");
+	char *victim = xasprintf("%s/victim", dir), *path = xasprintf("%s/out.csv", dir);
+	char *planted = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(victim, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("keep me\n", f);
+	fclose(f);
+	ck_assert_int_eq(symlink(victim, planted), 0);
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(file_write_atomic(path, "new\n", 4, 0644, &err), CT_OK);
+	char *text;
+	size_t len;
+	ck_assert_int_eq(file_read(victim, &text, &len, &err), CT_OK);
+	ck_assert_str_eq(text, "keep me\n");
+	free(text);
+	ck_assert_int_eq(file_read(path, &text, &len, &err), CT_OK);
+	ck_assert_str_eq(text, "new\n");
+	free(text);
+	/* A link at the target itself is replaced, not followed. */
+	unlink(path);
+	ck_assert_int_eq(symlink(victim, path), 0);
+	ck_assert_int_eq(file_write_atomic(path, "again\n", 6, 0644, &err), CT_OK);
+	ck_assert_int_eq(file_read(victim, &text, &len, &err), CT_OK);
+	ck_assert_str_eq(text, "keep me\n");
+	free(text);
+	free(victim);
+	free(path);
+	free(planted);
+	free(dir);
 }
 END_TEST
 
@@ -467,6 +557,8 @@ int main(void)
 	tcase_add_test(tc, number_parsing);
 	tcase_add_test(tc, iso_times);
 	tcase_add_test(tc, calendar_dates);
+	tcase_add_test(tc, agent_names_normalised);
+	tcase_add_test(tc, atomic_write_ignores_planted_links);
 	tcase_add_test(tc, brussels_offsets);
 	tcase_add_test(tc, preset_design);
 	tcase_add_test(tc, config_errors_name_lines);

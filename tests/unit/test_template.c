@@ -109,8 +109,25 @@ START_TEST(parse_and_render)
 	 * and in the body. */
 	tpl_vars_set(&v, "listing.area", "Gent\r\nBcc: x@y.z");
 	ck_assert_int_eq(template_render(t, &v, &s, &b, &err), CT_EINPUT);
-	ck_assert(strstr(err.msg, "control character"));
+	ck_assert(strstr(err.msg, "a line break (U+000D)"));
 	ck_assert(strstr(err.msg, "listing.area"));
+	tpl_vars_set(&v, "listing.area", "Gent\x07");
+	ck_assert_int_eq(template_render(t, &v, &s, &b, &err), CT_EINPUT);
+	ck_assert(strstr(err.msg, "a control character (U+0007)"));
+	/* What a reader cannot see is refused too (the one rule of util.h):
+	 * a right-to-left override, a zero-width space, a byte-order mark, a
+	 * line separator. */
+	static const char *const unseen[][2] = {
+		{ "Gent\xE2\x80\xAE" "tneG", "a bidi control (U+202E)" },
+		{ "Ge\xE2\x80\x8B" "nt", "an invisible character (U+200B)" },
+		{ "\xEF\xBB\xBF" "Gent", "a byte-order mark (U+FEFF)" },
+		{ "Gent\xE2\x80\xA8" "Bcc: x@y.z", "a line or paragraph separator (U+2028)" },
+	};
+	for (size_t i = 0; i < sizeof(unseen) / sizeof(unseen[0]); i++) {
+		tpl_vars_set(&v, "listing.area", unseen[i][0]);
+		ck_assert_int_eq(template_render(t, &v, &s, &b, &err), CT_EINPUT);
+		ck_assert_msg(strstr(err.msg, unseen[i][1]) != NULL, "%s", err.msg);
+	}
 	tpl_vars_set(&v, "listing.area", "Gent");
 	tpl_vars_set(&v, "persona.full_name", "Zoë\tD");
 	ck_assert_int_eq(template_render(t, &v, &s, &b, &err), CT_EINPUT);

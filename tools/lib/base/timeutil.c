@@ -9,6 +9,10 @@
 #include "base/timeutil.h"
 #include "base/banned.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define DATE_MIN_YEAR_TEXT STR(DATE_MIN_YEAR)
+
 time_t time_now(void)
 {
 	const char *fixed = getenv("CORRTEST_NOW");
@@ -25,7 +29,7 @@ int date_parse_prefix(const char *s, int *y, int *m, int *d)
 		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
 			return 0;
 	int yy = atoi(s), mm = atoi(s + 5), dd = atoi(s + 8);
-	if (mm < 1 || mm > 12 || dd < 1 || dd > 31)
+	if (yy < DATE_MIN_YEAR || mm < 1 || mm > 12 || dd < 1 || dd > 31)
 		return 0;
 	/* Round-tripping through the day number rejects 31 April, 29 February
 	 * of a common year, and the like. */
@@ -41,6 +45,20 @@ int date_valid(const char *s)
 {
 	int y, m, d;
 	return strlen(s) == 10 && date_parse_prefix(s, &y, &m, &d);
+}
+
+const char *date_problem(const char *s)
+{
+	if (date_valid(s))
+		return NULL;
+	if (strlen(s) != 10)
+		return "must be a date YYYY-MM-DD";
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return "must be a date YYYY-MM-DD";
+	if (atoi(s) < DATE_MIN_YEAR)
+		return "has a year before " DATE_MIN_YEAR_TEXT " (write the full year, e.g. 2026)";
+	return "is not a day of the calendar";
 }
 
 long days_from_civil(int y, int m, int d)

@@ -336,27 +336,74 @@ int file_read(const char *path, char **out, size_t *len, struct ct_err *err)
 	return CT_OK;
 }
 
-int file_write_atomic(const char *path, const char *data, size_t len, int mode,
-		      struct ct_err *err)
+/* The folder part of path ("." when there is none); caller frees. */
+static char *dir_of(const char *path)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return ct_fail(err, CT_EENV, "%s: %s", path, strerror(e));
-	}
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+int dir_fsync(const char *dir, struct ct_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ct_fail(err, CT_EENV, "%s: %s", dir, strerror(errno));
+	/* Some file systems cannot sync a folder (EINVAL): nothing more can be
+	 * done there, and the data itself was synced. */
+	int rc = fsync(fd) != 0 && errno != EINVAL && errno != EROFS;
+	int e = errno;
+	close(fd);
+	return rc ? ct_fail(err, CT_EENV, "%s: %s", dir, strerror(e)) : CT_OK;
+}
+
+int file_write_fd(int fd, const char *data, size_t len)
+{
 	size_t off = 0;
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
 		}
 		off += (size_t)w;
 	}
-	if (fsync(fd) != 0)
+	return 0;
+}
+
+int file_create_temp(const char *path, int mode, char **tmp_out, struct ct_err *err)
+{
+	/* A name nobody can foresee, created exclusively (O_EXCL) and never
+	 * through a symbolic link (O_NOFOLLOW): a link planted in a shared
+	 * folder under a predictable name would otherwise redirect the write to
+	 * a file of the planter's choice. */
+	char *tmp = xasprintf("%s.tmp-XXXXXX", path);
+	int fd = g_mkstemp_full(tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
+		*tmp_out = NULL;
+		ct_fail(err, CT_EENV, "%s: %s", path, strerror(e));
+		return -1;
+	}
+	*tmp_out = tmp;
+	return fd;
+}
+
+int file_write_atomic(const char *path, const char *data, size_t len, int mode,
+		      struct ct_err *err)
+{
+	char *tmp;
+	int fd = file_create_temp(path, mode, &tmp, err);
+	if (fd < 0)
+		return CT_EENV;
+	if (file_write_fd(fd, data, len) != 0 || fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -366,7 +413,11 @@ int file_write_atomic(const char *path, const char *data, size_t len, int mode,
 	if (rename(tmp, path) != 0)
 		goto fail;
 	free(tmp);
-	return CT_OK;
+	/* The rename is durable only once the folder is synced. */
+	char *dir = dir_of(path);
+	int rc = dir_fsync(dir, err);
+	free(dir);
+	return rc;
 fail:;
 	int e = errno;
 	if (fd >= 0)

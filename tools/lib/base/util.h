@@ -82,9 +82,21 @@ int is_plain_ascii(const char *s);
 /* Read a whole file (caller frees *out); CT_EINPUT if missing, CT_EENV on
  * other I/O errors. A NUL byte is appended; *len excludes it. */
 int file_read(const char *path, char **out, size_t *len, struct ct_err *err);
-/* Write atomically: a temporary file in the same folder, fsync, rename. */
+/* Write atomically: a temporary file of a unique name in the same folder
+ * (file_create_temp), fsync, rename, fsync of the folder. */
 int file_write_atomic(const char *path, const char *data, size_t len, int mode,
 		      struct ct_err *err);
+/* Creates PATH.tmp-XXXXXX (X random) for writing, exclusively (O_EXCL) and
+ * never through a symbolic link (O_NOFOLLOW), close-on-exec, with mode
+ * (less the umask). Returns the descriptor and the name in *tmp (caller
+ * frees), or -1 with err set (CT_EENV). */
+int file_create_temp(const char *path, int mode, char **tmp, struct ct_err *err);
+/* Writes all of data to fd, retrying short writes and EINTR; 0 or -1 with
+ * errno set. */
+int file_write_fd(int fd, const char *data, size_t len);
+/* fsyncs a folder, so that names created, renamed or removed in it last
+ * through a crash; CT_EENV on failure. */
+int dir_fsync(const char *dir, struct ct_err *err);
 
 /* Strict number parsing: the whole string is the number (no leading blank),
  * no overflow, and for parse_double a finite value. Return 1 on success. */

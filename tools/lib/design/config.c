@@ -118,10 +118,12 @@ static int handler(void *user, const char *section, const char *name, const char
 			c->path, ps->line, name, section, config_line(c, section, name));
 		return 0;
 	}
-	if (has_control(value)) {
+	const char *bad_why;
+	unsigned long bad_cp;
+	if (!text_ok(value, strlen(value), &bad_why, NULL, &bad_cp)) {
 		ps->failed = 1;
-		ct_fail(ps->err, CT_EINPUT, "%s:%d: control character in the value of '%s'", c->path,
-			ps->line, name);
+		ct_fail(ps->err, CT_EINPUT, "%s:%d: the value of '%s' contains %s (U+%04lX)", c->path,
+			ps->line, name, bad_why, bad_cp);
 		return 0;
 	}
 	if (c->n == c->cap) {
@@ -455,8 +457,12 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 	if ((rc = need(c, "schedule", "start", &v, err)))
 		goto fail;
 	/* 1970 and later: times are kept as seconds since then. */
-	if (!date_valid(v) || strncmp(v, "1970", 4) < 0) {
-		rc = bad(c, "schedule", "start", err, "must be a date YYYY-MM-DD");
+	if (date_problem(v)) {
+		rc = bad(c, "schedule", "start", err, date_problem(v));
+		goto fail;
+	}
+	if (strncmp(v, "1970", 4) < 0) {
+		rc = bad(c, "schedule", "start", err, "must be a date YYYY-MM-DD from 1970 on");
 		goto fail;
 	}
 	d->start = xstrdup(v);

@@ -188,8 +188,13 @@ static int field_ok(const char *f, const char *col, const char *path, int line,
 		names_problem_add(probs, path, line, "empty %s", col);
 		return 0;
 	}
-	if (has_control(f)) {
-		names_problem_add(probs, path, line, "%s contains a control character", col);
+	/* The one rule for text users bring: a bidi control, a zero-width
+	 * character or a byte-order mark in a name is unseen on screen and goes
+	 * out in every message. */
+	const char *why;
+	unsigned long cp;
+	if (!text_ok(f, strlen(f), &why, NULL, &cp)) {
+		names_problem_add(probs, path, line, "%s contains %s (U+%04lX)", col, why, cp);
 		return 0;
 	}
 	size_t n = strlen(f);

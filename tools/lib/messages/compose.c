@@ -17,6 +17,9 @@ static void app_free(struct compose_app *a)
 	free(a->stored), free(a->raw), free(a->new_msgid), free(a->fname);
 }
 
+static int compose_load_apps_as(struct study *s, long long id, int with_stored,
+				struct compose_app **out, int *n, struct ct_err *err);
+
 /* Column i as a C string. A value with a NUL byte inside would be cut
  * short without a word: *nul (when not NULL) is set to what (the field's
  * name) so that composing refuses it. */
@@ -63,12 +66,19 @@ static char *price_text(sqlite3_stmt *st, int i, const char *lang)
 /* Loads applications: all planned ones (id 0), or the one with id. */
 int compose_load_apps(struct study *s, long long id, struct compose_app **out, int *n, struct ct_err *err)
 {
+	return compose_load_apps_as(s, id, 1, out, n, err);
+}
+
+static int compose_load_apps_as(struct study *s, long long id, int with_stored,
+				struct compose_app **out, int *n, struct ct_err *err)
+{
+	/* ?2 = 0 leaves out the stored messages, which a check does not need. */
 	static const char sql[] =
 		"SELECT a.id, l.ref, l.status, a.variant, a.scheduled_at, a.status, a.message_id,"
 		" p.first_name, p.last_name, p.email, p.phone, p.profile,"
 		" c.contact_email, l.title, l.area, l.url, l.price,"
-		" (SELECT m.raw FROM message m WHERE m.application = a.id AND m.direction = 'out'"
-		"  ORDER BY m.id DESC LIMIT 1)"
+		" CASE WHEN ?2 THEN (SELECT m.raw FROM message m WHERE m.application = a.id"
+		"  AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END"
 		" FROM application a JOIN listing l ON l.id = a.listing"
 		" JOIN persona p ON p.id = a.persona"
 		" LEFT JOIN listing_contact c ON c.listing = l.id"
@@ -81,6 +91,7 @@ int compose_load_apps(struct study *s, long long id, struct compose_app **out, i
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, with_stored);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -146,8 +157,52 @@ void compose_load_templates(struct study *s, struct template **t, struct tpl_pro
  * one; otherwise a fresh one (kept in a->new_msgid) when fresh_id, or a
  * stand-in that is never stored (checking only). Errors name the
  * application and its listing. */
+/* How compose_build_as builds: a message to keep (with a fresh Message-ID
+ * when the application has none), or a check that it can be built. */
+enum build_mode { BUILD_KEEP, BUILD_STANDIN, BUILD_VERIFY };
+
+/* Senders (name and address) whose From header GMime has already written
+ * without a problem in this check. */
+struct from_seen {
+	char **key;
+	int n, cap;
+};
+
+static int from_seen_has(const struct from_seen *f, const char *key)
+{
+	for (int i = 0; i < f->n; i++)
+		if (!strcmp(f->key[i], key))
+			return 1;
+	return 0;
+}
+
+static void from_seen_add(struct from_seen *f, const char *key)
+{
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 16;
+		f->key = xrealloc(f->key, (size_t)f->cap * sizeof(*f->key));
+	}
+	f->key[f->n++] = xstrdup(key);
+}
+
+static void from_seen_free(struct from_seen *f)
+{
+	for (int i = 0; i < f->n; i++)
+		free(f->key[i]);
+	free(f->key);
+}
+
+static int compose_build_as(struct study *s, struct template **t, struct compose_app *a,
+			    enum build_mode mode, struct from_seen *seen, struct ct_err *err);
+
 int compose_build(struct study *s, struct template **t, struct compose_app *a, int fresh_id,
-		       struct ct_err *err)
+		  struct ct_err *err)
+{
+	return compose_build_as(s, t, a, fresh_id ? BUILD_KEEP : BUILD_STANDIN, NULL, err);
+}
+
+static int compose_build_as(struct study *s, struct template **t, struct compose_app *a,
+			    enum build_mode mode, struct from_seen *seen, struct ct_err *err)
 {
 	const struct design *d = s->design;
 	char *ref = printable(a->ref);
@@ -181,6 +236,22 @@ int compose_build(struct study *s, struct template **t, struct compose_app *a, i
 		ct_fail(&e, CT_EINPUT, "the persona's address has no domain");
 		goto out;
 	}
+	/* What goes into the headers passes the one rule for text users bring
+	 * even when the template does not use it: a bidi control in the From
+	 * name would show the landlord another name than the one stored. */
+	const char *const hv[][2] = { { "persona.first_name", a->first },
+				      { "persona.last_name", a->last },
+				      { "persona.email", a->email },
+				      { "the listing's contact e-mail", a->contact } };
+	for (size_t i = 0; i < ARRAY_SIZE(hv); i++) {
+		const char *why;
+		unsigned long cp;
+		if (hv[i][1] && !text_ok(hv[i][1], strlen(hv[i][1]), &why, NULL, &cp)) {
+			ct_fail(&e, CT_EINPUT, "the value of %s contains %s (U+%04lX); refused",
+				hv[i][0], why, cp);
+			goto out;
+		}
+	}
 	full = xasprintf("%s %s", a->first, a->last);
 	tpl_vars_set(&v, "persona.first_name", a->first);
 	tpl_vars_set(&v, "persona.last_name", a->last);
@@ -201,7 +272,7 @@ int compose_build(struct study *s, struct template **t, struct compose_app *a, i
 	}
 	if (template_render(t[a->variant - 1], &v, &subject, &body, &e))
 		goto out;
-	if (!msgid && fresh_id) {
+	if (!msgid && mode == BUILD_KEEP) {
 		if ((rc = mime_new_message_id(at + 1, &a->new_msgid, &e)))
 			goto out;
 		msgid = a->new_msgid;
@@ -212,7 +283,25 @@ int compose_build(struct study *s, struct template **t, struct compose_app *a, i
 	struct mime_out m = { full, a->email, a->contact, subject, body, when, d->timezone, msgid };
 	free(a->raw);
 	a->raw = NULL;
-	rc = mime_build(&m, &a->raw, &a->len, &e);
+	if (mode == BUILD_VERIFY) {
+		/* mime_build refuses a message in two ways: mime_out_check, which
+		 * looks at every header value and the body, and the From header as
+		 * GMime writes it (a name folded or split into two encoded words),
+		 * which depends only on the sender's name and address. So a check
+		 * runs mime_out_check on every message and has GMime write each
+		 * sender once: the same verdicts as building all, at a fraction of
+		 * the cost. */
+		char *key = xasprintf("%s\n%s", full, a->email);
+		if (!(rc = mime_out_check(&m, &e)) && !from_seen_has(seen, key)) {
+			if (!(rc = mime_build(&m, &a->raw, &a->len, &e)))
+				from_seen_add(seen, key);
+			free(a->raw);
+			a->raw = NULL;
+		}
+		free(key);
+	} else {
+		rc = mime_build(&m, &a->raw, &a->len, &e);
+	}
 out:
 	if (rc)
 		ct_fail(err, rc, "application %lld (listing %s): %s", a->id, ref, e.msg);
@@ -275,3 +364,60 @@ int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_er
 	return rc;
 }
 
+
+int compose_check(struct study *s, int *ncomposed, struct tpl_problems *probs, struct ct_err *err)
+{
+	int nv = s->design->variants, n = 0;
+	struct template **t = xcalloc((size_t)nv, sizeof(*t));
+	struct compose_app *apps = NULL;
+	struct from_seen seen = { 0 };
+	*ncomposed = 0;
+	compose_load_templates(s, t, probs);
+	int rc = compose_load_apps_as(s, 0, 0, &apps, &n, err);
+	/* Application problems are worth listing only once the templates read. */
+	int template_problems = probs->n;
+	for (int i = 0; !rc && !template_problems && i < n; i++) {
+		struct ct_err e = { 0 };
+		if (!strcmp(apps[i].lstatus, "withdrawn"))
+			continue;
+		if (compose_build_as(s, t, &apps[i], BUILD_VERIFY, &seen, &e))
+			tpl_problems_add(probs, "%s", e.msg);
+		else
+			(*ncomposed)++;
+	}
+	from_seen_free(&seen);
+	compose_templates_free(t, nv);
+	compose_apps_free(apps, n);
+	if (rc)
+		return rc;
+	return probs->n ? CT_EINPUT : CT_OK;
+}
+
+int compose_preview(struct study *s, long long id, struct compose_app **out,
+		    struct tpl_problems *probs, struct ct_err *err)
+{
+	int nv = s->design->variants, n = 0, rc;
+	struct template **t = xcalloc((size_t)nv, sizeof(*t));
+	struct compose_app *apps = NULL;
+	*out = NULL;
+	compose_load_templates(s, t, probs);
+	if (probs->n) {
+		rc = CT_EINPUT;
+		goto out;
+	}
+	if ((rc = compose_load_apps(s, id, &apps, &n, err)))
+		goto out;
+	if (!n) {
+		rc = ct_fail(err, CT_EINPUT, "no application %lld", id);
+		goto out;
+	}
+	if (!apps[0].stored && (rc = compose_build(s, t, &apps[0], 1, err)))
+		goto out;
+	*out = apps;
+	apps = NULL;
+	n = 0;
+out:
+	compose_templates_free(t, nv);
+	compose_apps_free(apps, n);
+	return rc;
+}

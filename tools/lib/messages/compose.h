@@ -41,6 +41,19 @@ void compose_templates_free(struct template **t, int n);
  * application and its listing. */
 int compose_build(struct study *s, struct template **t, struct compose_app *a, int fresh_id,
 		  struct ct_err *err);
+/* compose --check: reads and checks the templates and checks that the
+ * message of every planned application of an active listing can be built
+ * (as compose_build would, without keeping it). Every problem goes to probs
+ * (then CT_EINPUT); *ncomposed counts the messages that can be built.
+ * CT_EENV on database errors. */
+int compose_check(struct study *s, int *ncomposed, struct tpl_problems *probs, struct ct_err *err);
+/* compose --preview: application id with its message: the stored one
+ * (out->stored) once written to an outbox, else built now (out->raw) with a
+ * Message-ID drawn for the preview only (out->new_msgid, never stored).
+ * Template problems go to probs (CT_EINPUT); no such application is
+ * CT_EINPUT with err. *out is one application: compose_apps_free(*out, 1). */
+int compose_preview(struct study *s, long long id, struct compose_app **out,
+		    struct tpl_problems *probs, struct ct_err *err);
 /* Stores the messages composed in this run (not skip, not reused), with
  * their new Message-IDs. Inside the caller's transaction. */
 int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_err *err);

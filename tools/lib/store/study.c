@@ -1,5 +1,6 @@
 /* study.c: the study folder and its SQLite database. */
 #include <dirent.h>
+#include <glib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -85,6 +86,12 @@ static int exec_fixed(struct study *s, const char *sql, struct ct_err *err, cons
 
 int study_begin(struct study *s, struct ct_err *err)
 {
+	if (s->readonly_store)
+		return ct_fail(err, CT_EENV,
+			       "%s: the study is on read-only storage (no write permission for the "
+			       "folder or study.db); this command changes it, so run it on a copy "
+			       "that can be written to",
+			       s->dir);
 	if (s->mode != STUDY_RW)
 		return ct_fail(err, CT_EENV, "%s: opened read-only", s->db_path);
 	int rc = exec_fixed(s, "BEGIN IMMEDIATE", err, "begin");
@@ -157,6 +164,68 @@ static int db_connect(struct study *s, int flags, struct ct_err *err)
 	return rc;
 }
 
+/* A file: URI for path, with every byte that is not unreserved in a URI
+ * path percent-encoded (a '?' or '#' in a folder name would otherwise
+ * start the query). Caller frees. */
+static char *file_uri(const char *path, const char *query)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/-._~", *p))
+			sb_addc(&sb, (char)*p);
+		else
+			sb_addf(&sb, "%%%02X", *p);
+	}
+	sb_addf(&sb, "?%s", query);
+	return sb_detach(&sb);
+}
+
+/* Opens study.db on storage that cannot be written. With no write-ahead log
+ * beside it, the whole study is in study.db, and SQLite reads it as
+ * immutable (no -shm file, no locks; SQLite offers nothing else for a WAL
+ * database whose -shm file cannot be created, and a writer that opened the
+ * study meanwhile would have created a log, which the next command sees). A log that holds changes not yet in
+ * study.db is read through its -shm file when both are there (SQLite's
+ * read-only WAL support); without the -shm file the log cannot be read,
+ * and reading study.db alone would show an older state, so it is refused. */
+static int connect_readonly(struct study *s, struct ct_err *err)
+{
+	char *wal = xasprintf("%s-wal", s->db_path), *shm = xasprintf("%s-shm", s->db_path);
+	struct stat st;
+	int has_wal = stat(wal, &st) == 0 && st.st_size > 0, has_shm = access(shm, R_OK) == 0;
+	int rc;
+	if (!has_wal) {
+		char *uri = file_uri(s->db_path, "immutable=1");
+		rc = sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		free(uri);
+	} else if (has_shm) {
+		rc = sqlite3_open_v2(s->db_path, &s->db, SQLITE_OPEN_READONLY, NULL);
+	} else {
+		free(wal);
+		free(shm);
+		return ct_fail(err, CT_EENV,
+			       "%s: the study is on read-only storage and its write-ahead log "
+			       "(study.db-wal) holds changes that cannot be read without "
+			       "study.db-shm; open it once where it can be written to, or copy it "
+			       "with both files",
+			       s->db_path);
+	}
+	free(wal);
+	free(shm);
+	if (rc != SQLITE_OK) {
+		rc = ct_fail(err, CT_EENV, "%s: cannot open: %s", s->db_path,
+			     s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		sqlite3_close(s->db);
+		s->db = NULL;
+		return rc;
+	}
+	sqlite3_busy_timeout(s->db, busy_ms());
+	sqlite3_extended_result_codes(s->db, 0);
+	return exec_fixed(s, "PRAGMA foreign_keys = ON", err, "open");
+}
+
 static struct study *study_alloc(const char *dir, int mode)
 {
 	struct study *s = xcalloc(1, sizeof(*s));
@@ -210,9 +279,19 @@ int study_open(const char *dir, int mode, struct study **out, struct ct_err *err
 			     "'corrtest init')", dir);
 		goto fail;
 	}
-	/* Read-only commands still open read-write: WAL needs its -shm file,
-	 * and query_only keeps them honest. */
-	if ((rc = db_connect(s, SQLITE_OPEN_READWRITE, err)))
+	/* On writable storage, read-only commands still open read-write: WAL
+	 * needs its -shm file, and query_only keeps them honest. On read-only
+	 * storage (a folder or study.db the user may not write, a read-only
+	 * mount, an archived copy) every command reads, and writes are refused
+	 * at study_begin. */
+	if (access(dir, W_OK) != 0 || access(s->db_path, W_OK) != 0) {
+		s->readonly_store = 1;
+		s->mode = mode = STUDY_RO;
+		rc = connect_readonly(s, err);
+	} else {
+		rc = db_connect(s, SQLITE_OPEN_READWRITE, err);
+	}
+	if (rc)
 		goto fail;
 	sqlite3_stmt *q;
 	if ((rc = study_prepare(s, "PRAGMA user_version", &q, err)))
@@ -244,6 +323,13 @@ int study_open(const char *dir, int mode, struct study **out, struct ct_err *err
 		rc = ct_fail(err, CT_EINPUT, "%s: not a corrtest study database", s->db_path);
 		goto fail;
 	}
+	if (version < STUDY_SCHEMA_VERSION && s->readonly_store) {
+		rc = ct_fail(err, CT_EENV,
+			     "%s: schema version %d must be upgraded to %d, which needs write access; "
+			     "run any command once where the study can be written to",
+			     s->db_path, version, STUDY_SCHEMA_VERSION);
+		goto fail;
+	}
 	if (version < STUDY_SCHEMA_VERSION) {
 		s->mode = STUDY_RW;
 		if ((rc = study_begin(s, err)))
@@ -272,11 +358,14 @@ void study_close(struct study *s)
 	if (!s)
 		return;
 	study_rollback(s);
-	sqlite3_finalize(s->agent_key_st);
 	sqlite3_close(s->db);
 	config_free(s->cfg);
 	design_free(s->design);
 	free(s->ini_sha256);
+	if (s->agent_secret) {
+		memset(s->agent_secret, 0, s->agent_secret_len);
+		free(s->agent_secret);
+	}
 	free(s->dir);
 	free(s->ini_path);
 	free(s->db_path);
@@ -349,55 +438,270 @@ static int insert_study_row(struct study *s, struct ct_err *err)
 	return rc;
 }
 
-int study_create(const char *dir, const char *ini_text, struct ct_err *err)
+/* Removes path and, for a folder, everything in it, without following
+ * symbolic links. Only used on the temporary folder a create made itself. */
+static void remove_tree(const char *path)
 {
 	struct stat st;
-	int made_dir = 0, rc;
-	struct study *s = NULL;
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode) || !dir_is_empty(dir))
-			return ct_fail(err, CT_EINPUT, "'%s' exists and is not an empty folder", dir);
-	} else if (mkdir(dir, 0777) != 0) {
-		return ct_fail(err, errno == ENOENT || errno == ENOTDIR ? CT_EINPUT : CT_EENV,
-			       "cannot create '%s': %s", dir, strerror(errno));
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			char *sub = xasprintf("%s/%s", path, e->d_name);
+			remove_tree(sub);
+			free(sub);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
 	} else {
-		made_dir = 1;
+		unlink(path);
 	}
-	s = study_alloc(dir, STUDY_RW);
-	/* Validate the design before writing anything. */
+}
+
+/* Creates the folders of rel (a path inside root) that are missing. */
+static int make_parents(const char *root, const char *rel, struct ct_err *err)
+{
+	for (const char *p = strchr(rel, '/'); p; p = strchr(p + 1, '/')) {
+		char *sub = xasprintf("%s/%.*s", root, (int)(p - rel), rel);
+		int rc = mkdir(sub, 0777) != 0 && errno != EEXIST;
+		int e = errno;
+		free(sub);
+		if (rc)
+			return ct_fail(err, CT_EENV, "cannot create a folder in '%s': %s", root,
+				       strerror(e));
+	}
+	return CT_OK;
+}
+
+/* Builds the whole study in the folder tmp: study.ini, the database with
+ * its first event (checkpointed into study.db, so that nothing lives only
+ * in the write-ahead log), and the files. */
+static int build_study(const char *tmp, const char *ini_text, const struct study_file *files,
+		       int nfiles, struct ct_err *err)
+{
+	struct study *s = study_alloc(tmp, STUDY_RW);
+	int rc;
 	if ((rc = config_parse(s->ini_path, ini_text, &s->cfg, err)) ||
-	    (rc = design_from_config(s->cfg, &s->design, err)))
-		goto fail;
-	if ((rc = file_write_atomic(s->ini_path, ini_text, strlen(ini_text), 0644, err)))
-		goto fail;
-	if ((rc = db_connect(s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err)))
-		goto fail;
-	if ((rc = exec_fixed(s, "PRAGMA journal_mode = WAL", err, "create")))
-		goto fail;
+	    (rc = design_from_config(s->cfg, &s->design, err)) ||
+	    (rc = file_write_atomic(s->ini_path, ini_text, strlen(ini_text), 0644, err)) ||
+	    (rc = db_connect(s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err)) ||
+	    (rc = exec_fixed(s, "PRAGMA journal_mode = WAL", err, "create")))
+		goto out;
 	if ((rc = study_begin(s, err)) || (rc = migrate(s, 0, err)) ||
 	    (rc = insert_study_row(s, err)) || (rc = study_sync_groups(s, err)) ||
 	    (rc = study_event(s, "init", s->design->name, s->design->market, err)) ||
 	    (rc = study_commit(s, err)))
-		goto fail;
-	study_close(s);
-	return CT_OK;
-fail:
-	if (s) {
-		char *wal = xasprintf("%s-wal", s->db_path), *shm = xasprintf("%s-shm", s->db_path);
-		/* Close the database first: its files are removed below. */
-		study_rollback(s);
-		sqlite3_close(s->db);
-		s->db = NULL;
-		unlink(s->db_path);
-		unlink(wal);
-		unlink(shm);
-		unlink(s->ini_path);
-		free(wal);
-		free(shm);
-		study_close(s);
+		goto out;
+	/* sqlite3_close checkpoints too, but does not say whether it could. */
+	sqlite3_stmt *st;
+	if ((rc = study_prepare(s, "PRAGMA wal_checkpoint(TRUNCATE)", &st, err)))
+		goto out;
+	int step = sqlite3_step(st);
+	int busy = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
+	sqlite3_finalize(st);
+	if (step != SQLITE_ROW || busy) {
+		rc = study_db_error(s, err, "write the new database");
+		if (!rc)
+			rc = ct_fail(err, CT_EENV, "%s: cannot write the new database", s->db_path);
+		goto out;
 	}
-	if (made_dir)
-		rmdir(dir);
+	if (sqlite3_close(s->db) != SQLITE_OK) {
+		rc = ct_fail(err, CT_EENV, "%s: cannot close the new database", s->db_path);
+		goto out;
+	}
+	s->db = NULL;
+	for (int i = 0; i < nfiles && !rc; i++) {
+		char *path = xasprintf("%s/%s", tmp, files[i].path);
+		if (!(rc = make_parents(tmp, files[i].path, err)))
+			rc = file_write_atomic(path, files[i].data, files[i].len, 0644, err);
+		free(path);
+	}
+	if (!rc)
+		rc = dir_fsync(tmp, err);
+out:
+	study_close(s);
+	return rc;
+}
+
+/* Messages about files of the temporary folder name them under DIR, where
+ * the user will look for them. */
+static void name_as_user_sees(struct ct_err *err, const char *tmp, const char *dir)
+{
+	char *at = err ? strstr(err->msg, tmp) : NULL;
+	if (!at)
+		return;
+	char *tail = xstrdup(at + strlen(tmp));
+	*at = '\0';
+	char *head = xstrdup(err->msg);
+	snprintf(err->msg, sizeof(err->msg), "%s%s%s", head, dir, tail);
+	free(head);
+	free(tail);
+}
+
+/* When DIR exists, empty, in a folder the user may not write to, the
+ * temporary folder goes inside DIR, and its entries move up one by one,
+ * study.db last: commands see a study only once study.db is there, so a
+ * crash in between leaves no study, only files a new init refuses to
+ * overwrite. */
+static int create_inside(const char *dir, const char *dir_arg, const char *ini_text,
+			 const struct study_file *files, int nfiles, struct ct_err *err)
+{
+	char *tmp = xasprintf("%s/.corrtest-init-XXXXXX", dir);
+	if (!mkdtemp(tmp)) {
+		int e = errno;
+		free(tmp);
+		return ct_fail(err, CT_EENV, "cannot create '%s': %s", dir_arg, strerror(e));
+	}
+	int rc = build_study(tmp, ini_text, files, nfiles, err);
+	if (rc)
+		name_as_user_sees(err, tmp, dir);
+	char **moved = NULL;
+	int nmoved = 0;
+	DIR *d = rc ? NULL : opendir(tmp);
+	if (!rc && !d)
+		rc = ct_fail(err, CT_EENV, "cannot create '%s': %s", dir_arg, strerror(errno));
+	for (struct dirent *e; d && !rc && (e = readdir(d));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "study.db"))
+			continue;
+		moved = xrealloc(moved, (size_t)(nmoved + 1) * sizeof(*moved));
+		moved[nmoved++] = xstrdup(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (!rc) {
+		moved = xrealloc(moved, (size_t)(nmoved + 1) * sizeof(*moved));
+		moved[nmoved++] = xstrdup("study.db");
+	}
+	int done = 0;
+	for (; !rc && done < nmoved; done++) {
+		char *from = xasprintf("%s/%s", tmp, moved[done]), *to = xasprintf("%s/%s", dir, moved[done]);
+		if (rename(from, to) != 0)
+			rc = ct_fail(err, CT_EENV, "cannot create '%s': %s", to, strerror(errno));
+		free(from);
+		free(to);
+	}
+	if (rc) {
+		for (int i = 0; i < done - 1; i++) {
+			char *to = xasprintf("%s/%s", dir, moved[i]);
+			remove_tree(to);
+			free(to);
+		}
+	}
+	remove_tree(tmp);
+	if (!rc)
+		rc = dir_fsync(dir, err);
+	for (int i = 0; i < nmoved; i++)
+		free(moved[i]);
+	free(moved);
+	free(tmp);
+	return rc;
+}
+
+int study_create(const char *dir, const char *ini_text, struct ct_err *err)
+{
+	return study_create_with(dir, ini_text, NULL, 0, err);
+}
+
+int study_create_with(const char *dir_arg, const char *ini_text, const struct study_file *files,
+		      int nfiles, struct ct_err *err)
+{
+	struct stat st;
+	int rc, existed = 0;
+	mode_t mode = 0777;
+	char *dir = xstrdup(dir_arg), *tmp = NULL;
+	/* "a/b/" names the folder a/b; its temporary sibling is a/b.init-XXXXXX. */
+	for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+		dir[n - 1] = '\0';
+	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
+		/* The study goes where the link points, not in its place. */
+		char *real = realpath(dir, NULL);
+		if (real) {
+			free(dir);
+			dir = xstrdup(real);
+			free(real);
+		}
+	}
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode) || !dir_is_empty(dir)) {
+			rc = ct_fail(err, CT_EINPUT, "'%s' exists and is not an empty folder", dir_arg);
+			goto out;
+		}
+		existed = 1;
+		mode = st.st_mode & 07777;
+	} else if (errno != ENOENT && errno != ENOTDIR) {
+		rc = ct_fail(err, CT_EENV, "'%s': %s", dir_arg, strerror(errno));
+		goto out;
+	} else {
+		mode_t um = umask(0);
+		umask(um);
+		mode = 0777 & ~um;
+	}
+	{
+		/* Validate the design before writing anything; messages name
+		 * DIR/study.ini as the user will see it. */
+		struct config *cfg = NULL;
+		struct design *d = NULL;
+		char *shown = xasprintf("%s/study.ini", dir_arg);
+		rc = config_parse(shown, ini_text, &cfg, err);
+		if (!rc)
+			rc = design_from_config(cfg, &d, err);
+		config_free(cfg);
+		design_free(d);
+		free(shown);
+		if (rc)
+			goto out;
+	}
+	/* The study is built in a temporary folder beside DIR and renamed into
+	 * place once complete: a full disk, a failure or a crash halfway never
+	 * leaves a half study under DIR. */
+	tmp = xasprintf("%s.init-XXXXXX", dir);
+	if (!mkdtemp(tmp)) {
+		int e = errno;
+		free(tmp);
+		tmp = NULL;
+		if (existed && (e == EACCES || e == EPERM || e == EROFS)) {
+			rc = create_inside(dir, dir_arg, ini_text, files, nfiles, err);
+			goto out;
+		}
+		rc = ct_fail(err, e == ENOENT || e == ENOTDIR ? CT_EINPUT : CT_EENV,
+			     "cannot create '%s': %s", dir_arg, strerror(e));
+		goto out;
+	}
+	if ((rc = build_study(tmp, ini_text, files, nfiles, err))) {
+		name_as_user_sees(err, tmp, dir_arg);
+		goto out;
+	}
+	if (chmod(tmp, mode) != 0) {
+		rc = ct_fail(err, CT_EENV, "cannot create '%s': %s", dir_arg, strerror(errno));
+		goto out;
+	}
+	/* rename replaces an empty folder in one step; one that filled up in
+	 * the meantime is not touched (ENOTEMPTY). */
+	if (rename(tmp, dir) != 0) {
+		int e = errno;
+		rc = e == ENOTEMPTY || e == EEXIST || e == ENOTDIR
+			     ? ct_fail(err, CT_EINPUT, "'%s' exists and is not an empty folder", dir_arg)
+			     : ct_fail(err, CT_EENV, "cannot create '%s': %s", dir_arg, strerror(e));
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	{
+		char *parent = xasprintf("%s/..", dir);
+		rc = dir_fsync(parent, err);
+		free(parent);
+	}
+out:
+	if (tmp) {
+		remove_tree(tmp);
+		free(tmp);
+	}
+	free(dir);
 	return rc;
 }
 
@@ -531,39 +835,84 @@ int study_sync_groups(struct study *s, struct ct_err *err)
 	return rc;
 }
 
-int study_agent_key(struct study *s, const char *agent, char out[16], struct ct_err *err)
+/* Whether c separates words in an agent's name: every Unicode space, line
+ * and paragraph separator and control, and U+200B ZERO WIDTH SPACE, which
+ * web pages put where a line may break between words. */
+static int agent_space(gunichar c)
 {
-	/* Prepared once per open study: an import keys every listing. */
-	int rc;
-	if (!s->agent_key_st &&
-	    (rc = study_prepare(s, "SELECT value FROM study_secret WHERE name = 'agent_key'",
-				&s->agent_key_st, err)))
-		return rc;
-	sqlite3_stmt *st = s->agent_key_st;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return ct_fail(err, CT_PROBLEM,
-			       "%s: the agent key was purged; new agents cannot be keyed", s->db_path);
-	}
-	/* Normalise so that "Immo  Peeters " and "immo peeters" are one agent. */
-	struct strbuf norm = STRBUF_INIT;
-	int space = 0;
-	for (const char *p = agent; *p; p++) {
-		char c = *p;
-		if (c == ' ' || c == '\t') {
-			space = norm.len > 0;
+	GUnicodeType t = g_unichar_type(c);
+	return c == 0x200B || g_unichar_isspace(c) || t == G_UNICODE_SPACE_SEPARATOR ||
+	       t == G_UNICODE_LINE_SEPARATOR || t == G_UNICODE_PARAGRAPH_SEPARATOR ||
+	       t == G_UNICODE_CONTROL;
+}
+
+/* Spaces as one ASCII space between words, none at either end; other
+ * invisible format characters (joiners, bidi controls, soft hyphens, the
+ * byte-order mark) dropped. Caller frees. */
+static char *agent_spaces(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int pending = 0;
+	for (const char *p = s; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (agent_space(c)) {
+			pending = sb.len > 0;
 			continue;
 		}
-		if (space)
-			sb_addc(&norm, ' ');
-		space = 0;
-		sb_addc(&norm, c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
+		if (g_unichar_type(c) == G_UNICODE_FORMAT)
+			continue;
+		if (pending)
+			sb_addc(&sb, ' ');
+		pending = 0;
+		char buf[8];
+		sb_add(&sb, buf, (size_t)g_unichar_to_utf8(c, buf));
 	}
+	return sb_detach(&sb);
+}
+
+char *study_agent_norm(const char *agent)
+{
+	/* NFKC, case folding, NFKC again (folding can undo a composition), as
+	 * Unicode's NFKC_Casefold does; spaces and format characters before and
+	 * after, since NFKC turns some compatibility characters into spaces. */
+	gchar *valid = g_utf8_make_valid(agent, -1);
+	char *spaced = agent_spaces(valid);
+	gchar *nfkc = g_utf8_normalize(spaced, -1, G_NORMALIZE_NFKC);
+	gchar *folded = g_utf8_casefold(nfkc ? nfkc : spaced, -1);
+	gchar *again = g_utf8_normalize(folded, -1, G_NORMALIZE_NFKC);
+	char *out = agent_spaces(again ? again : folded);
+	g_free(valid);
+	free(spaced);
+	g_free(nfkc);
+	g_free(folded);
+	g_free(again);
+	return out;
+}
+
+int study_agent_key(struct study *s, const char *agent, char out[16], struct ct_err *err)
+{
+	if (!s->agent_secret) {
+		sqlite3_stmt *st;
+		int rc = study_prepare(s, "SELECT value FROM study_secret WHERE name = 'agent_key'",
+				       &st, err);
+		if (rc)
+			return rc;
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			return ct_fail(err, CT_PROBLEM,
+				       "%s: the agent key was purged; new agents cannot be keyed",
+				       s->db_path);
+		}
+		s->agent_secret_len = (size_t)sqlite3_column_bytes(st, 0);
+		s->agent_secret = xmalloc(s->agent_secret_len + 1);
+		memcpy(s->agent_secret, sqlite3_column_blob(st, 0), s->agent_secret_len);
+		sqlite3_finalize(st);
+	}
+	/* One agent, one key, however its name was typed or pasted. */
+	char *norm = study_agent_norm(agent);
 	char hex[65];
-	hmac_sha256_hex(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-			sb_str(&norm), norm.len, hex);
-	sqlite3_reset(st);
-	sb_free(&norm);
+	hmac_sha256_hex(s->agent_secret, s->agent_secret_len, norm, strlen(norm), hex);
+	free(norm);
 	snprintf(out, 16, "ag-%.12s", hex);
 	return CT_OK;
 }

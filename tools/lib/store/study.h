@@ -24,14 +24,34 @@ struct study {
 	char *ini_sha256;      /* hash of study.ini's bytes, for design_hash */
 	int mode;
 	int in_tx;
-	sqlite3_stmt *agent_key_st; /* study_agent_key's, prepared once per open */
+	int readonly_store; /* on storage it cannot write: opened read-only whatever was asked */
+	unsigned char *agent_secret; /* the agent key's secret, read once; wiped at close */
+	size_t agent_secret_len;
 };
 
-/* Creates DIR (which must not exist, or be empty) with study.ini = ini_text
- * and a fresh study.db; on failure nothing is left behind. */
+/* A file to create inside a new study: path relative to its folder
+ * (folders are made as needed), and its bytes. Borrowed. */
+struct study_file {
+	const char *path;
+	const char *data;
+	size_t len;
+};
+
+/* Creates DIR (which must not exist, or be empty) with study.ini = ini_text,
+ * a fresh study.db and files[0..nfiles). All or nothing: the study is built
+ * in a temporary folder beside DIR (DIR.init-XXXXXX) and renamed into place
+ * once complete, so that a full disk or any failure leaves no DIR behind
+ * (and removes the temporary folder); only a process killed halfway leaves
+ * that temporary folder. CT_EINPUT for a bad design or a DIR in the way. */
+int study_create_with(const char *dir, const char *ini_text, const struct study_file *files,
+		      int nfiles, struct ct_err *err);
+/* The same without files. */
 int study_create(const char *dir, const char *ini_text, struct ct_err *err);
 /* Opens an existing study: CT_EINPUT when DIR holds none, CT_EENV when the
- * database is locked or of a newer schema. */
+ * database is locked or of a newer schema. A study on storage it cannot
+ * write (the folder or study.db not writable) is opened read-only whatever
+ * mode asks, so that every reading command works on an archived or
+ * read-only copy; study_begin then refuses with CT_EENV. */
 int study_open(const char *dir, int mode, struct study **out, struct ct_err *err);
 void study_close(struct study *s);
 
@@ -66,9 +86,16 @@ int study_sync_groups(struct study *s, struct ct_err *err);
 int64_t study_group_id(struct study *s, const char *name);
 
 /* Pseudonymous agent key: "ag-" + 12 hex digits of HMAC-SHA-256 over the
- * normalised agent name (trimmed, lower-case, inner white space folded),
- * keyed by the study's secret. out needs 16 bytes. */
+ * normalised agent name (study_agent_norm), keyed by the study's secret.
+ * out needs 16 bytes. The display name is kept apart, as written. */
 int study_agent_key(struct study *s, const char *agent, char out[16], struct ct_err *err);
+/* The text an agent's key is computed over, so that one agency typed in
+ * several ways is one agent: NFKC, case-folded (NFKC_Casefold), every
+ * Unicode space, line separator, control and U+200B ZERO WIDTH SPACE as
+ * one ASCII space between words and none at either end, other invisible
+ * format characters (joiners, bidi controls, soft hyphen, BOM) removed.
+ * Invalid UTF-8 is read with U+FFFD for its bad bytes. Caller frees. */
+char *study_agent_norm(const char *agent);
 
 /* Who is acting, for the event log: $CORRTEST_ACTOR, $USER, or "corrtest". */
 const char *study_actor(void);

@@ -1,0 +1,88 @@
+/* assignments.h: the assignment of a study as stored. assignments_make
+ * reads the balance state earlier runs left, draws the new listings' pairs
+ * (assign.h), places their messages in the sending window (schedule.h) and
+ * stores pairs and applications in one transaction with one event;
+ * assignments_balance reads everything assigned and computes the balance
+ * report of `assign --check`. The engines behind `corrtest assign`; they
+ * never print. */
+#ifndef CT_ASSIGNMENTS_H
+#define CT_ASSIGNMENTS_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "assign/assign.h"
+#include "store/study.h"
+
+/* What one assign run drew (and, unless dry, stored). Owned: free with
+ * assign_outcome_free; fields are NULL/0 when nothing was assigned. */
+struct assign_outcome {
+	int n;               /* listings assigned in this run */
+	char **refs;         /* [n]: their listing refs */
+	struct assign_pair *pairs; /* [n]: cell, variants, order, gap (group/gender index the design) */
+	time_t *first, *second; /* [n]: UTC instants of the first and second message */
+	uint64_t seed;       /* the seed used */
+	int dry;             /* nothing was stored */
+	/* Set when study.ini changed since the last assign while pairs exist:
+	 * a sentence for the user, filled even when the run fails later. */
+	char *warning;
+};
+
+/* Assigns every active listing without a pair. seed_arg is --seed's value
+ * (NULL: study.ini's seed); dry rolls the transaction back after drawing.
+ * CT_EINPUT when the design cannot be assigned (fewer than 2 variants, no
+ * test group, missing templates or personas); CT_EENV on database errors.
+ * out is the caller's, zeroed by the call. */
+int assignments_make(struct study *s, const uint64_t *seed_arg, int dry,
+		     struct assign_outcome *out, struct ct_err *err);
+void assign_outcome_free(struct assign_outcome *o);
+
+/* One row of the variants table: how often a group's candidates (or the
+ * control's, overall or on one test group's pairs) use v1..vV. */
+struct balance_variants {
+	char *label;      /* "belgian", "maghrebi", "belgian (with maghrebi)" */
+	const char *group, *role, *with_group; /* borrowed from the design; with_group may be NULL */
+	long *count;      /* [V] */
+	long spread;      /* max - min of count */
+};
+
+struct balance_block {
+	int block;
+	long pairs, min_per_cell, max_per_cell;
+	int complete;     /* holds every cell block_cells times */
+};
+
+struct balance_day {
+	char date[11];    /* YYYY-MM-DD, local */
+	int weekday;      /* 0 = Monday */
+	long messages;
+};
+
+/* The balance report of every pair in the study. Owned: free with
+ * assign_balance_free. Cells are indexed t * ngenders + g (assign.h). */
+struct assign_balance {
+	int npairs;
+	int ntest, ngenders, variants, block_cells;
+	long *cell;        /* [ntest * ngenders]: pairs per cell */
+	long other;        /* pairs of cells no longer in study.ini */
+	struct balance_variants *vrows; /* the control overall, each test group, the control with each */
+	int nvrows;
+	long (*order)[2];  /* [ntest]: pairs where the test candidate writes first, second */
+	long control_first, control_second;
+	struct balance_block *blocks; /* blocks that hold pairs, in order */
+	int nblocks;
+	double gap_q[5];   /* min, q1, median, q3, max of the gaps in hours (R's type 7); valid when npairs */
+	long gap_hist[6];  /* six equal bins over [gap_min_hours, gap_max_hours] */
+	double gap_lo, gap_width; /* the first bin's start and each bin's width */
+	struct balance_day *days; /* local days that hold messages, in order */
+	int ndays;
+	char *note;        /* a bound that several runs legitimately reach; NULL if none */
+	char **problems;   /* the first problems found (at most 50), one sentence each */
+	int nproblems_shown;
+	int nproblems;     /* all problems found; 0 = balanced */
+};
+
+int assignments_balance(struct study *s, struct assign_balance **out, struct ct_err *err);
+void assign_balance_free(struct assign_balance *b);
+
+#endif
