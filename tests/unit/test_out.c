@@ -80,7 +80,7 @@ static void small_result(struct out *o)
 START_TEST(small_result_as_json)
 {
 	char *s = render(OUT_JSON, small_result);
-	/* 3/7 with 10 significant digits is 0.4285714286; 0.70001 and
+	/* 3/7 with 15 significant digits is 0.428571428571429; 0.70001 and
 	 * 0.0004 are written as given; the missing values are null; the
 	 * interval with an infinite bound has null there. */
 	const char *want = "{\n"
@@ -90,7 +90,7 @@ START_TEST(small_result_as_json)
 			   "    {\n"
 			   "      \"group\": \"Maghrebi\",\n"
 			   "      \"n\": 10,\n"
-			   "      \"net\": 0.4285714286,\n"
+			   "      \"net\": 0.428571428571429,\n"
 			   "      \"net_ci\": [\n"
 			   "        0.0625,\n"
 			   "        0.70001\n"
@@ -161,7 +161,7 @@ START_TEST(small_result_as_csv)
 	/* The table's rows and the joined row; the interval as net_lo and
 	 * net_hi; missing values and the infinite bound empty. */
 	const char *want = "group,n,net,net_lo,net_hi,p,notes\n"
-			   "Maghrebi,10,0.4285714286,0.0625,0.70001,0.0004,\n"
+			   "Maghrebi,10,0.428571428571429,0.0625,0.70001,0.0004,\n"
 			   "Red\x1b[31m,0,,,,,N = 0: no pairs\n"
 			   "all,10,0.5,0.25,,0.5,\n";
 	ck_assert_str_eq(s, want);
@@ -247,11 +247,11 @@ END_TEST
 START_TEST(number_formats)
 {
 	char buf[64];
-	/* Machine: counts as integers, others with 10 significant digits. */
+	/* Machine: counts as integers, others with 15 significant digits. */
 	ck_assert_str_eq(out_fmt_machine(buf, sizeof(buf), 42.0), "42");
 	ck_assert_str_eq(out_fmt_machine(buf, sizeof(buf), -0.0), "0");
 	ck_assert_str_eq(out_fmt_machine(buf, sizeof(buf), 0.1 + 0.2), "0.3");
-	ck_assert_str_eq(out_fmt_machine(buf, sizeof(buf), 1.0 / 3.0), "0.3333333333");
+	ck_assert_str_eq(out_fmt_machine(buf, sizeof(buf), 1.0 / 3.0), "0.333333333333333");
 	ck_assert_str_eq(out_fmt_machine(buf, sizeof(buf), 1.25e-20), "1.25e-20");
 	ck_assert_str_eq(out_fmt_machine(buf, sizeof(buf), 1e15), "1e+15");
 	/* Tables: p-values in one format. */

@@ -130,6 +130,8 @@ static int load_groups(struct study *s, struct pairs_set *ps, struct ct_err *err
 		g->id = sqlite3_column_int64(st, 0);
 		g->name = xstrdup((const char *)sqlite3_column_text(st, 1));
 		g->label = xstrdup((const char *)sqlite3_column_text(st, 2));
+		const struct design_group *dg = s->design ? design_group_find(s->design, g->name) : NULL;
+		g->in_design = dg && !dg->control;
 	}
 	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the groups");
 	sqlite3_finalize(st);

@@ -72,6 +72,7 @@ struct pair {
 struct pairs_group {
 	int64_t id;
 	char *name, *label;
+	int in_design; /* a test group of study.ini (not one removed from it since) */
 };
 
 struct pairs_set {

@@ -274,7 +274,7 @@ const char *out_fmt_machine(char *buf, size_t n, double v)
 	if (v == floor(v) && fabs(v) < 1e15)
 		snprintf(buf, n, "%.0f", v == 0.0 ? 0.0 : v);
 	else
-		snprintf(buf, n, "%.10g", v);
+		snprintf(buf, n, "%.15g", v);
 	return buf;
 }
 
@@ -736,7 +736,7 @@ static void print_table_node(struct tctx *t, const struct node *n, FILE *f)
 	struct ids none = { .n = 0 };
 	for (int i = 0; i < n->nkids; i++)
 		layout_add_row(t, &L, n->kids[i], &none, 0);
-	if (n->f.label)
+	if (n->f.label && L.nrows)
 		fprintf(f, "%s\n", n->f.label);
 	layout_print(&L, 1, f);
 	int has2 = 0;
@@ -759,21 +759,31 @@ static void print_table_node(struct tctx *t, const struct node *n, FILE *f)
 	layout_free(&L);
 }
 
-/* Consecutive labelled scalars of a map, as an aligned two-column block. */
+/* Consecutive labelled scalars of a map, as an aligned two-column block;
+ * an OUT_ATTACH item is appended to the line before it. */
 static void print_block(const struct node *const *items, int n, const char *indent, FILE *f)
 {
 	int w = 0;
 	for (int i = 0; i < n; i++) {
-		int lw = utf8_width(items[i]->f.label);
+		int lw = items[i]->f.label ? utf8_width(items[i]->f.label) : 0;
 		if (lw > w)
 			w = lw;
 	}
 	for (int i = 0; i < n; i++) {
+		if (!items[i]->f.label)
+			continue;
 		struct strbuf sb = STRBUF_INIT;
 		if (items[i]->kind == K_LIST)
 			list_cell(&sb, items[i], 1, ", ");
 		else
 			table_cell(&sb, items[i]);
+		for (int k = i + 1; k < n && !items[k]->f.label; k++) {
+			const struct node *a = items[k];
+			if (a->vt == V_INTERVAL && !a->ci.lo_defined && !a->ci.hi_defined)
+				continue;
+			sb_addc(&sb, ' ');
+			table_cell(&sb, a);
+		}
 		fprintf(f, "%s%s%*s  %s\n", indent, items[i]->f.label,
 			w - utf8_width(items[i]->f.label), "", sb_str(&sb));
 		sb_free(&sb);
@@ -786,11 +796,15 @@ static void print_map_items(struct tctx *t, const struct node *m, const char *in
 	int nrun = 0;
 	for (int i = 0; i <= m->nkids; i++) {
 		const struct node *k = i < m->nkids ? m->kids[i] : NULL;
-		int scalar = k && (k->kind == K_SCALAR || k->kind == K_LIST) && table_visible(k);
+		int scalar = k && (k->kind == K_SCALAR || k->kind == K_LIST) &&
+			     (table_visible(k) || ((k->f.flags & OUT_ATTACH) && nrun));
 		if (scalar) {
 			run[nrun++] = k;
 			continue;
 		}
+		/* A value not shown in tables does not break a block. */
+		if (k && (k->kind == K_SCALAR || k->kind == K_LIST))
+			continue;
 		if (nrun) {
 			print_block(run, nrun, indent, f);
 			nrun = 0;
@@ -1042,6 +1056,15 @@ static void unlink_joined(struct node *n)
 	}
 	for (int i = 0; i < n->nkids; i++)
 		unlink_joined(n->kids[i]);
+}
+
+void out_discard(struct out *o)
+{
+	if (!o)
+		return;
+	unlink_joined(o->root);
+	node_free(o->root);
+	free(o);
 }
 
 int out_free(struct out *o)

@@ -28,9 +28,11 @@
  * Rendering:
  * - JSON: the document as one pretty-printed object, keys in the order
  *   given; a table is an array of objects; a missing value is null. Numbers:
- *   counts as integers, any other number with 10 significant digits (more
- *   than any measure is worth, and within every tolerance the tests hold R
- *   to); non-finite numbers are null, never NaN or Infinity.
+ *   counts (and any integral value below 1e15) as integers, any other
+ *   number with 15 significant digits (DBL_DIG: the precision a double
+ *   holds reliably, without binary noise such as 0.30000000000000004, and
+ *   enough for the tests that hold the measures to R within 1e-12);
+ *   non-finite numbers are null, never NaN or Infinity.
  * - TABLE: consecutive labelled scalars form an aligned "label  value"
  *   block; a map with a label is a titled block; a table is an aligned
  *   table with a header of its fields' labels (fields without a label are
@@ -118,6 +120,8 @@ enum out_format out_format(const struct out *o);
 /* Renders the document, frees the printer, and returns CT_OK, or CT_EENV
  * when the stream reports a write error. */
 int out_free(struct out *o);
+/* Frees the printer without writing anything (the command failed). */
+void out_discard(struct out *o);
 
 /* Scalars. A NULL string is a missing value. */
 void out_str(struct out *o, const struct out_field *f, const char *s);
@@ -158,7 +162,7 @@ void out_text(struct out *o, const char *fmt, ...) __attribute__((format(printf,
 /* The one place numbers become text. Table format by unit (see above);
  * "n/a" when !isfinite(v). Returns buf. */
 const char *out_fmt_table(char *buf, size_t n, enum out_unit unit, double v);
-/* JSON and CSV: integral values below 1e15 as integers, others with 10
+/* JSON and CSV: integral values below 1e15 as integers, others with 15
  * significant digits; returns NULL when !isfinite(v) (null, NA). */
 const char *out_fmt_machine(char *buf, size_t n, double v);
 /* Appends s to sb with the characters that could act on a terminal
