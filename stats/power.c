@@ -9,6 +9,7 @@
 
 #include "power.h"
 #include "rmath.h"
+#include "banned.h"
 
 static int in01(double p)
 {

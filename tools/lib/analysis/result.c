@@ -448,6 +448,36 @@ static int build_model(struct analysis_result *r, int lpm, struct analysis_model
 
 /* ---- The result ---- */
 
+/* A test group removed from study.ini after pairs were made keeps its grp
+ * row (nothing is deleted); with no valid pair it says nothing, and an
+ * empty row for it would look like a group of the design that found
+ * nothing. Such groups are dropped; a removed group that has valid pairs
+ * stays, because those pairs are data. The pairs' group indexes follow. */
+static void drop_deleted_groups(struct pairs_set *ps)
+{
+	int ng = ps->ngroups;
+	long *count = xcalloc((size_t)ng + 1, sizeof(long));
+	int *map = xcalloc((size_t)ng + 1, sizeof(int));
+	for (size_t i = 0; i < ps->npairs; i++)
+		count[ps->pairs[i].group]++;
+	int k = 0;
+	for (int g = 0; g < ng; g++) {
+		if (ps->groups[g].in_design || count[g]) {
+			map[g] = k;
+			ps->groups[k++] = ps->groups[g];
+		} else {
+			map[g] = -1;
+			free(ps->groups[g].name);
+			free(ps->groups[g].label);
+		}
+	}
+	ps->ngroups = k;
+	for (size_t i = 0; i < ps->npairs; i++)
+		ps->pairs[i].group = map[ps->pairs[i].group];
+	free(count);
+	free(map);
+}
+
 int analysis_from_pairs(struct pairs_set *ps, const struct analysis_options *o,
 			struct analysis_result **out, struct ct_err *err)
 {
@@ -455,6 +485,7 @@ int analysis_from_pairs(struct pairs_set *ps, const struct analysis_options *o,
 	struct analysis_result *r = xcalloc(1, sizeof(*r));
 	r->ps = *ps;
 	memset(ps, 0, sizeof(*ps));
+	drop_deleted_groups(&r->ps);
 	r->def = o->def;
 	r->alpha = o->alpha;
 	r->ndims = o->ndims;
