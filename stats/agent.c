@@ -7,6 +7,7 @@
 #include "multi.h"
 #include "paired.h"
 #include "rmath.h"
+#include "banned.h"
 
 /* Two-sided exact binomial p of b of b+c at 1/2: this is the exact McNemar
  * test of the agent's discordant pairs, so it is computed once, in

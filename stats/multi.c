@@ -5,6 +5,7 @@
 
 #include "multi.h"
 #include "rmath.h"
+#include "banned.h"
 
 /* qsort has no context argument, so the comparison sorts pointers into the
  * p array; ties keep input order (by address), as R's order() does, which
@@ -20,18 +21,21 @@ static int by_value(const void *a, const void *b)
 }
 
 /* The input sorted ascending, as pointers; NULL on a bad p-value or when
- * memory runs out. */
+ * memory runs out. One extra element, so that m = 0 still gets a pointer;
+ * qsort is not called with fewer than two (qsort with a null base is
+ * undefined behaviour even for zero elements). */
 static const double **sorted(const double *p, size_t m)
 {
 	for (size_t i = 0; i < m; i++)
 		if (!(p[i] >= 0.0 && p[i] <= 1.0))
 			return NULL;
-	const double **o = malloc(m * sizeof *o);
+	const double **o = malloc((m + 1) * sizeof *o);
 	if (!o)
 		return NULL;
 	for (size_t i = 0; i < m; i++)
 		o[i] = &p[i];
-	qsort(o, m, sizeof *o, by_value);
+	if (m > 1)
+		qsort(o, m, sizeof *o, by_value);
 	return o;
 }
 

@@ -13,6 +13,7 @@
 #include "paired.h"
 #include "prop.h"
 #include "rmath.h"
+#include "banned.h"
 
 int paired_counts_valid(const struct paired_counts *t)
 {

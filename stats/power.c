@@ -6,9 +6,11 @@
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "power.h"
 #include "rmath.h"
+#include "banned.h"
 
 static int in01(double p)
 {
@@ -194,41 +196,272 @@ static long reject_bound(long m, double alpha, enum power_test test, long start)
 	return k;
 }
 
+/* ---- Exact power with a cache of the conditional power ---- */
+
+/* power = sum_m P(m) r(m), where m ~ Binomial(n, psi) is the number of
+ * discordant pairs and r(m) = P(reject | m) = P(b <= k_m) + P(c <= k_m),
+ * b ~ Binomial(m, pi), c = m - b, pi = p_b/psi, with k_m the test's
+ * critical value. r(m) does not depend on n, so a context keeps it for a
+ * contiguous range of m and every n whose range of m falls inside costs
+ * only the weighted sum; the weights P(m) come from the mode outward by
+ * the ratio of consecutive binomial probabilities.
+ *
+ * r(m) itself is carried from m to m+1 by recurrences instead of a call to
+ * pbinom per m (Johnson, Kemp & Kotz, Univariate Discrete Distributions,
+ * 3rd ed., 3.2): with f(k; m) the binomial probability of k and F(k; m)
+ * its distribution function,
+ *   F(k; m+1) = F(k; m) - p f(k; m)
+ *   f(k; m+1) = f(k; m) (m+1)(1-p) / (m+1-k)
+ *   f(k+1; m) = f(k; m) (m-k) p / ((k+1)(1-p)),
+ * the same for the null distribution at p = 1/2 that gives k_m. The
+ * critical value never falls as m grows and rises by at most one per
+ * step (B(m+1) is B(m) plus one Bernoulli), so one candidate k_m + 1 is
+ * tested per step. Every POWER_ANCHOR steps the state is recomputed
+ * exactly with pbinom and dbinom, which bounds the rounding drift to a few
+ * hundred ulps and recovers from any underflow; a p-value within 1e-9 of
+ * alpha is recomputed exactly before the test decides, so k_m is the
+ * exact test's (and R's) critical value. */
+#define POWER_ANCHOR 512
+/* The longest range of m a context keeps (doubles): beyond, it restarts. */
+#define POWER_SEGMENT_MAX 4000000L
+
+struct power_exact_ctx {
+	double pb, pc, alpha, psi, pi;
+	enum power_test test;
+	long lo, hi; /* r(m) is known for lo <= m <= hi; none while hi < lo */
+	double *r;   /* r[m - lo] */
+	size_t cap;
+	/* The recurrences' state at m = hi. */
+	long k;         /* the critical value k_hi, -1 when nothing is rejected */
+	double G, g;    /* null F and f at the candidate k + 1 */
+	double F1, f1;  /* F(k; hi, pi), f(k; hi, pi) (k >= 0) */
+	double F2, f2;  /* the same at 1 - pi */
+	long since_anchor;
+};
+
+/* The two-sided p-value, from the null distribution function G and
+ * probability g at x. */
+static double tail_from(double G, double g, enum power_test test)
+{
+	return test == POWER_MIDP ? 2.0 * G - g : 2.0 * G;
+}
+
+/* The exact state at (m, k). */
+static void ctx_anchor(struct power_exact_ctx *c, long m, long k)
+{
+	double dm = (double)m;
+	c->k = k;
+	c->G = pbinom((double)(k + 1), dm, 0.5, 1, 0);
+	c->g = dbinom((double)(k + 1), dm, 0.5, 0);
+	if (k >= 0) {
+		c->F1 = pbinom((double)k, dm, c->pi, 1, 0);
+		c->f1 = dbinom((double)k, dm, c->pi, 0);
+		c->F2 = pbinom((double)k, dm, 1.0 - c->pi, 1, 0);
+		c->f2 = dbinom((double)k, dm, 1.0 - c->pi, 0);
+	}
+	c->since_anchor = 0;
+}
+
+static double ctx_r(const struct power_exact_ctx *c)
+{
+	if (c->k < 0)
+		return 0.0;
+	if (c->pi >= 1.0 || c->pi <= 0.0)
+		return 1.0; /* every discordant pair one way: b = m or b = 0 */
+	double r = c->F1 + c->F2;
+	return r < 0 ? 0 : r > 1 ? 1 : r;
+}
+
+/* Moves the state from m = hi to hi + 1; returns r(hi + 1). */
+static double ctx_step(struct power_exact_ctx *c)
+{
+	long m = c->hi, m1 = m + 1, xc = c->k + 1;
+	double dm1 = (double)m1;
+	int alt = c->pi > 0.0 && c->pi < 1.0;
+	if (++c->since_anchor >= POWER_ANCHOR) {
+		/* The critical value at m1 from the recurrence's candidate,
+		 * confirmed exactly, then the exact state. */
+		long k = reject_bound(m1, c->alpha, c->test, c->k);
+		ctx_anchor(c, m1, k);
+		c->hi = m1;
+		return ctx_r(c);
+	}
+	c->G -= 0.5 * c->g;
+	c->g *= 0.5 * dm1 / (double)(m1 - xc);
+	if (c->k >= 0 && alt) {
+		double q = 1.0 - c->pi, den = (double)(m1 - c->k);
+		c->F1 -= c->pi * c->f1;
+		c->f1 *= dm1 * q / den;
+		c->F2 -= q * c->f2;
+		c->f2 *= dm1 * c->pi / den;
+	}
+	c->hi = m1;
+	/* Is the candidate k + 1 rejected at m1 now? */
+	while (2 * xc < m1) {
+		double t = tail_from(c->G, c->g, c->test);
+		if (fabs(t - c->alpha) <= 1e-9 * c->alpha)
+			t = tail_p((double)xc, dm1, c->test);
+		if (t > c->alpha)
+			break;
+		long k = xc;
+		if (c->k < 0 || !alt) {
+			ctx_anchor(c, m1, k);
+		} else {
+			double q = 1.0 - c->pi, kk = (double)k, up = (dm1 - kk + 1.0) / kk;
+			c->f1 *= up * c->pi / q;
+			c->F1 += c->f1;
+			c->f2 *= up * q / c->pi;
+			c->F2 += c->f2;
+			c->k = k;
+			/* The next candidate: g(k + 1) from g(k). */
+			c->g *= (dm1 - kk) / (kk + 1.0);
+			c->G += c->g;
+		}
+		xc = c->k + 1;
+	}
+	return ctx_r(c);
+}
+
+/* Makes r(m) known for lo <= m <= hi (1 <= lo <= hi). Returns 0 when
+ * memory runs out. */
+static int ctx_ensure(struct power_exact_ctx *c, long lo, long hi)
+{
+	if (c->hi >= c->lo && lo >= c->lo && hi <= c->hi)
+		return 1;
+	int extend = c->hi >= c->lo && lo >= c->lo && lo <= c->hi + 1 &&
+		     hi - c->lo < POWER_SEGMENT_MAX;
+	if (!extend) {
+		/* Start afresh at lo, exactly. */
+		c->lo = lo;
+		c->hi = lo;
+		ctx_anchor(c, lo, reject_bound(lo, c->alpha, c->test,
+						(long)qbinom(c->alpha / 2, (double)lo, 0.5, 1, 0)));
+	}
+	size_t need = (size_t)(hi - c->lo + 1);
+	if (need > c->cap) {
+		size_t cap = c->cap ? c->cap : 1024;
+		while (cap < need)
+			cap *= 2;
+		double *r = realloc(c->r, cap * sizeof(*r));
+		if (!r)
+			return 0;
+		c->r = r;
+		c->cap = cap;
+	}
+	if (!extend)
+		c->r[0] = ctx_r(c);
+	while (c->hi < hi) {
+		double v = ctx_step(c);
+		c->r[c->hi - c->lo] = v;
+	}
+	return 1;
+}
+
+struct power_exact_ctx *power_exact_ctx_new(double pb, double pc, double alpha,
+					    enum power_test test)
+{
+	if (!args_ok(pb, pc, alpha) || (test != POWER_EXACT && test != POWER_MIDP))
+		return NULL;
+	struct power_exact_ctx *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->pb = pb;
+	c->pc = pc;
+	c->alpha = alpha;
+	c->test = test;
+	c->psi = pb + pc;
+	c->pi = pb / c->psi;
+	c->lo = 1;
+	c->hi = 0;
+	return c;
+}
+
+void power_exact_ctx_free(struct power_exact_ctx *c)
+{
+	if (!c)
+		return;
+	free(c->r);
+	free(c);
+}
+
+double power_exact_ctx_at(struct power_exact_ctx *c, long n)
+{
+	if (!c || n < 1 || n > POWER_N_MAX)
+		return 0.0;
+	double psi = c->psi, dn = (double)n;
+	if (psi >= 1.0) {
+		/* Every pair is discordant: m = n. */
+		if (!ctx_ensure(c, n, n))
+			return NAN;
+		return c->r[n - c->lo];
+	}
+	/* The range of m worth summing: outward from the mode of
+	 * Binomial(n, psi) until the weight falls below 1e-17 of the mode's;
+	 * the binomial is unimodal, so nothing larger lies beyond (the
+	 * neglected mass is below 1e-12). */
+	long mode = (long)floor((dn + 1) * psi);
+	if (mode > n)
+		mode = n;
+	double rho = psi / (1.0 - psi), cut = 1e-17;
+	long lo = mode, hi = mode;
+	for (double w = 1.0; lo > 0;) {
+		w *= (double)lo / ((dn - (double)lo + 1.0) * rho);
+		if (w < cut)
+			break;
+		lo--;
+	}
+	for (double w = 1.0; hi < n;) {
+		w *= (dn - (double)hi) / ((double)hi + 1.0) * rho;
+		if (w < cut)
+			break;
+		hi++;
+	}
+	long from = lo < 1 ? 1 : lo; /* r(0) = 0: no discordant pair */
+	if (hi < 1)
+		return 0.0;
+	if (!ctx_ensure(c, from, hi))
+		return NAN;
+	/* The weights relative to the mode's, then scaled by its dbinom. */
+	double sum = 0.0, w = 1.0;
+	for (long m = mode; m >= from; m--) {
+		sum += w * c->r[m - c->lo];
+		w *= (double)m / ((dn - (double)m + 1.0) * rho);
+	}
+	w = 1.0;
+	for (long m = mode + 1; m <= hi; m++) {
+		w *= (dn - (double)(m - 1)) / (double)m * rho;
+		sum += w * c->r[m - c->lo];
+	}
+	sum *= dbinom((double)mode, dn, psi, 0);
+	return sum > 1.0 ? 1.0 : sum;
+}
+
 double power_exact(double pb, double pc, double alpha, long n, enum power_test test)
 {
 	if (!args_ok(pb, pc, alpha) || n < 1 || n > POWER_N_MAX)
 		return 0.0;
-	double psi = pb + pc, pi = pb / psi, dn = (double)n;
-	/* The range of m worth summing: outward from the mode of
-	 * Binomial(n, psi) until the weight falls below 1e-17 of the mode's;
-	 * the binomial is unimodal, so nothing larger lies beyond. */
-	long mode = (long)floor((dn + 1) * psi);
-	if (mode > n)
-		mode = n;
-	double lmax = dbinom((double)mode, dn, psi, 1), cut = lmax + log(1e-17);
-	long lo = mode, hi = mode;
-	while (lo > 0 && dbinom((double)(lo - 1), dn, psi, 1) >= cut)
-		lo--;
-	while (hi < n && dbinom((double)(hi + 1), dn, psi, 1) >= cut)
-		hi++;
-	double sum = 0.0;
-	long k = -1;
-	for (long m = lo; m <= hi; m++) {
-		if (m == 0)
-			continue; /* no discordant pair: nothing to reject */
-		if (m == lo || k < 0)
-			k = reject_bound(m, alpha, test,
-					 (long)qbinom(alpha / 2, (double)m, 0.5, 1, 0));
-		else
-			k = reject_bound(m, alpha, test, k);
-		if (k < 0)
-			continue;
-		/* P(b <= k) + P(b >= m - k) = P(b <= k) + P(c <= k). */
-		double rej = pbinom((double)k, (double)m, pi, 1, 0) +
-			     pbinom((double)k, (double)m, 1.0 - pi, 1, 0);
-		sum += dbinom((double)m, dn, psi, 0) * rej;
+	struct power_exact_ctx *c = power_exact_ctx_new(pb, pc, alpha, test);
+	if (!c)
+		return NAN;
+	double p = power_exact_ctx_at(c, n);
+	power_exact_ctx_free(c);
+	return p;
+}
+
+int power_exact_many(double pb, double pc, double alpha, enum power_test test, const long *n,
+		     size_t count, double *out)
+{
+	struct power_exact_ctx *c = power_exact_ctx_new(pb, pc, alpha, test);
+	if (!c)
+		return 0;
+	int ok = 1;
+	for (size_t i = 0; i < count; i++) {
+		out[i] = power_exact_ctx_at(c, n[i]);
+		if (isnan(out[i]))
+			ok = 0;
 	}
-	return sum > 1.0 ? 1.0 : sum;
+	power_exact_ctx_free(c);
+	return ok;
 }
 
 /* Where the scan of power_n_exact starts. For small designs the scan
@@ -241,19 +474,18 @@ double power_exact(double pb, double pc, double alpha, long n, enum power_test t
  * after it still catches a dip just above the crossing. */
 #define POWER_SCAN_FROM_ONE 2000.0
 
-static long scan_start(double pb, double pc, double alpha, double target, enum power_test test,
-		       double guess)
+static long scan_start(struct power_exact_ctx *c, double target, double guess)
 {
 	if (guess < POWER_SCAN_FROM_ONE)
 		return 1;
 	long lo = (long)floor(guess / 2), hi = (long)ceil(guess * 2);
-	while (lo > 1 && power_exact(pb, pc, alpha, lo, test) >= target)
+	while (lo > 1 && power_exact_ctx_at(c, lo) >= target)
 		lo /= 2;
-	while (hi < POWER_N_MAX && power_exact(pb, pc, alpha, hi, test) < target)
+	while (hi < POWER_N_MAX && power_exact_ctx_at(c, hi) < target)
 		hi = hi > POWER_N_MAX / 2 ? POWER_N_MAX : hi * 2;
 	while (hi - lo > 1) {
 		long mid = lo + (hi - lo) / 2;
-		if (power_exact(pb, pc, alpha, mid, test) >= target)
+		if (power_exact_ctx_at(c, mid) >= target)
 			hi = mid;
 		else
 			lo = mid;
@@ -261,17 +493,20 @@ static long scan_start(double pb, double pc, double alpha, double target, enum p
 	return hi;
 }
 
-long power_n_exact(double pb, double pc, double alpha, double target, enum power_test test)
+long power_exact_ctx_n(struct power_exact_ctx *c, double target)
 {
-	if (!args_ok(pb, pc, alpha) || !(target > 0 && target < 1))
+	if (!c || !(target > 0 && target < 1))
 		return 0;
-	double guess = fmin(power_n_connor(pb, pc, alpha, target),
-			    power_n_miettinen(pb, pc, alpha, target));
+	double guess = fmin(power_n_connor(c->pb, c->pc, c->alpha, target),
+			    power_n_miettinen(c->pb, c->pc, c->alpha, target));
 	if (!(guess < (double)POWER_EXACT_SEARCH_MAX))
 		return 0;
 	long run_from = 0;
-	for (long n = scan_start(pb, pc, alpha, target, test, guess); n <= POWER_N_MAX; n++) {
-		if (power_exact(pb, pc, alpha, n, test) >= target) {
+	for (long n = scan_start(c, target, guess); n <= POWER_N_MAX; n++) {
+		double p = power_exact_ctx_at(c, n);
+		if (isnan(p))
+			return 0;
+		if (p >= target) {
 			if (!run_from)
 				run_from = n;
 			if (n - run_from >= POWER_EXACT_WINDOW)
@@ -281,6 +516,16 @@ long power_n_exact(double pb, double pc, double alpha, double target, enum power
 		}
 	}
 	return 0;
+}
+
+long power_n_exact(double pb, double pc, double alpha, double target, enum power_test test)
+{
+	if (!args_ok(pb, pc, alpha) || !(target > 0 && target < 1))
+		return 0;
+	struct power_exact_ctx *c = power_exact_ctx_new(pb, pc, alpha, test);
+	long n = power_exact_ctx_n(c, target);
+	power_exact_ctx_free(c);
+	return n;
 }
 
 double power_detectable_delta(double psi, double alpha, double power, double n)

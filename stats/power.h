@@ -1,6 +1,8 @@
 /* power.h: sample size and power for the paired design (one control and one
  * test candidate per listing), tested with McNemar's test. Pure functions:
- * probabilities in, numbers out; no I/O, no allocation.
+ * probabilities in, numbers out; no I/O. Only the exact power allocates (a
+ * cache, see struct power_exact_ctx) and reports exhaustion as NaN or 0,
+ * never by exiting.
  *
  * The design is given by the two discordant probabilities
  *   p_b = P(control positive, test negative)   (cell b of METHOD.md)
@@ -12,6 +14,8 @@
  * (power_inflate, power_total). */
 #ifndef CT_STATS_POWER_H
 #define CT_STATS_POWER_H
+
+#include <stddef.h>
 
 /* Why a design is rejected, for the command's error message. */
 #define POWER_WHY_RANGE "probabilities must lie in [0, 1]"
@@ -67,11 +71,29 @@ enum power_test {
  *   power = sum_m P(m) P(reject | m),
  * the test rejecting when its two-sided p-value is <= alpha (the p-value of
  * R's binom.test(b, m) for the exact test). Terms with P(m) below 1e-17 of
- * the largest are skipped (their total is below 1e-12); the rejection
- * region {b <= k_m} U {b >= m - k_m} is tracked as m grows, so the cost is
- * about sqrt(n) binomial tail evaluations and no simulation is needed for
- * any n up to POWER_N_MAX. Returns 0 for an invalid design or n < 1. */
+ * the largest are skipped (their total is below 1e-12); P(reject | m) comes
+ * from precomputed critical values and binomial recurrences (power.c), so
+ * the cost is a few operations per term and no simulation is needed for
+ * any n up to POWER_N_MAX. Returns 0 for an invalid design or n < 1, NaN
+ * when memory runs out. */
 double power_exact(double pb, double pc, double alpha, long n, enum power_test test);
+
+/* The same for many n of one design: a context keeps P(reject | m) for the
+ * range of m seen so far, so that each further n (a grid, a search over n)
+ * costs only its weighted sum. new returns NULL for an invalid design or
+ * when memory runs out; at returns what power_exact returns; free accepts
+ * NULL. */
+struct power_exact_ctx;
+struct power_exact_ctx *power_exact_ctx_new(double pb, double pc, double alpha,
+					    enum power_test test);
+double power_exact_ctx_at(struct power_exact_ctx *c, long n);
+/* power_n_exact (below) with the context's cache. */
+long power_exact_ctx_n(struct power_exact_ctx *c, double target);
+void power_exact_ctx_free(struct power_exact_ctx *c);
+/* out[i] = the exact power at n[i], i < count. Returns 1, or 0 for an
+ * invalid design or when memory runs out. */
+int power_exact_many(double pb, double pc, double alpha, enum power_test test, const long *n,
+		     size_t count, double *out);
 
 /* The largest n the exact functions accept. */
 #define POWER_N_MAX 100000000L

@@ -3,6 +3,7 @@
 
 #include "prop.h"
 #include "rmath.h"
+#include "banned.h"
 
 double prop_z(double alpha)
 {

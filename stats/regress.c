@@ -10,6 +10,7 @@
 
 #include "regress.h"
 #include "rmath.h"
+#include "banned.h"
 
 #define KMAX REGRESS_MAX_COEF
 
@@ -43,8 +44,9 @@ static int cmp_int(const void *a, const void *b)
 static size_t unique_ints(int *v, size_t n)
 {
 	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof *v, cmp_int);
+		return 0; /* v may be NULL then: qsort must not see it */
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_int);
 	size_t m = 1;
 	for (size_t i = 1; i < n; i++)
 		if (v[i] != v[m - 1])
@@ -163,13 +165,15 @@ int regress_design_build(const struct regress_obs *obs, size_t n, unsigned covar
 	/* Clusters numbered in increasing order of the listing id. */
 	for (size_t i = 0; i < n; i++)
 		ids[i] = obs[i].cluster;
-	qsort(ids, n, sizeof *ids, cmp_long);
+	if (n > 1)
+		qsort(ids, n, sizeof *ids, cmp_long);
 	size_t g = 0;
 	for (size_t i = 0; i < n; i++)
 		if (g == 0 || ids[i] != ids[g - 1])
 			ids[g++] = ids[i];
 	d->g = g;
 	for (size_t i = 0; i < n; i++) {
+		/* g >= 1 here: the loop runs only when there are observations. */
 		long *at = bsearch(&obs[i].cluster, ids, g, sizeof *ids, cmp_long);
 		d->cluster[i] = (size_t)(at - ids);
 		d->y[i] = obs[i].y;

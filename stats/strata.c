@@ -5,6 +5,7 @@
 
 #include "rmath.h"
 #include "strata.h"
+#include "banned.h"
 
 static void note(struct strata_homogeneity *o, const char *why)
 {

@@ -9,6 +9,7 @@
 #include "prop.h"
 #include "rmath.h"
 #include "unpaired.h"
+#include "banned.h"
 
 int unpaired_counts_valid(long x1, long n1, long x2, long n2)
 {

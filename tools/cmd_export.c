@@ -1,18 +1,24 @@
-/* cmd_export.c: corrtest export KIND --csv: the study's records as CSV for
- * R, Stata and Python. Pseudonymous: no landlord or agent contact data. */
+/* cmd_export.c: corrtest export KIND: the study's records as CSV for R,
+ * Stata and Python (tools/lib/analysis/export.h), or the analysis result
+ * that `stats` shows, as CSV or JSON (result.h, describe.h). Pseudonymous:
+ * no landlord or agent contact data. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/describe.h"
+#include "analysis/export.h"
+#include "analysis/result.h"
 #include "cmd.h"
-#include "io/csv.h"
-#include "base/timeutil.h"
+#include "io/out.h"
 #include "base/banned.h"
 
 const char cmd_export_usage[] =
 	"usage: corrtest export assignments [--csv] [-o FILE]\n"
 	"       corrtest export responses [--csv] [-o FILE]\n"
+	"       corrtest export stats [--csv | --json] [--outcome D] [--by DIMS] [--alpha A]\n"
+	"                             [-o FILE]\n"
 	"\n"
 	"Writes CSV (RFC 4180 quoting, UTF-8, a header row, LF line ends) to stdout\n"
 	"or FILE. Rows are ordered by listing, then by who writes first. Landlords'\n"
@@ -24,105 +30,109 @@ const char cmd_export_usage[] =
 	"  responses    one row per application: listing_ref, agent_type, agent_key,\n"
 	"               round, area, group, gender, variant, position, status, outcome\n"
 	"               (the latest coded response, empty if none), channel\n"
+	"  stats        the analysis result of 'corrtest stats', the same numbers: CSV\n"
+	"               one row per group (and stratum) with every measure as columns,\n"
+	"               or with --json the whole result as one object; --outcome, --by\n"
+	"               and --alpha as for 'corrtest stats'\n"
 	"\n"
-	"  --csv        the format (the only one so far; the default)\n"
+	"  --csv        CSV (the default)\n"
+	"  --json       JSON (stats only)\n"
 	"  -o FILE      write FILE (atomically) instead of stdout\n";
 
-/* Appends one field, quoted only when it holds a comma, a quote or a line
- * break (RFC 4180); a quote inside is doubled. NULL is an empty field. */
-static void csv_field(struct strbuf *sb, const char *v, int last)
+/* The analysis result, described as `stats` describes it. */
+static int export_stats(struct cmd_ctx *ctx, const char *outcome, const char *by,
+			const char *alpha_s, FILE *f)
 {
-	csv_quote(sb, v);
-	sb_addc(sb, last ? '\n' : ',');
-}
-
-struct kind {
-	const char *name, *header, *sql;
-	int at_col; /* column holding a UTC time to show in local time, or -1 */
-};
-
-static const struct kind kinds[] = {
-	{ "assignments", "listing_ref,group,gender,persona,variant,position,scheduled_at",
-	  "SELECT l.ref, g.name, p.gender, p.email, a.variant, a.position, a.scheduled_at "
-	  "FROM application a JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
-	  "JOIN grp g ON g.id = p.grp ORDER BY l.id, a.position IS NULL, a.position, a.id",
-	  6 },
-	{ "responses",
-	  "listing_ref,agent_type,agent_key,round,area,group,gender,variant,position,status,outcome,"
-	  "channel",
-	  "SELECT l.ref, l.agent_type, l.agent_key, l.round, l.area, g.name, p.gender, a.variant, "
-	  "a.position, a.status, r.outcome, r.channel FROM application a "
-	  "JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
-	  "JOIN grp g ON g.id = p.grp LEFT JOIN response r ON r.id = "
-	  "(SELECT max(id) FROM response WHERE application = a.id) "
-	  "ORDER BY l.id, a.position IS NULL, a.position, a.id",
-	  -1 },
-};
-
-static int export_kind(struct cmd_ctx *ctx, const struct kind *k, struct strbuf *sb)
-{
-	struct study *s = ctx->study;
-	struct ct_err err = { 0 };
-	sqlite3_stmt *st;
-	int rc = study_prepare(s, k->sql, &st, &err);
-	if (rc)
-		return cmd_error(ctx, &err);
-	sb_adds(sb, k->header);
-	sb_addc(sb, '\n');
-	int ncol = sqlite3_column_count(st), step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 0; i < ncol; i++) {
-			const char *v = (const char *)sqlite3_column_text(st, i);
-			char local[40];
-			time_t t;
-			if (i == k->at_col && v && time_parse_iso(v, &t)) {
-				time_iso_local(t, s->design->timezone, local);
-				v = local;
-			}
-			csv_field(sb, v, i == ncol - 1);
+	struct analysis_options ao = { .alpha = 0.05 };
+	if (alpha_s && (!parse_double(alpha_s, &ao.alpha) || !(ao.alpha > 0.0 && ao.alpha < 1.0)))
+		return cmd_usage_error(ctx, "--alpha must be a number between 0 and 1 (e.g. 0.05), "
+					    "not '%s'", alpha_s);
+	if (by) {
+		char *bad = NULL;
+		ao.ndims = analysis_dims_parse(by, ao.dims, &bad);
+		if (ao.ndims < 0) {
+			int rc = cmd_usage_error(ctx, "--by: '%s' is not one of agent_type, gender, "
+						 "round, area, variant, position (or is given twice)",
+						 bad);
+			free(bad);
+			return rc;
 		}
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
-		study_db_error(s, &err, "read the study");
-		return cmd_error(ctx, &err);
+	ao.def = pairs_def_parse(outcome ? outcome : ctx->study->design->outcome);
+	ao.outcome_given = outcome != NULL;
+	if (ao.def < 0) {
+		if (outcome)
+			return cmd_usage_error(ctx, "--outcome must be strict, broad or any, not '%s'",
+					       outcome);
+		return cmd_errorf(ctx, CT_EINPUT, "study.ini: [design] outcome '%s' is not strict, "
+				  "broad or any", ctx->study->design->outcome);
 	}
-	return CT_OK;
+	struct ct_err err = { 0 };
+	struct analysis_result *r;
+	if (analysis_run(ctx->study, &ao, &r, &err))
+		return cmd_error(ctx, &err);
+	struct out *o = out_new(f, ctx->json ? OUT_JSON : OUT_CSV);
+	analysis_describe(o, r);
+	analysis_free(r);
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the export") : CT_OK;
 }
 
 int cmd_export(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = { { "csv", no_argument, NULL, 'c' },
 					      { "output", required_argument, NULL, 'o' },
+					      { "outcome", required_argument, NULL, 'u' },
+					      { "by", required_argument, NULL, 'b' },
+					      { "alpha", required_argument, NULL, 'a' },
 					      { NULL, 0, NULL, 0 } };
-	const char *outpath = NULL;
-	int c;
+	const char *outpath = NULL, *outcome = NULL, *by = NULL, *alpha_s = NULL;
+	int csv = 0, c;
 	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': break;
+		case 'c': csv = 1; break;
 		case 'o': outpath = optarg; break;
+		case 'u': outcome = optarg; break;
+		case 'b': by = optarg; break;
+		case 'a': alpha_s = optarg; break;
 		default: return cmd_usage_error(ctx, "unknown option");
 		}
 	}
 	if (optind != argc - 1)
-		return cmd_usage_error(ctx, "name one kind to export: assignments or responses");
-	const struct kind *k = NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (!strcmp(argv[optind], kinds[i].name))
-			k = &kinds[i];
-	if (!k)
-		return cmd_usage_error(ctx, "unknown kind '%s'; kinds: assignments, responses",
-				       argv[optind]);
-	struct strbuf sb = STRBUF_INIT;
-	int rc = export_kind(ctx, k, &sb);
-	if (!rc && outpath) {
-		struct ct_err err = { 0 };
-		if ((rc = file_write_atomic(outpath, sb.buf ? sb.buf : "", sb.len, 0644, &err)))
+		return cmd_usage_error(ctx, "name one kind to export: assignments or responses (or "
+					    "stats)");
+	const char *kind = argv[optind];
+	int stats = !strcmp(kind, "stats");
+	if (!stats && !export_kind_known(kind))
+		return cmd_usage_error(ctx, "unknown kind '%s'; kinds: %s, stats", kind, export_kinds);
+	if (csv && ctx->json)
+		return cmd_usage_error(ctx, "--csv and --json exclude each other");
+	if (!stats && (ctx->json || outcome || by || alpha_s))
+		return cmd_usage_error(ctx, "--json, --outcome, --by and --alpha are for 'export "
+					    "stats'");
+
+	/* To a file: the whole export in memory first, then written atomically,
+	 * so that a failure leaves no half file. To stdout: streamed. */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = outpath ? open_memstream(&buf, &len) : stdout;
+	if (!f)
+		return cmd_errorf(ctx, CT_EENV, "out of memory");
+	struct ct_err err = { 0 };
+	int rc;
+	if (stats) {
+		rc = export_stats(ctx, outcome, by, alpha_s, f);
+	} else {
+		rc = export_csv(ctx->study, kind, f, &err);
+		if (rc)
 			rc = cmd_error(ctx, &err);
-	} else if (!rc) {
-		fwrite(sb_str(&sb), 1, sb.len, stdout);
-		rc = cmd_flush(ctx);
 	}
-	sb_free(&sb);
-	return rc;
+	if (outpath) {
+		if (fclose(f) != 0 && !rc)
+			rc = cmd_errorf(ctx, CT_EENV, "out of memory");
+		if (!rc && (rc = file_write_atomic(outpath, buf ? buf : "", len, 0644, &err)))
+			rc = cmd_error(ctx, &err);
+		free(buf);
+		return rc;
+	}
+	return rc ? rc : cmd_flush(ctx);
 }

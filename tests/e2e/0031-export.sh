@@ -66,3 +66,23 @@ expect_err "assignments or responses"
 expect_exit 2 ct -S s export assignments --xml
 expect_exit 2 ct -S nowhere export assignments
 [ ! -e contacts ] || fail "output left behind"
+
+# export stats: the very result that stats shows (one analysis engine, one
+# description), as JSON and as CSV, to stdout or to a file.
+ct demo --dir d --listings 40 --net 0.3 --p-control 0.6 >/dev/null
+ct -S d stats --json --by agent_type >s.json
+ct -S d export stats --json --by agent_type >e.json
+cmp s.json e.json || fail "export stats --json differs from stats --json"
+ct -S d stats --csv >s.csv
+ct -S d export stats -o e.csv
+cmp s.csv e.csv || fail "export stats -o FILE differs from stats --csv"
+python3 - e.csv <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))
+assert [r['group'] for r in rows] == ['maghrebi', 'turkish', 'african', 'all'], rows
+assert sum(int(r['n']) for r in rows[:3]) == int(rows[3]['n']) == 40, rows
+PY
+expect_exit 2 ct -S d export assignments --json
+expect_err "are for 'export stats'"
+expect_exit 2 ct -S d export stats --by colour
+expect_err "--by: 'colour' is not one of"

@@ -142,17 +142,28 @@ check("any.json", "any",
       excluded)
 EOF
 
-# The human table: percentages, '-' for undefined, the exclusions and notes.
+# The human table: percentages, 'n/a' for undefined, the exclusions and notes.
 expect_exit 0 ct -S s stats
-expect_out "^Outcome strict: positive = invitation"
+expect_out "^outcome +strict: positive = invitation \(study.ini \[design\] outcome\)"
 expect_out "^Maghrebi +10 +2 +4 +1 +3 +60\.0 +30\.0 +42\.9 \[-?[0-9.]+, [0-9.]+\] +57\.1 +14\.3 +30\.0$"
 expect_out "^Turkish +4 +1 +0 +2 +1 +25\.0 +75\.0 +-66\.7"
-expect_out "^Sub-Saharan African \(Congolese\) +2 +0 +0 +0 +2 +0\.0 +0\.0 +- +- +- +0\.0$"
+expect_out "^Sub-Saharan African \(Congolese\) +2 +0 +0 +0 +2 +0\.0 +0\.0 +n/a +n/a +n/a +0\.0$"
 expect_out "^All test groups +16 +3 +4 +3 +6 "
-expect_out "^Excluded pairs: 7 \(listing withdrawn: 1; a message bounced: 2; sending failed: 1; an application cancelled: 1; not sent yet: 1; only one side of the pair: 1\)"
+expect_out "^Excluded pairs, by reason$"
+for r in "listing withdrawn +1" "a message bounced +2" "sending failed +1" "an application cancelled +1" \
+	"not sent yet +1" "only one side of the pair +1" "more than one control application +0"; do
+	expect_out "^  $r$"
+done
+expect_out "^excluded pairs in all +7$"
+# No inf or nan anywhere, in any format (the odds ratio of Turkish, c > 0 = b,
+# is 0; African has no discordant pair).
+for f in "" --json --csv; do
+	ct -S s stats $f > any.out
+	! grep -Eqiw "inf|nan" any.out || fail "stats $f printed inf or nan"
+done
 expect_out "Sub-Saharan African \(Congolese\): no pair with a positive outcome"
 expect_exit 0 ct -S s stats --outcome any
-expect_out "^Outcome any: .*\(--outcome\)"
+expect_out "^outcome +any: .*\(--outcome\)"
 
 # The design's outcome is the default.
 sed -i 's/^outcome = strict/outcome = broad/' s/study.ini
@@ -180,7 +191,7 @@ for g in j["groups"] + [j["all"]]:
 assert j["excluded_total"] == 0
 EOF
 expect_exit 0 ct -S empty stats
-expect_out "Excluded pairs: none"
+expect_out "^excluded pairs in all +0$"
 
 # --by agent_type,gender: four Maghrebi listings, one Turkish and one
 # African made private; every count below is worked out by hand from the
@@ -260,6 +271,61 @@ assert abs(rows["maghrebi"]["mcnemar_exact_p_holm"] - 0.75) < 1e-12
 assert abs(rows["turkish"]["mcnemar_exact_p_holm"] - 0.75) < 1e-12
 assert rows["african"]["mcnemar_exact_p_holm"] is None
 EOF
+# A test group removed from study.ini after the study began keeps its grp
+# row. Without valid pairs it is not shown (it is not an empty row of the
+# design); with valid pairs it stays, because they are data. A group of
+# the design without pairs yet is shown, empty.
+new_study dg
+{
+	for g in belgian maghrebi turkish african; do persona $g female; done
+	pair d1 maghrebi female active sent sent invitation no_reply   # b
+	pair d2 maghrebi female active sent sent no_reply invitation   # c
+	pair d3 maghrebi female active sent sent invitation invitation # a
+} > dg.sql
+sqlite3 dg/study.db < dg.sql
+drop_group() { # STUDY GROUP: removes [group GROUP] and its lines from study.ini
+	python3 - "$1/study.ini" "$2" <<'PY'
+import re, sys
+p, g = sys.argv[1], sys.argv[2]
+s = open(p).read()
+t = re.sub(r"\[group %s\]\n(?:[^\[\n][^\n]*\n|\n)*" % re.escape(g), "", s)
+assert t != s
+open(p, "w").write(t)
+PY
+}
+drop_group dg african
+expect_exit 0 ct -S dg stats --json
+python3 - <<'EOF2'
+import json
+j = json.load(open("out.txt"))
+assert [g["group"] for g in j["groups"]] == ["maghrebi", "turkish"], [g["group"] for g in j["groups"]]
+m, t = j["groups"]
+assert (m["a"], m["b"], m["c"], m["d"]) == (1, 1, 1, 0), m
+assert t["n"] == 0 and t["net_ilo"] is None, t
+assert j["all"]["n"] == 3
+EOF2
+expect_exit 0 ct -S dg stats
+! grep -q "African" out.txt || fail "a deleted group without pairs is shown"
+expect_out "^Turkish +0 +0 +0 +0 +0 "
+# Control characters in the data (an area recorded before the import
+# checks, or written by another tool) never reach the terminal raw: the
+# table shows them escaped, JSON by its own rules.
+sqlite3 dg/study.db "UPDATE listing SET area = 'Gent' || char(27) || '[2J' || char(8238) || 'x' WHERE ref = 'd1'"
+expect_exit 0 ct -S dg stats --by area
+grep -q "$(printf '\033')" out.txt && fail "a raw escape character reached the terminal"
+expect_out 'Gent\\x1b\[2J\\u202ex'
+expect_exit 0 ct -S dg stats --by area --json
+python3 -c "
+import json; j = json.load(open('out.txt'))
+areas = sorted(x['stratum']['area'] for x in j['groups'][0]['strata'])
+assert areas == ['(none)', 'Gent\x1b[2J\u202ex'], areas"
+drop_group dg maghrebi
+expect_exit 0 ct -S dg stats --csv
+python3 -c "
+import csv; r = list(csv.DictReader(open('out.txt')))
+assert [x['group'] for x in r] == ['maghrebi', 'turkish', 'all'], r
+assert r[0]['n'] == '3'"
+
 expect_exit 2 ct -S s stats --by colour
 expect_err "--by: 'colour' is not one of"
 expect_exit 2 ct -S s stats --by gender,gender
@@ -345,4 +411,6 @@ assert c["groups"] == ["maghrebi", "turkish"] and c["listings"] == 6 and c["df"]
 assert abs(c["q"] - 2.8) < 1e-12 and abs(c["p"] - math.exp(-1.4)) < 1e-12, c
 EOF
 expect_exit 0 ct -S q stats
-expect_out "^Cochran's Q over 6 listings with the control and 2 test candidates \(Maghrebi, Turkish\): Q = 2\.800, df = 2"
+# p = exp(-1.4) = 0.2466 shows as 0.247.
+expect_out "^Cochran's Q: listings where the control and every test group of a set"
+expect_out "^Maghrebi, Turkish +6 +2\.800 +2 +0\.247$"

@@ -104,7 +104,8 @@ EOF
 
 # Same seed, same study: the same responses, row for row.
 expect_exit 0 ct -S s2 simulate --assume-sent --p-control 0.6 --net 0.3 --seed 7
-expect_out "Simulated 600 pairs \(1200 responses\)"
+expect_out "^pairs simulated +600$"
+expect_out "^responses recorded +1200$"
 [ "$(sqlite3 s/study.db 'SELECT * FROM response ORDER BY id' | sha256sum)" = \
   "$(sqlite3 s2/study.db 'SELECT * FROM response ORDER BY id' | sha256sum)" ] || fail "same seed, different responses"
 

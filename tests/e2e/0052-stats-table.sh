@@ -85,8 +85,13 @@ expect_exit 0 ct stats --table 0 0 0 0
 expect_out "^Notes:"
 expect_out "N = 0"
 expect_exit 0 ct stats --table 59 6 16 80
-expect_out "^difference \(b-c\)/N +-6\.2 \[-11\.9, -0\.5\] +Newcombe method 10"
-expect_out "^ +-6\.2 \[-12\.4, -0\.5\] +Tango score"
+expect_out "^difference \(b-c\)/N, %, Newcombe method 10 +-6\.2 \[-11\.9, -0\.5\]$"
+expect_out "^  Tango score interval +\[-12\.4, -0\.5\]$"
+# A measure without a value reads n/a, never inf or nan: c = 0 makes the
+# odds ratio b/c infinite and the upper bound of its interval too.
+expect_exit 0 ct stats --table 3 4 0 5
+expect_out "^odds ratio b/c, exact \(Clopper-Pearson\) +n/a \[[0-9.]+, n/a\]$"
+! grep -Eqiw "inf|nan" out.txt || fail "inf or nan in the table"
 expect_exit 0 ct stats --table 59 6 16 80 --csv
 expect_out "^n,a,b,c,d,rate_control,"
 

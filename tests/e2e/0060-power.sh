@@ -133,3 +133,34 @@ expect_exit 2 ct power --pb 0.2 --pc 0.1 --diff 0.1
 expect_err '--diff goes with --previous'
 expect_exit 0 ct power --help
 expect_out 'concordance'
+expect_out '--grid'
+
+# --grid: one row per design and n, in every format; the exact power at
+# n = 800 for p_b 0.2, p_c 0.1 is R's 0.999380207203062 (as above).
+expect_exit 0 ct power --grid --n 200:800:300 --pb 0.2,0.25 --pc 0.1 --csv
+python3 - <<'PY'
+import csv
+r = list(csv.DictReader(open("out.txt")))
+assert [(x["pb"], x["n"]) for x in r] == [("0.2", "200"), ("0.2", "500"), ("0.2", "800"),
+                                          ("0.25", "200"), ("0.25", "500"), ("0.25", "800")], r
+assert abs(float(r[2]["power_exact"]) - 0.999380207203062) < 1e-9, r[2]
+assert abs(float(r[2]["power_midp"]) - 0.999501846988968) < 1e-9, r[2]
+assert abs(float(r[2]["power_connor"]) - 0.99944055228587) < 1e-9, r[2]
+PY
+expect_exit 0 ct power --grid --n 800 --previous 40 20 10 30 --diff 0.1 --json
+check_grid() { python3 -c "import json; g = json.load(open('out.txt'))['grid']; assert len(g) == 1 and abs(g[0]['power_exact'] - 0.999380207203062) < 1e-9, g"; }
+check_grid
+expect_exit 0 ct power --grid --n 100,800 --pb 0.2 --pc 0.1
+expect_out '^ *0\.2 +0\.1 +0\.1 +800 +0\.9994 +0\.9995 +0\.9994$'
+expect_exit 2 ct power --grid --pb 0.2 --pc 0.1
+expect_err '--grid needs --n'
+expect_exit 2 ct power --grid --n 5:1:1 --pb 0.2 --pc 0.1
+expect_err 'FROM:TO:STEP'
+expect_exit 2 ct power --grid --n 100 --pb 0.2,0.3 --pc 0.1,0.05,0.02
+expect_err 'same length'
+expect_exit 2 ct power --grid --n 100 --pb 0.2 --pc 0.1 --power 0.9
+expect_err 'do not apply'
+expect_exit 2 ct power --grid --n 1:200000:1 --pb 0.2 --pc 0.1
+expect_err 'more than 100000'
+expect_exit 2 ct power --pb 0.2 --pc 0.1 --csv
+expect_err '--csv goes with --grid'

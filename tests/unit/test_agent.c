@@ -138,6 +138,15 @@ START_TEST(edges)
 }
 END_TEST
 
+/* No agent tested on two listings: nothing to adjust, nothing flagged, and
+ * the null arrays are never sorted. */
+START_TEST(no_agents_null_base)
+{
+	ck_assert_int_eq(agent_analyse(NULL, 0, 0.05, AGENT_FLAG_HOLM, NULL), 0);
+	ck_assert_int_eq(agent_analyse(NULL, 0, 0.05, AGENT_FLAG_BH, NULL), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("agent");
@@ -145,6 +154,7 @@ int main(void)
 	tcase_add_test(tc, agrees_with_r);
 	tcase_add_test(tc, binom_by_hand);
 	tcase_add_test(tc, edges);
+	tcase_add_test(tc, no_agents_null_base);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

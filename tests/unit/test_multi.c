@@ -149,6 +149,27 @@ START_TEST(cochran_edges)
 }
 END_TEST
 
+/* Empty input may come with null arrays (nothing was allocated for zero
+ * items); qsort with a null base is undefined behaviour even for zero
+ * elements, so the adjustments must not hand it to qsort (UBSan's
+ * nonnull-attribute check aborts the sanitizer build if they do). One
+ * p-value is its own adjustment. */
+START_TEST(empty_input_null_base)
+{
+	ck_assert_int_eq(multi_holm(NULL, 0, NULL), 1);
+	ck_assert_int_eq(multi_bh(NULL, 0, NULL), 1);
+	double q = -1, p = -1;
+	const char *why = NULL;
+	ck_assert_int_eq(multi_cochran_q(NULL, 0, 3, &q, &p, &why), 0);
+	ck_assert(q == 0 && p == 0 && why != NULL);
+	double one = 0.03, adj = -1;
+	ck_assert_int_eq(multi_holm(&one, 1, &adj), 1);
+	ck_assert(adj == 0.03);
+	ck_assert_int_eq(multi_bh(&one, 1, &adj), 1);
+	ck_assert(adj == 0.03);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("multi");
@@ -158,6 +179,7 @@ int main(void)
 	tcase_add_test(tc, cochran_agrees_with_r);
 	tcase_add_test(tc, cochran_k2_is_mcnemar);
 	tcase_add_test(tc, cochran_edges);
+	tcase_add_test(tc, empty_input_null_base);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -157,12 +157,91 @@ START_TEST(collect_and_tabulate)
 }
 END_TEST
 
+/* The same study written in another order: application ids do not follow
+ * the listings (l4's applications first), and responses arrive out of
+ * order. The pairs come out the same, by listing and then by test
+ * application, each outcome the application's latest response; a
+ * listing's texts are shared by its pairs. */
+static const char setup_shuffled[] =
+	"INSERT INTO persona (id, grp, gender, first_name, last_name, email, phone, profile, "
+	"drawn_at) SELECT 2 * (g.id - 1) + x.k, g.id, x.gender, 'F', 'L', g.name || x.gender, '0', "
+	"'{}', 'now' FROM grp g, (SELECT 1 AS k, 'female' AS gender UNION ALL SELECT 2, 'male') x;"
+	"INSERT INTO listing (id, ref, agent_type, area, agent_key, added_at) VALUES "
+	"(1, 'l1', 'agency', NULL, NULL, 'now'), (2, 'l2', 'private', 'Gent', NULL, 'now'),"
+	"(3, 'l3', 'agency', NULL, NULL, 'now'), (4, 'l4', 'agency', 'Gent-Zuid', 'ag-1', 'now'),"
+	"(5, 'l5', 'agency', NULL, NULL, 'now'), (6, 'l6', 'agency', NULL, NULL, 'now');"
+	"INSERT INTO application (id, listing, persona, status) VALUES "
+	"(1, 4, 1, 'sent'), (2, 4, 3, 'sent'), (3, 4, 7, 'sent'),"
+	"(4, 2, 2, 'sent'), (5, 2, 6, 'sent'),"
+	"(6, 3, 1, 'sent'), (7, 3, 2, 'sent'), (8, 3, 3, 'sent'),"
+	"(9, 5, 1, 'cancelled'), (12, 5, 7, 'sent'),"
+	"(11, 1, 3, 'sent'), (10, 1, 1, 'sent');"
+	"INSERT INTO response (application, channel, outcome, coder, coded_at) VALUES "
+	"(5, 'email', 'invitation', 'x', 'now'), (4, 'email', 'refusal', 'x', 'now'),"
+	"(10, 'email', 'info', 'x', 'now'), (4, 'manual', 'no_reply', 'x', 'now'),"
+	"(10, 'email', 'invitation', 'x', 'now');";
+
+START_TEST(order_of_rows_does_not_matter)
+{
+	struct study *s = new_study();
+	exec(s, setup_shuffled);
+	struct ct_err err = { 0 };
+	struct pairs_set ps;
+	ck_assert_msg(pairs_collect(s, &ps, &err) == CT_OK, "%s", err.msg);
+	ck_assert_uint_eq(ps.npairs, 4);
+	static const struct {
+		long listing, control_app, test_app;
+		int control_outcome, test_outcome;
+	} want[4] = { { 1, 10, 11, PAIRS_INVITATION, PAIRS_NONE },
+		      { 2, 4, 5, PAIRS_NO_REPLY, PAIRS_INVITATION },
+		      { 4, 1, 2, PAIRS_NONE, PAIRS_NONE },
+		      { 4, 1, 3, PAIRS_NONE, PAIRS_NONE } };
+	for (size_t i = 0; i < 4; i++) {
+		const struct pair *p = &ps.pairs[i];
+		ck_assert_int_eq(p->listing, want[i].listing);
+		ck_assert_int_eq(p->control_app, want[i].control_app);
+		ck_assert_int_eq(p->test_app, want[i].test_app);
+		ck_assert_int_eq(p->control_outcome, want[i].control_outcome);
+		ck_assert_int_eq(p->test_outcome, want[i].test_outcome);
+	}
+	ck_assert_ptr_null(ps.pairs[0].area);
+	ck_assert_str_eq(ps.pairs[1].area, "Gent");
+	ck_assert_str_eq(ps.pairs[1].agent_type, "private");
+	ck_assert_str_eq(ps.pairs[2].area, "Gent-Zuid");
+	ck_assert_str_eq(ps.pairs[2].agent_key, "ag-1");
+	ck_assert_ptr_eq(ps.pairs[2].area, ps.pairs[3].area);
+	ck_assert_int_eq(ps.excluded[PAIRS_EXCL_CONTROLS], 1);
+	ck_assert_int_eq(ps.excluded[PAIRS_EXCL_CANCELLED], 1);
+	ck_assert_int_eq(ps.excluded_total, 2);
+	pairs_set_free(&ps);
+	study_close(s);
+}
+END_TEST
+
+/* A study without applications: no pairs, nothing excluded, no error. */
+START_TEST(no_applications)
+{
+	struct study *s = new_study();
+	exec(s, "INSERT INTO listing (id, ref, agent_type, added_at) VALUES (1, 'l1', 'agency', 'now')");
+	struct ct_err err = { 0 };
+	struct pairs_set ps;
+	ck_assert_msg(pairs_collect(s, &ps, &err) == CT_OK, "%s", err.msg);
+	ck_assert_uint_eq(ps.npairs, 0);
+	ck_assert_int_eq(ps.excluded_total, 0);
+	ck_assert_int_eq(ps.ngroups, 3);
+	pairs_set_free(&ps);
+	study_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pairs");
 	TCase *tc = tcase_create("pairs");
 	tcase_add_test(tc, definitions);
 	tcase_add_test(tc, collect_and_tabulate);
+	tcase_add_test(tc, order_of_rows_does_not_matter);
+	tcase_add_test(tc, no_applications);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

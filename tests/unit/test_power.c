@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "power.h"
+#include "rmath.h"
 
 #define FIXTURE "tests/fixtures/stats-power.tsv"
 #define NCOL 14
@@ -223,6 +224,83 @@ START_TEST(large_design_search)
 }
 END_TEST
 
+/* A reference for the cached, recurrence-based exact power: the sum over
+ * every number of discordant pairs m of dbinom(m; n, psi) times the
+ * rejection probability from pbinom at the critical value, which is found
+ * from scratch for each m by bisection with pbinom at 1/2 (no recurrence,
+ * no cache, no truncation): the method of power.R in C. */
+static double reference_power(double pb, double pc, double alpha, long n, int midp)
+{
+	double psi = pb + pc, pi = pb / psi, sum = 0.0;
+	for (long m = 1; m <= n; m++) {
+		double w = dbinom((double)m, (double)n, psi, 0);
+		if (w == 0.0)
+			continue;
+		/* The p-value grows with x: bisect for the largest x < m/2
+		 * whose p-value is <= alpha (-1 when none). */
+		long lo = -1, hi = (m - 1) / 2 + 1;
+		while (hi - lo > 1) {
+			long x = lo + (hi - lo) / 2;
+			double p = 2.0 * pbinom((double)x, (double)m, 0.5, 1, 0);
+			if (midp)
+				p -= dbinom((double)x, (double)m, 0.5, 0);
+			if (p <= alpha)
+				lo = x;
+			else
+				hi = x;
+		}
+		long k = lo;
+		if (k >= 0)
+			sum += w * (pbinom((double)k, (double)m, pi, 1, 0) +
+				    pbinom((double)k, (double)m, 1.0 - pi, 1, 0));
+	}
+	return sum;
+}
+
+START_TEST(cached_power_matches_reference)
+{
+	/* By hand first: n = 6, p_b = 0.3, p_c = 0.1, alpha 0.05. Only m = 6
+	 * discordant pairs can reject (2 / 2^6 <= 0.05 < 2 / 2^5), and then
+	 * only b = 0 or b = 6, pi = 0.75:
+	 * 0.4^6 (0.75^6 + 0.25^6) = 0.004096 * 0.178222656 = 0.000729999... */
+	double hand = pow(0.4, 6) * (pow(0.75, 6) + pow(0.25, 6));
+	ck_assert_double_eq_tol(power_exact(0.3, 0.1, 0.05, 6, POWER_EXACT), hand, 1e-15);
+	ck_assert_double_eq_tol(power_exact(0.3, 0.1, 0.05, 5, POWER_EXACT), 0.0, 1e-15);
+	/* Against the reference over sample sizes that cross many anchors of
+	 * the recurrences (every 512 values of m), one context per design
+	 * walked up and down, and a fresh evaluation of each. */
+	static const struct { double pb, pc, alpha; } d[] = {
+		{ 0.2, 0.1, 0.05 }, { 0.05, 0.45, 0.01 }, { 0.0101, 0.0099, 0.05 },
+		{ 0.6, 0.4, 0.05 }, { 0.3, 0.0, 0.05 }, { 0.35, 0.3, 0.0166666666666667 },
+	};
+	static const long ns[] = { 1, 7, 40, 333, 1200, 2500, 4999, 800, 60 };
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		for (int midp = 0; midp <= 1; midp++) {
+			enum power_test t = midp ? POWER_MIDP : POWER_EXACT;
+			struct power_exact_ctx *c = power_exact_ctx_new(d[i].pb, d[i].pc, d[i].alpha, t);
+			ck_assert_ptr_nonnull(c);
+			double many[sizeof(ns) / sizeof(ns[0])];
+			ck_assert_int_eq(power_exact_many(d[i].pb, d[i].pc, d[i].alpha, t, ns,
+							  sizeof(ns) / sizeof(ns[0]), many), 1);
+			for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+				double want = reference_power(d[i].pb, d[i].pc, d[i].alpha, ns[k], midp);
+				double got = power_exact_ctx_at(c, ns[k]);
+				ck_assert_msg(fabs(got - want) <= 1e-12,
+					      "design %zu midp %d n %ld: cached %.17g, reference %.17g", i,
+					      midp, ns[k], got, want);
+				ck_assert_msg(fabs(many[k] - want) <= 1e-12, "many: n %ld", ns[k]);
+				ck_assert_msg(fabs(power_exact(d[i].pb, d[i].pc, d[i].alpha, ns[k], t) -
+						   want) <= 1e-12,
+					      "fresh: n %ld", ns[k]);
+			}
+			power_exact_ctx_free(c);
+		}
+	}
+	ck_assert_ptr_null(power_exact_ctx_new(0.2, 0.2, 0.05, POWER_EXACT));
+	power_exact_ctx_free(NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("power");
@@ -233,6 +311,7 @@ int main(void)
 	suite_add_tcase(s, tr);
 	TCase *tc = tcase_create("by hand");
 	tcase_add_test(tc, published_example);
+	tcase_add_test(tc, cached_power_matches_reference);
 	tcase_add_test(tc, symmetric_in_direction);
 	tcase_add_test(tc, from_concordance);
 	tcase_add_test(tc, from_phi);

@@ -478,6 +478,28 @@ START_TEST(design_levels)
 }
 END_TEST
 
+/* No observations (a study without valid pairs): the design is empty, not
+ * an error, and nothing is sorted or searched through a null array. The
+ * fits then say why they are undefined. */
+START_TEST(empty_design_null_base)
+{
+	struct regress_design d;
+	const char *why = NULL;
+	ck_assert_int_eq(regress_design_build(NULL, 0, REGRESS_COV_POSITION | REGRESS_COV_VARIANT,
+					      &d, &why), 1);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_uint_eq(d.g, 0);
+	ck_assert_int_eq(d.k, 0);
+	struct regress_fit f;
+	regress_lpm_fit(&d, REGRESS_DOF_NESTED, 0.05, &f);
+	ck_assert_int_eq(f.ok, 0);
+	ck_assert_ptr_nonnull(f.why);
+	regress_clogit_fit(&d, 0.05, &f);
+	ck_assert_int_eq(f.ok, 0);
+	regress_design_free(&d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("regress");
@@ -491,6 +513,7 @@ int main(void)
 	tcase_add_test(tc, aliased_regressor);
 	tcase_add_test(tc, design_levels);
 	tcase_add_test(tc, against_r);
+	tcase_add_test(tc, empty_design_null_base);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -111,6 +111,17 @@ START_TEST(edges)
 }
 END_TEST
 
+/* No strata at all: valid, the test undefined with a note. */
+START_TEST(no_strata_null_base)
+{
+	struct strata_homogeneity h;
+	ck_assert_int_eq(strata_homogeneity(NULL, NULL, 0, &h), 1);
+	ck_assert_int_eq(h.defined, 0);
+	ck_assert_uint_eq(h.strata, 0);
+	ck_assert_int_ge(h.nnotes, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("strata");
@@ -118,6 +129,7 @@ int main(void)
 	tcase_add_test(tc, agrees_with_r);
 	tcase_add_test(tc, hand_example);
 	tcase_add_test(tc, edges);
+	tcase_add_test(tc, no_strata_null_base);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

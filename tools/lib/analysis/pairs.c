@@ -79,49 +79,83 @@ const char *pairs_excl_text(int r)
 	return r >= 0 && r < PAIRS_EXCL_N ? excl_texts[r] : "?";
 }
 
-/* The reason an application's status keeps its pair out, or -1 if sent. */
-static int status_reason(const char *status)
-{
-	if (!strcmp(status, "sent"))
-		return -1;
-	if (!strcmp(status, "bounced"))
-		return PAIRS_EXCL_BOUNCED;
-	if (!strcmp(status, "failed"))
-		return PAIRS_EXCL_FAILED;
-	if (!strcmp(status, "cancelled"))
-		return PAIRS_EXCL_CANCELLED;
-	return PAIRS_EXCL_NOT_SENT; /* planned, sending */
-}
+/* ---- Texts of the listings ---- */
 
-/* One application row of the query below. */
-struct app_row {
-	int64_t id;
-	int64_t grp;
-	int control;
-	int gender;
-	int status_reason;
-	int outcome;
-	int variant, position;
+/* Texts live in blocks of at least 64 KiB that are never reallocated, so
+ * that a pointer into one stays valid; one copy per listing, however many
+ * pairs it has. */
+struct pairs_text_block {
+	struct pairs_text_block *next;
+	size_t used, cap;
+	char data[];
 };
 
-/* The listing's columns, shared by its pairs. */
+static const char *text_copy(struct pairs_set *ps, const char *s, size_t n)
+{
+	struct pairs_text_block *b = ps->text;
+	if (!b || b->cap - b->used < n + 1) {
+		size_t cap = n + 1 > 65536 ? n + 1 : 65536;
+		b = xmalloc(sizeof(*b) + cap);
+		b->next = ps->text;
+		b->used = 0;
+		b->cap = cap;
+		ps->text = b;
+	}
+	char *out = b->data + b->used;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	b->used += n + 1;
+	return out;
+}
+
+/* ---- The rows read ---- */
+
+/* A persona: its group as an index into ps->groups (-1 for the control, -2
+ * for a group that is neither), and its gender. */
+struct persona_row {
+	int64_t id;
+	int group;
+	int gender;
+};
+
+/* A listing, with its texts copied into the set. */
 struct listing_row {
 	int64_t id;
 	int withdrawn;
 	const char *agent_type;
-	const char *area, *agent_key; /* borrowed from the statement's row copy */
+	const char *area, *agent_key;
 	long round;
 };
 
-static int load_groups(struct study *s, struct pairs_set *ps, struct ct_err *err)
+/* An application: 24 bytes, two million of them for a million pairs. */
+struct app_row {
+	int64_t id;
+	int64_t listing;
+	int32_t persona;        /* index into the personas, -1 when unknown */
+	signed char status;     /* the reason it keeps its pair out, -1 when sent */
+	signed char outcome;    /* enum pairs_outcome of its latest response */
+	unsigned char variant;  /* 0 when not recorded */
+	unsigned char position; /* 0 when not recorded */
+};
+
+static int load_groups(struct study *s, struct pairs_set *ps, int64_t **control_ids,
+		       int *ncontrol, struct ct_err *err)
 {
 	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT id, name, label FROM grp WHERE role = 'test' ORDER BY id",
-			       &st, err);
+	int rc = study_prepare(s, "SELECT id, name, label, role = 'control' FROM grp ORDER BY id", &st,
+			       err);
 	if (rc)
 		return rc;
-	int cap = 0;
+	int cap = 0, ccap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 3)) {
+			if (*ncontrol == ccap) {
+				ccap = ccap ? 2 * ccap : 2;
+				*control_ids = xrealloc(*control_ids, (size_t)ccap * sizeof(int64_t));
+			}
+			(*control_ids)[(*ncontrol)++] = sqlite3_column_int64(st, 0);
+			continue;
+		}
 		if (ps->ngroups == cap) {
 			cap = cap ? 2 * cap : 8;
 			ps->groups = xrealloc(ps->groups, (size_t)cap * sizeof(*ps->groups));
@@ -130,19 +164,178 @@ static int load_groups(struct study *s, struct pairs_set *ps, struct ct_err *err
 		g->id = sqlite3_column_int64(st, 0);
 		g->name = xstrdup((const char *)sqlite3_column_text(st, 1));
 		g->label = xstrdup((const char *)sqlite3_column_text(st, 2));
+		const struct design_group *dg = s->design ? design_group_find(s->design, g->name) : NULL;
+		g->in_design = dg && !dg->control;
 	}
 	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the groups");
 	sqlite3_finalize(st);
 	return rc;
 }
 
-static int group_index(const struct pairs_set *ps, int64_t grp)
+static int load_personas(struct study *s, const struct pairs_set *ps, const int64_t *control_ids,
+			 int ncontrol, struct persona_row **out, size_t *n, struct ct_err *err)
 {
-	for (int i = 0; i < ps->ngroups; i++)
-		if (ps->groups[i].id == grp)
-			return i;
-	return -1;
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT id, grp, gender FROM persona ORDER BY id", &st, err);
+	if (rc)
+		return rc;
+	size_t cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		struct persona_row *p = &(*out)[(*n)++];
+		int64_t grp = sqlite3_column_int64(st, 1);
+		p->id = sqlite3_column_int64(st, 0);
+		p->group = -2;
+		for (int i = 0; i < ncontrol; i++)
+			if (control_ids[i] == grp)
+				p->group = -1;
+		for (int i = 0; i < ps->ngroups; i++)
+			if (ps->groups[i].id == grp)
+				p->group = i;
+		p->gender = gender_parse((const char *)sqlite3_column_text(st, 2));
+		if (p->gender < 0)
+			p->gender = GENDER_FEMALE; /* the schema allows female and male only */
+	}
+	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the personas");
+	sqlite3_finalize(st);
+	return rc;
 }
+
+static int cmp_persona(const void *a, const void *b)
+{
+	int64_t x = ((const struct persona_row *)a)->id, y = ((const struct persona_row *)b)->id;
+	return (x > y) - (x < y);
+}
+
+/* The reason an application's status keeps its pair out, or -1 when it
+ * was sent. The statuses differ in their first letters (the schema's
+ * CHECK allows no others): planned, sending, sent, bounced, failed,
+ * cancelled. Decoding them here costs less than a CASE in SQL. */
+static int status_reason(const char *st)
+{
+	switch (st ? st[0] : 0) {
+	case 's': return st[3] == 't' ? -1 : PAIRS_EXCL_NOT_SENT; /* sent, sending */
+	case 'b': return PAIRS_EXCL_BOUNCED;
+	case 'f': return PAIRS_EXCL_FAILED;
+	case 'c': return PAIRS_EXCL_CANCELLED;
+	default: return PAIRS_EXCL_NOT_SENT; /* planned */
+	}
+}
+
+/* A stored variant or position as a small number (0 when not recorded or
+ * out of the range a design has). */
+static unsigned char small_int(sqlite3_stmt *st, int col)
+{
+	sqlite3_int64 v = sqlite3_column_int64(st, col); /* NULL reads as 0 */
+	return v >= 1 && v <= 255 ? (unsigned char)v : 0;
+}
+
+static int load_applications(struct study *s, const struct persona_row *personas,
+			     size_t npersonas, struct app_row **out, size_t *n, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s,
+			       "SELECT id, listing, persona, status, variant, position FROM application "
+			       "ORDER BY id",
+			       &st, err);
+	if (rc)
+		return rc;
+	size_t cap = 0;
+	const struct persona_row *last = NULL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		struct app_row *a = &(*out)[(*n)++];
+		a->id = sqlite3_column_int64(st, 0);
+		a->listing = sqlite3_column_int64(st, 1);
+		int64_t persona = sqlite3_column_int64(st, 2);
+		/* A handful of personas: a binary search, skipped when the
+		 * persona is the previous row's. */
+		const struct persona_row *p = last && last->id == persona ? last : NULL;
+		if (!p && npersonas) {
+			struct persona_row key = { .id = persona };
+			p = bsearch(&key, personas, npersonas, sizeof(*personas), cmp_persona);
+		}
+		last = p;
+		a->persona = p ? (int32_t)(p - personas) : -1;
+		a->status = (signed char)status_reason((const char *)sqlite3_column_text(st, 3));
+		a->outcome = PAIRS_NONE;
+		a->variant = small_int(st, 4);
+		a->position = small_int(st, 5);
+	}
+	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the applications");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* An outcome by its first letters (the schema's CHECK allows these only):
+ * invitation, info, refusal, other, no_reply. */
+static int outcome_code(const char *o)
+{
+	switch (o ? o[0] : 0) {
+	case 'i': return o[2] == 'v' ? PAIRS_INVITATION : PAIRS_INFO;
+	case 'r': return PAIRS_REFUSAL;
+	case 'o': return PAIRS_OTHER;
+	case 'n': return PAIRS_NO_REPLY;
+	default: return PAIRS_NONE;
+	}
+}
+
+/* Each application's latest response: the table is append-only, so in
+ * rowid order the last response of an application is its outcome. Apps
+ * are sorted by id here; responses mostly come in application order, so
+ * the one after the previous match is tried before a binary search. */
+static int load_outcomes(struct study *s, struct app_row *apps, size_t napps, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT application, outcome FROM response ORDER BY id", &st, err);
+	if (rc)
+		return rc;
+	size_t hint = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		size_t at = napps;
+		if (hint < napps && apps[hint].id == id) {
+			at = hint;
+		} else if (hint + 1 < napps && apps[hint + 1].id == id) {
+			at = hint + 1;
+		} else {
+			size_t lo = 0, hi = napps;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (apps[mid].id < id)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < napps && apps[lo].id == id)
+				at = lo;
+		}
+		if (at == napps)
+			continue; /* the foreign key rules this out */
+		apps[at].outcome = (signed char)outcome_code((const char *)sqlite3_column_text(st, 1));
+		hint = at;
+	}
+	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the responses");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Applications by listing, then id. */
+static int cmp_app_listing(const void *x, const void *y)
+{
+	const struct app_row *a = x, *b = y;
+	if (a->listing != b->listing)
+		return (a->listing > b->listing) - (a->listing < b->listing);
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+/* ---- Forming the pairs ---- */
 
 static void add_pair(struct pairs_set *ps, size_t *cap, const struct pair *p)
 {
@@ -159,27 +352,30 @@ static void exclude(struct pairs_set *ps, int reason, long n)
 	ps->excluded_total += n;
 }
 
-/* Forms the pairs of one listing from its applications. */
+/* Forms the pairs of one listing from its applications (by id). An
+ * application of a persona in neither a control nor a test group (which
+ * the schema does not allow) is left out, as the join on the group did. */
 static void listing_pairs(struct pairs_set *ps, size_t *cap, const struct listing_row *l,
-			  const struct app_row *apps, int n)
+			  const struct app_row *apps, size_t n, const struct persona_row *personas)
 {
-	int64_t listing = l->id;
-	int withdrawn = l->withdrawn;
 	int ncontrol = 0, ntest = 0;
 	const struct app_row *control = NULL;
-	for (int i = 0; i < n; i++) {
-		if (apps[i].control) {
+	for (size_t i = 0; i < n; i++) {
+		int g = apps[i].persona >= 0 ? personas[apps[i].persona].group : -2;
+		if (g == -1) {
 			ncontrol++;
 			control = &apps[i];
-		} else {
+		} else if (g >= 0) {
 			ntest++;
 		}
 	}
+	if (!ncontrol && !ntest)
+		return;
 	/* A listing whose applications cannot form a pair still counts once
 	 * per test application (or once, if it has none), so that the total
 	 * of pairs and exclusions matches what was assigned. */
 	long units = ntest ? ntest : 1;
-	if (withdrawn) {
+	if (l->withdrawn) {
 		exclude(ps, PAIRS_EXCL_WITHDRAWN, units);
 		return;
 	}
@@ -191,32 +387,32 @@ static void listing_pairs(struct pairs_set *ps, size_t *cap, const struct listin
 		exclude(ps, PAIRS_EXCL_INCOMPLETE, units);
 		return;
 	}
-	for (int i = 0; i < n; i++) {
-		if (apps[i].control)
+	for (size_t i = 0; i < n; i++) {
+		if (apps[i].persona < 0)
 			continue;
-		int r = control->status_reason;
-		int rt = apps[i].status_reason;
+		const struct persona_row *tp = &personas[apps[i].persona];
+		if (tp->group < 0)
+			continue;
+		int r = control->status;
+		int rt = apps[i].status;
 		/* The lower enum value takes precedence (bounced before not sent). */
 		if (rt >= 0 && (r < 0 || rt < r))
 			r = rt;
-		int g = group_index(ps, apps[i].grp);
 		if (r >= 0) {
 			exclude(ps, r, 1);
 			continue;
 		}
-		if (g < 0) /* cannot happen: the query joins test groups only */
-			continue;
-		struct pair p = { .listing = listing,
+		struct pair p = { .listing = l->id,
 				  .control_app = control->id,
 				  .test_app = apps[i].id,
-				  .group = g,
-				  .gender = apps[i].gender,
+				  .group = tp->group,
+				  .gender = tp->gender,
 				  .control_outcome = control->outcome,
 				  .test_outcome = apps[i].outcome,
 				  .agent_type = l->agent_type,
-				  .area = l->area ? xstrdup(l->area) : NULL,
+				  .area = l->area,
 				  .round = l->round,
-				  .agent_key = l->agent_key ? xstrdup(l->agent_key) : NULL,
+				  .agent_key = l->agent_key,
 				  .test_variant = apps[i].variant,
 				  .test_position = apps[i].position,
 				  .control_variant = control->variant,
@@ -225,86 +421,82 @@ static void listing_pairs(struct pairs_set *ps, size_t *cap, const struct listin
 	}
 }
 
+/* Walks the listings in id order beside the applications (sorted by
+ * listing) and forms each listing's pairs. Raw columns, decoded here: an
+ * expression in the query costs SQLite more than a call per column saves.
+ * A listing's texts are copied only when it has applications; text
+ * lengths are taken with strlen (stored text holds no NUL). */
+static int walk_listings(struct study *s, struct pairs_set *ps, const struct app_row *apps,
+			 size_t napps, const struct persona_row *personas, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s,
+			       "SELECT id, status, agent_type, round, area, agent_key FROM listing "
+			       "ORDER BY id",
+			       &st, err);
+	if (rc)
+		return rc;
+	size_t cap = 0, i = 0;
+	int step = SQLITE_DONE;
+	/* Once every application has its listing, the rest need not be read. */
+	while (i < napps && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		/* Applications of a listing that is missing (the foreign key
+		 * rules them out) form no pair, as with a join. */
+		while (i < napps && apps[i].listing < id)
+			i++;
+		if (i == napps || apps[i].listing != id)
+			continue;
+		size_t j = i;
+		while (j < napps && apps[j].listing == id)
+			j++;
+		struct listing_row l = { .id = id };
+		/* active | withdrawn; agency | private (the schema's CHECKs). */
+		const char *status = (const char *)sqlite3_column_text(st, 1);
+		const char *type = (const char *)sqlite3_column_text(st, 2);
+		l.withdrawn = status && status[0] == 'w';
+		l.agent_type = type && type[0] == 'p' ? "private" : "agency";
+		l.round = (long)sqlite3_column_int64(st, 3);
+		const char *area = (const char *)sqlite3_column_text(st, 4);
+		l.area = area && *area ? text_copy(ps, area, strlen(area)) : NULL;
+		const char *key = (const char *)sqlite3_column_text(st, 5);
+		l.agent_key = key && *key ? text_copy(ps, key, strlen(key)) : NULL;
+		listing_pairs(ps, &cap, &l, &apps[i], j - i, personas);
+		i = j;
+	}
+	rc = step == SQLITE_DONE || step == SQLITE_ROW ? CT_OK
+						       : study_db_error(s, err, "reading the listings");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int pairs_collect(struct study *s, struct pairs_set *out, struct ct_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	int rc = load_groups(s, out, err);
-	if (rc) {
-		pairs_set_free(out);
-		return rc;
-	}
-	/* Control applications first within each listing; the latest response
-	 * (highest id: the table is append-only) is the outcome. */
-	static const char sql[] =
-		"SELECT l.id, l.status = 'withdrawn', a.id, a.status, g.role = 'control', g.id, "
-		"p.gender, (SELECT r.outcome FROM response r WHERE r.application = a.id "
-		"ORDER BY r.id DESC LIMIT 1), "
-		"l.agent_type, l.area, l.round, l.agent_key, a.variant, a.position "
-		"FROM application a JOIN listing l ON l.id = a.listing "
-		"JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp "
-		"ORDER BY l.id, g.role = 'test', a.id";
-	sqlite3_stmt *st;
-	if ((rc = study_prepare(s, sql, &st, err))) {
-		pairs_set_free(out);
-		return rc;
-	}
+	int64_t *control_ids = NULL;
+	int ncontrol = 0;
+	struct persona_row *personas = NULL;
 	struct app_row *apps = NULL;
-	int napps = 0, appcap = 0;
-	int64_t cur = -1;
-	struct listing_row lr = { 0 };
-	char *area = NULL, *key = NULL;
-	size_t cap = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t listing = sqlite3_column_int64(st, 0);
-		if (listing != cur) {
-			if (napps)
-				listing_pairs(out, &cap, &lr, apps, napps);
-			napps = 0;
-			cur = listing;
-			free(area);
-			free(key);
-			const char *at = (const char *)sqlite3_column_text(st, 8);
-			const char *ar = (const char *)sqlite3_column_text(st, 9);
-			const char *k = (const char *)sqlite3_column_text(st, 11);
-			area = ar && *ar ? xstrdup(ar) : NULL;
-			key = k && *k ? xstrdup(k) : NULL;
-			lr.id = listing;
-			lr.withdrawn = sqlite3_column_int(st, 1);
-			lr.agent_type = at && !strcmp(at, "private") ? "private" : "agency";
-			lr.area = area;
-			lr.agent_key = key;
-			lr.round = (long)sqlite3_column_int64(st, 10);
+	size_t npersonas = 0, napps = 0;
+	int rc;
+	if ((rc = load_groups(s, out, &control_ids, &ncontrol, err)) ||
+	    (rc = load_personas(s, out, control_ids, ncontrol, &personas, &npersonas, err)) ||
+	    (rc = load_applications(s, personas, npersonas, &apps, &napps, err)) ||
+	    (rc = load_outcomes(s, apps, napps, err)))
+		goto out;
+	/* Applications are normally created listing by listing, so they are
+	 * already in listing order; sort only when they are not. */
+	for (size_t i = 1; i < napps; i++) {
+		if (cmp_app_listing(&apps[i - 1], &apps[i]) > 0) {
+			qsort(apps, napps, sizeof(*apps), cmp_app_listing);
+			break;
 		}
-		if (napps == appcap) {
-			appcap = appcap ? 2 * appcap : 4;
-			apps = xrealloc(apps, (size_t)appcap * sizeof(*apps));
-		}
-		struct app_row *a = &apps[napps++];
-		const char *outcome = (const char *)sqlite3_column_text(st, 7);
-		a->id = sqlite3_column_int64(st, 2);
-		a->status_reason = status_reason((const char *)sqlite3_column_text(st, 3));
-		a->control = sqlite3_column_int(st, 4);
-		a->grp = sqlite3_column_int64(st, 5);
-		a->gender = gender_parse((const char *)sqlite3_column_text(st, 6));
-		if (a->gender < 0)
-			a->gender = GENDER_FEMALE; /* the schema allows female and male only */
-		a->outcome = outcome ? pairs_outcome_parse(outcome) : PAIRS_NONE;
-		if (a->outcome < 0)
-			a->outcome = PAIRS_NONE; /* the schema's CHECK rules this out */
-		a->variant = sqlite3_column_type(st, 12) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 12);
-		a->position = sqlite3_column_type(st, 13) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 13);
 	}
-	if (rc == SQLITE_DONE) {
-		if (napps)
-			listing_pairs(out, &cap, &lr, apps, napps);
-		rc = CT_OK;
-	} else {
-		rc = study_db_error(s, err, "reading the applications");
-	}
-	sqlite3_finalize(st);
+	rc = walk_listings(s, out, apps, napps, personas, err);
+out:
+	free(control_ids);
+	free(personas);
 	free(apps);
-	free(area);
-	free(key);
 	if (rc)
 		pairs_set_free(out);
 	return rc;
@@ -319,11 +511,11 @@ void pairs_set_free(struct pairs_set *ps)
 		free(ps->groups[i].label);
 	}
 	free(ps->groups);
-	for (size_t i = 0; i < ps->npairs; i++) {
-		free(ps->pairs[i].area);
-		free(ps->pairs[i].agent_key);
-	}
 	free(ps->pairs);
+	while (ps->text) {
+		struct pairs_text_block *next = ps->text->next;
+		free(ps->text);
+		ps->text = next;
+	}
 	memset(ps, 0, sizeof(*ps));
 }
-

@@ -58,9 +58,9 @@ struct pair {
 	int control_outcome, test_outcome; /* enum pairs_outcome */
 	/* What `stats --by` splits on. The listing's: */
 	const char *agent_type; /* "agency" or "private" (static string) */
-	char *area;             /* NULL when not recorded; owned by the set */
+	const char *area;       /* NULL when not recorded; owned by the set */
 	long round;
-	char *agent_key;        /* pseudonymous key; NULL when not recorded; owned */
+	const char *agent_key;  /* pseudonymous key; NULL when not recorded; owned by the set */
 	/* The test candidate's application's (0 when not recorded, as in an
 	 * imported log): variant and position are per application, so a
 	 * pair's stratum is its test candidate's. */
@@ -72,7 +72,12 @@ struct pair {
 struct pairs_group {
 	int64_t id;
 	char *name, *label;
+	int in_design; /* a test group of study.ini (not one removed from it since) */
 };
+
+/* Where the set keeps the listings' texts: blocks that never move, so that
+ * the pairs of a listing share one copy. */
+struct pairs_text_block;
 
 struct pairs_set {
 	struct pairs_group *groups; /* the study's test groups, in grp.id order */
@@ -81,10 +86,15 @@ struct pairs_set {
 	size_t npairs;
 	long excluded[PAIRS_EXCL_N];
 	long excluded_total;
+	struct pairs_text_block *text; /* owns every pair's area and agent_key */
 };
 
 /* Reads every pair of the study (also inside a write transaction, where it
- * sees the transaction's changes). Frees nothing on error beyond itself. */
+ * sees the transaction's changes). Three sequential scans (responses,
+ * listings, applications) in rowid order, joined in memory: a million
+ * pairs take well under a second, where a join ordered by listing with a
+ * subquery per application took seconds. Frees nothing on error beyond
+ * itself. */
 int pairs_collect(struct study *s, struct pairs_set *out, struct ct_err *err);
 void pairs_set_free(struct pairs_set *ps);
 

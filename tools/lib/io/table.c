@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/out.h"
 #include "io/table.h"
 #include "base/util.h"
 #include "base/banned.h"
@@ -24,8 +25,13 @@ void table_add(struct table *t, const char *const *cells)
 		t->rows = xrealloc(t->rows, (size_t)t->cap * sizeof(*t->rows));
 	}
 	char **row = xcalloc((size_t)t->ncols, sizeof(char *));
-	for (int i = 0; i < t->ncols; i++)
-		row[i] = xstrdup(cells[i] ? cells[i] : "-");
+	for (int i = 0; i < t->ncols; i++) {
+		/* Cells often come from data (names, subjects, areas): nothing in
+		 * them may act on the terminal. */
+		struct strbuf sb = STRBUF_INIT;
+		out_escape_terminal(&sb, cells[i] ? cells[i] : "-", 0);
+		row[i] = sb_detach(&sb);
+	}
 	t->rows[t->nrows++] = row;
 }
 
@@ -50,30 +56,52 @@ int utf8_width(const char *s)
 	return w;
 }
 
-/* A number, a percentage or an interval "[lo, hi]": these are right-aligned.
- * A phone number ("+32 460 ...") or a date is text. */
-static int looks_numeric(const char *s)
+/* One number as the output layer writes it: an optional '<' or '-',
+ * digits with a decimal point, an exponent or a percent sign. */
+static int number_token(const char *p, size_t n)
 {
-	if (!*s || !strcmp(s, "-"))
-		return 1; /* placeholders do not decide alignment */
-	const char *p = s;
-	int interval = *p == '[';
-	if (interval)
-		p++;
-	if (*p == '-')
-		p++;
+	size_t i = 0;
 	int digits = 0;
-	for (; *p; p++) {
-		if (*p >= '0' && *p <= '9')
+	if (i < n && (p[i] == '<' || p[i] == '-'))
+		i++;
+	for (; i < n; i++) {
+		char c = p[i];
+		if (c >= '0' && c <= '9')
 			digits++;
-		else if (*p == '.' || *p == '%' || *p == 'e' || (*p == '-' && p[-1] == 'e'))
-			continue;
-		else if (interval && (*p == ',' || *p == ' ' || *p == ']' || *p == '-'))
+		else if (c == '.' || c == '%' || (c == 'e' && digits) ||
+			 ((c == '-' || c == '+') && i > 0 && p[i - 1] == 'e'))
 			continue;
 		else
 			return 0;
 	}
 	return digits > 0;
+}
+
+/* A number, a percentage, a p-value such as "<0.001", an estimate with its
+ * interval "42.9 [12.3, 65.0]" (a bound may be "n/a"): these are
+ * right-aligned. A phone number ("+32 460 ...") or a date is text. An empty
+ * cell, "-" or "n/a ..." does not decide the alignment. */
+static int looks_numeric(const char *s)
+{
+	if (!*s || !strcmp(s, "-") || !strncmp(s, "n/a", 3))
+		return 1;
+	int numbers = 0;
+	const char *p = s;
+	while (*p) {
+		if (*p == ' ' || *p == ',' || *p == '[' || *p == ']') {
+			p++;
+			continue;
+		}
+		size_t n = strcspn(p, " ,[]");
+		if (n == 3 && !strncmp(p, "n/a", 3))
+			;
+		else if (number_token(p, n))
+			numbers++;
+		else
+			return 0;
+		p += n;
+	}
+	return numbers > 0;
 }
 
 void table_print(const struct table *t, FILE *out)

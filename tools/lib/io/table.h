@@ -13,7 +13,9 @@ struct table {
 };
 
 struct table *table_new(int ncols, const char *const *head);
-/* Adds a row of ncols cells; NULL cells print as "-". */
+/* Adds a row of ncols cells; NULL cells print as "-". Control characters
+ * and other text that could act on a terminal are escaped
+ * (out_escape_terminal in io/out.h). */
 void table_add(struct table *t, const char *const *cells);
 /* Adds a row with printf-style cells given as ncols strings (convenience). */
 void table_addv(struct table *t, ...);

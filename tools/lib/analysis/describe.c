@@ -1,0 +1,417 @@
+/* describe.c: the analysis results told to the output layer once, for
+ * tables, JSON and CSV alike (describe.h). */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis/describe.h"
+#include "base/banned.h"
+
+/* ---- The paired measures ---- */
+
+/* A measure of struct paired_analysis: its JSON key (CSV columns follow,
+ * see io/out.h), unit, where it sits, and how it is shown in a row of the
+ * group table and in the block of a single table (--table). */
+struct measure {
+	const char *key;
+	size_t off;
+	int interval;
+	enum out_unit unit;
+	const char *row_label;
+	unsigned row_flags;
+	const char *one_label;
+	unsigned one_flags;
+};
+
+#define V(f, u, rl, rf, ol, of) { #f, offsetof(struct paired_analysis, f), 0, u, rl, rf, ol, of }
+#define I(f, u, rl, rf, ol, of) { #f, offsetof(struct paired_analysis, f), 1, u, rl, rf, ol, of }
+static const struct measure measures[] = {
+	V(rate_control, OUT_FRACTION, "control %", 0, "control response rate (a+b)/N, %, Wilson", 0),
+	I(rate_control_ci, OUT_FRACTION, NULL, 0, NULL, OUT_ATTACH),
+	V(rate_test, OUT_FRACTION, "test %", 0, "test response rate (a+c)/N, %, Wilson", 0),
+	I(rate_test_ci, OUT_FRACTION, NULL, 0, NULL, OUT_ATTACH),
+	V(diff, OUT_FRACTION, "diff % [Newcombe CI]", OUT_PART2,
+	  "difference (b-c)/N, %, Newcombe method 10", 0),
+	I(diff_ci_newcombe, OUT_FRACTION, NULL, OUT_ATTACH, NULL, OUT_ATTACH),
+	I(diff_ci_tango, OUT_FRACTION, NULL, 0, "  Tango score interval", 0),
+	V(net_ilo, OUT_FRACTION, "net ILO % [CI]", 0,
+	  "net ILO rate (b-c)/(a+b+c), %, Newcombe on (a, b, c, 0)", 0),
+	I(net_ilo_ci, OUT_FRACTION, NULL, OUT_ATTACH, NULL, OUT_ATTACH),
+	V(gross_control, OUT_FRACTION, "gross b %", 0, "gross rate b/(a+b+c), %", 0),
+	V(gross_test, OUT_FRACTION, "gross c %", 0, "gross rate c/(a+b+c), %", 0),
+	V(net_all, OUT_FRACTION, "net all %", 0, "net rate, all pairs (b-c)/N, %", 0),
+	V(ratio, OUT_RATIO, "ratio [Bonett-Price CI]", OUT_PART2, "ratio (a+b)/(a+c), Bonett-Price",
+	  0),
+	I(ratio_ci_bonett_price, OUT_RATIO, NULL, OUT_ATTACH, NULL, OUT_ATTACH),
+	I(ratio_ci_wald_log, OUT_RATIO, NULL, 0, "  Wald interval, log scale", 0),
+	V(odds_ratio, OUT_RATIO, "odds ratio b/c [exact CI]", OUT_PART2,
+	  "odds ratio b/c, exact (Clopper-Pearson)", 0),
+	I(odds_ratio_ci, OUT_RATIO, NULL, OUT_ATTACH, NULL, OUT_ATTACH),
+	V(mcnemar_exact_p, OUT_PVALUE, "McNemar exact p", OUT_PART2, "McNemar exact p", 0),
+	V(mcnemar_midp, OUT_PVALUE, "mid-p", OUT_PART2, "McNemar mid-p", 0),
+	V(mcnemar_chi2, OUT_STAT, NULL, 0, "McNemar chi-square", 0),
+	V(mcnemar_chi2_p, OUT_PVALUE, "chi2 p", OUT_PART2, "  its p", 0),
+	V(mcnemar_chi2_cc, OUT_STAT, NULL, 0, "McNemar chi-square, continuity corrected", 0),
+	V(mcnemar_chi2_cc_p, OUT_PVALUE, NULL, 0, "  its p", 0),
+};
+#undef V
+#undef I
+
+static const struct out_field F_NOTES = { "notes", NULL, OUT_TEXT, 0 };
+
+/* The counts and every measure, in the order of the JSON fields; one: the
+ * labels of a single table, else those of a row of the group table. */
+static void describe_measures(struct out *o, const struct paired_analysis *a, int one)
+{
+	static const char *const keys[] = { "n", "a", "b", "c", "d" };
+	static const char *const row_labels[] = { "pairs", "a", "b", "c", "d" };
+	static const char *const one_labels[] = { "pairs (N)", "a (both positive)",
+						  "b (only the control candidate positive)",
+						  "c (only the test candidate positive)", "d (neither)" };
+	const long counts[] = { a->n, a->t.a, a->t.b, a->t.c, a->t.d };
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		struct out_field f = { keys[i], one ? one_labels[i] : row_labels[i], OUT_COUNT, 0 };
+		out_int(o, &f, counts[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(measures); i++) {
+		const struct measure *m = &measures[i];
+		struct out_field f = { m->key, one ? m->one_label : m->row_label, m->unit,
+				       one ? m->one_flags : m->row_flags };
+		const void *at = (const char *)a + m->off;
+		if (m->interval) {
+			const struct paired_interval *ci = at;
+			out_interval(o, &f, &(struct out_interval){ ci->lo, ci->hi, ci->lo_defined,
+								     ci->hi_defined });
+		} else {
+			const struct paired_value *v = at;
+			out_value(o, &f, v->defined, v->v);
+		}
+	}
+}
+
+void analysis_describe_paired(struct out *o, const struct paired_analysis *a)
+{
+	describe_measures(o, a, 1);
+	out_notes(o, &F_NOTES, a->notes, a->nnotes);
+	out_text(o, "Percentages with %g%% intervals (each after its estimate); formulas and "
+		    "sources: docs/statistics.md.", 100.0 * (1.0 - a->alpha));
+}
+
+/* ---- Two independent proportions ---- */
+
+static void u_value(struct out *o, const char *key, const char *label, enum out_unit unit,
+		    const struct unpaired_value *v)
+{
+	out_value(o, &(struct out_field){ key, label, unit, 0 }, v->defined, v->v);
+}
+
+static void u_interval(struct out *o, const char *key, enum out_unit unit,
+		       const struct unpaired_interval *ci)
+{
+	out_interval(o, &(struct out_field){ key, NULL, unit, OUT_ATTACH },
+		     &(struct out_interval){ ci->lo, ci->hi, ci->defined, ci->defined });
+}
+
+void analysis_describe_unpaired(struct out *o, const struct unpaired_summary *s)
+{
+	static const char *const keys[] = { "n1", "x1", "n2", "x2" };
+	static const char *const labels[] = { "n1 (control applications)", "x1 (control positive)",
+					      "n2 (test applications)", "x2 (test positive)" };
+	const long v[] = { s->n1, s->x1, s->n2, s->x2 };
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		out_int(o, &(struct out_field){ keys[i], labels[i], OUT_COUNT, 0 }, v[i]);
+	u_value(o, "rate_1", "rate 1, x1/n1, %, Wilson", OUT_FRACTION, &s->rate1);
+	u_interval(o, "rate_1_ci", OUT_FRACTION, &s->rate1_ci);
+	u_value(o, "rate_2", "rate 2, x2/n2, %, Wilson", OUT_FRACTION, &s->rate2);
+	u_interval(o, "rate_2_ci", OUT_FRACTION, &s->rate2_ci);
+	u_value(o, "diff", "difference p1 - p2, %, Newcombe hybrid score", OUT_FRACTION, &s->diff);
+	u_interval(o, "diff_ci_newcombe", OUT_FRACTION, &s->diff_ci_newcombe);
+	u_value(o, "chi2", "chi-square", OUT_STAT, &s->chi2);
+	u_value(o, "chi2_p", "  its p", OUT_PVALUE, &s->chi2_p);
+	u_value(o, "chi2_yates", "chi-square, Yates", OUT_STAT, &s->chi2_cc);
+	u_value(o, "chi2_yates_p", "  its p", OUT_PVALUE, &s->chi2_cc_p);
+	u_value(o, "fisher_p", "Fisher exact p", OUT_PVALUE, &s->fisher_p);
+	u_value(o, "risk_ratio", "risk ratio p1/p2, Wald on the log scale", OUT_RATIO,
+		&s->risk_ratio);
+	u_interval(o, "risk_ratio_ci", OUT_RATIO, &s->risk_ratio_ci);
+	out_notes(o, &F_NOTES, s->notes, s->nnotes);
+	out_text(o, "Group 1 is the control, group 2 the test group; %g%% intervals.",
+		 100.0 * (1.0 - s->alpha));
+}
+
+/* ---- A study: groups, strata, tests, exclusions ---- */
+
+static const struct out_field F_GROUPS = { "groups", NULL, OUT_TEXT, 0 };
+static const struct out_field F_GROUP = { "group", NULL, OUT_TEXT, OUT_ID };
+static const struct out_field F_GROUP_LABEL = { "label", "group", OUT_TEXT, OUT_ID };
+/* Columns of the group table that JSON has elsewhere or not at all. */
+static const struct out_field F_STRATUM_ALL = { "stratum", "stratum", OUT_TEXT, OUT_NO_JSON };
+static const struct out_field F_STRATUM_ALL_CSV = { "stratum", NULL, OUT_TEXT, OUT_NO_JSON };
+static const struct out_field F_STRATUM = { "stratum", "stratum", OUT_TEXT, OUT_NO_JSON | OUT_ID };
+static const struct out_field F_STRATUM_MAP = { "stratum", NULL, OUT_TEXT, 0 };
+static const struct out_field F_STRATUM_LABEL = { "label", NULL, OUT_TEXT, OUT_NO_CSV };
+static const struct out_field F_STRATA = { "strata", NULL, OUT_TEXT, 0 };
+static const struct out_field F_HOLM = { "mcnemar_exact_p_holm", "Holm p", OUT_PVALUE, OUT_PART2 };
+static const struct out_field F_HOLM_MIDP = { "mcnemar_midp_holm", NULL, OUT_PVALUE, 0 };
+static const struct out_field F_HOM = {
+	"homogeneity",
+	"Is b/(b+c) the same in every stratum? (Pearson chi-square over the strata with b+c > 0)",
+	OUT_TEXT, OUT_NO_CSV
+};
+
+static void describe_homogeneity(struct out *o, const struct strata_homogeneity *h)
+{
+	out_map_begin(o, &F_HOM);
+	out_int(o, &(struct out_field){ "strata", "strata", OUT_COUNT, 0 }, (long long)h->strata);
+	out_int(o, &(struct out_field){ "informative", "with b+c > 0", OUT_COUNT, 0 },
+		(long long)h->informative);
+	out_value(o, &(struct out_field){ "chi2", "chi2", OUT_STAT, 0 }, h->defined, h->chi2);
+	struct out_field df = { "df", "df", OUT_COUNT, 0 };
+	if (h->defined)
+		out_int(o, &df, h->df);
+	else
+		out_missing(o, &df, NULL);
+	out_value(o, &(struct out_field){ "p", "p", OUT_PVALUE, 0 }, h->defined, h->p);
+	out_value(o, &(struct out_field){ "odds_ratio_mh", "MH odds ratio", OUT_RATIO, 0 },
+		  h->or_defined, h->or_mh);
+	out_notes(o, &F_NOTES, h->notes, h->nnotes);
+	out_map_end(o);
+}
+
+/* A group's row: its overall measures, then its strata as child rows, then
+ * the homogeneity test. */
+static void describe_group(struct out *o, const struct analysis_result *r,
+			   const struct analysis_group *G, int test_group)
+{
+	out_str(o, &F_GROUP, G->name);
+	out_str(o, &F_GROUP_LABEL, G->label);
+	out_str(o, r->ndims ? &F_STRATUM_ALL : &F_STRATUM_ALL_CSV, "all");
+	for (int d = 0; d < r->ndims; d++)
+		out_str(o, &(struct out_field){ analysis_dim_name(r->dims[d]), NULL, OUT_TEXT, OUT_NO_JSON },
+			NULL);
+	describe_measures(o, &G->overall.r, 0);
+	if (test_group) {
+		out_value(o, &F_HOLM, G->overall.holm_exact.defined, G->overall.holm_exact.v);
+		out_value(o, &F_HOLM_MIDP, G->overall.holm_midp.defined, G->overall.holm_midp.v);
+	}
+	out_notes(o, &F_NOTES, G->overall.r.notes, G->overall.r.nnotes);
+	if (!r->ndims)
+		return;
+	out_table_begin(o, &F_STRATA);
+	for (int s = 0; s < r->nstrata; s++) {
+		const struct analysis_cell *c = &G->strata[s];
+		out_row_begin(o, NULL);
+		out_map_begin(o, &F_STRATUM_MAP);
+		for (int d = 0; d < r->ndims; d++)
+			out_str(o, &(struct out_field){ analysis_dim_name(r->dims[d]), NULL, OUT_TEXT, 0 },
+				r->strata[s].values[d]);
+		out_map_end(o);
+		out_str(o, &F_STRATUM_LABEL, r->strata[s].label);
+		out_str(o, &F_STRATUM, r->strata[s].label);
+		describe_measures(o, &c->r, 0);
+		out_notes(o, &F_NOTES, c->r.notes, c->r.nnotes);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	describe_homogeneity(o, &G->hom);
+}
+
+static void describe_cochran(struct out *o, const struct analysis_result *r)
+{
+	static const struct out_field table = {
+		"cochran_q",
+		"\nCochran's Q: listings where the control and every test group of a set have one valid "
+		"pair each",
+		OUT_TEXT, OUT_NO_CSV
+	};
+	static const struct out_field item = { NULL, NULL, OUT_TEXT, 0 };
+	out_table_begin(o, &table);
+	for (int k = 0; k < r->ncochran; k++) {
+		const struct analysis_cochran *c = &r->cochran[k];
+		out_row_begin(o, NULL);
+		out_list_begin(o, &(struct out_field){ "groups", NULL, OUT_TEXT, 0 });
+		for (int g = 0; g < c->ngroups; g++)
+			out_str(o, &item, r->groups[c->groups[g]].name);
+		out_list_end(o);
+		out_list_begin(o, &(struct out_field){ "labels", "test groups", OUT_TEXT,
+						       OUT_TABLE_ONLY | OUT_ID });
+		for (int g = 0; g < c->ngroups; g++)
+			out_str(o, &item, r->groups[c->groups[g]].label);
+		out_list_end(o);
+		out_int(o, &(struct out_field){ "listings", "listings", OUT_COUNT, 0 },
+			(long long)c->listings);
+		out_value(o, &(struct out_field){ "q", "Q", OUT_STAT, 0 }, c->defined, c->q);
+		out_int(o, &(struct out_field){ "df", "df", OUT_COUNT, 0 }, c->ngroups);
+		out_value(o, &(struct out_field){ "p", "p", OUT_PVALUE, 0 }, c->defined, c->p);
+		out_notes(o, &F_NOTES, c->defined ? NULL : &c->why, c->defined ? 0 : 1);
+		out_row_end(o);
+	}
+	out_table_end(o);
+}
+
+static void describe_excluded(struct out *o, const struct analysis_result *r)
+{
+	out_map_begin(o, &(struct out_field){ "excluded", "\nExcluded pairs, by reason", OUT_TEXT, 0 });
+	for (int x = 0; x < PAIRS_EXCL_N; x++)
+		out_int(o, &(struct out_field){ pairs_excl_key(x), pairs_excl_text(x), OUT_COUNT, 0 },
+			r->excluded[x]);
+	out_map_end(o);
+	out_int(o, &(struct out_field){ "excluded_total", "excluded pairs in all", OUT_COUNT, 0 },
+		r->excluded_total);
+}
+
+void analysis_describe(struct out *o, const struct analysis_result *r)
+{
+	static const struct out_field item = { NULL, NULL, OUT_TEXT, 0 };
+	out_str(o, &(struct out_field){ "outcome", NULL, OUT_TEXT, 0 }, pairs_def_name(r->def));
+	char text[160];
+	snprintf(text, sizeof(text), "%s (%s)", pairs_def_text(r->def),
+		 r->outcome_given ? "--outcome" : "study.ini [design] outcome");
+	out_str(o, &(struct out_field){ "outcome_text", "outcome", OUT_TEXT, OUT_TABLE_ONLY }, text);
+	out_num(o, &(struct out_field){ "alpha", "alpha", OUT_REAL, 0 }, r->alpha);
+	out_list_begin(o, &(struct out_field){ "by", r->ndims ? "by" : NULL, OUT_TEXT, 0 });
+	for (int d = 0; d < r->ndims; d++)
+		out_str(o, &item, analysis_dim_name(r->dims[d]));
+	out_list_end(o);
+	out_text(o, "%s", "");
+	out_table_begin(o, &F_GROUPS);
+	for (int g = 0; g < r->ngroups; g++) {
+		out_row_begin(o, NULL);
+		describe_group(o, r, &r->groups[g], 1);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	out_row_begin(o, &(struct out_field){ "all", NULL, OUT_TEXT, 0 });
+	describe_group(o, r, &r->all, 0);
+	out_row_end(o);
+	out_text(o, "\na both positive, b control only, c test only, d neither; net ILO = "
+		    "(b-c)/(a+b+c) [Newcombe\n"
+		    "interval on (a, b, c, 0)], gross b = b/(a+b+c), gross c = c/(a+b+c), net all = "
+		    "(b-c)/pairs;\n"
+		    "diff = (b-c)/pairs; ratio = (a+b)/(a+c); Holm: McNemar exact p adjusted over the "
+		    "test groups\n"
+		    "with discordant pairs; %g%% intervals. Tango's interval and the other tests: "
+		    "--json, --csv.",
+		 100.0 * (1.0 - r->alpha));
+	describe_cochran(o, r);
+	describe_excluded(o, r);
+}
+
+/* ---- The agent-level list ---- */
+
+void analysis_describe_agents(struct out *o, const struct analysis_result *r)
+{
+	out_text(o, "*** CONFIDENTIAL: agent-level results. They point at identifiable agents:\n"
+		    "*** share only with those entitled to them (e.g. the equality body). ***");
+	out_bool(o, &(struct out_field){ "confidential", NULL, OUT_BOOL, 0 }, 1);
+	out_str(o, &(struct out_field){ "outcome", "outcome", OUT_TEXT, 0 }, pairs_def_name(r->def));
+	out_num(o, &(struct out_field){ "alpha", "alpha", OUT_REAL, 0 }, r->alpha);
+	out_str(o, &(struct out_field){ "flag_rule", "flagged when", OUT_TEXT, OUT_NO_JSON },
+		"Holm-adjusted exact p < alpha and b > c");
+	out_str(o, &(struct out_field){ "flag_rule", NULL, OUT_TEXT, OUT_NO_CSV }, "holm");
+	out_text(o, "%s", "");
+	out_table_begin(o, &(struct out_field){ "agents", NULL, OUT_TEXT, 0 });
+	for (size_t i = 0; i < r->nagents; i++) {
+		const struct analysis_agent *a = &r->agents[i];
+		const struct agent_result *x = &a->r;
+		out_row_begin(o, NULL);
+		out_str(o, &(struct out_field){ "agent_key", "agent_key", OUT_TEXT, OUT_ID }, a->key);
+		out_int(o, &(struct out_field){ "listings", "listings", OUT_COUNT, 0 }, a->listings);
+		out_int(o, &(struct out_field){ "pairs", "pairs", OUT_COUNT, 0 }, a->pairs);
+		out_int(o, &(struct out_field){ "b", "b", OUT_COUNT, 0 }, x->b);
+		out_int(o, &(struct out_field){ "c", "c", OUT_COUNT, 0 }, x->c);
+		out_value(o, &(struct out_field){ "p_exact", "exact p", OUT_PVALUE, 0 }, x->tested,
+			  x->p_exact);
+		out_value(o, &(struct out_field){ "p_greater", NULL, OUT_PVALUE, 0 }, x->tested,
+			  x->p_greater);
+		out_value(o, &(struct out_field){ "p_holm", "Holm p", OUT_PVALUE, 0 }, x->tested,
+			  x->p_holm);
+		out_value(o, &(struct out_field){ "p_bh", "BH p", OUT_PVALUE, 0 }, x->tested, x->p_bh);
+		out_bool(o, &(struct out_field){ "flagged", NULL, OUT_BOOL, 0 }, x->flagged);
+		out_str(o, &(struct out_field){ "flag", "flagged", OUT_TEXT, OUT_TABLE_ONLY },
+			x->flagged ? "FLAGGED" : "");
+		out_str(o, &(struct out_field){ "note", NULL, OUT_TEXT, 0 }, x->note);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	out_int(o, &(struct out_field){ "flagged", "agents flagged", OUT_COUNT, 0 }, r->flagged);
+	out_int(o, &(struct out_field){ "agents_one_listing", "agents tested on one listing only",
+					OUT_COUNT, 0 },
+		(long long)r->agents_one_listing);
+	out_int(o, &(struct out_field){ "pairs_without_agent_key", "pairs without an agent key",
+					OUT_COUNT, 0 },
+		(long long)r->pairs_without_agent_key);
+}
+
+/* ---- The regression view ---- */
+
+void analysis_describe_model(struct out *o, const struct analysis_result *r,
+			     const struct analysis_model *m)
+{
+	const struct regress_fit *f = &m->fit;
+	int lpm = m->lpm;
+	out_str(o, &(struct out_field){ "model", NULL, OUT_TEXT, 0 }, lpm ? "lpm" : "clogit");
+	out_str(o, &(struct out_field){ "model_text", "model", OUT_TEXT, OUT_TABLE_ONLY },
+		lpm ? "linear probability model, listing fixed effects, listing-clustered standard "
+		      "errors"
+		    : "conditional logit, listings as strata");
+	out_str(o, &(struct out_field){ "outcome", "outcome", OUT_TEXT, 0 }, pairs_def_name(r->def));
+	out_num(o, &(struct out_field){ "alpha", "alpha", OUT_REAL, 0 }, r->alpha);
+	out_bool(o, &(struct out_field){ "covariates", NULL, OUT_BOOL, 0 }, m->covariates);
+	out_str(o, &(struct out_field){ "covariates_text", "covariates", OUT_TEXT, OUT_TABLE_ONLY },
+		m->covariates ? "send position, message variant"
+			      : "none (position or variant not recorded)");
+	out_bool(o, &(struct out_field){ "ok", "fitted", OUT_BOOL, 0 }, f->ok);
+	out_str(o, &(struct out_field){ "note", f->ok ? NULL : "why not", OUT_TEXT, 0 },
+		f->ok ? NULL : f->why);
+	out_int(o, &(struct out_field){ "n_applications", "applications", OUT_COUNT, 0 },
+		(long long)m->n_applications);
+	out_int(o, &(struct out_field){ "n_listings", "listings", OUT_COUNT, 0 },
+		(long long)m->n_listings);
+	out_int(o, &(struct out_field){ "n_used", "applications used", OUT_COUNT, 0 },
+		(long long)f->n_used);
+	out_int(o, &(struct out_field){ "listings_used", "listings used", OUT_COUNT, 0 },
+		(long long)f->g_used);
+	if (lpm) {
+		out_num(o, &(struct out_field){ "small_sample_factor", "small-sample factor", OUT_REAL, 0 },
+			f->factor);
+		out_num(o, &(struct out_field){ "df", "t degrees of freedom", OUT_REAL, 0 }, f->df);
+	} else {
+		out_num(o, &(struct out_field){ "loglik0", "log-likelihood at zero", OUT_REAL, 0 },
+			f->loglik0);
+		out_num(o, &(struct out_field){ "loglik", "log-likelihood", OUT_REAL, 0 }, f->loglik);
+		out_int(o, &(struct out_field){ "iterations", "iterations", OUT_COUNT, 0 }, f->iterations);
+		out_bool(o, &(struct out_field){ "converged", "converged", OUT_BOOL, 0 }, f->converged);
+	}
+	out_text(o, "%s", "");
+	char ci_head[32];
+	snprintf(ci_head, sizeof(ci_head), "%g%% CI", 100 * (1 - r->alpha));
+	out_table_begin(o, &(struct out_field){ "coefficients", NULL, OUT_TEXT, 0 });
+	for (int k = 0; k < m->k; k++) {
+		const struct regress_coef *c = &f->coef[k];
+		out_row_begin(o, NULL);
+		out_str(o, &(struct out_field){ "term", NULL, OUT_TEXT, 0 }, m->terms[k].name);
+		out_str(o, &(struct out_field){ "label", "term", OUT_TEXT, OUT_ID }, m->terms[k].label);
+		out_value(o, &(struct out_field){ "estimate", lpm ? "estimate" : "log OR", OUT_REAL, 0 },
+			  c->defined, c->est);
+		out_value(o, &(struct out_field){ "se", "SE", OUT_REAL, 0 }, c->defined, c->se);
+		out_value(o, &(struct out_field){ "statistic", NULL, OUT_REAL, 0 }, c->p_defined,
+			  c->stat);
+		out_value(o, &(struct out_field){ "p", "p", OUT_PVALUE, 0 }, c->p_defined, c->p);
+		out_interval(o, &(struct out_field){ "ci", ci_head, OUT_REAL, 0 },
+			     &(struct out_interval){ c->lo, c->hi, c->defined, c->defined });
+		if (!lpm)
+			out_value(o, &(struct out_field){ "odds_ratio", "OR", OUT_RATIO, 0 }, c->defined,
+				  exp(c->est));
+		out_str(o, &(struct out_field){ "note", NULL, OUT_TEXT, 0 }, c->defined ? NULL : c->why);
+		const char *why = c->defined ? NULL : c->why;
+		out_notes(o, &(struct out_field){ "notes", NULL, OUT_TEXT, OUT_NO_JSON | OUT_NO_CSV },
+			  &why, why ? 1 : 0);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	if (lpm)
+		out_text(o, "A group's estimate is its response rate minus the control's, within "
+			    "listings (-Delta).");
+}

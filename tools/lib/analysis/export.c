@@ -1,0 +1,85 @@
+/* export.c: the records of a study as CSV (export.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis/export.h"
+#include "io/csv.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
+
+struct kind {
+	const char *name, *header, *sql;
+	int at_col; /* column holding a UTC time to show in local time, or -1 */
+};
+
+static const struct kind kinds[] = {
+	{ "assignments", "listing_ref,group,gender,persona,variant,position,scheduled_at",
+	  "SELECT l.ref, g.name, p.gender, p.email, a.variant, a.position, a.scheduled_at "
+	  "FROM application a JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
+	  "JOIN grp g ON g.id = p.grp ORDER BY l.id, a.position IS NULL, a.position, a.id",
+	  6 },
+	{ "responses",
+	  "listing_ref,agent_type,agent_key,round,area,group,gender,variant,position,status,outcome,"
+	  "channel",
+	  "SELECT l.ref, l.agent_type, l.agent_key, l.round, l.area, g.name, p.gender, a.variant, "
+	  "a.position, a.status, r.outcome, r.channel FROM application a "
+	  "JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
+	  "JOIN grp g ON g.id = p.grp LEFT JOIN response r ON r.id = "
+	  "(SELECT max(id) FROM response WHERE application = a.id) "
+	  "ORDER BY l.id, a.position IS NULL, a.position, a.id",
+	  -1 },
+};
+
+const char export_kinds[] = "assignments, responses";
+
+static const struct kind *find_kind(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(name, kinds[i].name))
+			return &kinds[i];
+	return NULL;
+}
+
+int export_kind_known(const char *name)
+{
+	return find_kind(name) != NULL;
+}
+
+int export_csv(struct study *s, const char *kind, FILE *out, struct ct_err *err)
+{
+	const struct kind *k = find_kind(kind);
+	if (!k)
+		return ct_fail(err, CT_EINPUT, "unknown kind '%s'; kinds: %s", kind, export_kinds);
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, k->sql, &st, err);
+	if (rc)
+		return rc;
+	fputs(k->header, out);
+	fputc('\n', out);
+	/* One row at a time through a reused buffer: a million rows need no
+	 * more memory than one. */
+	struct strbuf sb = STRBUF_INIT;
+	int ncol = sqlite3_column_count(st), step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		sb_reset(&sb);
+		for (int i = 0; i < ncol; i++) {
+			const char *v = (const char *)sqlite3_column_text(st, i);
+			char local[40];
+			time_t t;
+			if (i == k->at_col && v && time_parse_iso(v, &t)) {
+				time_iso_local(t, s->design->timezone, local);
+				v = local;
+			}
+			csv_quote(&sb, v);
+			sb_addc(&sb, i == ncol - 1 ? '\n' : ',');
+		}
+		fwrite(sb_str(&sb), 1, sb.len, out);
+	}
+	sb_free(&sb);
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		return study_db_error(s, err, "read the study");
+	if (ferror(out))
+		return ct_fail(err, CT_EENV, "cannot write the export");
+	return CT_OK;
+}

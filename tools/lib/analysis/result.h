@@ -1,0 +1,151 @@
+/* result.h: the analysis engine. Everything `corrtest stats` reports about a
+ * study is computed here into one result, which `stats`, `export stats` and
+ * later `report` and `verify` read; commands only render it (describe.h).
+ *
+ *   struct analysis_options o = { .def = PAIRS_STRICT, .alpha = 0.05 };
+ *   struct analysis_result *r;
+ *   if (analysis_run(study, &o, &r, &err)) -> report err
+ *   ... r->groups[g].overall.r.net_ilo, r->all, r->cochran, r->excluded ...
+ *   analysis_free(r);
+ *
+ * The arithmetic is in stats/ (paired.h, strata.h, multi.h, agent.h,
+ * regress.h); this module collects the pairs (pairs.h), splits them by
+ * group and stratum, and calls it. It never prints. */
+#ifndef CT_ANALYSIS_RESULT_H
+#define CT_ANALYSIS_RESULT_H
+
+#include <stddef.h>
+
+#include "agent.h"
+#include "analysis/pairs.h"
+#include "paired.h"
+#include "regress.h"
+#include "strata.h"
+
+/* The dimensions of --by. gender, variant and position are the test
+ * candidate's; the others the listing's. */
+enum analysis_dim {
+	ANALYSIS_DIM_AGENT_TYPE,
+	ANALYSIS_DIM_GENDER,
+	ANALYSIS_DIM_ROUND,
+	ANALYSIS_DIM_AREA,
+	ANALYSIS_DIM_VARIANT,
+	ANALYSIS_DIM_POSITION,
+	ANALYSIS_DIM_N
+};
+const char *analysis_dim_name(int dim);
+/* "agent_type,gender" -> dims[]; returns their number, or -1 with *bad the
+ * word that is not a dimension or is given twice (caller frees *bad). */
+int analysis_dims_parse(const char *s, int dims[ANALYSIS_DIM_N], char **bad);
+
+/* Optional parts of the result (the main tables are always computed). */
+#define ANALYSIS_AGENTS 1u       /* the agent-level list (confidential) */
+#define ANALYSIS_MODEL_LPM 2u    /* linear probability model */
+#define ANALYSIS_MODEL_CLOGIT 4u /* conditional logit */
+
+struct analysis_options {
+	int def;      /* enum pairs_def: what counts as positive */
+	double alpha; /* 1 - confidence level, 0 < alpha < 1 */
+	int dims[ANALYSIS_DIM_N];
+	int ndims;    /* --by: 0 for none */
+	unsigned parts;
+	int outcome_given; /* the outcome came from --outcome, not study.ini (for the text) */
+};
+
+/* One group (or all test groups together) in one stratum (or overall). */
+struct analysis_cell {
+	struct paired_analysis r;
+	/* McNemar exact and mid-p, Holm-adjusted over the test groups with
+	 * discordant pairs: only in the overall cell of a test group. */
+	struct paired_value holm_exact, holm_midp;
+};
+
+struct analysis_stratum {
+	char *label;                      /* the values joined by ", " */
+	char *values[ANALYSIS_DIM_N];     /* in --by order */
+};
+
+struct analysis_group {
+	const char *name, *label; /* borrowed from the pairs (or static for "all") */
+	int in_design;            /* named in study.ini (always 1 for "all") */
+	struct analysis_cell overall;
+	struct analysis_cell *strata; /* nstrata cells, in the result's stratum order */
+	struct strata_homogeneity hom; /* is b/(b+c) equal across strata (when --by) */
+};
+
+/* Cochran's Q over the listings where the control and each test group of
+ * one set have exactly one valid pair. */
+struct analysis_cochran {
+	int *groups; /* indexes into groups[] */
+	int ngroups;
+	size_t listings;
+	int defined;
+	double q, p;
+	const char *why; /* static, when not defined */
+};
+
+struct analysis_agent {
+	const char *key; /* pseudonymous agent key, borrowed from the pairs */
+	long listings, pairs;
+	struct agent_result r;
+};
+
+struct analysis_term {
+	char name[32];   /* "group:1", "position:2", "variant:3" */
+	char label[160]; /* "Maghrebi (vs control)", "sent second", "message variant 3" */
+};
+
+struct analysis_model {
+	int lpm;        /* 1: linear probability model; 0: conditional logit */
+	int covariates; /* send position and variant entered */
+	size_t n_applications, n_listings;
+	int k;
+	struct analysis_term terms[REGRESS_MAX_COEF];
+	struct regress_fit fit;
+};
+
+struct analysis_result {
+	int def;
+	double alpha;
+	int dims[ANALYSIS_DIM_N], ndims;
+	int outcome_given;
+
+	/* The test groups shown: every test group of study.ini, and a group
+	 * no longer in it only when it has valid pairs (a group deleted after
+	 * pairs were made is not an empty row). In grp.id order. */
+	struct analysis_group *groups;
+	int ngroups;
+	struct analysis_group all; /* all test groups together */
+	struct analysis_stratum *strata; /* sorted by their values */
+	int nstrata;
+	struct analysis_cochran *cochran;
+	int ncochran;
+	size_t npairs;
+	long excluded[PAIRS_EXCL_N]; /* by enum pairs_excl */
+	long excluded_total;
+
+	/* ANALYSIS_AGENTS: agents tested on two listings or more, by key. */
+	int have_agents;
+	struct analysis_agent *agents;
+	size_t nagents;
+	int flagged;
+	size_t agents_one_listing, pairs_without_agent_key;
+
+	/* ANALYSIS_MODEL_*: NULL unless asked for. */
+	struct analysis_model *lpm, *clogit;
+
+	struct pairs_set ps; /* owns the strings the above borrow */
+};
+
+/* Collects the pairs of the study and computes the result (caller frees
+ * with analysis_free). Fails with CT_EINPUT when a model cannot be built
+ * from the data, CT_EENV on a database error. */
+int analysis_run(struct study *s, const struct analysis_options *o, struct analysis_result **out,
+		 struct ct_err *err);
+/* The same from pairs already collected; takes ps over (it is freed with
+ * the result, or on failure). */
+int analysis_from_pairs(struct pairs_set *ps, const struct analysis_options *o,
+			struct analysis_result **out, struct ct_err *err);
+void analysis_free(struct analysis_result *r);
+
+#endif

@@ -1,0 +1,173 @@
+/* simulate.c: the engine of `corrtest simulate` (simulate.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/simulate.h"
+#include "base/rng.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
+
+static int mark_sent(struct study *s, long *n, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s,
+			       "UPDATE application SET status = 'sent', sent_at = scheduled_at "
+			       "WHERE status = 'planned' AND listing IN (SELECT a.listing FROM "
+			       "assignment a JOIN listing l ON l.id = a.listing "
+			       "WHERE l.status = 'active')",
+			       &st, err);
+	if (rc)
+		return rc;
+	rc = study_step_done(s, st, err, "marking applications as sent");
+	sqlite3_finalize(st);
+	*n = rc ? 0 : sqlite3_changes(s->db);
+	return rc;
+}
+
+static int count_sent(struct study *s, long *n, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT count(*) FROM application WHERE status = 'sent'", &st, err);
+	if (rc)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = study_db_error(s, err, "counting sent applications");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Appends one response row. */
+static int record(struct study *s, sqlite3_stmt *ins, int64_t app, int positive, double u,
+		  const char *now, struct ct_err *err)
+{
+	const char *outcome = positive ? "invitation"
+				       : u < SIMULATE_REFUSAL_SHARE ? "refusal" : "no_reply";
+	/* A reply came by e-mail; "no reply by the deadline" is what a coder
+	 * records by hand. */
+	const char *channel = !strcmp(outcome, "no_reply") ? "manual" : "email";
+	sqlite3_reset(ins);
+	sqlite3_bind_int64(ins, 1, app);
+	sqlite3_bind_text(ins, 2, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 3, outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 4, now, -1, SQLITE_TRANSIENT);
+	return study_step_done(s, ins, err, "recording a simulated response");
+}
+
+/* Draws and records the outcomes of every pair that has none yet. */
+static int draw(struct study *s, const struct pairs_set *ps, const double cell[4], uint64_t seed,
+		struct simulate_result *res, struct ct_err *err)
+{
+	sqlite3_stmt *ins;
+	int rc = study_prepare(s,
+			       "INSERT INTO response (application, channel, outcome, coder, coded_at, "
+			       "note) VALUES (?, ?, ?, 'simulate', ?, 'simulated')",
+			       &ins, err);
+	if (rc)
+		return rc;
+	char now[ISO_LEN];
+	time_iso_utc(time_now(), now);
+	struct rng r;
+	rng_init(&r, seed, "simulate");
+	/* A control application shared by several pairs (several test
+	 * candidates on one listing) is drawn once: pairs come sorted by
+	 * listing, so its pairs are consecutive. */
+	int64_t last_control = -1;
+	for (size_t i = 0; !rc && i < ps->npairs; i++) {
+		const struct pair *p = &ps->pairs[i];
+		int shared = p->control_app == last_control;
+		if (shared || p->control_outcome != PAIRS_NONE || p->test_outcome != PAIRS_NONE) {
+			res->skipped_pairs++;
+			res->skipped_apps += (p->control_outcome != PAIRS_NONE) +
+					     (p->test_outcome != PAIRS_NONE);
+			continue;
+		}
+		/* Three uniforms per pair, always: the cell, then the kind of
+		 * negative outcome of each side. */
+		double u = rng_uniform(&r), uc = rng_uniform(&r), ut = rng_uniform(&r);
+		int pc, pt;
+		if (u < cell[0]) {
+			pc = 1, pt = 1, res->cells.a++;
+		} else if (u < cell[0] + cell[1]) {
+			pc = 1, pt = 0, res->cells.b++;
+		} else if (u < cell[0] + cell[1] + cell[2]) {
+			pc = 0, pt = 1, res->cells.c++;
+		} else {
+			pc = 0, pt = 0, res->cells.d++;
+		}
+		if ((rc = record(s, ins, p->control_app, pc, uc, now, err)) ||
+		    (rc = record(s, ins, p->test_app, pt, ut, now, err)))
+			break;
+		last_control = p->control_app;
+		res->pairs++;
+		res->responses += 2;
+	}
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+/* The transaction: optionally mark planned applications sent, collect the
+ * pairs, refuse an empty study, draw, record the event. */
+int simulate_run(struct study *s, const struct simulate_options *o, struct simulate_result *res,
+		 struct ct_err *err)
+{
+	struct pairs_set pset = { 0 }, *ps = &pset;
+	double p = o->p_control, d = o->net;
+	uint64_t seed = o->seed;
+	int assume_sent = o->assume_sent;
+	int rc;
+	memset(res, 0, sizeof(*res));
+	if ((rc = study_begin(s, err)))
+		return rc;
+	if (assume_sent && (rc = mark_sent(s, &res->marked_sent, err)))
+		goto fail;
+	if ((rc = count_sent(s, &res->sent_apps, err)))
+		goto fail;
+	if (res->sent_apps == 0) {
+		rc = ct_fail(err, CT_EINPUT,
+			     assume_sent ? "no sent applications, and no planned application of an "
+					   "assigned, active listing to mark as sent; run 'corrtest "
+					   "assign' first"
+					 : "no sent applications; use --assume-sent to simulate a study "
+					   "whose messages are in the outbox (demo)");
+		goto fail;
+	}
+	if ((rc = pairs_collect(s, ps, err)))
+		goto fail;
+	res->valid_pairs = ps->npairs;
+	memcpy(res->excluded, ps->excluded, sizeof(res->excluded));
+	res->excluded_total = ps->excluded_total;
+	if (ps->npairs == 0) {
+		rc = ct_fail(err, CT_EINPUT,
+			     "no valid pairs to simulate (%ld excluded: bounced, withdrawn, not "
+			     "sent or incomplete; see 'corrtest stats')",
+			     ps->excluded_total);
+		goto fail;
+	}
+	if ((rc = draw(s, ps, o->cell, seed, res, err)))
+		goto fail;
+	if (res->pairs == 0) {
+		/* Nothing to add: leave the study as it was. */
+		study_rollback(s);
+		res->marked_sent = 0;
+		pairs_set_free(ps);
+		return CT_OK;
+	}
+	char *detail = xasprintf("p_control=%.15g net=%.15g noise=%g seed=%llu assume_sent=%d "
+				 "marked_sent=%ld pairs=%ld responses=%ld skipped_pairs=%ld",
+				 p, d, SIMULATE_NOISE, (unsigned long long)seed, assume_sent,
+				 res->marked_sent, res->pairs, res->responses, res->skipped_pairs);
+	rc = study_event(s, "simulate", "responses", detail, err);
+	free(detail);
+	if (rc || (rc = study_commit(s, err)))
+		goto fail;
+	pairs_set_free(ps);
+	return CT_OK;
+fail:
+	study_rollback(s);
+	pairs_set_free(ps);
+	return rc;
+}
+

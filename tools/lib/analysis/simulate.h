@@ -1,0 +1,49 @@
+/* simulate.h: the engine of `corrtest simulate`: draws an outcome for both
+ * applications of every valid pair of a study from a market with a known
+ * control rate and net discrimination rate (the model of stats/paired.c,
+ * paired_model_cells), and records them as responses, in one transaction
+ * with one 'simulate' event. For testing the pipeline and the measures,
+ * never on a real study. */
+#ifndef CT_ANALYSIS_SIMULATE_H
+#define CT_ANALYSIS_SIMULATE_H
+
+#include <stdint.h>
+
+#include "analysis/pairs.h"
+#include "paired.h"
+#include "store/study.h"
+
+/* The model's chance discordance k: at no discrimination, a pair with a
+ * positive outcome is discordant in each direction with this probability
+ * (two equal candidates are not always treated alike). */
+#define SIMULATE_NOISE 0.1
+/* Share of negative outcomes recorded as a refusal; the rest are no reply.
+ * Negatives are never 'info' or 'other', so that the strict and broad
+ * definitions give the same counts as the model (under 'any' a refusal is
+ * positive, and the model's rates no longer apply). */
+#define SIMULATE_REFUSAL_SHARE 0.25
+
+struct simulate_options {
+	double p_control, net; /* recorded in the event */
+	double cell[4];        /* P(a), P(b), P(c), P(d): paired_model_cells */
+	uint64_t seed;         /* of the 'simulate' random stream */
+	int assume_sent;       /* first mark planned applications of assigned, active listings sent */
+};
+
+struct simulate_result {
+	long marked_sent, sent_apps, pairs, responses, skipped_pairs, skipped_apps;
+	struct paired_counts cells; /* as drawn: positive = invitation */
+	size_t valid_pairs;          /* valid pairs found */
+	long excluded[PAIRS_EXCL_N]; /* pairs not simulated, by reason */
+	long excluded_total;
+};
+
+/* Draws and records. Pairs whose applications already have a response are
+ * skipped and counted (never overwritten); when nothing is drawn the study
+ * is left as it was (pairs = 0, marked_sent = 0). Fails with CT_EINPUT when
+ * there is nothing sent to simulate or no valid pair; on any failure the
+ * study is unchanged. */
+int simulate_run(struct study *s, const struct simulate_options *o, struct simulate_result *r,
+		 struct ct_err *err);
+
+#endif
