@@ -43,31 +43,12 @@ const char cmd_export_usage[] =
 static int export_stats(struct cmd_ctx *ctx, const char *outcome, const char *by,
 			const char *alpha_s, FILE *f)
 {
-	struct analysis_options ao = { .alpha = 0.05 };
-	if (alpha_s && (!parse_double(alpha_s, &ao.alpha) || !(ao.alpha > 0.0 && ao.alpha < 1.0)))
-		return cmd_usage_error(ctx, "--alpha must be a number between 0 and 1 (e.g. 0.05), "
-					    "not '%s'", alpha_s);
-	if (by) {
-		char *bad = NULL;
-		ao.ndims = analysis_dims_parse(by, ao.dims, &bad);
-		if (ao.ndims < 0) {
-			int rc = cmd_usage_error(ctx, "--by: '%s' is not one of agent_type, gender, "
-						 "round, area, variant, position (or is given twice)",
-						 bad);
-			free(bad);
-			return rc;
-		}
-	}
-	ao.def = pairs_def_parse(outcome ? outcome : ctx->study->design->outcome);
-	ao.outcome_given = outcome != NULL;
-	if (ao.def < 0) {
-		if (outcome)
-			return cmd_usage_error(ctx, "--outcome must be strict, broad or any, not '%s'",
-					       outcome);
-		return cmd_errorf(ctx, CT_EINPUT, "study.ini: [design] outcome '%s' is not strict, "
-				  "broad or any", ctx->study->design->outcome);
-	}
+	struct analysis_options ao = { 0 };
 	struct ct_err err = { 0 };
+	if (analysis_options_parse(alpha_s, by, &ao, &err))
+		return cmd_usage_error(ctx, "%s", err.msg);
+	if (analysis_outcome_set(&ao, outcome, ctx->study->design->outcome, &err))
+		return outcome ? cmd_usage_error(ctx, "%s", err.msg) : cmd_error(ctx, &err);
 	struct analysis_result *r;
 	if (analysis_run(ctx->study, &ao, &r, &err))
 		return cmd_error(ctx, &err);

@@ -119,22 +119,15 @@ static int run_study(struct cmd_ctx *ctx, struct analysis_options *ao, const cha
 	int rc = ctx->study ? CT_OK : cmd_open_study(ctx, STUDY_RO);
 	if (rc)
 		return rc;
-	ao->def = pairs_def_parse(outcome ? outcome : ctx->study->design->outcome);
-	ao->outcome_given = outcome != NULL;
-	if (ao->def < 0) {
-		if (outcome)
-			return cmd_usage_error(ctx, "--outcome must be strict, broad or any, not '%s'",
-					       outcome);
-		return cmd_errorf(ctx, CT_EINPUT, "study.ini: [design] outcome '%s' is not strict, "
-				  "broad or any", ctx->study->design->outcome);
-	}
+	struct ct_err err = { 0 };
+	if (analysis_outcome_set(ao, outcome, ctx->study->design->outcome, &err))
+		return outcome ? cmd_usage_error(ctx, "%s", err.msg) : cmd_error(ctx, &err);
 	if (model && !strcmp(model, "lpm"))
 		ao->parts |= ANALYSIS_MODEL_LPM;
 	else if (model && !strcmp(model, "clogit"))
 		ao->parts |= ANALYSIS_MODEL_CLOGIT;
 	else if (model)
 		return cmd_usage_error(ctx, "--model must be lpm or clogit, not '%s'", model);
-	struct ct_err err = { 0 };
 	struct analysis_result *r;
 	if ((rc = analysis_run(ctx->study, ao, &r, &err)))
 		return cmd_error(ctx, &err);
@@ -202,10 +195,10 @@ int cmd_stats(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (optind != argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	struct analysis_options ao = { .alpha = 0.05 };
-	if (alpha_s && (!parse_double(alpha_s, &ao.alpha) || !(ao.alpha > 0.0 && ao.alpha < 1.0)))
-		return cmd_usage_error(ctx, "--alpha must be a number between 0 and 1 (e.g. 0.05), "
-					    "not '%s'", alpha_s);
+	struct analysis_options ao = { 0 };
+	struct ct_err perr = { 0 };
+	if (analysis_options_parse(alpha_s, by, &ao, &perr))
+		return cmd_usage_error(ctx, "%s", perr.msg);
 	if (csv && ctx->json)
 		return cmd_usage_error(ctx, "--csv and --json exclude each other");
 	if (table + unpaired + agents + (model != NULL) > 1)
@@ -220,17 +213,6 @@ int cmd_stats(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx, "--agents takes neither --by nor --csv");
 	if (unpaired && csv)
 		return cmd_usage_error(ctx, "--csv is for paired tables");
-	if (by) {
-		char *bad = NULL;
-		ao.ndims = analysis_dims_parse(by, ao.dims, &bad);
-		if (ao.ndims < 0) {
-			int rc = cmd_usage_error(ctx, "--by: '%s' is not one of agent_type, gender, "
-						 "round, area, variant, position (or is given twice)",
-						 bad);
-			free(bad);
-			return rc;
-		}
-	}
 	if (agents)
 		ao.parts |= ANALYSIS_AGENTS;
 	long v[4];

@@ -45,6 +45,44 @@ int analysis_dims_parse(const char *s, int dims[ANALYSIS_DIM_N], char **bad)
 	return n;
 }
 
+int analysis_options_parse(const char *alpha, const char *by, struct analysis_options *ao,
+			   struct ct_err *err)
+{
+	ao->alpha = 0.05;
+	if (alpha && (!parse_double(alpha, &ao->alpha) || !(ao->alpha > 0.0 && ao->alpha < 1.0)))
+		return ct_fail(err, CT_EINPUT,
+			       "--alpha must be a number between 0 and 1 (e.g. 0.05), not '%s'", alpha);
+	ao->ndims = 0;
+	if (by) {
+		char *bad = NULL;
+		ao->ndims = analysis_dims_parse(by, ao->dims, &bad);
+		if (ao->ndims < 0) {
+			ct_fail(err, CT_EINPUT,
+				"--by: '%s' is not one of agent_type, gender, round, area, variant, "
+				"position (or is given twice)",
+				bad);
+			free(bad);
+			ao->ndims = 0;
+			return CT_EINPUT;
+		}
+	}
+	return CT_OK;
+}
+
+int analysis_outcome_set(struct analysis_options *ao, const char *outcome,
+			 const char *design_outcome, struct ct_err *err)
+{
+	ao->def = pairs_def_parse(outcome ? outcome : design_outcome);
+	ao->outcome_given = outcome != NULL;
+	if (ao->def >= 0)
+		return CT_OK;
+	if (outcome)
+		return ct_fail(err, CT_EINPUT, "--outcome must be strict, broad or any, not '%s'",
+			       outcome);
+	return ct_fail(err, CT_EINPUT, "study.ini: [design] outcome '%s' is not strict, broad or any",
+		       design_outcome ? design_outcome : "");
+}
+
 /* The value of one dimension for a pair, as text (buf holds numbers). */
 static const char *dim_value(const struct pair *p, int dim, char buf[32])
 {

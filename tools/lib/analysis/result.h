@@ -38,6 +38,18 @@ const char *analysis_dim_name(int dim);
  * word that is not a dimension or is given twice (caller frees *bad). */
 int analysis_dims_parse(const char *s, int dims[ANALYSIS_DIM_N], char **bad);
 
+struct analysis_options;
+/* The options that `stats` and `export stats` share, from the words a user
+ * typed (each may be NULL: the default). alpha: "0.05" (default 0.05); by:
+ * "agent_type,gender". Fills ao (alpha, dims) and returns CT_OK, or
+ * CT_EINPUT with the message a user should see. */
+int analysis_options_parse(const char *alpha, const char *by, struct analysis_options *ao,
+			   struct ct_err *err);
+/* What counts as positive: outcome as typed, else the design's. CT_EINPUT
+ * naming --outcome, or study.ini when the design's own word is bad. */
+int analysis_outcome_set(struct analysis_options *ao, const char *outcome,
+			 const char *design_outcome, struct ct_err *err);
+
 /* Optional parts of the result (the main tables are always computed). */
 #define ANALYSIS_AGENTS 1u       /* the agent-level list (confidential) */
 #define ANALYSIS_MODEL_LPM 2u    /* linear probability model */
