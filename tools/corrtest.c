@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "io/out.h"
 #include "base/banned.h"
 
 struct cmd {
@@ -96,20 +97,37 @@ static void print_cmd_help(const struct cmd *c, FILE *out)
 }
 
 
+/* Every message to stderr goes through here: a message quotes data (a
+ * file's header, a landlord's subject), and data must not be able to move
+ * the cursor, retitle the terminal or reorder the line. */
+static void put_msg(struct cmd_ctx *ctx, const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	out_escape_terminal(&sb, text, 0);
+	fprintf(stderr, "corrtest %s: %s\n", ctx->cmd, sb_str(&sb));
+	sb_free(&sb);
+}
+
+static void put_vmsg(struct cmd_ctx *ctx, const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_vaddf(&sb, fmt, ap);
+	put_msg(ctx, sb_str(&sb));
+	sb_free(&sb);
+}
+
 int cmd_error(struct cmd_ctx *ctx, const struct ct_err *err)
 {
-	fprintf(stderr, "corrtest %s: %s\n", ctx->cmd, err->msg);
+	put_msg(ctx, err->msg);
 	return err->status ? err->status : CT_EENV;
 }
 
 int cmd_errorf(struct cmd_ctx *ctx, int status, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "corrtest %s: ", ctx->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_vmsg(ctx, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return status;
 }
 
@@ -118,7 +136,9 @@ void cmd_error_lines(struct cmd_ctx *ctx, const char *text)
 	while (*text) {
 		const char *nl = strchr(text, '\n');
 		size_t n = nl ? (size_t)(nl - text) : strlen(text);
-		fprintf(stderr, "corrtest %s: %.*s\n", ctx->cmd, (int)n, text);
+		char *line = xstrndup(text, n);
+		put_msg(ctx, line);
+		free(line);
 		text += n + (nl != NULL);
 	}
 }
@@ -126,11 +146,10 @@ void cmd_error_lines(struct cmd_ctx *ctx, const char *text)
 int cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "corrtest %s: ", ctx->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_vmsg(ctx, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(see 'corrtest %s --help')\n", ctx->cmd);
+	fprintf(stderr, "(see 'corrtest %s --help')\n", ctx->cmd);
 	return CT_EINPUT;
 }
 

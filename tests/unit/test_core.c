@@ -59,6 +59,10 @@ START_TEST(text_rule)
 		{ "Ann\xe2\x81\xa0" "A", 0x2060 },  /* WORD JOINER */
 		{ "\xef\xbb\xbf" "Ann", 0xFEFF },   /* BYTE ORDER MARK */
 		{ "Ann\xc2\xad" "A", 0x00AD },      /* SOFT HYPHEN */
+		{ "Ann\xf3\xa0\x81\x81", 0xE0041 }, /* TAG LATIN CAPITAL LETTER A */
+		{ "Ann\xef\xb8\x8f", 0xFE0F },      /* VARIATION SELECTOR-16 */
+		{ "Ann\xe3\x85\xa4", 0x3164 },      /* HANGUL FILLER */
+		{ "Ann\xcd\x8f", 0x034F },          /* COMBINING GRAPHEME JOINER */
 		{ "Ann\xe2\x80\xa8" "A", 0x2028 },  /* LINE SEPARATOR */
 		{ "Ann\xc2\x85" "A", 0x0085 },      /* NEXT LINE (C1) */
 		{ "Ann\tA", 0x09 },

@@ -191,6 +191,29 @@ START_TEST(secrets_exact)
 }
 END_TEST
 
+/* Server replies as Postfix, Exim and Exchange word them (their
+ * documentation's examples), with the recipient inside. */
+START_TEST(replies_lose_addresses)
+{
+	static const char *in[][2] = {
+		{ "550 5.1.1 <jan.peeters@telenet.be>: Recipient address rejected: User unknown",
+		  "550 5.1.1 <address>: Recipient address rejected: User unknown" },
+		{ "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found jan@immo-x.example",
+		  "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found address" },
+		{ "451 4.7.1 <l.o'brien+rent@sub.example.org>... try later",
+		  "451 4.7.1 <address>... try later" },
+		{ "250 2.0.0 Ok: queued as 4F2A91C0B3", "250 2.0.0 Ok: queued as 4F2A91C0B3" },
+		{ "554 5.7.1 a@ b", "554 5.7.1 a@ b" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
+		char buf[256];
+		snprintf(buf, sizeof(buf), "%s", in[i][0]);
+		mail_redact_addresses(buf);
+		ck_assert_str_eq(buf, in[i][1]);
+	}
+}
+END_TEST
+
 START_TEST(backoff_and_crlf)
 {
 	unsetenv("CORRTEST_BACKOFF_MS");
@@ -222,6 +245,7 @@ int main(void)
 	tcase_add_test(tc, secrets);
 	tcase_add_test(tc, secrets_exact);
 	tcase_add_test(tc, backoff_and_crlf);
+	tcase_add_test(tc, replies_lose_addresses);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -26,7 +26,7 @@ int ct_fail(struct ct_err *err, int st, const char *fmt, ...)
 	return st;
 }
 
-static void oom(size_t n)
+void ct_oom(size_t n)
 {
 	/* The one place core code may exit: nothing sensible can follow. */
 	fprintf(stderr, "corrtest: out of memory (%zu bytes)\n", n);
@@ -37,7 +37,7 @@ void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
-		oom(n);
+		ct_oom(n);
 	return p;
 }
 
@@ -45,7 +45,7 @@ void *xcalloc(size_t nmemb, size_t size)
 {
 	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
 	if (!p)
-		oom(nmemb * size);
+		ct_oom(nmemb * size);
 	return p;
 }
 
@@ -53,7 +53,7 @@ void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
 	if (!q)
-		oom(n);
+		ct_oom(n);
 	return q;
 }
 
@@ -288,8 +288,15 @@ int text_ok(const char *str, size_t n, const char **why, size_t *off, unsigned l
 			what = "a bidi control";
 		else if (cp == 0xFEFF)
 			what = "a byte-order mark";
-		else if (cp == 0x00AD || cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) ||
-			 (cp >= 0x2060 && cp <= 0x2064) || (cp >= 0xFFF9 && cp <= 0xFFFB))
+		else if (cp == 0x00AD || cp == 0x034F || cp == 0x115F || cp == 0x1160 ||
+			 cp == 0x180E || (cp >= 0x200B && cp <= 0x200D) ||
+			 (cp >= 0x2060 && cp <= 0x2064) || cp == 0x3164 ||
+			 (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFFA0 ||
+			 (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0xE0000 && cp <= 0xE007F) ||
+			 (cp >= 0xE0100 && cp <= 0xE01EF))
+			/* Also the combining grapheme joiner, Hangul fillers,
+			 * variation selectors and tag characters: each invisible,
+			 * each a way to make two names look alike or to hide text. */
 			what = "an invisible character";
 		if (what)
 			goto fail;

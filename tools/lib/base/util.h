@@ -30,6 +30,9 @@ int ct_fail(struct ct_err *err, int st, const char *fmt, ...)
 /* Allocation wrappers: abort with a message on exhaustion, as the SQLite
  * shell does, because no caller can do anything better. */
 void *xmalloc(size_t n);
+/* What they do on exhaustion, for the few allocators of other libraries
+ * (open_memstream, GLib) that report it instead of aborting. */
+void ct_oom(size_t n) __attribute__((noreturn));
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
@@ -69,8 +72,9 @@ int has_control(const char *s);
  * text around it is shown. Refused: C0 controls (CR, LF, TAB included), DEL,
  * C1 controls, the line and paragraph separators U+2028/U+2029, bidi
  * controls (U+061C, U+200E/F, U+202A-E, U+2066-9), zero-width and other
- * invisible format characters (U+00AD, U+180E, U+200B-D, U+2060-4, U+FEFF
- * byte-order mark, U+FFF9-B). Returns 1 when s[0..n) passes; else 0, with a
+ * invisible characters (U+00AD, U+034F, U+115F/60, U+180E, U+200B-D,
+ * U+2060-4, U+3164, U+FE00-F and U+E0100-1EF variation selectors, U+FEFF
+ * byte-order mark, U+FFA0, U+FFF9-B, U+E0000-7F tag characters). Returns 1 when s[0..n) passes; else 0, with a
  * short reason (static, e.g. "a bidi control") in *why, the byte offset of
  * the character in *off and its code point in *cp (U+FFFD for invalid UTF-8);
  * any of the three may be NULL. Messages show it as "(U+%04lX)". */

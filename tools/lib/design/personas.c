@@ -132,10 +132,8 @@ static char *profile_json(const struct design *d, int gender)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	if (!f) {
-		fputs("corrtest: out of memory\n", stderr);
-		abort();
-	}
+	if (!f)
+		ct_oom(0);
 	struct json j;
 	json_init(&j, f, 0);
 	json_obj_begin(&j);

@@ -466,6 +466,9 @@ int delivery_send(struct delivery *d, struct delivery_job *job, struct delivery_
 		}
 		d->last_send_ms = monotonic_ms();
 		smtp_send(acc->smtp, job->mailbox, rcpt, nrcpt, job->raw, job->len, &o);
+		/* The reply goes into the event log and last_error: no
+		 * landlord's address there. */
+		mail_redact_addresses(o.reply);
 		out->attempts = attempt;
 		if (o.result != SMTP_TEMP)
 			break;

@@ -140,6 +140,48 @@ void smtp_close(struct smtp_session *s)
 	free(s);
 }
 
+static int addr_local_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr(".!#$%&'*+/=?^_`{|}~-", c)) || (unsigned char)c >= 0x80;
+}
+
+static int addr_domain_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '-' || c == '[' || c == ']' || c == ':' || (unsigned char)c >= 0x80;
+}
+
+void mail_redact_addresses(char *text)
+{
+	static const char word[] = "address";
+	char *w = text;
+	for (const char *r = text; *r;) {
+		if (*r != '@') {
+			*w++ = *r++;
+			continue;
+		}
+		/* Back over the local part already copied; forward over the
+		 * domain. The word is never longer than what it replaces when
+		 * both sides are non-empty (one side alone is not an address). */
+		char *start = w;
+		while (start > text && addr_local_char(start[-1]))
+			start--;
+		const char *end = r + 1;
+		while (addr_domain_char(*end))
+			end++;
+		size_t span = (size_t)(w - start) + (size_t)(end - r);
+		if (start == w || end == r + 1 || span < sizeof(word) - 1) {
+			*w++ = *r++;
+			continue;
+		}
+		memcpy(start, word, sizeof(word) - 1);
+		w = start + sizeof(word) - 1;
+		r = end;
+	}
+	*w = '\0';
+}
+
 char *mail_crlf(const char *raw, size_t len, size_t *outlen)
 {
 	struct strbuf sb = STRBUF_INIT;

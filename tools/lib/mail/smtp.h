@@ -56,6 +56,13 @@ void smtp_close(struct smtp_session *s);
 int smtp_send(struct smtp_session *s, const char *from, const char *const *rcpt, size_t nrcpt,
 	      const char *raw, size_t len, struct smtp_outcome *out);
 
+/* Replaces every e-mail address in text (a server's reply, which often
+ * quotes the recipient: "550 5.1.1 <jan@example.be>: User unknown") by
+ * "address", in place. Replies are stored in the event log and in
+ * application.last_error, which must hold no landlord's personal data:
+ * the event log cannot be purged without breaking its hash chain. */
+void mail_redact_addresses(char *text);
+
 /* A short word for a result, for messages and JSON: "ok", "temporary",
  * "permanent", "recipient rejected", "login refused", "tls", "connect". */
 const char *smtp_result_name(enum smtp_result r);

@@ -363,7 +363,8 @@ void study_close(struct study *s)
 	design_free(s->design);
 	free(s->ini_sha256);
 	if (s->agent_secret) {
-		memset(s->agent_secret, 0, s->agent_secret_len);
+		/* explicit_bzero: a memset before free may be optimised away. */
+		explicit_bzero(s->agent_secret, s->agent_secret_len);
 		free(s->agent_secret);
 	}
 	free(s->dir);
@@ -427,14 +428,15 @@ static int insert_study_row(struct study *s, struct ct_err *err)
 		return rc;
 	unsigned char key[32];
 	if ((rc = random_bytes(key, sizeof(key), err)))
-		return rc;
+		goto out;
 	if ((rc = study_prepare(s, "INSERT INTO study_secret(name, value) VALUES ('agent_key', ?)",
 				&st, err)))
-		return rc;
+		goto out;
 	sqlite3_bind_blob(st, 1, key, sizeof(key), SQLITE_TRANSIENT);
 	rc = study_step_done(s, st, err, "create study");
 	sqlite3_finalize(st);
-	memset(key, 0, sizeof(key));
+out:
+	explicit_bzero(key, sizeof(key));
 	return rc;
 }
 
@@ -897,7 +899,9 @@ int study_agent_key(struct study *s, const char *agent, char out[16], struct ct_
 				       &st, err);
 		if (rc)
 			return rc;
-		if (sqlite3_step(st) != SQLITE_ROW) {
+		/* An empty key would make the pseudonyms a plain hash, which
+		 * anyone can reverse by hashing agency names: as good as gone. */
+		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) < 16) {
 			sqlite3_finalize(st);
 			return ct_fail(err, CT_PROBLEM,
 				       "%s: the agent key was purged; new agents cannot be keyed",
