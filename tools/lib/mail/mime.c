@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "mail/mime.h"
 #include "base/banned.h"
@@ -106,6 +107,27 @@ int mime_out_check(const struct mime_out *m, struct ct_err *err)
 				       "the body contains a control character (0x%02X); refused", *p);
 	}
 	return CT_OK;
+}
+
+/* The thread's ids of a reply, each of the form "<id@domain>". */
+static int reply_ids_ok(const char *in_reply_to, const char *const *refs, int nrefs,
+			struct ct_err *err)
+{
+	if (in_reply_to && !msgid_ok(in_reply_to))
+		return ct_fail(err, CT_EINPUT, "In-Reply-To '%s' is not of the form <id@domain>",
+			       in_reply_to);
+	for (int i = 0; i < nrefs; i++)
+		if (!msgid_ok(refs[i]))
+			return ct_fail(err, CT_EINPUT, "References id '%s' is not of the form <id@domain>",
+				       refs[i]);
+	return CT_OK;
+}
+
+int mime_reply_check(const struct mime_out *m, const char *in_reply_to, const char *const *refs,
+		     int nrefs, struct ct_err *err)
+{
+	int rc = reply_ids_ok(in_reply_to, refs, nrefs, err);
+	return rc ? rc : mime_out_check(m, err);
 }
 
 /* The header name (e.g. "From:") of the message text, from its name to the
@@ -247,11 +269,23 @@ int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err 
 		return rc;
 	mime_init_once();
 
+	/* Reading a zone parses its whole zoneinfo file: the last one is kept,
+	 * as a study writes every message in the same zone (this was three
+	 * quarters of the time compose took). */
+	static GTimeZone *cached_tz;
+	static char *cached_id;
 	GTimeZone *tz = NULL;
-	if (m->timezone) {
+	if (m->timezone && cached_id && !strcmp(cached_id, m->timezone)) {
+		tz = g_time_zone_ref(cached_tz);
+	} else if (m->timezone) {
 		tz = g_time_zone_new_identifier(m->timezone);
 		if (!tz)
 			return ct_fail(err, CT_EINPUT, "unknown time zone '%s'", m->timezone);
+		if (cached_tz)
+			g_time_zone_unref(cached_tz);
+		free(cached_id);
+		cached_tz = g_time_zone_ref(tz);
+		cached_id = xstrdup(m->timezone);
 	} else {
 		tz = g_time_zone_new_utc();
 	}
@@ -336,13 +370,10 @@ int mime_new_message_id(const char *domain, char **out, struct ct_err *err)
 	if (!domain || !*domain || has_control(domain) || strpbrk(domain, "<>@ ()[]\\,;:\""))
 		return ct_fail(err, CT_EINPUT, "cannot make a Message-ID for domain '%s'",
 			       domain ? domain : "");
-	FILE *f = fopen("/dev/urandom", "rb");
-	if (!f || fread(r, sizeof(r), 1, f) != 1) {
-		if (f)
-			fclose(f);
-		return ct_fail(err, CT_EENV, "cannot read /dev/urandom for a Message-ID");
-	}
-	fclose(f);
+	/* getrandom(2) rather than opening /dev/urandom for every message: an
+	 * outbox of 6,000 messages spent its time in those opens. */
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return ct_fail(err, CT_EENV, "cannot draw random bytes for a Message-ID");
 	struct strbuf sb = STRBUF_INIT;
 	sb_addc(&sb, '<');
 	for (size_t i = 0; i < sizeof(r); i++)
@@ -357,17 +388,12 @@ int mime_build_reply(const struct mime_out *m, const char *in_reply_to, const ch
 {
 	*raw = NULL;
 	*len = 0;
-	if (in_reply_to && !msgid_ok(in_reply_to))
-		return ct_fail(err, CT_EINPUT, "In-Reply-To '%s' is not of the form <id@domain>",
-			       in_reply_to);
-	for (int i = 0; i < nrefs; i++)
-		if (!msgid_ok(refs[i]))
-			return ct_fail(err, CT_EINPUT, "References id '%s' is not of the form <id@domain>",
-				       refs[i]);
+	int rc = reply_ids_ok(in_reply_to, refs, nrefs, err);
+	if (rc)
+		return rc;
 	char *base = NULL;
 	size_t blen = 0;
-	int rc = mime_build(m, &base, &blen, err);
-	if (rc)
+	if ((rc = mime_build(m, &base, &blen, err)))
 		return rc;
 	/* The ids were checked to be printable ASCII without spaces, so the two
 	 * headers need no encoding; they go after the Message-ID line that
