@@ -4,10 +4,12 @@
 # link, commit) against the loopback mail server of tests/mail/ (Dovecot),
 # N threaded replies (default 1000), and, measured in the same run on the
 # same messages, the floor: a plain IMAP client (Python's imaplib) fetching
-# them one UID FETCH at a time, as corrtest does, and all in one UID FETCH.
-# With several binaries (e.g. an older corrtest), each gets its own server
-# and study, one after the other. Only loopback is contacted; the servers
-# are started and stopped here.
+# them one UID FETCH at a time (BODY[], as corrtest did before issue 8 with
+# libcurl's URL fetch, and BODY.PEEK[]), and all of a folder in one UID
+# FETCH BODY.PEEK[] (as corrtest does now, in batches of up to 500).
+# With several binaries (e.g. the corrtest before a change), each gets its
+# own server and study, one after the other. Only loopback is contacted;
+# the servers are started and stopped here.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$here")
@@ -145,9 +147,10 @@ PY
 		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$(rate "$N" "$t0" "$t1")"
 	printf '  %-46s %6.2f s  %7s replies/s\n' "imaplib, one UID FETCH BODY.PEEK[] per folder" \
 		"$(awk -v a="$t2" -v b="$t3" 'BEGIN { print b - a }')" "$(rate "$N" "$t2" "$t3")"
-	awk -v a="$t4" -v b="$t5" -v c="$t6" -v d="$t7" -v e="$t0" -v f="$t1" 'BEGIN {
-		printf "  corrtest / IMAP floor as libcurl reads (BODY[]): %.2fx the time\n", (b - a) / (d - c)
-		printf "  corrtest / IMAP floor with BODY.PEEK[]:         %.2fx the time\n", (b - a) / (f - e) }'
+	awk -v a="$t4" -v b="$t5" -v c="$t6" -v d="$t7" -v e="$t0" -v f="$t1" -v g="$t2" -v h="$t3" 'BEGIN {
+		printf "  corrtest / IMAP floor, BODY[] per message:          %.2fx the time\n", (b - a) / (d - c)
+		printf "  corrtest / IMAP floor, BODY.PEEK[] per message:     %.2fx the time\n", (b - a) / (f - e)
+		printf "  corrtest / IMAP floor, one BODY.PEEK[] per folder:  %.2fx the time\n", (b - a) / (h - g) }'
 	"$M/stop.sh" "$MD" >/dev/null
 	rm -rf "$sd" "$sd.csv"
 }

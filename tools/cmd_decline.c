@@ -115,15 +115,7 @@ int cmd_decline(int argc, char **argv, struct cmd_ctx *ctx)
 		cmd_error(ctx, &err);
 		goto out;
 	}
-	for (int i = 0; i < n; i++) {
-		struct ct_err e = { 0 };
-		int brc = decline_build(s, t, &v[i], &e);
-		if (brc) {
-			v[i].failed = 1;
-			v[i].status = brc;
-			v[i].error = xstrdup(e.msg);
-		}
-	}
+	decline_build_all(s, t, v, n, dry);
 	if (!dry)
 		decline_send(s, mc, sec, v, n);
 	for (int i = 0; i < n; i++) {

@@ -375,6 +375,72 @@ START_TEST(encoded_words_after_padding)
 }
 END_TEST
 
+/* reply_parse_subject (decline reads our inquiries' subjects by the
+ * thousand with it) gives exactly the Subject reply_parse_headers gives,
+ * on the plain header blocks it decodes alone and on those it hands to
+ * GMime's parser: folded, CRLF, encoded words (Q, B, '=' padding inside a
+ * run, a character split across words, mixed charsets, an unknown one,
+ * broken base64), empty, absent, twice, after a line that is not a field,
+ * raw 8-bit, lower case. Some with the text Python's email.header gives. */
+START_TEST(subject_alone_reads_as_the_headers_do)
+{
+	static const struct {
+		const char *m, *want; /* want NULL: only compared with the header reader */
+	} cases[] = {
+		{ "Date: Mon, 01 Mar 2027 09:00:00 +0100\nFrom: Thijs <t@corrtest.invalid>\n"
+		  "Subject: Interesse in uw huurwoning in Sint-Amandsberg\nTo: o@example.org\n"
+		  "Message-Id: <a@b>\n\nGoedendag,\n", "Interesse in uw huurwoning in Sint-Amandsberg" },
+		{ "Subject: =?iso-8859-1?Q?R=E9ponse?=\n\nx", "R\xc3\xa9ponse" },
+		{ "Subject: =?UTF-8?B?UsOpcG9uc2U6IA==?=\n =?UTF-8?B?YXBwYXJ0ZW1lbnQ=?=\n\n",
+		  "R\xc3\xa9ponse: appartement" },
+		{ "From: a@b\r\nSubject: Re: =?utf-8?q?caf=C3=A9?= en meer\r\nTo: c@d\r\n\r\nx",
+		  "Re: caf\xc3\xa9 en meer" },
+		{ "subject: lower case name\n\n", "lower case name" },
+		{ "Subject: =?UTF-8?B?Q2Fmww==?= =?utf-8?b?qSBvaw==?= and\n"
+		  " =?UTF-8?B?UsOpcG9uc2U6IA==?= =?ISO-8859-1?Q?D=E9j=E0?=\n\nx\n",
+		  "Caf\xc3\xa9 ok and R\xc3\xa9ponse: D\xc3\xa9j\xc3\xa0" },
+		{ "Subject: a long subject\r\n  folded over\r\n\tthree lines\r\nTo: x@y\r\n\r\n", NULL },
+		{ "Subject: =?UTF-8?Q?Demande_de_visite_=3A_appartement_=C2=AB_Le_Jard?=\n"
+		  " =?UTF-8?Q?in_=C2=BB_=C3=A0_Li=C3=A8ge_\"ref=2E_L7\"?=\n\n",
+		  "Demande de visite : appartement \xc2\xab Le Jardin \xc2\xbb \xc3\xa0 Li\xc3\xa8ge "
+		  "\"ref. L7\"" },
+		{ "Subject: =?x-unknown?Q?abc?= tail\n\n", NULL },
+		{ "Subject: =?UTF-8?B?!!!not base64?=\n\n", NULL },
+		{ "Subject: =?UTF-8?Q?a?= =?UTF-8?Q?b?=  c  d\n\n", NULL },
+		{ "Subject:\n\nx", NULL },
+		{ "Subject:    \nTo: a@b\n\n", NULL },
+		{ "To: a@b\n\nSubject: in the body\n", NULL },
+		{ "Subject: first\nSubject: second\n\n", NULL },
+		{ "Date: x\nnot a field line\nSubject: after it\n\n", NULL },
+		{ "From nobody Mon Mar  1 09:00:00 2027\nSubject: mbox\n\n", NULL },
+		{ "Subject: caf\xe9 raw latin-1\n\n", NULL },
+		{ "Subject : space before the colon\n\n", NULL },
+		{ "X-Note: a\n Subject: inside a continuation\n\n", NULL },
+		{ " Subject: starts folded\n\n", NULL },
+		{ "Subject: tab\tinside and a \x01 control\n\n", NULL },
+		{ "Subject: ends without a line end", "ends without a line end" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *m = cases[i].m;
+		struct ct_err err = { 0 };
+		struct reply *h = NULL;
+		char *subj = NULL;
+		ck_assert_int_eq(reply_parse_headers(m, strlen(m), &h, &err), CT_OK);
+		ck_assert_int_eq(reply_parse_subject(m, strlen(m), &subj, &err), CT_OK);
+		same_str("subject", h->subject, subj);
+		if (cases[i].want)
+			ck_assert_msg(subj && !strcmp(subj, cases[i].want), "case %zu: '%s', want '%s'", i,
+				      subj ? subj : "(null)", cases[i].want);
+		free(subj);
+		reply_free(h);
+	}
+	char *subj = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse_subject("", 0, &subj, &err), CT_EINPUT);
+	ck_assert_ptr_null(subj);
+}
+END_TEST
+
 static struct reply *parse_text(const char *m)
 {
 	struct reply *r = NULL;
@@ -531,6 +597,7 @@ int main(void)
 	tcase_add_test(tc, headers_only_reads_what_the_full_parse_reads);
 	tcase_add_test(tc, headers_only_decodes_an_accented_subject);
 	tcase_add_test(tc, encoded_words_after_padding);
+	tcase_add_test(tc, subject_alone_reads_as_the_headers_do);
 	tcase_add_test(tc, malformed_content_type_reads_as_plain_text);
 	tcase_add_test(tc, one_bad_byte_is_replaced_alone);
 	tcase_add_test(tc, bounce_reason_cut_between_characters);

@@ -34,7 +34,9 @@ void decline_free(struct decline_item *v, int n)
 /* The invitations not yet declined: latest response 'invitation', no
  * withdrawal recorded as sent, none refused by the server. A refused one
  * is recorded once as an event 'decline-failed' (subject "application N")
- * and not tried again. */
+ * and not tried again. "+a.status": the applications are read in id order
+ * rather than through the index on status, which then needs a sort (half
+ * the query's time on 6,000 applications). */
 static const char inv_sql[] =
 	"SELECT a.id, l.ref, l.area, l.title, l.url, c.contact_email,"
 	" p.first_name, p.last_name, p.email, p.phone, a.message_id,"
@@ -43,7 +45,7 @@ static const char inv_sql[] =
 	"  (SELECT max(id) FROM response WHERE application = a.id)"
 	" JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona"
 	" LEFT JOIN listing_contact c ON c.listing = a.listing"
-	" WHERE r.outcome = 'invitation' AND a.status = 'sent'"
+	" WHERE r.outcome = 'invitation' AND +a.status = 'sent'"
 	" AND NOT EXISTS (SELECT 1 FROM decline d WHERE d.application = a.id)"
 	" AND a.id NOT IN (SELECT CAST(substr(subject, 13) AS INTEGER) FROM event"
 	"  WHERE action = 'decline-failed' AND subject LIKE 'application %')"
@@ -62,13 +64,15 @@ static const char out_sql[] =
 	"SELECT id, message_id, raw FROM message WHERE application = ?1 AND direction = 'out'"
 	" ORDER BY id";
 
-/* The headers of a stored message, read by GMime; NULL when there are no
- * bytes (purged) or they do not parse. Caller frees with reply_free. */
+/* The headers of a stored message, read by GMime (the header block only:
+ * nothing here needs a body, and parsing every inquiry whole was most of
+ * what decline --dry-run spent reading); NULL when there are no bytes
+ * (purged) or they do not parse. Caller frees with reply_free. */
 static struct reply *headers_of(const void *raw, size_t len)
 {
 	struct reply *r = NULL;
 	struct ct_err ignored = { 0 };
-	if (!raw || !len || reply_parse(raw, len, &r, &ignored))
+	if (!raw || !len || reply_parse_headers(raw, len, &r, &ignored))
 		return NULL;
 	return r;
 }
@@ -107,10 +111,13 @@ static void load_outgoing(sqlite3_stmt *os, struct decline_item *x)
 		if (!raw || !mid)
 			continue;
 		if (x->app_msgid && !strcmp(mid, x->app_msgid)) {
-			struct reply *r = headers_of(raw, len);
+			/* The Subject alone: a dry run reads one per invitation, and
+			 * parsing each inquiry's header block was most of its time. */
+			struct ct_err ignored = { 0 };
 			free(x->our_subject);
-			x->our_subject = r && r->subject ? take(&r->subject) : NULL;
-			reply_free(r);
+			x->our_subject = NULL;
+			if (len)
+				reply_parse_subject(raw, len, &x->our_subject, &ignored);
 		} else {
 			free(x->pending_raw), free(x->pending_msgid);
 			x->pending_msg = sqlite3_column_int64(os, 0);
@@ -246,9 +253,11 @@ static int build_pending(struct decline_item *v, struct ct_err *err)
 }
 
 /* A fresh withdrawal, with the landlord's subject when with_reply and there
- * is one (*used says whether it was used), else our own inquiry's. */
+ * is one (*used says whether it was used), else our own inquiry's. check:
+ * validated as building it would be (mime_out_check and the thread's ids),
+ * without building it (v->raw stays NULL). */
 static int build_fresh(struct study *s, const struct template *t, struct decline_item *v,
-		       int with_reply, int *used, struct ct_err *err)
+		       int with_reply, int check, int *used, struct ct_err *err)
 {
 	struct tpl_vars vals = { 0 };
 	char *full = xasprintf("%s %s", v->first, v->last), *subject = NULL, *body = NULL;
@@ -289,7 +298,11 @@ static int build_fresh(struct study *s, const struct template *t, struct decline
 		refs[nrefs++] = v->reply_msgid;
 	struct mime_out m = { full, v->email, to, subject, body, time_now(), s->design->timezone,
 			      v->msgid };
-	if ((rc = mime_build_reply(&m, irt, refs, nrefs, &v->raw, &v->len, err)))
+	if (check)
+		rc = mime_reply_check(&m, irt, refs, nrefs, err);
+	else
+		rc = mime_build_reply(&m, irt, refs, nrefs, &v->raw, &v->len, err);
+	if (rc)
 		goto out;
 	v->to = xstrdup(to);
 	v->subject = xstrdup(subject);
@@ -304,17 +317,49 @@ out:
 	return rc;
 }
 
-int decline_build(struct study *s, const struct template *t, struct decline_item *v,
-		  struct ct_err *err)
+/* Builds (or, check, validates) one withdrawal. */
+static int build_one(struct study *s, const struct template *t, struct decline_item *v, int check,
+		     struct ct_err *err)
 {
 	if (v->pending_raw)
 		return build_pending(v, err);
-	int used = 0, rc = build_fresh(s, t, v, 1, &used, err);
+	int used = 0, rc = build_fresh(s, t, v, 1, check, &used, err);
 	/* The landlord's subject may hold what a header must not (a control
 	 * character, a literal '=?'): fall back to our own. */
 	if (rc == CT_EINPUT && used)
-		rc = build_fresh(s, t, v, 0, &used, err);
+		rc = build_fresh(s, t, v, 0, check, &used, err);
 	return rc;
+}
+
+int decline_build_all(struct study *s, const struct template *t, struct decline_item *v, int n,
+		      int check_only)
+{
+	/* The personas whose From header was built once: what only building
+	 * can refuse (a name GMime would encode or fold badly) depends on the
+	 * sender alone, so a check builds one withdrawal per persona and
+	 * validates the others without GMime, which was most of a dry run's
+	 * time. */
+	const char **built = xcalloc((size_t)n + 1, sizeof(*built));
+	int nbuilt = 0, worst = CT_OK;
+	for (int i = 0; i < n; i++) {
+		struct ct_err e = { 0 };
+		int known = 0;
+		for (int j = 0; check_only && j < nbuilt && !known; j++)
+			known = !strcmp(built[j], v[i].email);
+		int rc = build_one(s, t, &v[i], check_only && known, &e);
+		if (rc) {
+			v[i].failed = 1;
+			v[i].status = rc;
+			free(v[i].error);
+			v[i].error = xstrdup(e.msg);
+			if (worst != CT_EENV)
+				worst = rc;
+		} else if (check_only && !known && !v[i].pending_raw) {
+			built[nbuilt++] = v[i].email;
+		}
+	}
+	free(built);
+	return worst;
 }
 
 struct send_ctx {

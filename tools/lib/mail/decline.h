@@ -2,9 +2,9 @@
  * to decline, the withdrawal as a reply in the landlord's thread (in the
  * study's language), and its delivery through the delivery engine
  * (delivery.h, kind DELIVERY_WITHDRAWAL). Headers of the stored messages
- * (our inquiry's Subject, the landlord's reply) are read with GMime
- * (reply_parse), so encoded words are decoded as any mail reader does.
- * Never prints. */
+ * (our inquiry's Subject, the landlord's reply) are read with GMime, from
+ * the header block only (reply_parse_subject, reply_parse_headers), so
+ * encoded words are decoded as any mail reader does. Never prints. */
 #ifndef CT_DECLINE_H
 #define CT_DECLINE_H
 
@@ -32,8 +32,9 @@ struct decline_item {
 	long long pending_msg;
 	char *pending_raw, *pending_msgid;
 	size_t pending_len;
-	/* The withdrawal (decline_build): To, decoded Subject, Message-ID, the
-	 * message and its text (body NULL when it is the stored one). */
+	/* The withdrawal (decline_build_all): To, decoded Subject, Message-ID,
+	 * the message (raw NULL when a dry run only checked it) and its text
+	 * (body NULL when it is the stored one). */
 	char *to, *subject, *msgid, *raw, *body;
 	size_t len;
 	/* What decline_send did. */
@@ -56,12 +57,18 @@ struct template;
  * one, else the embedded templates/decline/LANG.txt. *t: template_free. */
 int decline_template(struct study *s, struct template **t, struct ct_err *err);
 
-/* Builds v's withdrawal: the one an earlier run stored, or a fresh reply
- * to the landlord's reply (In-Reply-To it, To its sender) when one was
- * linked, else to our inquiry and the listing's contact; Subject "Re: "
- * and the thread's subject without its "Re:"s. */
-int decline_build(struct study *s, const struct template *t, struct decline_item *v,
-		  struct ct_err *err);
+/* Builds the withdrawals v[0..n): for each, the one an earlier run stored,
+ * or a fresh reply to the landlord's reply (In-Reply-To it, To its sender)
+ * when one was linked, else to our inquiry and the listing's contact;
+ * Subject "Re: " and the thread's subject without its "Re:"s (our own when
+ * the landlord's cannot go in a header). An item that cannot be built gets
+ * failed, status and error. check_only (a dry run): every item is
+ * validated exactly as building it would be, but only the first fresh one
+ * of each persona is built (raw set); the others keep raw NULL, with their
+ * To, Subject, Message-ID and body filled. Returns CT_OK, or the worst
+ * status of the failed items (CT_EENV wins). */
+int decline_build_all(struct study *s, const struct template *t, struct decline_item *v, int n,
+		      int check_only);
 
 /* Sends every built item (not failed) through one delivery engine: a
  * stored one is first looked for over IMAP. Fills sent, recovered, failed,

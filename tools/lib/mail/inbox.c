@@ -12,11 +12,14 @@
 #include "base/timeutil.h"
 #include "base/banned.h"
 
-/* Messages fetched, stored and linked per transaction pair: the raw bytes
- * of a batch are committed together, then what is derived from them in a
- * second transaction. A commit (an fdatasync) per message capped fetch at a
- * few hundred messages a second. The byte cap bounds the memory a batch of
- * large messages takes. */
+/* Messages fetched (in one UID FETCH), stored and linked per transaction
+ * pair: the raw bytes of a batch are committed together, then what is
+ * derived from them in a second transaction. A commit (an fdatasync) per
+ * message capped fetch at a few hundred messages a second, and a FETCH per
+ * message (with BODY[], which makes the server mark each one read and
+ * write its index) at about a thousand. The byte cap, applied to the sizes
+ * the server announces before the batch is fetched, bounds the memory a
+ * batch of large messages takes. */
 #define BATCH_MESSAGES 500
 #define BATCH_BYTES (32u << 20)
 
@@ -410,11 +413,13 @@ static int store_one(struct run *x, const char *box, uint32_t uidvalidity, struc
 	return rc;
 }
 
-/* Stores a batch of fetched messages (it[0..k), in UID order) and moves the
- * folder's state past the last one, in one transaction: a crash keeps all
- * or none, so no message is lost or stored twice. */
+/* Stores a batch of fetched messages (it[0..k), in UID order; k may be 0
+ * when every message asked for was expunged meanwhile) and moves the
+ * folder's state to last_uid, the batch's last UID, in one transaction: a
+ * crash keeps all or none, so no message is lost or stored twice. */
 static int store_batch(struct run *x, const char *persona, const char *box, const char *folder,
-		       uint32_t uidvalidity, struct item *it, size_t k, struct ct_err *err)
+		       uint32_t uidvalidity, struct item *it, size_t k, uint32_t last_uid,
+		       struct ct_err *err)
 {
 	int rc = study_begin(x->s, err);
 	if (rc)
@@ -422,7 +427,7 @@ static int store_batch(struct run *x, const char *persona, const char *box, cons
 	for (size_t i = 0; !rc && i < k; i++)
 		rc = store_one(x, box, uidvalidity, &it[i], err);
 	if (!rc)
-		rc = save_state(x->s, persona, folder, uidvalidity, it[k - 1].uid, err);
+		rc = save_state(x->s, persona, folder, uidvalidity, last_uid, err);
 	if (!rc)
 		rc = study_commit(x->s, err);
 	if (rc) {
@@ -458,14 +463,17 @@ static int save_state_tx(struct study *s, const char *persona, const char *folde
 	return rc;
 }
 
-/* Reads one folder of one mailbox. */
+/* Reads one folder of one mailbox: the new UIDs and their sizes in one
+ * command, then their bytes a batch at a time, each batch in one UID FETCH
+ * (BODY.PEEK[]) on the session's second connection (imap_fetch_many). */
 static int fetch_folder(struct run *x, struct imap_session *im, const char *persona,
 			const char *folder, struct ct_err *err)
 {
 	struct study *s = x->s;
 	struct imap_folder_status fs = { 0 };
-	uint32_t *uids = NULL, known_v = 0, last = 0;
-	size_t n = 0;
+	struct imap_message *list = NULL, *got = NULL;
+	uint32_t known_v = 0, last = 0, sel_v = 0, *uids = NULL;
+	size_t n = 0, ngot = 0;
 	int known = 0;
 	int rc = imap_status(im, folder, &fs, err);
 	if (rc)
@@ -490,39 +498,55 @@ static int fetch_folder(struct run *x, struct imap_session *im, const char *pers
 	/* UIDNEXT says whether anything is new without a search. */
 	if (fs.uidnext && from >= fs.uidnext && known && known_v == fs.uidvalidity)
 		goto out;
-	if ((rc = imap_search_from(im, folder, from, &uids, &n, err)))
+	if ((rc = imap_list_from(im, folder, from, &sel_v, &list, &n, err)))
 		goto out;
+	/* The UIDs stored with the messages must be those of the UIDVALIDITY
+	 * recorded with them. */
+	if (sel_v != fs.uidvalidity) {
+		rc = ct_fail(err, CT_EENV, "folder %s of mailbox %s was rebuilt while it was read "
+			     "(UIDVALIDITY %u, was %u): run fetch again", folder, persona, sel_v,
+			     fs.uidvalidity);
+		goto out;
+	}
 	report(x, INBOX_FOLDER_BEGIN, persona, folder, 0, n, NULL);
 	struct item *it = n ? xcalloc(n < BATCH_MESSAGES ? n : BATCH_MESSAGES, sizeof(*it)) : NULL;
+	uids = n ? xcalloc(n < BATCH_MESSAGES ? n : BATCH_MESSAGES, sizeof(*uids)) : NULL;
 	for (size_t i = 0; !rc && i < n;) {
+		/* A batch: as many messages as fit BATCH_BYTES by the sizes the
+		 * server announced (at least one), at most BATCH_MESSAGES. */
 		size_t k = 0, bytes = 0;
-		int frc = CT_OK;
-		while (i + k < n && k < BATCH_MESSAGES && bytes < BATCH_BYTES) {
-			struct item *m = &it[k];
-			if ((frc = imap_fetch(im, folder, uids[i + k], &m->raw, &m->len, err)))
-				break;
-			/* Parsed once: the Message-ID and Date stored with the raw
-			 * bytes, then, once those are committed, the links. */
-			if ((frc = parse(m->raw, m->len, &m->r, err))) {
-				free(m->raw);
-				m->raw = NULL;
-				break;
-			}
-			m->uid = uids[i + k];
-			m->persona = xstrdup(persona);
-			bytes += m->len;
+		while (i + k < n && k < BATCH_MESSAGES &&
+		       (!k || bytes + list[i + k].size <= BATCH_BYTES)) {
+			uids[k] = list[i + k].uid;
+			bytes += list[i + k].size;
 			k++;
 		}
-		/* What was fetched before a failure is stored all the same; the
-		 * rest is fetched again next time. */
-		if (k) {
-			rc = store_batch(x, persona, box, folder, fs.uidvalidity, it, k, err);
-			if (!rc)
-				rc = derive_batch(x, it, k, err);
+		/* The answer may exceed the announced sizes somewhat (a server that
+		 * counts line ends otherwise, or does not know a size), never by
+		 * much. */
+		rc = imap_fetch_many(im, folder, sel_v, uids, k, 2 * bytes + (16u << 20), &got, &ngot,
+				     err);
+		size_t m = 0;
+		for (size_t j = 0; !rc && j < ngot; j++) {
+			struct item *t = &it[m];
+			/* Parsed once: the Message-ID and Date stored with the raw
+			 * bytes, then, once those are committed, the links. */
+			if ((rc = parse(got[j].raw, got[j].len, &t->r, err)))
+				break;
+			t->raw = got[j].raw;
+			t->len = got[j].len;
+			got[j].raw = NULL;
+			t->uid = got[j].uid;
+			t->persona = xstrdup(persona);
+			m++;
 		}
-		items_clear(it, k);
+		imap_messages_free(got, ngot);
+		got = NULL;
 		if (!rc)
-			rc = frc;
+			rc = store_batch(x, persona, box, folder, fs.uidvalidity, it, m, uids[k - 1], err);
+		if (!rc)
+			rc = derive_batch(x, it, m, err);
+		items_clear(it, m);
 		i += k;
 		if (!rc)
 			report(x, INBOX_MESSAGES_DONE, persona, folder, i, n, NULL);
@@ -532,6 +556,7 @@ static int fetch_folder(struct run *x, struct imap_session *im, const char *pers
 		/* Nothing there yet: remember the UIDVALIDITY all the same. */
 		rc = save_state_tx(s, persona, folder, fs.uidvalidity, from - 1, NULL, err);
 out:
+	imap_messages_free(list, n);
 	free(uids);
 	free(box);
 	return rc;

@@ -109,6 +109,27 @@ int mime_out_check(const struct mime_out *m, struct ct_err *err)
 	return CT_OK;
 }
 
+/* The thread's ids of a reply, each of the form "<id@domain>". */
+static int reply_ids_ok(const char *in_reply_to, const char *const *refs, int nrefs,
+			struct ct_err *err)
+{
+	if (in_reply_to && !msgid_ok(in_reply_to))
+		return ct_fail(err, CT_EINPUT, "In-Reply-To '%s' is not of the form <id@domain>",
+			       in_reply_to);
+	for (int i = 0; i < nrefs; i++)
+		if (!msgid_ok(refs[i]))
+			return ct_fail(err, CT_EINPUT, "References id '%s' is not of the form <id@domain>",
+				       refs[i]);
+	return CT_OK;
+}
+
+int mime_reply_check(const struct mime_out *m, const char *in_reply_to, const char *const *refs,
+		     int nrefs, struct ct_err *err)
+{
+	int rc = reply_ids_ok(in_reply_to, refs, nrefs, err);
+	return rc ? rc : mime_out_check(m, err);
+}
+
 /* The header name (e.g. "From:") of the message text, from its name to the
  * end of its last (folded) line: *len bytes at the returned pointer, or NULL. */
 static const char *header_span(const char *msg, const char *name, size_t *len)
@@ -367,17 +388,12 @@ int mime_build_reply(const struct mime_out *m, const char *in_reply_to, const ch
 {
 	*raw = NULL;
 	*len = 0;
-	if (in_reply_to && !msgid_ok(in_reply_to))
-		return ct_fail(err, CT_EINPUT, "In-Reply-To '%s' is not of the form <id@domain>",
-			       in_reply_to);
-	for (int i = 0; i < nrefs; i++)
-		if (!msgid_ok(refs[i]))
-			return ct_fail(err, CT_EINPUT, "References id '%s' is not of the form <id@domain>",
-				       refs[i]);
+	int rc = reply_ids_ok(in_reply_to, refs, nrefs, err);
+	if (rc)
+		return rc;
 	char *base = NULL;
 	size_t blen = 0;
-	int rc = mime_build(m, &base, &blen, err);
-	if (rc)
+	if ((rc = mime_build(m, &base, &blen, err)))
 		return rc;
 	/* The ids were checked to be printable ASCII without spaces, so the two
 	 * headers need no encoding; they go after the Message-ID line that

@@ -46,6 +46,13 @@ int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err 
 int mime_build_reply(const struct mime_out *m, const char *in_reply_to, const char *const *refs,
 		     int nrefs, char **raw, size_t *len, struct ct_err *err);
 
+/* What mime_build_reply would refuse for these values, without building
+ * the message: the thread's ids and mime_out_check. Only a sender name
+ * GMime encodes or folds badly is found by building alone (it depends on
+ * the sender only). Used by corrtest decline --dry-run. */
+int mime_reply_check(const struct mime_out *m, const char *in_reply_to, const char *const *refs,
+		     int nrefs, struct ct_err *err);
+
 /* A fresh, unique Message-ID "<32 hex digits@domain>" from /dev/urandom
  * (caller frees). CT_EENV when no randomness is available. */
 int mime_new_message_id(const char *domain, char **out, struct ct_err *err);

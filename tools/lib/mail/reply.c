@@ -1270,6 +1270,83 @@ int reply_parse_headers(const char *raw, size_t len, struct reply **out, struct 
 	return CT_OK;
 }
 
+/* [*b, *e): the value of the one Subject field of a header block h[0..n),
+ * when the block is plain enough that GMime's parser is sure to read that
+ * field as the message's Subject: every line up to the end of that field a
+ * field "name:" (printable ASCII name, no space before the colon) or a
+ * continuation, 7-bit bytes only, no second Subject. 0 otherwise (the
+ * caller then asks GMime's parser). */
+static int plain_subject_field(const char *h, size_t n, size_t *b, size_t *e)
+{
+	int found = 0;
+	size_t i = 0;
+	while (i < n) {
+		size_t eol = i;
+		while (eol < n && h[eol] != '\n')
+			eol++;
+		size_t end = eol > i && h[eol - 1] == '\r' ? eol - 1 : eol;
+		if (end == i)
+			break; /* the empty line: end of the block */
+		for (size_t k = i; k < end; k++)
+			if ((unsigned char)h[k] >= 0x80 || h[k] == 0 || h[k] == '\r')
+				return 0;
+		if (h[i] == ' ' || h[i] == '\t') {
+			if (i == 0)
+				return 0;
+			if (found == 1)
+				*e = end;
+		} else {
+			size_t c = i;
+			while (c < end && h[c] > 0x20 && h[c] < 0x7f && h[c] != ':')
+				c++;
+			if (c == i || c >= end || h[c] != ':')
+				return 0;
+			if (found == 1)
+				found = 2; /* the Subject field ended */
+			if (c - i == 7 && !g_ascii_strncasecmp(h + i, "Subject", 7)) {
+				if (found)
+					return 0;
+				found = 1;
+				*b = c + 1;
+				*e = end;
+			}
+		}
+		i = eol + 1;
+	}
+	return found != 0;
+}
+
+int reply_parse_subject(const char *raw, size_t len, char **subject, struct ct_err *err)
+{
+	*subject = NULL;
+	if (!raw || !len)
+		return ct_fail(err, CT_EINPUT, "the message is empty");
+	size_t hn = header_block_len(raw, len), b = 0, e = 0;
+	if (!plain_subject_field(raw, hn, &b, &e)) {
+		struct reply *r = NULL;
+		int rc = reply_parse_headers(raw, len, &r, err);
+		if (!rc) {
+			*subject = r->subject;
+			r->subject = NULL;
+			reply_free(r);
+		}
+		return rc;
+	}
+	mime_init_once();
+	/* What GMime's parser does with the field's value: the encoded words
+	 * it misreads rewritten (fix_encoded_words), unfolded, decoded. */
+	size_t fixed_len = 0;
+	char *fixed = fix_encoded_words(raw + b, e - b, &fixed_len);
+	char *value = fixed ? fixed : xstrndup(raw + b, e - b);
+	char *unfolded = g_mime_utils_header_unfold(value);
+	char *decoded = g_mime_utils_header_decode_text(NULL, unfolded);
+	*subject = one_line(decoded);
+	g_free(decoded);
+	g_free(unfolded);
+	free(value);
+	return CT_OK;
+}
+
 int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err)
 {
 	*out = NULL;
