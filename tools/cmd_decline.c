@@ -31,8 +31,10 @@ const char cmd_decline_usage[] =
 	"contact; Subject \"Re: \" and the thread's subject. The text is the study's\n"
 	"templates/decline.txt if there is one, else the embedded\n"
 	"templates/decline/LANG.txt (placeholders as in message templates, plus\n"
-	"{{reply.subject}}). The message is filed in the Sent folder over IMAP when\n"
-	"[mail] imap_url is set. Reports how long each invitation waited and flags those\n"
+	"{{reply.subject}}). The message is filed in the Sent folder over IMAP ([mail]\n"
+	"imap_url, required: a withdrawal left in flight by a crash is looked for there\n"
+	"instead of being sent twice). One decline runs at a time per study. Reports how\n"
+	"long each invitation waited and flags those\n"
 	"past [mail] decline_within_hours (informative: exit 0).\n"
 	"\n"
 	"  --dry-run  print what would be sent; send and record nothing\n"
@@ -106,6 +108,10 @@ int cmd_decline(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = decline_load(s, mc->decline_within_hours, &v, &n, &err);
 	if (!rc && n && !dry)
 		rc = mailcfg_require(mc, "smtp_url", &err);
+	/* IMAP is how a withdrawal left in flight by a crash is found in Sent
+	 * instead of being sent to the landlord a second time. */
+	if (!rc && n && !dry)
+		rc = mailcfg_require(mc, "imap_url", &err);
 	/* Hardened before any password is read or libcurl starts. */
 	if (!rc && n && !dry)
 		rc = secure_hold_secrets(&err);

@@ -8,9 +8,9 @@
 . "$E2E_DIR/lib.sh"
 . "$E2E_DIR/send-lib.sh"
 mail_start
-mail_study s 3
+mail_study s 4
 expect_exit 0 ct -S s send --live --json
-expect_out '"sent":6,'
+expect_out '"sent":8,'
 accepted() { wc -l <"$MD/smtp-log/index.tsv" | tr -d ' '; }
 app() { q s "SELECT a.id FROM application a JOIN listing l ON l.id = a.listing WHERE l.ref = '$1' AND a.position = $2"; }
 persona() { q s "SELECT p.email FROM application a JOIN persona p ON p.id = a.persona WHERE a.id = $1"; }
@@ -83,4 +83,43 @@ expect_out "Declined 2 invitations\."
 [ "$(accepted)" = $((n + 2)) ] || fail "not 2 withdrawals"
 tail -2 "$MD/smtp-log/index.tsv" | awk -F'\t' 'NR == 1 { t = $2 } NR == 2 { d = $2 - t; if (d < 1.5) { print "withdrawals " d " s apart"; exit 1 } }' ||
 	fail "min_interval_seconds was not kept"
+
+# 5. One decline run at a time: while another holds the study's decline
+# lock (flock on study.db, which SQLite's own locks do not touch), decline
+# stops with exit 3 and sends nothing.
+a5=$(app L3 2)
+invite "$a5"
+n=$(accepted)
+/usr/bin/python3 -c 'import fcntl, sys, time; f = open(sys.argv[1]); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(30)' s/study.db &
+holder=$!
+sleep 0.5
+expect_exit 3 ct -S s decline
+expect_err "another 'corrtest decline' is running"
+kill "$holder"; wait "$holder" 2>/dev/null || true
+[ "$(accepted)" = "$n" ] || fail "a withdrawal left while another run held the lock"
+
+# 6. Without [mail] imap_url a withdrawal left in flight could not be found
+# in Sent after a crash: decline refuses to send (dry runs still work).
+cp s/study.ini good.ini
+sed -i "s|^imap_url =.*|imap_url =|" s/study.ini
+expect_exit 0 ct -S s decline --dry-run
+set +e; ct -S s decline >out.txt 2>err.txt; got=$?; set -e
+[ "$got" -ne 0 ] || fail "decline ran without imap_url"
+expect_err "imap_url"
+[ "$(accepted)" = "$n" ] || fail "a withdrawal left without imap_url"
+cp good.ini s/study.ini
+
+# 7. No server and two invitations: the first is stored and fails, the
+# second is not attempted (nothing stored for it); the next run sends both.
+a7=$(app L4 1)
+invite "$a7"
+sed -i "s|^smtp_url =.*|smtp_url = smtp://127.0.0.1:9|" s/study.ini
+expect_exit 3 ct -S s decline
+expect_err "not attempted"
+[ "$(q s "SELECT count(*) FROM message WHERE application IN ($a5, $a7) AND direction = 'out'")" = 3 ] ||
+	fail "a withdrawal was stored for an invitation that was not attempted"
+cp good.ini s/study.ini
+expect_exit 0 ct -S s decline
+expect_out "Declined 2 invitations\."
+[ "$(accepted)" = $((n + 2)) ] || fail "not 2 withdrawals after the server came back"
 echo "ok: decline faults"

@@ -413,10 +413,16 @@ static int send_item(struct delivery *d, struct decline_item *v, struct ct_err *
 	case DELIVERY_TAKEN:
 		v->taken = 1;
 		break;
-	default:
-		/* Recorded as failed: not tried again by a later run. */
-		return ct_fail(err, CT_EENV, "the withdrawal was not sent (%s): %s; recorded as "
-			       "failed, not tried again", delivery_result_name(out.result), out.reply);
+	default: {
+		/* Recorded as failed: not tried again by a later run. This
+		 * item failed; the run goes on with the next. */
+		char *msg = xasprintf("the withdrawal was not sent (%s): %s; recorded as failed, "
+				      "not tried again",
+				      delivery_result_name(out.result), out.reply);
+		item_failed(v, CT_EENV, msg);
+		free(msg);
+		break;
+	}
 	}
 	return CT_OK;
 }
@@ -427,9 +433,17 @@ int decline_send(struct study *s, const struct mailcfg *mc, const struct mail_se
 	struct delivery *d = NULL;
 	struct ct_err err = { 0 };
 	struct send_ctx c = { NULL };
-	int worst = CT_OK;
-	if (delivery_new(s, mc, sec, &d, &err))
+	int worst = CT_OK, lockfd = -1;
+	/* One decline run at a time: recovery takes a stored withdrawal
+	 * without its own claim, so two runs could both send it. */
+	if (study_lock_run(s, "study.db", "corrtest decline", &lockfd, &err) ||
+	    delivery_new(s, mc, sec, &d, &err)) {
+		for (int i = 0; i < n; i++)
+			if (!v[i].failed)
+				item_failed(&v[i], err.status, err.msg);
+		study_unlock_run(lockfd);
 		return err.status;
+	}
 	delivery_on_progress(d, on_delivery, &c);
 	for (int i = 0; i < n; i++) {
 		if (v[i].failed)
@@ -437,12 +451,24 @@ int decline_send(struct study *s, const struct mailcfg *mc, const struct mail_se
 		c.cur = &v[i];
 		memset(&err, 0, sizeof(err));
 		int rc = send_item(d, &v[i], &err);
-		if (rc) {
-			item_failed(&v[i], rc, err.msg);
-			if (worst != CT_EENV)
-				worst = rc;
-		}
+		if (v[i].failed && worst != CT_EENV)
+			worst = v[i].status;
+		if (!rc)
+			continue;
+		/* The engine stops the run (no server, login refused, the
+		 * study locked): the others are not attempted, so that no
+		 * withdrawal is stored for a server that cannot take it. */
+		item_failed(&v[i], rc, err.msg);
+		for (int k = i + 1; k < n; k++)
+			if (!v[k].failed) {
+				char *msg = xasprintf("not attempted: %s", err.msg);
+				item_failed(&v[k], rc, msg);
+				free(msg);
+			}
+		worst = rc;
+		break;
 	}
 	delivery_free(d);
+	study_unlock_run(lockfd);
 	return worst;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,32 @@ static int busy_ms(void)
 	long v;
 	const char *e = getenv("CORRTEST_BUSY_MS");
 	return e && parse_long(e, &v) && v >= 0 && v < 600000 ? (int)v : BUSY_MS_DEFAULT;
+}
+
+int study_lock_run(struct study *s, const char *file, const char *who, int *fd,
+		   struct ct_err *err)
+{
+	char *path = file ? xasprintf("%s/%s", s->dir, file) : xstrdup(s->dir);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		int e = errno;
+		free(path);
+		return ct_fail(err, CT_EENV, "cannot open %s: %s", s->dir, strerror(e));
+	}
+	free(path);
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		close(*fd);
+		*fd = -1;
+		return ct_fail(err, CT_EENV, "another '%s' is running on the study in %s", who,
+			       s->dir);
+	}
+	return CT_OK;
+}
+
+void study_unlock_run(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }
 
 const char *study_actor(void)

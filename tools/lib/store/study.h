@@ -97,6 +97,17 @@ int study_agent_key(struct study *s, const char *agent, char out[16], struct ct_
  * Invalid UTF-8 is read with U+FFFD for its bad bytes. Caller frees. */
 char *study_agent_norm(const char *agent);
 
+/* Takes an exclusive, non-blocking flock on DIR/file (file NULL: the study
+ * folder itself) for a run that must be alone: CT_EENV naming who (e.g.
+ * "corrtest decline") when another process holds it. flock locks are
+ * independent of SQLite's fcntl locks on study.db, so locking study.db this
+ * way does not disturb the database; the kernel releases the lock when the
+ * process dies, even by SIGKILL, and no lock file is left behind. */
+int study_lock_run(struct study *s, const char *file, const char *who, int *fd,
+		   struct ct_err *err);
+/* Releases it (fd < 0: nothing). */
+void study_unlock_run(int fd);
+
 /* Who is acting, for the event log: $CORRTEST_ACTOR, $USER, or "corrtest". */
 const char *study_actor(void);
 
