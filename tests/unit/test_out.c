@@ -438,6 +438,44 @@ START_TEST(prose_keeps_lines_and_tabs)
 }
 END_TEST
 
+/* Text in a table is its form for people: compiler-style problem lines,
+ * while JSON and CSV get the rows' fields. */
+static const struct out_field F_FILE = { "file", NULL, OUT_TEXT, 0 };
+static const struct out_field F_LINE = { "line", NULL, OUT_COUNT, 0 };
+static const struct out_field F_MSG = { "message", NULL, OUT_TEXT, 0 };
+static const struct out_field F_PROBLEMS = { "problems", NULL, OUT_TEXT, 0 };
+
+static void problems(struct out *o)
+{
+	out_table_begin(o, &F_PROBLEMS);
+	out_text(o, "Problems:");
+	for (int i = 1; i <= 2; i++) {
+		out_row_begin(o, NULL);
+		out_str(o, &F_FILE, "a.tsv");
+		out_int(o, &F_LINE, i);
+		out_str(o, &F_MSG, i == 1 ? "bad\x1b[2J" : "worse");
+		out_text(o, "a.tsv:%d: %s", i, i == 1 ? "bad\x1b[2J" : "worse");
+		out_row_end(o);
+	}
+	out_table_end(o);
+}
+
+START_TEST(text_rows)
+{
+	char *s = render(OUT_TABLE, problems);
+	ck_assert_str_eq(s, "Problems:\na.tsv:1: bad\\x1b[2J\na.tsv:2: worse\n");
+	free(s);
+	s = render(OUT_CSV, problems);
+	ck_assert_str_eq(s, "file,line,message\na.tsv,1,bad\x1b[2J\na.tsv,2,worse\n");
+	free(s);
+	s = render(OUT_JSON, problems);
+	ck_assert_str_eq(s, "{\n  \"problems\": [\n    {\n      \"file\": \"a.tsv\",\n      \"line\": 1,\n"
+			    "      \"message\": \"bad\\u001b[2J\"\n    },\n    {\n      \"file\": \"a.tsv\",\n"
+			    "      \"line\": 2,\n      \"message\": \"worse\"\n    }\n  ]\n}\n");
+	free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("out");
@@ -454,6 +492,7 @@ int main(void)
 	tcase_add_test(tc, compact_json);
 	tcase_add_test(tc, streamed_table_renders_the_same);
 	tcase_add_test(tc, prose_keeps_lines_and_tabs);
+	tcase_add_test(tc, text_rows);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -779,7 +779,8 @@ static void layout_add_row(struct tctx *t, struct layout *L, const struct node *
 		if (k->kind != K_TABLE)
 			continue;
 		for (int x = 0; x < k->nkids; x++)
-			layout_add_row(t, L, k->kids[x], &id, 1);
+			if (k->kids[x]->kind == K_ROW)
+				layout_add_row(t, L, k->kids[x], &id, 1);
 	}
 	ids_free(&id);
 }
@@ -850,16 +851,53 @@ static void print_layout(struct tctx *t, const char *label, struct layout *L, FI
 	memset(L, 0, sizeof(*L));
 }
 
+/* Whether a table holds text (between its rows or in them): then that
+ * text is its form in the table format. */
+static int table_has_text(const struct node *n)
+{
+	for (int i = 0; i < n->nkids; i++) {
+		const struct node *k = n->kids[i];
+		if (k->kind == K_TEXT)
+			return 1;
+		for (int x = 0; k->kind == K_ROW && x < k->nkids; x++)
+			if (k->kids[x]->kind == K_TEXT)
+				return 1;
+	}
+	return 0;
+}
+
+static void print_text(const struct node *k, FILE *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+	out_escape_terminal(&sb, k->s, 1);
+	fprintf(f, "%s\n", sb_str(&sb));
+	sb_free(&sb);
+}
+
 static void print_table_node(struct tctx *t, const struct node *n, FILE *f)
 {
 	struct layout L = { 0 };
 	struct ids none = { .n = 0 };
+	if (n != t->stream && table_has_text(n)) {
+		if (n->f.label)
+			fprintf(f, "%s\n", n->f.label);
+		for (int i = 0; i < n->nkids; i++) {
+			const struct node *k = n->kids[i];
+			if (k->kind == K_TEXT)
+				print_text(k, f);
+			for (int x = 0; k->kind == K_ROW && x < k->nkids; x++)
+				if (k->kids[x]->kind == K_TEXT)
+					print_text(k->kids[x], f);
+		}
+		return;
+	}
 	if (n == t->stream) {
 		print_layout(t, n->f.label, t->stream_L, f);
 		return;
 	}
 	for (int i = 0; i < n->nkids; i++)
-		layout_add_row(t, &L, n->kids[i], &none, 0);
+		if (n->kids[i]->kind == K_ROW)
+			layout_add_row(t, &L, n->kids[i], &none, 0);
 	print_layout(t, n->f.label, &L, f);
 }
 
@@ -916,13 +954,7 @@ static void print_map_items(struct tctx *t, const struct node *m, const char *in
 		if (!k)
 			break;
 		switch (k->kind) {
-		case K_TEXT: {
-			struct strbuf sb = STRBUF_INIT;
-			out_escape_terminal(&sb, k->s, 1);
-			fprintf(f, "%s\n", sb_str(&sb));
-			sb_free(&sb);
-			break;
-		}
+		case K_TEXT: print_text(k, f); break;
 		case K_NOTES: {
 			struct ids none = { .n = 0 };
 			add_notes(t, &none, NULL, k);
@@ -1091,7 +1123,8 @@ static void csv_rows(struct csvdoc *d, const struct node *row, const struct crow
 		const struct node *k = row->kids[i];
 		if (k->kind == K_TABLE && !(k->f.flags & OUT_NO_CSV))
 			for (int x = 0; x < k->nkids; x++)
-				csv_rows(d, k->kids[x], &ids);
+				if (k->kids[x]->kind == K_ROW)
+					csv_rows(d, k->kids[x], &ids);
 	}
 	crow_free(&ids);
 }
@@ -1146,7 +1179,8 @@ static void render_csv(struct out *o)
 	const struct node *t = first_table(o->root);
 	if (t) {
 		for (int i = 0; i < t->nkids; i++)
-			csv_rows(&d, t->kids[i], NULL);
+			if (t->kids[i]->kind == K_ROW)
+				csv_rows(&d, t->kids[i], NULL);
 	} else {
 		csv_rows(&d, o->root, NULL);
 	}
