@@ -265,6 +265,9 @@ START_TEST(number_formats)
 	ck_assert_str_eq(out_fmt_table(buf, sizeof(buf), OUT_RATIO, 1.25), "1.250");
 	ck_assert_str_eq(out_fmt_table(buf, sizeof(buf), OUT_PROB, 0.80004), "0.8000");
 	ck_assert_str_eq(out_fmt_table(buf, sizeof(buf), OUT_COUNT, 1234567.0), "1234567");
+	/* Sums: whole as such, else two decimals. */
+	ck_assert_str_eq(out_fmt_table(buf, sizeof(buf), OUT_AMOUNT, 12500.0), "12500");
+	ck_assert_str_eq(out_fmt_table(buf, sizeof(buf), OUT_AMOUNT, 995.5), "995.50");
 }
 END_TEST
 

@@ -363,6 +363,9 @@ const char *out_fmt_table(char *buf, size_t n, enum out_unit unit, double v)
 		snprintf(buf, n, "%.3f", x == 0.0 ? 0.0 : x);
 		break;
 	}
+	case OUT_AMOUNT:
+		snprintf(buf, n, v == floor(v) && fabs(v) < 1e15 ? "%.0f" : "%.2f", v == 0.0 ? 0.0 : v);
+		break;
 	case OUT_PVALUE:
 		if (v < 0.001)
 			snprintf(buf, n, "<0.001");

@@ -75,6 +75,8 @@
  *   OUT_STAT      a test statistic, 3 decimals
  *   OUT_PVALUE    "<0.001" below 0.001, else 3 decimals ("0.042")
  *   OUT_REAL      4 significant digits
+ *   OUT_AMOUNT    a sum (a rent, a price): whole numbers as such, else 2
+ *                 decimals ("1250", "995.50")
  *   OUT_TEXT, OUT_BOOL for strings and yes/no.
  *
  * Ownership: the printer copies every string and field it is given;
@@ -96,6 +98,7 @@ enum out_unit {
 	OUT_STAT,
 	OUT_PVALUE,
 	OUT_REAL,
+	OUT_AMOUNT,
 	OUT_BOOL
 };
 
