@@ -869,11 +869,15 @@ static int table_has_text(const struct node *n)
 	return 0;
 }
 
+/* A text that ends with a line break gets no other: a message shown
+ * whole is written byte for byte (unless it holds controls). */
 static void print_text(const struct node *k, FILE *f)
 {
 	struct strbuf sb = STRBUF_INIT;
 	out_escape_terminal(&sb, k->s, 1);
-	fprintf(f, "%s\n", sb_str(&sb));
+	fputs(sb_str(&sb), f);
+	if (!sb.len || sb.buf[sb.len - 1] != '\n')
+		fputc('\n', f);
 	sb_free(&sb);
 }
 

@@ -188,7 +188,8 @@ void out_row_end(struct out *o);
 /* A line of prose for people: printed in the table format only, where it
  * stands in the document; data in it is escaped as in a cell, except that
  * line breaks and tabs are kept (it may span lines: a message shown
- * whole). Inside a table (between rows, or in a row) the text is the
+ * whole, byte for byte when it ends with a line break, since the line is
+ * then not ended again). Inside a table (between rows, or in a row) the text is the
  * table's form for people: a table that holds text is printed in the
  * table format as its lines, in order, not as columns (compiler-style
  * "file:line: message" lists that editors read; one summary line per
