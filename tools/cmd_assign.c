@@ -9,8 +9,7 @@
 
 #include "cmd.h"
 #include "assign/assignments.h"
-#include "io/json.h"
-#include "io/table.h"
+#include "io/out.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
@@ -28,319 +27,231 @@ const char cmd_assign_usage[] =
 	"  --dry-run   show what would be assigned; change nothing\n"
 	"  --check     print the balance tables of all pairs; exit 1 if off balance\n";
 
-static void print_result(struct cmd_ctx *ctx, const struct assign_outcome *o)
+/* What one run assigned: the counts, the pairs (a table for people only
+ * with --dry-run; the stored ones are in `export assignments`), and one
+ * sentence. */
+static void describe_result(struct out *o, const struct design *d, const struct assign_outcome *r,
+			    const char *study_dir)
 {
-	const struct design *d = ctx->study->design;
-	const struct assign_pair *a = o->pairs;
-	const time_t *t1 = o->first, *t2 = o->second;
-	int n = o->n, dry = o->dry;
-	uint64_t seed = o->seed;
-	char b1[40], b2[40];
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 1);
-		json_obj_begin(&j);
-		json_key(&j, "assigned");
-		json_int(&j, n);
-		json_key(&j, "seed");
-		snprintf(b1, sizeof(b1), "%llu", (unsigned long long)seed);
-		json_str(&j, b1);
-		json_key(&j, "dry_run");
-		json_bool(&j, dry);
-		json_key(&j, "pairs");
-		json_arr_begin(&j);
-		for (int i = 0; i < n; i++) {
-			json_obj_begin(&j);
-			json_key(&j, "listing_ref");
-			json_str(&j, o->refs[i]);
-			json_key(&j, "block");
-			json_int(&j, a[i].block);
-			json_key(&j, "group");
-			json_str(&j, d->groups[a[i].group + 1].id);
-			json_key(&j, "gender");
-			json_str(&j, gender_name(d->genders[a[i].gender]));
-			json_key(&j, "control_variant");
-			json_int(&j, a[i].variant_control);
-			json_key(&j, "test_variant");
-			json_int(&j, a[i].variant_test);
-			json_key(&j, "test_position");
-			json_int(&j, a[i].position_test);
-			json_key(&j, "gap_minutes");
-			json_int(&j, a[i].gap_minutes);
-			time_iso_local(t1[i], d->timezone, b1);
-			time_iso_local(t2[i], d->timezone, b2);
-			json_key(&j, "first_at");
-			json_str(&j, b1);
-			json_key(&j, "second_at");
-			json_str(&j, b2);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_obj_end(&j);
-		json_end(&j);
+	int n = r->n, dry = r->dry;
+	/* The pairs' columns for people only with --dry-run. */
+	const struct out_field ref = { "listing_ref", dry ? "listing" : NULL, OUT_TEXT, 0 };
+	const struct out_field block = { "block", dry ? "block" : NULL, OUT_COUNT, 0 };
+	const struct out_field group = { "group", dry ? "group" : NULL, OUT_TEXT, 0 };
+	const struct out_field gender = { "gender", dry ? "gender" : NULL, OUT_TEXT, 0 };
+	const struct out_field vc = { "control_variant", dry ? "control_v" : NULL, OUT_COUNT, 0 };
+	const struct out_field vt = { "test_variant", dry ? "test_v" : NULL, OUT_COUNT, 0 };
+	const struct out_field tp = { "test_position", dry ? "test_pos" : NULL, OUT_COUNT, 0 };
+	const struct out_field gap = { "gap_minutes", NULL, OUT_COUNT, 0 };
+	const struct out_field first = { "first_at", NULL, OUT_TEXT, 0 };
+	const struct out_field second = { "second_at", NULL, OUT_TEXT, 0 };
+	/* To the minute for people; the full local time with its offset in
+	 * JSON. */
+	const struct out_field first_min = { "first_local", dry ? "first (local)" : NULL, OUT_TEXT,
+					     OUT_TABLE_ONLY };
+	const struct out_field second_min = { "second_local", dry ? "second (local)" : NULL, OUT_TEXT,
+					      OUT_TABLE_ONLY };
+	out_int(o, &(struct out_field){ "assigned", NULL, OUT_COUNT, 0 }, n);
+	if (n) {
+		char seed[24];
+		snprintf(seed, sizeof(seed), "%llu", (unsigned long long)r->seed);
+		out_str(o, &(struct out_field){ "seed", NULL, OUT_TEXT, 0 }, seed);
+		out_bool(o, &(struct out_field){ "dry_run", NULL, OUT_BOOL, 0 }, dry);
+	}
+	out_table_begin(o, &(struct out_field){ "pairs", NULL, OUT_TEXT, 0 });
+	time_t lo = n ? r->first[0] : 0, hi = n ? r->second[0] : 0;
+	for (int i = 0; i < n; i++) {
+		const struct assign_pair *a = &r->pairs[i];
+		char b1[40], b2[40];
+		time_iso_local(r->first[i], d->timezone, b1);
+		time_iso_local(r->second[i], d->timezone, b2);
+		out_row_begin(o, NULL);
+		out_str(o, &ref, r->refs[i]);
+		out_int(o, &block, a->block);
+		out_str(o, &group, d->groups[a->group + 1].id);
+		out_str(o, &gender, gender_name(d->genders[a->gender]));
+		out_int(o, &vc, a->variant_control);
+		out_int(o, &vt, a->variant_test);
+		out_int(o, &tp, a->position_test);
+		out_int(o, &gap, a->gap_minutes);
+		out_str(o, &first, b1);
+		out_str(o, &second, b2);
+		b1[16] = b2[16] = '\0';
+		out_str(o, &first_min, b1);
+		out_str(o, &second_min, b2);
+		out_row_end(o);
+		lo = r->first[i] < lo ? r->first[i] : lo;
+		hi = r->second[i] > hi ? r->second[i] : hi;
+	}
+	out_table_end(o);
+	if (!n) {
+		out_text(o, "Nothing to assign: every active listing already has its pair.");
 		return;
 	}
-	if (dry) {
-		struct table *t = table_new(9, (const char *const[]){ "listing", "block", "group", "gender",
-			"control_v", "test_v", "test_pos", "first (local)", "second (local)" });
-		for (int i = 0; i < n; i++) {
-			char blk[16], vc[8], vt[8], tp[8];
-			snprintf(blk, sizeof(blk), "%d", a[i].block);
-			snprintf(vc, sizeof(vc), "v%d", a[i].variant_control);
-			snprintf(vt, sizeof(vt), "v%d", a[i].variant_test);
-			snprintf(tp, sizeof(tp), "%d", a[i].position_test);
-			time_iso_local(t1[i], d->timezone, b1);
-			time_iso_local(t2[i], d->timezone, b2);
-			b1[16] = b2[16] = '\0';
-			table_addv(t, o->refs[i], blk, d->groups[a[i].group + 1].id,
-				   gender_name(d->genders[a[i].gender]), vc, vt, tp, b1, b2);
-		}
-		table_print(t, stdout);
-		table_free(t);
-	}
-	time_t lo = t1[0], hi = t2[0];
-	for (int i = 0; i < n; i++) {
-		lo = t1[i] < lo ? t1[i] : lo;
-		hi = t2[i] > hi ? t2[i] : hi;
-	}
+	char b1[40], b2[40];
 	time_iso_local(lo, d->timezone, b1);
 	time_iso_local(hi, d->timezone, b2);
 	b1[16] = b2[16] = '\0';
-	printf("%s %d listing%s (%d applications) with seed %llu: blocks %d-%d, messages from %s to %s "
-	       "(%s).\n",
-	       dry ? "Would assign" : "Assigned", n, n == 1 ? "" : "s", 2 * n, (unsigned long long)seed,
-	       a[0].block, a[n - 1].block, b1, b2, d->timezone);
+	out_text(o, "%s %d listing%s (%d applications) with seed %llu: blocks %d-%d, messages from "
+		    "%s to %s (%s).",
+		 dry ? "Would assign" : "Assigned", n, n == 1 ? "" : "s", 2 * n,
+		 (unsigned long long)r->seed, r->pairs[0].block, r->pairs[n - 1].block, b1, b2,
+		 d->timezone);
 	if (!dry)
-		printf("Check the balance with: corrtest -S %s assign --check\n", ctx->study->dir);
+		out_text(o, "Check the balance with: corrtest -S %s assign --check", study_dir);
 }
 
-/* Adds a row to t: label, the counts v[0..n), then tail when not NULL. */
-static void add_counts_row(struct table *t, const char *label, const long *v, int n,
-			   const char *tail)
-{
-	int nc = 1 + n + (tail != NULL);
-	char **cells = xcalloc((size_t)nc, sizeof(*cells));
-	cells[0] = xstrdup(label);
-	for (int i = 0; i < n; i++)
-		cells[1 + i] = xasprintf("%ld", v[i]);
-	if (tail)
-		cells[nc - 1] = xstrdup(tail);
-	table_add(t, (const char *const *)cells);
-	for (int i = 0; i < nc; i++)
-		free(cells[i]);
-	free(cells);
-}
-
-static void print_check_json(const struct design *d, const struct assign_balance *b)
-{
-	int T = b->ntest, G = b->ngenders, V = b->variants;
-	struct json j;
-	json_init(&j, stdout, 1);
-	json_obj_begin(&j);
-	json_key(&j, "pairs");
-	json_int(&j, b->npairs);
-	json_key(&j, "balanced");
-	json_bool(&j, b->nproblems == 0);
-	json_key(&j, "cells");
-	json_arr_begin(&j);
-	for (int c = 0; c < T * G; c++) {
-		json_obj_begin(&j);
-		json_key(&j, "group");
-		json_str(&j, d->groups[c / G + 1].id);
-		json_key(&j, "gender");
-		json_str(&j, gender_name(d->genders[c % G]));
-		json_key(&j, "pairs");
-		json_int(&j, b->cell[c]);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_key(&j, "pairs_other_cells");
-	json_int(&j, b->other);
-	json_key(&j, "variants");
-	json_arr_begin(&j);
-	for (int r = 0; r < b->nvrows; r++) {
-		json_obj_begin(&j);
-		json_key(&j, "group");
-		json_str(&j, b->vrows[r].group);
-		json_key(&j, "role");
-		json_str(&j, b->vrows[r].role);
-		json_key(&j, "with_group");
-		json_str(&j, b->vrows[r].with_group);
-		json_key(&j, "counts");
-		json_arr_begin(&j);
-		for (int v = 0; v < V; v++)
-			json_int(&j, b->vrows[r].count[v]);
-		json_arr_end(&j);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_key(&j, "order");
-	json_arr_begin(&j);
-	for (int t = 0; t < T; t++) {
-		json_obj_begin(&j);
-		json_key(&j, "group");
-		json_str(&j, d->groups[t + 1].id);
-		json_key(&j, "test_first");
-		json_int(&j, b->order[t][0]);
-		json_key(&j, "test_second");
-		json_int(&j, b->order[t][1]);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_key(&j, "control_first");
-	json_int(&j, b->control_first);
-	json_key(&j, "control_second");
-	json_int(&j, b->control_second);
-	json_key(&j, "blocks");
-	json_arr_begin(&j);
-	for (int i = 0; i < b->nblocks; i++) {
-		json_obj_begin(&j);
-		json_key(&j, "block");
-		json_int(&j, b->blocks[i].block);
-		json_key(&j, "pairs");
-		json_int(&j, b->blocks[i].pairs);
-		json_key(&j, "min_per_cell");
-		json_int(&j, b->blocks[i].min_per_cell);
-		json_key(&j, "max_per_cell");
-		json_int(&j, b->blocks[i].max_per_cell);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_key(&j, "gap_hours");
-	json_obj_begin(&j);
-	static const char *const qk[] = { "min", "q1", "median", "q3", "max" };
-	for (int i = 0; i < 5; i++) {
-		json_key(&j, qk[i]);
-		if (b->npairs)
-			json_num(&j, b->gap_q[i]);
-		else
-			json_null(&j);
-	}
-	json_key(&j, "histogram");
-	json_arr_begin(&j);
-	for (size_t i = 0; i < ARRAY_SIZE(b->gap_hist); i++)
-		json_int(&j, b->gap_hist[i]);
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_key(&j, "days");
-	json_arr_begin(&j);
-	for (int i = 0; i < b->ndays; i++) {
-		json_obj_begin(&j);
-		json_key(&j, "date");
-		json_str(&j, b->days[i].date);
-		json_key(&j, "messages");
-		json_int(&j, b->days[i].messages);
-		json_key(&j, "quota");
-		json_int(&j, d->daily_quota);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_key(&j, "notes");
-	json_arr_begin(&j);
-	if (b->note)
-		json_str(&j, b->note);
-	json_arr_end(&j);
-	json_key(&j, "problems");
-	json_arr_begin(&j);
-	for (int i = 0; i < b->nproblems_shown; i++)
-		json_str(&j, b->problems[i]);
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_end(&j);
-}
-
-static void print_check_text(const struct design *d, const struct assign_balance *b)
+/* The balance report of `assign --check`, described once. */
+static void describe_check(struct out *o, const struct design *d, const struct assign_balance *b)
 {
 	static const char *const wdn[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+	static const struct out_field item = { NULL, NULL, OUT_COUNT, 0 };
+	static const struct out_field text_item = { NULL, NULL, OUT_TEXT, 0 };
+	static const struct out_field group = { "group", "group", OUT_TEXT, OUT_ID };
+	static const struct out_field pairs = { "pairs", "pairs", OUT_COUNT, 0 };
 	int T = b->ntest, G = b->ngenders, V = b->variants, m = b->block_cells;
-	printf("Pairs assigned: %d\n\nCells (test group x gender): pairs\n", b->npairs);
-	const char **head = xcalloc((size_t)(V > G ? V : G) + 2, sizeof(char *));
-	head[0] = "group";
-	for (int g = 0; g < G; g++)
-		head[1 + g] = gender_name(d->genders[g]);
-	struct table *t = table_new(1 + G, head);
-	for (int ti = 0; ti < T; ti++)
-		add_counts_row(t, d->groups[ti + 1].id, b->cell + ti * G, G, NULL);
-	table_print(t, stdout);
-	table_free(t);
-	if (b->other)
-		printf("(%ld pairs in cells no longer in study.ini)\n", b->other);
 
-	printf("\nVariants per group (control included)\n");
-	char **vh = xcalloc((size_t)V, sizeof(char *));
-	for (int v = 0; v < V; v++)
-		head[1 + v] = vh[v] = xasprintf("v%d", v + 1);
-	head[V + 1] = "spread";
-	t = table_new(V + 2, head);
-	for (int r = 0; r < b->nvrows; r++) {
-		char sp[24];
-		snprintf(sp, sizeof(sp), "%ld", b->vrows[r].spread);
-		add_counts_row(t, b->vrows[r].label, b->vrows[r].count, V, sp);
+	out_int(o, &(struct out_field){ "pairs", "Pairs assigned", OUT_COUNT, 0 }, b->npairs);
+	out_bool(o, &(struct out_field){ "balanced", NULL, OUT_BOOL, 0 }, b->nproblems == 0);
+
+	out_table_begin(o, &(struct out_field){ "cells", "\nCells (test group x gender)", OUT_TEXT,
+						0 });
+	for (int c = 0; c < T * G; c++) {
+		out_row_begin(o, NULL);
+		out_str(o, &group, d->groups[c / G + 1].id);
+		out_str(o, &(struct out_field){ "gender", "gender", OUT_TEXT, 0 },
+			gender_name(d->genders[c % G]));
+		out_int(o, &pairs, b->cell[c]);
+		out_row_end(o);
 	}
-	table_print(t, stdout);
-	table_free(t);
-	for (int v = 0; v < V; v++)
-		free(vh[v]);
-	free(vh);
-	free(head);
+	out_table_end(o);
+	out_int(o, &(struct out_field){ "pairs_other_cells",
+					b->other ? "pairs in cells no longer in study.ini" : NULL,
+					OUT_COUNT, 0 },
+		b->other);
 
-	printf("\nOrder: who writes first\n");
-	t = table_new(3, (const char *const[]){ "group", "test first", "test second" });
-	for (int ti = 0; ti < T; ti++)
-		add_counts_row(t, d->groups[ti + 1].id, b->order[ti], 2, NULL);
-	table_print(t, stdout);
-	table_free(t);
-	printf("(the control candidate writes first in %ld pairs, second in %ld)\n", b->control_first,
-	       b->control_second);
+	/* The counts are one JSON list and, for people, a column per
+	 * variant. */
+	out_table_begin(o, &(struct out_field){ "variants", "\nVariants per group (control included)",
+						OUT_TEXT, 0 });
+	for (int r = 0; r < b->nvrows; r++) {
+		const struct balance_variants *v = &b->vrows[r];
+		out_row_begin(o, NULL);
+		out_str(o, &(struct out_field){ "label", "group", OUT_TEXT, OUT_TABLE_ONLY }, v->label);
+		out_str(o, &(struct out_field){ "group", NULL, OUT_TEXT, 0 }, v->group);
+		out_str(o, &(struct out_field){ "role", NULL, OUT_TEXT, 0 }, v->role);
+		out_str(o, &(struct out_field){ "with_group", NULL, OUT_TEXT, 0 }, v->with_group);
+		out_list_begin(o, &(struct out_field){ "counts", NULL, OUT_COUNT, 0 });
+		for (int k = 0; k < V; k++)
+			out_int(o, &item, v->count[k]);
+		out_list_end(o);
+		for (int k = 0; k < V; k++) {
+			char key[16];
+			snprintf(key, sizeof(key), "v%d", k + 1);
+			out_int(o, &(struct out_field){ key, key, OUT_COUNT, OUT_TABLE_ONLY }, v->count[k]);
+		}
+		out_int(o, &(struct out_field){ "spread", "spread", OUT_COUNT, OUT_TABLE_ONLY },
+			v->spread);
+		out_row_end(o);
+	}
+	out_table_end(o);
 
-	printf("\nBlocks (each holds every cell %d time%s)\n", m, m == 1 ? "" : "s");
-	t = table_new(5, (const char *const[]){ "block", "pairs", "min/cell", "max/cell", "complete" });
+	out_table_begin(o, &(struct out_field){ "order", "\nOrder: who writes first", OUT_TEXT, 0 });
+	for (int t = 0; t < T; t++) {
+		out_row_begin(o, NULL);
+		out_str(o, &group, d->groups[t + 1].id);
+		out_int(o, &(struct out_field){ "test_first", "test first", OUT_COUNT, 0 },
+			b->order[t][0]);
+		out_int(o, &(struct out_field){ "test_second", "test second", OUT_COUNT, 0 },
+			b->order[t][1]);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	out_int(o, &(struct out_field){ "control_first", "control candidate writes first",
+					OUT_COUNT, 0 },
+		b->control_first);
+	out_int(o, &(struct out_field){ "control_second", "control candidate writes second",
+					OUT_COUNT, 0 },
+		b->control_second);
+
+	char title[96];
+	snprintf(title, sizeof(title), "\nBlocks (each holds every cell %d time%s)", m,
+		 m == 1 ? "" : "s");
+	out_table_begin(o, &(struct out_field){ "blocks", title, OUT_TEXT, 0 });
 	for (int i = 0; i < b->nblocks; i++) {
 		const struct balance_block *x = &b->blocks[i];
-		char label[16];
-		long v[3] = { x->pairs, x->min_per_cell, x->max_per_cell };
-		snprintf(label, sizeof(label), "%d", x->block);
-		add_counts_row(t, label, v, 3, x->complete ? "yes" : "no");
+		out_row_begin(o, NULL);
+		out_int(o, &(struct out_field){ "block", "block", OUT_COUNT, OUT_ID }, x->block);
+		out_int(o, &pairs, x->pairs);
+		out_int(o, &(struct out_field){ "min_per_cell", "min/cell", OUT_COUNT, 0 },
+			x->min_per_cell);
+		out_int(o, &(struct out_field){ "max_per_cell", "max/cell", OUT_COUNT, 0 },
+			x->max_per_cell);
+		out_bool(o, &(struct out_field){ "complete", "complete", OUT_BOOL, OUT_TABLE_ONLY },
+			 x->complete);
+		out_row_end(o);
 	}
-	table_print(t, stdout);
-	table_free(t);
+	out_table_end(o);
 
-	printf("\nGap before the second message (hours; drawn from [%g, %g])\n", d->gap_min_hours,
-	       d->gap_max_hours);
-	if (b->npairs)
-		printf("min %.2f  q1 %.2f  median %.2f  q3 %.2f  max %.2f\n", b->gap_q[0], b->gap_q[1],
-		       b->gap_q[2], b->gap_q[3], b->gap_q[4]);
+	/* The gaps: quartiles, and the histogram as counts (JSON) and as
+	 * bars for people. */
+	snprintf(title, sizeof(title), "\nGap before the second message (hours; drawn from [%g, %g])",
+		 d->gap_min_hours, d->gap_max_hours);
+	out_map_begin(o, &(struct out_field){ "gap_hours", title, OUT_TEXT, 0 });
+	static const char *const qk[] = { "min", "q1", "median", "q3", "max" };
+	for (int i = 0; i < 5; i++)
+		out_value(o, &(struct out_field){ qk[i], qk[i], OUT_REAL, 0 }, b->npairs > 0,
+			  b->gap_q[i]);
 	int nbins = (int)ARRAY_SIZE(b->gap_hist);
 	long hmax = 1;
 	for (int i = 0; i < nbins; i++)
 		hmax = b->gap_hist[i] > hmax ? b->gap_hist[i] : hmax;
-	for (int i = 0; i < nbins && b->npairs; i++) {
+	struct strbuf bars = STRBUF_INIT;
+	out_list_begin(o, &(struct out_field){ "histogram", NULL, OUT_COUNT, 0 });
+	for (int i = 0; i < nbins; i++) {
+		out_int(o, &item, b->gap_hist[i]);
 		char bar[41];
 		int len = (int)(b->gap_hist[i] * 40 / hmax);
 		memset(bar, '#', (size_t)len);
 		bar[len] = '\0';
-		printf("  %5.2f-%5.2f %5ld %s\n", b->gap_lo + i * b->gap_width,
-		       b->gap_lo + (i + 1) * b->gap_width, b->gap_hist[i], bar);
+		sb_addf(&bars, "%s  %5.2f-%5.2f %5ld %s", i ? "\n" : "", b->gap_lo + i * b->gap_width,
+			b->gap_lo + (i + 1) * b->gap_width, b->gap_hist[i], bar);
 	}
+	out_list_end(o);
+	if (b->npairs)
+		out_text(o, "%s", sb_str(&bars));
+	sb_free(&bars);
+	out_map_end(o);
 
-	printf("\nMessages per day (quota %d)\n", d->daily_quota);
-	t = table_new(3, (const char *const[]){ "date", "day", "messages" });
+	snprintf(title, sizeof(title), "\nMessages per day (quota %d)", d->daily_quota);
+	out_table_begin(o, &(struct out_field){ "days", title, OUT_TEXT, 0 });
 	for (int i = 0; i < b->ndays; i++) {
-		char cnt[24];
-		snprintf(cnt, sizeof(cnt), "%ld", b->days[i].messages);
-		table_addv(t, b->days[i].date, wdn[b->days[i].weekday], cnt);
+		out_row_begin(o, NULL);
+		out_str(o, &(struct out_field){ "date", "date", OUT_TEXT, OUT_ID }, b->days[i].date);
+		out_str(o, &(struct out_field){ "day", "day", OUT_TEXT, OUT_TABLE_ONLY },
+			wdn[b->days[i].weekday]);
+		out_int(o, &(struct out_field){ "messages", "messages", OUT_COUNT, 0 },
+			b->days[i].messages);
+		out_int(o, &(struct out_field){ "quota", NULL, OUT_COUNT, 0 }, d->daily_quota);
+		out_row_end(o);
 	}
-	table_print(t, stdout);
-	table_free(t);
-	if (b->note)
-		printf("\nNote: %s.\n", b->note);
-	if (b->nproblems) {
-		printf("\nOff balance (%d):\n", b->nproblems);
-		for (int i = 0; i < b->nproblems_shown; i++)
-			printf("%s\n", b->problems[i]);
-	} else {
-		printf("\nBalanced: cells, variants, order, gaps and schedule are within bounds.\n");
+	out_table_end(o);
+
+	out_notes(o, &(struct out_field){ "notes", NULL, OUT_TEXT, 0 },
+		  (const char *const[]){ b->note }, b->note ? 1 : 0);
+	/* The problems: a JSON list, and for people one per line. */
+	struct strbuf lines = STRBUF_INIT;
+	out_list_begin(o, &(struct out_field){ "problems", NULL, OUT_TEXT, 0 });
+	for (int i = 0; i < b->nproblems_shown; i++) {
+		out_str(o, &text_item, b->problems[i]);
+		sb_addf(&lines, "\n%s", b->problems[i]);
 	}
+	out_list_end(o);
+	if (b->nproblems)
+		out_text(o, "\nOff balance (%d):%s", b->nproblems, sb_str(&lines));
+	else
+		out_text(o, "\nBalanced: cells, variants, order, gaps and schedule are within bounds.");
+	sb_free(&lines);
 }
 
 static int run_check(struct cmd_ctx *ctx)
@@ -349,11 +260,9 @@ static int run_check(struct cmd_ctx *ctx)
 	struct assign_balance *b;
 	if (assignments_balance(ctx->study, &b, &err))
 		return cmd_error(ctx, &err);
-	if (ctx->json)
-		print_check_json(ctx->study->design, b);
-	else
-		print_check_text(ctx->study->design, b);
-	int rc = cmd_flush(ctx);
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	describe_check(o, ctx->study->design, b);
+	int rc = out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 	if (!rc && b->nproblems)
 		/* Name the first problem on stderr too, for scripts. */
 		rc = cmd_errorf(ctx, CT_PROBLEM, "%d balance problem%s, first: %s", b->nproblems,
@@ -396,12 +305,9 @@ int cmd_assign(int argc, char **argv, struct cmd_ctx *ctx)
 		assign_outcome_free(&o);
 		return cmd_error(ctx, &err);
 	}
-	if (!o.n && ctx->json)
-		printf("{\"assigned\": 0, \"pairs\": []}\n");
-	else if (!o.n)
-		printf("Nothing to assign: every active listing already has its pair.\n");
-	else
-		print_result(ctx, &o);
+	struct out *out = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	describe_result(out, ctx->study->design, &o, ctx->study->dir);
+	rc = out_free(out) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 	assign_outcome_free(&o);
-	return CT_OK;
+	return rc;
 }

@@ -8,8 +8,7 @@
 #include "cmd.h"
 #include "messages/compose.h"
 #include "messages/outbox.h"
-#include "io/json.h"
-#include "io/table.h"
+#include "io/out.h"
 #include "base/banned.h"
 
 const char cmd_compose_usage[] =
@@ -57,30 +56,25 @@ static int do_check(struct cmd_ctx *ctx)
 		tpl_problems_free(&probs);
 		return cmd_error(ctx, &err);
 	}
+	/* The problems go to stderr, one per line, and into JSON. */
 	print_problems(ctx, &probs);
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 0);
-		json_obj_begin(&j);
-		json_key(&j, "templates");
-		json_int(&j, nv);
-		json_key(&j, "applications");
-		json_int(&j, ncomposed);
-		json_key(&j, "problems");
-		json_arr_begin(&j);
-		for (int i = 0; i < probs.n; i++)
-			json_str(&j, probs.msg[i]);
-		json_arr_end(&j);
-		json_obj_end(&j);
-		json_end(&j);
-	} else if (!rc) {
-		printf("Templates %s/v1.txt .. v%d.txt are valid; the messages of %d planned "
-		       "application%s can be composed.\n",
-		       s->design->templates_dir, nv, ncomposed, ncomposed == 1 ? "" : "s");
-	} else {
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_json_compact(o);
+	out_int(o, &(struct out_field){ "templates", NULL, OUT_COUNT, 0 }, nv);
+	out_int(o, &(struct out_field){ "applications", NULL, OUT_COUNT, 0 }, ncomposed);
+	out_list_begin(o, &(struct out_field){ "problems", NULL, OUT_TEXT, 0 });
+	for (int i = 0; i < probs.n; i++)
+		out_str(o, &(struct out_field){ NULL, NULL, OUT_TEXT, 0 }, probs.msg[i]);
+	out_list_end(o);
+	if (!rc)
+		out_text(o, "Templates %s/v1.txt .. v%d.txt are valid; the messages of %d planned "
+			    "application%s can be composed.",
+			 s->design->templates_dir, nv, ncomposed, ncomposed == 1 ? "" : "s");
+	if (out_free(o) && !rc)
+		rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
+	if (probs.n)
 		fprintf(stderr, "corrtest compose: %d problem%s found\n", probs.n,
 			probs.n == 1 ? "" : "s");
-	}
 	tpl_problems_free(&probs);
 	return rc;
 }
@@ -110,69 +104,62 @@ static int do_preview(struct cmd_ctx *ctx, const char *arg)
 		fprintf(stderr, "corrtest compose: application %ld: preview only; the "
 			"Message-ID %s is not stored (compose --outbox draws the one that "
 			"is sent)\n", id, a->new_msgid);
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 0);
-		json_obj_begin(&j);
-		json_key(&j, "application");
-		json_int(&j, id);
-		json_key(&j, "message_id");
-		json_str(&j, a->msgid ? a->msgid : a->new_msgid);
-		json_key(&j, "stored");
-		json_bool(&j, a->msgid != NULL);
-		json_key(&j, "raw");
-		json_str(&j, raw);
-		json_obj_end(&j);
-		json_end(&j);
-	} else {
-		fputs(raw, stdout);
-	}
+	/* People see the message itself, with anything in it that could act
+	 * on the terminal escaped. */
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_json_compact(o);
+	out_int(o, &(struct out_field){ "application", NULL, OUT_COUNT, 0 }, id);
+	out_str(o, &(struct out_field){ "message_id", NULL, OUT_TEXT, 0 },
+		a->msgid ? a->msgid : a->new_msgid);
+	out_bool(o, &(struct out_field){ "stored", NULL, OUT_BOOL, 0 }, a->msgid != NULL);
+	out_str(o, &(struct out_field){ "raw", NULL, OUT_TEXT, 0 }, raw);
+	out_text(o, "%s", raw);
 	tpl_problems_free(&probs);
 	compose_apps_free(a, 1);
-	return CT_OK;
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
 
-static void print_outbox(struct cmd_ctx *ctx, const char *dir, const struct outbox_result *o)
+/* What --outbox wrote: the counts (the JSON summary), the messages
+ * written (for people), and one sentence. */
+static void describe_outbox(struct out *o, const char *dir, const struct outbox_result *r)
 {
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 0);
-		json_obj_begin(&j);
-		json_key(&j, "written");
-		json_int(&j, o->written);
-		json_key(&j, "skipped");
-		json_int(&j, o->skipped);
-		json_key(&j, "not_due");
-		json_int(&j, o->not_due);
-		json_key(&j, "outbox");
-		json_str(&j, dir);
-		json_obj_end(&j);
-		json_end(&j);
-		return;
+	static const struct out_field app = { "application", "application", OUT_COUNT, 0 };
+	static const struct out_field ref = { "listing", "listing", OUT_TEXT, 0 };
+	static const struct out_field who = { "persona", "persona", OUT_TEXT, 0 };
+	static const struct out_field var = { "variant", "variant", OUT_COUNT, 0 };
+	static const struct out_field sched = { "scheduled_at", "scheduled_at", OUT_TEXT, 0 };
+	static const struct out_field file = { "file", "file", OUT_TEXT, 0 };
+	out_json_compact(o);
+	out_int(o, &(struct out_field){ "written", NULL, OUT_COUNT, 0 }, r->written);
+	out_int(o, &(struct out_field){ "skipped", NULL, OUT_COUNT, 0 }, r->skipped);
+	out_int(o, &(struct out_field){ "not_due", NULL, OUT_COUNT, 0 }, r->not_due);
+	out_str(o, &(struct out_field){ "outbox", NULL, OUT_TEXT, 0 }, dir);
+	out_table_begin(o, &(struct out_field){ "messages", NULL, OUT_TEXT, OUT_TABLE_ONLY });
+	for (int i = 0; i < r->n; i++) {
+		const struct compose_app *a = &r->apps[i];
+		if (a->skip)
+			continue;
+		char *name = xasprintf("%s %s", a->first, a->last);
+		out_row_begin(o, NULL);
+		out_int(o, &app, a->id);
+		out_str(o, &ref, a->ref);
+		out_str(o, &who, name);
+		out_int(o, &var, a->variant);
+		out_str(o, &sched, a->sched);
+		out_str(o, &file, a->fname);
+		out_row_end(o);
+		free(name);
 	}
-	if (o->written) {
-		static const char *const head[] = { "application", "listing", "persona", "variant",
-						    "scheduled_at", "file" };
-		struct table *t = table_new(6, head);
-		for (int i = 0; i < o->n; i++) {
-			const struct compose_app *a = &o->apps[i];
-			if (a->skip)
-				continue;
-			char *app = xasprintf("%lld", a->id), *var = xasprintf("%d", a->variant);
-			char *who = xasprintf("%s %s", a->first, a->last);
-			const char *cells[] = { app, a->ref, who, var, a->sched, a->fname };
-			table_add(t, cells);
-			free(app), free(var), free(who);
-		}
-		table_print(t, stdout);
-		table_free(t);
-	}
-	printf("Wrote %d message%s to %s/new", o->written, o->written == 1 ? "" : "s", dir);
-	if (o->skipped)
-		printf("; skipped %d (withdrawn listing, or already taken from %s/cur)", o->skipped, dir);
-	if (o->not_due)
-		printf("; %d not due yet", o->not_due);
-	printf(".\n");
+	out_table_end(o);
+	struct strbuf sb = STRBUF_INIT;
+	sb_addf(&sb, "Wrote %d message%s to %s/new", r->written, r->written == 1 ? "" : "s", dir);
+	if (r->skipped)
+		sb_addf(&sb, "; skipped %d (withdrawn listing, or already taken from %s/cur)",
+			r->skipped, dir);
+	if (r->not_due)
+		sb_addf(&sb, "; %d not due yet", r->not_due);
+	out_text(o, "%s.", sb_str(&sb));
+	sb_free(&sb);
 }
 
 static int do_outbox(struct cmd_ctx *ctx, const char *dir, int due, int force)
@@ -188,7 +175,10 @@ static int do_outbox(struct cmd_ctx *ctx, const char *dir, int due, int force)
 	} else if (rc) {
 		cmd_error(ctx, &err);
 	} else {
-		print_outbox(ctx, dir, &o);
+		struct out *out = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+		describe_outbox(out, dir, &o);
+		if (out_free(out))
+			rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
 	}
 	tpl_problems_free(&probs);
 	outbox_result_free(&o);

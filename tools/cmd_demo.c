@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "base/embedded.h"
+#include "io/out.h"
 #include "base/rng.h"
 #include "base/banned.h"
 
@@ -127,7 +128,10 @@ static int write_example(const char *name, const char *path, const char *seed,
 }
 
 /* Runs one corrtest command line; its standard output goes to the log
- * unless show is set, its errors to stderr as always. */
+ * unless show is set, its errors to stderr as always. The step's line is
+ * progress, printed as the step ends (the output layer renders a result
+ * once it is complete; a large --listings takes a while), and holds no
+ * data. */
 static int run(FILE *log, int show, const char *step, char **argv)
 {
 	int argc = 0;
@@ -303,14 +307,22 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 			{ responses, "outcomes per application, for R, Stata, Python" },
 			{ logpath, "every command run and its output" },
 		};
-		int w = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(where); i++)
-			if ((int)strlen(where[i][0]) > w)
-				w = (int)strlen(where[i][0]);
-		printf("\nWhere everything is:\n");
-		for (size_t i = 0; i < ARRAY_SIZE(where); i++)
-			printf("  %-*s  %s\n", w, where[i][0], where[i][1]);
-		printf("Try: corrtest -S %s stats --json\n", dir);
+		/* The folder is the user's: its name is shown escaped. */
+		struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+		out_str(o, &(struct out_field){ "study", NULL, OUT_TEXT, 0 }, dir);
+		out_table_begin(o, &(struct out_field){ "files", "\nWhere everything is:", OUT_TEXT,
+							0 });
+		for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
+			out_row_begin(o, NULL);
+			out_str(o, &(struct out_field){ "path", "file", OUT_TEXT, 0 }, where[i][0]);
+			out_str(o, &(struct out_field){ "what", "what it holds", OUT_TEXT, 0 },
+				where[i][1]);
+			out_row_end(o);
+		}
+		out_table_end(o);
+		out_text(o, "Try: corrtest -S %s stats --json", dir);
+		if (out_free(o))
+			rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
 		free(db);
 		free(tpl);
 		free(nw);

@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "io/csv.h"
+#include "io/out.h"
 #include "responses/response_import.h"
 #include "base/banned.h"
 
@@ -30,6 +31,35 @@ const char cmd_import_usage[] =
  * few enough to read. */
 #define MAX_ERRORS 50
 
+/* What the import did, in counts and in one sentence (and a note on the
+ * listings it left without a pair). */
+static void describe(struct out *o, const char *path, const struct responses_import_summary *sum)
+{
+	out_str(o, &(struct out_field){ "file", NULL, OUT_TEXT, 0 }, path);
+	out_int(o, &(struct out_field){ "imported", NULL, OUT_COUNT, 0 }, sum->rows);
+	out_int(o, &(struct out_field){ "listings_created", NULL, OUT_COUNT, 0 },
+		sum->listings_created);
+	out_int(o, &(struct out_field){ "applications_created", NULL, OUT_COUNT, 0 },
+		sum->applications_created);
+	out_int(o, &(struct out_field){ "replaced", NULL, OUT_COUNT, 0 }, sum->replaced);
+	out_int(o, &(struct out_field){ "single", NULL, OUT_COUNT, 0 }, sum->single);
+	struct strbuf sb = STRBUF_INIT;
+	sb_addf(&sb, "Imported %ld response%s from %s: %ld listing%s created, %ld application%s "
+		     "created",
+		sum->rows, sum->rows == 1 ? "" : "s", path, sum->listings_created,
+		sum->listings_created == 1 ? "" : "s", sum->applications_created,
+		sum->applications_created == 1 ? "" : "s");
+	if (sum->replaced)
+		sb_addf(&sb, ", %ld earlier outcome%s replaced", sum->replaced,
+			sum->replaced == 1 ? "" : "s");
+	out_text(o, "%s.", sb_str(&sb));
+	sb_free(&sb);
+	if (sum->single)
+		out_text(o, "Note: %ld listing%s only one application (no pair yet); stats leaves %s "
+			    "out.", sum->single, sum->single == 1 ? " has" : "s have",
+			 sum->single == 1 ? "it" : "them");
+}
+
 int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	if (getopt_long(argc, argv, "", (const struct option[]){ { NULL, 0, NULL, 0 } }, NULL) !=
@@ -48,16 +78,7 @@ int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
 	csv_errs_free(&errs);
 	if (rc)
 		return cmd_error(ctx, &err);
-	printf("Imported %ld response%s from %s: %ld listing%s created, %ld application%s "
-	       "created",
-	       sum.rows, sum.rows == 1 ? "" : "s", path, sum.listings_created,
-	       sum.listings_created == 1 ? "" : "s", sum.applications_created,
-	       sum.applications_created == 1 ? "" : "s");
-	if (sum.replaced)
-		printf(", %ld earlier outcome%s replaced", sum.replaced, sum.replaced == 1 ? "" : "s");
-	printf(".\n");
-	if (sum.single)
-		printf("Note: %ld listing%s only one application (no pair yet); stats leaves %s out.\n",
-		       sum.single, sum.single == 1 ? " has" : "s have", sum.single == 1 ? "it" : "them");
-	return CT_OK;
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	describe(o, path, &sum);
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }

@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "base/embedded.h"
+#include "io/out.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
@@ -162,12 +163,19 @@ int cmd_init(int argc, char **argv, struct cmd_ctx *ctx)
 	free(ini);
 	if (rc)
 		return cmd_error(ctx, &err);
-	printf("Created study in %s (%s market, %s, %s; seed %s; fielding from %s).\n", dir, market,
-	       lang, city, seedbuf, startbuf);
-	printf("Next: edit %s/study.ini and %s/templates/, then\n"
-	       "  corrtest -S %s personas\n"
-	       "  corrtest -S %s listings import LISTINGS.csv\n"
-	       "  corrtest -S %s assign\n",
-	       dir, dir, dir, dir, dir);
-	return CT_OK;
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_str(o, &(struct out_field){ "study", NULL, OUT_TEXT, 0 }, dir);
+	out_str(o, &(struct out_field){ "market", NULL, OUT_TEXT, 0 }, market);
+	out_str(o, &(struct out_field){ "lang", NULL, OUT_TEXT, 0 }, lang);
+	out_str(o, &(struct out_field){ "city", NULL, OUT_TEXT, 0 }, city);
+	out_str(o, &(struct out_field){ "seed", NULL, OUT_TEXT, 0 }, seedbuf);
+	out_str(o, &(struct out_field){ "start", NULL, OUT_TEXT, 0 }, startbuf);
+	out_text(o, "Created study in %s (%s market, %s, %s; seed %s; fielding from %s).", dir,
+		 market, lang, city, seedbuf, startbuf);
+	out_text(o, "Next: edit %s/study.ini and %s/templates/, then\n"
+		    "  corrtest -S %s personas\n"
+		    "  corrtest -S %s listings import LISTINGS.csv\n"
+		    "  corrtest -S %s assign",
+		 dir, dir, dir, dir, dir);
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "io/out.h"
 #include "mail/linker.h"
 #include "base/banned.h"
 
@@ -43,10 +44,17 @@ int cmd_link(int argc, char **argv, struct cmd_ctx *ctx)
 	int rc = linker_manual(ctx->study, msg, app, force, &was, &err);
 	if (rc)
 		return cmd_error(ctx, &err);
-	if (was)
-		printf("Message %ld linked to application %ld (it was linked to %lld).\n", msg, app,
-		       (long long)was);
-	else
-		printf("Message %ld linked to application %ld.\n", msg, app);
-	return cmd_flush(ctx);
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_int(o, &(struct out_field){ "message", NULL, OUT_COUNT, 0 }, msg);
+	out_int(o, &(struct out_field){ "application", NULL, OUT_COUNT, 0 }, app);
+	struct out_field prev = { "previous_application", NULL, OUT_COUNT, 0 };
+	if (was) {
+		out_int(o, &prev, was);
+		out_text(o, "Message %ld linked to application %ld (it was linked to %lld).", msg, app,
+			 (long long)was);
+	} else {
+		out_missing(o, &prev, NULL);
+		out_text(o, "Message %ld linked to application %ld.", msg, app);
+	}
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }

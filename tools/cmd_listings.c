@@ -7,10 +7,9 @@
 
 #include "cmd.h"
 #include "io/csv.h"
-#include "io/json.h"
+#include "io/out.h"
 #include "listings/listing.h"
 #include "listings/listing_import.h"
-#include "io/table.h"
 #include "base/banned.h"
 
 const char cmd_listings_usage[] =
@@ -98,21 +97,12 @@ static int listings_add(int argc, char **argv, struct cmd_ctx *ctx)
 	int rc = listing_add(ctx->study, in, add_report, &rep, &l, &id, &err);
 	if (rc)
 		return rep.n ? rc : cmd_error(ctx, &err);
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 1);
-		json_obj_begin(&j);
-		json_key(&j, "id");
-		json_int(&j, id);
-		json_key(&j, "ref");
-		json_str(&j, l.f[LF_REF]);
-		json_obj_end(&j);
-		json_end(&j);
-	} else {
-		printf("Added listing %s (%s).\n", l.f[LF_REF], l.f[LF_AGENT_TYPE]);
-	}
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_int(o, &(struct out_field){ "id", NULL, OUT_COUNT, 0 }, id);
+	out_str(o, &(struct out_field){ "ref", NULL, OUT_TEXT, 0 }, l.f[LF_REF]);
+	out_text(o, "Added listing %s (%s).", l.f[LF_REF], l.f[LF_AGENT_TYPE]);
 	listing_free(&l);
-	return CT_OK;
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
 
 /* ---- listings import ---- */
@@ -132,87 +122,65 @@ static int listings_import(int argc, char **argv, struct cmd_ctx *ctx)
 	csv_errs_free(&errs);
 	if (rc)
 		return cmd_error(ctx, &err);
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 1);
-		json_obj_begin(&j);
-		json_key(&j, "imported");
-		json_int(&j, sum.imported);
-		json_key(&j, "file");
-		json_str(&j, path);
-		json_obj_end(&j);
-		json_end(&j);
-	} else {
-		printf("Imported %ld listing%s from %s.\n", sum.imported,
-		       sum.imported == 1 ? "" : "s", path);
-	}
-	return CT_OK;
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_int(o, &(struct out_field){ "imported", NULL, OUT_COUNT, 0 }, sum.imported);
+	out_str(o, &(struct out_field){ "file", NULL, OUT_TEXT, 0 }, path);
+	out_text(o, "Imported %ld listing%s from %s.", sum.imported, sum.imported == 1 ? "" : "s",
+		 path);
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
 
 /* ---- listings list ---- */
 
-/* One walk over the listings, into a JSON array or a table. */
+/* The listings, streamed row by row to the output layer: a bare JSON
+ * array, or a table for people; contact data only with --contacts. */
 struct list_out {
-	int contacts, n;
-	struct json *j;   /* NULL for the table */
-	struct table *t;
+	struct out *o;
+	int contacts;
+	long n;
 };
 
 static int list_row(void *ud, const struct listing_row *l)
 {
-	struct list_out *o = ud;
-	o->n++;
-	if (o->j) {
-		struct json *j = o->j;
-		json_obj_begin(j);
-		json_key(j, "id");
-		json_int(j, l->id);
-		const char *const text[][2] = { { "ref", l->ref },
-						{ "url", l->url },
-						{ "title", l->title },
-						{ "agent_type", l->agent_type },
-						{ "agent_key", l->agent_key },
-						{ "area", l->area } };
-		for (size_t i = 0; i < ARRAY_SIZE(text); i++) {
-			json_key(j, text[i][0]);
-			json_str(j, text[i][1]);
-		}
-		json_key(j, "price");
-		if (l->has_price)
-			json_num(j, l->price);
-		else
-			json_null(j);
-		json_key(j, "round");
-		json_int(j, l->round);
-		json_key(j, "posted_on");
-		json_str(j, l->posted_on);
-		json_key(j, "status");
-		json_str(j, l->status);
-		json_key(j, "applications");
-		json_int(j, l->applications);
-		json_key(j, "assigned");
-		json_bool(j, l->applications > 0);
-		if (o->contacts) {
-			json_key(j, "contact_email");
-			json_str(j, l->contact_email);
-			json_key(j, "contact_name");
-			json_str(j, l->contact_name);
-			json_key(j, "agent");
-			json_str(j, l->agent);
-		}
-		json_obj_end(j);
-		return CT_OK;
+	static const struct out_field id = { "id", NULL, OUT_COUNT, 0 };
+	static const struct out_field ref = { "ref", "ref", OUT_TEXT, OUT_ID };
+	static const struct out_field url = { "url", NULL, OUT_TEXT, 0 };
+	static const struct out_field agent_type = { "agent_type", "agent_type", OUT_TEXT, 0 };
+	static const struct out_field agent_key = { "agent_key", "agent_key", OUT_TEXT, 0 };
+	static const struct out_field area = { "area", "area", OUT_TEXT, 0 };
+	static const struct out_field price = { "price", "price", OUT_AMOUNT, 0 };
+	static const struct out_field round = { "round", "round", OUT_COUNT, 0 };
+	static const struct out_field posted = { "posted_on", "posted_on", OUT_TEXT, 0 };
+	static const struct out_field status = { "status", "status", OUT_TEXT, 0 };
+	static const struct out_field apps = { "applications", NULL, OUT_COUNT, 0 };
+	static const struct out_field assigned = { "assigned", "assigned", OUT_BOOL, 0 };
+	static const struct out_field title = { "title", "title", OUT_TEXT, 0 };
+	static const struct out_field email = { "contact_email", "contact_email", OUT_TEXT, 0 };
+	static const struct out_field name = { "contact_name", "contact_name", OUT_TEXT, 0 };
+	static const struct out_field agent = { "agent", "agent", OUT_TEXT, 0 };
+	struct list_out *lo = ud;
+	struct out *o = lo->o;
+	lo->n++;
+	out_row_begin(o, NULL);
+	out_int(o, &id, l->id);
+	out_str(o, &ref, l->ref);
+	out_str(o, &url, l->url);
+	out_str(o, &agent_type, l->agent_type);
+	out_str(o, &agent_key, l->agent_key);
+	out_str(o, &area, l->area);
+	out_value(o, &price, l->has_price, l->price);
+	out_int(o, &round, l->round);
+	out_str(o, &posted, l->posted_on);
+	out_str(o, &status, l->status);
+	out_int(o, &apps, l->applications);
+	out_bool(o, &assigned, l->applications > 0);
+	out_str(o, &title, l->title);
+	if (lo->contacts) {
+		out_str(o, &email, l->contact_email);
+		out_str(o, &name, l->contact_name);
+		out_str(o, &agent, l->agent);
 	}
-	char price[32] = "", round[24];
-	if (l->has_price)
-		snprintf(price, sizeof(price),
-			 l->price == (double)(long long)l->price ? "%.0f" : "%.2f", l->price);
-	snprintf(round, sizeof(round), "%ld", l->round);
-	const char *cells[12] = { l->ref,	    l->agent_type,	   l->agent_key,
-				  l->area,	    price[0] ? price : NULL, round,
-				  l->posted_on,	    l->status,		   l->applications ? "yes" : "no",
-				  l->contact_email, l->contact_name,	   l->agent };
-	table_add(o->t, cells);
+	out_row_end(o);
 	return CT_OK;
 }
 
@@ -230,31 +198,17 @@ static int listings_list(int argc, char **argv, struct cmd_ctx *ctx)
 	if (optind != argc)
 		return cmd_usage_error(ctx, "'listings list' takes no arguments");
 	struct ct_err err = { 0 };
-	static const char *const head[] = { "ref",    "agent_type", "agent_key", "area",
-					    "price",  "round",	    "posted_on", "status",
-					    "assigned", "contact_email", "contact_name", "agent" };
-	struct json j;
-	struct list_out o = { contacts, 0, ctx->json ? &j : NULL,
-			      table_new(contacts ? 12 : 9, head) };
-	if (ctx->json) {
-		json_init(&j, stdout, 1);
-		json_arr_begin(&j);
-	}
-	int rc = listing_each(ctx->study, list_row, &o, &err);
+	struct list_out lo = { out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE), contacts, 0 };
+	out_table_stream_begin(lo.o, &(struct out_field){ NULL, NULL, OUT_TEXT, 0 });
+	int rc = listing_each(ctx->study, list_row, &lo, &err);
+	out_table_end(lo.o);
 	if (rc) {
-		table_free(o.t);
+		out_discard(lo.o);
 		return cmd_error(ctx, &err);
 	}
-	if (ctx->json) {
-		json_arr_end(&j);
-		json_end(&j);
-	} else if (o.n == 0) {
-		printf("No listings yet: add them with 'corrtest listings import FILE.csv'.\n");
-	} else {
-		table_print(o.t, stdout);
-	}
-	table_free(o.t);
-	return CT_OK;
+	if (lo.n == 0)
+		out_text(lo.o, "No listings yet: add them with 'corrtest listings import FILE.csv'.");
+	return out_free(lo.o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
 
 /* ---- listings withdraw ---- */
@@ -286,22 +240,13 @@ static int listings_withdraw(int argc, char **argv, struct cmd_ctx *ctx)
 	int rc = listing_withdraw(ctx->study, ref, note, &stored, &err);
 	if (rc)
 		return cmd_error(ctx, &err);
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 1);
-		json_obj_begin(&j);
-		json_key(&j, "ref");
-		json_str(&j, stored);
-		json_key(&j, "status");
-		json_str(&j, "withdrawn");
-		json_obj_end(&j);
-		json_end(&j);
-	} else {
-		printf("Withdrew listing %s: it stays in the study, and stats leaves its pair out.\n",
-		       stored);
-	}
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_str(o, &(struct out_field){ "ref", NULL, OUT_TEXT, 0 }, stored);
+	out_str(o, &(struct out_field){ "status", NULL, OUT_TEXT, 0 }, "withdrawn");
+	out_text(o, "Withdrew listing %s: it stays in the study, and stats leaves its pair out.",
+		 stored);
 	free(stored);
-	return CT_OK;
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
 
 int cmd_listings(int argc, char **argv, struct cmd_ctx *ctx)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "io/out.h"
 #include "listings/listing.h"
 #include "responses/outcome.h"
 #include "base/timeutil.h"
@@ -64,6 +65,33 @@ static int parse_app(const char *app, int64_t *id, char **ref, char **grp, char 
 	*gender = xstrdup(gender_name(g));
 	free(tail);
 	return 1;
+}
+
+/* What was logged, and the outcome it replaces, if any. */
+static void describe(struct out *o, const struct response_logged *r, const char *outcome,
+		     const char *channel)
+{
+	static const struct out_field f_outcome = { "outcome", NULL, OUT_TEXT, 0 };
+	static const struct out_field f_channel = { "channel", NULL, OUT_TEXT, 0 };
+	static const struct out_field f_replaced = { "replaced", NULL, OUT_TEXT, 0 };
+	out_int(o, &(struct out_field){ "application", NULL, OUT_COUNT, 0 }, r->app.id);
+	out_str(o, &(struct out_field){ "listing_ref", NULL, OUT_TEXT, 0 }, r->app.ref);
+	out_str(o, &(struct out_field){ "group", NULL, OUT_TEXT, 0 }, r->app.grp);
+	out_str(o, &(struct out_field){ "gender", NULL, OUT_TEXT, 0 }, r->app.gender);
+	out_str(o, &f_outcome, outcome);
+	out_str(o, &f_channel, channel);
+	out_text(o, "Logged %s (%s) for application %lld (listing %s, %s %s).", outcome, channel,
+		 (long long)r->app.id, r->app.ref, r->app.grp, r->app.gender);
+	if (!r->prev_outcome) {
+		out_missing(o, &f_replaced, NULL);
+		return;
+	}
+	out_map_begin(o, &f_replaced);
+	out_str(o, &f_outcome, r->prev_outcome);
+	out_str(o, &f_channel, r->prev_channel);
+	out_map_end(o);
+	out_text(o, "This replaces the earlier outcome %s (%s); the earlier record stays in the "
+		    "study.", r->prev_outcome, r->prev_channel);
 }
 
 int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
@@ -133,13 +161,11 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = cmd_error(ctx, &err);
 		goto out;
 	}
-	printf("Logged %s (%s) for application %lld (listing %s, %s %s).\n", outcome, channel,
-	       (long long)r.app.id, r.app.ref, r.app.grp, r.app.gender);
-	if (r.prev_outcome)
-		printf("This replaces the earlier outcome %s (%s); the earlier record stays in the "
-		       "study.\n",
-		       r.prev_outcome, r.prev_channel);
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	describe(o, &r, outcome, channel);
 	response_logged_free(&r);
+	if (out_free(o))
+		rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
 out:
 	free(ref);
 	free(grp);

@@ -8,9 +8,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "io/json.h"
 #include "design/names.h"
-#include "io/table.h"
+#include "io/out.h"
 #include "base/banned.h"
 
 const char cmd_names_usage[] =
@@ -85,6 +84,44 @@ static void counts(const struct names_bank *b, int c[2][3])
 		c[b->e[i].kind][b->e[i].gender]++;
 }
 
+static const struct out_field F_SOURCE = { "source", NULL, OUT_TEXT, 0 };
+static const struct out_field F_PATH = { "path", NULL, OUT_TEXT, 0 };
+
+/* The banks: a bare array in JSON, a table for people. */
+static void describe_banks(struct out *o, struct names_bank *const *banks, int n)
+{
+	static const struct out_field list = { NULL, NULL, OUT_TEXT, 0 };
+	static const struct out_field id = { "id", "bank", OUT_TEXT, OUT_ID };
+	static const struct out_field label = { "label", "label", OUT_TEXT, 0 };
+	static const struct out_field count[5] = {
+		{ "first_female", "first f", OUT_COUNT, 0 }, { "first_male", "first m", OUT_COUNT, 0 },
+		{ "last_female", "last f", OUT_COUNT, 0 },   { "last_male", "last m", OUT_COUNT, 0 },
+		{ "last_any", "last any", OUT_COUNT, 0 }
+	};
+	/* People see where a bank comes from in one column: embedded, or
+	 * the file that overrides or adds it. */
+	static const struct out_field where = { "where", "source", OUT_TEXT, OUT_TABLE_ONLY };
+	out_table_begin(o, &list);
+	for (int i = 0; i < n; i++) {
+		const struct names_bank *b = banks[i];
+		int c[2][3];
+		counts(b, c);
+		const int v[5] = { c[NAMES_FIRST][NAMES_FEMALE], c[NAMES_FIRST][NAMES_MALE],
+				   c[NAMES_LAST][NAMES_FEMALE], c[NAMES_LAST][NAMES_MALE],
+				   c[NAMES_LAST][NAMES_ANY] };
+		out_row_begin(o, NULL);
+		out_str(o, &id, b->id);
+		out_str(o, &label, b->label);
+		out_str(o, &F_SOURCE, b->embedded ? "embedded" : "study");
+		out_str(o, &F_PATH, b->path);
+		for (int k = 0; k < 5; k++)
+			out_int(o, &count[k], v[k]);
+		out_str(o, &where, b->embedded ? "embedded" : b->path);
+		out_row_end(o);
+	}
+	out_table_end(o);
+}
+
 static int list_banks(struct cmd_ctx *ctx, const char *dir)
 {
 	char **ids;
@@ -96,54 +133,11 @@ static int list_banks(struct cmd_ctx *ctx, const char *dir)
 	for (int i = 0; i < n && !rc; i++)
 		if ((rc = names_load(dir, ids[i], &banks[i], &err)))
 			rc = cmd_error(ctx, &err);
-	if (!rc && ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 1);
-		json_arr_begin(&j);
-		for (int i = 0; i < n; i++) {
-			int c[2][3];
-			counts(banks[i], c);
-			json_obj_begin(&j);
-			json_key(&j, "id");
-			json_str(&j, banks[i]->id);
-			json_key(&j, "label");
-			json_str(&j, banks[i]->label);
-			json_key(&j, "source");
-			json_str(&j, banks[i]->embedded ? "embedded" : "study");
-			json_key(&j, "path");
-			json_str(&j, banks[i]->path);
-			json_key(&j, "first_female");
-			json_int(&j, c[NAMES_FIRST][NAMES_FEMALE]);
-			json_key(&j, "first_male");
-			json_int(&j, c[NAMES_FIRST][NAMES_MALE]);
-			json_key(&j, "last_female");
-			json_int(&j, c[NAMES_LAST][NAMES_FEMALE]);
-			json_key(&j, "last_male");
-			json_int(&j, c[NAMES_LAST][NAMES_MALE]);
-			json_key(&j, "last_any");
-			json_int(&j, c[NAMES_LAST][NAMES_ANY]);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_end(&j);
-	} else if (!rc) {
-		static const char *const head[] = { "bank",      "label",  "first f", "first m",
-						    "last f",    "last m", "last any", "source" };
-		struct table *t = table_new(8, head);
-		for (int i = 0; i < n; i++) {
-			int c[2][3];
-			char v[5][16];
-			counts(banks[i], c);
-			snprintf(v[0], sizeof(v[0]), "%d", c[NAMES_FIRST][NAMES_FEMALE]);
-			snprintf(v[1], sizeof(v[1]), "%d", c[NAMES_FIRST][NAMES_MALE]);
-			snprintf(v[2], sizeof(v[2]), "%d", c[NAMES_LAST][NAMES_FEMALE]);
-			snprintf(v[3], sizeof(v[3]), "%d", c[NAMES_LAST][NAMES_MALE]);
-			snprintf(v[4], sizeof(v[4]), "%d", c[NAMES_LAST][NAMES_ANY]);
-			table_addv(t, banks[i]->id, banks[i]->label, v[0], v[1], v[2], v[3], v[4],
-				   banks[i]->embedded ? "embedded" : banks[i]->path);
-		}
-		table_print(t, stdout);
-		table_free(t);
+	if (!rc) {
+		struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+		describe_banks(o, banks, n);
+		if (out_free(o))
+			rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
 	}
 	for (int i = 0; i < n; i++) {
 		names_bank_free(banks[i]);
@@ -154,59 +148,51 @@ static int list_banks(struct cmd_ctx *ctx, const char *dir)
 	return rc;
 }
 
+/* One bank: what it is, then its names. */
+static void describe_bank(struct out *o, const struct names_bank *b)
+{
+	static const struct out_field id = { "id", "bank", OUT_TEXT, 0 };
+	static const struct out_field label = { "label", "label", OUT_TEXT, 0 };
+	static const struct out_field signal = { "signal", "signal", OUT_TEXT, 0 };
+	static const struct out_field sources = { "sources", "sources", OUT_TEXT, 0 };
+	static const struct out_field source = { "source", "source", OUT_TEXT, 0 };
+	static const struct out_field path = { "path", "file", OUT_TEXT, 0 };
+	/* An empty title: a blank line between the bank and its names. */
+	static const struct out_field names = { "names", "", OUT_TEXT, 0 };
+	static const struct out_field kind = { "kind", "kind", OUT_TEXT, 0 };
+	static const struct out_field gender = { "gender", "gender", OUT_TEXT, 0 };
+	static const struct out_field name = { "name", "name", OUT_TEXT, 0 };
+	static const struct out_field note = { "note", "note", OUT_TEXT, 0 };
+	static const struct out_field enc = { "needs_encoding", "encoded", OUT_BOOL, 0 };
+	out_str(o, &id, b->id);
+	out_str(o, &label, b->label);
+	out_str(o, &signal, b->signal);
+	out_str(o, &sources, b->sources);
+	out_str(o, &source, b->embedded ? "embedded" : "study");
+	out_str(o, &path, b->path);
+	out_table_begin(o, &names);
+	for (int i = 0; i < b->n; i++) {
+		out_row_begin(o, NULL);
+		out_str(o, &kind, names_kind_name(b->e[i].kind));
+		out_str(o, &gender, names_gender_name(b->e[i].gender));
+		out_str(o, &name, b->e[i].name);
+		out_bool(o, &enc, b->e[i].needs_encoding);
+		out_str(o, &note, b->e[i].note);
+		out_row_end(o);
+	}
+	out_table_end(o);
+}
+
 static int show_bank(struct cmd_ctx *ctx, const char *dir, const char *id)
 {
 	struct names_bank *b;
 	struct ct_err err = { 0 };
 	if (names_load(dir, id, &b, &err))
 		return cmd_error(ctx, &err);
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 1);
-		json_obj_begin(&j);
-		json_key(&j, "id");
-		json_str(&j, b->id);
-		json_key(&j, "label");
-		json_str(&j, b->label);
-		json_key(&j, "signal");
-		json_str(&j, b->signal);
-		json_key(&j, "sources");
-		json_str(&j, b->sources);
-		json_key(&j, "source");
-		json_str(&j, b->embedded ? "embedded" : "study");
-		json_key(&j, "path");
-		json_str(&j, b->path);
-		json_key(&j, "names");
-		json_arr_begin(&j);
-		for (int i = 0; i < b->n; i++) {
-			json_obj_begin(&j);
-			json_key(&j, "kind");
-			json_str(&j, names_kind_name(b->e[i].kind));
-			json_key(&j, "gender");
-			json_str(&j, names_gender_name(b->e[i].gender));
-			json_key(&j, "name");
-			json_str(&j, b->e[i].name);
-			json_key(&j, "note");
-			json_str(&j, b->e[i].note);
-			json_key(&j, "needs_encoding");
-			json_bool(&j, b->e[i].needs_encoding);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_obj_end(&j);
-		json_end(&j);
-	} else {
-		printf("%s: %s (%s)\n\n", b->id, b->label, b->embedded ? "embedded" : b->path);
-		static const char *const head[] = { "kind", "gender", "name", "encoded", "note" };
-		struct table *t = table_new(5, head);
-		for (int i = 0; i < b->n; i++)
-			table_addv(t, names_kind_name(b->e[i].kind), names_gender_name(b->e[i].gender),
-				   b->e[i].name, b->e[i].needs_encoding ? "yes" : "no", b->e[i].note);
-		table_print(t, stdout);
-		table_free(t);
-	}
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	describe_bank(o, b);
 	names_bank_free(b);
-	return CT_OK;
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
 
 /* Inside a study: every bank the design names must exist. */
@@ -226,6 +212,68 @@ static void check_design(const struct names_study *ns, struct names_bank *const 
 		names_problem_add(probs, ns->ini_path, line,
 				  "[group %s] names bank '%s', which does not exist", dg->id, dg->bank);
 	}
+}
+
+/* What --check found: the counts, the names that mail headers encode
+ * (one line per bank for people), and the problems, in the compiler's
+ * FILE:LINE: MESSAGE form for people. */
+static void describe_check(struct out *o, struct names_bank *const *banks, int n, int total,
+			   int enc, const struct names_problems *probs)
+{
+	static const struct out_field ok = { "ok", NULL, OUT_BOOL, 0 };
+	static const struct out_field nbanks = { "banks", NULL, OUT_COUNT, 0 };
+	static const struct out_field nnames = { "names", NULL, OUT_COUNT, 0 };
+	static const struct out_field nenc = { "needs_encoding_count", NULL, OUT_COUNT, 0 };
+	static const struct out_field encoded = { "needs_encoding", NULL, OUT_TEXT, 0 };
+	static const struct out_field bank = { "bank", NULL, OUT_TEXT, 0 };
+	static const struct out_field name = { "name", NULL, OUT_TEXT, 0 };
+	static const struct out_field problems = { "problems", NULL, OUT_TEXT, 0 };
+	static const struct out_field file = { "file", NULL, OUT_TEXT, 0 };
+	static const struct out_field line = { "line", NULL, OUT_COUNT, 0 };
+	static const struct out_field msg = { "message", NULL, OUT_TEXT, 0 };
+	out_bool(o, &ok, probs->n == 0);
+	out_int(o, &nbanks, n);
+	out_int(o, &nnames, total);
+	out_int(o, &nenc, enc);
+	out_table_begin(o, &encoded);
+	if (enc)
+		out_text(o, "Names encoded in mail headers (non-ASCII, RFC 2047; not a problem):");
+	for (int i = 0; i < n; i++) {
+		struct strbuf line_sb = STRBUF_INIT;
+		for (int k = 0; k < banks[i]->n; k++) {
+			if (!banks[i]->e[k].needs_encoding)
+				continue;
+			out_row_begin(o, NULL);
+			out_str(o, &bank, banks[i]->id);
+			out_str(o, &name, banks[i]->e[k].name);
+			out_row_end(o);
+			sb_addf(&line_sb, "%s%s", line_sb.len ? ", " : "", banks[i]->e[k].name);
+		}
+		if (line_sb.len)
+			out_text(o, "  %s: %s", banks[i]->id, sb_str(&line_sb));
+		sb_free(&line_sb);
+	}
+	out_table_end(o);
+	out_table_begin(o, &problems);
+	if (probs->n && enc)
+		out_text(o, "%s", "");
+	for (int i = 0; i < probs->n; i++) {
+		out_row_begin(o, NULL);
+		out_str(o, &file, probs->p[i].file);
+		if (probs->p[i].line > 0)
+			out_int(o, &line, probs->p[i].line);
+		else
+			out_missing(o, &line, NULL);
+		out_str(o, &msg, probs->p[i].msg);
+		char *t = names_problem_text(&probs->p[i]);
+		out_text(o, "%s", t);
+		free(t);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	out_text(o, "\n%d bank%s, %d names, %d encoded in mail headers: %d problem%s%s", n,
+		 n == 1 ? "" : "s", total, enc, probs->n, probs->n == 1 ? "" : "s",
+		 probs->n ? "" : ", all banks pass");
 }
 
 static int check_banks(struct cmd_ctx *ctx, const struct names_study *ns)
@@ -248,79 +296,11 @@ static int check_banks(struct cmd_ctx *ctx, const struct names_study *ns)
 			total++;
 			enc += banks[i]->e[k].needs_encoding;
 		}
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 1);
-		json_obj_begin(&j);
-		json_key(&j, "ok");
-		json_bool(&j, probs.n == 0);
-		json_key(&j, "banks");
-		json_int(&j, n);
-		json_key(&j, "names");
-		json_int(&j, total);
-		json_key(&j, "needs_encoding_count");
-		json_int(&j, enc);
-		json_key(&j, "needs_encoding");
-		json_arr_begin(&j);
-		for (int i = 0; i < n; i++)
-			for (int k = 0; k < banks[i]->n; k++) {
-				if (!banks[i]->e[k].needs_encoding)
-					continue;
-				json_obj_begin(&j);
-				json_key(&j, "bank");
-				json_str(&j, banks[i]->id);
-				json_key(&j, "name");
-				json_str(&j, banks[i]->e[k].name);
-				json_obj_end(&j);
-			}
-		json_arr_end(&j);
-		json_key(&j, "problems");
-		json_arr_begin(&j);
-		for (int i = 0; i < probs.n; i++) {
-			json_obj_begin(&j);
-			json_key(&j, "file");
-			json_str(&j, probs.p[i].file);
-			json_key(&j, "line");
-			if (probs.p[i].line > 0)
-				json_int(&j, probs.p[i].line);
-			else
-				json_null(&j);
-			json_key(&j, "message");
-			json_str(&j, probs.p[i].msg);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_obj_end(&j);
-		json_end(&j);
-	} else {
-		for (int i = 0; i < probs.n; i++) {
-			char *t = names_problem_text(&probs.p[i]);
-			puts(t);
-			free(t);
-		}
-		if (enc) {
-			printf("%sNames encoded in mail headers (non-ASCII, RFC 2047; not a problem):\n",
-			       probs.n ? "\n" : "");
-			for (int i = 0; i < n; i++) {
-				int first = 1;
-				for (int k = 0; k < banks[i]->n; k++) {
-					if (!banks[i]->e[k].needs_encoding)
-						continue;
-					if (first)
-						printf("  %s: %s", banks[i]->id, banks[i]->e[k].name);
-					else
-						printf(", %s", banks[i]->e[k].name);
-					first = 0;
-				}
-				if (!first)
-					putchar('\n');
-			}
-		}
-		printf("\n%d bank%s, %d names, %d encoded in mail headers: %d problem%s%s\n", n,
-		       n == 1 ? "" : "s", total, enc, probs.n, probs.n == 1 ? "" : "s",
-		       probs.n ? "" : ", all banks pass");
-	}
-	int rc = probs.n ? CT_PROBLEM : CT_OK;
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	describe_check(o, banks, n, total, enc, &probs);
+	int rc = out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
+	if (!rc && probs.n)
+		rc = CT_PROBLEM;
 	if (probs.n)
 		fprintf(stderr, "corrtest %s: %d problem%s in the name banks\n", ctx->cmd, probs.n,
 			probs.n == 1 ? "" : "s");

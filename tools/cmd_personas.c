@@ -9,8 +9,7 @@
 
 #include "cmd.h"
 #include "design/personas.h"
-#include "io/json.h"
-#include "io/table.h"
+#include "io/out.h"
 #include "base/banned.h"
 
 const char cmd_personas_usage[] =
@@ -32,54 +31,47 @@ const char cmd_personas_usage[] =
 	"             the Nth redraw uses its own random stream of the seed, so it too\n"
 	"             is reproducible\n";
 
-static void print_personas(struct cmd_ctx *ctx, const struct persona_set *r)
+/* The candidates of the design: a bare array in JSON, a table for
+ * people, and what this run drew. */
+static void describe(struct out *o, const struct design *d, const struct persona_set *r,
+		     int redraw)
 {
-	const struct design *d = ctx->study->design;
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 1);
-		json_arr_begin(&j);
-		for (int i = 0; i < r->n; i++) {
-			const struct persona *p = &r->p[i];
-			if (!p->in_design)
-				continue;
-			const struct design_group *dg = design_group_find(d, p->group);
-			json_obj_begin(&j);
-			json_key(&j, "id");
-			json_int(&j, p->id);
-			json_key(&j, "group");
-			json_str(&j, p->group);
-			json_key(&j, "role");
-			json_str(&j, dg && dg->control ? "control" : "test");
-			json_key(&j, "gender");
-			json_str(&j, gender_name(p->gender));
-			json_key(&j, "first_name");
-			json_str(&j, p->first);
-			json_key(&j, "last_name");
-			json_str(&j, p->last);
-			json_key(&j, "email");
-			json_str(&j, p->email);
-			json_key(&j, "phone");
-			json_str(&j, p->phone);
-			json_key(&j, "profile");
-			json_raw(&j, p->profile && *p->profile == '{' ? p->profile : "{}");
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_end(&j);
-		return;
-	}
-	static const char *const head[] = { "group",     "gender", "first name",
-					    "last name", "email",  "phone" };
-	struct table *t = table_new(6, head);
+	static const struct out_field list = { NULL, NULL, OUT_TEXT, 0 };
+	static const struct out_field id = { "id", NULL, OUT_COUNT, 0 };
+	static const struct out_field group = { "group", "group", OUT_TEXT, OUT_ID };
+	static const struct out_field role = { "role", NULL, OUT_TEXT, 0 };
+	static const struct out_field gender = { "gender", "gender", OUT_TEXT, 0 };
+	static const struct out_field first = { "first_name", "first name", OUT_TEXT, 0 };
+	static const struct out_field last = { "last_name", "last name", OUT_TEXT, 0 };
+	static const struct out_field email = { "email", "email", OUT_TEXT, 0 };
+	static const struct out_field phone = { "phone", "phone", OUT_TEXT, 0 };
+	static const struct out_field profile = { "profile", NULL, OUT_TEXT, 0 };
+	out_table_begin(o, &list);
 	for (int i = 0; i < r->n; i++) {
 		const struct persona *p = &r->p[i];
-		if (p->in_design)
-			table_addv(t, p->group, gender_name(p->gender), p->first, p->last, p->email,
-				   p->phone);
+		if (!p->in_design)
+			continue;
+		const struct design_group *dg = design_group_find(d, p->group);
+		out_row_begin(o, NULL);
+		out_int(o, &id, p->id);
+		out_str(o, &group, p->group);
+		out_str(o, &role, dg && dg->control ? "control" : "test");
+		out_str(o, &gender, gender_name(p->gender));
+		out_str(o, &first, p->first);
+		out_str(o, &last, p->last);
+		out_str(o, &email, p->email);
+		out_str(o, &phone, p->phone);
+		/* Stored by personas_draw as a JSON object. */
+		out_raw_json(o, &profile, p->profile && *p->profile == '{' ? p->profile : "{}");
+		out_row_end(o);
 	}
-	table_print(t, stdout);
-	table_free(t);
+	out_table_end(o);
+	if (!r->drawn)
+		out_text(o, "\nAll candidates were drawn before; nothing changed (--redraw draws them "
+			    "anew).");
+	else
+		out_text(o, "\n%s %d candidate%s from seed %llu.", redraw ? "Redrew" : "Drew", r->drawn,
+			 r->drawn == 1 ? "" : "s", (unsigned long long)r->seed);
 }
 
 int cmd_personas(int argc, char **argv, struct cmd_ctx *ctx)
@@ -99,15 +91,8 @@ int cmd_personas(int argc, char **argv, struct cmd_ctx *ctx)
 	struct persona_set *r;
 	if (personas_draw(ctx->study, redraw, &r, &err))
 		return cmd_error(ctx, &err);
-	print_personas(ctx, r);
-	if (!ctx->json) {
-		if (!r->drawn)
-			printf("\nAll candidates were drawn before; nothing changed "
-			       "(--redraw draws them anew).\n");
-		else
-			printf("\n%s %d candidate%s from seed %llu.\n", redraw ? "Redrew" : "Drew",
-			       r->drawn, r->drawn == 1 ? "" : "s", (unsigned long long)r->seed);
-	}
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	describe(o, ctx->study->design, r, redraw);
 	persona_set_free(r);
-	return CT_OK;
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }

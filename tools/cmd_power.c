@@ -1,18 +1,19 @@
 /* cmd_power.c: corrtest power: how many listings a paired correspondence
  * test needs to detect a given difference, what a given number of pairs
  * can detect, and (--grid) the exact power over a grid of sample sizes and
- * designs, for McNemar's test. No study is needed. The arithmetic is in
- * stats/power.c; docs/power.md explains the choices. This file parses the
- * options, calls stats/ and renders through the output layer. */
+ * designs, for McNemar's test. No study is needed. The plan is computed by
+ * tools/lib/analysis/powerplan.c (from the formulas of stats/power.c);
+ * docs/power.md explains the choices. This file parses the options, asks
+ * for the plan and renders it through the output layer. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/powerplan.h"
 #include "cmd.h"
 #include "io/out.h"
-#include "power.h"
 #include "base/banned.h"
 
 const char cmd_power_usage[] =
@@ -73,24 +74,15 @@ const char cmd_power_usage[] =
 	"or above the target for the next 20 sample sizes. The conditional rejection\n"
 	"probabilities are computed once per design and shared by every n (docs/power.md).\n";
 
-enum source { SRC_NONE, SRC_CELLS, SRC_RATES, SRC_PREVIOUS };
+#define GRID_MAX POWERPLAN_GRID_MAX
 
-/* The most cells a grid may have. */
-#define GRID_MAX 100000
-
+/* The options: the design as given (resolved by powerplan_resolve), the
+ * plan's options, and the lists of --grid. */
 struct power_opts {
-	enum source src;
-	double pb, pc;                 /* the design, once resolved */
-	double p_control, p_test;      /* given or implied (NAN when unknown) */
-	double concordance, phi, diff; /* NAN when not given */
+	struct powerplan_design d;
+	struct powerplan_opts po;
 	int have_pcontrol, have_ptest;
 	const char *pb_s, *pc_s, *diff_s, *n_s; /* as given (lists with --grid) */
-	long prev[4];
-	double alpha, power, attrition;
-	long n; /* 0 when --n is absent */
-	long groups;
-	enum power_adjust adjust;
-	const char *basis;
 	int grid, csv;
 	int power_given, attrition_given, basis_given;
 	/* --grid: the designs (pb[i], pc[i]) and the sample sizes */
@@ -247,34 +239,28 @@ static int grid_designs(struct cmd_ctx *ctx, struct power_opts *o)
 	double *a = NULL, *b = NULL;
 	size_t na = 0, nb = 0;
 	int rc;
-	if (o->src == SRC_PREVIOUS) {
+	if (o->d.src == POWERPLAN_PREVIOUS) {
 		if (!o->diff_s)
 			return cmd_usage_error(ctx, "--grid with --previous needs --diff (a list)");
 		if ((rc = parse_list(ctx, "--diff", o->diff_s, -1, 1, &a, &na)))
 			return rc;
-		const char *why = NULL;
-		double pb, pc;
-		if (!power_from_previous(o->prev[0], o->prev[1], o->prev[2], o->prev[3], &pb, &pc,
-					 &why)) {
-			free(a);
-			return cmd_errorf(ctx, CT_EINPUT, "%s", why);
-		}
-		double psi = pb + pc;
+		/* One design per difference, each resolved from the table. */
 		o->gpb = xcalloc(na + 1, sizeof(double));
 		o->gpc = xcalloc(na + 1, sizeof(double));
 		for (size_t i = 0; i < na; i++) {
-			if (fabs(a[i]) > psi) {
+			struct powerplan_design d = o->d;
+			struct ct_err err = { 0 };
+			d.diff = a[i];
+			if (powerplan_resolve(&d, &err)) {
 				free(a);
-				return cmd_errorf(ctx, CT_EINPUT,
-						  "--diff %g is larger than last round's share of "
-						  "discordant pairs %.4g: no table has both", a[i], psi);
+				return cmd_error(ctx, &err);
 			}
-			o->gpb[i] = (psi + a[i]) / 2;
-			o->gpc[i] = (psi - a[i]) / 2;
+			o->gpb[i] = d.pb;
+			o->gpc[i] = d.pc;
 		}
 		o->ndesigns = na;
 		free(a);
-	} else if (o->src == SRC_CELLS) {
+	} else if (o->d.src == POWERPLAN_CELLS) {
 		if ((rc = parse_list(ctx, "--pb", o->pb_s, 0, 1, &a, &na)) ||
 		    (rc = parse_list(ctx, "--pc", o->pc_s, 0, 1, &b, &nb))) {
 			free(a);
@@ -301,10 +287,10 @@ static int grid_designs(struct cmd_ctx *ctx, struct power_opts *o)
 					    "--previous A B C D with --diff");
 	}
 	for (size_t i = 0; i < o->ndesigns; i++) {
-		const char *why = NULL;
-		if (!power_design_valid(o->gpb[i], o->gpc[i], &why))
-			return cmd_errorf(ctx, CT_EINPUT, "%s (p_b = %.6g, p_c = %.6g)", why, o->gpb[i],
-					  o->gpc[i]);
+		struct powerplan_design d = { .src = POWERPLAN_CELLS, .pb = o->gpb[i], .pc = o->gpc[i] };
+		struct ct_err err = { 0 };
+		if (powerplan_resolve(&d, &err))
+			return cmd_error(ctx, &err);
 	}
 	if (!o->n_s)
 		return cmd_usage_error(ctx, "--grid needs --n: a list or FROM:TO:STEP");
@@ -348,62 +334,63 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct power_o
 		case O_PB: o->pb_s = optarg; break;
 		case O_PC: o->pc_s = optarg; break;
 		case O_PCONTROL:
-			rc = parse_prob(ctx, "--p-control", optarg, &o->p_control);
+			rc = parse_prob(ctx, "--p-control", optarg, &o->d.p_control);
 			o->have_pcontrol = 1;
 			break;
 		case O_PTEST:
-			rc = parse_prob(ctx, "--p-test", optarg, &o->p_test);
+			rc = parse_prob(ctx, "--p-test", optarg, &o->d.p_test);
 			o->have_ptest = 1;
 			break;
-		case O_CONC: rc = parse_prob(ctx, "--concordance", optarg, &o->concordance); break;
+		case O_CONC: rc = parse_prob(ctx, "--concordance", optarg, &o->d.concordance); break;
 		case O_PHI:
-			if (!parse_double(optarg, &o->phi) || o->phi < -1 || o->phi > 1)
+			if (!parse_double(optarg, &o->d.phi) || o->d.phi < -1 || o->d.phi > 1)
 				rc = cmd_usage_error(ctx, "--phi must be in [-1, 1], not '%s'", optarg);
 			break;
-		case O_PREV: rc = parse_previous(ctx, optarg, o->prev); have_prev = 1; break;
+		case O_PREV: rc = parse_previous(ctx, optarg, o->d.prev); have_prev = 1; break;
 		case O_DIFF: o->diff_s = optarg; break;
 		case O_ALPHA:
-			if (!parse_double(optarg, &o->alpha) || !(o->alpha > 0 && o->alpha < 0.5))
+			if (!parse_double(optarg, &o->po.alpha) || !(o->po.alpha > 0 && o->po.alpha < 0.5))
 				rc = cmd_usage_error(ctx, "--alpha must be above 0 and below 0.5, not '%s'",
 						     optarg);
 			break;
 		case O_POWER:
-			if (!parse_double(optarg, &o->power) || !(o->power > 0 && o->power < 1))
+			if (!parse_double(optarg, &o->po.power) || !(o->po.power > 0 && o->po.power < 1))
 				rc = cmd_usage_error(ctx, "--power must be above 0 and below 1, not '%s'",
 						     optarg);
 			o->power_given = 1;
 			break;
 		case O_N: o->n_s = optarg; break;
 		case O_ATTR:
-			if (!parse_double(optarg, &o->attrition) ||
-			    !(o->attrition >= 0 && o->attrition < 1))
+			if (!parse_double(optarg, &o->po.attrition) ||
+			    !(o->po.attrition >= 0 && o->po.attrition < 1))
 				rc = cmd_usage_error(ctx, "--attrition must be in [0, 1), not '%s'", optarg);
 			o->attrition_given = 1;
 			break;
 		case O_GROUPS:
-			if (!parse_long(optarg, &o->groups) || o->groups < 1 || o->groups > 1000)
+			if (!parse_long(optarg, &o->po.groups) || o->po.groups < 1 || o->po.groups > 1000)
 				rc = cmd_usage_error(ctx, "--groups must be a whole number from 1 to 1000, "
 						     "not '%s'", optarg);
 			break;
 		case O_ADJUST:
 			if (!strcmp(optarg, "none"))
-				o->adjust = POWER_ADJUST_NONE;
+				o->po.adjust = POWER_ADJUST_NONE;
 			else if (!strcmp(optarg, "bonferroni"))
-				o->adjust = POWER_ADJUST_BONFERRONI;
+				o->po.adjust = POWER_ADJUST_BONFERRONI;
 			else if (!strcmp(optarg, "holm"))
-				o->adjust = POWER_ADJUST_HOLM;
+				o->po.adjust = POWER_ADJUST_HOLM;
 			else
 				rc = cmd_usage_error(ctx, "--adjust is none, bonferroni or holm, not '%s'",
 						     optarg);
 			break;
-		case O_BASIS:
-			if (strcmp(optarg, "connor") && strcmp(optarg, "miettinen") &&
-			    strcmp(optarg, "exact") && strcmp(optarg, "midp"))
+		case O_BASIS: {
+			int b = powerplan_basis_parse(optarg);
+			if (b < 0)
 				rc = cmd_usage_error(ctx, "--basis is connor, miettinen, exact or midp, "
 						     "not '%s'", optarg);
-			o->basis = optarg;
+			o->po.basis = b < 0 ? POWERPLAN_CONNOR : (enum powerplan_basis)b;
 			o->basis_given = 1;
 			break;
+		}
 		case O_DETECT: break; /* the detectable difference comes with every --n */
 		case O_GRID: o->grid = 1; break;
 		case O_CSV: o->csv = 1; break;
@@ -423,7 +410,7 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct power_o
 					    "--attrition and --basis do not apply");
 
 	int cells = o->pb_s || o->pc_s;
-	int rates = o->have_pcontrol || o->have_ptest || !isnan(o->concordance) || !isnan(o->phi);
+	int rates = o->have_pcontrol || o->have_ptest || !isnan(o->d.concordance) || !isnan(o->d.phi);
 	if (cells + rates + have_prev != 1)
 		return cmd_usage_error(ctx, "give the design one way: --pb and --pc, or --p-control, "
 					    "--p-test and --concordance (or --phi), or --previous A B C D");
@@ -431,141 +418,32 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct power_o
 		return cmd_usage_error(ctx, "--diff goes with --previous");
 	if (cells && (!o->pb_s || !o->pc_s))
 		return cmd_usage_error(ctx, "--pb and --pc go together");
-	o->src = cells ? SRC_CELLS : rates ? SRC_RATES : SRC_PREVIOUS;
+	o->d.src = cells ? POWERPLAN_CELLS : rates ? POWERPLAN_RATES : POWERPLAN_PREVIOUS;
 	if (o->grid)
 		return grid_designs(ctx, o);
 
-	if (o->n_s && (!parse_long(o->n_s, &o->n) || o->n < 1 || o->n > POWER_N_MAX))
+	if (o->n_s && (!parse_long(o->n_s, &o->po.n) || o->po.n < 1 || o->po.n > POWER_N_MAX))
 		return cmd_usage_error(ctx, "--n must be a whole number from 1 to %ld, not '%s'",
 				       POWER_N_MAX, o->n_s);
-	const char *why = NULL;
 	int rc2;
 	if (cells) {
-		if ((rc2 = parse_prob(ctx, "--pb", o->pb_s, &o->pb)) ||
-		    (rc2 = parse_prob(ctx, "--pc", o->pc_s, &o->pc)))
+		if ((rc2 = parse_prob(ctx, "--pb", o->pb_s, &o->d.pb)) ||
+		    (rc2 = parse_prob(ctx, "--pc", o->pc_s, &o->d.pc)))
 			return rc2;
 	} else if (rates) {
 		if (!o->have_pcontrol || !o->have_ptest)
 			return cmd_usage_error(ctx, "--p-control and --p-test go together");
-		if (isnan(o->concordance) == isnan(o->phi))
+		if (isnan(o->d.concordance) == isnan(o->d.phi))
 			return cmd_usage_error(ctx, "with the response rates give --concordance or "
 						    "--phi (one of them)");
-		int ok = !isnan(o->concordance)
-				 ? power_from_concordance(o->p_control, o->p_test, o->concordance,
-							  &o->pb, &o->pc, &why)
-				 : power_from_phi(o->p_control, o->p_test, o->phi, &o->pb, &o->pc, &why);
-		if (!ok)
-			return cmd_errorf(ctx, CT_EINPUT, "%s", why);
-	} else {
-		if (!power_from_previous(o->prev[0], o->prev[1], o->prev[2], o->prev[3], &o->pb,
-					 &o->pc, &why))
-			return cmd_errorf(ctx, CT_EINPUT, "%s", why);
-		if (o->diff_s) {
-			if (!parse_double(o->diff_s, &o->diff) || o->diff < -1 || o->diff > 1)
-				return cmd_usage_error(ctx, "--diff must be in [-1, 1], not '%s'",
-						       o->diff_s);
-			double psi = o->pb + o->pc;
-			if (fabs(o->diff) > psi)
-				return cmd_errorf(ctx, CT_EINPUT,
-						  "--diff %g is larger than last round's share of "
-						  "discordant pairs %.4g: no table has both", o->diff, psi);
-			o->pb = (psi + o->diff) / 2;
-			o->pc = (psi - o->diff) / 2;
-		}
+	} else if (o->diff_s) {
+		if (!parse_double(o->diff_s, &o->d.diff) || o->d.diff < -1 || o->d.diff > 1)
+			return cmd_usage_error(ctx, "--diff must be in [-1, 1], not '%s'", o->diff_s);
 	}
-	if (!power_design_valid(o->pb, o->pc, &why))
-		return cmd_errorf(ctx, CT_EINPUT, "%s (p_b = %.6g, p_c = %.6g)", why, o->pb, o->pc);
+	struct ct_err err = { 0 };
+	if (powerplan_resolve(&o->d, &err))
+		return cmd_error(ctx, &err);
 	return 0;
-}
-
-/* The unrounded formula value as a design: whole pairs, rounded up; a hair
- * above an integer from rounding error is that integer. */
-static long round_up(double n)
-{
-	return (long)ceil(n - 1e-9);
-}
-
-struct power_result {
-	double alpha_cmp; /* the level of each comparison */
-	double n_connor_raw, n_miettinen_raw;
-	long n_connor, n_miettinen, n_exact, n_midp;
-	long n_at; /* where the powers are computed */
-	double pw_connor, pw_miettinen, pw_exact, pw_midp;
-	long per_group, per_group_sent, total; /* -1 when undefined */
-	double detectable;                      /* 0 when none / not asked */
-	const char *notes[8];
-	int nnotes;
-};
-
-/* Everything once: each exact test's context serves its sample-size search
- * and its power at n. */
-static int compute(const struct power_opts *o, struct power_result *r)
-{
-	memset(r, 0, sizeof *r);
-	r->alpha_cmp = power_alpha_adjusted(o->alpha, (int)o->groups, o->adjust);
-	double a = r->alpha_cmp;
-	r->n_connor_raw = power_n_connor(o->pb, o->pc, a, o->power);
-	r->n_miettinen_raw = power_n_miettinen(o->pb, o->pc, a, o->power);
-	r->n_connor = round_up(r->n_connor_raw);
-	r->n_miettinen = round_up(r->n_miettinen_raw);
-	struct power_exact_ctx *ce = power_exact_ctx_new(o->pb, o->pc, a, POWER_EXACT);
-	struct power_exact_ctx *cm = power_exact_ctx_new(o->pb, o->pc, a, POWER_MIDP);
-	if (!ce || !cm) {
-		power_exact_ctx_free(ce);
-		power_exact_ctx_free(cm);
-		return CT_EENV;
-	}
-	r->n_exact = power_exact_ctx_n(ce, o->power);
-	r->n_midp = power_exact_ctx_n(cm, o->power);
-	r->n_at = o->n ? o->n : r->n_connor;
-	r->pw_connor = power_connor(o->pb, o->pc, a, (double)r->n_at);
-	r->pw_miettinen = power_miettinen(o->pb, o->pc, a, (double)r->n_at);
-	r->pw_exact = power_exact_ctx_at(ce, r->n_at);
-	r->pw_midp = power_exact_ctx_at(cm, r->n_at);
-	power_exact_ctx_free(ce);
-	power_exact_ctx_free(cm);
-	if (!o->n)
-		r->notes[r->nnotes++] = "power_* are at n_connor, since --n was not given";
-	if ((!r->n_exact || !r->n_midp) &&
-	    fmin(r->n_connor_raw, r->n_miettinen_raw) >= (double)POWER_EXACT_SEARCH_MAX)
-		r->notes[r->nnotes++] = "n_exact and n_midp are null: the normal approximations ask "
-					"for more than 1000000 pairs, beyond the exact search (at that "
-					"size the exact tests' n is within a few percent of Connor's)";
-	else if (!r->n_exact || !r->n_midp)
-		r->notes[r->nnotes++] = "n_exact or n_midp is null: no sample size up to the "
-					"search limit reaches the target power";
-	if (o->adjust == POWER_ADJUST_HOLM && o->groups > 1)
-		r->notes[r->nnotes++] = "holm: each comparison is planned at alpha/groups, the level "
-					"of Holm's first step, so the power holds for every step";
-
-	long basis = r->n_connor;
-	if (!strcmp(o->basis, "miettinen"))
-		basis = r->n_miettinen;
-	else if (!strcmp(o->basis, "exact"))
-		basis = r->n_exact;
-	else if (!strcmp(o->basis, "midp"))
-		basis = r->n_midp;
-	r->per_group = o->n ? o->n : (basis > 0 ? basis : -1);
-	r->per_group_sent = r->per_group > 0 ? power_inflate(r->per_group, o->attrition) : -1;
-	r->total = r->per_group_sent > 0 && r->per_group_sent <= POWER_N_MAX * 1000L
-			   ? r->per_group_sent * o->groups
-			   : -1;
-	if (r->per_group < 0)
-		r->notes[r->nnotes++] = "n_per_group and n_total are null: the chosen basis has no "
-					"sample size";
-	if (o->n) {
-		r->detectable = power_detectable_delta(o->pb + o->pc, a, o->power, (double)o->n);
-		if (r->detectable <= 0)
-			r->notes[r->nnotes++] = "detectable_delta is null: at this share of discordant "
-						"pairs no difference reaches the target power with --n "
-						"pairs";
-	}
-	return CT_OK;
-}
-
-static const char *adjust_name(enum power_adjust a)
-{
-	return a == POWER_ADJUST_BONFERRONI ? "bonferroni" : a == POWER_ADJUST_HOLM ? "holm" : "none";
 }
 
 /* A count that is missing when not positive. */
@@ -585,42 +463,43 @@ static void num_given(struct out *o, const char *key, const char *label, double 
 	out_num(o, &(struct out_field){ key, isnan(v) ? NULL : label, OUT_REAL, 0 }, v);
 }
 
-static void describe(struct out *o, const struct power_opts *op, const struct power_result *r)
+static void describe(struct out *o, const struct power_opts *op, const struct powerplan *r)
 {
 	static const struct out_field item = { NULL, NULL, OUT_COUNT, 0 };
 	out_text(o, "Design");
-	out_num(o, &(struct out_field){ "pb", "p_b (only control +)", OUT_REAL, 0 }, op->pb);
-	out_num(o, &(struct out_field){ "pc", "p_c (only test +)", OUT_REAL, 0 }, op->pc);
+	out_num(o, &(struct out_field){ "pb", "p_b (only control +)", OUT_REAL, 0 }, op->d.pb);
+	out_num(o, &(struct out_field){ "pc", "p_c (only test +)", OUT_REAL, 0 }, op->d.pc);
 	out_num(o, &(struct out_field){ "psi", "discordant share psi", OUT_REAL, 0 },
-		op->pb + op->pc);
+		op->d.pb + op->d.pc);
 	out_num(o, &(struct out_field){ "delta", "difference p_C - p_T", OUT_REAL, 0 },
-		op->pb - op->pc);
-	num_given(o, "p_control", "response rate, control", op->src == SRC_RATES ? op->p_control : NAN);
-	num_given(o, "p_test", "response rate, test", op->src == SRC_RATES ? op->p_test : NAN);
-	num_given(o, "concordance", "concordance (a+d)/N", op->concordance);
-	num_given(o, "phi", "phi", op->phi);
-	struct out_field prev = { "previous", op->src == SRC_PREVIOUS ? "previous round a, b, c, d"
+		op->d.pb - op->d.pc);
+	num_given(o, "p_control", "response rate, control", op->d.src == POWERPLAN_RATES ? op->d.p_control : NAN);
+	num_given(o, "p_test", "response rate, test", op->d.src == POWERPLAN_RATES ? op->d.p_test : NAN);
+	num_given(o, "concordance", "concordance (a+d)/N", op->d.concordance);
+	num_given(o, "phi", "phi", op->d.phi);
+	struct out_field prev = { "previous", op->d.src == POWERPLAN_PREVIOUS ? "previous round a, b, c, d"
 								   : NULL, OUT_COUNT, 0 };
-	if (op->src == SRC_PREVIOUS) {
+	if (op->d.src == POWERPLAN_PREVIOUS) {
 		out_list_begin(o, &prev);
 		for (int i = 0; i < 4; i++)
-			out_int(o, &item, op->prev[i]);
+			out_int(o, &item, op->d.prev[i]);
 		out_list_end(o);
 	} else {
 		out_missing(o, &prev, NULL);
 	}
-	num_given(o, "diff", "difference kept from --diff", op->diff);
+	num_given(o, "diff", "difference kept from --diff", op->d.diff);
 	out_num(o, &(struct out_field){ "alpha", "alpha (two-sided, McNemar)", OUT_REAL, 0 },
-		op->alpha);
-	out_str(o, &(struct out_field){ "adjust", "adjustment", OUT_TEXT, 0 }, adjust_name(op->adjust));
+		op->po.alpha);
+	out_str(o, &(struct out_field){ "adjust", "adjustment", OUT_TEXT, 0 }, powerplan_adjust_name(op->po.adjust));
 	out_num(o, &(struct out_field){ "alpha_per_comparison", "alpha per comparison", OUT_REAL, 0 },
 		r->alpha_cmp);
-	out_num(o, &(struct out_field){ "target_power", "target power", OUT_REAL, 0 }, op->power);
-	out_int(o, &(struct out_field){ "groups", "test groups", OUT_COUNT, 0 }, op->groups);
+	out_num(o, &(struct out_field){ "target_power", "target power", OUT_REAL, 0 }, op->po.power);
+	out_int(o, &(struct out_field){ "groups", "test groups", OUT_COUNT, 0 }, op->po.groups);
 	out_num(o, &(struct out_field){ "attrition", "expected share of pairs lost", OUT_REAL, 0 },
-		op->attrition);
-	out_str(o, &(struct out_field){ "basis", "basis of the design", OUT_TEXT, 0 }, op->basis);
-	count_or_missing(o, "n", op->n ? "--n" : NULL, op->n, NULL);
+		op->po.attrition);
+	out_str(o, &(struct out_field){ "basis", "basis of the design", OUT_TEXT, 0 },
+		powerplan_basis_name(op->po.basis));
+	count_or_missing(o, "n", op->po.n ? "--n" : NULL, op->po.n, NULL);
 	out_text(o, "\nValid pairs needed per test group");
 	out_int(o, &(struct out_field){ "n_connor", "Connor (1987)", OUT_COUNT, 0 }, r->n_connor);
 	out_num(o, &(struct out_field){ "n_connor_unrounded", NULL, OUT_REAL, 0 }, r->n_connor_raw);
@@ -630,25 +509,25 @@ static void describe(struct out *o, const struct power_opts *op, const struct po
 		r->n_miettinen_raw);
 	count_or_missing(o, "n_exact", "exact McNemar test", r->n_exact, "none up to the search limit");
 	count_or_missing(o, "n_midp", "mid-p McNemar test", r->n_midp, "none up to the search limit");
-	out_text(o, "\nPower at %ld valid pairs%s", r->n_at, op->n ? "" : " (Connor's n)");
+	out_text(o, "\nPower at %ld valid pairs%s", r->n_at, op->po.n ? "" : " (Connor's n)");
 	out_int(o, &(struct out_field){ "power_at_n", NULL, OUT_COUNT, 0 }, r->n_at);
 	out_num(o, &(struct out_field){ "power_connor", "Connor", OUT_PROB, 0 }, r->pw_connor);
 	out_num(o, &(struct out_field){ "power_miettinen", "Miettinen", OUT_PROB, 0 },
 		r->pw_miettinen);
 	out_num(o, &(struct out_field){ "power_exact", "exact test", OUT_PROB, 0 }, r->pw_exact);
 	out_num(o, &(struct out_field){ "power_midp", "mid-p test", OUT_PROB, 0 }, r->pw_midp);
-	out_text(o, "\nDesign%s", op->n ? " (at --n)" : "");
+	out_text(o, "\nDesign%s", op->po.n ? " (at --n)" : "");
 	const char *none = r->per_group < 0 ? "no sample size on this basis" : NULL;
 	count_or_missing(o, "n_per_group", "valid pairs per group", r->per_group, none);
 	count_or_missing(o, "n_per_group_sent", "pairs to send per group", r->per_group_sent, none);
 	count_or_missing(o, "n_total", "listings in total", r->total, none);
 	char label[96];
-	snprintf(label, sizeof(label), "smallest difference %ld pairs detect (Connor)", op->n);
-	struct out_field dd = { "detectable_delta", op->n ? label : NULL, OUT_REAL, 0 };
-	if (op->n && r->detectable > 0)
+	snprintf(label, sizeof(label), "smallest difference %ld pairs detect (Connor)", op->po.n);
+	struct out_field dd = { "detectable_delta", op->po.n ? label : NULL, OUT_REAL, 0 };
+	if (op->po.n && r->detectable > 0)
 		out_num(o, &dd, r->detectable);
 	else
-		out_missing(o, &dd, op->n ? "no difference reaches the target power" : NULL);
+		out_missing(o, &dd, op->po.n ? "no difference reaches the target power" : NULL);
 	out_notes(o, &(struct out_field){ "notes", NULL, OUT_TEXT, 0 }, r->notes, r->nnotes);
 }
 
@@ -656,54 +535,50 @@ static void describe(struct out *o, const struct power_opts *op, const struct po
  * Connor's approximation beside them. */
 static int run_grid(struct cmd_ctx *ctx, const struct power_opts *op)
 {
-	double a = power_alpha_adjusted(op->alpha, (int)op->groups, op->adjust);
-	size_t cells = op->nn * op->ndesigns;
-	double *pe = xcalloc(cells + 1, sizeof(double)), *pm = xcalloc(cells + 1, sizeof(double));
-	for (size_t d = 0; d < op->ndesigns; d++) {
-		if (!power_exact_many(op->gpb[d], op->gpc[d], a, POWER_EXACT, op->ns, op->nn,
-				      pe + d * op->nn) ||
-		    !power_exact_many(op->gpb[d], op->gpc[d], a, POWER_MIDP, op->ns, op->nn,
-				      pm + d * op->nn)) {
-			free(pe);
-			free(pm);
-			return cmd_errorf(ctx, CT_EENV, "out of memory computing the grid");
-		}
-	}
+	struct powerplan_grid g;
+	struct ct_err err = { 0 };
+	if (powerplan_grid(op->gpb, op->gpc, op->ndesigns, op->ns, op->nn, op->po.alpha,
+			   op->po.groups, op->po.adjust, &g, &err))
+		return cmd_error(ctx, &err);
 	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : op->csv ? OUT_CSV : OUT_TABLE);
-	out_num(o, &(struct out_field){ "alpha", "alpha (two-sided, McNemar)", OUT_REAL, 0 }, op->alpha);
-	out_str(o, &(struct out_field){ "adjust", "adjustment", OUT_TEXT, 0 }, adjust_name(op->adjust));
-	out_int(o, &(struct out_field){ "groups", "test groups", OUT_COUNT, 0 }, op->groups);
+	out_num(o, &(struct out_field){ "alpha", "alpha (two-sided, McNemar)", OUT_REAL, 0 },
+		op->po.alpha);
+	out_str(o, &(struct out_field){ "adjust", "adjustment", OUT_TEXT, 0 },
+		powerplan_adjust_name(op->po.adjust));
+	out_int(o, &(struct out_field){ "groups", "test groups", OUT_COUNT, 0 }, op->po.groups);
 	out_num(o, &(struct out_field){ "alpha_per_comparison", "alpha per comparison", OUT_REAL, 0 },
-		a);
+		g.alpha_cmp);
 	out_text(o, "%s", "");
-	out_table_begin(o, &(struct out_field){ "grid", NULL, OUT_TEXT, 0 });
-	for (size_t d = 0; d < op->ndesigns; d++) {
-		double pb = op->gpb[d], pc = op->gpc[d];
-		for (size_t i = 0; i < op->nn; i++) {
-			size_t at = d * op->nn + i;
+	/* Up to 100000 rows: streamed, so that JSON and CSV are written as
+	 * they come. */
+	out_table_stream_begin(o, &(struct out_field){ "grid", NULL, OUT_TEXT, 0 });
+	for (size_t d = 0; d < g.ndesigns; d++) {
+		double pb = g.pb[d], pc = g.pc[d];
+		for (size_t i = 0; i < g.nn; i++) {
+			size_t at = d * g.nn + i;
 			out_row_begin(o, NULL);
 			out_num(o, &(struct out_field){ "pb", "p_b", OUT_REAL, OUT_ID }, pb);
 			out_num(o, &(struct out_field){ "pc", "p_c", OUT_REAL, OUT_ID }, pc);
 			out_num(o, &(struct out_field){ "delta", "difference", OUT_REAL, 0 }, pb - pc);
-			out_int(o, &(struct out_field){ "n", "n", OUT_COUNT, 0 }, op->ns[i]);
-			out_num(o, &(struct out_field){ "power_exact", "exact", OUT_PROB, 0 }, pe[at]);
-			out_num(o, &(struct out_field){ "power_midp", "mid-p", OUT_PROB, 0 }, pm[at]);
+			out_int(o, &(struct out_field){ "n", "n", OUT_COUNT, 0 }, g.ns[i]);
+			out_num(o, &(struct out_field){ "power_exact", "exact", OUT_PROB, 0 }, g.exact[at]);
+			out_num(o, &(struct out_field){ "power_midp", "mid-p", OUT_PROB, 0 }, g.midp[at]);
 			out_num(o, &(struct out_field){ "power_connor", "Connor", OUT_PROB, 0 },
-				power_connor(pb, pc, a, (double)op->ns[i]));
+				g.connor[at]);
 			out_row_end(o);
 		}
 	}
 	out_table_end(o);
-	free(pe);
-	free(pm);
+	powerplan_grid_free(&g);
 	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
 
 int cmd_power(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	struct power_opts o = { .alpha = 0.05, .power = 0.8, .groups = 1, .basis = "connor",
-				.concordance = NAN, .phi = NAN, .diff = NAN, .p_control = NAN,
-				.p_test = NAN };
+	struct power_opts o = { .po = { .alpha = 0.05, .power = 0.8, .groups = 1,
+					.basis = POWERPLAN_CONNOR },
+				.d = { .concordance = NAN, .phi = NAN, .diff = NAN, .p_control = NAN,
+				       .p_test = NAN } };
 	char **owned;
 	int nowned;
 	char **av = join_previous(&argc, argv, &owned, &nowned);
@@ -711,9 +586,10 @@ int cmd_power(int argc, char **argv, struct cmd_ctx *ctx)
 	if (!rc && o.grid) {
 		rc = run_grid(ctx, &o);
 	} else if (!rc) {
-		struct power_result r;
-		if (compute(&o, &r)) {
-			rc = cmd_errorf(ctx, CT_EENV, "out of memory computing the exact power");
+		struct powerplan r;
+		struct ct_err err = { 0 };
+		if (powerplan_compute(&o.d, &o.po, &r, &err)) {
+			rc = cmd_error(ctx, &err);
 		} else {
 			struct out *out = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
 			describe(out, &o, &r);

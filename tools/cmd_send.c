@@ -5,6 +5,7 @@
  * mail/delivery.c, whose header describes the states; this file parses
  * the options and shows the progress and the summary. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 
 #include "cmd.h"
 #include "base/secure.h"
-#include "io/json.h"
+#include "io/out.h"
 #include "mail/mailcfg.h"
 #include "mail/sendrun.h"
 #include "base/timeutil.h"
@@ -79,43 +80,32 @@ static void on_progress(void *arg, const struct sendrun_progress *p)
 	}
 }
 
-static void print_summary(struct cmd_ctx *ctx, const struct sendrun_summary *x, long left,
-			  double secs, int text)
+/* The run's summary: one JSON line for scripts; for people a sentence,
+ * once the secrets were read (before that, the error says it all). */
+static void describe_summary(struct out *o, const struct sendrun_summary *x, long left,
+			     double secs, int text)
 {
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 0);
-		json_obj_begin(&j);
-		json_key(&j, "sent");
-		json_int(&j, x->sent);
-		json_key(&j, "failed");
-		json_int(&j, x->failed);
-		json_key(&j, "bounced");
-		json_int(&j, x->bounced);
-		json_key(&j, "recovered");
-		json_int(&j, x->recovered);
-		json_key(&j, "requeued");
-		json_int(&j, x->requeued);
-		json_key(&j, "left");
-		json_int(&j, left);
-		json_key(&j, "seconds");
-		char num[32];
-		snprintf(num, sizeof(num), "%.3f", secs);
-		json_raw(&j, num);
-		json_obj_end(&j);
-		json_end(&j);
-		return;
-	}
+	out_json_compact(o);
+	out_int(o, &(struct out_field){ "sent", NULL, OUT_COUNT, 0 }, x->sent);
+	out_int(o, &(struct out_field){ "failed", NULL, OUT_COUNT, 0 }, x->failed);
+	out_int(o, &(struct out_field){ "bounced", NULL, OUT_COUNT, 0 }, x->bounced);
+	out_int(o, &(struct out_field){ "recovered", NULL, OUT_COUNT, 0 }, x->recovered);
+	out_int(o, &(struct out_field){ "requeued", NULL, OUT_COUNT, 0 }, x->requeued);
+	out_int(o, &(struct out_field){ "left", NULL, OUT_COUNT, 0 }, left);
+	/* To the millisecond: a clock's noise beyond that says nothing. */
+	out_num(o, &(struct out_field){ "seconds", NULL, OUT_REAL, 0 }, round(secs * 1000.0) / 1000.0);
 	if (!text)
 		return;
-	printf("Sent %ld, failed %ld, bounced %ld", x->sent, x->failed, x->bounced);
+	struct strbuf sb = STRBUF_INIT;
+	sb_addf(&sb, "Sent %ld, failed %ld, bounced %ld", x->sent, x->failed, x->bounced);
 	if (x->recovered || x->requeued)
-		printf("; after an interrupted run: %ld found sent, %ld planned again", x->recovered,
-		       x->requeued);
-	printf("; %ld left planned; %.1f s", left, secs);
+		sb_addf(&sb, "; after an interrupted run: %ld found sent, %ld planned again",
+			x->recovered, x->requeued);
+	sb_addf(&sb, "; %ld left planned; %.1f s", left, secs);
 	if (x->sent && secs > 0)
-		printf(" (%.1f messages/s)", (double)x->sent / secs);
-	printf(".\n");
+		sb_addf(&sb, " (%.1f messages/s)", (double)x->sent / secs);
+	out_text(o, "%s.", sb_str(&sb));
+	sb_free(&sb);
 }
 
 static int do_live(struct cmd_ctx *ctx, int until_done, long limit)
@@ -150,8 +140,12 @@ static int do_live(struct cmd_ctx *ctx, int until_done, long limit)
 		cmd_error(ctx, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (mc)
-		print_summary(ctx, &sum, sendrun_count_planned(s), secs, secrets != NULL);
+	if (mc) {
+		struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+		describe_summary(o, &sum, sendrun_count_planned(s), secs, secrets != NULL);
+		if (out_free(o) && !rc)
+			rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
+	}
 	mailcfg_secrets_free(secrets);
 	mailcfg_free(mc);
 	if (!rc && (sum.failed || sum.not_filed))

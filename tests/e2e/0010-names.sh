@@ -26,7 +26,9 @@ EOF
 
 expect_exit 0 ct names --group turkish
 expect_out "Ayşe"
-expect_out "^turkish: Turkish origin"
+expect_out "^bank +turkish$"
+expect_out "^label +Turkish origin$"
+expect_out "^file +templates/names/turkish.tsv$"
 expect_exit 0 ct names --group polish --json
 python3 - "$TOP/templates/names/polish.tsv" <<'EOF'
 import json, sys

@@ -61,7 +61,7 @@ for i in 1 2 3 4; do add_listings b $i $i; ct -S b assign >/dev/null; done
 [ "$(sqlite3 b/study.db "SELECT group_concat(n, '/') FROM (SELECT count(*) n FROM application a JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp WHERE g.role = 'control' GROUP BY a.variant ORDER BY a.variant)")" = "3/1" ] ||
 	fail "the seed no longer reaches the bound; pick another one"
 expect_exit 0 ct -S b assign --check
-expect_out "Note: the control group uses v1..v2 3/1 times, 2 apart, after 4 assign runs"
+expect_out "^  the control group uses v1..v2 3/1 times, 2 apart, after 4 assign runs"
 expect_exit 0 ct -S b assign --check --json
 python3 -c 'import json; d = json.load(open("out.txt")); assert d["balanced"] and len(d["notes"]) == 1 and not d["problems"], d' || fail "check --json notes"
 # The same spread after a single run is a defect: one control candidate's v1

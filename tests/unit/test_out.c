@@ -265,6 +265,9 @@ START_TEST(number_formats)
 	ck_assert_str_eq(out_fmt_table(buf, sizeof(buf), OUT_RATIO, 1.25), "1.250");
 	ck_assert_str_eq(out_fmt_table(buf, sizeof(buf), OUT_PROB, 0.80004), "0.8000");
 	ck_assert_str_eq(out_fmt_table(buf, sizeof(buf), OUT_COUNT, 1234567.0), "1234567");
+	/* Sums: whole as such, else two decimals. */
+	ck_assert_str_eq(out_fmt_table(buf, sizeof(buf), OUT_AMOUNT, 12500.0), "12500");
+	ck_assert_str_eq(out_fmt_table(buf, sizeof(buf), OUT_AMOUNT, 995.5), "995.50");
 }
 END_TEST
 
@@ -313,6 +316,169 @@ START_TEST(lists_and_text)
 }
 END_TEST
 
+/* A list document (`names --json`): a top-level table without a key is
+ * the JSON document itself, a bare array; a raw JSON value is written as
+ * is; the title is for people only. Compact JSON is one line. */
+static const struct out_field F_ID = { "id", "bank", OUT_TEXT, OUT_ID };
+static const struct out_field F_PROFILE = { "profile", NULL, OUT_TEXT, 0 };
+static const struct out_field F_LIST = { NULL, NULL, OUT_TEXT, 0 };
+
+static void bare_list(struct out *o)
+{
+	out_text(o, "Banks:");
+	out_table_begin(o, &F_LIST);
+	out_row_begin(o, NULL);
+	out_str(o, &F_ID, "polish");
+	out_int(o, &F_N, 2);
+	out_raw_json(o, &F_PROFILE, "{\"age\":\"31\"}");
+	out_row_end(o);
+	out_table_end(o);
+}
+
+START_TEST(bare_array_and_raw_json)
+{
+	char *s = render(OUT_JSON, bare_list);
+	ck_assert_str_eq(s, "[\n  {\n    \"id\": \"polish\",\n    \"n\": 2,\n"
+			    "    \"profile\": {\"age\":\"31\"}\n  }\n]\n");
+	free(s);
+	s = render(OUT_TABLE, bare_list);
+	ck_assert_str_eq(s, "Banks:\nbank    pairs\npolish      2\n");
+	free(s);
+	s = render(OUT_CSV, bare_list);
+	ck_assert_str_eq(s, "id,n,profile\npolish,2,\"{\"\"age\"\":\"\"31\"\"}\"\n");
+	free(s);
+}
+END_TEST
+
+static void compact_summary(struct out *o)
+{
+	out_json_compact(o);
+	out_int(o, &F_N, 4);
+	out_str(o, &F_OUTCOME, "a \"quoted\" word");
+}
+
+START_TEST(compact_json)
+{
+	char *s = render(OUT_JSON, compact_summary);
+	ck_assert_str_eq(s, "{\"n\":4,\"outcome\":\"a \\\"quoted\\\" word\"}\n");
+	free(s);
+}
+END_TEST
+
+/* The same flat table, kept whole or streamed row by row, renders the
+ * same in every format; a scalar after the table follows it in JSON. The
+ * table format's text is also written out by hand. */
+static const struct out_field F_ROWS = { "rows", "Rows", OUT_TEXT, 0 };
+static const struct out_field F_TAIL = { "tail", "tail", OUT_COUNT, 0 };
+
+static void rows_doc(struct out *o, int stream)
+{
+	out_str(o, &F_OUTCOME, "strict");
+	if (stream)
+		out_table_stream_begin(o, &F_ROWS);
+	else
+		out_table_begin(o, &F_ROWS);
+	for (int i = 0; i < 3; i++) {
+		out_row_begin(o, NULL);
+		out_str(o, &F_GROUP, i == 1 ? "=cmd|x\x1b[2J" : i ? "g2" : "g0");
+		out_int(o, &F_N, 10 * i);
+		out_num(o, &F_NET, i == 2 ? NAN : 0.25 * i);
+		out_notes(o, &F_NOTES, (const char *const[]){ "few pairs" }, i == 2);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	out_int(o, &F_TAIL, 7);
+}
+
+static void rows_whole(struct out *o) { rows_doc(o, 0); }
+static void rows_streamed(struct out *o) { rows_doc(o, 1); }
+
+START_TEST(streamed_table_renders_the_same)
+{
+	const enum out_format fmts[] = { OUT_TABLE, OUT_JSON, OUT_CSV };
+	for (int i = 0; i < 3; i++) {
+		char *a = render(fmts[i], rows_whole), *b = render(fmts[i], rows_streamed);
+		ck_assert_str_eq(a, b);
+		free(a);
+		free(b);
+	}
+	char *s = render(OUT_TABLE, rows_streamed);
+	ck_assert_str_eq(s, "outcome  strict\n"
+			    "Rows\n"
+			    "group          pairs  net %\n"
+			    "g0                 0    0.0\n"
+			    "=cmd|x\\x1b[2J     10   25.0\n"
+			    "g2                20    n/a\n"
+			    "tail  7\n"
+			    "Notes:\n"
+			    "  g2: few pairs\n");
+	free(s);
+	s = render(OUT_CSV, rows_streamed);
+	ck_assert_str_eq(s, "group,n,net,notes\n"
+			    "g0,0,0,\n"
+			    "\"'=cmd|x\x1b[2J\",10,0.25,\n"
+			    "g2,20,,few pairs\n");
+	free(s);
+	s = render(OUT_JSON, rows_streamed);
+	ck_assert_ptr_nonnull(strstr(s, "\"group\": \"=cmd|x\\u001b[2J\""));
+	ck_assert_ptr_nonnull(strstr(s, "  ],\n  \"tail\": 7\n}\n"));
+	free(s);
+}
+END_TEST
+
+/* Prose keeps its line breaks and tabs; a cell does not. */
+static void prose(struct out *o)
+{
+	out_text(o, "Subject: x\n\tfolded\x1b[2J");
+	out_str(o, &F_OUTCOME, "a\tb");
+}
+
+START_TEST(prose_keeps_lines_and_tabs)
+{
+	char *s = render(OUT_TABLE, prose);
+	ck_assert_str_eq(s, "Subject: x\n\tfolded\\x1b[2J\noutcome  a\\x09b\n");
+	free(s);
+}
+END_TEST
+
+/* Text in a table is its form for people: compiler-style problem lines,
+ * while JSON and CSV get the rows' fields. */
+static const struct out_field F_FILE = { "file", NULL, OUT_TEXT, 0 };
+static const struct out_field F_LINE = { "line", NULL, OUT_COUNT, 0 };
+static const struct out_field F_MSG = { "message", NULL, OUT_TEXT, 0 };
+static const struct out_field F_PROBLEMS = { "problems", NULL, OUT_TEXT, 0 };
+
+static void problems(struct out *o)
+{
+	out_table_begin(o, &F_PROBLEMS);
+	out_text(o, "Problems:");
+	for (int i = 1; i <= 2; i++) {
+		out_row_begin(o, NULL);
+		out_str(o, &F_FILE, "a.tsv");
+		out_int(o, &F_LINE, i);
+		out_str(o, &F_MSG, i == 1 ? "bad\x1b[2J" : "worse");
+		out_text(o, "a.tsv:%d: %s", i, i == 1 ? "bad\x1b[2J" : "worse");
+		out_row_end(o);
+	}
+	out_table_end(o);
+}
+
+START_TEST(text_rows)
+{
+	char *s = render(OUT_TABLE, problems);
+	ck_assert_str_eq(s, "Problems:\na.tsv:1: bad\\x1b[2J\na.tsv:2: worse\n");
+	free(s);
+	s = render(OUT_CSV, problems);
+	ck_assert_str_eq(s, "file,line,message\na.tsv,1,bad\x1b[2J\na.tsv,2,worse\n");
+	free(s);
+	s = render(OUT_JSON, problems);
+	ck_assert_str_eq(s, "{\n  \"problems\": [\n    {\n      \"file\": \"a.tsv\",\n      \"line\": 1,\n"
+			    "      \"message\": \"bad\\u001b[2J\"\n    },\n    {\n      \"file\": \"a.tsv\",\n"
+			    "      \"line\": 2,\n      \"message\": \"worse\"\n    }\n  ]\n}\n");
+	free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("out");
@@ -325,6 +491,11 @@ int main(void)
 	tcase_add_test(tc, number_formats);
 	tcase_add_test(tc, terminal_escapes);
 	tcase_add_test(tc, lists_and_text);
+	tcase_add_test(tc, bare_array_and_raw_json);
+	tcase_add_test(tc, compact_json);
+	tcase_add_test(tc, streamed_table_renders_the_same);
+	tcase_add_test(tc, prose_keeps_lines_and_tabs);
+	tcase_add_test(tc, text_rows);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

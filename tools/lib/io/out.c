@@ -14,13 +14,13 @@
 #include "base/banned.h"
 
 enum kind { K_SCALAR, K_MAP, K_LIST, K_TABLE, K_ROW, K_NOTES, K_TEXT };
-enum vtype { V_STR, V_INT, V_NUM, V_BOOL, V_MISSING, V_INTERVAL };
+enum vtype { V_STR, V_INT, V_NUM, V_BOOL, V_MISSING, V_INTERVAL, V_RAW };
 
 struct node {
 	enum kind kind;
 	struct out_field f; /* key and label owned (copied) */
 	enum vtype vt;
-	char *s;            /* V_STR; V_MISSING: the reason; K_TEXT: the text */
+	char *s;            /* V_STR, V_RAW; V_MISSING: the reason; K_TEXT: the text */
 	long long i;
 	double d;
 	struct out_interval ci;
@@ -32,11 +32,62 @@ struct node {
 	int joined; /* a keyed row that also belongs to the table before it */
 };
 
+/* The notes of the table format, gathered while tables are laid out. */
+struct notes {
+	struct strbuf text;
+};
+
+/* A table being laid out for the table format: its columns and its rows
+ * (struct lrow, below). */
+struct layout {
+	const char **col; /* labels (borrowed from nodes, or from stream_cols) */
+	unsigned *flags; /* of the column's first field */
+	int ncol, capcol;
+	struct lrow *rows;
+	int nrows, caprows;
+};
+
+/* A side table: the rows of labelled maps inside rows, by label. */
+struct side {
+	const char *title;
+	struct layout L;
+	int nid; /* leading identifying columns */
+};
+
+struct tctx {
+	struct notes *notes;
+	struct side *sides;
+	int nsides;
+	/* The streamed table, already laid out in *stream_L. */
+	const struct node *stream;
+	struct layout *stream_L;
+};
+
 struct out {
 	FILE *f;
 	enum out_format format;
+	int compact;
 	struct node *root, *cur;
 	struct node *last_table; /* for keyed rows joining it */
+	struct notes notes;
+
+	/* A streamed table (out_table_stream_begin), while it is open and
+	 * after: its rows are rendered by out_row_end. */
+	struct node *stream;
+	/* JSON: the writer, open from the stream's start until out_free,
+	 * and the index of the first top-level item not yet written. */
+	struct json j;
+	int json_open, json_bare, json_next;
+	/* Table format: the stream's rows laid out (labels are copied into
+	 * stream_cols, since the rows that named them are freed). */
+	struct layout sL;
+	struct tctx st;
+	char **stream_cols;
+	int nstream_cols;
+	/* CSV: the header (the first row's columns), once written; skip when
+	 * the stream is not the document's first table. */
+	char **chead;
+	int nchead, csv_started, csv_skip;
 };
 
 static struct node *node_new(enum kind k, const struct out_field *f)
@@ -85,6 +136,11 @@ struct out *out_new(FILE *f, enum out_format format)
 	o->root = node_new(K_MAP, NULL);
 	o->cur = o->root;
 	return o;
+}
+
+void out_json_compact(struct out *o)
+{
+	o->compact = 1;
 }
 
 enum out_format out_format(const struct out *o)
@@ -156,6 +212,13 @@ void out_interval(struct out *o, const struct out_field *f, const struct out_int
 	n->ci.hi_defined = ci->hi_defined && isfinite(ci->hi);
 }
 
+void out_raw_json(struct out *o, const struct out_field *f, const char *json)
+{
+	struct node *n = add(o, K_SCALAR, f);
+	n->vt = json ? V_RAW : V_MISSING;
+	n->s = json ? xstrdup(json) : NULL;
+}
+
 void out_notes(struct out *o, const struct out_field *f, const char *const *notes, int n)
 {
 	struct node *x = add(o, K_NOTES, f);
@@ -186,12 +249,51 @@ void out_table_begin(struct out *o, const struct out_field *f)
 	open_node(o, K_TABLE, f);
 }
 
+static void json_node(struct json *j, const struct node *n, int keyed);
+static int json_visible(const struct node *n);
+static const struct node *first_table(const struct node *m);
+
+void out_table_stream_begin(struct out *o, const struct out_field *f)
+{
+	/* Streaming is for a top-level table; elsewhere (or a second one)
+	 * the table is kept whole, which renders the same. */
+	if (o->cur != o->root || o->stream) {
+		out_table_begin(o, f);
+		return;
+	}
+	int first = first_table(o->root) == NULL;
+	out_table_begin(o, f);
+	o->stream = o->cur;
+	o->st.notes = &o->notes;
+	if (o->format == OUT_JSON && !(o->stream->f.flags & OUT_NO_JSON)) {
+		/* Everything before the table is complete: write it now, then
+		 * the rows as they come. */
+		json_init(&o->j, o->f, !o->compact);
+		o->json_open = 1;
+		if (!o->stream->f.key) {
+			o->json_bare = 1;
+		} else {
+			json_obj_begin(&o->j);
+			for (int i = 0; i < o->root->nkids - 1; i++)
+				if (json_visible(o->root->kids[i]))
+					json_node(&o->j, o->root->kids[i], 1);
+			json_key(&o->j, o->stream->f.key);
+		}
+		json_arr_begin(&o->j);
+		o->json_next = o->root->nkids;
+	} else if (o->format == OUT_CSV) {
+		o->csv_skip = !first || (o->stream->f.flags & OUT_NO_CSV);
+	}
+}
+
 void out_table_end(struct out *o)
 {
 	struct node *t = o->cur;
 	close_node(o);
 	if (o->cur == o->root)
 		o->last_table = t;
+	if (t == o->stream && o->json_open)
+		json_arr_end(&o->j);
 }
 
 void out_row_begin(struct out *o, const struct out_field *f)
@@ -217,9 +319,14 @@ void out_row_begin(struct out *o, const struct out_field *f)
 	o->cur = n;
 }
 
+static void stream_row(struct out *o, struct node *row);
+
 void out_row_end(struct out *o)
 {
+	struct node *row = o->cur;
 	close_node(o);
+	if (o->stream && o->cur == o->stream && row->parent == o->stream && row->kind == K_ROW)
+		stream_row(o, row);
 }
 
 void out_text(struct out *o, const char *fmt, ...)
@@ -256,6 +363,9 @@ const char *out_fmt_table(char *buf, size_t n, enum out_unit unit, double v)
 		snprintf(buf, n, "%.3f", x == 0.0 ? 0.0 : x);
 		break;
 	}
+	case OUT_AMOUNT:
+		snprintf(buf, n, v == floor(v) && fabs(v) < 1e15 ? "%.0f" : "%.2f", v == 0.0 ? 0.0 : v);
+		break;
 	case OUT_PVALUE:
 		if (v < 0.001)
 			snprintf(buf, n, "<0.001");
@@ -309,7 +419,7 @@ static int utf8_seq(const unsigned char *s, unsigned long *cp)
 	return len;
 }
 
-void out_escape_terminal(struct strbuf *sb, const char *s, int keep_nl)
+void out_escape_terminal(struct strbuf *sb, const char *s, int prose)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
@@ -320,8 +430,8 @@ void out_escape_terminal(struct strbuf *sb, const char *s, int keep_nl)
 			p++;
 			continue;
 		}
-		if (cp == '\n' && keep_nl) {
-			sb_addc(sb, '\n');
+		if ((cp == '\n' || cp == '\t') && prose) {
+			sb_addc(sb, (char)cp);
 		} else if (cp < 0x20 || cp == 0x7F) {
 			sb_addf(sb, "\\x%02lx", cp);
 		} else if (cp >= 0x80 && !text_ok((const char *)p, (size_t)len, NULL, NULL, NULL)) {
@@ -338,11 +448,19 @@ void out_escape_terminal(struct strbuf *sb, const char *s, int keep_nl)
 static const char *vt_machine(const struct node *n, char *buf, size_t len)
 {
 	switch (n->vt) {
+	case V_STR:
+	case V_RAW: return n->s;
 	case V_INT: snprintf(buf, len, "%lld", n->i); return buf;
 	case V_NUM: return out_fmt_machine(buf, len, n->d);
 	case V_BOOL: return n->i ? "true" : "false";
 	default: return NULL;
 	}
+}
+
+/* Text from data (neutralised against formulas in CSV), not a number. */
+static int is_text(const struct node *n)
+{
+	return n->vt == V_STR || n->vt == V_RAW || n->vt == V_MISSING;
 }
 
 static int json_visible(const struct node *n)
@@ -369,6 +487,8 @@ static void json_node(struct json *j, const struct node *n, int keyed)
 		char buf[40];
 		if (n->vt == V_STR) {
 			json_str(j, n->s);
+		} else if (n->vt == V_RAW) {
+			json_raw(j, n->s);
 		} else if (n->vt == V_INTERVAL) {
 			if (!n->ci.lo_defined && !n->ci.hi_defined) {
 				json_null(j);
@@ -418,7 +538,8 @@ static void table_cell(struct strbuf *sb, const struct node *n)
 {
 	char buf[64];
 	switch (n->vt) {
-	case V_STR: out_escape_terminal(sb, n->s, 0); break;
+	case V_STR:
+	case V_RAW: out_escape_terminal(sb, n->s, 0); break;
 	case V_INT:
 		if (n->f.unit == OUT_TEXT || n->f.unit == OUT_COUNT)
 			sb_addf(sb, "%lld", n->i);
@@ -455,7 +576,7 @@ static void list_cell(struct strbuf *sb, const struct node *n, int table, const 
 		} else {
 			char buf[40];
 			const struct node *k = n->kids[i];
-			const char *s = k->vt == V_STR ? k->s : vt_machine(k, buf, sizeof(buf));
+			const char *s = vt_machine(k, buf, sizeof(buf));
 			sb_adds(sb, s ? s : "");
 		}
 	}
@@ -468,14 +589,6 @@ struct lrow {
 	char **cell;
 	int ncell;
 	int child; /* 1 for a child row: identifying cells inherited are blank */
-};
-
-struct layout {
-	const char **col; /* labels (borrowed from nodes) */
-	unsigned *flags; /* of the column's first field */
-	int ncol, capcol;
-	struct lrow *rows;
-	int nrows, caprows;
 };
 
 /* The column of a field's label (created on first sight); a column is
@@ -531,24 +644,6 @@ static void layout_free(struct layout *L)
 	free(L->col);
 	free(L->flags);
 }
-
-/* The document's notes, gathered while tables are laid out. */
-struct notes {
-	struct strbuf text;
-};
-
-/* A side table: the rows of labelled maps inside rows, by label. */
-struct side {
-	const char *title;
-	struct layout L;
-	int nid; /* leading identifying columns */
-};
-
-struct tctx {
-	struct notes *notes;
-	struct side *sides;
-	int nsides;
-};
 
 static struct side *side_for(struct tctx *t, const char *title)
 {
@@ -687,7 +782,8 @@ static void layout_add_row(struct tctx *t, struct layout *L, const struct node *
 		if (k->kind != K_TABLE)
 			continue;
 		for (int x = 0; x < k->nkids; x++)
-			layout_add_row(t, L, k->kids[x], &id, 1);
+			if (k->kids[x]->kind == K_ROW)
+				layout_add_row(t, L, k->kids[x], &id, 1);
 	}
 	ids_free(&id);
 }
@@ -730,22 +826,20 @@ static int layout_print(const struct layout *L, int part, FILE *f)
 	return own;
 }
 
-static void print_table_node(struct tctx *t, const struct node *n, FILE *f)
+/* Prints a laid-out table (its title, both parts, its side tables) and
+ * frees the layout. */
+static void print_layout(struct tctx *t, const char *label, struct layout *L, FILE *f)
 {
-	struct layout L = { 0 };
-	struct ids none = { .n = 0 };
-	for (int i = 0; i < n->nkids; i++)
-		layout_add_row(t, &L, n->kids[i], &none, 0);
-	if (n->f.label && L.nrows)
-		fprintf(f, "%s\n", n->f.label);
-	layout_print(&L, 1, f);
+	if (label && L->nrows)
+		fprintf(f, "%s\n", label);
+	layout_print(L, 1, f);
 	int has2 = 0;
-	for (int c = 0; c < L.ncol; c++)
-		if ((L.flags[c] & OUT_PART2) && !(L.flags[c] & OUT_ID))
+	for (int c = 0; c < L->ncol; c++)
+		if ((L->flags[c] & OUT_PART2) && !(L->flags[c] & OUT_ID))
 			has2 = 1;
 	if (has2) {
 		fputc('\n', f);
-		layout_print(&L, 2, f);
+		layout_print(L, 2, f);
 	}
 	for (int i = 0; i < t->nsides; i++) {
 		struct side *s = &t->sides[i];
@@ -756,7 +850,62 @@ static void print_table_node(struct tctx *t, const struct node *n, FILE *f)
 	free(t->sides);
 	t->sides = NULL;
 	t->nsides = 0;
-	layout_free(&L);
+	layout_free(L);
+	memset(L, 0, sizeof(*L));
+}
+
+/* Whether a table holds text (between its rows or in them): then that
+ * text is its form in the table format. */
+static int table_has_text(const struct node *n)
+{
+	for (int i = 0; i < n->nkids; i++) {
+		const struct node *k = n->kids[i];
+		if (k->kind == K_TEXT)
+			return 1;
+		for (int x = 0; k->kind == K_ROW && x < k->nkids; x++)
+			if (k->kids[x]->kind == K_TEXT)
+				return 1;
+	}
+	return 0;
+}
+
+/* A text that ends with a line break gets no other: a message shown
+ * whole is written byte for byte (unless it holds controls). */
+static void print_text(const struct node *k, FILE *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+	out_escape_terminal(&sb, k->s, 1);
+	fputs(sb_str(&sb), f);
+	if (!sb.len || sb.buf[sb.len - 1] != '\n')
+		fputc('\n', f);
+	sb_free(&sb);
+}
+
+static void print_table_node(struct tctx *t, const struct node *n, FILE *f)
+{
+	struct layout L = { 0 };
+	struct ids none = { .n = 0 };
+	if (n != t->stream && table_has_text(n)) {
+		if (n->f.label)
+			fprintf(f, "%s\n", n->f.label);
+		for (int i = 0; i < n->nkids; i++) {
+			const struct node *k = n->kids[i];
+			if (k->kind == K_TEXT)
+				print_text(k, f);
+			for (int x = 0; k->kind == K_ROW && x < k->nkids; x++)
+				if (k->kids[x]->kind == K_TEXT)
+					print_text(k->kids[x], f);
+		}
+		return;
+	}
+	if (n == t->stream) {
+		print_layout(t, n->f.label, t->stream_L, f);
+		return;
+	}
+	for (int i = 0; i < n->nkids; i++)
+		if (n->kids[i]->kind == K_ROW)
+			layout_add_row(t, &L, n->kids[i], &none, 0);
+	print_layout(t, n->f.label, &L, f);
 }
 
 /* Consecutive labelled scalars of a map, as an aligned two-column block;
@@ -812,13 +961,7 @@ static void print_map_items(struct tctx *t, const struct node *m, const char *in
 		if (!k)
 			break;
 		switch (k->kind) {
-		case K_TEXT: {
-			struct strbuf sb = STRBUF_INIT;
-			out_escape_terminal(&sb, k->s, 1);
-			fprintf(f, "%s\n", sb_str(&sb));
-			sb_free(&sb);
-			break;
-		}
+		case K_TEXT: print_text(k, f); break;
 		case K_NOTES: {
 			struct ids none = { .n = 0 };
 			add_notes(t, &none, NULL, k);
@@ -848,12 +991,10 @@ static void print_map_items(struct tctx *t, const struct node *m, const char *in
 
 static void render_table(struct out *o)
 {
-	struct notes notes = { STRBUF_INIT };
-	struct tctx t = { .notes = &notes };
+	struct tctx t = { .notes = &o->notes, .stream = o->stream, .stream_L = &o->sL };
 	print_map_items(&t, o->root, "", o->f);
-	if (notes.text.len)
-		fprintf(o->f, "Notes:\n%s", sb_str(&notes.text));
-	sb_free(&notes.text);
+	if (o->notes.text.len)
+		fprintf(o->f, "Notes:\n%s", sb_str(&o->notes.text));
 }
 
 /* ---- Rendering: CSV ---- */
@@ -955,8 +1096,7 @@ static void csv_fill(struct crow *r, const struct node *m)
 			crow_set(r, lo, k->ci.lo_defined ? out_fmt_machine(buf, sizeof(buf), k->ci.lo) : NULL, 1);
 			crow_set(r, hi, k->ci.hi_defined ? out_fmt_machine(b2, sizeof(b2), k->ci.hi) : NULL, 1);
 		} else if (k->kind == K_SCALAR) {
-			const char *s = k->vt == V_STR ? k->s : vt_machine(k, buf, sizeof(buf));
-			crow_set(r, k->f.key, s, k->vt != V_STR);
+			crow_set(r, k->f.key, vt_machine(k, buf, sizeof(buf)), !is_text(k));
 		}
 	}
 }
@@ -983,15 +1123,15 @@ static void csv_rows(struct csvdoc *d, const struct node *row, const struct crow
 		if (k->kind == K_SCALAR && (k->f.flags & OUT_ID) && k->f.key &&
 		    !(k->f.flags & OUT_NO_CSV)) {
 			char buf[40];
-			crow_set(&ids, k->f.key, k->vt == V_STR ? k->s : vt_machine(k, buf, sizeof(buf)),
-				 k->vt != V_STR);
+			crow_set(&ids, k->f.key, vt_machine(k, buf, sizeof(buf)), !is_text(k));
 		}
 	}
 	for (int i = 0; i < row->nkids; i++) {
 		const struct node *k = row->kids[i];
 		if (k->kind == K_TABLE && !(k->f.flags & OUT_NO_CSV))
 			for (int x = 0; x < k->nkids; x++)
-				csv_rows(d, k->kids[x], &ids);
+				if (k->kids[x]->kind == K_ROW)
+					csv_rows(d, k->kids[x], &ids);
 	}
 	crow_free(&ids);
 }
@@ -1011,42 +1151,50 @@ static const struct node *first_table(const struct node *m)
 	return NULL;
 }
 
+/* One CSV line: the header's columns, each from the row's cell of that
+ * name (empty when it has none). */
+static void csv_line(struct strbuf *sb, char *const *head, int nhead, const struct crow *r)
+{
+	for (int i = 0; i < nhead; i++) {
+		if (i)
+			sb_addc(sb, ',');
+		const char *v = NULL;
+		int num = 0;
+		for (int c = 0; r && c < r->n; c++)
+			if (!strcmp(r->key[c], head[i])) {
+				v = r->val[c];
+				num = r->num[c];
+			}
+		/* Text from data is neutralised against spreadsheet formulas;
+		 * a number we formatted stays a number. */
+		if (!r)
+			csv_quote(sb, head[i]);
+		else if (num)
+			csv_quote_number(sb, v);
+		else
+			csv_quote(sb, v);
+	}
+	sb_addc(sb, '\n');
+}
+
 static void render_csv(struct out *o)
 {
+	/* A streamed first table has been written row by row already. */
+	if (o->stream && !o->csv_skip)
+		return;
 	struct csvdoc d = { 0 };
 	const struct node *t = first_table(o->root);
 	if (t) {
 		for (int i = 0; i < t->nkids; i++)
-			csv_rows(&d, t->kids[i], NULL);
+			if (t->kids[i]->kind == K_ROW)
+				csv_rows(&d, t->kids[i], NULL);
 	} else {
 		csv_rows(&d, o->root, NULL);
 	}
 	struct strbuf sb = STRBUF_INIT;
-	for (int i = 0; i < d.nhead; i++) {
-		if (i)
-			sb_addc(&sb, ',');
-		csv_quote(&sb, d.head[i]);
-	}
-	sb_addc(&sb, '\n');
+	csv_line(&sb, d.head, d.nhead, NULL);
 	for (int r = 0; r < d.nrows; r++) {
-		for (int i = 0; i < d.nhead; i++) {
-			if (i)
-				sb_addc(&sb, ',');
-			const char *v = NULL;
-			int num = 0;
-			for (int c = 0; c < d.rows[r].n; c++)
-				if (!strcmp(d.rows[r].key[c], d.head[i])) {
-					v = d.rows[r].val[c];
-					num = d.rows[r].num[c];
-				}
-			/* Text from data is neutralised against spreadsheet
-			 * formulas; a number we formatted stays a number. */
-			if (num)
-				csv_quote_number(&sb, v);
-			else
-				csv_quote(&sb, v);
-		}
-		sb_addc(&sb, '\n');
+		csv_line(&sb, d.head, d.nhead, &d.rows[r]);
 		crow_free(&d.rows[r]);
 	}
 	fwrite(sb_str(&sb), 1, sb.len, o->f);
@@ -1055,6 +1203,55 @@ static void render_csv(struct out *o)
 		free(d.head[i]);
 	free(d.head);
 	free(d.rows);
+}
+
+/* ---- Streamed tables ---- */
+
+/* Renders one row of the streamed table and frees it. */
+static void stream_row(struct out *o, struct node *row)
+{
+	switch (o->format) {
+	case OUT_JSON:
+		if (o->json_open)
+			json_node(&o->j, row, 0);
+		break;
+	case OUT_CSV:
+		if (!o->csv_skip) {
+			struct crow r = { 0 };
+			struct strbuf sb = STRBUF_INIT;
+			csv_fill(&r, row);
+			if (!o->csv_started) {
+				o->csv_started = 1;
+				o->nchead = r.n;
+				o->chead = xcalloc((size_t)r.n + 1, sizeof(char *));
+				for (int i = 0; i < r.n; i++)
+					o->chead[i] = xstrdup(r.key[i]);
+				csv_line(&sb, o->chead, o->nchead, NULL);
+			}
+			csv_line(&sb, o->chead, o->nchead, &r);
+			fwrite(sb_str(&sb), 1, sb.len, o->f);
+			sb_free(&sb);
+			crow_free(&r);
+		}
+		break;
+	default: {
+		/* Laid out now; the labels of new columns are copied, since
+		 * the row that named them is freed below. */
+		struct ids none = { .n = 0 };
+		int before = o->sL.ncol;
+		layout_add_row(&o->st, &o->sL, row, &none, 0);
+		if (o->sL.ncol > before) {
+			o->stream_cols = xrealloc(o->stream_cols,
+						  (size_t)o->sL.ncol * sizeof(char *));
+			for (int c = before; c < o->sL.ncol; c++)
+				o->sL.col[c] = o->stream_cols[o->nstream_cols++] =
+					xstrdup(o->sL.col[c]);
+		}
+		break;
+	}
+	}
+	o->stream->nkids--;
+	node_free(row);
 }
 
 /* Rows that joined a table are owned by their map: unlink them before the
@@ -1072,13 +1269,56 @@ static void unlink_joined(struct node *n)
 		unlink_joined(n->kids[i]);
 }
 
-void out_discard(struct out *o)
+static void out_release(struct out *o)
 {
-	if (!o)
-		return;
 	unlink_joined(o->root);
 	node_free(o->root);
+	layout_free(&o->sL);
+	for (int i = 0; i < o->nstream_cols; i++)
+		free(o->stream_cols[i]);
+	free(o->stream_cols);
+	for (int i = 0; i < o->nchead; i++)
+		free(o->chead[i]);
+	free(o->chead);
+	sb_free(&o->notes.text);
 	free(o);
+}
+
+void out_discard(struct out *o)
+{
+	if (o)
+		out_release(o);
+}
+
+/* A top-level table without a key: the JSON document is that array. */
+static const struct node *bare_table(const struct node *root)
+{
+	for (int i = 0; i < root->nkids; i++) {
+		const struct node *k = root->kids[i];
+		if (k->kind == K_TABLE && !k->f.key && json_visible(k))
+			return k;
+	}
+	return NULL;
+}
+
+static void render_json(struct out *o)
+{
+	if (o->json_open) {
+		/* A streamed table: the rest of the document after it. */
+		if (!o->json_bare) {
+			for (int i = o->json_next; i < o->root->nkids; i++)
+				if (json_visible(o->root->kids[i]))
+					json_node(&o->j, o->root->kids[i], 1);
+			json_obj_end(&o->j);
+		}
+		json_end(&o->j);
+		return;
+	}
+	struct json j;
+	json_init(&j, o->f, !o->compact);
+	const struct node *bare = bare_table(o->root);
+	json_node(&j, bare ? bare : o->root, 0);
+	json_end(&j);
 }
 
 int out_free(struct out *o)
@@ -1086,19 +1326,11 @@ int out_free(struct out *o)
 	if (!o)
 		return CT_OK;
 	switch (o->format) {
-	case OUT_JSON: {
-		struct json j;
-		json_init(&j, o->f, 1);
-		json_node(&j, o->root, 0);
-		json_end(&j);
-		break;
-	}
+	case OUT_JSON: render_json(o); break;
 	case OUT_CSV: render_csv(o); break;
 	default: render_table(o); break;
 	}
-	unlink_joined(o->root);
-	node_free(o->root);
 	int rc = fflush(o->f) != 0 || ferror(o->f) ? CT_EENV : CT_OK;
-	free(o);
+	out_release(o);
 	return rc;
 }

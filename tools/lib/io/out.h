@@ -25,8 +25,18 @@
  * until out_free and renders it then, so that the table format can size
  * its columns and CSV can write one header.
  *
+ * A table begun at the top level with a NULL key is, in JSON, the whole
+ * document: a bare array, the contract of commands that list things
+ * (`names --json`, `listings list --json`); the document's other items are
+ * then for the table format only (a title, prose).
+ *
+ * Long tables can be streamed (out_table_stream_begin): each row is
+ * rendered when it ends and freed, so that memory does not grow with the
+ * rows (see there).
+ *
  * Rendering:
- * - JSON: the document as one pretty-printed object, keys in the order
+ * - JSON: the document as one pretty-printed object (or on one line after
+ *   out_json_compact), keys in the order
  *   given; a table is an array of objects; a missing value is null. Numbers:
  *   counts (and any integral value below 1e15) as integers, any other
  *   number with 15 significant digits (DBL_DIG: the precision a double
@@ -65,6 +75,8 @@
  *   OUT_STAT      a test statistic, 3 decimals
  *   OUT_PVALUE    "<0.001" below 0.001, else 3 decimals ("0.042")
  *   OUT_REAL      4 significant digits
+ *   OUT_AMOUNT    a sum (a rent, a price): whole numbers as such, else 2
+ *                 decimals ("1250", "995.50")
  *   OUT_TEXT, OUT_BOOL for strings and yes/no.
  *
  * Ownership: the printer copies every string and field it is given;
@@ -86,6 +98,7 @@ enum out_unit {
 	OUT_STAT,
 	OUT_PVALUE,
 	OUT_REAL,
+	OUT_AMOUNT,
 	OUT_BOOL
 };
 
@@ -117,6 +130,9 @@ struct out;
 
 struct out *out_new(FILE *f, enum out_format format);
 enum out_format out_format(const struct out *o);
+/* JSON on one line instead of pretty-printed: for summary objects that
+ * scripts read line by line (`compose --outbox --json`). */
+void out_json_compact(struct out *o);
 /* Renders the document, frees the printer, and returns CT_OK, or CT_EENV
  * when the stream reports a write error. */
 int out_free(struct out *o);
@@ -140,6 +156,10 @@ void out_interval(struct out *o, const struct out_field *f, const struct out_int
 /* A list of strings explaining missing values or caveats: JSON array, CSV
  * one cell, table footnotes. */
 void out_notes(struct out *o, const struct out_field *f, const char *const *notes, int n);
+/* A value already serialised as JSON (an object the study stores as JSON
+ * text, such as a persona's profile): written as is in JSON, where the
+ * caller vouches that it is valid JSON; its text in a table or CSV cell. */
+void out_raw_json(struct out *o, const struct out_field *f, const char *json);
 
 /* Containers. f gives the key (and the label: the title of a block). */
 void out_map_begin(struct out *o, const struct out_field *f);
@@ -149,6 +169,16 @@ void out_map_end(struct out *o);
 void out_list_begin(struct out *o, const struct out_field *f);
 void out_list_end(struct out *o);
 void out_table_begin(struct out *o, const struct out_field *f);
+/* A long table, rendered as its rows come: begun at the top level, each
+ * row is written (JSON, CSV) or laid out (table format, which keeps only
+ * the cells' text, to size the columns) when out_row_end closes it, and
+ * then freed. In JSON what precedes the table in the document is written
+ * when the table begins. The rows must be flat (scalars, lists, notes; no
+ * nested tables or maps, no keyed rows joining it); CSV's header is the
+ * first row's columns (every row must have the same fields; no rows, no
+ * header); once rows are written out_discard cannot take them back.
+ * Ended with out_table_end like any table. */
+void out_table_stream_begin(struct out *o, const struct out_field *f);
 void out_table_end(struct out *o);
 /* Inside a table: f NULL. Outside: f names the row (JSON "key": {...});
  * in the other formats the row joins the table just ended. */
@@ -156,7 +186,14 @@ void out_row_begin(struct out *o, const struct out_field *f);
 void out_row_end(struct out *o);
 
 /* A line of prose for people: printed in the table format only, where it
- * stands in the document; data in it is escaped like any cell. */
+ * stands in the document; data in it is escaped as in a cell, except that
+ * line breaks and tabs are kept (it may span lines: a message shown
+ * whole, byte for byte when it ends with a line break, since the line is
+ * then not ended again). Inside a table (between rows, or in a row) the text is the
+ * table's form for people: a table that holds text is printed in the
+ * table format as its lines, in order, not as columns (compiler-style
+ * "file:line: message" lists that editors read; one summary line per
+ * group of rows). Not in streamed tables. */
 void out_text(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The one place numbers become text. Table format by unit (see above);
@@ -166,10 +203,10 @@ const char *out_fmt_table(char *buf, size_t n, enum out_unit unit, double v);
  * significant digits; returns NULL when !isfinite(v) (null, NA). */
 const char *out_fmt_machine(char *buf, size_t n, double v);
 /* Appends s to sb with the characters that could act on a terminal
- * escaped: C0 controls and DEL as \xNN (a line break too unless keep_nl),
- * C1 controls and bidi/zero-width controls as \uNNNN, invalid UTF-8 bytes
- * as \xNN. */
+ * escaped: C0 controls and DEL as \xNN (line breaks and tabs too unless
+ * prose is set), C1 controls and bidi/zero-width controls as \uNNNN,
+ * invalid UTF-8 bytes as \xNN. */
 struct strbuf;
-void out_escape_terminal(struct strbuf *sb, const char *s, int keep_nl);
+void out_escape_terminal(struct strbuf *sb, const char *s, int prose);
 
 #endif
