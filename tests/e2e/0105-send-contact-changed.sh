@@ -32,3 +32,19 @@ expect_exit 3 ct -S s send --live
 expect_err "another 'corrtest send --live' is running"
 [ "$(snapshot s)" = "$before" ] || fail "a locked-out send changed the study"
 sleep 3
+
+# Every message of a run is readied before the first is sent: when only the
+# listing scheduled last has a new contact, send --live refuses, naming it,
+# and sends none of the other listings' messages either (it used to send
+# those scheduled before it, then stop).
+mail_study t 3
+ct -S t compose --outbox t/outbox >/dev/null
+last=$(q t "SELECT listing FROM application ORDER BY scheduled_at DESC, id DESC LIMIT 1")
+ref=$(q t "SELECT ref FROM listing WHERE id = $last")
+q t "UPDATE listing_contact SET contact_email = 'moved@example.test' WHERE listing = $last"
+accepted=$(wc -l <"$MD/smtp-log/index.tsv")
+before=$(snapshot t)
+expect_exit 2 ct -S t send --live
+expect_err "the contact e-mail of listing $ref changed after its message was composed"
+[ "$(snapshot t)" = "$before" ] || fail "a refused send changed the study"
+[ "$(wc -l <"$MD/smtp-log/index.tsv")" = "$accepted" ] || fail "messages of other listings were sent"

@@ -343,6 +343,10 @@ static int use(struct listing_stmts *q, sqlite3_stmt **st, const char *sql, stru
 
 void listing_stmts_close(struct listing_stmts *q)
 {
+	if (q->keys) {
+		seen_free(q->keys);
+		free(q->keys);
+	}
 	sqlite3_finalize(q->by_ref);
 	sqlite3_finalize(q->by_ref_ci);
 	sqlite3_finalize(q->by_url);
@@ -419,6 +423,34 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
+/* How many agent keys an import keeps: enough for every agency of a
+ * city, few enough that a file of a million distinct contacts does not
+ * hold them all (the cache starts over when full). */
+#define AGENT_KEYS_KEPT 4096
+
+/* study_agent_key, remembered by the text keyed: normalising the name and
+ * its HMAC cost more than inserting the row, and the same agency's name
+ * comes back on many rows of a file. The key depends on nothing else, so
+ * a remembered one is the one study_agent_key would give. */
+static int agent_key(struct listing_stmts *q, const char *keyed, char key[16],
+		     struct ct_err *err)
+{
+	if (!q->keys)
+		q->keys = xcalloc(1, sizeof(*q->keys));
+	const char *kept = seen_val(q->keys, keyed);
+	if (kept) {
+		snprintf(key, 16, "%s", kept);
+		return CT_OK;
+	}
+	int rc = study_agent_key(q->s, keyed, key, err);
+	if (rc)
+		return rc;
+	if (q->keys->n >= AGENT_KEYS_KEPT)
+		seen_free(q->keys);
+	seen_add_val(q->keys, keyed, 1, key);
+	return CT_OK;
+}
+
 int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64_t *id,
 			 struct ct_err *err)
 {
@@ -428,7 +460,7 @@ int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64
 	int rc;
 	/* The key stands for the agent in every report; without an agent name,
 	 * the contact address identifies the same person or office. */
-	if (keyed && (rc = study_agent_key(s, keyed, key, err)))
+	if (keyed && (rc = agent_key(q, keyed, key, err)))
 		return rc;
 	if (!q->now[0])
 		time_iso_utc(time_now(), q->now);

@@ -91,12 +91,15 @@ int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_
 int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err);
 
 /* The same look-ups and insert for many rows (an import): each statement
- * is prepared on first use and then reused, never prepared per row. Zero
- * the struct, set s, and close it with listing_stmts_close. */
+ * is prepared on first use and then reused, never prepared per row, and
+ * the agent keys of the last few thousand agents (or contacts) are kept,
+ * since an agency's name repeats on many rows. Zero the struct, set s, and
+ * close it with listing_stmts_close. */
 struct listing_stmts {
 	struct study *s;
 	sqlite3_stmt *by_ref, *by_ref_ci, *by_url, *insert, *contact;
 	char now[ISO_LEN]; /* added_at: one time for all the listings of an import */
+	struct seen_set *keys; /* what was keyed -> its agent key; owned */
 };
 int listing_stmts_ref_id(struct listing_stmts *q, const char *ref, int64_t *id,
 			 struct ct_err *err);

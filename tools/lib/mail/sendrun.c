@@ -1,7 +1,7 @@
 /* sendrun.c: a `send --live` run (sendrun.h): the due applications, the
- * daily quota, the recovery of 'sending', composing what compose has not,
- * and the one-run-per-study lock; each message goes through the delivery
- * engine. */
+ * daily quota, the recovery of 'sending', composing what compose has not
+ * (a pass's messages at once, stored in one transaction), and the
+ * one-run-per-study lock; each message goes through the delivery engine. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -168,75 +168,101 @@ long sendrun_count_planned(struct study *s)
 	return n;
 }
 
-/* Composes and stores a's message if compose has not stored one yet. */
-static int ensure_composed(struct study *s, struct compose_app *a, struct ct_err *err)
+/* The stored message of a (compose --outbox wrote it) is what goes out:
+ * the envelope goes to the listing's contact as it is now, so the stored
+ * message must name the same address, or the landlord would read a To:
+ * that is not theirs. Only its header block is read. */
+static int take_stored(struct compose_app *a, struct ct_err *err)
 {
-	if (a->stored && a->msgid) {
-		/* The envelope goes to the listing's contact as it is now; the stored
-		 * message must name the same address, or the landlord would read a
-		 * To: that is not theirs. */
-		struct reply *r = NULL;
-		int same = reply_parse(a->stored, a->stored_len, &r, err) == CT_OK && r->to_addr &&
-			   str_eq_ci(r->to_addr, a->contact);
-		reply_free(r);
-		if (!same)
-			return ct_fail(err, CT_EINPUT,
-				       "application %lld: the contact e-mail of listing %s changed after "
-				       "its message was composed; compose it again with 'corrtest "
-				       "compose --outbox DIR --force'",
-				       a->id, a->ref);
-		a->raw = a->stored;
-		a->len = a->stored_len;
-		a->stored = NULL;
-		a->reused = 1;
-		return CT_OK;
-	}
-	int nv = s->design->variants, rc;
-	struct template **t = xcalloc((size_t)nv, sizeof(*t));
+	struct reply *r = NULL;
+	int same = reply_parse_headers(a->stored, a->stored_len, &r, err) == CT_OK && r->to_addr &&
+		   str_eq_ci(r->to_addr, a->contact);
+	reply_free(r);
+	if (!same)
+		return ct_fail(err, CT_EINPUT,
+			       "application %lld: the contact e-mail of listing %s changed after its "
+			       "message was composed; compose it again with 'corrtest compose "
+			       "--outbox DIR --force'",
+			       a->id, a->ref);
+	a->raw = a->stored;
+	a->len = a->stored_len;
+	a->stored = NULL;
+	a->reused = 1;
+	return CT_OK;
+}
+
+/* Readies the messages of a pass's batch (apps[i] with skip == 0) before
+ * anything is sent, the way compose --outbox does: the stored message
+ * where compose has written one, otherwise composed here with the
+ * templates read once, and every new message stored with its Message-ID
+ * in one transaction with one event. A message that cannot be readied
+ * stops the run before any of the batch is sent. */
+static int ready_batch(struct study *s, struct compose_app *apps, int n, struct ct_err *err)
+{
+	int nv = s->design->variants, rc = CT_OK, fresh = 0;
+	struct template **t = NULL;
 	struct tpl_problems probs = { 0 };
-	compose_load_templates(s, t, &probs);
-	if (probs.n) {
-		rc = ct_fail(err, CT_EINPUT, "%s", probs.msg[0]);
-		goto out;
+	for (int i = 0; !rc && i < n; i++) {
+		struct compose_app *a = &apps[i];
+		if (a->skip)
+			continue;
+		if (!a->contact || !*a->contact) {
+			rc = ct_fail(err, CT_EINPUT, "application %lld: listing %s has no contact e-mail "
+				     "to send to", a->id, a->ref);
+			break;
+		}
+		if (a->stored && a->msgid) {
+			rc = take_stored(a, err);
+			continue;
+		}
+		if (!t) {
+			t = xcalloc((size_t)nv, sizeof(*t));
+			compose_load_templates(s, t, &probs);
+			if (probs.n) {
+				rc = ct_fail(err, CT_EINPUT, "%s", probs.msg[0]);
+				break;
+			}
+		}
+		if (!(rc = compose_build(s, t, a, 1, err)))
+			fresh++;
 	}
-	if ((rc = compose_build(s, t, a, 1, err)))
-		goto out;
-	if ((rc = study_begin(s, err)))
-		goto out;
-	char subj[32];
-	snprintf(subj, sizeof(subj), "application %lld", a->id);
-	rc = compose_store(s, a, 1, err);
-	if (!rc)
-		rc = study_event(s, "compose", subj, "composed for sending", err);
-	if (!rc)
-		rc = study_commit(s, err);
-	else
-		study_rollback(s);
-	if (!rc && a->new_msgid) {
-		a->msgid = a->new_msgid;
-		a->new_msgid = NULL;
+	if (!rc && fresh) {
+		char *detail = xasprintf("%d message%s composed for sending", fresh,
+					 fresh == 1 ? "" : "s");
+		if (!(rc = study_begin(s, err))) {
+			rc = compose_store(s, apps, n, err);
+			if (!rc)
+				rc = study_event(s, "compose", "send --live", detail, err);
+			if (!rc)
+				rc = study_commit(s, err);
+			else
+				study_rollback(s);
+		}
+		free(detail);
 	}
-out:
+	for (int i = 0; !rc && i < n; i++) {
+		struct compose_app *a = &apps[i];
+		if (!a->skip && a->new_msgid) {
+			a->msgid = a->new_msgid;
+			a->new_msgid = NULL;
+		}
+	}
 	tpl_problems_free(&probs);
-	compose_templates_free(t, nv);
+	if (t)
+		compose_templates_free(t, nv);
 	return rc;
 }
 
-/* Sends one application. CT_OK when the run may go on (whatever happened
- * to this application); an error when it must stop. */
+/* Sends one application, its message readied. CT_OK when the run may go on
+ * (whatever happened to this application); an error when it must stop. */
 static int send_one(struct run *x, struct compose_app *a, struct ct_err *err)
 {
-	if (!a->contact || !*a->contact)
-		return ct_fail(err, CT_EINPUT, "application %lld: listing %s has no contact e-mail to "
-			       "send to", a->id, a->ref);
-	int rc = ensure_composed(x->s, a, err);
-	if (rc)
-		return rc;
 	struct delivery_job job = { .kind = DELIVERY_APPLICATION, .application = a->id,
 				    .mailbox = a->email, .to = a->contact, .message_id = a->msgid,
 				    .raw = a->raw, .len = a->len };
 	struct delivery_outcome out;
-	if ((rc = delivery_send(x->d, &job, &out, err)))
+	int rc = delivery_send(x->d, &job, &out, err);
+	if (rc)
 		return rc;
 	switch (out.result) {
 	case DELIVERY_TAKEN: return CT_OK; /* another run took it */
@@ -249,52 +275,78 @@ static int send_one(struct run *x, struct compose_app *a, struct ct_err *err)
 	return CT_OK;
 }
 
-/* One pass over what is due now. *next: when the next planned application
- * becomes due (0 if none is planned), or when the quota starts over. */
-static int send_due(struct run *x, long *nsent_total, time_t *next, struct ct_err *err)
+/* One pass over what is due now: the applications due at its start, as
+ * many as the limit and what is left of today's quota allow, readied as
+ * one batch (ready_batch) and then sent one by one. *next: when the next
+ * planned application becomes due (0 if none is planned), or when the
+ * quota starts over. *again: the whole batch went (no limit or quota
+ * stopped it), so applications that became due meanwhile may be sent by
+ * another pass at once. */
+static int send_due(struct run *x, long *nsent_total, time_t *next, int *again,
+		    struct ct_err *err)
 {
 	struct compose_app *apps = NULL;
 	int n = 0, rc = compose_load_apps(x->s, 0, &apps, &n, err);
 	time_t now = time_now();
-	long limit = x->o->limit;
+	long limit = x->o->limit, today = 0;
 	*next = 0;
+	*again = 0;
+	if (!rc)
+		rc = sent_today(x->s, now, &today, err);
 	if (rc) {
 		compose_apps_free(apps, n);
 		return rc;
 	}
-	int due = 0;
+	/* The batch: due applications in schedule order, within the limit and
+	 * today's quota; everything else is skipped in this pass. */
+	long room = x->s->design->daily_quota - today;
+	if (limit >= 0 && limit - *nsent_total < room)
+		room = limit - *nsent_total;
+	int due = 0, batch = 0;
 	for (int i = 0; i < n; i++) {
-		time_t when;
-		if (!strcmp(apps[i].lstatus, "withdrawn"))
-			continue;
-		if (apps[i].sched && time_parse_iso(apps[i].sched, &when) && when <= now)
-			due++;
-	}
-	x->sum->total = x->sum->done + due;
-	for (int i = 0; !rc && i < n; i++) {
 		struct compose_app *a = &apps[i];
 		time_t when;
-		if (!strcmp(a->lstatus, "withdrawn"))
+		a->skip = 1;
+		if (!strcmp(a->lstatus, "withdrawn") || !a->sched || !time_parse_iso(a->sched, &when))
 			continue;
-		if (!a->sched || !time_parse_iso(a->sched, &when))
-			continue;
-		if (when > time_now()) {
+		if (when > now) {
 			if (!*next || when < *next)
 				*next = when;
 			continue;
 		}
-		if (limit >= 0 && *nsent_total >= limit)
+		due++;
+		if (batch < room) {
+			a->skip = 0;
+			batch++;
+		}
+	}
+	x->sum->total = x->sum->done + due;
+	if (today >= x->s->design->daily_quota && due)
+		*next = next_midnight(x->s, now);
+	if (batch)
+		rc = ready_batch(x->s, apps, n, err);
+	int stopped = 0;
+	for (int i = 0; !rc && i < n; i++) {
+		struct compose_app *a = &apps[i];
+		if (a->skip)
+			continue;
+		if (limit >= 0 && *nsent_total >= limit) {
+			stopped = 1;
 			break;
-		long today = 0;
+		}
+		/* The quota again before each message: the day may turn while the
+		 * pass runs. */
 		if ((rc = sent_today(x->s, time_now(), &today, err)))
 			break;
 		if (today >= x->s->design->daily_quota) {
 			*next = next_midnight(x->s, time_now());
+			stopped = 1;
 			break;
 		}
 		rc = send_one(x, a, err);
 		(*nsent_total)++;
 	}
+	*again = !rc && !stopped && batch && batch == due;
 	compose_apps_free(apps, n);
 	return rc;
 }
@@ -315,8 +367,13 @@ int sendrun_live(struct study *s, const struct mailcfg *mc, const struct mail_se
 	long nsent = 0;
 	for (;;) {
 		time_t next = 0;
-		if ((rc = send_due(&x, &nsent, &next, err)))
+		int again = 0;
+		if ((rc = send_due(&x, &nsent, &next, &again, err)))
 			break;
+		/* What became due while a batch went is sent by the same run, as
+		 * when each application's time was looked at just before sending. */
+		if (again && next && next <= time_now())
+			continue;
 		if (!o->until_done || (o->limit >= 0 && nsent >= o->limit) || !next ||
 		    !sendrun_count_planned(s))
 			break;

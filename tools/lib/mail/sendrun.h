@@ -45,10 +45,15 @@ struct sendrun_opts {
 /* The run: takes the study's sending lock (CT_EENV "another 'corrtest send
  * --live' is running" when held), resolves every application left in
  * 'sending', then sends what is due (scheduled at or before now, listing
- * not withdrawn) within [schedule] daily_quota, composing and storing a
- * message first when compose has not. mc and sec are borrowed (mc with
- * smtp_url and imap_url set). *sum is filled as far as the run got, also
- * on failure. CT_EINPUT: a bad message, a missing password or contact;
+ * not withdrawn) within [schedule] daily_quota and o->limit. Each pass
+ * readies its messages before sending the first, as compose --outbox
+ * does: the stored message where compose wrote one (its To: must still be
+ * the listing's contact), otherwise composed with the templates read once
+ * and stored, all in one transaction with one event; a message that cannot
+ * be readied stops the run before any of the pass is sent. mc and sec are
+ * borrowed (mc with smtp_url and imap_url set). *sum is filled as far as
+ * the run got, also on failure. CT_EINPUT: a bad message, a missing
+ * password or contact;
  * CT_EENV: the server, the login, TLS, the database. */
 int sendrun_live(struct study *s, const struct mailcfg *mc, const struct mail_secrets *sec,
 		 const struct sendrun_opts *o, struct sendrun_summary *sum, struct ct_err *err);

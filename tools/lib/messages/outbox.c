@@ -182,11 +182,8 @@ int outbox_write(struct study *s, const char *dir, int due, int force, struct ou
 	/* The write lock first: a locked study must not leave an empty outbox. */
 	char *sub[3] = { xasprintf("%s/tmp", dir), xasprintf("%s/new", dir),
 			 xasprintf("%s/cur", dir) };
-	int tfd = -1, nfd = -1, nstaged = 0, ncreated = 0;
+	int tfd = -1, nfd = -1, nstaged = 0;
 	char *detail = NULL;
-	/* Per file written: 0 staged in tmp/ only, 1 moved into new/ before the
-	 * commit, 2 replaces a file in new/ and moves after the commit. */
-	char *state = xcalloc((size_t)o->n + 1, 1);
 	rc = study_begin(s, err);
 	if (!rc)
 		rc = make_dir(dir, err);
@@ -211,51 +208,39 @@ int outbox_write(struct study *s, const char *dir, int due, int force, struct ou
 		if (!rc)
 			nstaged = i + 1;
 	}
-	if (!rc && syncfs(tfd) != 0)
-		rc = ct_fail(err, CT_EENV, "cannot sync %s: %s", sub[0], strerror(errno));
-	/* A new file moves into new/ before the commit, so that a failure
-	 * removes it with the rolled-back transaction; a file that replaces
-	 * one already in new/ (--force) moves only after the commit, so that a
-	 * failure never leaves new/ holding bytes the study does not. */
+	/* Something other than a message file in the way in new/ is refused
+	 * while the study can still be rolled back. */
 	for (int i = 0; !rc && i < o->n; i++) {
 		const struct compose_app *a = &o->apps[i];
 		struct stat sb;
-		if (a->skip)
-			continue;
-		if (fstatat(nfd, a->fname, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (!S_ISREG(sb.st_mode))
-				rc = ct_fail(err, CT_EENV,
-					     "cannot move %s/tmp/%s into %s/new: %s/new/%s is in the way "
-					     "and is not a message file",
-					     dir, a->fname, dir, dir, a->fname);
-			else
-				state[i] = 2;
-		} else if (renameat(tfd, a->fname, nfd, a->fname) != 0) {
-			rc = ct_fail(err, CT_EENV, "cannot move %s/tmp/%s into %s/new: %s", dir, a->fname,
-				     dir, strerror(errno));
-		} else {
-			state[i] = 1;
-			ncreated = i + 1;
-		}
+		if (!a->skip && fstatat(nfd, a->fname, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(sb.st_mode))
+			rc = ct_fail(err, CT_EENV,
+				     "cannot move %s/tmp/%s into %s/new: %s/new/%s is in the way and "
+				     "is not a message file",
+				     dir, a->fname, dir, dir, a->fname);
 	}
-	/* The new names are on disk before the study says they exist. */
-	if (!rc && !(rc = sync_fd(nfd, sub[1], err)))
+	if (!rc && syncfs(tfd) != 0)
+		rc = ct_fail(err, CT_EENV, "cannot sync %s: %s", sub[0], strerror(errno));
+	if (!rc)
 		rc = sync_fd(tfd, sub[0], err);
+	/* The files move into new/ only after the commit: a Maildir reader (a
+	 * mail client sending the outbox) takes what is in new/, so new/ must
+	 * never hold a message the study does not store, even when the process
+	 * is killed between two steps. Killed after the commit, some messages
+	 * are stored but still in tmp/, which readers ignore; a rerun writes
+	 * the stored bytes again (e2e 0106). */
 	if (!rc)
 		rc = study_commit(s, err);
 	if (rc) {
 		study_rollback(s);
 		for (int i = 0; i < nstaged; i++)
-			if (!o->apps[i].skip && state[i] != 1)
+			if (!o->apps[i].skip)
 				unlinkat(tfd, o->apps[i].fname, 0);
-		for (int i = 0; i < ncreated; i++)
-			if (state[i] == 1)
-				unlinkat(nfd, o->apps[i].fname, 0);
 		goto out;
 	}
-	int moved = 0;
 	for (int i = 0; !rc && i < o->n; i++) {
-		if (state[i] != 2)
+		if (o->apps[i].skip)
 			continue;
 		if (renameat(tfd, o->apps[i].fname, nfd, o->apps[i].fname) != 0)
 			/* Committed: a rerun writes the same stored bytes again. */
@@ -263,10 +248,12 @@ int outbox_write(struct study *s, const char *dir, int due, int force, struct ou
 				     "cannot move %s/tmp/%s into %s/new: %s (the messages are stored; "
 				     "run the command again)",
 				     dir, o->apps[i].fname, dir, strerror(errno));
-		moved = 1;
 	}
-	if (!rc && moved)
+	/* The new names are on disk before the command says it is done. */
+	if (!rc)
 		rc = sync_fd(nfd, sub[1], err);
+	if (!rc)
+		rc = sync_fd(tfd, sub[0], err);
 out:
 	if (tfd >= 0)
 		close(tfd);
@@ -275,6 +262,5 @@ out:
 	for (int i = 0; i < 3; i++)
 		free(sub[i]);
 	free(detail);
-	free(state);
 	return rc;
 }

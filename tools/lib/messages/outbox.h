@@ -28,11 +28,13 @@ struct outbox_result {
  * one is listed) and CT_EINPUT is returned before anything is written;
  * any failure later (CT_EENV, err) removes every file of the run and rolls
  * the study back. The study's write lock is taken before the folder is
- * touched. Durability: the files' data is flushed in one sync of their file
- * system, and their names by a sync of the folders, before the study
- * commits: once it has, every new file is on disk. A file replacing one
- * already in dir/new (force) moves there only after the commit, so that a
- * failure never leaves dir/new holding bytes the study does not. */
+ * touched. Durability and agreement: every file is staged in dir/tmp and
+ * its data flushed in one sync of the file system before the study
+ * commits; only then are the files moved into dir/new and the folder
+ * synced. So dir/new never holds a message the study does not store, even
+ * when the process is killed at any point; once the study has committed,
+ * every message's bytes are on disk (in dir/tmp until moved, which a rerun
+ * completes with the stored bytes). */
 int outbox_write(struct study *s, const char *dir, int due, int force, struct outbox_result *out,
 		 struct tpl_problems *probs, struct ct_err *err);
 void outbox_result_free(struct outbox_result *r);

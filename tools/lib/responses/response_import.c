@@ -303,7 +303,10 @@ static int load_personas(struct importer *im, struct ct_err *err)
 	return rc;
 }
 
-/* Adds the applications a listing already has in the study. */
+/* Adds the applications a listing already has in the study, in id order.
+ * The query leaves the order to the index on (listing, ...) and the few
+ * rows are sorted here: an ORDER BY made SQLite build and sort a temporary
+ * b-tree for every listing of the file. */
 static int load_apps(struct importer *im, struct imp_listing *l, struct ct_err *err)
 {
 	int rc = CT_OK;
@@ -312,7 +315,7 @@ static int load_apps(struct importer *im, struct imp_listing *l, struct ct_err *
 				"SELECT a.id, a.persona, coalesce(a.variant, 0),"
 				" coalesce(a.position, 0), a.status,"
 				" EXISTS (SELECT 1 FROM response r WHERE r.application = a.id)"
-				" FROM application a WHERE a.listing = ? ORDER BY a.id",
+				" FROM application a WHERE a.listing = ?",
 				&im->apps_st, err)))
 		return rc;
 	sqlite3_stmt *st = im->apps_st;
@@ -345,6 +348,12 @@ static int load_apps(struct importer *im, struct imp_listing *l, struct ct_err *
 	if (!rc && r != SQLITE_DONE)
 		rc = study_db_error(im->s, err, "reading applications");
 	sqlite3_reset(st);
+	for (int i = 1; i < l->napps; i++)
+		for (int j = i; j > 0 && app_at(l, j - 1)->id > app_at(l, j)->id; j--) {
+			struct imp_app t = *app_at(l, j);
+			*app_at(l, j) = *app_at(l, j - 1);
+			*app_at(l, j - 1) = t;
+		}
 	return rc;
 }
 
