@@ -13,8 +13,7 @@
 
 #include "cmd.h"
 #include "base/secure.h"
-#include "io/json.h"
-#include "io/table.h"
+#include "io/out.h"
 #include "mail/decline.h"
 #include "mail/mailcfg.h"
 #include "messages/template.h"
@@ -42,43 +41,59 @@ const char cmd_decline_usage[] =
 	"\n"
 	"Exit status 3 when a message could not be sent (the others still are).\n";
 
-static void print_json(const struct decline_item *v, int n, int dry, double limit)
+/* The invitations handled, described once: a bare array in JSON; for
+ * people, in a dry run each withdrawal as it would leave, else a table of
+ * results; then one summary line. */
+static void describe(struct out *o, const struct decline_item *v, int n, int dry, double limit,
+		     int sent, int failed)
 {
-	struct json j;
-	json_init(&j, stdout, 0);
-	json_arr_begin(&j);
+	out_table_begin(o, &(struct out_field){ NULL, NULL, OUT_TEXT, 0 });
 	for (int i = 0; i < n; i++) {
-		json_obj_begin(&j);
-		json_key(&j, "application");
-		json_int(&j, v[i].app);
-		json_key(&j, "listing");
-		json_str(&j, v[i].ref);
-		json_key(&j, "to");
-		json_str(&j, v[i].to);
-		json_key(&j, "subject");
-		json_str(&j, v[i].subject);
-		json_key(&j, "in_reply_to");
-		json_str(&j, v[i].reply_msgid ? v[i].reply_msgid : v[i].app_msgid);
-		json_key(&j, "message_id");
-		json_str(&j, v[i].msgid);
-		json_key(&j, "invited_at");
-		json_str(&j, v[i].invited_at);
-		json_key(&j, "waited_hours");
-		json_num(&j, v[i].waited_h);
-		json_key(&j, "late");
-		json_bool(&j, v[i].late);
-		json_key(&j, "limit_hours");
-		json_num(&j, limit);
-		json_key(&j, "dry_run");
-		json_bool(&j, dry);
-		json_key(&j, "sent");
-		json_bool(&j, v[i].sent);
-		json_key(&j, "error");
-		json_str(&j, v[i].error);
-		json_obj_end(&j);
+		const char *irt = v[i].reply_msgid ? v[i].reply_msgid : v[i].app_msgid;
+		out_row_begin(o, NULL);
+		out_int(o, &(struct out_field){ "application", "application", OUT_COUNT, OUT_ID },
+			v[i].app);
+		out_str(o, &(struct out_field){ "listing", "listing", OUT_TEXT, 0 }, v[i].ref);
+		out_str(o, &(struct out_field){ "to", NULL, OUT_TEXT, 0 }, v[i].to);
+		out_str(o, &(struct out_field){ "subject", NULL, OUT_TEXT, 0 }, v[i].subject);
+		out_str(o, &(struct out_field){ "in_reply_to", NULL, OUT_TEXT, 0 }, irt);
+		out_str(o, &(struct out_field){ "message_id", NULL, OUT_TEXT, 0 }, v[i].msgid);
+		out_str(o, &(struct out_field){ "invited_at", NULL, OUT_TEXT, 0 }, v[i].invited_at);
+		out_num(o, &(struct out_field){ "waited_hours", "waited_h", OUT_REAL, 0 },
+			v[i].waited_h);
+		out_bool(o, &(struct out_field){ "late", "late", OUT_BOOL, 0 }, v[i].late);
+		out_num(o, &(struct out_field){ "limit_hours", NULL, OUT_REAL, 0 }, limit);
+		out_bool(o, &(struct out_field){ "dry_run", NULL, OUT_BOOL, 0 }, dry);
+		out_bool(o, &(struct out_field){ "sent", NULL, OUT_BOOL, 0 }, v[i].sent);
+		out_str(o, &(struct out_field){ "error", NULL, OUT_TEXT, 0 }, v[i].error);
+		out_str(o, &(struct out_field){ NULL, "result", OUT_TEXT, OUT_TABLE_ONLY },
+			v[i].failed ? "FAILED"
+			: v[i].taken ? "taken by another run"
+			: v[i].recovered ? "sent (earlier run)"
+			: "sent");
+		if (dry && !v[i].failed) {
+			out_text(o, "=== application %lld (listing %s): would send, %.1f h after the "
+				    "invitation%s", v[i].app, v[i].ref, v[i].waited_h,
+				 v[i].late ? " (LATE)" : "");
+			if (!v[i].body) /* stored by an earlier run: shown as it will leave */
+				out_text(o, "%.*s%s", (int)v[i].len, v[i].raw,
+					 v[i].len && v[i].raw[v[i].len - 1] == '\n' ? "" : "\n");
+			else
+				out_text(o, "From: %s %s <%s>\nTo: %s\nSubject: %s\nMessage-ID: %s\n"
+					    "In-Reply-To: %s\n\n%s",
+					 v[i].first, v[i].last, v[i].email, v[i].to, v[i].subject,
+					 v[i].msgid, irt ? irt : "-", v[i].body);
+		}
+		out_row_end(o);
 	}
-	json_arr_end(&j);
-	json_end(&j);
+	out_table_end(o);
+	if (dry)
+		out_text(o, "Dry run: %d withdrawal%s would be sent; nothing was sent or recorded.",
+			 n - failed, n - failed == 1 ? "" : "s");
+	else if (failed)
+		out_text(o, "Declined %d invitation%s; %d failed.", sent, sent == 1 ? "" : "s", failed);
+	else
+		out_text(o, "Declined %d invitation%s.", sent, sent == 1 ? "" : "s");
 }
 
 int cmd_decline(int argc, char **argv, struct cmd_ctx *ctx)
@@ -128,8 +143,8 @@ int cmd_decline(int argc, char **argv, struct cmd_ctx *ctx)
 		late += v[i].late;
 		sent += v[i].sent;
 		if (v[i].file_error)
-			fprintf(stderr, "corrtest decline: application %lld: sent, but not filed in %s: "
-				"%s\n", v[i].app, mc->sent_folder, v[i].file_error);
+			cmd_errorf(ctx, 0, "application %lld: sent, but not filed in %s: %s", v[i].app,
+				   mc->sent_folder, v[i].file_error);
 		if (!v[i].failed)
 			continue;
 		failed++;
@@ -137,58 +152,14 @@ int cmd_decline(int argc, char **argv, struct cmd_ctx *ctx)
 			rc = v[i].status;
 		cmd_errorf(ctx, v[i].status, "application %lld: %s", v[i].app, v[i].error);
 	}
-	if (ctx->json) {
-		print_json(v, n, dry, mc->decline_within_hours);
-	} else if (dry) {
-		for (int i = 0; i < n; i++) {
-			if (v[i].failed)
-				continue;
-			printf("=== application %lld (listing %s): would send, %.1f h after the "
-			       "invitation%s\n", v[i].app, v[i].ref, v[i].waited_h,
-			       v[i].late ? " (LATE)" : "");
-			if (!v[i].body) {
-				/* Stored by an earlier run: shown as it will leave. */
-				fwrite(v[i].raw, 1, v[i].len, stdout);
-				if (v[i].len && v[i].raw[v[i].len - 1] != '\n')
-					putchar('\n');
-				continue;
-			}
-			printf("From: %s %s <%s>\nTo: %s\nSubject: %s\nMessage-ID: %s\n", v[i].first,
-			       v[i].last, v[i].email, v[i].to, v[i].subject, v[i].msgid);
-			printf("In-Reply-To: %s\n\n%s",
-			       v[i].reply_msgid ? v[i].reply_msgid : v[i].app_msgid ? v[i].app_msgid : "-",
-			       v[i].body);
-		}
-		printf("Dry run: %d withdrawal%s would be sent; nothing was sent or recorded.\n", n - failed,
-		       n - failed == 1 ? "" : "s");
-	} else {
-		if (n) {
-			static const char *const head[] = { "application", "listing", "waited_h", "late",
-							     "result" };
-			struct table *tb = table_new(5, head);
-			for (int i = 0; i < n; i++) {
-				char *app = xasprintf("%lld", v[i].app);
-				char *w = xasprintf("%.1f", v[i].waited_h);
-				const char *res = v[i].failed	   ? "FAILED"
-						  : v[i].taken	   ? "taken by another run"
-						  : v[i].recovered ? "sent (earlier run)"
-								   : "sent";
-				const char *cells[] = { app, v[i].ref, w, v[i].late ? "LATE" : "", res };
-				table_add(tb, cells);
-				free(app), free(w);
-			}
-			table_print(tb, stdout);
-			table_free(tb);
-		}
-		printf("Declined %d invitation%s", sent, sent == 1 ? "" : "s");
-		if (failed)
-			printf("; %d failed", failed);
-		printf(".\n");
-	}
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_json_compact(o);
+	describe(o, v, n, dry, mc->decline_within_hours, sent, failed);
+	if (out_free(o) && !rc)
+		rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
 	if (late)
-		fprintf(stderr, "corrtest decline: %d invitation%s waited longer than "
-			"decline_within_hours = %g\n", late, late == 1 ? "" : "s",
-			mc->decline_within_hours);
+		cmd_errorf(ctx, 0, "%d invitation%s waited longer than decline_within_hours = %g", late,
+			   late == 1 ? "" : "s", mc->decline_within_hours);
 	if (!rc)
 		rc = cmd_flush(ctx);
 out:

@@ -8,8 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "io/json.h"
-#include "io/table.h"
+#include "io/out.h"
 #include "mail/inbox.h"
 #include "base/banned.h"
 
@@ -63,76 +62,68 @@ static void on_progress(void *arg, const struct inbox_progress *p)
 	}
 }
 
+/* What a fetch did: the counts under their JSON keys, and the same counts
+ * in sentences for people. */
+static void describe_fetch(struct out *o, const struct inbox_counts *t,
+			   const struct inbox_report *rep)
+{
+#define COUNT(key, v) out_int(o, &(struct out_field){ key, NULL, OUT_COUNT, 0 }, v)
+	COUNT("mailboxes", t->mailboxes);
+	COUNT("folders", t->folders);
+	COUNT("new", t->fresh);
+	COUNT("duplicates", t->duplicates);
+	COUNT("replies", t->replies);
+	out_map_begin(o, &(struct out_field){ "linked_by", NULL, OUT_TEXT, 0 });
+	COUNT("in_reply_to", t->by_in_reply_to);
+	COUNT("sender", t->by_sender);
+	COUNT("subject_ref", t->by_subject_ref);
+	out_map_end(o);
+	COUNT("bounces", t->bounces);
+	COUNT("self", t->self);
+	COUNT("other", t->other);
+	COUNT("unlinked", t->unlinked);
+#undef COUNT
+	out_table_begin(o, &(struct out_field){ "errors", NULL, OUT_TEXT, 0 });
+	for (int i = 0; i < rep->nerrors; i++) {
+		out_row_begin(o, NULL);
+		out_str(o, &(struct out_field){ "mailbox", NULL, OUT_TEXT, 0 }, rep->errors[i].mailbox);
+		out_str(o, &(struct out_field){ "error", NULL, OUT_TEXT, 0 }, rep->errors[i].msg);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	char dup[48] = "";
+	if (t->duplicates)
+		snprintf(dup, sizeof(dup), ", %d duplicate%s skipped", t->duplicates,
+			 t->duplicates == 1 ? "" : "s");
+	out_text(o, "Read %d mailbox%s: %d new message%s%s.", t->mailboxes,
+		 t->mailboxes == 1 ? "" : "es", t->fresh, t->fresh == 1 ? "" : "s", dup);
+	out_text(o, "  replies linked   %d (In-Reply-To %d, sender %d, ref in subject %d)", t->replies,
+		 t->by_in_reply_to, t->by_sender, t->by_subject_ref);
+	out_text(o, "  bounces          %d", t->bounces);
+	out_text(o, "  own copies       %d", t->self);
+	out_text(o, "  automatic        %d", t->other);
+	out_text(o, "  unlinked         %d%s", t->unlinked,
+		 t->unlinked ? " (corrtest fetch --unlinked; corrtest link MSG APP)" : "");
+	if (rep->nerrors)
+		out_text(o, "  mailbox errors   %d", rep->nerrors);
+}
+
 static int do_fetch(struct cmd_ctx *ctx, const char *only)
 {
 	struct ct_err err = { 0 };
 	struct inbox_report rep;
 	struct show sh = { ctx, cmd_stderr_is_tty() && !ctx->json };
-	struct inbox_options o = { only, on_progress, &sh };
-	int rc = inbox_fetch(ctx->study, &o, &rep, &err);
+	struct inbox_options io = { only, on_progress, &sh };
+	int rc = inbox_fetch(ctx->study, &io, &rep, &err);
 	if (rc)
 		return cmd_error(ctx, &err);
 	const struct inbox_counts *t = &rep.n;
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 0);
-		json_obj_begin(&j);
-		json_key(&j, "mailboxes");
-		json_int(&j, t->mailboxes);
-		json_key(&j, "folders");
-		json_int(&j, t->folders);
-		json_key(&j, "new");
-		json_int(&j, t->fresh);
-		json_key(&j, "duplicates");
-		json_int(&j, t->duplicates);
-		json_key(&j, "replies");
-		json_int(&j, t->replies);
-		json_key(&j, "linked_by");
-		json_obj_begin(&j);
-		json_key(&j, "in_reply_to");
-		json_int(&j, t->by_in_reply_to);
-		json_key(&j, "sender");
-		json_int(&j, t->by_sender);
-		json_key(&j, "subject_ref");
-		json_int(&j, t->by_subject_ref);
-		json_obj_end(&j);
-		json_key(&j, "bounces");
-		json_int(&j, t->bounces);
-		json_key(&j, "self");
-		json_int(&j, t->self);
-		json_key(&j, "other");
-		json_int(&j, t->other);
-		json_key(&j, "unlinked");
-		json_int(&j, t->unlinked);
-		json_key(&j, "errors");
-		json_arr_begin(&j);
-		for (int i = 0; i < rep.nerrors; i++) {
-			json_obj_begin(&j);
-			json_key(&j, "mailbox");
-			json_str(&j, rep.errors[i].mailbox);
-			json_key(&j, "error");
-			json_str(&j, rep.errors[i].msg);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_obj_end(&j);
-		json_end(&j);
-	} else {
-		printf("Read %d mailbox%s: %d new message%s", t->mailboxes,
-		       t->mailboxes == 1 ? "" : "es", t->fresh, t->fresh == 1 ? "" : "s");
-		if (t->duplicates)
-			printf(", %d duplicate%s skipped", t->duplicates, t->duplicates == 1 ? "" : "s");
-		printf(".\n");
-		printf("  replies linked   %d (In-Reply-To %d, sender %d, ref in subject %d)\n",
-		       t->replies, t->by_in_reply_to, t->by_sender, t->by_subject_ref);
-		printf("  bounces          %d\n", t->bounces);
-		printf("  own copies       %d\n", t->self);
-		printf("  automatic        %d\n", t->other);
-		printf("  unlinked         %d%s\n", t->unlinked,
-		       t->unlinked ? " (corrtest fetch --unlinked; corrtest link MSG APP)" : "");
-		if (rep.nerrors)
-			printf("  mailbox errors   %d\n", rep.nerrors);
-	}
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	/* Scripts read the summary line by line, as before the output layer. */
+	out_json_compact(o);
+	describe_fetch(o, t, &rep);
+	if (out_free(o))
+		rep.status = cmd_errorf(ctx, CT_EENV, "cannot write the output");
 	rc = rep.status;
 	inbox_report_free(&rep);
 	if (!rc)
@@ -148,52 +139,29 @@ static int do_unlinked(struct cmd_ctx *ctx)
 	int rc = inbox_unlinked(ctx->study, &v, &n, &err);
 	if (rc)
 		return cmd_error(ctx, &err);
-	static const char *const head[] = { "message", "mailbox", "kind", "from", "subject", "date" };
-	struct table *tb = ctx->json ? NULL : table_new(6, head);
-	struct json j;
-	if (ctx->json) {
-		json_init(&j, stdout, 0);
-		json_arr_begin(&j);
-	}
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_json_compact(o);
+	/* A bare array in JSON: the list is the document. */
+	out_table_begin(o, &(struct out_field){ NULL, NULL, OUT_TEXT, 0 });
 	for (int i = 0; i < n; i++) {
-		if (ctx->json) {
-			json_obj_begin(&j);
-			json_key(&j, "message");
-			json_int(&j, v[i].id);
-			json_key(&j, "mailbox");
-			json_str(&j, v[i].mailbox);
-			json_key(&j, "kind");
-			json_str(&j, v[i].kind);
-			json_key(&j, "from");
-			json_str(&j, v[i].from);
-			json_key(&j, "subject");
-			json_str(&j, v[i].subject);
-			json_key(&j, "date");
-			json_str(&j, v[i].at);
-			json_obj_end(&j);
-		} else {
-			char id[24];
-			snprintf(id, sizeof(id), "%lld", (long long)v[i].id);
-			const char *cells[] = { id, v[i].mailbox, v[i].kind, v[i].from, v[i].subject,
-						v[i].at };
-			table_add(tb, cells);
-		}
+		out_row_begin(o, NULL);
+		out_int(o, &(struct out_field){ "message", "message", OUT_COUNT, OUT_ID }, v[i].id);
+		out_str(o, &(struct out_field){ "mailbox", "mailbox", OUT_TEXT, 0 }, v[i].mailbox);
+		out_str(o, &(struct out_field){ "kind", "kind", OUT_TEXT, 0 }, v[i].kind);
+		out_str(o, &(struct out_field){ "from", "from", OUT_TEXT, 0 }, v[i].from);
+		out_str(o, &(struct out_field){ "subject", "subject", OUT_TEXT, 0 }, v[i].subject);
+		out_str(o, &(struct out_field){ "date", "date", OUT_TEXT, 0 }, v[i].at);
+		out_row_end(o);
 	}
-	if (ctx->json) {
-		json_arr_end(&j);
-		json_end(&j);
-	} else if (n) {
-		table_print(tb, stdout);
-		printf("%d unlinked message%s; link one with: corrtest link MSG APP\n", n,
-		       n == 1 ? "" : "s");
-	} else {
-		printf("No unlinked messages.\n");
-	}
-	table_free(tb);
+	out_table_end(o);
+	if (n)
+		out_text(o, "%d unlinked message%s; link one with: corrtest link MSG APP", n,
+			 n == 1 ? "" : "s");
+	else
+		out_text(o, "No unlinked messages.");
 	inbox_rows_free(v, n);
-	return cmd_flush(ctx);
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
-
 static int do_show(struct cmd_ctx *ctx, const char *arg)
 {
 	struct ct_err err = { 0 };
@@ -205,67 +173,33 @@ static int do_show(struct cmd_ctx *ctx, const char *arg)
 	if (rc)
 		return cmd_error(ctx, &err);
 	const struct reply *r = m->r;
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 0);
-		json_obj_begin(&j);
-		json_key(&j, "message");
-		json_int(&j, id);
-		json_key(&j, "direction");
-		json_str(&j, m->direction);
-		json_key(&j, "mailbox");
-		json_str(&j, m->mailbox);
-		json_key(&j, "kind");
-		json_str(&j, m->kind);
-		json_key(&j, "application");
-		if (m->application)
-			json_int(&j, m->application);
-		else
-			json_null(&j);
-		json_key(&j, "link_method");
-		json_str(&j, m->link_method);
-		json_key(&j, "date");
-		json_str(&j, m->at);
-		json_key(&j, "message_id");
-		json_str(&j, r->message_id);
-		json_key(&j, "in_reply_to");
-		json_str(&j, r->in_reply_to);
-		json_key(&j, "from");
-		json_str(&j, r->from_addr);
-		json_key(&j, "from_name");
-		json_str(&j, r->from_name);
-		json_key(&j, "subject");
-		json_str(&j, r->subject);
-		json_key(&j, "text_from_html");
-		json_bool(&j, r->text_from_html);
-		json_key(&j, "bounce_reason");
-		json_str(&j, r->bounce_reason);
-		json_key(&j, "text");
-		json_str(&j, r->text);
-		json_obj_end(&j);
-		json_end(&j);
-	} else {
-		printf("Message:     %ld (%s, %s)\n", id, m->direction, m->mailbox ? m->mailbox : "-");
-		printf("Kind:        %s\n", m->kind ? m->kind : "-");
-		if (m->application)
-			printf("Application: %lld (linked by %s)\n", (long long)m->application,
-			       m->link_method ? m->link_method : "-");
-		else
-			printf("Application: - (unlinked)\n");
-		printf("From:        %s%s%s%s\n", r->from_name ? r->from_name : "",
-		       r->from_name ? " <" : "", r->from_addr ? r->from_addr : "-",
-		       r->from_name ? ">" : "");
-		printf("Subject:     %s\n", r->subject ? r->subject : "");
-		printf("Date:        %s\n", m->at ? m->at : "-");
-		printf("Message-ID:  %s\n", r->message_id ? r->message_id : "-");
-		if (r->bounce_reason)
-			printf("Bounce:      %s\n", r->bounce_reason);
-		printf("\n%s", r->text);
-		if (*r->text && r->text[strlen(r->text) - 1] != '\n')
-			putchar('\n');
-	}
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_json_compact(o);
+	/* Labelled fields form the header block for people; the text follows
+	 * as prose. Everything that came from the message is escaped. */
+	out_int(o, &(struct out_field){ "message", "Message", OUT_COUNT, 0 }, id);
+	out_str(o, &(struct out_field){ "direction", "Direction", OUT_TEXT, 0 }, m->direction);
+	out_str(o, &(struct out_field){ "mailbox", "Mailbox", OUT_TEXT, 0 }, m->mailbox);
+	out_str(o, &(struct out_field){ "kind", "Kind", OUT_TEXT, 0 }, m->kind);
+	if (m->application)
+		out_int(o, &(struct out_field){ "application", "Application", OUT_COUNT, 0 },
+			m->application);
+	else
+		out_missing(o, &(struct out_field){ "application", "Application", OUT_COUNT, 0 },
+			    "unlinked");
+	out_str(o, &(struct out_field){ "link_method", "Linked by", OUT_TEXT, 0 }, m->link_method);
+	out_str(o, &(struct out_field){ "date", "Date", OUT_TEXT, 0 }, m->at);
+	out_str(o, &(struct out_field){ "message_id", "Message-ID", OUT_TEXT, 0 }, r->message_id);
+	out_str(o, &(struct out_field){ "in_reply_to", "In-Reply-To", OUT_TEXT, 0 }, r->in_reply_to);
+	out_str(o, &(struct out_field){ "from", "From", OUT_TEXT, 0 }, r->from_addr);
+	out_str(o, &(struct out_field){ "from_name", "From name", OUT_TEXT, 0 }, r->from_name);
+	out_str(o, &(struct out_field){ "subject", "Subject", OUT_TEXT, 0 }, r->subject);
+	out_bool(o, &(struct out_field){ "text_from_html", NULL, OUT_BOOL, 0 }, r->text_from_html);
+	out_str(o, &(struct out_field){ "bounce_reason", "Bounce", OUT_TEXT, 0 }, r->bounce_reason);
+	out_str(o, &(struct out_field){ "text", NULL, OUT_TEXT, 0 }, r->text);
+	out_text(o, "\n%s", r->text);
 	inbox_message_free(m);
-	return cmd_flush(ctx);
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
 
 int cmd_fetch(int argc, char **argv, struct cmd_ctx *ctx)
