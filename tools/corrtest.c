@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "io/out.h"
 #include "base/banned.h"
 
 struct cmd {
@@ -96,20 +97,33 @@ static void print_cmd_help(const struct cmd *c, FILE *out)
 }
 
 
+/* Messages quote data (a listing's ref, a name, a file's line): whatever
+ * in it could act on the terminal is escaped, as in every table. */
+static void error_line(struct cmd_ctx *ctx, const char *msg, size_t n)
+{
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	sb_add(&in, msg, n);
+	out_escape_terminal(&out, sb_str(&in), 1);
+	fprintf(stderr, "corrtest %s: %s\n", ctx->cmd, sb_str(&out));
+	sb_free(&in);
+	sb_free(&out);
+}
+
 int cmd_error(struct cmd_ctx *ctx, const struct ct_err *err)
 {
-	fprintf(stderr, "corrtest %s: %s\n", ctx->cmd, err->msg);
+	error_line(ctx, err->msg, strlen(err->msg));
 	return err->status ? err->status : CT_EENV;
 }
 
 int cmd_errorf(struct cmd_ctx *ctx, int status, const char *fmt, ...)
 {
+	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
-	fprintf(stderr, "corrtest %s: ", ctx->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	error_line(ctx, sb_str(&sb), sb.len);
+	sb_free(&sb);
 	return status;
 }
 
@@ -118,19 +132,21 @@ void cmd_error_lines(struct cmd_ctx *ctx, const char *text)
 	while (*text) {
 		const char *nl = strchr(text, '\n');
 		size_t n = nl ? (size_t)(nl - text) : strlen(text);
-		fprintf(stderr, "corrtest %s: %.*s\n", ctx->cmd, (int)n, text);
+		error_line(ctx, text, n);
 		text += n + (nl != NULL);
 	}
 }
 
 int cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
 {
+	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
-	fprintf(stderr, "corrtest %s: ", ctx->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n(see 'corrtest %s --help')\n", ctx->cmd);
+	error_line(ctx, sb_str(&sb), sb.len);
+	sb_free(&sb);
+	fprintf(stderr, "(see 'corrtest %s --help')\n", ctx->cmd);
 	return CT_EINPUT;
 }
 
