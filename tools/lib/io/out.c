@@ -1274,6 +1274,11 @@ static void out_release(struct out *o)
 	unlink_joined(o->root);
 	node_free(o->root);
 	layout_free(&o->sL);
+	/* Side tables of a streamed table's rows (rows should be flat, but a
+	 * map in one must not leak). */
+	for (int i = 0; i < o->st.nsides; i++)
+		layout_free(&o->st.sides[i].L);
+	free(o->st.sides);
 	for (int i = 0; i < o->nstream_cols; i++)
 		free(o->stream_cols[i]);
 	free(o->stream_cols);
