@@ -45,6 +45,7 @@ struct layout {
 	int ncol, capcol;
 	struct lrow *rows;
 	int nrows, caprows;
+	int hint; /* the column layout_col tries first */
 };
 
 /* A side table: the rows of labelled maps inside rows, by label. */
@@ -587,7 +588,7 @@ static void list_cell(struct strbuf *sb, const struct node *n, int table, const 
 /* A row being laid out: cells by column. */
 struct lrow {
 	char **cell;
-	int ncell;
+	int ncell, cap;
 	int child; /* 1 for a child row: identifying cells inherited are blank */
 };
 
@@ -595,11 +596,18 @@ struct lrow {
  * identifying, or in the second part, when any of its fields is. */
 static int layout_col(struct layout *L, const struct node *n)
 {
-	for (int c = 0; c < L->ncol; c++)
+	/* Rows give their fields in the same order: the column after the
+	 * last one found is tried first (a long table is laid out in time
+	 * linear in its cells). */
+	int h = L->hint < L->ncol ? L->hint : 0;
+	for (int k = 0; k < L->ncol; k++) {
+		int c = (h + k) % L->ncol;
 		if (!strcmp(L->col[c], n->f.label)) {
 			L->flags[c] |= n->f.flags;
+			L->hint = c + 1;
 			return c;
 		}
+	}
 	if (L->ncol == L->capcol) {
 		L->capcol = L->capcol ? 2 * L->capcol : 16;
 		L->col = xrealloc(L->col, (size_t)L->capcol * sizeof(*L->col));
@@ -607,6 +615,7 @@ static int layout_col(struct layout *L, const struct node *n)
 	}
 	L->col[L->ncol] = n->f.label;
 	L->flags[L->ncol] = n->f.flags;
+	L->hint = L->ncol + 1;
 	return L->ncol++;
 }
 
@@ -624,7 +633,10 @@ static struct lrow *layout_row(struct layout *L)
 static void lrow_set(struct lrow *r, int c, char *text)
 {
 	if (c >= r->ncell) {
-		r->cell = xrealloc(r->cell, (size_t)(c + 1) * sizeof(char *));
+		if (c >= r->cap) {
+			r->cap = (c + 16) & ~15;
+			r->cell = xrealloc(r->cell, (size_t)r->cap * sizeof(char *));
+		}
 		for (int i = r->ncell; i <= c; i++)
 			r->cell[i] = NULL;
 		r->ncell = c + 1;
@@ -789,8 +801,10 @@ static void layout_add_row(struct tctx *t, struct layout *L, const struct node *
 }
 
 /* Prints the columns of L whose part is `part` (identifying columns in
- * every part); returns how many non-identifying columns it had. */
-static int layout_print(const struct layout *L, int part, FILE *f)
+ * every part); returns how many non-identifying columns it had. The cells
+ * are already escaped; on the last part they are handed to the table
+ * rather than copied (take), which leaves L's rows empty. */
+static int layout_print(struct layout *L, int part, FILE *f, int take)
 {
 	int *cols = xcalloc((size_t)L->ncol + 1, sizeof(int));
 	int n = 0, own = 0;
@@ -810,7 +824,19 @@ static int layout_print(const struct layout *L, int part, FILE *f)
 		struct table *t = table_new(n, head);
 		const char **cells = xcalloc((size_t)n + 1, sizeof(char *));
 		for (int r = 0; r < L->nrows; r++) {
-			const struct lrow *row = &L->rows[r];
+			struct lrow *row = &L->rows[r];
+			if (take) {
+				char **own_cells = xcalloc((size_t)n + 1, sizeof(char *));
+				for (int i = 0; i < n; i++) {
+					int c = cols[i];
+					if (c < row->ncell) {
+						own_cells[i] = row->cell[c];
+						row->cell[c] = NULL;
+					}
+				}
+				table_add_owned(t, own_cells);
+				continue;
+			}
 			for (int i = 0; i < n; i++) {
 				int c = cols[i];
 				cells[i] = c < row->ncell && row->cell[c] ? row->cell[c] : "";
@@ -832,19 +858,19 @@ static void print_layout(struct tctx *t, const char *label, struct layout *L, FI
 {
 	if (label && L->nrows)
 		fprintf(f, "%s\n", label);
-	layout_print(L, 1, f);
 	int has2 = 0;
 	for (int c = 0; c < L->ncol; c++)
 		if ((L->flags[c] & OUT_PART2) && !(L->flags[c] & OUT_ID))
 			has2 = 1;
+	layout_print(L, 1, f, !has2);
 	if (has2) {
 		fputc('\n', f);
-		layout_print(L, 2, f);
+		layout_print(L, 2, f, 1);
 	}
 	for (int i = 0; i < t->nsides; i++) {
 		struct side *s = &t->sides[i];
 		fprintf(f, "\n%s\n", s->title);
-		layout_print(&s->L, 1, f);
+		layout_print(&s->L, 1, f, 1);
 		layout_free(&s->L);
 	}
 	free(t->sides);
@@ -1274,6 +1300,11 @@ static void out_release(struct out *o)
 	unlink_joined(o->root);
 	node_free(o->root);
 	layout_free(&o->sL);
+	/* Side tables of a streamed table's rows (rows should be flat, but a
+	 * map in one must not leak). */
+	for (int i = 0; i < o->st.nsides; i++)
+		layout_free(&o->st.sides[i].L);
+	free(o->st.sides);
 	for (int i = 0; i < o->nstream_cols; i++)
 		free(o->stream_cols[i]);
 	free(o->stream_cols);

@@ -35,6 +35,18 @@ void table_add(struct table *t, const char *const *cells)
 	t->rows[t->nrows++] = row;
 }
 
+void table_add_owned(struct table *t, char **cells)
+{
+	if (t->nrows == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->rows = xrealloc(t->rows, (size_t)t->cap * sizeof(*t->rows));
+	}
+	for (int i = 0; i < t->ncols; i++)
+		if (!cells[i])
+			cells[i] = xstrdup("");
+	t->rows[t->nrows++] = cells;
+}
+
 void table_addv(struct table *t, ...)
 {
 	const char **cells = xcalloc((size_t)t->ncols, sizeof(char *));

@@ -19,6 +19,11 @@ struct table *table_new(int ncols, const char *const *head);
 void table_add(struct table *t, const char *const *cells);
 /* Adds a row with printf-style cells given as ncols strings (convenience). */
 void table_addv(struct table *t, ...);
+/* Adds a row whose ncols cells the caller has already made fit for the
+ * terminal (the output layer escapes every cell as it lays it out), taking
+ * ownership of the array and of each cell (a NULL cell prints as
+ * nothing): no copy, for long tables. */
+void table_add_owned(struct table *t, char **cells);
 void table_print(const struct table *t, FILE *out);
 void table_free(struct table *t);
 
