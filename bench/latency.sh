@@ -8,11 +8,18 @@
 # send to the outbox, which does the same work), 0.5 s for compose --check,
 # 100 ms for everything else (issue 8).
 #
+# Next to compose --outbox and send, the disk's floor: the same files
+# written by a Python loop with one sync (no process start, no study), so
+# that a slow disk shows as such. Nothing a run creates is deleted before
+# the end (see the note in the loop).
+#
 # Commands that change the study run on a fresh copy of it each time (made
 # before the clock starts), so every repetition does the same work. Nothing
 # is contacted over the network: send runs without --live, decline with
 # --dry-run. Not timed: send --live and fetch (network), link (needs fetched
-# mail). LISTINGS=N changes the study's size.
+# mail). LISTINGS=N changes the study's size. BASELINE=/path/to/corrtest
+# runs another build alternately with this one on the same states and adds
+# its median and the ratio.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$here")
@@ -106,6 +113,24 @@ add("compose --outbox (%d messages)" % (2 * n), ["-S", "{s}", "compose", "--outb
 # --due does; with "now" after the last scheduled time, every message.
 add("send (to the outbox, %d due)" % (2 * n), ["-S", "{s}", "send", "--outbox", "{new}"],
     "assigned", True, target=1000, env={"CORRTEST_NOW": "2027-06-01T12:00:00Z"})
+# The disk's floor for the two rows above: the same 6,000 files (the outbox
+# compose wrote while the study was built), written by this Python process
+# into a Maildir layout (open, write, close, rename from tmp/ into new/),
+# one sync at the end, timed here without a process start. On a busy disk
+# file creation alone takes seconds, and compose and send wait for it too.
+def disk_floor(new):
+    t0 = time.perf_counter()
+    for d in ("", "/tmp", "/new", "/cur"):
+        os.makedirs(new + d)
+    for i, b in enumerate(FLOOR):
+        fd = os.open("%s/tmp/%d.bench" % (new, i), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, b)
+        os.close(fd)
+        os.rename("%s/tmp/%d.bench" % (new, i), "%s/new/%d.bench" % (new, i))
+    os.sync()
+    return time.perf_counter() - t0
+FLOOR = [open("outbox/new/" + f, "rb").read() for f in sorted(os.listdir("outbox/new"))]
+add("disk floor: the same %d files, Python" % len(FLOOR), disk_floor, state=None, target=None)
 add("simulate --assume-sent", ["-S", "{s}", "simulate", "--assume-sent", "--p-control", "0.55",
                                "--net", "0.25"], "composed", True)
 add("export assignments --csv", ["-S", "{s}", "export", "assignments", "--csv"])
@@ -132,44 +157,77 @@ add("power --n 800 --groups 3", ["power", "--pb", "0.2", "--pc", "0.1", "--n", "
                                  "--groups", "3"], state=None)
 add("power --previous 120 80 30 270", ["power", "--previous", "120", "80", "30", "270"], state=None)
 
-rows, over, failed = [], 0, 0
+# With BASELINE, every repetition runs this build and then the baseline on
+# fresh copies of the same state, so that both meet the machine in the
+# same moment; the floor runs once per repetition.
+base = os.environ.get("BASELINE") or None
+bins = [bin_] + ([base] if base else [])
+rows, over, failed, kept = [], 0, 0, []
 k = 0
 for label, args, state, writes, target, env in C:
-    times, rc, err = [], 0, b""
+    runs = bins if not callable(args) else [bin_]
+    times = {b: [] for b in runs}
+    rc, err = 0, b""
     for _ in range(reps):
-        k += 1
-        s = FROM[state] if state else None
-        new = "new-%d" % k
-        if s and writes:
-            shutil.copytree(s, "run-%d" % k, symlinks=True)
-            s = "run-%d" % k
-        argv = [bin_] + [a.replace("{s}", s or "").replace("{new}", new) for a in args]
-        t0 = time.perf_counter()
-        p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           env=dict(os.environ, **env) if env else None)
-        times.append((time.perf_counter() - t0) * 1000)
-        if p.returncode != 0:
-            rc, err = p.returncode, p.stderr
-        for d in ("run-%d" % k, new):
-            shutil.rmtree(d, ignore_errors=True)
-    med = statistics.median(times)
+        for b in runs:
+            k += 1
+            s = FROM[state] if state else None
+            new = "new-%d" % k
+            if s and writes:
+                shutil.copytree(s, "run-%d" % k, symlinks=True)
+                s = "run-%d" % k
+            # Written data waits for the disk before the clock starts: compose
+            # and send flush their file system once (syncfs), which would
+            # otherwise also write out the copy just made.
+            os.sync()
+            if callable(args):
+                times[b].append(args(new) * 1000)
+            else:
+                argv = [b] + [a.replace("{s}", s or "").replace("{new}", new) for a in args]
+                t0 = time.perf_counter()
+                p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   env=dict(os.environ, **env) if env else None)
+                times[b].append((time.perf_counter() - t0) * 1000)
+                if p.returncode != 0:
+                    rc, err = p.returncode, p.stderr
+            # What a command created (a study, an outbox of 6,000 files) stays
+            # until the end: ext4 searches longer for a free inode right after
+            # many files were deleted, which would slow down whatever creates
+            # files next (the next run of compose --outbox, send or the floor).
+            kept.extend(("run-%d" % k, new))
+    med = statistics.median(times[bin_])
     flag = ""
     if rc:
         flag = "FAILED (exit %d: %s)" % (rc, err.decode(errors="replace").strip().splitlines()[-1][:60])
         failed += 1
+    elif target is None:
+        flag = "(no target: what the disk allows the two rows above)"
     elif med > target:
         flag = "OVER %d ms" % target
         over += 1
-    rows.append((label, med, min(times), max(times), flag))
+    bmed = statistics.median(times[base]) if base in times else None
+    rows.append((label, med, min(times[bin_]), max(times[bin_]), bmed, flag))
 
 print("corrtest latency, %d listings, %d runs each, wall clock in ms" % (n, reps))
 print("binary %s; %d CPUs (%s)" % (bin_, os.cpu_count(), os.uname().release))
+if base:
+    print("baseline %s, run alternately with it" % base)
 print()
 wl = max(len(r[0]) for r in rows)
-print("%-*s  %8s  %8s  %8s  %s" % (wl, "command", "median", "min", "max", ""))
-for label, med, lo, hi, flag in rows:
-    print("%-*s  %8.1f  %8.1f  %8.1f  %s" % (wl, label, med, lo, hi, flag))
+if base:
+    print("%-*s  %8s  %8s  %8s  %9s  %6s  %s" % (wl, "command", "median", "min", "max",
+                                              "baseline", "ratio", ""))
+else:
+    print("%-*s  %8s  %8s  %8s  %s" % (wl, "command", "median", "min", "max", ""))
+for label, med, lo, hi, bmed, flag in rows:
+    if base:
+        b = ("%9.1f  %5.2fx" % (bmed, bmed / med)) if bmed is not None else "%9s  %6s" % ("", "")
+        print("%-*s  %8.1f  %8.1f  %8.1f  %s  %s" % (wl, label, med, lo, hi, b, flag))
+    else:
+        print("%-*s  %8.1f  %8.1f  %8.1f  %s" % (wl, label, med, lo, hi, flag))
 print()
 print("%d commands; %d over target (100 ms; compose --check 500 ms; compose --outbox and send 1 s); %d failed"
-      % (len(rows), over, failed))
+      % (sum(1 for c in C if c[4] is not None), over, failed))
+if base:
+    print("ratio: the baseline's median / this build's median (above 1: this build is faster)")
 PY
