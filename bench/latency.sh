@@ -91,8 +91,8 @@ FROM = {"final": "s", "personas": "s-personas", "imported": "s-imported",
 # (label, arguments after the binary, the study state it needs, whether it
 # changes that state (then it runs on a fresh copy), target in ms)
 C = []
-def add(label, args, state="final", writes=False, target=100, env=None):
-    C.append((label, args, state, writes, target, env))
+def add(label, args, state="final", writes=False, target=100, env=None, group=None):
+    C.append((label, args, state, writes, target, env, group))
 
 add("help", ["help"], state=None)
 add("names", ["names"], state=None)
@@ -108,11 +108,11 @@ add("compose --check (planned)", ["-S", "{s}", "compose", "--check"], "assigned"
 add("compose --preview 1 (planned)", ["-S", "{s}", "compose", "--preview", "1"], "assigned")
 add("compose --preview 1 (stored)", ["-S", "{s}", "compose", "--preview", "1"])
 add("compose --outbox (%d messages)" % (2 * n), ["-S", "{s}", "compose", "--outbox", "{new}"],
-    "assigned", True, target=1000)
+    "assigned", True, target=1000, group="outbox")
 # send without --live writes what is due to the outbox, as compose --outbox
 # --due does; with "now" after the last scheduled time, every message.
 add("send (to the outbox, %d due)" % (2 * n), ["-S", "{s}", "send", "--outbox", "{new}"],
-    "assigned", True, target=1000, env={"CORRTEST_NOW": "2027-06-01T12:00:00Z"})
+    "assigned", True, target=1000, env={"CORRTEST_NOW": "2027-06-01T12:00:00Z"}, group="outbox")
 # The disk's floor for the two rows above: the same 6,000 files (the outbox
 # compose wrote while the study was built), written by this Python process
 # into a Maildir layout (open, write, close, rename from tmp/ into new/),
@@ -130,7 +130,8 @@ def disk_floor(new):
     os.sync()
     return time.perf_counter() - t0
 FLOOR = [open("outbox/new/" + f, "rb").read() for f in sorted(os.listdir("outbox/new"))]
-add("disk floor: the same %d files, Python" % len(FLOOR), disk_floor, state=None, target=None)
+add("disk floor: the same %d files, Python" % len(FLOOR), disk_floor, state=None, target=None,
+    group="outbox")
 add("simulate --assume-sent", ["-S", "{s}", "simulate", "--assume-sent", "--p-control", "0.55",
                                "--net", "0.25"], "composed", True)
 add("export assignments --csv", ["-S", "{s}", "export", "assignments", "--csv"])
@@ -159,54 +160,73 @@ add("power --previous 120 80 30 270", ["power", "--previous", "120", "80", "30",
 
 # With BASELINE, every repetition runs this build and then the baseline on
 # fresh copies of the same state, so that both meet the machine in the
-# same moment; the floor runs once per repetition.
+# same moment.
 base = os.environ.get("BASELINE") or None
 bins = [bin_] + ([base] if base else [])
 rows, over, failed, kept = [], 0, 0, []
 k = 0
-for label, args, state, writes, target, env in C:
-    runs = bins if not callable(args) else [bin_]
-    times = {b: [] for b in runs}
-    rc, err = 0, b""
-    for _ in range(reps):
-        for b in runs:
-            k += 1
-            s = FROM[state] if state else None
-            new = "new-%d" % k
-            if s and writes:
-                shutil.copytree(s, "run-%d" % k, symlinks=True)
-                s = "run-%d" % k
-            # Written data waits for the disk before the clock starts: compose
-            # and send flush their file system once (syncfs), which would
-            # otherwise also write out the copy just made.
-            os.sync()
-            if callable(args):
-                times[b].append(args(new) * 1000)
-            else:
-                argv = [b] + [a.replace("{s}", s or "").replace("{new}", new) for a in args]
-                t0 = time.perf_counter()
-                p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   env=dict(os.environ, **env) if env else None)
-                times[b].append((time.perf_counter() - t0) * 1000)
-                if p.returncode != 0:
-                    rc, err = p.returncode, p.stderr
-            # What a command created (a study, an outbox of 6,000 files) stays
-            # until the end: ext4 searches longer for a free inode right after
-            # many files were deleted, which would slow down whatever creates
-            # files next (the next run of compose --outbox, send or the floor).
-            kept.extend(("run-%d" % k, new))
-    med = statistics.median(times[bin_])
-    flag = ""
-    if rc:
-        flag = "FAILED (exit %d: %s)" % (rc, err.decode(errors="replace").strip().splitlines()[-1][:60])
-        failed += 1
-    elif target is None:
-        flag = "(no target: what the disk allows the two rows above)"
-    elif med > target:
-        flag = "OVER %d ms" % target
-        over += 1
-    bmed = statistics.median(times[base]) if base in times else None
-    rows.append((label, med, min(times[bin_]), max(times[bin_]), bmed, flag))
+
+def run_once(args, state, writes, env, b, times, fails):
+    global k
+    k += 1
+    s = FROM[state] if state else None
+    new = "new-%d" % k
+    if s and writes:
+        shutil.copytree(s, "run-%d" % k, symlinks=True)
+        s = "run-%d" % k
+    # Written data waits for the disk before the clock starts: compose
+    # and send flush their file system once (syncfs), which would
+    # otherwise also write out the copy just made.
+    os.sync()
+    if callable(args):
+        times.append(args(new) * 1000)
+    else:
+        argv = [b] + [a.replace("{s}", s or "").replace("{new}", new) for a in args]
+        t0 = time.perf_counter()
+        p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           env=dict(os.environ, **env) if env else None)
+        times.append((time.perf_counter() - t0) * 1000)
+        if p.returncode != 0:
+            fails.append((p.returncode, p.stderr))
+    # What a command created (a study, an outbox of 6,000 files) stays
+    # until the end: ext4 searches longer for a free inode right after
+    # many files were deleted, which would slow down whatever creates
+    # files next (the next run of compose --outbox, send or the floor).
+    kept.extend(("run-%d" % k, new))
+
+# Rows of one group (compose --outbox, send and the floor) run in turn
+# within each repetition, so that they meet the disk in the same moments.
+blocks = []
+for c in C:
+    if blocks and c[6] and blocks[-1][0][6] == c[6]:
+        blocks[-1].append(c)
+    else:
+        blocks.append([c])
+for block in blocks:
+    res = [({b: [] for b in (bins if not callable(c[1]) else [bin_])}, []) for c in block]
+    for r in range(reps):
+        # Each repetition starts with another row of the group: whatever
+        # ran just before (and what it left for the disk to do) falls on
+        # each row in turn.
+        turn = list(zip(block, res))
+        for (label, args, state, writes, target, env, group), (times, fails) in \
+                turn[r % len(turn):] + turn[:r % len(turn)]:
+            for b in times:
+                run_once(args, state, writes, env, b, times[b], fails)
+    for (label, args, state, writes, target, env, group), (times, fails) in zip(block, res):
+        med = statistics.median(times[bin_])
+        flag = ""
+        if fails:
+            rc, err = fails[-1]
+            flag = "FAILED (exit %d: %s)" % (rc, err.decode(errors="replace").strip().splitlines()[-1][:60])
+            failed += 1
+        elif target is None:
+            flag = "(no target: what the disk allows the two rows above)"
+        elif med > target:
+            flag = "OVER %d ms" % target
+            over += 1
+        bmed = statistics.median(times[base]) if base in times else None
+        rows.append((label, med, min(times[bin_]), max(times[bin_]), bmed, flag))
 
 print("corrtest latency, %d listings, %d runs each, wall clock in ms" % (n, reps))
 print("binary %s; %d CPUs (%s)" % (bin_, os.cpu_count(), os.uname().release))

@@ -424,6 +424,14 @@ void out_escape_terminal(struct strbuf *sb, const char *s, int prose)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
+		/* Most text is printable ASCII: copy such a run at once. */
+		const unsigned char *run = p;
+		while (*p >= 0x20 && *p < 0x7F)
+			p++;
+		if (p > run)
+			sb_add(sb, (const char *)run, (size_t)(p - run));
+		if (!*p)
+			break;
 		unsigned long cp;
 		int len = utf8_seq(p, &cp);
 		if (len == 0) {
