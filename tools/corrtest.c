@@ -108,7 +108,8 @@ static void put_msg(struct cmd_ctx *ctx, const char *text)
 	sb_free(&sb);
 }
 
-static void put_vmsg(struct cmd_ctx *ctx, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void put_vmsg(struct cmd_ctx *ctx, const char *fmt,
+							      va_list ap)
 {
 	struct strbuf sb = STRBUF_INIT;
 	sb_vaddf(&sb, fmt, ap);
