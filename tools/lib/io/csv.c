@@ -791,6 +791,19 @@ static void prune(struct csv_errs *e)
 		e->kept = keep;
 }
 
+int csv_errs_reading_stopped(struct csv_errs *e, const struct csv_reader *r, const char *path,
+			     int rc, struct ct_err *err)
+{
+	/* The value errors found before a syntax error are listed with it. */
+	if (e->n && rc == CT_EINPUT) {
+		csv_errs_add_text(e, r->where.line, err->msg);
+		rc = ct_fail(err, CT_EINPUT,
+			     "%d error%s in %s (reading stopped at line %d); nothing was imported",
+			     e->n, e->n == 1 ? "" : "s", path, r->where.line);
+	}
+	return rc;
+}
+
 void csv_errs_add_text(struct csv_errs *e, int line, const char *text)
 {
 	/* Pruning in batches keeps adding cheap; a bad file of a million rows

@@ -142,6 +142,12 @@ void csv_errs_add_at(struct csv_errs *e, const char *path, int line, int col,
 	__attribute__((format(printf, 6, 7)));
 /* A message already formatted (a syntax error from the reader), for line. */
 void csv_errs_add_text(struct csv_errs *e, int line, const char *text);
+/* An importer's reading ended with rc: when it is a syntax error (CT_EINPUT,
+ * in err) after value errors were collected, the syntax error joins the
+ * list and err becomes the summary "N errors in PATH (reading stopped at
+ * line L); nothing was imported". Returns rc. */
+int csv_errs_reading_stopped(struct csv_errs *e, const struct csv_reader *r, const char *path,
+			     int rc, struct ct_err *err);
 /* The messages, one per line, each ending with a newline; borrowed. The
  * first max by line are shown: an error found late (a pair check) on an
  * early line still comes first. Only those are held in memory (a file with

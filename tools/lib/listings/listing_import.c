@@ -143,15 +143,7 @@ int listings_import_file(struct study *s, const char *path, struct listings_impo
 			goto out;
 	}
 	if (rc) {
-		/* A syntax error ends the reading; the value errors found before it
-		 * are listed with it. */
-		if (errs->n && rc == CT_EINPUT) {
-			csv_errs_add_text(errs, im.r.where.line, err->msg);
-			rc = ct_fail(err, CT_EINPUT,
-				     "%d error%s in %s (reading stopped at line %d); nothing was "
-				     "imported",
-				     errs->n, errs->n == 1 ? "" : "s", path, im.r.where.line);
-		}
+		rc = csv_errs_reading_stopped(errs, &im.r, path, rc, err);
 		goto out;
 	}
 	if (rows == 0) {

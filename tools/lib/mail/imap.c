@@ -20,8 +20,7 @@ struct imap_session {
 	char *user;
 	char errbuf[CURL_ERROR_SIZE];
 	struct strbuf body;
-	const char *upload;
-	size_t upload_len, upload_off;
+	struct mail_upload upload;
 	int auth_failed, tls_failed;
 	CURLcode last_rc; /* of the last request */
 	/* The second connection, for reading many messages at once
@@ -45,17 +44,6 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-static size_t read_cb(char *buf, size_t size, size_t nmemb, void *arg)
-{
-	struct imap_session *s = arg;
-	size_t n = size * nmemb, left = s->upload_len - s->upload_off;
-	if (n > left)
-		n = left;
-	memcpy(buf, s->upload + s->upload_off, n);
-	s->upload_off += n;
-	return n;
-}
-
 int imap_open(const struct mailcfg *mc, const char *user, const char *password,
 	      struct imap_session **out, struct ct_err *err)
 {
@@ -75,8 +63,8 @@ int imap_open(const struct mailcfg *mc, const char *user, const char *password,
 	mailcfg_curl_setup(c, mc, 1, user, password, s->errbuf, 60L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(c, CURLOPT_READDATA, s);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, mail_upload_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &s->upload);
 	*out = s;
 	return CT_OK;
 }
@@ -391,13 +379,11 @@ int imap_append(struct imap_session *s, const char *folder, const char *raw, siz
 	int rc = folder_ok(folder, err);
 	if (rc)
 		return rc;
-	s->upload = raw;
-	s->upload_len = len;
-	s->upload_off = 0;
+	s->upload = (struct mail_upload){ raw, len, 0 };
 	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	rc = perform(s, folder, 0, NULL, "APPEND", err);
-	s->upload = NULL;
+	s->upload = (struct mail_upload){ NULL, 0, 0 };
 	return rc;
 }
 

@@ -75,6 +75,17 @@ void mailcfg_curl_setup(void *curl, const struct mailcfg *m, int imap, const cha
 		curl_easy_setopt(c, CURLOPT_CAINFO, m->ca_file);
 }
 
+size_t mail_upload_read(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct mail_upload *u = arg;
+	size_t n = size * nmemb, left = u->len - u->off;
+	if (n > left)
+		n = left;
+	memcpy(buf, u->data + u->off, n);
+	u->off += n;
+	return n;
+}
+
 int mail_curl_tls_error(int code)
 {
 	CURLcode rc = (CURLcode)code;

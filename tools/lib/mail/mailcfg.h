@@ -42,6 +42,14 @@ void *mailcfg_curl_new(struct ct_err *err);
  * to loopback) and the CA file. imap: 1 for IMAP, 0 for SMTP. */
 void mailcfg_curl_setup(void *curl, const struct mailcfg *m, int imap, const char *user,
 			const char *password, char *errbuf, long low_speed_seconds);
+/* Bytes libcurl uploads (an SMTP DATA body, an IMAP APPEND), read through
+ * mail_upload_read, set with CURLOPT_READFUNCTION / CURLOPT_READDATA. */
+struct mail_upload {
+	const char *data;
+	size_t len, off;
+};
+size_t mail_upload_read(char *buf, size_t size, size_t nmemb, void *upload);
+
 /* 1 when a libcurl result code (a CURLcode) is a TLS failure: handshake,
  * certificate, CA file. */
 int mail_curl_tls_error(int code);

@@ -16,8 +16,7 @@ struct smtp_session {
 	char *url, *user;
 	char errbuf[CURL_ERROR_SIZE];
 	/* The transaction under way. */
-	const char *upload;
-	size_t upload_len, upload_off;
+	struct mail_upload upload;
 	enum smtp_phase phase;
 	int rcpt_sent;     /* RCPT commands sent so far */
 	int rcpt_rejected; /* index of the RCPT a 5xx answered, or -1 */
@@ -25,17 +24,6 @@ struct smtp_session {
 	int last_code;
 	char last_reply[512];
 };
-
-static size_t read_cb(char *buf, size_t size, size_t nmemb, void *arg)
-{
-	struct smtp_session *s = arg;
-	size_t n = size * nmemb, left = s->upload_len - s->upload_off;
-	if (n > left)
-		n = left;
-	memcpy(buf, s->upload + s->upload_off, n);
-	s->upload_off += n;
-	return n;
-}
 
 static int starts(const char *p, size_t n, const char *verb)
 {
@@ -113,8 +101,8 @@ int smtp_open(const struct mailcfg *mc, const char *user, const char *password,
 	CURL *c = s->curl;
 	curl_easy_setopt(c, CURLOPT_URL, s->url);
 	mailcfg_curl_setup(c, mc, 0, user, password, s->errbuf, 120L);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(c, CURLOPT_READDATA, s);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, mail_upload_read);
+	curl_easy_setopt(c, CURLOPT_READDATA, &s->upload);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	/* The debug callback reads the server's reply codes and our verbs; it
 	 * never keeps what we send (AUTH carries the password). */
@@ -213,9 +201,7 @@ int smtp_send(struct smtp_session *s, const char *from, const char *const *rcpt,
 	}
 	size_t crlen;
 	char *crlf = mail_crlf(raw, len, &crlen);
-	s->upload = crlf;
-	s->upload_len = crlen;
-	s->upload_off = 0;
+	s->upload = (struct mail_upload){ crlf, crlen, 0 };
 	s->phase = SMTP_PHASE_CONNECT;
 	s->rcpt_sent = 0;
 	s->rcpt_rejected = -1;
@@ -231,7 +217,7 @@ int smtp_send(struct smtp_session *s, const char *from, const char *const *rcpt,
 	curl_slist_free_all(list);
 	free(mfrom);
 	free(crlf);
-	s->upload = NULL;
+	s->upload = (struct mail_upload){ NULL, 0, 0 };
 
 	memset(out, 0, sizeof(*out));
 	out->phase = s->phase;
