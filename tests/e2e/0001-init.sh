@@ -7,7 +7,7 @@ for m in housing job; do for l in nl fr en; do
 	ls "s-$m-$l/templates/v1.txt" "s-$m-$l/templates/v3.txt" >/dev/null
 	grep -q "^market = $m" "s-$m-$l/study.ini" || fail "market not $m"
 	grep -q "^lang = $l" "s-$m-$l/study.ini" || fail "lang not $l"
-	[ "$(sqlite3 "s-$m-$l/study.db" 'PRAGMA user_version')" = 3 ] || fail "schema version"
+	[ "$(sqlite3 "s-$m-$l/study.db" 'PRAGMA user_version')" = "$(sed -n 's/^#define STUDY_SCHEMA_VERSION //p' "$TOP/tools/lib/store/study.h")" ] || fail "schema version"
 	[ "$(sqlite3 "s-$m-$l/study.db" 'PRAGMA journal_mode')" = wal ] || fail "not WAL"
 	[ "$(sqlite3 "s-$m-$l/study.db" "SELECT count(*) FROM grp WHERE role='control'")" = 1 ] || fail "control"
 	[ "$(sqlite3 "s-$m-$l/study.db" "SELECT count(*) FROM grp WHERE role='test'")" = 3 ] || fail "test groups"

@@ -51,11 +51,36 @@ static const char inv_sql[] =
 	"  WHERE action = 'decline-failed' AND subject LIKE 'application %')"
 	" ORDER BY a.id";
 
-/* The latest linked reply of the landlord: raw (to read its headers),
- * and the columns fetch derived, for when raw was purged. */
-static const char reply_sql[] =
-	"SELECT raw, message_id, from_addr, subject, at FROM message WHERE application = ?1"
-	" AND direction = 'in' AND kind = 'reply' ORDER BY at DESC, id DESC LIMIT 1";
+/* The landlord's linked replies, of which the latest is taken (latest_sql
+ * reads it): an ORDER BY here made SQLite build and drop a temporary
+ * b-tree per invitation, a fifth of a dry run's time. */
+static const char replies_sql[] =
+	"SELECT id, at FROM message WHERE application = ?1 AND direction = 'in' AND kind = 'reply'";
+
+/* That reply: raw (to read its headers), and the columns fetch derived,
+ * for when raw was purged. */
+static const char latest_sql[] =
+	"SELECT raw, message_id, from_addr, subject, at FROM message WHERE id = ?1";
+
+/* The id of the latest reply (by time, then id) among the rows of
+ * replies_sql, or 0. */
+static sqlite3_int64 latest_reply(sqlite3_stmt *rs)
+{
+	sqlite3_int64 best = 0;
+	char *best_at = NULL;
+	while (sqlite3_step(rs) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(rs, 0);
+		const char *at = (const char *)sqlite3_column_text(rs, 1);
+		int c = !best ? 1 : strcmp(at ? at : "", best_at ? best_at : "");
+		if (c > 0 || (c == 0 && id > best)) {
+			best = id;
+			free(best_at);
+			best_at = at ? xstrdup(at) : NULL;
+		}
+	}
+	free(best_at);
+	return best;
+}
 
 /* Our inquiry (the application's Message-ID), for its subject; and a
  * withdrawal left by a run that died (an outgoing message that is not the
@@ -131,17 +156,22 @@ static void load_outgoing(sqlite3_stmt *os, struct decline_item *x)
 int decline_load(struct study *s, double within_hours, struct decline_item **out, int *n,
 		 struct ct_err *err)
 {
-	sqlite3_stmt *st = NULL, *rs = NULL, *os = NULL;
+	sqlite3_stmt *st = NULL, *rs = NULL, *ls = NULL, *os = NULL;
 	struct decline_item *v = NULL;
-	int cnt = 0, r = SQLITE_DONE;
+	int cnt = 0, cap = 0, r = SQLITE_DONE;
 	time_t now = time_now();
 	int rc = study_prepare(s, inv_sql, &st, err);
 	if (!rc)
-		rc = study_prepare(s, reply_sql, &rs, err);
+		rc = study_prepare(s, replies_sql, &rs, err);
+	if (!rc)
+		rc = study_prepare(s, latest_sql, &ls, err);
 	if (!rc)
 		rc = study_prepare(s, out_sql, &os, err);
 	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		v = xrealloc(v, (size_t)(cnt + 1) * sizeof(*v));
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 64;
+			v = xrealloc(v, (size_t)cap * sizeof(*v));
+		}
 		struct decline_item *x = &v[cnt++];
 		memset(x, 0, sizeof(*x));
 		x->app = sqlite3_column_int64(st, 0);
@@ -158,8 +188,13 @@ int decline_load(struct study *s, double within_hours, struct decline_item **out
 		x->invited_at = study_column_dup(st, 11, NULL);
 		sqlite3_reset(rs);
 		sqlite3_bind_int64(rs, 1, x->app);
-		if (sqlite3_step(rs) == SQLITE_ROW)
-			load_reply(rs, x);
+		sqlite3_int64 latest = latest_reply(rs);
+		if (latest) {
+			sqlite3_reset(ls);
+			sqlite3_bind_int64(ls, 1, latest);
+			if (sqlite3_step(ls) == SQLITE_ROW)
+				load_reply(ls, x);
+		}
 		sqlite3_reset(os);
 		sqlite3_bind_int64(os, 1, x->app);
 		load_outgoing(os, x);
@@ -172,6 +207,7 @@ int decline_load(struct study *s, double within_hours, struct decline_item **out
 		rc = study_db_error(s, err, "reading invitations");
 	sqlite3_finalize(st);
 	sqlite3_finalize(rs);
+	sqlite3_finalize(ls);
 	sqlite3_finalize(os);
 	*out = v;
 	*n = cnt;

@@ -1,6 +1,7 @@
 /* mime.c: compose an application's message as RFC 5322 text with GMime 3
  * (encoded words, quoted-printable, dates: we do not hand-roll MIME). */
 #include <gmime/gmime.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,21 +275,27 @@ int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err 
 	 * quarters of the time compose took). */
 	static GTimeZone *cached_tz;
 	static char *cached_id;
+	/* compose builds on several threads at once (compose_build_many). */
+	static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
 	GTimeZone *tz = NULL;
+	pthread_mutex_lock(&tz_lock);
 	if (m->timezone && cached_id && !strcmp(cached_id, m->timezone)) {
 		tz = g_time_zone_ref(cached_tz);
 	} else if (m->timezone) {
 		tz = g_time_zone_new_identifier(m->timezone);
-		if (!tz)
-			return ct_fail(err, CT_EINPUT, "unknown time zone '%s'", m->timezone);
-		if (cached_tz)
-			g_time_zone_unref(cached_tz);
-		free(cached_id);
-		cached_tz = g_time_zone_ref(tz);
-		cached_id = xstrdup(m->timezone);
+		if (tz) {
+			if (cached_tz)
+				g_time_zone_unref(cached_tz);
+			free(cached_id);
+			cached_tz = g_time_zone_ref(tz);
+			cached_id = xstrdup(m->timezone);
+		}
 	} else {
 		tz = g_time_zone_new_utc();
 	}
+	pthread_mutex_unlock(&tz_lock);
+	if (!tz)
+		return ct_fail(err, CT_EINPUT, "unknown time zone '%s'", m->timezone);
 	GDateTime *utc = g_date_time_new_from_unix_utc((gint64)m->date);
 	GDateTime *local = utc ? g_date_time_to_timezone(utc, tz) : NULL;
 	if (utc)
@@ -374,12 +381,23 @@ int mime_new_message_id(const char *domain, char **out, struct ct_err *err)
 	 * outbox of 6,000 messages spent its time in those opens. */
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		return ct_fail(err, CT_EENV, "cannot draw random bytes for a Message-ID");
-	struct strbuf sb = STRBUF_INIT;
-	sb_addc(&sb, '<');
-	for (size_t i = 0; i < sizeof(r); i++)
-		sb_addf(&sb, "%02x", r[i]);
-	sb_addf(&sb, "@%s>", domain);
-	*out = sb_detach(&sb);
+	/* Hex digits by hand: sixteen printf calls per id were a seventh of
+	 * what decline --dry-run spent on 2,790 withdrawals. */
+	static const char hex[] = "0123456789abcdef";
+	size_t dl = strlen(domain);
+	char *id = xmalloc(1 + 2 * sizeof(r) + 1 + dl + 2);
+	char *p = id;
+	*p++ = '<';
+	for (size_t i = 0; i < sizeof(r); i++) {
+		*p++ = hex[r[i] >> 4];
+		*p++ = hex[r[i] & 15];
+	}
+	*p++ = '@';
+	memcpy(p, domain, dl);
+	p += dl;
+	*p++ = '>';
+	*p = '\0';
+	*out = id;
 	return CT_OK;
 }
 

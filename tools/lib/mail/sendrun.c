@@ -202,30 +202,44 @@ static int ready_batch(struct study *s, struct compose_app *apps, int n, struct 
 	int nv = s->design->variants, rc = CT_OK, fresh = 0;
 	struct template **t = NULL;
 	struct tpl_problems probs = { 0 };
-	for (int i = 0; !rc && i < n; i++) {
+	/* The messages to build, up to the first application that cannot be
+	 * sent (whose error is kept until the ones before it are built, so
+	 * that the first problem in order is the one reported). */
+	int *idx = xcalloc((size_t)n + 1, sizeof(int)), nidx = 0;
+	struct ct_err stop = { 0 };
+	int stop_rc = CT_OK;
+	for (int i = 0; !stop_rc && i < n; i++) {
 		struct compose_app *a = &apps[i];
 		if (a->skip)
 			continue;
-		if (!a->contact || !*a->contact) {
-			rc = ct_fail(err, CT_EINPUT, "application %lld: listing %s has no contact e-mail "
-				     "to send to", a->id, a->ref);
-			break;
-		}
-		if (a->stored && a->msgid) {
-			rc = take_stored(a, err);
-			continue;
-		}
-		if (!t) {
-			t = xcalloc((size_t)nv, sizeof(*t));
-			compose_load_templates(s, t, &probs);
-			if (probs.n) {
-				rc = ct_fail(err, CT_EINPUT, "%s", probs.msg[0]);
-				break;
-			}
-		}
-		if (!(rc = compose_build(s, t, a, 1, err)))
-			fresh++;
+		if (!a->contact || !*a->contact)
+			stop_rc = ct_fail(&stop, CT_EINPUT, "application %lld: listing %s has no "
+					  "contact e-mail to send to", a->id, a->ref);
+		else if (a->stored && a->msgid)
+			stop_rc = take_stored(a, &stop);
+		else
+			idx[nidx++] = i;
 	}
+	if (nidx) {
+		t = xcalloc((size_t)nv, sizeof(*t));
+		compose_load_templates(s, t, &probs);
+		if (probs.n)
+			rc = ct_fail(err, CT_EINPUT, "%s", probs.msg[0]);
+	}
+	if (!rc && nidx) {
+		int *rcs = xcalloc((size_t)nidx, sizeof(int));
+		struct ct_err *errs = xcalloc((size_t)nidx, sizeof(*errs));
+		compose_build_many(s, t, apps, idx, nidx, rcs, errs);
+		for (int k = 0; !rc && k < nidx; k++)
+			if (!(rc = rcs[k]))
+				fresh++;
+			else
+				ct_fail(err, rc, "%s", errs[k].msg);
+		free(rcs), free(errs);
+	}
+	free(idx);
+	if (!rc && stop_rc)
+		rc = ct_fail(err, stop_rc, "%s", stop.msg);
 	if (!rc && fresh) {
 		char *detail = xasprintf("%d message%s composed for sending", fresh,
 					 fresh == 1 ? "" : "s");

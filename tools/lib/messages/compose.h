@@ -23,6 +23,7 @@ struct compose_app {
 	/* Built by this run. */
 	char *raw, *new_msgid, *fname;
 	size_t len;
+	char sha[65]; /* SHA-256 of raw when compose_build_many built it, else "" */
 	int reused, skip;
 	const char *nul_field; /* a field with a NUL byte inside, or NULL */
 };
@@ -41,6 +42,14 @@ void compose_templates_free(struct template **t, int n);
  * application and its listing. */
 int compose_build(struct study *s, struct template **t, struct compose_app *a, int fresh_id,
 		  struct ct_err *err);
+/* compose_build(..., fresh_id 1, ...) for every apps[idx[k]], k < nidx, on
+ * as many threads as the machine has processors (at most 4; one for short
+ * lists). rcs[k] and errs[k] get each one's result. The applications are
+ * independent (each thread builds its own GMime objects), so the messages
+ * are the ones a loop would build, byte for byte but for their fresh
+ * Message-IDs. */
+void compose_build_many(struct study *s, struct template **t, struct compose_app *apps,
+			const int *idx, int nidx, int *rcs, struct ct_err *errs);
 /* compose --check: reads and checks the templates and checks that the
  * message of every planned application of an active listing can be built
  * (as compose_build would, without keeping it). Every problem goes to probs
