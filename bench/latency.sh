@@ -59,26 +59,41 @@ awk -v n="$N" 'BEGIN {
 	}
 }' >listings.csv
 
+# The states every command starts from, built by the binary that is timed
+# on them (with BASELINE, a second set built by the baseline, prefixed b-:
+# an older corrtest cannot open a study a newer one has migrated).
+build_states() {
+	b=$1 p=$2
+	"$b" init ${p}s --market housing --lang nl --city Gent --seed 20270301 --start 2027-03-01 >/dev/null
+	sed -i 's/^daily_quota = .*/daily_quota = 400/' ${p}s/study.ini
+	"$b" -S ${p}s personas >/dev/null
+	cp -r ${p}s ${p}s-personas
+	"$b" -S ${p}s listings import listings.csv >/dev/null
+	cp -r ${p}s ${p}s-imported
+	"$b" -S ${p}s assign >/dev/null
+	cp -r ${p}s ${p}s-assigned
+	"$b" -S ${p}s compose --outbox ${p}outbox >/dev/null
+	cp -r ${p}s ${p}s-composed
+	"$b" -S ${p}s simulate --assume-sent --p-control 0.55 --net 0.25 >/dev/null
+	"$b" -S ${p}s export assignments --csv -o ${p}assignments.csv
+	# A response log for 'import': the simulated outcomes again, as a
+	# team would keep them in a spreadsheet (listing, group, gender,
+	# outcome), the columns found by their names.
+	"$b" -S ${p}s export responses --csv -o ${p}responses-export.csv
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i
+			   print "listing,group,gender,outcome,channel"; next }
+		{ print $c["listing_ref"] "," $c["group"] "," $c["gender"] "," $c["outcome"] ",manual" }' \
+		${p}responses-export.csv >${p}responses.csv
+}
 echo "Building a study of $N listings ..." >&2
-ct init s --market housing --lang nl --city Gent --seed 20270301 --start 2027-03-01 >/dev/null
-sed -i 's/^daily_quota = .*/daily_quota = 400/' s/study.ini
-ct -S s personas >/dev/null
-cp -r s s-personas
-ct -S s listings import listings.csv >/dev/null
-cp -r s s-imported
-ct -S s assign >/dev/null
-cp -r s s-assigned
-ct -S s compose --outbox outbox >/dev/null
-cp -r s s-composed
-ct -S s simulate --assume-sent --p-control 0.55 --net 0.25 >/dev/null
-ct -S s export assignments --csv -o assignments.csv
-# A response log for 'import': the simulated outcomes again, as a team
-# would keep them in a spreadsheet (listing, group, gender, outcome).
-ct -S s export responses --csv -o responses-export.csv
-awk -F, 'NR == 1 { print "listing,group,gender,outcome,channel"; next }
-	{ print $1 "," $6 "," $7 "," $11 ",manual" }' responses-export.csv >responses.csv
+build_states "$BIN" ""
+if [ -n "${BASELINE:-}" ]; then
+	echo "... and the same with the baseline $BASELINE" >&2
+	build_states "$BASELINE" b-
+fi
 ref=$(sed -n 2p listings.csv | cut -d, -f1)
-grp=$(awk -F, -v r="$ref" '$1 == r && NR > 1 { print $2 ":" $3; exit }' assignments.csv)
+grp=$(awk -F, -v r="$ref" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	$c["listing_ref"] == r { print $c["group"] ":" $c["gender"]; exit }' assignments.csv)
 
 python3 - "$BIN" "$REPS" "$W" "$ref:$grp" "$N" <<'PY'
 import os, shutil, statistics, subprocess, sys, time
@@ -138,7 +153,8 @@ add("export assignments --csv", ["-S", "{s}", "export", "assignments", "--csv"])
 add("export responses --csv", ["-S", "{s}", "export", "responses", "--csv"])
 add("log (one outcome)", ["-S", "{s}", "log", app, "--outcome", "invitation", "--channel", "phone"],
     writes=True)
-add("import (%d-row response log)" % (2 * n), ["-S", "{s}", "import", "responses.csv"], writes=True)
+add("import (%d-row response log)" % (2 * n), ["-S", "{s}", "import", "{p}responses.csv"],
+    writes=True)
 add("fetch --unlinked (none)", ["-S", "{s}", "fetch", "--unlinked"])
 add("decline --dry-run (every invitation)", ["-S", "{s}", "decline", "--dry-run"])
 add("stats", ["-S", "{s}", "stats"])
@@ -169,7 +185,9 @@ k = 0
 def run_once(args, state, writes, env, b, times, fails):
     global k
     k += 1
-    s = FROM[state] if state else None
+    # The baseline runs on the states it built itself (prefix b-).
+    pre = "b-" if base and b is base else ""
+    s = pre + FROM[state] if state else None
     new = "new-%d" % k
     if s and writes:
         shutil.copytree(s, "run-%d" % k, symlinks=True)
@@ -181,13 +199,14 @@ def run_once(args, state, writes, env, b, times, fails):
     if callable(args):
         times.append(args(new) * 1000)
     else:
-        argv = [b] + [a.replace("{s}", s or "").replace("{new}", new) for a in args]
+        argv = [b] + [a.replace("{s}", s or "").replace("{new}", new).replace("{p}", pre)
+                      for a in args]
         t0 = time.perf_counter()
         p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                            env=dict(os.environ, **env) if env else None)
         times.append((time.perf_counter() - t0) * 1000)
         if p.returncode != 0:
-            fails.append((p.returncode, p.stderr))
+            fails.append((b, p.returncode, p.stderr))
     # What a command created (a study, an outbox of 6,000 files) stays
     # until the end: ext4 searches longer for a free inode right after
     # many files were deleted, which would slow down whatever creates
@@ -217,8 +236,9 @@ for block in blocks:
         med = statistics.median(times[bin_])
         flag = ""
         if fails:
-            rc, err = fails[-1]
-            flag = "FAILED (exit %d: %s)" % (rc, err.decode(errors="replace").strip().splitlines()[-1][:60])
+            who, rc, err = fails[-1]
+            flag = "FAILED%s (exit %d: %s)" % (" (baseline)" if who is not bin_ else "", rc,
+                                               err.decode(errors="replace").strip().splitlines()[-1][:60])
             failed += 1
         elif target is None:
             flag = "(no target: what the disk allows the two rows above)"

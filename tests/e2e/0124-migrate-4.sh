@@ -39,16 +39,20 @@ sqlite3 old/study.db "PRAGMA foreign_keys = ON;
 	INSERT INTO decline(application, message, sent_at) VALUES (1, NULL, '2026-01-03T09:00:00Z');
 	PRAGMA user_version = 3;"
 dump() {
-	sqlite3 -separator '|' old/study.db "SELECT * FROM application ORDER BY id;
+	sqlite3 -separator '|' old/study.db "SELECT id, listing, persona, variant, position, scheduled_at, status,
+		       message_id, sent_at, attempts, last_error FROM application ORDER BY id;
 		SELECT id, application, direction, hex(raw), sha256, at, mailbox, uidvalidity, uid, message_id, kind,
 		       from_addr, subject, in_reply_to, link_method, content_sha256, duplicate_of FROM message ORDER BY id;
-		SELECT * FROM response ORDER BY id; SELECT * FROM decline;"
+		SELECT id, application, message, channel, outcome, coder, coded_at, at, note FROM response ORDER BY id;
+		SELECT application, message, sent_at FROM decline;"
 }
 before=$(dump)
-indexes="SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+# The indexes of the three rebuilt tables (later versions add others).
+indexes="SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+	AND tbl_name IN ('application', 'message', 'response') ORDER BY name"
 idx_before=$(sqlite3 old/study.db "$indexes")
 expect_exit 0 ct -S old listings list
-[ "$(sqlite3 old/study.db 'PRAGMA user_version')" = 4 ] || fail "not migrated to version 4"
+[ "$(sqlite3 old/study.db 'PRAGMA user_version')" -ge 4 ] || fail "not migrated to version 4"
 [ "$(dump)" = "$before" ] || fail "rows changed in the migration:
 $before
 ---
@@ -81,7 +85,7 @@ sqlite3 old/study.db "UPDATE message SET kind = NULL WHERE id = 3" || fail "kind
 expect_exit 0 ct -S old listings list
 [ "$(sqlite3 old/study.db "SELECT count(*) FROM event WHERE action = 'migrate'")" = 1 ] || fail "migrated twice"
 # A new study has the same tables as the migrated one.
-[ "$(sqlite3 s/study.db 'PRAGMA user_version')" = 4 ] || fail "a new study is not at version 4"
+[ "$(sqlite3 s/study.db 'PRAGMA user_version')" -ge 4 ] || fail "a new study is not at version 4"
 [ "$(sqlite3 s/study.db "SELECT sql FROM sqlite_master WHERE name IN ('application', 'message', 'response') ORDER BY name")" = \
   "$(sqlite3 old/study.db "SELECT sql FROM sqlite_master WHERE name IN ('application', 'message', 'response') ORDER BY name")" ] ||
 	fail "a new study's tables differ from a migrated one's"

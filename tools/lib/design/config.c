@@ -11,10 +11,12 @@
 /* Keys each fixed section accepts. [profile] and [phones] take any key of
  * the form [a-z0-9_.]+ because their keys are the study's own. */
 static const char *const known_study[] = { "name", "market", "city", "lang", "seed", NULL };
-static const char *const known_design[] = { "genders", "variants", "block_cells", "outcome", NULL };
+static const char *const known_design[] = { "genders", "variants", "block_cells", "outcome",
+					    "placebo_share", NULL };
 static const char *const known_group[] = { "role", "label", "bank", NULL };
 static const char *const known_schedule[] = { "timezone", "start", "days", "hours", "daily_quota",
-					      "gap_min_hours", "gap_max_hours", NULL };
+					      "gap_min_hours", "gap_max_hours", "agent_gap_days", NULL };
+static const char *const known_fielding[] = { "channel", NULL };
 static const char *const known_personas[] = { "mail_domain", "phone", NULL };
 static const char *const known_templates[] = { "dir", NULL };
 static const char *const known_mail[] = { "smtp_url", "imap_url", "ca_file", "sent_folder",
@@ -63,6 +65,8 @@ static int key_known(const char *sec, const char *key, const char **why)
 		return in_list(known_personas, key);
 	if (!strcmp(sec, "templates"))
 		return in_list(known_templates, key);
+	if (!strcmp(sec, "fielding"))
+		return in_list(known_fielding, key);
 	if (!strcmp(sec, "mail"))
 		return in_list(known_mail, key);
 	if (!strcmp(sec, "profile") || !strcmp(sec, "phones")) {
@@ -519,6 +523,28 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 		goto fail;
 	}
 
+	d->agent_gap_days = 7;
+	if ((v = config_get(c, "schedule", "agent_gap_days")) &&
+	    (!parse_double(v, &d->agent_gap_days) || d->agent_gap_days < 0 ||
+	     d->agent_gap_days > 365)) {
+		rc = bad(c, "schedule", "agent_gap_days", err, "must be a number of days from 0 to 365");
+		goto fail;
+	}
+	d->placebo_share = 0;
+	if ((v = config_get(c, "design", "placebo_share")) &&
+	    (!parse_double(v, &d->placebo_share) || d->placebo_share < 0 || d->placebo_share >= 1)) {
+		rc = bad(c, "design", "placebo_share", err,
+			 "must be a share from 0 (no placebo pairs) to below 1, e.g. 0.1");
+		goto fail;
+	}
+	v = config_get(c, "fielding", "channel");
+	d->channel = xstrdup(v ? v : "smtp");
+	if (strcmp(d->channel, "smtp") && strcmp(d->channel, "portal") &&
+	    strcmp(d->channel, "webmail") && strcmp(d->channel, "phone") && strcmp(d->channel, "sms")) {
+		rc = bad(c, "fielding", "channel", err, "must be smtp, portal, webmail, phone or sms");
+		goto fail;
+	}
+
 	v = config_get(c, "personas", "mail_domain");
 	d->mail_domain = xstrdup(v ? v : "corrtest.invalid");
 	for (const char *p = d->mail_domain; *p; p++)
@@ -584,6 +610,7 @@ void design_free(struct design *d)
 	free(d->timezone);
 	free(d->start);
 	free(d->mail_domain);
+	free(d->channel);
 	free(d->phone_default);
 	free(d->templates_dir);
 	free(d);

@@ -63,6 +63,15 @@ struct design {
 	int day_from, day_to; /* minutes after midnight, local time */
 	int daily_quota;
 	double gap_min_hours, gap_max_hours;
+	/* No persona writes the same agent twice within this many days of 24
+	 * hours ([schedule] agent_gap_days, default 7). */
+	double agent_gap_days;
+	/* Share of listings written by two control personas instead of control
+	 * and test ([design] placebo_share, default 0): placebo pairs. */
+	double placebo_share;
+	/* How applications go out unless a listing says otherwise ([fielding]
+	 * channel): smtp, portal, webmail, phone or sms. */
+	char *channel;
 	/* personas */
 	char *mail_domain;
 	char *phone_default;
