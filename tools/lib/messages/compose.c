@@ -10,6 +10,7 @@
 #include "fielding/channel.h"
 #include "io/json.h"
 #include "mail/mime.h"
+#include "mail/reply.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
@@ -526,4 +527,28 @@ out:
 	compose_templates_free(t, nv);
 	compose_apps_free(apps, n);
 	return rc;
+}
+
+int compose_decode(const char *raw, size_t len, struct compose_text *out, struct ct_err *err)
+{
+	struct reply *r = NULL;
+	memset(out, 0, sizeof(*out));
+	int rc = reply_parse(raw, len, &r, err);
+	if (rc)
+		return rc;
+	out->from_name = r->from_name ? xstrdup(r->from_name) : NULL;
+	out->from_addr = r->from_addr ? xstrdup(r->from_addr) : NULL;
+	out->to_addr = r->to_addr ? xstrdup(r->to_addr) : NULL;
+	out->subject = r->subject ? xstrdup(r->subject) : NULL;
+	out->date = r->date ? xstrdup(r->date) : NULL;
+	out->body = xstrdup(r->text ? r->text : "");
+	reply_free(r);
+	return CT_OK;
+}
+
+void compose_text_free(struct compose_text *t)
+{
+	free(t->from_name), free(t->from_addr), free(t->to_addr), free(t->subject);
+	free(t->body), free(t->date);
+	memset(t, 0, sizeof(*t));
 }

@@ -75,6 +75,17 @@ int compose_preview(struct study *s, long long id, struct compose_app **out,
  * and its listing. */
 int compose_render_text(struct study *s, struct template **t, struct compose_app *a,
 			char **subject, char **body, struct ct_err *err);
+/* A message as its reader sees it: the header fields decoded (RFC 2047
+ * words to UTF-8) and the body as text (quoted-printable decoded). All
+ * owned; free with compose_text_free. */
+struct compose_text {
+	char *from_name, *from_addr, *to_addr, *subject, *body;
+	char *date; /* UTC ISO 8601, or NULL */
+};
+/* Decodes raw (len bytes), a message mime_build wrote, with the parser
+ * replies go through (mail/reply.h). CT_EINPUT for an empty message. */
+int compose_decode(const char *raw, size_t len, struct compose_text *out, struct ct_err *err);
+void compose_text_free(struct compose_text *t);
 /* Stores the messages composed in this run (not skip, not reused), with
  * their new Message-IDs. Inside the caller's transaction. */
 int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_err *err);
