@@ -71,6 +71,7 @@ CMD(stats);
 CMD(power);
 CMD(export);
 CMD(send);
+CMD(field);
 CMD(fetch);
 CMD(link);
 CMD(decline);

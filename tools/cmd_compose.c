@@ -9,11 +9,12 @@
 #include "messages/compose.h"
 #include "messages/outbox.h"
 #include "io/out.h"
+#include "base/timeutil.h"
 #include "base/banned.h"
 
 const char cmd_compose_usage[] =
 	"usage: corrtest compose --check\n"
-	"       corrtest compose --preview APP\n"
+	"       corrtest compose --preview APP [--raw]\n"
 	"       corrtest compose --outbox DIR [--due] [--force]\n"
 	"\n"
 	"Fills the study's templates (study.ini [templates] dir, v1.txt .. vN.txt) with\n"
@@ -23,10 +24,13 @@ const char cmd_compose_usage[] =
 	"  --check        check every template and that every planned application's\n"
 	"                 message can be built; lists every problem as FILE:LINE or by\n"
 	"                 application; exit 2 if there is any\n"
-	"  --preview APP  print application APP's message (headers and body) to stdout;\n"
-	"                 changes nothing. Once written to an outbox, the stored message\n"
-	"                 is shown; before that, the Message-ID is drawn for the preview\n"
-	"                 only (a note on stderr says so)\n"
+	"  --preview APP  print application APP's message as the landlord will read it\n"
+	"                 (From, To, Subject and Date decoded, the body as text) to\n"
+	"                 stdout; changes nothing. Once written to an outbox, the stored\n"
+	"                 message is shown; before that, the Message-ID is drawn for the\n"
+	"                 preview only (a note on stderr says so)\n"
+	"  --raw          with --preview: the message as sent, in MIME (encoded words,\n"
+	"                 quoted-printable), byte for byte\n"
 	"  --outbox DIR   write every planned application's message to DIR in Maildir\n"
 	"                 layout (DIR/tmp, DIR/new, DIR/cur), one file per message, named\n"
 	"                 SCHEDULED-EPOCH.APPLICATION.corrtest; stores each message and its\n"
@@ -37,7 +41,8 @@ const char cmd_compose_usage[] =
 	"  --due          with --outbox: only applications scheduled at or before now\n"
 	"  --force        with --outbox: compose again from the current templates instead\n"
 	"                 of reusing stored messages (the Message-ID is kept)\n"
-	"  --json         print a summary object {written, skipped, not_due, outbox}\n";
+	"  --json         print a summary object {written, skipped, not_due, outbox};\n"
+	"                 with --preview, the decoded fields and the raw message\n";
 
 static void print_problems(struct cmd_ctx *ctx, const struct tpl_problems *p)
 {
@@ -79,7 +84,7 @@ static int do_check(struct cmd_ctx *ctx)
 	return rc;
 }
 
-static int do_preview(struct cmd_ctx *ctx, const char *arg)
+static int do_preview(struct cmd_ctx *ctx, const char *arg, int raw_only)
 {
 	long id;
 	if (!parse_long(arg, &id) || id < 1)
@@ -96,7 +101,14 @@ static int do_preview(struct cmd_ctx *ctx, const char *arg)
 		tpl_problems_free(&probs);
 		return rc;
 	}
+	tpl_problems_free(&probs);
 	const char *raw = a->stored ? a->stored : a->raw;
+	size_t len = a->stored ? a->stored_len : a->len;
+	struct compose_text t;
+	if ((rc = compose_decode(raw, len, &t, &err))) {
+		compose_apps_free(a, 1);
+		return cmd_error(ctx, &err);
+	}
 	if (a->stored)
 		fprintf(stderr, "corrtest compose: application %ld: the message as stored when it "
 			"was written to an outbox\n", id);
@@ -112,9 +124,31 @@ static int do_preview(struct cmd_ctx *ctx, const char *arg)
 	out_str(o, &(struct out_field){ "message_id", NULL, OUT_TEXT, 0 },
 		a->msgid ? a->msgid : a->new_msgid);
 	out_bool(o, &(struct out_field){ "stored", NULL, OUT_BOOL, 0 }, a->msgid != NULL);
+	out_str(o, &(struct out_field){ "from_name", NULL, OUT_TEXT, 0 }, t.from_name);
+	out_str(o, &(struct out_field){ "from_addr", NULL, OUT_TEXT, 0 }, t.from_addr);
+	out_str(o, &(struct out_field){ "to_addr", NULL, OUT_TEXT, 0 }, t.to_addr);
+	out_str(o, &(struct out_field){ "subject", NULL, OUT_TEXT, 0 }, t.subject);
+	out_str(o, &(struct out_field){ "date", NULL, OUT_TEXT, 0 }, t.date);
+	out_str(o, &(struct out_field){ "body", NULL, OUT_TEXT, 0 }, t.body);
 	out_str(o, &(struct out_field){ "raw", NULL, OUT_TEXT, 0 }, raw);
-	out_text(o, "%s", raw);
-	tpl_problems_free(&probs);
+	if (raw_only) {
+		out_text(o, "%s", raw);
+	} else {
+		char local[40] = "";
+		time_t when;
+		if (t.date && time_parse_iso(t.date, &when))
+			time_iso_local(when, ctx->study->design->timezone, local);
+		out_text(o, "From: %s <%s>", t.from_name ? t.from_name : "",
+			 t.from_addr ? t.from_addr : "");
+		out_text(o, "To: %s", t.to_addr ? t.to_addr : "");
+		out_text(o, "Subject: %s", t.subject ? t.subject : "");
+		if (local[0])
+			out_text(o, "Date: %.10s %.5s (%s)", local, local + 11,
+				 ctx->study->design->timezone);
+		out_text(o, "%s", "");
+		out_text(o, "%s", t.body);
+	}
+	compose_text_free(&t);
 	compose_apps_free(a, 1);
 	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
@@ -190,10 +224,11 @@ int cmd_compose(int argc, char **argv, struct cmd_ctx *ctx)
 	static const struct option opts[] = {
 		{ "check", no_argument, NULL, 'c' },	   { "preview", required_argument, NULL, 'p' },
 		{ "outbox", required_argument, NULL, 'o' }, { "due", no_argument, NULL, 'd' },
-		{ "force", no_argument, NULL, 'f' },	   { NULL, 0, NULL, 0 }
+		{ "force", no_argument, NULL, 'f' },	   { "raw", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
 	};
 	const char *preview = NULL, *outbox = NULL;
-	int check = 0, due = 0, force = 0, c;
+	int check = 0, due = 0, force = 0, raw = 0, c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': check = 1; break;
@@ -201,6 +236,7 @@ int cmd_compose(int argc, char **argv, struct cmd_ctx *ctx)
 		case 'o': outbox = optarg; break;
 		case 'd': due = 1; break;
 		case 'f': force = 1; break;
+		case 'r': raw = 1; break;
 		default: return cmd_usage_error(ctx, "unknown option");
 		}
 	}
@@ -210,11 +246,13 @@ int cmd_compose(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx, "give one of --check, --preview APP or --outbox DIR");
 	if ((due || force) && !outbox)
 		return cmd_usage_error(ctx, "--due and --force go with --outbox");
+	if (raw && !preview)
+		return cmd_usage_error(ctx, "--raw goes with --preview");
 	if (outbox && !*outbox)
 		return cmd_usage_error(ctx, "--outbox needs a folder");
 	if (check)
 		return do_check(ctx);
 	if (preview)
-		return do_preview(ctx, preview);
+		return do_preview(ctx, preview, raw);
 	return do_outbox(ctx, outbox, due, force);
 }

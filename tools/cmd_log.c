@@ -15,57 +15,24 @@
 
 const char cmd_log_usage[] =
 	"usage: corrtest log APP --outcome invitation|info|refusal|other|no_reply\n"
-	"                    --channel email|phone|sms|voicemail|manual [--at TIME] [--note TEXT]\n"
+	"                    --channel email|phone|sms|voicemail|portal|webmail|manual\n"
+	"                    [--at TIME] [--note TEXT]\n"
 	"\n"
 	"Records the outcome of one sent application. APP is an application id, or\n"
 	"REF:GROUP:GENDER (listing ref, group and gender of the persona, e.g.\n"
 	"L17:maghrebi:female). A later log for the same application replaces its outcome;\n"
-	"the earlier one stays in the study.\n"
+	"the earlier one stays in the study. Only a sent application takes an outcome\n"
+	"(no_reply too: an application that will not go out is cancelled with\n"
+	"'corrtest field skip'); a reply time before the send time is refused.\n"
 	"\n"
 	"  --outcome O   invitation (to visit or interview), info (asks for information),\n"
 	"                refusal, other, or no_reply\n"
-	"  --channel C   how the reply came: email, phone, sms, voicemail or manual\n"
+	"  --channel C   how the reply came: email, phone, sms, voicemail, portal (the\n"
+	"                site's message box), webmail or manual\n"
 	"  --at TIME     when it came: 2026-12-08 14:30 (the study's time zone),\n"
 	"                2026-12-08T13:30:00Z, or with an offset (+01:00)\n"
-	"  --note TEXT   a remark, on one line\n";
-
-/* Parses APP into *id, or into ref/group/gender (allocated, caller frees). */
-static int parse_app(const char *app, int64_t *id, char **ref, char **grp, char **gender)
-{
-	long v;
-	*id = 0;
-	*ref = *grp = *gender = NULL;
-	if (strspn(app, "0123456789") == strlen(app)) {
-		if (!parse_long(app, &v) || v < 1)
-			return 0;
-		*id = v;
-		return 1;
-	}
-	/* From the right: a listing ref may itself contain a colon. */
-	const char *c2 = strrchr(app, ':');
-	if (!c2 || c2 == app)
-		return 0;
-	const char *c1 = c2 - 1;
-	while (c1 > app && *c1 != ':')
-		c1--;
-	if (*c1 != ':' || c1 == app || c1 + 1 == c2 || !c2[1])
-		return 0;
-	/* Group and gender in any case, as import takes them. */
-	char *tail = xstrdup(c1 + 1);
-	for (char *p = tail; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-	int g = gender_parse(tail + (c2 - c1));
-	if (g < 0) {
-		free(tail);
-		return 0;
-	}
-	*ref = xstrndup(app, (size_t)(c1 - app));
-	*grp = xstrndup(tail, (size_t)(c2 - c1 - 1));
-	*gender = xstrdup(gender_name(g));
-	free(tail);
-	return 1;
-}
+	"  --note TEXT   the text of an SMS or portal message as pasted, or the note of\n"
+	"                a call, on one line (at most 1000 bytes)\n";
 
 /* What was logged, and the outcome it replaces, if any. */
 static void describe(struct out *o, const struct response_logged *r, const char *outcome,
@@ -145,17 +112,18 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 					       at_arg);
 		time_iso_utc(t, at);
 	}
-	int64_t id;
-	char *ref, *grp, *gender;
-	if (!parse_app(app_arg, &id, &ref, &grp, &gender))
+	struct app_ref ar;
+	if (!app_ref_parse(app_arg, &ar)) {
+		app_ref_free(&ar);
 		return cmd_usage_error(ctx,
 				       "'%s' is not an application: give its id (a number) or "
 				       "REF:GROUP:GENDER, e.g. L17:maghrebi:female",
 				       app_arg);
+	}
 
 	struct ct_err err = { 0 };
 	struct response_logged r;
-	int rc = response_log(s, id, ref, grp, gender, outcome, channel, at_arg ? at : NULL, note,
+	int rc = response_log(s, ar.id, ar.ref, ar.grp, ar.gender, outcome, channel, at_arg ? at : NULL, note,
 			      study_actor(), &r, &err);
 	if (rc) {
 		rc = cmd_error(ctx, &err);
@@ -167,8 +135,6 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 	if (out_free(o))
 		rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
 out:
-	free(ref);
-	free(grp);
-	free(gender);
+	app_ref_free(&ar);
 	return rc;
 }

@@ -48,9 +48,19 @@ expect_out "replaces the earlier outcome invitation \(phone\)"
 [ "$(q "SELECT count(*) FROM response WHERE application = $id1")" = 2 ] || fail "append-only"
 [ "$(q "SELECT outcome, at FROM response WHERE application = $id1 ORDER BY id DESC LIMIT 1")" = \
 	"refusal|2026-12-08T14:30:00Z" ] || fail "latest row"
-# Summer time: UTC+2. A bare date is local midnight.
+# A reply cannot come before the message it answers (sent 2026-12-07
+# 09:00Z): refused, naming the send time, and nothing is recorded.
+before=$(snapshot s)
+expect_exit 2 ct -S s log "$id1" --outcome info --channel sms --at "2026-07-01 10:00"
+expect_err "the reply time 2026-07-01T08:00:00Z is before application $id1 was sent \(2026-12-07T09:00:00Z"
+[ "$(snapshot s)" = "$before" ] || fail "a reply before the send changed the study"
+expect_exit 2 ct -S s log "$id1" --outcome info --channel sms --at "2026-12-07 09:59"
+# Summer time: UTC+2 (on an application sent in June for the purpose). A
+# bare date is local midnight.
+q "UPDATE application SET sent_at = '2026-06-30T09:00:00Z' WHERE id = $id1"
 expect_exit 0 ct -S s log "$id1" --outcome info --channel sms --at "2026-07-01 10:00"
 [ "$(q "SELECT at FROM response WHERE application = $id1 ORDER BY id DESC LIMIT 1")" = "2026-07-01T08:00:00Z" ] || fail "summer time"
+q "UPDATE application SET sent_at = '2026-12-07T09:00:00Z' WHERE id = $id1"
 expect_exit 0 ct -S s log "$id1" --outcome other --channel manual --at 2026-12-08
 [ "$(q "SELECT at FROM response WHERE application = $id1 ORDER BY id DESC LIMIT 1")" = "2026-12-07T23:00:00Z" ] || fail "bare date"
 expect_exit 0 ct -S s log "$id1" --outcome invitation --channel voicemail
@@ -72,7 +82,7 @@ expect_err "is not an application"
 expect_exit 2 ct -S s log "$id1" --outcome yes --channel email
 expect_err "--outcome 'yes' is not one of invitation, info, refusal, other or no_reply"
 expect_exit 2 ct -S s log "$id1" --outcome invitation --channel fax
-expect_err "--channel 'fax' is not one of email, phone, sms, voicemail or manual"
+expect_err "--channel 'fax' is not one of email, phone, sms, voicemail, portal, webmail or manual"
 expect_exit 2 ct -S s log "$id1" --outcome invitation
 expect_err "--channel is required"
 expect_exit 2 ct -S s log "$id1" --channel email

@@ -81,7 +81,7 @@ N1,dutch,female,invitation,,,,,
 N2,belgian,x,maybe,,,private,9,3
 ,belgian,female,invitation,,,,,
 EOF
-bad values.csv "corrtest import: values.csv:2: column channel: 'fax' is not one of email, phone, sms, voicemail or manual" \
+bad values.csv "corrtest import: values.csv:2: column channel: 'fax' is not one of email, phone, sms, voicemail, portal, webmail or manual" \
 	"values.csv:2: column at: '2026-13-01' is not a time" \
 	"values.csv:3: column group: 'dutch' is not a group of the design \(belgian, maghrebi, turkish, african\)" \
 	"values.csv:4: column gender: 'x' is not a gender of the design \(female or male\)" \

@@ -74,9 +74,12 @@ python3 -c 'import json; d = json.load(open("out.txt")); assert d["pairs"][0]["l
 
 # compose --preview of a stored message that holds an escape sequence: the
 # message is shown with it escaped; --json carries it.
-expect_exit 0 ct -S s compose --preview 1
+expect_exit 0 ct -S s compose --preview 1 --raw
 raw_free out.txt err.txt
 grep -Fq 'Subject: \x1b[2J' out.txt || { cat out.txt; fail "compose --preview: the subject is not escaped"; }
+# The decoded view (the default) lets no escape through either.
+expect_exit 0 ct -S s compose --preview 1
+raw_free out.txt err.txt
 expect_exit 0 ct -S s compose --preview 1 --json
 raw_free out.txt
 python3 -c 'import json; d = json.load(open("out.txt")); assert "Subject: \x1b[2J" in d["raw"], d'

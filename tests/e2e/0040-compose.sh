@@ -69,7 +69,7 @@ expect_out '"problems":\[\]'
 
 # --preview prints one message and changes nothing.
 before=$(snapshot s)
-expect_exit 0 ct -S s compose --preview 2
+expect_exit 0 ct -S s compose --preview 2 --raw
 expect_err "preview only"
 cp out.txt preview2.eml
 python3 "$PM" show preview2.eml >p.json
@@ -87,6 +87,20 @@ EOF
 grep -q '^Date: Mon, 07 Dec 2026 12:40:00 +0100$' preview2.eml || fail "Date not in Brussels time"
 grep -q '^From: =?UTF-8?' preview2.eml || fail "From name not RFC 2047-encoded"
 [ "$(snapshot s)" = "$before" ] || fail "preview changed the study"
+# Without --raw the preview is the text the landlord reads: header fields
+# decoded, the body as text (issue 9: it showed quoted-printable).
+expect_exit 0 ct -S s compose --preview 2
+grep -qx 'From: Gülşen Öztürk <gulsen.ozturk@corrtest.invalid>' out.txt || { cat out.txt; fail "preview: From not decoded"; }
+grep -qx 'To: verhuur@immo-voorbeeld.be' out.txt || fail "preview: To"
+grep -qx 'Subject: Interesse in uw huurwoning in Sint-Amandsberg' out.txt || fail "preview: Subject"
+grep -qx 'Date: 2026-12-07 12:40 (Europe/Brussels)' out.txt || fail "preview: Date not in local time"
+grep -q '(referentie IMMO-001)' out.txt || fail "preview: body"
+[ "$(tail -n 1 out.txt)" = "Gülşen Öztürk" ] || fail "preview: the body does not end with the signature"
+! grep -Eq '=\?UTF-8\?|=C3|=20$|Content-Transfer-Encoding' out.txt || fail "preview shows MIME encoding"
+expect_exit 0 ct -S s compose --preview 2 --json
+python3 -c 'import json,sys; d=json.load(open("out.txt")); assert d["subject"] == "Interesse in uw huurwoning in Sint-Amandsberg" and d["from_name"] == "Gülşen Öztürk" and d["body"].endswith("Gülşen Öztürk\n") and "=?UTF-8?" in d["raw"], d'
+expect_exit 2 ct -S s compose --check --raw
+expect_err "--raw goes with --preview"
 expect_exit 2 ct -S s compose --preview 999
 expect_err "corrtest compose: no application 999"
 expect_exit 2 ct -S s compose --preview abc
@@ -128,7 +142,7 @@ sums=$(cd out/new && sha256sum *)
 expect_exit 0 ct -S s compose --outbox out
 [ "$(cd out/new && sha256sum *)" = "$sums" ] || fail "re-running changed the files"
 [ "$(q "SELECT count(*) FROM message")" = 4 ] || fail "re-running stored messages again"
-expect_exit 0 ct -S s compose --preview 2
+expect_exit 0 ct -S s compose --preview 2 --raw
 cmp -s out.txt out/new/1796643600.2.corrtest || fail "preview differs from the outbox file"
 # --force composes again from the templates: same bytes, nothing new stored.
 expect_exit 0 ct -S s compose --outbox out --force

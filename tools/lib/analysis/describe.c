@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analysis/describe.h"
+#include "fielding/deviation.h"
 #include "base/banned.h"
 
 /* ---- The paired measures ---- */
@@ -261,6 +262,41 @@ static void describe_excluded(struct out *o, const struct analysis_result *r)
 		r->excluded_total);
 }
 
+/* Fielding by hand: how far the sends kept to the plan, and why pairs were
+ * skipped in the field (they are among the cancelled above). In the table
+ * format only when there is something to say. */
+static void describe_field(struct out *o, const struct analysis_result *r)
+{
+	const struct field_summary *f = r->field;
+	if (!f)
+		return;
+	long any = f->nreasons;
+	for (int k = 0; k < DEVIATION_N; k++)
+		any += f->deviations[k];
+	out_map_begin(o, &(struct out_field){ "fielding", any ? "\nFielding: deviations from the "
+							       "plan (corrtest field deviations)"
+							     : NULL,
+					       OUT_TEXT, 0 });
+	for (int k = 0; k < DEVIATION_N; k++)
+		out_int(o, &(struct out_field){ deviation_key(k), any ? deviation_text(k) : NULL,
+						OUT_COUNT, 0 },
+			f->deviations[k]);
+	out_table_begin(o, &(struct out_field){ "skipped", NULL, OUT_TEXT, 0 });
+	for (int i = 0; i < f->nreasons; i++) {
+		out_row_begin(o, NULL);
+		out_str(o, &(struct out_field){ "reason", NULL, OUT_TEXT, 0 }, f->reason[i]);
+		out_int(o, &(struct out_field){ "applications", NULL, OUT_COUNT, 0 },
+			f->cancelled[i]);
+		out_int(o, &(struct out_field){ "listings", NULL, OUT_COUNT, 0 }, f->listings[i]);
+		out_text(o, "  cancelled in the field: %ld application%s of %ld listing%s: %s",
+			 f->cancelled[i], f->cancelled[i] == 1 ? "" : "s", f->listings[i],
+			 f->listings[i] == 1 ? "" : "s", f->reason[i]);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	out_map_end(o);
+}
+
 void analysis_describe(struct out *o, const struct analysis_result *r)
 {
 	static const struct out_field item = { NULL, NULL, OUT_TEXT, 0 };
@@ -296,6 +332,7 @@ void analysis_describe(struct out *o, const struct analysis_result *r)
 		 100.0 * (1.0 - r->alpha));
 	describe_cochran(o, r);
 	describe_excluded(o, r);
+	describe_field(o, r);
 }
 
 /* ---- The agent-level list ---- */

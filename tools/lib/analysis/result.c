@@ -8,6 +8,7 @@
 
 #include "analysis/result.h"
 #include "multi.h"
+#include "fielding/deviation.h"
 #include "base/banned.h"
 
 static const char *const dim_names[ANALYSIS_DIM_N] = { "agent_type", "gender",  "round",
@@ -558,7 +559,13 @@ int analysis_run(struct study *s, const struct analysis_options *o, struct analy
 	int rc = pairs_collect(s, &ps, err);
 	if (rc)
 		return rc;
-	return analysis_from_pairs(&ps, o, out, err);
+	if ((rc = analysis_from_pairs(&ps, o, out, err)))
+		return rc;
+	if ((rc = field_summary_read(s, &(*out)->field, err))) {
+		analysis_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 void analysis_free(struct analysis_result *r)
@@ -580,6 +587,7 @@ void analysis_free(struct analysis_result *r)
 	free(r->agents);
 	free(r->lpm);
 	free(r->clogit);
+	field_summary_free(r->field);
 	pairs_set_free(&r->ps);
 	free(r);
 }

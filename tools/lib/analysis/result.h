@@ -143,6 +143,11 @@ struct analysis_result {
 	int flagged;
 	size_t agents_one_listing, pairs_without_agent_key;
 
+	/* Fielding (fielding/deviation.h): deviations by kind and the
+	 * applications cancelled in the field by reason; filled by
+	 * analysis_run (NULL from analysis_from_pairs). */
+	struct field_summary *field;
+
 	/* ANALYSIS_MODEL_*: NULL unless asked for. */
 	struct analysis_model *lpm, *clogit;
 

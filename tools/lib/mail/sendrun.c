@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "mail/sendrun.h"
+#include "fielding/channel.h"
 #include "mail/reply.h"
 #include "messages/compose.h"
 #include "base/timeutil.h"
@@ -160,8 +161,10 @@ long sendrun_count_planned(struct study *s)
 	sqlite3_stmt *st;
 	long n = 0;
 	if (study_prepare(s, "SELECT count(*) FROM application a JOIN listing l ON l.id = a.listing"
-			     " WHERE a.status = 'planned' AND l.status != 'withdrawn'", &st, NULL))
+			     " WHERE a.status = 'planned' AND l.status != 'withdrawn'"
+			     " AND coalesce(a.channel, l.channel, ?1) = 'smtp'", &st, NULL))
 		return 0;
+	sqlite3_bind_text(st, 1, fielding_channel_default(s->design), -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -321,6 +324,10 @@ static int send_due(struct run *x, long *nsent_total, time_t *next, int *again,
 		struct compose_app *a = &apps[i];
 		time_t when;
 		a->skip = 1;
+		/* Only smtp goes out here; a person sends the other channels
+		 * and records them (corrtest field). */
+		if (fielding_channel_by_hand(a->channel))
+			continue;
 		if (!strcmp(a->lstatus, "withdrawn") || !a->sched || !time_parse_iso(a->sched, &when))
 			continue;
 		if (when > now) {

@@ -45,7 +45,8 @@ struct sendrun_opts {
 /* The run: takes the study's sending lock (CT_EENV "another 'corrtest send
  * --live' is running" when held), resolves every application left in
  * 'sending', then sends what is due (scheduled at or before now, listing
- * not withdrawn) within [schedule] daily_quota and o->limit. Each pass
+ * not withdrawn, planned channel smtp: the others are sent by hand and
+ * recorded with corrtest field) within [schedule] daily_quota and o->limit. Each pass
  * readies its messages before sending the first, as compose --outbox
  * does: the stored message where compose wrote one (its To: must still be
  * the listing's contact), otherwise composed with the templates read once
@@ -58,7 +59,7 @@ struct sendrun_opts {
 int sendrun_live(struct study *s, const struct mailcfg *mc, const struct mail_secrets *sec,
 		 const struct sendrun_opts *o, struct sendrun_summary *sum, struct ct_err *err);
 
-/* Applications still planned whose listing is not withdrawn. */
+/* Applications still planned for smtp whose listing is not withdrawn. */
 long sendrun_count_planned(struct study *s);
 
 #endif

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include "messages/compose.h"
+#include "fielding/channel.h"
 #include "io/json.h"
 #include "mail/mime.h"
+#include "mail/reply.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
@@ -18,6 +20,8 @@ static void app_free(struct compose_app *a)
 	free(a->first), free(a->last), free(a->email), free(a->phone), free(a->profile);
 	free(a->contact), free(a->title), free(a->area), free(a->url), free(a->price);
 	free(a->stored), free(a->raw), free(a->new_msgid), free(a->fname);
+	free(a->channel), free(a->contact_phone), free(a->contact_name), free(a->grp);
+	free(a->gender);
 }
 
 static int compose_load_apps_as(struct study *s, long long id, int with_stored,
@@ -81,9 +85,10 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 		" p.first_name, p.last_name, p.email, p.phone, p.profile,"
 		" c.contact_email, l.title, l.area, l.url, l.price,"
 		" CASE WHEN ?2 THEN (SELECT m.raw FROM message m WHERE m.application = a.id"
-		"  AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END"
+		"  AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END,"
+		" a.channel, l.channel, c.contact_phone, c.contact_name, g.name, p.gender, a.position"
 		" FROM application a JOIN listing l ON l.id = a.listing"
-		" JOIN persona p ON p.id = a.persona"
+		" JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp"
 		" LEFT JOIN listing_contact c ON c.listing = l.id"
 		" WHERE (?1 = 0 AND a.status = 'planned') OR a.id = ?1"
 		" ORDER BY a.scheduled_at, a.id";
@@ -123,6 +128,14 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 			a->stored_len = (size_t)sqlite3_column_bytes(st, 17);
 			a->stored = xstrndup(sqlite3_column_blob(st, 17), a->stored_len);
 		}
+		const char *ach = (const char *)sqlite3_column_text(st, 18);
+		const char *lch = (const char *)sqlite3_column_text(st, 19);
+		a->channel = xstrdup(fielding_channel_effective(s->design, ach, lch));
+		a->contact_phone = colv(st, 20, "the listing's contact phone", &a->nul_field);
+		a->contact_name = col(st, 21);
+		a->grp = col(st, 22);
+		a->gender = col(st, 23);
+		a->position = sqlite3_column_int(st, 24);
 	}
 	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading applications");
 	sqlite3_finalize(st);
@@ -250,6 +263,32 @@ void compose_build_many(struct study *s, struct template **t, struct compose_app
 		pthread_join(th[i], NULL);
 }
 
+/* The values a template is filled with for a: the persona, the listing,
+ * the study's city and the persona's profile. full is the persona's full
+ * name. CT_EINPUT (e says why) for a profile that is not flat JSON. */
+static int fill_vars(struct study *s, const struct compose_app *a, const char *full,
+		     struct tpl_vars *v, struct ct_err *e)
+{
+	tpl_vars_set(v, "persona.first_name", a->first);
+	tpl_vars_set(v, "persona.last_name", a->last);
+	tpl_vars_set(v, "persona.full_name", full);
+	tpl_vars_set(v, "persona.email", a->email);
+	tpl_vars_set(v, "persona.phone", a->phone);
+	tpl_vars_set(v, "listing.ref", a->ref);
+	tpl_vars_set(v, "listing.area", a->area);
+	tpl_vars_set(v, "listing.price", a->price);
+	tpl_vars_set(v, "listing.url", a->url);
+	tpl_vars_set(v, "listing.title", a->title);
+	tpl_vars_set(v, "study.city", s->design->city);
+	if (json_read_flat(a->profile ? a->profile : "{}", "profile.", v, e)) {
+		char *m = xstrdup(e->msg);
+		ct_fail(e, CT_EINPUT, "the persona's profile: %s", m);
+		free(m);
+		return CT_EINPUT;
+	}
+	return CT_OK;
+}
+
 static int compose_build_as(struct study *s, struct template **t, struct compose_app *a,
 			    enum build_mode mode, struct from_seen *seen, struct ct_err *err)
 {
@@ -302,23 +341,8 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 		}
 	}
 	full = xasprintf("%s %s", a->first, a->last);
-	tpl_vars_set(&v, "persona.first_name", a->first);
-	tpl_vars_set(&v, "persona.last_name", a->last);
-	tpl_vars_set(&v, "persona.full_name", full);
-	tpl_vars_set(&v, "persona.email", a->email);
-	tpl_vars_set(&v, "persona.phone", a->phone);
-	tpl_vars_set(&v, "listing.ref", a->ref);
-	tpl_vars_set(&v, "listing.area", a->area);
-	tpl_vars_set(&v, "listing.price", a->price);
-	tpl_vars_set(&v, "listing.url", a->url);
-	tpl_vars_set(&v, "listing.title", a->title);
-	tpl_vars_set(&v, "study.city", d->city);
-	if (json_read_flat(a->profile ? a->profile : "{}", "profile.", &v, &e)) {
-		char *m = xstrdup(e.msg);
-		ct_fail(&e, CT_EINPUT, "the persona's profile: %s", m);
-		free(m);
+	if (fill_vars(s, a, full, &v, &e))
 		goto out;
-	}
 	if (template_render(t[a->variant - 1], &v, &subject, &body, &e))
 		goto out;
 	if (!msgid && mode == BUILD_KEEP) {
@@ -357,6 +381,36 @@ out:
 		ct_fail(err, rc, "application %lld (listing %s): %s", a->id, ref, e.msg);
 	tpl_vars_free(&v);
 	free(subject), free(body), free(full), free(idbuf), free(ref);
+	return rc;
+}
+
+int compose_render_text(struct study *s, struct template **t, struct compose_app *a,
+			char **subject, char **body, struct ct_err *err)
+{
+	struct ct_err e = { 0 };
+	struct tpl_vars v = { 0 };
+	char *full = NULL;
+	int rc = CT_EINPUT;
+	*subject = *body = NULL;
+	if (a->nul_field)
+		ct_fail(&e, CT_EINPUT, "the value of %s contains a NUL byte; refused", a->nul_field);
+	else if (a->variant < 1 || a->variant > s->design->variants)
+		ct_fail(&e, CT_EINPUT, "variant %d has no template (study.ini variants = %d)",
+			a->variant, s->design->variants);
+	else if (!t[a->variant - 1])
+		ct_fail(&e, CT_EINPUT, "template v%d.txt could not be read", a->variant);
+	else {
+		full = xasprintf("%s %s", a->first, a->last);
+		if (!(rc = fill_vars(s, a, full, &v, &e)))
+			rc = template_render(t[a->variant - 1], &v, subject, body, &e);
+	}
+	if (rc) {
+		char *ref = printable(a->ref);
+		ct_fail(err, rc, "application %lld (listing %s): %s", a->id, ref, e.msg);
+		free(ref);
+	}
+	tpl_vars_free(&v);
+	free(full);
 	return rc;
 }
 
@@ -473,4 +527,28 @@ out:
 	compose_templates_free(t, nv);
 	compose_apps_free(apps, n);
 	return rc;
+}
+
+int compose_decode(const char *raw, size_t len, struct compose_text *out, struct ct_err *err)
+{
+	struct reply *r = NULL;
+	memset(out, 0, sizeof(*out));
+	int rc = reply_parse(raw, len, &r, err);
+	if (rc)
+		return rc;
+	out->from_name = r->from_name ? xstrdup(r->from_name) : NULL;
+	out->from_addr = r->from_addr ? xstrdup(r->from_addr) : NULL;
+	out->to_addr = r->to_addr ? xstrdup(r->to_addr) : NULL;
+	out->subject = r->subject ? xstrdup(r->subject) : NULL;
+	out->date = r->date ? xstrdup(r->date) : NULL;
+	out->body = xstrdup(r->text ? r->text : "");
+	reply_free(r);
+	return CT_OK;
+}
+
+void compose_text_free(struct compose_text *t)
+{
+	free(t->from_name), free(t->from_addr), free(t->to_addr), free(t->subject);
+	free(t->body), free(t->date);
+	memset(t, 0, sizeof(*t));
 }

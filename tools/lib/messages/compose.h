@@ -17,6 +17,11 @@ struct compose_app {
 	int variant; /* 0 when NULL */
 	char *first, *last, *email, *phone, *profile;
 	char *contact, *title, *area, *url, *price;
+	/* The channel it is planned for (fielding_channel_effective: its own,
+	 * its listing's or the study's), the landlord's phone and name, and
+	 * the persona's group and gender: what a worklist shows. */
+	char *channel, *contact_phone, *contact_name, *grp, *gender;
+	int position; /* 0 when NULL */
 	char *stored; /* latest outgoing message, if any */
 	size_t stored_len;
 	time_t when;
@@ -63,6 +68,24 @@ int compose_check(struct study *s, int *ncomposed, struct tpl_problems *probs, s
  * CT_EINPUT with err. *out is one application: compose_apps_free(*out, 1). */
 int compose_preview(struct study *s, long long id, struct compose_app **out,
 		    struct tpl_problems *probs, struct ct_err *err);
+/* The text a landlord reads: a's subject and body filled from the
+ * templates, as mime_build would carry them but not encoded (for a person
+ * to paste into a form or an SMS, and for the preview). Needs no contact
+ * e-mail. *subject and *body: caller frees. Errors name the application
+ * and its listing. */
+int compose_render_text(struct study *s, struct template **t, struct compose_app *a,
+			char **subject, char **body, struct ct_err *err);
+/* A message as its reader sees it: the header fields decoded (RFC 2047
+ * words to UTF-8) and the body as text (quoted-printable decoded). All
+ * owned; free with compose_text_free. */
+struct compose_text {
+	char *from_name, *from_addr, *to_addr, *subject, *body;
+	char *date; /* UTC ISO 8601, or NULL */
+};
+/* Decodes raw (len bytes), a message mime_build wrote, with the parser
+ * replies go through (mail/reply.h). CT_EINPUT for an empty message. */
+int compose_decode(const char *raw, size_t len, struct compose_text *out, struct ct_err *err);
+void compose_text_free(struct compose_text *t);
 /* Stores the messages composed in this run (not skip, not reused), with
  * their new Message-IDs. Inside the caller's transaction. */
 int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_err *err);

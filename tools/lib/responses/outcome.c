@@ -9,7 +9,10 @@
 #include "base/banned.h"
 
 const char *const outcome_names[] = { "invitation", "info", "refusal", "other", "no_reply", NULL };
-const char *const channel_names[] = { "email", "phone", "sms", "voicemail", "manual", NULL };
+/* As the schema allows since version 4: a reply can come through a portal's
+ * message box or a web mail account too. */
+const char *const channel_names[] = { "email", "phone", "sms", "voicemail", "portal",
+				      "webmail", "manual", NULL };
 
 static const char *find_name(const char *const *names, const char *s)
 {
@@ -36,7 +39,7 @@ const char *outcome_list(void)
 
 const char *channel_list(void)
 {
-	return "email, phone, sms, voicemail or manual";
+	return "email, phone, sms, voicemail, portal, webmail or manual";
 }
 
 static int digits(const char *s, int n)
@@ -142,6 +145,65 @@ int app_by_cell(struct study *s, const char *ref, const char *grp, const char *g
 	sqlite3_bind_text(st, 2, grp, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, gender, -1, SQLITE_TRANSIENT);
 	return app_fetch(s, st, a, found, err);
+}
+
+int app_ref_parse(const char *app, struct app_ref *r)
+{
+	long v;
+	memset(r, 0, sizeof(*r));
+	if (!*app)
+		return 0;
+	if (strspn(app, "0123456789") == strlen(app)) {
+		if (!parse_long(app, &v) || v < 1)
+			return 0;
+		r->id = v;
+		return 1;
+	}
+	/* From the right: a listing ref may itself contain a colon. */
+	const char *c2 = strrchr(app, ':');
+	if (!c2 || c2 == app)
+		return 0;
+	const char *c1 = c2 - 1;
+	while (c1 > app && *c1 != ':')
+		c1--;
+	if (*c1 != ':' || c1 == app || c1 + 1 == c2 || !c2[1])
+		return 0;
+	/* Group and gender in any case, as import takes them. */
+	char *tail = xstrdup(c1 + 1);
+	for (char *p = tail; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	int g = gender_parse(tail + (c2 - c1));
+	if (g < 0) {
+		free(tail);
+		return 0;
+	}
+	r->ref = xstrndup(app, (size_t)(c1 - app));
+	r->grp = xstrndup(tail, (size_t)(c2 - c1 - 1));
+	r->gender = xstrdup(gender_name(g));
+	free(tail);
+	return 1;
+}
+
+void app_ref_free(struct app_ref *r)
+{
+	free(r->ref);
+	free(r->grp);
+	free(r->gender);
+	memset(r, 0, sizeof(*r));
+}
+
+int app_by_ref(struct study *s, const struct app_ref *r, struct app_info *a, struct ct_err *err)
+{
+	int found = 0;
+	int rc = r->id ? app_by_id(s, r->id, a, &found, err)
+		       : app_by_cell(s, r->ref, r->grp, r->gender, a, &found, err);
+	if (rc || found)
+		return rc;
+	if (r->id)
+		return ct_fail(err, CT_EINPUT, "no application %lld in the study", (long long)r->id);
+	return ct_fail(err, CT_EINPUT, "no application of listing '%s' for group %s, %s in the study",
+		       r->ref, r->grp, r->gender);
 }
 
 int response_latest(struct study *s, int64_t app, char **outcome, char **channel,
@@ -286,6 +348,32 @@ void response_logged_free(struct response_logged *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* A reply comes after the message it answers: at (UTC ISO) before the
+ * application's sent_at is a typing slip (a wrong day or month), refused.
+ * Both are UTC ISO texts of one form, so they compare as strings. */
+static int reply_after_send(struct study *s, int64_t app, const char *at, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT sent_at FROM application WHERE id = ?", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, app);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		const char *sent = (const char *)sqlite3_column_text(st, 0);
+		time_t ts, ta;
+		if (time_parse_iso(sent, &ts) && time_parse_iso(at, &ta) && ta < ts) {
+			char local[40];
+			time_iso_local(ts, s->design->timezone, local);
+			rc = ct_fail(err, CT_EINPUT,
+				     "the reply time %s is before application %lld was sent (%s, %.10s %.5s "
+				     "in %s); a reply comes after the message",
+				     at, (long long)app, sent, local, local + 11, s->design->timezone);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int response_log(struct study *s, int64_t app_id, const char *ref, const char *grp,
 		 const char *gender, const char *outcome, const char *channel, const char *at,
 		 const char *note, const char *coder, struct response_logged *out,
@@ -318,6 +406,8 @@ int response_log(struct study *s, int64_t app_id, const char *ref, const char *g
 			     "application %lld is %s, not sent; an outcome is logged only for a "
 			     "sent application",
 			     (long long)a->id, a->status);
+	if (!rc && at)
+		rc = reply_after_send(s, a->id, at, err);
 	if (!rc)
 		rc = response_latest(s, a->id, &out->prev_outcome, &out->prev_channel, err);
 	if (!rc)

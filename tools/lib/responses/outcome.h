@@ -45,6 +45,21 @@ int app_by_id(struct study *s, int64_t id, struct app_info *a, int *found, struc
 int app_by_cell(struct study *s, const char *ref, const char *grp, const char *gender,
 		struct app_info *a, int *found, struct ct_err *err);
 
+/* An application as users name it: its id, or REF:GROUP:GENDER (listing
+ * ref, group and gender of the persona, e.g. L17:maghrebi:female), as log,
+ * field sent and field skip take it. */
+struct app_ref {
+	int64_t id;                /* 0 when named by cell */
+	char *ref, *grp, *gender;  /* owned; NULL when named by id */
+};
+/* Parses s; returns 1 on success (free with app_ref_free, also on
+ * failure). Group and gender in any case; the ref is split from the right,
+ * so that a ref may itself contain a colon. */
+int app_ref_parse(const char *s, struct app_ref *out);
+void app_ref_free(struct app_ref *r);
+/* Looks r up: CT_EINPUT naming it when the study has no such application. */
+int app_by_ref(struct study *s, const struct app_ref *r, struct app_info *a, struct ct_err *err);
+
 /* The current outcome of an application (latest response row): outcome and
  * channel copied (caller frees) or NULL when none was logged. */
 int response_latest(struct study *s, int64_t app, char **outcome, char **channel,
@@ -94,8 +109,11 @@ void response_logged_free(struct response_logged *r);
  * case), group grp and gender; with its "log" event, in one transaction.
  * outcome and channel are canonical names (outcome_parse, channel_parse),
  * at a UTC ISO time or NULL, note NULL or checked text. CT_EINPUT when there
- * is no such application or it was not sent; the study is unchanged unless
- * CT_OK. */
+ * is no such application, when it was not sent (whatever the outcome: a
+ * no_reply is the outcome of a message that went out; an application that
+ * will not go out is cancelled with 'field skip'), or when at is before
+ * the application's sent_at (a reply cannot precede the message); the
+ * study is unchanged unless CT_OK. */
 int response_log(struct study *s, int64_t app_id, const char *ref, const char *grp,
 		 const char *gender, const char *outcome, const char *channel, const char *at,
 		 const char *note, const char *coder, struct response_logged *out,

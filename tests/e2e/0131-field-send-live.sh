@@ -1,0 +1,19 @@
+# send --live sends only the applications planned for smtp: listings whose
+# channel is portal or phone are left planned for 'corrtest field', and the
+# loopback server receives exactly the smtp listings' messages.
+. "$E2E_DIR/lib.sh"
+. "$E2E_DIR/send-lib.sh"
+mail_start
+mail_study s 6
+q s "UPDATE listing SET channel = 'portal' WHERE ref IN (SELECT ref FROM listing ORDER BY id LIMIT 2)"
+q s "UPDATE listing SET channel = 'phone' WHERE id = (SELECT max(id) FROM listing)"
+expect_exit 0 ct -S s send --live --json
+expect_out '^\{"sent":6,'
+[ "$(wc -l <"$MD/smtp-log/index.tsv")" = 6 ] || fail "the server accepted $(wc -l <"$MD/smtp-log/index.tsv") messages, not 6"
+[ "$(q s "SELECT count(*) FROM application a JOIN listing l ON l.id = a.listing WHERE l.channel IS NOT NULL AND a.status = 'planned'")" = 6 ] ||
+	fail "an application planned for portal or phone was not left planned"
+[ "$(q s "SELECT count(*) FROM application a JOIN listing l ON l.id = a.listing WHERE l.channel IS NULL AND a.status = 'sent'")" = 6 ] ||
+	fail "not every smtp application was sent"
+# They are what field lists now.
+expect_exit 0 ct -S s field list --all --json
+python3 -c 'import json; g = json.load(open("out.txt")); assert len(g) == 6 and {x["channel"] for x in g} == {"portal", "phone"}, g'
