@@ -14,6 +14,9 @@ expect_out '^\{"sent":6,'
 	fail "an application planned for portal or phone was not left planned"
 [ "$(q s "SELECT count(*) FROM application a JOIN listing l ON l.id = a.listing WHERE l.channel IS NULL AND a.status = 'sent'")" = 6 ] ||
 	fail "not every smtp application was sent"
+# What send --live sent is recorded as planned for smtp and sent by smtp.
+[ "$(q s "SELECT count(*) FROM application WHERE status = 'sent' AND channel = 'smtp' AND sent_via = 'smtp'")" = 6 ] ||
+	fail "sent applications do not record channel and sent_via smtp"
 # They are what field lists now.
 expect_exit 0 ct -S s field list --all --json
 python3 -c 'import json; g = json.load(open("out.txt")); assert len(g) == 6 and {x["channel"] for x in g} == {"portal", "phone"}, g'

@@ -179,14 +179,19 @@ static int locate(struct delivery *d, struct account *a, const char *msgid, int 
 
 /* Changes an application's status (from `from`, so that a concurrent run
  * cannot double-move it) with an event, in one transaction. sent_at is set
- * for 'sent'; attempts_delta is added; last_error replaced (NULL clears). */
+ * for 'sent', with the channel it went by; attempts_delta is added;
+ * last_error replaced (NULL clears). */
 static int app_status(struct study *s, long long app, const char *from, const char *to,
 		      int attempts_delta, const char *last_error, const char *action,
 		      const char *detail, int *changed, struct ct_err *err)
 {
 	static const char sql[] =
 		"UPDATE application SET status = ?3, attempts = attempts + ?4, last_error = ?5,"
-		" sent_at = CASE WHEN ?3 = 'sent' THEN ?6 ELSE sent_at END"
+		" sent_at = CASE WHEN ?3 = 'sent' THEN ?6 ELSE sent_at END,"
+		/* send --live sends only what is planned for smtp; the channel
+		 * is fixed once sent, as field sent fixes its own. */
+		" channel = CASE WHEN ?3 = 'sent' THEN coalesce(channel, 'smtp') ELSE channel END,"
+		" sent_via = CASE WHEN ?3 = 'sent' THEN 'smtp' ELSE sent_via END"
 		" WHERE id = ?1 AND status = ?2";
 	char now[ISO_LEN], subj[32];
 	sqlite3_stmt *st = NULL;
