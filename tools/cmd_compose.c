@@ -36,13 +36,18 @@ const char cmd_compose_usage[] =
 	"                 SCHEDULED-EPOCH.APPLICATION.corrtest; stores each message and its\n"
 	"                 Message-ID in the study. All messages are built and checked\n"
 	"                 first: one bad record and nothing is written. Re-running writes\n"
-	"                 the same bytes again (the stored message is reused); a message\n"
-	"                 already moved to DIR/cur is not written again\n"
+	"                 the same bytes again (the stored message is reused), except that\n"
+	"                 an unsent message whose template file changed since it was\n"
+	"                 composed is composed again, keeping its Message-ID (the count is\n"
+	"                 shown; a template that no longer reads is refused, naming the\n"
+	"                 applications). A message already moved to DIR/cur is neither\n"
+	"                 written nor composed again\n"
 	"  --due          with --outbox: only applications scheduled at or before now\n"
 	"  --force        with --outbox: compose again from the current templates instead\n"
 	"                 of reusing stored messages (the Message-ID is kept)\n"
-	"  --json         print a summary object {written, skipped, not_due, outbox};\n"
-	"                 with --preview, the decoded fields and the raw message\n";
+	"  --json         print a summary object {written, skipped, not_due, rerendered,\n"
+	"                 taken_stale, outbox}; with --preview, the decoded fields and\n"
+	"                 the raw message\n";
 
 static void print_problems(struct cmd_ctx *ctx, const struct tpl_problems *p)
 {
@@ -167,6 +172,8 @@ static void describe_outbox(struct out *o, const char *dir, const struct outbox_
 	out_int(o, &(struct out_field){ "written", NULL, OUT_COUNT, 0 }, r->written);
 	out_int(o, &(struct out_field){ "skipped", NULL, OUT_COUNT, 0 }, r->skipped);
 	out_int(o, &(struct out_field){ "not_due", NULL, OUT_COUNT, 0 }, r->not_due);
+	out_int(o, &(struct out_field){ "rerendered", NULL, OUT_COUNT, 0 }, r->rerendered);
+	out_int(o, &(struct out_field){ "taken_stale", NULL, OUT_COUNT, 0 }, r->taken_stale);
 	out_str(o, &(struct out_field){ "outbox", NULL, OUT_TEXT, 0 }, dir);
 	out_table_begin(o, &(struct out_field){ "messages", NULL, OUT_TEXT, OUT_TABLE_ONLY });
 	for (int i = 0; i < r->n; i++) {
@@ -192,7 +199,17 @@ static void describe_outbox(struct out *o, const char *dir, const struct outbox_
 			r->skipped, dir);
 	if (r->not_due)
 		sb_addf(&sb, "; %d not due yet", r->not_due);
+	if (r->rerendered)
+		sb_addf(&sb, "; %d unsent message%s rendered again because %s template changed "
+			"(Message-ID kept)",
+			r->rerendered, r->rerendered == 1 ? " was" : "s were",
+			r->rerendered == 1 ? "its" : "their");
 	out_text(o, "%s.", sb_str(&sb));
+	if (r->taken_stale)
+		out_text(o, "Warning: %d message%s already taken from %s/cur %s composed from an "
+			    "older template; %s kept as taken.",
+			 r->taken_stale, r->taken_stale == 1 ? "" : "s", dir,
+			 r->taken_stale == 1 ? "was" : "were", r->taken_stale == 1 ? "it is" : "they are");
 	sb_free(&sb);
 }
 

@@ -22,7 +22,7 @@ const char cmd_init_usage[] =
 	"\n"
 	"  --market M   housing (default) or job\n"
 	"  --lang L     nl (default), fr or en: the messages' language and control group\n"
-	"  --city NAME  the city under test (default Ghent, Liège for fr, Brussels for en)\n"
+	"  --city NAME  the city under test (default Gent, Liège for fr, Brussels for en)\n"
 	"  --seed N     the random seed (default: drawn from the system; written to study.ini)\n"
 	"  --start D    first fielding day (default: the Monday after today)\n";
 
@@ -96,7 +96,7 @@ int cmd_init(int argc, char **argv, struct cmd_ctx *ctx)
 	if (strcmp(lang, "nl") && strcmp(lang, "fr") && strcmp(lang, "en"))
 		return cmd_usage_error(ctx, "--lang must be nl, fr or en, not '%s'", lang);
 	if (!city)
-		city = !strcmp(lang, "fr") ? "Liège" : !strcmp(lang, "en") ? "Brussels" : "Ghent";
+		city = !strcmp(lang, "fr") ? "Liège" : !strcmp(lang, "en") ? "Brussels" : "Gent";
 	const char *why;
 	unsigned long cp;
 	if (!text_ok(city, strlen(city), &why, NULL, &cp))

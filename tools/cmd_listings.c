@@ -9,6 +9,7 @@
 #include "io/csv.h"
 #include "io/out.h"
 #include "listings/listing.h"
+#include "messages/outbox.h"
 #include "listings/listing_import.h"
 #include "base/banned.h"
 
@@ -31,7 +32,9 @@ const char cmd_listings_usage[] =
 	"The agent (or, without one, the contact address) is stored as a pseudonymous\n"
 	"key (agent_key); names and addresses are kept apart so that they can be purged.\n"
 	"list shows them only with --contacts. withdraw marks a listing withdrawn (it is\n"
-	"never deleted; stats leaves its pair out).\n";
+	"never deleted; stats leaves its pair out) and removes the outbox files (DIR/new,\n"
+	"DIR/tmp) that compose --outbox wrote for its unsent messages, saying how many; a\n"
+	"file a mail client already took into DIR/cur is named, not removed.\n";
 
 /* At most this many errors are printed: enough to fix a file in one pass,
  * few enough to read. */
@@ -237,14 +240,35 @@ static int listings_withdraw(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx, "--note is longer than 1000 bytes");
 	struct ct_err err = { 0 };
 	char *stored = NULL;
-	int rc = listing_withdraw(ctx->study, ref, note, &stored, &err);
-	if (rc)
+	struct outbox_withdrawn w;
+	int rc = listing_withdraw(ctx->study, ref, note, &stored, &w, &err);
+	if (rc) {
+		outbox_withdrawn_free(&w);
 		return cmd_error(ctx, &err);
+	}
 	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
 	out_str(o, &(struct out_field){ "ref", NULL, OUT_TEXT, 0 }, stored);
 	out_str(o, &(struct out_field){ "status", NULL, OUT_TEXT, 0 }, "withdrawn");
+	out_int(o, &(struct out_field){ "outbox_removed", NULL, OUT_COUNT, 0 }, w.removed);
+	out_int(o, &(struct out_field){ "outbox_missing", NULL, OUT_COUNT, 0 }, w.missing);
+	out_list_begin(o, &(struct out_field){ "outbox_taken", NULL, OUT_TEXT, 0 });
+	for (int i = 0; i < w.taken; i++)
+		out_str(o, &(struct out_field){ NULL, NULL, OUT_TEXT, 0 }, w.taken_files[i]);
+	out_list_end(o);
 	out_text(o, "Withdrew listing %s: it stays in the study, and stats leaves its pair out.",
 		 stored);
+	if (w.removed)
+		out_text(o, "Removed the outbox file%s of its %d unsent message%s.",
+			 w.removed == 1 ? "" : "s", w.removed, w.removed == 1 ? "" : "s");
+	if (w.missing)
+		out_text(o, "%d outbox file%s recorded for it %s no longer there (the outbox was "
+			    "moved or emptied); nothing to remove.",
+			 w.missing, w.missing == 1 ? "" : "s", w.missing == 1 ? "is" : "are");
+	for (int i = 0; i < w.taken; i++)
+		out_text(o, "Warning: %s was already taken from the outbox by a mail client; "
+			    "corrtest left it: make sure it is not sent.",
+			 w.taken_files[i]);
+	outbox_withdrawn_free(&w);
 	free(stored);
 	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }

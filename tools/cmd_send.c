@@ -35,7 +35,9 @@ const char cmd_send_usage[] =
 	"transaction; an application found in 'sending' (after a crash) is resolved\n"
 	"first by looking for its Message-ID over IMAP, so nothing is sent twice.\n"
 	"Temporary failures are retried with backoff ([mail] retries); permanent ones\n"
-	"are recorded with the server's reply. See docs/mail.md.\n"
+	"are recorded with the server's reply. A message compose --outbox stored is\n"
+	"sent as stored, unless its template file changed since: then it is composed\n"
+	"again (Message-ID kept) and the summary counts it. See docs/mail.md.\n"
 	"\n"
 	"  --outbox DIR   without --live: the outbox folder\n"
 	"  --live         send over SMTP\n"
@@ -43,7 +45,7 @@ const char cmd_send_usage[] =
 	"                 until nothing is planned; a summary at the end\n"
 	"  --limit N      with --live: send at most N messages in this run\n"
 	"  --json         print the summary as an object {sent, failed, bounced,\n"
-	"                 recovered, left, seconds}\n"
+	"                 recovered, requeued, left, rerendered, seconds}\n"
 	"\n"
 	"Exit status: 0 done; 1 some application failed (or was sent but could not be\n"
 	"filed in Sent); 2 bad settings or secrets file;\n"
@@ -92,6 +94,7 @@ static void describe_summary(struct out *o, const struct sendrun_summary *x, lon
 	out_int(o, &(struct out_field){ "recovered", NULL, OUT_COUNT, 0 }, x->recovered);
 	out_int(o, &(struct out_field){ "requeued", NULL, OUT_COUNT, 0 }, x->requeued);
 	out_int(o, &(struct out_field){ "left", NULL, OUT_COUNT, 0 }, left);
+	out_int(o, &(struct out_field){ "rerendered", NULL, OUT_COUNT, 0 }, x->rerendered);
 	/* To the millisecond: a clock's noise beyond that says nothing. */
 	out_num(o, &(struct out_field){ "seconds", NULL, OUT_REAL, 0 }, round(secs * 1000.0) / 1000.0);
 	if (!text)
@@ -101,6 +104,9 @@ static void describe_summary(struct out *o, const struct sendrun_summary *x, lon
 	if (x->recovered || x->requeued)
 		sb_addf(&sb, "; after an interrupted run: %ld found sent, %ld planned again",
 			x->recovered, x->requeued);
+	if (x->rerendered)
+		sb_addf(&sb, "; %ld stored message%s composed again (template changed)",
+			x->rerendered, x->rerendered == 1 ? "" : "s");
 	sb_addf(&sb, "; %ld left planned; %.1f s", left, secs);
 	if (x->sent && secs > 0)
 		sb_addf(&sb, " (%.1f messages/s)", (double)x->sent / secs);

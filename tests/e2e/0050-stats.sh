@@ -3,7 +3,9 @@
 # below; excluded pairs counted by reason; --outcome strict|broad|any; a
 # study with no pairs; bad flags; stats never changes the study.
 . "$E2E_DIR/lib.sh"
-new_study s
+# The studies are English-language (--lang en): the expected lines name the
+# groups by the English preset's labels (the nl preset prints Dutch ones).
+new_study s --lang en
 db=s/study.db
 
 # Personas, written directly so that this test depends on stats alone.
@@ -180,7 +182,7 @@ expect_exit 2 ct -S s stats --bogus
 [ "$(snapshot s)" = "$before" ] || fail "stats changed the study"
 
 # A study with no pairs: exit 0, every measure null with a note.
-new_study empty
+new_study empty --lang en
 expect_exit 0 ct -S empty stats --json
 python3 - <<'EOF'
 import json
@@ -275,7 +277,7 @@ EOF
 # row. Without valid pairs it is not shown (it is not an empty row of the
 # design); with valid pairs it stays, because they are data. A group of
 # the design without pairs yet is shown, empty.
-new_study dg
+new_study dg --lang en
 {
 	for g in belgian maghrebi turkish african; do persona $g female; done
 	pair d1 maghrebi female active sent sent invitation no_reply   # b
@@ -374,7 +376,7 @@ EOF
 # Q = (k-1)(k sum C^2 - T^2)/(k T - sum R^2) = 2 (3*38 - 100)/(30 - 20) = 2.8
 # on 2 df, p = exp(-2.8/2). A listing with two Maghrebi candidates (female
 # and male) besides the control has one test group, so no set of its own.
-new_study q
+new_study q --lang en
 {
 	for g in belgian maghrebi turkish; do persona $g female; persona $g male; done
 	i=0

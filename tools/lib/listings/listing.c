@@ -7,6 +7,7 @@
 
 #include "io/csv.h"
 #include "listings/listing.h"
+#include "messages/outbox.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
@@ -749,11 +750,12 @@ int listing_add(struct study *s, const char *const in[LF_COUNT], listing_report_
 }
 
 int listing_withdraw(struct study *s, const char *ref, const char *note, char **stored,
-		     struct ct_err *err)
+		     struct outbox_withdrawn *w, struct ct_err *err)
 {
 	int64_t id = 0;
 	sqlite3_stmt *st = NULL;
 	*stored = NULL;
+	memset(w, 0, sizeof(*w));
 	int rc = study_begin(s, err);
 	if (rc)
 		return rc;
@@ -772,9 +774,13 @@ int listing_withdraw(struct study *s, const char *ref, const char *note, char **
 			rc = ct_fail(err, CT_EINPUT, "listing '%s' is already withdrawn", *stored);
 	}
 	sqlite3_finalize(st);
+	/* Its unsent messages leave the outbox, so that no mail client sends
+	 * them; the event's detail says what was removed. */
+	if (!rc)
+		rc = outbox_withdraw_listing(s, id, note, w, err);
 	/* The event names the ref as the study writes it. */
 	if (!rc)
-		rc = study_event(s, "listings.withdraw", *stored, note, err);
+		rc = study_event(s, "listings.withdraw", *stored, w->detail, err);
 	if (!rc)
 		rc = study_commit(s, err);
 	if (rc) {

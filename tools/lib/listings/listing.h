@@ -134,13 +134,16 @@ void listing_ref_index_free(struct listing_ref_index *x);
 int listing_add(struct study *s, const char *const in[LF_COUNT], listing_report_fn report,
 		void *ud, struct listing *out, int64_t *id, struct ct_err *err);
 
+struct outbox_withdrawn;
 /* `listings withdraw`: marks the listing named ref (compared ignoring ASCII
- * case) withdrawn, with a "listings.withdraw" event whose detail is note
- * (may be NULL). *stored is the ref as the study writes it (caller frees;
- * NULL on failure). CT_EINPUT when there is no such listing or it is
- * already withdrawn. */
+ * case) withdrawn and removes its unsent messages' outbox files
+ * (outbox_withdraw_listing fills *w: outbox_withdrawn_free), with a
+ * "listings.withdraw" event whose detail is note (may be NULL) and what was
+ * removed. *stored is the ref as the study writes it (caller frees; NULL on
+ * failure). CT_EINPUT when there is no such listing or it is already
+ * withdrawn. */
 int listing_withdraw(struct study *s, const char *ref, const char *note, char **stored,
-		     struct ct_err *err);
+		     struct outbox_withdrawn *w, struct ct_err *err);
 
 /* One listing as `listings list` shows it. Strings are borrowed for the
  * duration of the callback and NULL when the study has none. */

@@ -196,15 +196,21 @@ static int take_stored(struct compose_app *a, struct ct_err *err)
 
 /* Readies the messages of a pass's batch (apps[i] with skip == 0) before
  * anything is sent, the way compose --outbox does: the stored message
- * where compose has written one, otherwise composed here with the
+ * where compose has written one and its template has not changed since
+ * (one that changed is composed again, counted in *rerendered when its
+ * bytes differ), otherwise composed here with the
  * templates read once, and every new message stored with its Message-ID
  * in one transaction with one event. A message that cannot be readied
  * stops the run before any of the batch is sent. */
-static int ready_batch(struct study *s, struct compose_app *apps, int n, struct ct_err *err)
+static int ready_batch(struct study *s, struct compose_app *apps, int n, long *rerendered,
+		       struct ct_err *err)
 {
 	int nv = s->design->variants, rc = CT_OK, fresh = 0;
-	struct template **t = NULL;
+	struct template **t = xcalloc((size_t)nv, sizeof(*t));
 	struct tpl_problems probs = { 0 };
+	/* The templates are read first: a stored message whose template
+	 * changed since it was composed is composed again (compose_stale). */
+	compose_load_templates(s, t, &probs);
 	/* The messages to build, up to the first application that cannot be
 	 * sent (whose error is kept until the ones before it are built, so
 	 * that the first problem in order is the one reported). */
@@ -218,26 +224,28 @@ static int ready_batch(struct study *s, struct compose_app *apps, int n, struct 
 		if (!a->contact || !*a->contact)
 			stop_rc = ct_fail(&stop, CT_EINPUT, "application %lld: listing %s has no "
 					  "contact e-mail to send to", a->id, a->ref);
-		else if (a->stored && a->msgid)
+		else if (a->stored && a->msgid && !compose_stale(a, t, nv))
 			stop_rc = take_stored(a, &stop);
 		else
 			idx[nidx++] = i;
 	}
-	if (nidx) {
-		t = xcalloc((size_t)nv, sizeof(*t));
-		compose_load_templates(s, t, &probs);
-		if (probs.n)
-			rc = ct_fail(err, CT_EINPUT, "%s", probs.msg[0]);
-	}
+	if (nidx && probs.n)
+		rc = ct_fail(err, CT_EINPUT, "%s (needed to compose application %lld%s)", probs.msg[0],
+			     apps[idx[0]].id, nidx > 1 ? " and others" : "");
 	if (!rc && nidx) {
 		int *rcs = xcalloc((size_t)nidx, sizeof(int));
 		struct ct_err *errs = xcalloc((size_t)nidx, sizeof(*errs));
 		compose_build_many(s, t, apps, idx, nidx, rcs, errs);
-		for (int k = 0; !rc && k < nidx; k++)
-			if (!(rc = rcs[k]))
-				fresh++;
-			else
+		for (int k = 0; !rc && k < nidx; k++) {
+			struct compose_app *a = &apps[idx[k]];
+			if ((rc = rcs[k]))
 				ct_fail(err, rc, "%s", errs[k].msg);
+			else if (a->stored && a->stored_len == a->len &&
+				 !memcmp(a->stored, a->raw, a->len))
+				a->reused = 1; /* the same bytes as stored */
+			else
+				fresh++, *rerendered += a->stored != NULL;
+		}
 		free(rcs), free(errs);
 	}
 	free(idx);
@@ -265,8 +273,7 @@ static int ready_batch(struct study *s, struct compose_app *apps, int n, struct 
 		}
 	}
 	tpl_problems_free(&probs);
-	if (t)
-		compose_templates_free(t, nv);
+	compose_templates_free(t, nv);
 	return rc;
 }
 
@@ -345,7 +352,7 @@ static int send_due(struct run *x, long *nsent_total, time_t *next, int *again,
 	if (today >= x->s->design->daily_quota && due)
 		*next = next_midnight(x->s, now);
 	if (batch)
-		rc = ready_batch(x->s, apps, n, err);
+		rc = ready_batch(x->s, apps, n, &x->sum->rerendered, err);
 	int stopped = 0;
 	for (int i = 0; !rc && i < n; i++) {
 		struct compose_app *a = &apps[i];

@@ -17,6 +17,7 @@ struct sendrun_summary {
 	long sent, failed, bounced;
 	long recovered, requeued; /* applications an interrupted run left in 'sending' */
 	long not_filed;           /* sent, but not filed in the Sent folder */
+	long rerendered;          /* stored unsent messages composed again: template changed */
 	int done, total;          /* applications finished so far / known to be due */
 };
 

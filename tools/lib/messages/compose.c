@@ -19,7 +19,7 @@ static void app_free(struct compose_app *a)
 	free(a->ref), free(a->lstatus), free(a->sched), free(a->status), free(a->msgid);
 	free(a->first), free(a->last), free(a->email), free(a->phone), free(a->profile);
 	free(a->contact), free(a->title), free(a->area), free(a->url), free(a->price);
-	free(a->stored), free(a->raw), free(a->new_msgid), free(a->fname);
+	free(a->stored), free(a->stored_tpl), free(a->raw), free(a->new_msgid), free(a->fname);
 	free(a->channel), free(a->contact_phone), free(a->contact_name), free(a->grp);
 	free(a->gender);
 }
@@ -86,7 +86,9 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 		" c.contact_email, l.title, l.area, l.url, l.price,"
 		" CASE WHEN ?2 THEN (SELECT m.raw FROM message m WHERE m.application = a.id"
 		"  AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END,"
-		" a.channel, l.channel, c.contact_phone, c.contact_name, g.name, p.gender, a.position"
+		" a.channel, l.channel, c.contact_phone, c.contact_name, g.name, p.gender, a.position,"
+		" CASE WHEN ?2 THEN (SELECT m.template_sha256 FROM message m WHERE"
+		"  m.application = a.id AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END"
 		" FROM application a JOIN listing l ON l.id = a.listing"
 		" JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp"
 		" LEFT JOIN listing_contact c ON c.listing = l.id"
@@ -136,6 +138,7 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 		a->grp = col(st, 22);
 		a->gender = col(st, 23);
 		a->position = sqlite3_column_int(st, 24);
+		a->stored_tpl = col(st, 25);
 	}
 	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading applications");
 	sqlite3_finalize(st);
@@ -345,6 +348,7 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 		goto out;
 	if (template_render(t[a->variant - 1], &v, &subject, &body, &e))
 		goto out;
+	memcpy(a->tpl_sha, t[a->variant - 1]->sha256, sizeof(a->tpl_sha));
 	if (!msgid && mode == BUILD_KEEP) {
 		if ((rc = mime_new_message_id(at + 1, &a->new_msgid, &e)))
 			goto out;
@@ -428,6 +432,15 @@ void compose_apps_free(struct compose_app *a, int n)
 	free(a);
 }
 
+int compose_stale(const struct compose_app *a, struct template *const *t, int nv)
+{
+	if (!a->stored)
+		return 0;
+	if (a->variant < 1 || a->variant > nv || !t[a->variant - 1] || !a->stored_tpl)
+		return 1;
+	return strcmp(a->stored_tpl, t[a->variant - 1]->sha256) != 0;
+}
+
 /* Stores the messages composed in this run, with their Message-IDs. */
 int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_err *err)
 {
@@ -438,7 +451,8 @@ int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_er
 				  "message_id IS NULL", &up, err);
 	if (!rc)
 		rc = study_prepare(s, "INSERT INTO message (application, direction, raw, sha256, at, "
-				      "mailbox, message_id) VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6)",
+				      "mailbox, message_id, template_sha256) "
+				      "VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6, ?7)",
 				   &ins, err);
 	for (int i = 0; !rc && i < n; i++) {
 		struct compose_app *a = &apps[i];
@@ -464,6 +478,10 @@ int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_er
 		sqlite3_bind_text(ins, 4, now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 5, a->email, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 6, id, -1, SQLITE_STATIC);
+		if (a->tpl_sha[0])
+			sqlite3_bind_text(ins, 7, a->tpl_sha, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(ins, 7);
 		rc = study_step_done(s, ins, err, "storing a message");
 	}
 	sqlite3_finalize(up);

@@ -24,11 +24,16 @@ struct compose_app {
 	int position; /* 0 when NULL */
 	char *stored; /* latest outgoing message, if any */
 	size_t stored_len;
+	/* The stored message's template_sha256: the SHA-256 of the template
+	 * file it was rendered from; NULL for a message stored before schema 5
+	 * (or none stored). */
+	char *stored_tpl;
 	time_t when;
 	/* Built by this run. */
 	char *raw, *new_msgid, *fname;
 	size_t len;
 	char sha[65]; /* SHA-256 of raw when compose_build_many built it, else "" */
+	char tpl_sha[65]; /* SHA-256 of the template raw was rendered from, else "" */
 	int reused, skip;
 	const char *nul_field; /* a field with a NUL byte inside, or NULL */
 };
@@ -86,8 +91,16 @@ struct compose_text {
  * replies go through (mail/reply.h). CT_EINPUT for an empty message. */
 int compose_decode(const char *raw, size_t len, struct compose_text *out, struct ct_err *err);
 void compose_text_free(struct compose_text *t);
+/* Whether a's stored message may be out of date with the templates t (as
+ * compose_load_templates read them): its template (variant) changed since
+ * it was rendered, does not read now (t[variant - 1] NULL), or is not
+ * known (a message stored before schema 5, template_sha256 NULL: such a
+ * message is composed again and compared byte for byte). 0 when nothing
+ * is stored. */
+int compose_stale(const struct compose_app *a, struct template *const *t, int nv);
 /* Stores the messages composed in this run (not skip, not reused), with
- * their new Message-IDs. Inside the caller's transaction. */
+ * their new Message-IDs and the SHA-256 of the template each was rendered
+ * from (message.template_sha256). Inside the caller's transaction. */
 int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_err *err);
 
 #endif

@@ -78,18 +78,67 @@ static void cur_free(struct cur_names *c)
 	free(c->v);
 }
 
+/* At most this many applications are named in one problem line. */
+#define NAMED_MAX 10
+
+/* Every template that no longer reads (t[v] NULL) and that unsent stored
+ * messages were rendered from: one problem naming the template and those
+ * applications, since they cannot be composed again until it is fixed. */
+static void name_stuck(struct study *s, struct template *const *t, const struct outbox_result *o,
+		       struct tpl_problems *probs)
+{
+	const struct design *d = s->design;
+	for (int v = 1; v <= d->variants; v++) {
+		if (t[v - 1])
+			continue;
+		struct strbuf sb = STRBUF_INIT;
+		int n = 0;
+		for (int i = 0; i < o->n; i++) {
+			const struct compose_app *a = &o->apps[i];
+			if (a->variant != v || !a->stored || !strcmp(a->lstatus, "withdrawn"))
+				continue;
+			if (n < NAMED_MAX)
+				sb_addf(&sb, "%s%lld (listing %s)", n ? ", " : "", a->id, a->ref);
+			n++;
+		}
+		if (n > NAMED_MAX)
+			sb_addf(&sb, " and %d more", n - NAMED_MAX);
+		if (n)
+			tpl_problems_add(probs,
+					 "%s/v%d.txt changed since the unsent message%s of application%s "
+					 "%s %s composed, and cannot be rendered again until it reads "
+					 "correctly (the problems above); nothing was written",
+					 d->templates_dir, v, n == 1 ? "" : "s", n == 1 ? "" : "s",
+					 sb_str(&sb), n == 1 ? "was" : "were");
+		sb_free(&sb);
+	}
+}
+
 /* Builds (or takes the stored) message of every application and marks
- * what is skipped; every message that cannot be built goes to probs. */
+ * what is skipped; every message that cannot be built goes to probs.
+ *
+ * A stored message is reused unless force, or unless its template changed
+ * since it was rendered (compose_stale): then it is rendered again with
+ * its Message-ID, and counted in o->rerendered when the bytes differ. A
+ * message a reader already took into DIR/cur is never rendered again (the
+ * study keeps the text the reader took); one whose template changed is
+ * counted in o->taken_stale. */
 static int build_all(struct study *s, const char *dir, int due, int force, struct outbox_result *o,
 		     struct tpl_problems *probs, struct ct_err *err)
 {
 	int nv = s->design->variants;
 	struct template **t = xcalloc((size_t)nv, sizeof(*t));
 	time_t now = time_now();
+	struct cur_names cur;
 	compose_load_templates(s, t, probs);
 	int rc = compose_load_apps(s, 0, &o->apps, &o->n, err);
 	/* Application problems are worth listing only once the templates read. */
 	int template_problems = probs->n;
+	if (!rc && template_problems)
+		name_stuck(s, t, o, probs);
+	/* A message a reader already took is not written again, nor rendered
+	 * again. */
+	cur_load(dir, &cur);
 	/* What must be built is built at once, on all processors (GMime's
 	 * building was two thirds of the time), then looked at in order. */
 	int *idx = xcalloc((size_t)o->n + 1, sizeof(int)), nidx = 0;
@@ -106,13 +155,19 @@ static int build_all(struct study *s, const char *dir, int due, int force, struc
 			o->not_due++;
 			continue;
 		}
-		if (a->stored && !force) {
+		int taken = 0;
+		if (a->stored && a->sched && time_parse_iso(a->sched, &a->when)) {
+			char *name = xasprintf("%lld.%lld.corrtest", (long long)a->when, a->id);
+			taken = cur_has(&cur, name);
+			free(name);
+		}
+		int stale = compose_stale(a, t, nv);
+		if (a->stored && (taken || (!force && !stale))) {
+			o->taken_stale += taken && stale;
 			a->reused = 1;
 			a->raw = a->stored;
 			a->len = a->stored_len;
 			a->stored = NULL;
-			if (a->sched)
-				time_parse_iso(a->sched, &a->when);
 		} else {
 			idx[nidx++] = i;
 		}
@@ -122,20 +177,27 @@ static int build_all(struct study *s, const char *dir, int due, int force, struc
 	compose_build_many(s, t, o->apps, idx, nidx, rcs, errs);
 	for (int k = 0; k < nidx; k++) {
 		struct compose_app *a = &o->apps[idx[k]];
-		if (rcs[k])
-			tpl_problems_add(probs, "%s", errs[k].msg);
-		else if (a->stored && a->stored_len == a->len && !memcmp(a->stored, a->raw, a->len))
-			a->reused = 1; /* --force gave the same bytes: nothing new to store */
+		if (rcs[k]) {
+			if (a->stored && !force)
+				tpl_problems_add(probs, "%s (its unsent message was composed from an "
+						 "older %s/v%d.txt and must be composed again)",
+						 errs[k].msg, s->design->templates_dir, a->variant);
+			else
+				tpl_problems_add(probs, "%s", errs[k].msg);
+		} else if (a->stored && a->stored_len == a->len && !memcmp(a->stored, a->raw, a->len)) {
+			a->reused = 1; /* the same bytes: nothing new to store */
+		} else if (a->stored && !force) {
+			o->rerendered++;
+		}
 	}
 	free(idx), free(rcs), free(errs);
 	compose_templates_free(t, nv);
 	if (!rc && probs->n)
 		rc = CT_EINPUT;
-	if (rc)
+	if (rc) {
+		cur_free(&cur);
 		return rc;
-	/* A message a reader already took is not written again. */
-	struct cur_names cur;
-	cur_load(dir, &cur);
+	}
 	for (int i = 0; i < o->n; i++) {
 		struct compose_app *a = &o->apps[i];
 		if (a->skip)
@@ -182,6 +244,50 @@ static int sync_fd(int fd, const char *what, struct ct_err *err)
 	return CT_OK;
 }
 
+/* Where the study records the outbox: the folder relative to the study
+ * folder when it lies inside it (so that moving the study with its outbox
+ * keeps the record right), else its absolute path. Caller frees. */
+static char *outbox_place(struct study *s, const char *dir)
+{
+	char *rdir = realpath(dir, NULL), *rstudy = realpath(s->dir, NULL), *out;
+	size_t n = rstudy ? strlen(rstudy) : 0;
+	if (!rdir)
+		out = xstrdup(dir);
+	else if (rstudy && !strncmp(rdir, rstudy, n) && rdir[n] == '/')
+		out = xstrdup(rdir + n + 1);
+	else
+		out = xstrdup(rdir);
+	free(rdir);
+	free(rstudy);
+	return out;
+}
+
+/* Records in message.outbox_file where each written message's file is
+ * (PLACE/new/NAME), on the application's latest outgoing message, the one
+ * the file holds: a reused message is written again, maybe to another
+ * outbox. Inside the caller's transaction. */
+static int record_files(struct study *s, const char *place, const struct outbox_result *o,
+			struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "UPDATE message SET outbox_file = ?2 WHERE id = (SELECT max(id) "
+				  "FROM message WHERE application = ?1 AND direction = 'out')",
+			       &st, err);
+	for (int i = 0; !rc && i < o->n; i++) {
+		const struct compose_app *a = &o->apps[i];
+		if (a->skip)
+			continue;
+		char *f = xasprintf("%s/new/%s", place, a->fname);
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, a->id);
+		sqlite3_bind_text(st, 2, f, -1, SQLITE_TRANSIENT);
+		free(f);
+		rc = study_step_done(s, st, err, "recording an outbox file");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int outbox_write(struct study *s, const char *dir, int due, int force, struct outbox_result *o,
 		 struct tpl_problems *probs, struct ct_err *err)
 {
@@ -205,9 +311,19 @@ int outbox_write(struct study *s, const char *dir, int due, int force, struct ou
 	if (!rc && (nfd = open(sub[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		rc = ct_fail(err, CT_EENV, "cannot open %s: %s", sub[1], strerror(errno));
 	if (!rc) {
-		detail = xasprintf("%d messages (%d newly composed) to %s", o->written, o->fresh, dir);
+		char *place = outbox_place(s, dir);
+		if (o->rerendered)
+			detail = xasprintf("%d messages (%d newly composed, %d of them rendered again "
+					   "from changed templates) to %s",
+					   o->written, o->fresh, o->rerendered, dir);
+		else
+			detail = xasprintf("%d messages (%d newly composed) to %s", o->written,
+					   o->fresh, dir);
 		if (!(rc = compose_store(s, o->apps, o->n, err)))
+			rc = record_files(s, place, o, err);
+		if (!rc)
 			rc = study_event(s, "compose", dir, detail, err);
+		free(place);
 	}
 	/* Every file is staged in tmp/ first, and the data of all of them is
 	 * flushed in one sync of their file system (one fsync per file made a
@@ -274,4 +390,119 @@ out:
 		free(sub[i]);
 	free(detail);
 	return rc;
+}
+
+void outbox_withdrawn_free(struct outbox_withdrawn *w)
+{
+	for (int i = 0; i < w->taken; i++)
+		free(w->taken_files[i]);
+	free(w->taken_files);
+	free(w->detail);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Whether name is what outbox_write calls application app's file:
+ * EPOCH.APP.corrtest. Only such files are ever removed. */
+static int is_message_file(const char *name, long long app)
+{
+	char *tail = xasprintf(".%lld.corrtest", app);
+	size_t n = strlen(name), t = strlen(tail);
+	int ok = n > t && !strcmp(name + n - t, tail) &&
+		 strspn(name, "0123456789-") == n - t;
+	free(tail);
+	return ok;
+}
+
+/* A file in root/cur named name or name:FLAGS (a reader took it), as a
+ * path; NULL if none. Caller frees. */
+static char *find_taken(const char *root, const char *name)
+{
+	char *cur = xasprintf("%s/cur", root), *found = NULL;
+	size_t n = strlen(name);
+	DIR *dh = opendir(cur);
+	for (struct dirent *e; dh && !found && (e = readdir(dh));)
+		if (!strncmp(e->d_name, name, n) && (e->d_name[n] == '\0' || e->d_name[n] == ':'))
+			found = xasprintf("%s/%s", cur, e->d_name);
+	if (dh)
+		closedir(dh);
+	free(cur);
+	return found;
+}
+
+/* Removes root/SUB/name; 1 if it was there, 0 if not, -1 on an error. */
+static int remove_in(const char *root, const char *sub, const char *name, struct ct_err *err)
+{
+	char *p = xasprintf("%s/%s/%s", root, sub, name);
+	int r = 1;
+	if (unlink(p) != 0) {
+		r = errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+		if (r < 0)
+			ct_fail(err, CT_EENV, "cannot remove %s: %s", p, strerror(errno));
+	}
+	free(p);
+	return r;
+}
+
+int outbox_withdraw_listing(struct study *s, long long listing, const char *note,
+			    struct outbox_withdrawn *w, struct ct_err *err)
+{
+	/* Every file an unsent message of the listing was written to: an older
+	 * message row keeps the file of an earlier outbox run. */
+	static const char sql[] =
+		"SELECT DISTINCT a.id, m.outbox_file FROM application a"
+		" JOIN message m ON m.application = a.id AND m.direction = 'out'"
+		" WHERE a.listing = ?1 AND a.status = 'planned' AND m.outbox_file IS NOT NULL"
+		" ORDER BY a.id, m.outbox_file";
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, sql, &st, err), nfiles = 0;
+	memset(w, 0, sizeof(*w));
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, listing);
+	int step = SQLITE_DONE;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		long long app = sqlite3_column_int64(st, 0);
+		const char *f = (const char *)sqlite3_column_text(st, 1);
+		char *full = f[0] == '/' ? xstrdup(f) : xasprintf("%s/%s", s->dir, f);
+		char *slash = strrchr(full, '/');
+		const char *name = slash + 1;
+		/* Only PLACE/new/EPOCH.APP.corrtest is a file this study wrote. */
+		if (slash - full < 4 || strncmp(slash - 4, "/new", 4) || !is_message_file(name, app)) {
+			free(full);
+			continue;
+		}
+		nfiles++;
+		*slash = '\0';
+		slash[-4] = '\0'; /* full is now the outbox folder */
+		int in_new = remove_in(full, "new", name, err);
+		int in_tmp = in_new < 0 ? 0 : remove_in(full, "tmp", name, err);
+		if (in_new < 0 || in_tmp < 0) {
+			rc = CT_EENV;
+		} else if (in_new || in_tmp) {
+			w->removed++;
+		} else {
+			char *taken = find_taken(full, name);
+			if (taken) {
+				w->taken_files = xrealloc(w->taken_files,
+							  (size_t)(w->taken + 1) * sizeof(char *));
+				w->taken_files[w->taken++] = taken;
+			} else {
+				w->missing++;
+			}
+		}
+		free(full);
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading the outbox files of a listing");
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
+	if (nfiles)
+		w->detail = xasprintf("%s%soutbox: %d file%s removed, %d already taken by a reader "
+				      "(cur/), %d not found",
+				      note ? note : "", note ? "; " : "", w->removed,
+				      w->removed == 1 ? "" : "s", w->taken, w->missing);
+	else if (note)
+		w->detail = xstrdup(note);
+	return CT_OK;
 }

@@ -16,6 +16,10 @@ struct outbox_result {
 	int n;
 	int written, fresh; /* files written; of them, messages composed in this run */
 	int skipped, not_due;
+	/* Unsent messages rendered again because their template changed (the
+	 * Message-ID kept), and unsent messages whose template changed but
+	 * that a reader already took into DIR/cur (kept as they are). */
+	int rerendered, taken_stale;
 };
 
 /* Builds every planned application's message (the stored one unless force,
@@ -38,5 +42,29 @@ struct outbox_result {
 int outbox_write(struct study *s, const char *dir, int due, int force, struct outbox_result *out,
 		 struct tpl_problems *probs, struct ct_err *err);
 void outbox_result_free(struct outbox_result *r);
+
+/* What withdrawing a listing did to the outbox files of its unsent
+ * messages (message.outbox_file, recorded by outbox_write). Owned:
+ * outbox_withdrawn_free. */
+struct outbox_withdrawn {
+	int removed; /* messages whose file was removed from new/ (or tmp/) */
+	int taken;   /* already taken by a reader into cur/: left there */
+	int missing; /* recorded but not found: the outbox moved or was emptied */
+	char **taken_files; /* the files in cur/, as paths (taken of them) */
+	char *detail;       /* the event's detail: note and these counts, or NULL */
+};
+
+/* Removes the outbox files (DIR/new and DIR/tmp) of the unsent ('planned')
+ * applications of listing, as recorded in message.outbox_file (relative
+ * to the study folder, or absolute). A file a reader already took into
+ * DIR/cur is not removed (it may be on its way) but counted and named in
+ * w->taken_files; a file no longer where it was recorded is counted as
+ * missing. w->detail combines note (may be NULL) with the counts, for the
+ * caller's event. Called inside the caller's transaction, before its
+ * commit: should the commit fail, the next compose --outbox writes the
+ * removed files again. CT_EENV when a file cannot be removed. */
+int outbox_withdraw_listing(struct study *s, long long listing, const char *note,
+			    struct outbox_withdrawn *w, struct ct_err *err);
+void outbox_withdrawn_free(struct outbox_withdrawn *w);
 
 #endif

@@ -330,6 +330,7 @@ int template_parse(const char *name, const char *text, size_t len, const struct 
 
 	struct template *t = xcalloc(1, sizeof(*t));
 	t->name = xstrdup(name);
+	sha256_hex(text, len, t->sha256);
 	int s = 0;
 	while (s < nl && ln[s].n && ln[s].s[0] == '#')
 		s++;

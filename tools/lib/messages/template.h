@@ -59,9 +59,14 @@ struct template {
 	struct tpl_text subject;
 	struct tpl_text body; /* ends with exactly one newline */
 	int subject_line;
+	/* SHA-256 (hex) of the bytes parsed, the whole file: a stored message
+	 * records it, so that a message rendered from an older version of the
+	 * file is noticed while it is unsent. */
+	char sha256[65];
 };
 
-/* Parses text (len bytes) of the file called name. Every syntax problem is
+/* Parses text (len bytes) of the file called name (and keeps the SHA-256
+ * of those bytes in sha256). Every syntax problem is
  * added to probs as "name:LINE: ..."; when names is not NULL, every
  * placeholder whose name is not in it is reported too. Returns CT_OK with
  * *out set when nothing was added, else CT_EINPUT and *out NULL. */
