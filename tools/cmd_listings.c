@@ -17,7 +17,7 @@ const char cmd_listings_usage[] =
 	"                             [--contact-email E] [--contact-name N] [--agent NAME]\n"
 	"                             [--area A] [--price P] [--round N] [--posted-on YYYY-MM-DD]\n"
 	"                             [--title T]\n"
-	"       corrtest listings import FILE.csv\n"
+	"       corrtest listings import FILE.csv [--delimiter ,|;|tab]\n"
 	"       corrtest listings list [--contacts]\n"
 	"       corrtest listings withdraw REF [--note TEXT]\n"
 	"\n"
@@ -26,6 +26,9 @@ const char cmd_listings_usage[] =
 	"round, posted_on and title (ref and agent_type required; see\n"
 	"docs/csv-formats.md). Every value is checked; every error is reported with its\n"
 	"line and column, and nothing is imported unless the whole file is valid.\n"
+	"The delimiter (comma, semicolon or tab) is guessed from the header and shown;\n"
+	"--delimiter names it. In a semicolon- or tab-separated file (what Excel\n"
+	"writes where the comma is the decimal mark) a price may have a decimal comma.\n"
 	"Refs are compared ignoring case: GENT-001 and gent-001 are one listing.\n"
 	"\n"
 	"The agent (or, without one, the contact address) is stored as a pseudonymous\n"
@@ -107,16 +110,50 @@ static int listings_add(int argc, char **argv, struct cmd_ctx *ctx)
 
 /* ---- listings import ---- */
 
+/* --delimiter's value, as csv_delim_parse reads it (cmd_import.c has the
+ * same two helpers). */
+static int cmd_delimiter(struct cmd_ctx *ctx, const char *v, char *out)
+{
+	if (!(*out = csv_delim_parse(v)))
+		return cmd_usage_error(ctx, "--delimiter: '%s' is not one of ',', ';' or tab", v);
+	return CT_OK;
+}
+
+/* The dialect the file was read in, for people and for scripts. */
+static void cmd_show_dialect(struct out *o, const char *path, char delim, int guessed,
+		      const char *dialect)
+{
+	char d[2] = { delim, 0 };
+	out_str(o, &(struct out_field){ "delimiter", NULL, OUT_TEXT, 0 },
+		delim == '\t' ? "tab" : d);
+	out_bool(o, &(struct out_field){ "delimiter_guessed", NULL, OUT_BOOL, 0 }, guessed);
+	out_str(o, &(struct out_field){ "read_as", NULL, OUT_TEXT, 0 }, dialect);
+	if (delim != ',')
+		out_text(o, "Read %s as %s%s.", path, dialect,
+			 guessed ? " (guessed from its header; --delimiter to override)" : "");
+}
+
 static int listings_import(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	if (argc != 2)
+	static const struct option opts[] = { { "delimiter", required_argument, NULL, 'd' },
+					      { NULL, 0, NULL, 0 } };
+	char delim = 0;
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd')
+			return cmd_usage_error(ctx, "unknown option for 'listings import'");
+		if (cmd_delimiter(ctx, optarg, &delim))
+			return CT_EINPUT;
+	}
+	if (optind != argc - 1)
 		return cmd_usage_error(ctx, "'listings import' takes one CSV file");
-	const char *path = argv[1];
+	const char *path = argv[optind];
 	struct ct_err err = { 0 };
 	struct csv_errs errs;
 	struct listings_import_summary sum;
 	csv_errs_init(&errs, MAX_ERRORS);
-	int rc = listings_import_file(ctx->study, path, &sum, &errs, &err);
+	int rc = listings_import_file(ctx->study, path, delim, &sum, &errs, &err);
 	if (errs.n)
 		cmd_error_lines(ctx, csv_errs_text(&errs));
 	csv_errs_free(&errs);
@@ -125,6 +162,7 @@ static int listings_import(int argc, char **argv, struct cmd_ctx *ctx)
 	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
 	out_int(o, &(struct out_field){ "imported", NULL, OUT_COUNT, 0 }, sum.imported);
 	out_str(o, &(struct out_field){ "file", NULL, OUT_TEXT, 0 }, path);
+	cmd_show_dialect(o, path, sum.delim, sum.delim_guessed, sum.dialect);
 	out_text(o, "Imported %ld listing%s from %s.", sum.imported, sum.imported == 1 ? "" : "s",
 		 path);
 	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;

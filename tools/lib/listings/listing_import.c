@@ -107,15 +107,16 @@ static int check_unique(struct importer *im, const struct listing *l, struct ct_
 	return rc;
 }
 
-int listings_import_file(struct study *s, const char *path, struct listings_import_summary *sum,
-			 struct csv_errs *errs, struct ct_err *err)
+int listings_import_file(struct study *s, const char *path, char delim,
+			 struct listings_import_summary *sum, struct csv_errs *errs,
+			 struct ct_err *err)
 {
 	static const char *const required[] = { "ref", "agent_type", NULL };
 	struct importer im = { .path = path, .s = s, .errs = errs, .q = { .s = s } };
 	long rows = 0;
 	int rc, in_tx = 0, got;
 	memset(sum, 0, sizeof(*sum));
-	if ((rc = csv_reader_open_file(&im.r, path, err)) ||
+	if ((rc = csv_reader_open_file_as(&im.r, path, delim, err)) ||
 	    (rc = csv_reader_check_columns(&im.r, listing_columns, required, 0, err)))
 		goto out;
 	for (int i = 0; i < LF_COUNT; i++)
@@ -127,8 +128,11 @@ int listings_import_file(struct study *s, const char *path, struct listings_impo
 		goto out;
 	while (!(rc = csv_next(&im.r, &im.rec, &got, err)) && got) {
 		const char *in[LF_COUNT];
+		char price[64];
 		for (int i = 0; i < LF_COUNT; i++)
 			in[i] = im.col[i] >= 0 ? im.rec.field[im.col[i]] : NULL;
+		/* A semicolon file from a Belgian Excel writes 1250,50. */
+		in[LF_PRICE] = csv_number(&im.r, in[LF_PRICE], price, sizeof(price));
 		struct listing l;
 		listing_validate(in, &l, report, &im);
 		rc = check_unique(&im, &l, err);
@@ -163,6 +167,9 @@ int listings_import_file(struct study *s, const char *path, struct listings_impo
 	if (!rc && !(rc = study_commit(s, err))) {
 		in_tx = 0;
 		sum->imported = rows;
+		sum->delim = im.r.delim;
+		sum->delim_guessed = im.r.delim_guessed;
+		sum->dialect = csv_dialect(&im.r);
 	}
 out:
 	listing_stmts_close(&im.q);

@@ -751,7 +751,7 @@ static void importer_free(struct importer *im)
 	csv_reader_close(&im->r);
 }
 
-int responses_import_file(struct study *s, const char *path,
+int responses_import_file(struct study *s, const char *path, char delim,
 			  struct responses_import_summary *sum, struct csv_errs *errs,
 			  struct ct_err *err)
 {
@@ -765,7 +765,7 @@ int responses_import_file(struct study *s, const char *path,
 	for (int i = 0; i < s->design->ngroups; i++)
 		sb_addf(&groups, "%s%s", i ? ", " : "", s->design->groups[i].id);
 	im.groups = sb_detach(&groups);
-	if ((rc = csv_reader_open_file(&im.r, path, err)) ||
+	if ((rc = csv_reader_open_file_as(&im.r, path, delim, err)) ||
 	    (rc = csv_reader_check_columns(&im.r, response_import_columns, required, 0, err)))
 		goto out;
 	for (int c = 0; c < C_N; c++)
@@ -812,6 +812,9 @@ int responses_import_file(struct study *s, const char *path,
 	if (!rc && !(rc = study_commit(s, err))) {
 		in_tx = 0;
 		*sum = n;
+		sum->delim = im.r.delim;
+		sum->delim_guessed = im.r.delim_guessed;
+		sum->dialect = csv_dialect(&im.r);
 	}
 out:
 	importer_free(&im);
