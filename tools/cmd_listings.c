@@ -16,9 +16,11 @@ const char cmd_listings_usage[] =
 	"usage: corrtest listings add --ref R --agent-type agency|private [--url U]\n"
 	"                             [--contact-email E] [--contact-name N] [--agent NAME]\n"
 	"                             [--area A] [--price P] [--round N] [--posted-on YYYY-MM-DD]\n"
-	"                             [--title T]\n"
+	"                             [--title T] [--channel C] [--contact-phone P]\n"
+	"                             [--portal-ref N]\n"
 	"       corrtest listings import FILE.csv [--delimiter ,|;|tab]\n"
 	"       corrtest listings list [--contacts]\n"
+	"       corrtest listings edit REF FIELD=VALUE [FIELD=VALUE...]\n"
 	"       corrtest listings withdraw REF [--note TEXT]\n"
 	"\n"
 	"The offers to test. import reads a CSV file (UTF-8, header row) with the\n"
@@ -34,7 +36,17 @@ const char cmd_listings_usage[] =
 	"The agent (or, without one, the contact address) is stored as a pseudonymous\n"
 	"key (agent_key); names and addresses are kept apart so that they can be purged.\n"
 	"list shows them only with --contacts. withdraw marks a listing withdrawn (it is\n"
-	"never deleted; stats leaves its pair out).\n";
+	"never deleted; stats leaves its pair out).\n"
+	"\n"
+	"edit corrects a listing: url, title, area, price, agent_type, agent,\n"
+	"contact_email, contact_name, contact_phone, channel, portal_ref, round and\n"
+	"posted_on (an empty value clears an optional field). Each value is checked as\n"
+	"import checks it; a new agent (or, without one, a new contact address) gets\n"
+	"its agent key again. One event records the edit, naming the fields changed\n"
+	"and, except for the landlord's contact data, their old and new values. Once an\n"
+	"application of the listing was sent, the fields that say where it went (url,\n"
+	"portal_ref, channel, contact_email, contact_phone) can no longer be changed:\n"
+	"withdraw the listing and add the corrected one under a new ref.\n";
 
 /* At most this many errors are printed: enough to fix a file in one pass,
  * few enough to read. */
@@ -76,6 +88,9 @@ static int listings_add(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "round", required_argument, NULL, OPT + LF_ROUND },
 		{ "posted-on", required_argument, NULL, OPT + LF_POSTED_ON },
 		{ "title", required_argument, NULL, OPT + LF_TITLE },
+		{ "channel", required_argument, NULL, OPT + LF_CHANNEL },
+		{ "contact-phone", required_argument, NULL, OPT + LF_CONTACT_PHONE },
+		{ "portal-ref", required_argument, NULL, OPT + LF_PORTAL_REF },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *in[LF_COUNT] = { 0 };
@@ -196,6 +211,9 @@ static int list_row(void *ud, const struct listing_row *l)
 	static const struct out_field email = { "contact_email", "contact_email", OUT_TEXT, 0 };
 	static const struct out_field name = { "contact_name", "contact_name", OUT_TEXT, 0 };
 	static const struct out_field agent = { "agent", "agent", OUT_TEXT, 0 };
+	static const struct out_field phone = { "contact_phone", "contact_phone", OUT_TEXT, 0 };
+	static const struct out_field channel = { "channel", "channel", OUT_TEXT, 0 };
+	static const struct out_field portal = { "portal_ref", "portal_ref", OUT_TEXT, 0 };
 	struct list_out *lo = ud;
 	struct out *o = lo->o;
 	lo->n++;
@@ -213,10 +231,13 @@ static int list_row(void *ud, const struct listing_row *l)
 	out_int(o, &apps, l->applications);
 	out_bool(o, &assigned, l->applications > 0);
 	out_str(o, &title, l->title);
+	out_str(o, &channel, l->channel);
+	out_str(o, &portal, l->portal_ref);
 	if (lo->contacts) {
 		out_str(o, &email, l->contact_email);
 		out_str(o, &name, l->contact_name);
 		out_str(o, &agent, l->agent);
+		out_str(o, &phone, l->contact_phone);
 	}
 	out_row_end(o);
 	return CT_OK;
@@ -247,6 +268,42 @@ static int listings_list(int argc, char **argv, struct cmd_ctx *ctx)
 	if (lo.n == 0)
 		out_text(lo.o, "No listings yet: add them with 'corrtest listings import FILE.csv'.");
 	return out_free(lo.o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
+}
+
+/* ---- listings edit ---- */
+
+static void edit_report(void *ud, const char *column, long off, const char *msg)
+{
+	(void)off;
+	struct add_report *r = ud;
+	cmd_errorf(r->ctx, CT_EINPUT, "%s: %s", column, msg);
+	r->n++;
+}
+
+static int listings_edit(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	char why[LISTING_WHY];
+	if (argc < 3)
+		return cmd_usage_error(ctx, "'listings edit' takes a listing ref and FIELD=VALUE...");
+	if (!listing_check_ref(argv[1], why))
+		return cmd_usage_error(ctx, "the ref %s", why);
+	struct ct_err err = { 0 };
+	struct add_report rep = { ctx, 0 };
+	struct listing_edit_result res;
+	int rc = listing_edit(ctx->study, argv[1], argc - 2, argv + 2, edit_report, &rep, &res,
+			      &err);
+	if (rc)
+		return cmd_error(ctx, &err);
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_str(o, &(struct out_field){ "ref", NULL, OUT_TEXT, 0 }, res.ref);
+	out_int(o, &(struct out_field){ "changed", NULL, OUT_COUNT, 0 }, res.changed);
+	out_str(o, &(struct out_field){ "fields", NULL, OUT_TEXT, 0 }, res.fields);
+	if (res.changed)
+		out_text(o, "Edited listing %s: %s.", res.ref, res.detail);
+	else
+		out_text(o, "Listing %s already has these values: nothing changed.", res.ref);
+	listing_edit_result_free(&res);
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
 
 /* ---- listings withdraw ---- */
@@ -290,7 +347,7 @@ static int listings_withdraw(int argc, char **argv, struct cmd_ctx *ctx)
 int cmd_listings(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	if (argc < 2)
-		return cmd_usage_error(ctx, "name an action: add, import, list or withdraw");
+		return cmd_usage_error(ctx, "name an action: add, import, list, edit or withdraw");
 	const char *action = argv[1];
 	argv[1] = argv[0]; /* the action's parser reports as "corrtest listings" */
 	if (!strcmp(action, "add"))
@@ -301,5 +358,8 @@ int cmd_listings(int argc, char **argv, struct cmd_ctx *ctx)
 		return listings_list(argc - 1, argv + 1, ctx);
 	if (!strcmp(action, "withdraw"))
 		return listings_withdraw(argc - 1, argv + 1, ctx);
-	return cmd_usage_error(ctx, "unknown action '%s' (add, import, list or withdraw)", action);
+	if (!strcmp(action, "edit"))
+		return listings_edit(argc - 1, argv + 1, ctx);
+	return cmd_usage_error(ctx, "unknown action '%s' (add, import, list, edit or withdraw)",
+			       action);
 }
