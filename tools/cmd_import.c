@@ -28,6 +28,13 @@ const char cmd_import_usage[] =
 	"file is valid. A row for an application that already has an outcome replaces\n"
 	"it (the earlier one stays in the study).\n"
 	"\n"
+	"The file of 'corrtest export responses' reads back: listing_ref and replied_at\n"
+	"are other names of listing and at; status (with sent_at and sent_via) gives a\n"
+	"planned application of the study that status, and a row without an outcome\n"
+	"records the status alone; listing_status withdrawn withdraws the listing.\n"
+	"application_id, agent_key, planned_channel, scheduled_at, response_hours and\n"
+	"coder are the study's own and are not taken (the import codes what it records).\n"
+	"\n"
 	"The delimiter (comma, semicolon or tab) is guessed from the header and shown;\n"
 	"--delimiter names it.\n";
 
@@ -70,6 +77,8 @@ static void describe(struct out *o, const char *path, const struct responses_imp
 		sum->applications_created);
 	out_int(o, &(struct out_field){ "replaced", NULL, OUT_COUNT, 0 }, sum->replaced);
 	out_int(o, &(struct out_field){ "single", NULL, OUT_COUNT, 0 }, sum->single);
+	out_int(o, &(struct out_field){ "statuses_set", NULL, OUT_COUNT, 0 }, sum->statuses_set);
+	out_int(o, &(struct out_field){ "withdrawn", NULL, OUT_COUNT, 0 }, sum->withdrawn);
 	cmd_show_dialect(o, path, sum->delim, sum->delim_guessed, sum->dialect);
 	struct strbuf sb = STRBUF_INIT;
 	sb_addf(&sb, "Imported %ld response%s from %s: %ld listing%s created, %ld application%s "
@@ -80,6 +89,12 @@ static void describe(struct out *o, const char *path, const struct responses_imp
 	if (sum->replaced)
 		sb_addf(&sb, ", %ld earlier outcome%s replaced", sum->replaced,
 			sum->replaced == 1 ? "" : "s");
+	if (sum->statuses_set)
+		sb_addf(&sb, ", %ld planned application%s given the file's status",
+			sum->statuses_set, sum->statuses_set == 1 ? "" : "s");
+	if (sum->withdrawn)
+		sb_addf(&sb, ", %ld listing%s withdrawn", sum->withdrawn,
+			sum->withdrawn == 1 ? "" : "s");
 	out_text(o, "%s.", sb_str(&sb));
 	sb_free(&sb);
 	if (sum->single)

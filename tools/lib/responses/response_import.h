@@ -20,6 +20,8 @@ struct responses_import_summary {
 	long applications_created; /* applications the study did not have */
 	long replaced;             /* applications whose earlier outcome was superseded */
 	long single;               /* listings of the file left with one application */
+	long statuses_set;         /* planned applications given the file's status */
+	long withdrawn;            /* listings the file says were withdrawn */
 	char delim;                /* the file's delimiter: ',', ';' or '\t' */
 	int delim_guessed;         /* 1 when it was guessed from the header */
 	const char *dialect;       /* csv_dialect(); static */
