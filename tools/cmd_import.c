@@ -4,6 +4,7 @@
  * its line and column, all or nothing. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "io/csv.h"
@@ -12,7 +13,7 @@
 #include "base/banned.h"
 
 const char cmd_import_usage[] =
-	"usage: corrtest import FILE.csv\n"
+	"usage: corrtest import FILE.csv [--delimiter ,|;|tab]\n"
 	"\n"
 	"Reads a response log kept outside corrtest: one row per application with the\n"
 	"columns listing (the listing's ref), group, gender and outcome, and optionally\n"
@@ -25,11 +26,44 @@ const char cmd_import_usage[] =
 	"one pair: the control and one test group, of one gender. Every error is\n"
 	"reported with its line and column, and nothing is imported unless the whole\n"
 	"file is valid. A row for an application that already has an outcome replaces\n"
-	"it (the earlier one stays in the study).\n";
+	"it (the earlier one stays in the study).\n"
+	"\n"
+	"The file of 'corrtest export responses' reads back: listing_ref and replied_at\n"
+	"are other names of listing and at; status (with sent_at and sent_via) gives a\n"
+	"planned application of the study that status, and a row without an outcome\n"
+	"records the status alone; listing_status withdrawn withdraws the listing.\n"
+	"application_id, agent_key, planned_channel, scheduled_at, response_hours and\n"
+	"coder are the study's own and are not taken (the import codes what it records).\n"
+	"\n"
+	"The delimiter (comma, semicolon or tab) is guessed from the header and shown;\n"
+	"--delimiter names it.\n";
 
 /* At most this many errors are printed: enough to fix a file in one pass,
  * few enough to read. */
 #define MAX_ERRORS 50
+
+/* --delimiter's value, as csv_delim_parse reads it (cmd_listings.c has
+ * the same two helpers). */
+static int cmd_delimiter(struct cmd_ctx *ctx, const char *v, char *out)
+{
+	if (!(*out = csv_delim_parse(v)))
+		return cmd_usage_error(ctx, "--delimiter: '%s' is not one of ',', ';' or tab", v);
+	return CT_OK;
+}
+
+/* The dialect the file was read in, for people and for scripts. */
+static void cmd_show_dialect(struct out *o, const char *path, char delim, int guessed,
+		      const char *dialect)
+{
+	char d[2] = { delim, 0 };
+	out_str(o, &(struct out_field){ "delimiter", NULL, OUT_TEXT, 0 },
+		delim == '\t' ? "tab" : d);
+	out_bool(o, &(struct out_field){ "delimiter_guessed", NULL, OUT_BOOL, 0 }, guessed);
+	out_str(o, &(struct out_field){ "read_as", NULL, OUT_TEXT, 0 }, dialect);
+	if (delim != ',')
+		out_text(o, "Read %s as %s%s.", path, dialect,
+			 guessed ? " (guessed from its header; --delimiter to override)" : "");
+}
 
 /* What the import did, in counts and in one sentence (and a note on the
  * listings it left without a pair). */
@@ -43,6 +77,9 @@ static void describe(struct out *o, const char *path, const struct responses_imp
 		sum->applications_created);
 	out_int(o, &(struct out_field){ "replaced", NULL, OUT_COUNT, 0 }, sum->replaced);
 	out_int(o, &(struct out_field){ "single", NULL, OUT_COUNT, 0 }, sum->single);
+	out_int(o, &(struct out_field){ "statuses_set", NULL, OUT_COUNT, 0 }, sum->statuses_set);
+	out_int(o, &(struct out_field){ "withdrawn", NULL, OUT_COUNT, 0 }, sum->withdrawn);
+	cmd_show_dialect(o, path, sum->delim, sum->delim_guessed, sum->dialect);
 	struct strbuf sb = STRBUF_INIT;
 	sb_addf(&sb, "Imported %ld response%s from %s: %ld listing%s created, %ld application%s "
 		     "created",
@@ -52,6 +89,12 @@ static void describe(struct out *o, const char *path, const struct responses_imp
 	if (sum->replaced)
 		sb_addf(&sb, ", %ld earlier outcome%s replaced", sum->replaced,
 			sum->replaced == 1 ? "" : "s");
+	if (sum->statuses_set)
+		sb_addf(&sb, ", %ld planned application%s given the file's status",
+			sum->statuses_set, sum->statuses_set == 1 ? "" : "s");
+	if (sum->withdrawn)
+		sb_addf(&sb, ", %ld listing%s withdrawn", sum->withdrawn,
+			sum->withdrawn == 1 ? "" : "s");
 	out_text(o, "%s.", sb_str(&sb));
 	sb_free(&sb);
 	if (sum->single)
@@ -62,9 +105,16 @@ static void describe(struct out *o, const char *path, const struct responses_imp
 
 int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	if (getopt_long(argc, argv, "", (const struct option[]){ { NULL, 0, NULL, 0 } }, NULL) !=
-	    -1)
-		return cmd_usage_error(ctx, "unknown option");
+	static const struct option opts[] = { { "delimiter", required_argument, NULL, 'd' },
+					      { NULL, 0, NULL, 0 } };
+	char delim = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd')
+			return cmd_usage_error(ctx, "unknown option");
+		if (cmd_delimiter(ctx, optarg, &delim))
+			return CT_EINPUT;
+	}
 	if (optind != argc - 1)
 		return cmd_usage_error(ctx, "name one CSV file");
 	const char *path = argv[optind];
@@ -72,7 +122,7 @@ int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
 	struct csv_errs errs;
 	struct responses_import_summary sum;
 	csv_errs_init(&errs, MAX_ERRORS);
-	int rc = responses_import_file(ctx->study, path, &sum, &errs, &err);
+	int rc = responses_import_file(ctx->study, path, delim, &sum, &errs, &err);
 	if (errs.n)
 		cmd_error_lines(ctx, csv_errs_text(&errs));
 	csv_errs_free(&errs);

@@ -17,9 +17,11 @@ const char cmd_listings_usage[] =
 	"usage: corrtest listings add --ref R --agent-type agency|private [--url U]\n"
 	"                             [--contact-email E] [--contact-name N] [--agent NAME]\n"
 	"                             [--area A] [--price P] [--round N] [--posted-on YYYY-MM-DD]\n"
-	"                             [--title T]\n"
-	"       corrtest listings import FILE.csv\n"
+	"                             [--title T] [--channel C] [--contact-phone P]\n"
+	"                             [--portal-ref N]\n"
+	"       corrtest listings import FILE.csv [--delimiter ,|;|tab]\n"
 	"       corrtest listings list [--contacts]\n"
+	"       corrtest listings edit REF FIELD=VALUE [FIELD=VALUE...]\n"
 	"       corrtest listings withdraw REF [--note TEXT]\n"
 	"\n"
 	"The offers to test. import reads a CSV file (UTF-8, header row) with the\n"
@@ -27,6 +29,9 @@ const char cmd_listings_usage[] =
 	"round, posted_on and title (ref and agent_type required; see\n"
 	"docs/csv-formats.md). Every value is checked; every error is reported with its\n"
 	"line and column, and nothing is imported unless the whole file is valid.\n"
+	"The delimiter (comma, semicolon or tab) is guessed from the header and shown;\n"
+	"--delimiter names it. In a semicolon- or tab-separated file (what Excel\n"
+	"writes where the comma is the decimal mark) a price may have a decimal comma.\n"
 	"Refs are compared ignoring case: GENT-001 and gent-001 are one listing.\n"
 	"\n"
 	"The agent (or, without one, the contact address) is stored as a pseudonymous\n"
@@ -34,7 +39,17 @@ const char cmd_listings_usage[] =
 	"list shows them only with --contacts. withdraw marks a listing withdrawn (it is\n"
 	"never deleted; stats leaves its pair out) and removes the outbox files (DIR/new,\n"
 	"DIR/tmp) that compose --outbox wrote for its unsent messages, saying how many; a\n"
-	"file a mail client already took into DIR/cur is named, not removed.\n";
+	"file a mail client already took into DIR/cur is named, not removed.\n"
+	"\n"
+	"edit corrects a listing: url, title, area, price, agent_type, agent,\n"
+	"contact_email, contact_name, contact_phone, channel, portal_ref, round and\n"
+	"posted_on (an empty value clears an optional field). Each value is checked as\n"
+	"import checks it; a new agent (or, without one, a new contact address) gets\n"
+	"its agent key again. One event records the edit, naming the fields changed\n"
+	"and, except for the landlord's contact data, their old and new values. Once an\n"
+	"application of the listing was sent, the fields that say where it went (url,\n"
+	"portal_ref, channel, contact_email, contact_phone) can no longer be changed:\n"
+	"withdraw the listing and add the corrected one under a new ref.\n";
 
 /* At most this many errors are printed: enough to fix a file in one pass,
  * few enough to read. */
@@ -76,6 +91,9 @@ static int listings_add(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "round", required_argument, NULL, OPT + LF_ROUND },
 		{ "posted-on", required_argument, NULL, OPT + LF_POSTED_ON },
 		{ "title", required_argument, NULL, OPT + LF_TITLE },
+		{ "channel", required_argument, NULL, OPT + LF_CHANNEL },
+		{ "contact-phone", required_argument, NULL, OPT + LF_CONTACT_PHONE },
+		{ "portal-ref", required_argument, NULL, OPT + LF_PORTAL_REF },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *in[LF_COUNT] = { 0 };
@@ -110,16 +128,50 @@ static int listings_add(int argc, char **argv, struct cmd_ctx *ctx)
 
 /* ---- listings import ---- */
 
+/* --delimiter's value, as csv_delim_parse reads it (cmd_import.c has the
+ * same two helpers). */
+static int cmd_delimiter(struct cmd_ctx *ctx, const char *v, char *out)
+{
+	if (!(*out = csv_delim_parse(v)))
+		return cmd_usage_error(ctx, "--delimiter: '%s' is not one of ',', ';' or tab", v);
+	return CT_OK;
+}
+
+/* The dialect the file was read in, for people and for scripts. */
+static void cmd_show_dialect(struct out *o, const char *path, char delim, int guessed,
+		      const char *dialect)
+{
+	char d[2] = { delim, 0 };
+	out_str(o, &(struct out_field){ "delimiter", NULL, OUT_TEXT, 0 },
+		delim == '\t' ? "tab" : d);
+	out_bool(o, &(struct out_field){ "delimiter_guessed", NULL, OUT_BOOL, 0 }, guessed);
+	out_str(o, &(struct out_field){ "read_as", NULL, OUT_TEXT, 0 }, dialect);
+	if (delim != ',')
+		out_text(o, "Read %s as %s%s.", path, dialect,
+			 guessed ? " (guessed from its header; --delimiter to override)" : "");
+}
+
 static int listings_import(int argc, char **argv, struct cmd_ctx *ctx)
 {
-	if (argc != 2)
+	static const struct option opts[] = { { "delimiter", required_argument, NULL, 'd' },
+					      { NULL, 0, NULL, 0 } };
+	char delim = 0;
+	int c;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd')
+			return cmd_usage_error(ctx, "unknown option for 'listings import'");
+		if (cmd_delimiter(ctx, optarg, &delim))
+			return CT_EINPUT;
+	}
+	if (optind != argc - 1)
 		return cmd_usage_error(ctx, "'listings import' takes one CSV file");
-	const char *path = argv[1];
+	const char *path = argv[optind];
 	struct ct_err err = { 0 };
 	struct csv_errs errs;
 	struct listings_import_summary sum;
 	csv_errs_init(&errs, MAX_ERRORS);
-	int rc = listings_import_file(ctx->study, path, &sum, &errs, &err);
+	int rc = listings_import_file(ctx->study, path, delim, &sum, &errs, &err);
 	if (errs.n)
 		cmd_error_lines(ctx, csv_errs_text(&errs));
 	csv_errs_free(&errs);
@@ -128,6 +180,7 @@ static int listings_import(int argc, char **argv, struct cmd_ctx *ctx)
 	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
 	out_int(o, &(struct out_field){ "imported", NULL, OUT_COUNT, 0 }, sum.imported);
 	out_str(o, &(struct out_field){ "file", NULL, OUT_TEXT, 0 }, path);
+	cmd_show_dialect(o, path, sum.delim, sum.delim_guessed, sum.dialect);
 	out_text(o, "Imported %ld listing%s from %s.", sum.imported, sum.imported == 1 ? "" : "s",
 		 path);
 	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
@@ -161,6 +214,9 @@ static int list_row(void *ud, const struct listing_row *l)
 	static const struct out_field email = { "contact_email", "contact_email", OUT_TEXT, 0 };
 	static const struct out_field name = { "contact_name", "contact_name", OUT_TEXT, 0 };
 	static const struct out_field agent = { "agent", "agent", OUT_TEXT, 0 };
+	static const struct out_field phone = { "contact_phone", "contact_phone", OUT_TEXT, 0 };
+	static const struct out_field channel = { "channel", "channel", OUT_TEXT, 0 };
+	static const struct out_field portal = { "portal_ref", "portal_ref", OUT_TEXT, 0 };
 	struct list_out *lo = ud;
 	struct out *o = lo->o;
 	lo->n++;
@@ -178,10 +234,13 @@ static int list_row(void *ud, const struct listing_row *l)
 	out_int(o, &apps, l->applications);
 	out_bool(o, &assigned, l->applications > 0);
 	out_str(o, &title, l->title);
+	out_str(o, &channel, l->channel);
+	out_str(o, &portal, l->portal_ref);
 	if (lo->contacts) {
 		out_str(o, &email, l->contact_email);
 		out_str(o, &name, l->contact_name);
 		out_str(o, &agent, l->agent);
+		out_str(o, &phone, l->contact_phone);
 	}
 	out_row_end(o);
 	return CT_OK;
@@ -212,6 +271,42 @@ static int listings_list(int argc, char **argv, struct cmd_ctx *ctx)
 	if (lo.n == 0)
 		out_text(lo.o, "No listings yet: add them with 'corrtest listings import FILE.csv'.");
 	return out_free(lo.o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
+}
+
+/* ---- listings edit ---- */
+
+static void edit_report(void *ud, const char *column, long off, const char *msg)
+{
+	(void)off;
+	struct add_report *r = ud;
+	cmd_errorf(r->ctx, CT_EINPUT, "%s: %s", column, msg);
+	r->n++;
+}
+
+static int listings_edit(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	char why[LISTING_WHY];
+	if (argc < 3)
+		return cmd_usage_error(ctx, "'listings edit' takes a listing ref and FIELD=VALUE...");
+	if (!listing_check_ref(argv[1], why))
+		return cmd_usage_error(ctx, "the ref %s", why);
+	struct ct_err err = { 0 };
+	struct add_report rep = { ctx, 0 };
+	struct listing_edit_result res;
+	int rc = listing_edit(ctx->study, argv[1], argc - 2, argv + 2, edit_report, &rep, &res,
+			      &err);
+	if (rc)
+		return cmd_error(ctx, &err);
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_str(o, &(struct out_field){ "ref", NULL, OUT_TEXT, 0 }, res.ref);
+	out_int(o, &(struct out_field){ "changed", NULL, OUT_COUNT, 0 }, res.changed);
+	out_str(o, &(struct out_field){ "fields", NULL, OUT_TEXT, 0 }, res.fields);
+	if (res.changed)
+		out_text(o, "Edited listing %s: %s.", res.ref, res.detail);
+	else
+		out_text(o, "Listing %s already has these values: nothing changed.", res.ref);
+	listing_edit_result_free(&res);
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 }
 
 /* ---- listings withdraw ---- */
@@ -276,7 +371,7 @@ static int listings_withdraw(int argc, char **argv, struct cmd_ctx *ctx)
 int cmd_listings(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	if (argc < 2)
-		return cmd_usage_error(ctx, "name an action: add, import, list or withdraw");
+		return cmd_usage_error(ctx, "name an action: add, import, list, edit or withdraw");
 	const char *action = argv[1];
 	argv[1] = argv[0]; /* the action's parser reports as "corrtest listings" */
 	if (!strcmp(action, "add"))
@@ -287,5 +382,8 @@ int cmd_listings(int argc, char **argv, struct cmd_ctx *ctx)
 		return listings_list(argc - 1, argv + 1, ctx);
 	if (!strcmp(action, "withdraw"))
 		return listings_withdraw(argc - 1, argv + 1, ctx);
-	return cmd_usage_error(ctx, "unknown action '%s' (add, import, list or withdraw)", action);
+	if (!strcmp(action, "edit"))
+		return listings_edit(argc - 1, argv + 1, ctx);
+	return cmd_usage_error(ctx, "unknown action '%s' (add, import, list, edit or withdraw)",
+			       action);
 }

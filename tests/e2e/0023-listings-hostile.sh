@@ -10,14 +10,16 @@ ct -S s listings add --ref GENT-001 --agent-type agency >/dev/null
 before=$(snapshot s)
 unchanged() { [ "$(snapshot s)" = "$before" ] || fail "study changed: $*"; }
 
-# Excel in a Belgian locale: semicolons. The message says so.
+# Excel in a Belgian locale: semicolons. Such a file is read since issue 9
+# (0170); read with a comma as --delimiter says, it is one column, and the
+# message says what the file looks like and how to read it.
 printf 'ref;url;agent_type\r\nA;https://x.example/1;agency\r\n' >semi.csv
-expect_exit 2 ct -S s listings import semi.csv
-expect_err "^corrtest listings: semi.csv:1: the file looks semicolon-separated"
+expect_exit 2 ct -S s listings import --delimiter , semi.csv
+expect_err "^corrtest listings: semi.csv:1: the file looks semicolon-separated.*--delimiter ';'"
 unchanged semicolon
 printf 'ref\tagent_type\nA\tagency\n' >tab.csv
-expect_exit 2 ct -S s listings import tab.csv
-expect_err "^corrtest listings: tab.csv:1: the file looks tab-separated"
+expect_exit 2 ct -S s listings import tab.csv --delimiter ,
+expect_err "^corrtest listings: tab.csv:1: the file looks tab-separated.*--delimiter tab"
 unchanged tab
 
 # A folder is not a file: an input error (2), not a read error (3).

@@ -17,10 +17,13 @@ cp out.txt a.csv
 python3 - a.csv <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
-assert rows[0] == ['listing_ref', 'group', 'gender', 'persona', 'variant', 'position', 'scheduled_at'], rows[0]
+# Issue 9 added application_id, agent_key, planned_channel and status.
+assert rows[0] == ['listing_ref', 'group', 'gender', 'persona', 'variant', 'position', 'scheduled_at',
+                   'application_id', 'agent_key', 'planned_channel', 'status'], rows[0]
 body = rows[1:]
 assert len(body) == 24, len(body)
-assert all(len(r) == 7 for r in body)
+assert all(len(r) == 11 for r in body)
+assert all(r[10] == 'planned' for r in body)
 refs = [r[0] for r in body]
 assert refs[-1] == 'A,"12"' and refs[-2] == 'A,"12"', refs[-2:]
 assert refs[:2] == ['L001', 'L001']
@@ -48,7 +51,8 @@ cp out.txt r.csv
 python3 - r.csv <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))
-assert list(rows[0].keys()) == ['listing_ref', 'agent_type', 'agent_key', 'round', 'area', 'group', 'gender',
+# Issue 9 added the application's id, channels, times and coder after the first twelve.
+assert list(rows[0].keys())[:12] == ['listing_ref', 'agent_type', 'agent_key', 'round', 'area', 'group', 'gender',
                                 'variant', 'position', 'status', 'outcome', 'channel'], rows[0].keys()
 assert len(rows) == 24
 coded = [r for r in rows if r['outcome']]

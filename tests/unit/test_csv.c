@@ -182,27 +182,87 @@ START_TEST(header_errors)
 }
 END_TEST
 
-/* Excel in Belgian and French locales saves "CSV" with semicolons: the
- * header then reads as one column, and the message must say why. */
+/* Excel in Belgian and French locales saves "CSV" with semicolons (and
+ * decimal commas); "Text (tab-delimited)" uses tabs. The delimiter is
+ * guessed from the header: the one kind of separator outside quotes. (Until
+ * issue 9 such a file was refused with a hint; it is now read.) */
 START_TEST(semicolon_and_tab_separated)
 {
 	static const char *const known[] = { "ref", "agent_type", NULL };
 	ck_assert_int_eq(parse("ref;agent_type\nA;agency\n"), CT_OK);
-	ck_assert_int_eq(csv_check_columns(c, known, known, 0, &err), CT_EINPUT);
-	ck_assert_msg(strstr(err.msg, "t.csv:1: the file looks semicolon-separated") == err.msg,
-		      "%s", err.msg);
-	ck_assert_int_eq(parse("ref\tagent_type\nA\tagency\n"), CT_OK);
-	ck_assert_int_eq(csv_check_columns(c, known, known, 0, &err), CT_EINPUT);
-	ck_assert_msg(strstr(err.msg, "t.csv:1: the file looks tab-separated") == err.msg, "%s",
-		      err.msg);
-	/* Even with unknown columns allowed, a one-column semicolon header is refused. */
-	ck_assert_int_eq(parse("ref;agent_type\n"), CT_OK);
-	ck_assert_int_eq(csv_check_columns(c, known, known, 1, &err), CT_EINPUT);
-	ck_assert(strstr(err.msg, "semicolon-separated") != NULL);
-	/* A one-column file that is a known column is fine. */
+	ck_assert_int_eq(c->ncols, 2);
+	ck_assert_str_eq(c->head[1], "agent_type");
+	ck_assert_str_eq(c->rec[0].field[1], "agency");
+	ck_assert_int_eq(csv_check_columns(c, known, known, 0, &err), CT_OK);
+	ck_assert_int_eq(parse("ref\tagent_type\nA\t\"x;y,z\"\n"), CT_OK);
+	ck_assert_int_eq(c->ncols, 2);
+	ck_assert_str_eq(c->rec[0].field[1], "x;y,z");
+	/* A separator inside quotes does not count: this header is comma-separated. */
+	ck_assert_int_eq(parse("\"a;b\",c\n1,2\n"), CT_OK);
+	ck_assert_int_eq(c->ncols, 2);
+	ck_assert_str_eq(c->head[0], "a;b");
+	/* No separator in the header: one column, read with commas. */
 	static const char *const one[] = { "ref", NULL };
 	ck_assert_int_eq(parse("ref\nA;B\n"), CT_OK);
+	ck_assert_int_eq(c->ncols, 1);
+	ck_assert_str_eq(c->rec[0].field[0], "A;B");
 	ck_assert_int_eq(csv_check_columns(c, one, one, 0, &err), CT_OK);
+	/* Two kinds of separator: refused, the message naming both. */
+	ck_assert_int_eq(parse("ref,url;agent_type\n"), CT_EINPUT);
+	ck_assert_msg(strstr(err.msg, "t.csv:1: the header has commas and semicolons outside "
+				      "quotes, so the separator is ambiguous") == err.msg,
+		      "%s", err.msg);
+	/* The delimiter given: a semicolon file read with commas is one column,
+	 * and the message says what went wrong and how to fix it. */
+	struct csv_reader r;
+	const char *t = "ref;agent_type\nA;agency\n";
+	ck_assert_int_eq(csv_reader_open_as(&r, "t.csv", t, strlen(t), ',', &err), CT_OK);
+	ck_assert_int_eq(r.ncols, 1);
+	ck_assert_int_eq(r.delim_guessed, 0);
+	ck_assert_int_eq(csv_reader_check_columns(&r, known, known, 1, &err), CT_EINPUT);
+	ck_assert_msg(strstr(err.msg, "t.csv:1: the file looks semicolon-separated") == err.msg,
+		      "%s", err.msg);
+	ck_assert(strstr(err.msg, "--delimiter ';'") != NULL);
+	ck_assert_str_eq(csv_dialect(&r), "comma-separated");
+	csv_reader_close(&r);
+	t = "ref\tagent_type\nA\tagency\n";
+	ck_assert_int_eq(csv_reader_open_as(&r, "t.csv", t, strlen(t), 0, &err), CT_OK);
+	ck_assert_int_eq(r.delim, '\t');
+	ck_assert_int_eq(r.delim_guessed, 1);
+	ck_assert_str_eq(csv_dialect(&r), "tab-separated, decimal comma");
+	csv_reader_close(&r);
+}
+END_TEST
+
+/* Decimal commas: only in a file whose delimiter is not a comma, and only
+ * a plain number with one or two decimals (1,250 could be a thousand). */
+START_TEST(decimal_comma)
+{
+	struct csv_reader r;
+	char buf[32];
+	const char *t = "ref;price\n";
+	ck_assert_int_eq(csv_reader_open(&r, "t.csv", t, strlen(t), &err), CT_OK);
+	ck_assert_int_eq(csv_decimal_comma(&r), 1);
+	ck_assert_str_eq(csv_dialect(&r), "semicolon-separated, decimal comma");
+	ck_assert_str_eq(csv_number(&r, "1250,50", buf, sizeof(buf)), "1250.50");
+	ck_assert_str_eq(csv_number(&r, "995,5", buf, sizeof(buf)), "995.5");
+	ck_assert_str_eq(csv_number(&r, "800", buf, sizeof(buf)), "800");
+	ck_assert_str_eq(csv_number(&r, "800.25", buf, sizeof(buf)), "800.25");
+	ck_assert_str_eq(csv_number(&r, "1,250", buf, sizeof(buf)), "1,250");
+	ck_assert_str_eq(csv_number(&r, "1.250,50", buf, sizeof(buf)), "1.250,50");
+	ck_assert_str_eq(csv_number(&r, "12,5x", buf, sizeof(buf)), "12,5x");
+	ck_assert_ptr_null(csv_number(&r, NULL, buf, sizeof(buf)));
+	csv_reader_close(&r);
+	t = "ref,price\n";
+	ck_assert_int_eq(csv_reader_open(&r, "t.csv", t, strlen(t), &err), CT_OK);
+	ck_assert_int_eq(csv_decimal_comma(&r), 0);
+	ck_assert_str_eq(csv_number(&r, "1250,50", buf, sizeof(buf)), "1250,50");
+	csv_reader_close(&r);
+	ck_assert_int_eq(csv_delim_parse(";"), ';');
+	ck_assert_int_eq(csv_delim_parse("tab"), '\t');
+	ck_assert_int_eq(csv_delim_parse("TAB"), '\t');
+	ck_assert_int_eq(csv_delim_parse(","), ',');
+	ck_assert_int_eq(csv_delim_parse("|"), 0);
 }
 END_TEST
 
@@ -499,6 +559,7 @@ int main(void)
 	tcase_add_test(tc, syntax_errors_with_positions);
 	tcase_add_test(tc, header_errors);
 	tcase_add_test(tc, semicolon_and_tab_separated);
+	tcase_add_test(tc, decimal_comma);
 	tcase_add_test(tc, short_values_for_messages);
 	tcase_add_test(tc, iterating);
 	tcase_add_test(tc, error_list_in_line_order);

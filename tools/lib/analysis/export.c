@@ -9,26 +9,47 @@
 
 struct kind {
 	const char *name, *header, *sql;
-	int at_col; /* column holding a UTC time to show in local time, or -1 */
+	/* Columns holding a UTC time, shown in the study's local time with its
+	 * offset (-1 ends the list), and numeric columns, written as numbers. */
+	int at_col[4];
+	int num_col[4];
 };
 
+/* The application's planned channel: its own once frozen, else the
+ * listing's; empty means the study's default ([fielding] channel). */
 static const struct kind kinds[] = {
-	{ "assignments", "listing_ref,group,gender,persona,variant,position,scheduled_at",
-	  "SELECT l.ref, g.name, p.gender, p.email, a.variant, a.position, a.scheduled_at "
+	{ "assignments",
+	  "listing_ref,group,gender,persona,variant,position,scheduled_at,application_id,"
+	  "agent_key,planned_channel,status",
+	  "SELECT l.ref, g.name, p.gender, p.email, a.variant, a.position, a.scheduled_at, a.id, "
+	  "l.agent_key, coalesce(a.channel, l.channel), a.status "
 	  "FROM application a JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
 	  "JOIN grp g ON g.id = p.grp ORDER BY l.id, a.position IS NULL, a.position, a.id",
-	  6 },
+	  { 6, -1 },
+	  { 4, 5, 7, -1 } },
 	{ "responses",
 	  "listing_ref,agent_type,agent_key,round,area,group,gender,variant,position,status,outcome,"
-	  "channel",
+	  "channel,application_id,listing_status,planned_channel,sent_via,scheduled_at,sent_at,"
+	  "replied_at,response_hours,coder",
 	  "SELECT l.ref, l.agent_type, l.agent_key, l.round, l.area, g.name, p.gender, a.variant, "
-	  "a.position, a.status, r.outcome, r.channel FROM application a "
+	  "a.position, a.status, r.outcome, r.channel, a.id, l.status, "
+	  "coalesce(a.channel, l.channel), a.sent_via, a.scheduled_at, a.sent_at, r.at, "
+	  "round((julianday(r.at) - julianday(a.sent_at)) * 24, 2), r.coder FROM application a "
 	  "JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
 	  "JOIN grp g ON g.id = p.grp LEFT JOIN response r ON r.id = "
 	  "(SELECT max(id) FROM response WHERE application = a.id) "
 	  "ORDER BY l.id, a.position IS NULL, a.position, a.id",
-	  -1 },
+	  { 16, 17, 18, -1 },
+	  { 12, 19, -1 } },
 };
+
+static int in_cols(const int *cols, int i)
+{
+	for (; *cols >= 0; cols++)
+		if (*cols == i)
+			return 1;
+	return 0;
+}
 
 const char export_kinds[] = "assignments, responses";
 
@@ -66,11 +87,16 @@ int export_csv(struct study *s, const char *kind, FILE *out, struct ct_err *err)
 			const char *v = (const char *)sqlite3_column_text(st, i);
 			char local[40];
 			time_t t;
-			if (i == k->at_col && v && time_parse_iso(v, &t)) {
+			if (v && in_cols(k->at_col, i) && time_parse_iso(v, &t)) {
 				time_iso_local(t, s->design->timezone, local);
 				v = local;
 			}
-			csv_quote(&sb, v);
+			/* Every text cell through csv_quote (formulas neutralised);
+			 * a number as a number, so that -0.5 hours stays -0.5. */
+			if (in_cols(k->num_col, i))
+				csv_quote_number(&sb, v);
+			else
+				csv_quote(&sb, v);
 			sb_addc(&sb, i == ncol - 1 ? '\n' : ',');
 		}
 		fwrite(sb_str(&sb), 1, sb.len, out);

@@ -20,10 +20,16 @@ int export_kind_known(const char *name);
  * by listing, then by who writes first:
  *   assignments  listing_ref, group, gender, persona (the candidate's
  *                address), variant, position, scheduled_at (local time of
- *                study.ini's zone, with its offset)
+ *                study.ini's zone, with its offset), application_id,
+ *                agent_key, planned_channel (empty: the study's default),
+ *                status
  *   responses    listing_ref, agent_type, agent_key, round, area, group,
  *                gender, variant, position, status, outcome (the latest
- *                coded response, empty if none), channel
+ *                coded response, empty if none), channel (the response's),
+ *                application_id, listing_status, planned_channel, sent_via,
+ *                scheduled_at, sent_at, replied_at (local times),
+ *                response_hours (sent to reply), coder
+ * The responses export reads back with `corrtest import`.
  * Returns CT_EINPUT for an unknown kind, CT_EENV on a database or write
  * error. */
 int export_csv(struct study *s, const char *kind, FILE *out, struct ct_err *err);

@@ -191,8 +191,9 @@ static int take_char(struct csv_reader *r, struct strbuf *d, int rec_line, int f
 /* The ASCII bytes that end a run of plain characters: in a quoted field
  * (the quote, a line break, NUL) and in a bare one (also the comma and CR). */
 static const unsigned char stop_quoted[128] = { [0] = 1, ['"'] = 1, ['\n'] = 1 };
-static const unsigned char stop_bare[128] = { [0] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1,
-					       [','] = 1 };
+/* (A bare field also stops at the reader's delimiter: r->stop is this table
+ * with the delimiter added.) */
+static const unsigned char stop_bare[128] = { [0] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1 };
 
 /* Adds the run of plain ASCII bytes at pos (none of stop, no byte of 0x80
  * or more) to d in one go; returns how many. */
@@ -263,7 +264,7 @@ static int parse_record(struct csv_reader *r, struct csv_record *rec, int keep,
 					return rc;
 			}
 			int c = peek(r, 0);
-			if (c >= 0 && c != ',' && c != '\n' && !(c == '\r' && peek(r, 1) == '\n'))
+			if (c >= 0 && c != r->delim && c != '\n' && !(c == '\r' && peek(r, 1) == '\n'))
 				return syntax(r, err, r->line, r->col, rec_line, field,
 					      "characters after the closing quote (a field is quoted "
 					      "as a whole, with \"\" for a quote inside it)");
@@ -273,10 +274,10 @@ static int parse_record(struct csv_reader *r, struct csv_record *rec, int keep,
 					goto too_long;
 				if (avail(r, 1) == 0)
 					break;
-				if (take_run(r, d, stop_bare))
+				if (take_run(r, d, r->stop))
 					continue;
 				char c = r->buf[r->pos];
-				if (c == ',' || c == '\n')
+				if (c == r->delim || c == '\n')
 					break;
 				if (c == '\r') {
 					if (peek(r, 1) == '\n')
@@ -307,7 +308,7 @@ static int parse_record(struct csv_reader *r, struct csv_record *rec, int keep,
 		int c = peek(r, 0);
 		if (c < 0)
 			break;
-		if (c == ',') {
+		if (c == r->delim) {
 			r->pos++;
 			r->col++;
 			continue;
@@ -398,6 +399,61 @@ static int check_names(struct csv_reader *r, const struct csv_record *h, struct 
 	return rc;
 }
 
+/* The name of a delimiter, for messages. */
+static const char *delim_name(char d)
+{
+	return d == ';' ? "semicolon" : d == '\t' ? "tab" : "comma";
+}
+
+/* Guesses the delimiter from the header line (at pos, not consumed): the
+ * one of comma, semicolon and tab that appears outside quotes. Excel saves
+ * "CSV" with semicolons where the comma is the decimal mark (Belgium,
+ * France), and a header never needs any of the three inside a name, so
+ * one kind present is the answer and two kinds present is a file that
+ * must be named (--delimiter). No separator at all is a one-column file,
+ * read with commas. */
+static int detect_delim(struct csv_reader *r, struct ct_err *err)
+{
+	int seen[3] = { 0, 0, 0 }, quoted = 0, c;
+	static const char cand[3] = { ',', ';', '\t' };
+	/* Only what the window holds can be looked at before it is parsed: a
+	 * header longer than that is decided on its first 256 KiB (and is
+	 * most likely refused as too wide anyway). */
+	size_t limit = CSV_MAX_HEADER_BYTES;
+	if (r->fd >= 0 && r->cap < limit)
+		limit = r->cap;
+	for (size_t k = 0; k < limit && (c = peek(r, k)) >= 0; k++) {
+		if (c == '"')
+			quoted = !quoted;
+		else if (c == '\n' && !quoted)
+			break;
+		for (int i = 0; i < 3 && !quoted; i++)
+			seen[i] += c == cand[i];
+	}
+	if (r->io_errno)
+		return read_error(r, err);
+	int kinds = !!seen[0] + !!seen[1] + !!seen[2];
+	if (kinds > 1) {
+		struct strbuf sb = STRBUF_INIT;
+		for (int i = 0, n = 0; i < 3; i++)
+			if (seen[i])
+				sb_addf(&sb, "%s%ss", n++ ? " and " : "", delim_name(cand[i]));
+		int rc = ct_fail(err, CT_EINPUT,
+				 "%s:1: the header has %s outside quotes, so the separator is "
+				 "ambiguous; name it with --delimiter (',', ';' or tab)",
+				 r->path, sb_str(&sb));
+		sb_free(&sb);
+		r->where = (struct csv_pos){ 1, 1, 1 };
+		return rc;
+	}
+	r->delim = ',';
+	for (int i = 0; i < 3; i++)
+		if (seen[i])
+			r->delim = cand[i];
+	r->delim_guessed = 1;
+	return CT_OK;
+}
+
 /* Reads the header from the start of the input into names (trimmed, owned). */
 static int read_header(struct csv_reader *r, char ***names, int *n, struct ct_err *err)
 {
@@ -412,10 +468,15 @@ static int read_header(struct csv_reader *r, char ***names, int *n, struct ct_er
 		return ct_fail(err, CT_EINPUT, "%s: the file is empty; a header row is required",
 			       r->path);
 	}
+	int rc = r->delim ? CT_OK : detect_delim(r, err);
+	if (rc)
+		return rc;
+	memcpy(r->stop, stop_bare, sizeof(r->stop));
+	r->stop[(unsigned char)r->delim] = 1;
 	struct csv_record h = { 0 };
 	char **saved = r->head;
 	r->head = NULL; /* parse_record reads a header while there is none */
-	int rc = parse_record(r, &h, CSV_MAX_COLUMNS + 1, err);
+	rc = parse_record(r, &h, CSV_MAX_COLUMNS + 1, err);
 	r->head = saved;
 	if (!rc) {
 		for (int i = 0; i < h.n; i++)
@@ -442,7 +503,14 @@ static void free_names(char **names, int n)
 int csv_reader_open(struct csv_reader *r, const char *path, const char *buf, size_t len,
 		    struct ct_err *err)
 {
+	return csv_reader_open_as(r, path, buf, len, 0, err);
+}
+
+int csv_reader_open_as(struct csv_reader *r, const char *path, const char *buf, size_t len,
+		       char delim, struct ct_err *err)
+{
 	memset(r, 0, sizeof(*r));
+	r->delim = delim;
 	r->path = path;
 	r->fd = -1;
 	r->buf = buf;
@@ -496,7 +564,14 @@ static int spool(struct csv_reader *r, int *fd, struct ct_err *err)
 
 int csv_reader_open_file(struct csv_reader *r, const char *path, struct ct_err *err)
 {
+	return csv_reader_open_file_as(r, path, 0, err);
+}
+
+int csv_reader_open_file_as(struct csv_reader *r, const char *path, char delim,
+			    struct ct_err *err)
+{
 	memset(r, 0, sizeof(*r));
+	r->delim = delim;
 	r->path = path;
 	r->fd = -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -709,9 +784,10 @@ static int check_columns(const char *path, char *const *head, int ncols,
 		if (sep)
 			return ct_fail(err, CT_EINPUT,
 				       "%s:1: the file looks %s-separated (its header is one column, "
-				       "'%s'); save it as CSV with commas (in Excel: CSV UTF-8, or "
-				       "set the list separator to a comma)",
-				       path, sep, csv_short(head[0], shown, sizeof(shown)));
+				       "'%s') but was read as comma-separated; leave --delimiter out "
+				       "to have the separator guessed, or give --delimiter %s",
+				       path, sep, csv_short(head[0], shown, sizeof(shown)),
+				       sep[0] == 's' ? "';'" : "tab");
 	}
 	if (!allow_unknown) {
 		for (int i = 0; i < ncols; i++) {
@@ -908,6 +984,52 @@ void csv_quote_number(struct strbuf *sb, const char *v)
 		sb_adds(sb, v);
 	else
 		csv_quote(sb, v);
+}
+
+char csv_delim_parse(const char *s)
+{
+	if (!strcmp(s, ",") || str_eq_ci(s, "comma"))
+		return ',';
+	if (!strcmp(s, ";") || str_eq_ci(s, "semicolon"))
+		return ';';
+	if (!strcmp(s, "\t") || str_eq_ci(s, "tab"))
+		return '\t';
+	return 0;
+}
+
+const char *csv_dialect(const struct csv_reader *r)
+{
+	if (r->delim == ';')
+		return "semicolon-separated, decimal comma";
+	if (r->delim == '\t')
+		return "tab-separated, decimal comma";
+	return "comma-separated";
+}
+
+int csv_decimal_comma(const struct csv_reader *r)
+{
+	return r->delim && r->delim != ',';
+}
+
+const char *csv_number(const struct csv_reader *r, const char *v, char *buf, size_t n)
+{
+	if (!v || !csv_decimal_comma(r))
+		return v;
+	const char *p = v;
+	while (*p == ' ')
+		p++;
+	size_t lead = strspn(p, "0123456789");
+	if (!lead || p[lead] != ',')
+		return v;
+	size_t dec = strspn(p + lead + 1, "0123456789");
+	const char *rest = p + lead + 1 + dec;
+	while (*rest == ' ')
+		rest++;
+	if (dec < 1 || dec > 2 || *rest || strlen(v) >= n)
+		return v;
+	snprintf(buf, n, "%s", v);
+	buf[(p - v) + lead] = '.';
+	return buf;
 }
 
 int csv_field_col(const struct csv_record *rec, int i, size_t off)

@@ -1,6 +1,8 @@
 /* csv.h: an RFC 4180 reader for the files users bring (listings, response
- * logs): a header row, quoted or bare fields, "" escapes, commas and line
- * breaks inside quotes, CRLF or LF, an optional UTF-8 byte-order mark.
+ * logs): a header row, quoted or bare fields, "" escapes, delimiters and
+ * line breaks inside quotes, CRLF or LF, an optional UTF-8 byte-order mark.
+ * The delimiter is a comma, a semicolon or a tab (what Excel writes where
+ * the comma is the decimal mark), guessed from the header or given.
  * Every error names the file, the physical line and the column (1-based,
  * counted in characters) where the problem is, and the line where its record
  * starts when that differs. Also a capped list of messages for importers
@@ -60,7 +62,27 @@ struct csv_reader {
 	char **head; /* header names, trimmed; owned */
 	int ncols;
 	struct csv_pos where;
+	char delim;                  /* ',', ';' or '\t' once the header is read */
+	unsigned char delim_guessed; /* 1 when delim was guessed from the header */
+	unsigned char stop[128];     /* the bytes that end a bare field */
 };
+
+/* A delimiter as users name it (--delimiter): ",", ";", "tab" (or a tab
+ * character), "comma", "semicolon". Returns the character, 0 if none. */
+char csv_delim_parse(const char *s);
+/* "comma-separated", "semicolon-separated, decimal comma" or
+ * "tab-separated, decimal comma": how the reader reads the file, for a
+ * command's output; static. */
+const char *csv_dialect(const struct csv_reader *r);
+/* 1 when the file's numbers may have a decimal comma: its delimiter is not
+ * a comma (the reason a spreadsheet chose another separator). */
+int csv_decimal_comma(const struct csv_reader *r);
+/* A numeric value as the file writes it, with a decimal comma made a point
+ * when the file may have decimal commas (csv_decimal_comma) and v is digits,
+ * one comma and one or two digits ("1250,5" -> "1250.5"); else v unchanged
+ * (a value still wrong is then refused by the column's own check). Returns
+ * v or buf. */
+const char *csv_number(const struct csv_reader *r, const char *v, char *buf, size_t n);
 
 /* Reads the header row. Fails (CT_EINPUT) on an empty file, an empty or
  * duplicate (case-insensitive) column name, more than CSV_MAX_COLUMNS
@@ -68,10 +90,18 @@ struct csv_reader {
  * reader must be closed with csv_reader_close either way. */
 int csv_reader_open(struct csv_reader *r, const char *path, const char *buf, size_t len,
 		    struct ct_err *err);
+/* The same with the delimiter given (0: guessed from the header, the
+ * default of csv_reader_open and csv_reader_open_file). The guess is the
+ * one of comma, semicolon and tab that the header has outside quotes; a
+ * header with two of them is refused (CT_EINPUT) as ambiguous. */
+int csv_reader_open_as(struct csv_reader *r, const char *path, const char *buf, size_t len,
+		       char delim, struct ct_err *err);
 /* The same over the file at path: a missing file or a folder is CT_EINPUT,
  * a read error CT_EENV. Input that is not a regular file (a pipe) is first
  * copied to an anonymous temporary file, so that it can be rewound. */
 int csv_reader_open_file(struct csv_reader *r, const char *path, struct ct_err *err);
+int csv_reader_open_file_as(struct csv_reader *r, const char *path, char delim,
+			    struct ct_err *err);
 /* Goes back to the first record of a file, for a second pass (an importer
  * that validates everything before it writes anything). CT_EINPUT when the
  * header is no longer the one read first (the file was changed). */

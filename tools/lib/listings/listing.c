@@ -13,7 +13,8 @@
 
 const char *const listing_columns[LF_COUNT + 1] = {
 	"ref",	 "url",	  "contact_email", "contact_name", "agent_type", "agent",
-	"area",	 "price", "round",	   "posted_on",	   "title",	 NULL
+	"area",	 "price", "round",	   "posted_on",	   "title",	 "channel",
+	"contact_phone", "portal_ref", NULL
 };
 
 static int is_digit(char c)
@@ -207,6 +208,120 @@ int listing_parse_round(const char *s, long *out)
 	return 1;
 }
 
+const char *listing_channel(const char *s)
+{
+	static const char *const names[] = { "smtp", "portal", "webmail", "phone", "sms", NULL };
+	for (int i = 0; names[i]; i++)
+		if (str_eq_ci(s, names[i]))
+			return names[i];
+	return NULL;
+}
+
+int listing_check_phone(const char *s, const char **why)
+{
+	int digits = 0;
+	for (const char *p = s; *p; p++) {
+		if (is_digit(*p))
+			digits++;
+		else if (!strchr(" +()./-", *p)) {
+			*why = "is not a phone number (digits, spaces and + ( ) . / - only)";
+			return 0;
+		}
+	}
+	if (digits < 6 || digits > 20) {
+		*why = "is not a phone number (6 to 20 digits)";
+		return 0;
+	}
+	return 1;
+}
+
+/* Query parameters that say where a visitor came from, not which page:
+ * Google's and Matomo's campaign tags, the click ids of the ad networks,
+ * the mail tools' ids. A prefix ends with '_' or '*'. */
+static int tracking_param(const char *name, size_t n)
+{
+	static const char *const prefix[] = { "utm_", "mc_", "pk_", "mtm_", "_hs", NULL };
+	static const char *const exact[] = { "fbclid",	"gclid",   "dclid",   "gbraid",
+					     "wbraid",	"msclkid", "yclid",   "igshid",
+					     "twclid",	"ttclid",  "li_fat_id", "mkt_tok",
+					     "_ga",	"_gl",	   "srsltid", "oly_anon_id",
+					     "oly_enc_id", "vero_id", "wickedid", "ref_src",
+					     NULL };
+	for (int i = 0; prefix[i]; i++)
+		if (n >= strlen(prefix[i]) && !strncasecmp(name, prefix[i], strlen(prefix[i])))
+			return 1;
+	for (int i = 0; exact[i]; i++)
+		if (n == strlen(exact[i]) && !strncasecmp(name, exact[i], n))
+			return 1;
+	return 0;
+}
+
+char *listing_url_key(const char *url)
+{
+	size_t skip;
+	int https;
+	if (!strncasecmp(url, "http://", 7))
+		skip = 7, https = 0;
+	else if (!strncasecmp(url, "https://", 8))
+		skip = 8, https = 1;
+	else
+		return NULL;
+	const char *host = url + skip;
+	size_t hlen = strcspn(host, "/?#");
+	struct strbuf sb = STRBUF_INIT;
+	/* The host, lower case, without www. and the scheme's own port. */
+	size_t h0 = 0;
+	if (hlen > 4 && !strncasecmp(host, "www.", 4))
+		h0 = 4;
+	size_t hend = hlen;
+	const char *colon = memchr(host + h0, ':', hlen - h0);
+	if (colon) {
+		const char *port = colon + 1;
+		size_t plen = (size_t)(host + hlen - port);
+		if (plen == 0 || (!https && plen == 2 && !memcmp(port, "80", 2)) ||
+		    (https && plen == 3 && !memcmp(port, "443", 3)))
+			hend = (size_t)(colon - host);
+	}
+	for (size_t i = h0; i < hend; i++) {
+		char c = host[i];
+		sb_addc(&sb, c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
+	}
+	/* The path, without trailing slashes ("/a/" and "/a" are one page). */
+	const char *path = host + hlen;
+	size_t plen = strcspn(path, "?#");
+	while (plen > 0 && path[plen - 1] == '/')
+		plen--;
+	sb_add(&sb, path, plen);
+	path += strcspn(path, "?#");
+	/* The query, minus tracking parameters and empty pieces. */
+	if (*path == '?') {
+		const char *q = path + 1;
+		size_t qlen = strcspn(q, "#");
+		int first = 1;
+		for (size_t i = 0; i < qlen;) {
+			size_t n = strcspn(q + i, "&#");
+			if (i + n > qlen)
+				n = qlen - i;
+			size_t name = strcspn(q + i, "=&#");
+			if (name > n)
+				name = n;
+			if (n && !tracking_param(q + i, name)) {
+				sb_addc(&sb, first ? '?' : '&');
+				sb_add(&sb, q + i, n);
+				first = 0;
+			}
+			i += n + 1;
+		}
+	}
+	return sb_detach(&sb);
+}
+
+const char *listing_key_host(const char *key, size_t *n)
+{
+	*n = strcspn(key, "/?");
+	return key;
+}
+
 const char *listing_agent_type(const char *s)
 {
 	if (str_eq_ci(s, "agency"))
@@ -289,6 +404,24 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 			ok = date_valid(v);
 			why = "must be a real date written YYYY-MM-DD";
 			break;
+		case LF_CHANNEL: {
+			const char *ch = listing_channel(v);
+			if (ch) {
+				free(out->f[i]);
+				out->f[i] = xstrdup(ch);
+			} else {
+				ok = 0;
+				why = "must be smtp, portal, webmail, phone or sms";
+			}
+			break;
+		}
+		case LF_CONTACT_PHONE:
+			ok = listing_check_phone(v, &why);
+			break;
+		case LF_PORTAL_REF:
+			ok = strlen(v) <= 100;
+			why = "is longer than 100 bytes";
+			break;
 		default:
 			if (strlen(v) > 1000) {
 				ok = 0;
@@ -300,8 +433,14 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 			char shown[CSV_SHORT];
 			reportf(report, ud, col, "'%s' %s", csv_short(v, shown, sizeof(shown)), why);
 			bad++;
+			if (i == LF_URL) {
+				free(out->f[i]);
+				out->f[i] = NULL;
+			}
 		}
 	}
+	if (out->f[LF_URL])
+		out->url_key = listing_url_key(out->f[LF_URL]);
 	if (!out->f[LF_REF] && listing_check_text(in[LF_REF] ? in[LF_REF] : "", text_why, NULL)) {
 		reportf(report, ud, listing_columns[LF_REF], "is required (the listing's reference)");
 		bad++;
@@ -319,6 +458,7 @@ void listing_free(struct listing *l)
 {
 	for (int i = 0; i < LF_COUNT; i++)
 		free(l->f[i]);
+	free(l->url_key);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -351,6 +491,7 @@ void listing_stmts_close(struct listing_stmts *q)
 	sqlite3_finalize(q->by_ref);
 	sqlite3_finalize(q->by_ref_ci);
 	sqlite3_finalize(q->by_url);
+	sqlite3_finalize(q->by_portal);
 	sqlite3_finalize(q->insert);
 	sqlite3_finalize(q->contact);
 	memset(q, 0, sizeof(*q));
@@ -398,21 +539,86 @@ int listing_stmts_ref_find(struct listing_stmts *q, const char *ref, int64_t *id
 	return rc;
 }
 
-int listing_stmts_url_taken(struct listing_stmts *q, const char *url, char **taken,
-			    struct ct_err *err)
+int listing_stmts_url_taken(struct listing_stmts *q, const char *key, int64_t except,
+			    char **taken, char **url, struct ct_err *err)
 {
 	*taken = NULL;
-	int rc = use(q, &q->by_url, "SELECT ref FROM listing WHERE url = ?", err);
+	if (url)
+		*url = NULL;
+	int rc = use(q, &q->by_url,
+		     "SELECT ref, url FROM listing WHERE url_key = ? AND id <> ? ORDER BY id LIMIT 1",
+		     err);
 	if (rc)
 		return rc;
 	sqlite3_stmt *st = q->by_url;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, except);
 	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
+	if (r == SQLITE_ROW) {
 		*taken = study_column_dup(st, 0, "");
-	else if (r != SQLITE_DONE)
+		if (url)
+			*url = study_column_dup(st, 1, "");
+	} else if (r != SQLITE_DONE) {
 		rc = study_db_error(q->s, err, "looking up a listing's url");
+	}
 	sqlite3_reset(st);
+	return rc;
+}
+
+int listing_stmts_portal_taken(struct listing_stmts *q, const char *pref, const char *host,
+			       size_t n, int64_t except, char **taken, struct ct_err *err)
+{
+	*taken = NULL;
+	int rc = use(q, &q->by_portal,
+		     "SELECT ref, url_key FROM listing WHERE portal_ref = ? AND id <> ? ORDER BY id",
+		     err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = q->by_portal;
+	sqlite3_bind_text(st, 1, pref, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, except);
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 1);
+		size_t hn = 0;
+		const char *h = key ? listing_key_host(key, &hn) : NULL;
+		/* One portal's number 123 is not another portal's 123; a number
+		 * given without an address is compared alone. */
+		if (!host || !h || (hn == n && !memcmp(h, host, n))) {
+			*taken = study_column_dup(st, 0, "");
+			break;
+		}
+	}
+	if (!*taken && r != SQLITE_DONE)
+		rc = study_db_error(q->s, err, "looking up a listing's portal_ref");
+	sqlite3_reset(st);
+	return rc;
+}
+
+int listing_url_keys_fill(struct study *s, long *n, struct ct_err *err)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	*n = 0;
+	int rc = study_prepare(s, "SELECT id, url FROM listing WHERE url IS NOT NULL AND url_key IS NULL",
+			       &sel, err);
+	if (!rc)
+		rc = study_prepare(s, "UPDATE listing SET url_key = ? WHERE id = ?", &upd, err);
+	int r = SQLITE_DONE;
+	while (!rc && (r = sqlite3_step(sel)) == SQLITE_ROW) {
+		char *key = listing_url_key((const char *)sqlite3_column_text(sel, 1));
+		if (!key)
+			continue; /* not a web address: nothing to compare */
+		sqlite3_bind_text(upd, 1, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
+		rc = study_step_done(s, upd, err, "filling a listing's url_key");
+		sqlite3_reset(upd);
+		free(key);
+		(*n)++;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading the listings' addresses");
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
 	return rc;
 }
 
@@ -467,8 +673,8 @@ int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64
 		time_iso_utc(time_now(), q->now);
 	if ((rc = use(q, &q->insert,
 		      "INSERT INTO listing (ref, url, title, agent_type, agent_key, area, price,"
-		      " round, posted_on, status, added_at)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
+		      " round, posted_on, status, added_at, channel, url_key, portal_ref)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
 		      err)))
 		return rc;
 	sqlite3_stmt *st = q->insert;
@@ -485,16 +691,20 @@ int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64
 	sqlite3_bind_int64(st, 8, l->round);
 	bind_opt(st, 9, l->f[LF_POSTED_ON]);
 	bind_opt(st, 10, q->now);
+	bind_opt(st, 11, l->f[LF_CHANNEL]);
+	bind_opt(st, 12, l->url_key);
+	bind_opt(st, 13, l->f[LF_PORTAL_REF]);
 	rc = study_step_done(s, st, err, "adding a listing");
 	sqlite3_reset(st);
 	if (rc)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
-	if (!l->f[LF_CONTACT_EMAIL] && !l->f[LF_CONTACT_NAME] && !l->f[LF_AGENT])
+	if (!l->f[LF_CONTACT_EMAIL] && !l->f[LF_CONTACT_NAME] && !l->f[LF_AGENT] &&
+	    !l->f[LF_CONTACT_PHONE])
 		return CT_OK;
 	if ((rc = use(q, &q->contact,
 		      "INSERT INTO listing_contact (listing, contact_email, contact_name,"
-		      " agent_name) VALUES (?, ?, ?, ?)",
+		      " agent_name, contact_phone) VALUES (?, ?, ?, ?, ?)",
 		      err)))
 		return rc;
 	st = q->contact;
@@ -502,8 +712,49 @@ int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64
 	bind_opt(st, 2, l->f[LF_CONTACT_EMAIL]);
 	bind_opt(st, 3, l->f[LF_CONTACT_NAME]);
 	bind_opt(st, 4, l->f[LF_AGENT]);
+	bind_opt(st, 5, l->f[LF_CONTACT_PHONE]);
 	rc = study_step_done(s, st, err, "adding a listing's contact");
 	sqlite3_reset(st);
+	return rc;
+}
+
+int listing_stmts_check_dups(struct listing_stmts *q, const struct listing *l, int64_t except,
+			     listing_report_fn report, void *ud, int *bad, struct ct_err *err)
+{
+	char shown[CSV_SHORT], shown2[CSV_SHORT];
+	char *taken = NULL, *url = NULL;
+	int rc = CT_OK;
+	if (l->url_key && !(rc = listing_stmts_url_taken(q, l->url_key, except, &taken, &url, err)) &&
+	    taken) {
+		if (!strcmp(url, l->f[LF_URL]))
+			reportf(report, ud, listing_columns[LF_URL],
+				"'%s' is already in the study (listing %s)",
+				csv_short(l->f[LF_URL], shown, sizeof(shown)), taken);
+		else
+			reportf(report, ud, listing_columns[LF_URL],
+				"'%s' is listing %s of the study, written '%s' (the same address "
+				"once case, www., tracking parameters and trailing slashes are set "
+				"aside)",
+				csv_short(l->f[LF_URL], shown, sizeof(shown)), taken,
+				csv_short(url, shown2, sizeof(shown2)));
+		(*bad)++;
+	}
+	free(taken);
+	free(url);
+	taken = NULL;
+	const char *pref = l->f[LF_PORTAL_REF];
+	if (!rc && pref) {
+		size_t n = 0;
+		const char *host = l->url_key ? listing_key_host(l->url_key, &n) : NULL;
+		rc = listing_stmts_portal_taken(q, pref, host, n, except, &taken, err);
+		if (!rc && taken) {
+			reportf(report, ud, listing_columns[LF_PORTAL_REF],
+				"'%s' is already in the study (listing %s, on the same portal)",
+				csv_short(pref, shown, sizeof(shown)), taken);
+			(*bad)++;
+		}
+		free(taken);
+	}
 	return rc;
 }
 
@@ -525,10 +776,20 @@ int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **store
 	return rc;
 }
 
-int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_err *err)
+int listing_url_taken(struct study *s, const char *key, int64_t except, char **taken,
+		      char **url, struct ct_err *err)
 {
 	struct listing_stmts q = { .s = s };
-	int rc = listing_stmts_url_taken(&q, url, taken, err);
+	int rc = listing_stmts_url_taken(&q, key, except, taken, url, err);
+	listing_stmts_close(&q);
+	return rc;
+}
+
+int listing_portal_taken(struct study *s, const char *pref, const char *host, size_t n,
+			 int64_t except, char **taken, struct ct_err *err)
+{
+	struct listing_stmts q = { .s = s };
+	int rc = listing_stmts_portal_taken(&q, pref, host, n, except, taken, err);
 	listing_stmts_close(&q);
 	return rc;
 }
@@ -724,11 +985,14 @@ int listing_add(struct study *s, const char *const in[LF_COUNT], listing_report_
 				csv_short(ref, shown, sizeof(shown)));
 		bad++;
 	}
-	if (!rc && url && !(rc = listing_url_taken(s, url, &taken, err)) && taken) {
-		reportf(report, ud, listing_columns[LF_URL],
-			"'%s' is already in the study (listing %s)", csv_short(url, shown, sizeof(shown)),
-			taken);
-		bad++;
+	(void)url;
+	if (!rc) {
+		struct listing_stmts q = { .s = s };
+		long filled;
+		rc = listing_url_keys_fill(s, &filled, err);
+		if (!rc)
+			rc = listing_stmts_check_dups(&q, out, 0, report, ud, &bad, err);
+		listing_stmts_close(&q);
 	}
 	free(stored);
 	free(taken);
@@ -804,7 +1068,8 @@ int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *er
 		"SELECT l.id, l.ref, l.url, l.title, l.agent_type, l.agent_key, l.area, l.price,"
 		" l.round, l.posted_on, l.status,"
 		" (SELECT count(*) FROM application a WHERE a.listing = l.id),"
-		" c.contact_email, c.contact_name, c.agent_name"
+		" c.contact_email, c.contact_name, c.agent_name, l.channel, l.portal_ref,"
+		" c.contact_phone"
 		" FROM listing l LEFT JOIN listing_contact c ON c.listing = l.id ORDER BY l.id",
 		&st, err);
 	if (rc)
@@ -828,6 +1093,9 @@ int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *er
 			.contact_email = col_text(st, 12),
 			.contact_name = col_text(st, 13),
 			.agent = col_text(st, 14),
+			.channel = col_text(st, 15),
+			.portal_ref = col_text(st, 16),
+			.contact_phone = col_text(st, 17),
 		};
 		if ((rc = fn(ud, &row)))
 			break;
@@ -835,5 +1103,278 @@ int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *er
 	if (!rc && r != SQLITE_DONE)
 		rc = study_db_error(s, err, "listing the listings");
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- listings edit ---- */
+
+/* The fields an edit may change (not the ref: it names the listing in
+ * every record and export). */
+static const int editable[] = { LF_URL,	       LF_TITLE,	 LF_AREA,	   LF_PRICE,
+				LF_AGENT_TYPE, LF_AGENT,	 LF_CONTACT_EMAIL, LF_CONTACT_NAME,
+				LF_CONTACT_PHONE, LF_CHANNEL,	 LF_PORTAL_REF,	   LF_ROUND,
+				LF_POSTED_ON };
+
+/* Fields that say where and to whom the applications went: once one was
+ * sent, the record must keep what it was sent to. (Title, area and price
+ * are written into the message, but the message sent is stored as it was;
+ * a correction of the record is an edit with its event.) */
+static int addressing(int f)
+{
+	return f == LF_URL || f == LF_CONTACT_EMAIL || f == LF_CONTACT_PHONE || f == LF_CHANNEL ||
+	       f == LF_PORTAL_REF;
+}
+
+/* Landlords' data: an event names the field, never the value. */
+static int personal(int f)
+{
+	return f == LF_CONTACT_EMAIL || f == LF_CONTACT_NAME || f == LF_CONTACT_PHONE ||
+	       f == LF_AGENT;
+}
+
+static int field_by_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(editable); i++)
+		if (!strcmp(listing_columns[editable[i]], name))
+			return editable[i];
+	return -1;
+}
+
+void listing_edit_result_free(struct listing_edit_result *r)
+{
+	free(r->ref);
+	free(r->fields);
+	free(r->detail);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The listing's current values as text, as a file would give them. */
+static int edit_load(struct study *s, int64_t id, char *cur[LF_COUNT], char **agent_key,
+		     int *sent, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(
+		s,
+		"SELECT l.ref, l.url, c.contact_email, c.contact_name, l.agent_type, c.agent_name,"
+		" l.area, CASE WHEN l.price IS NULL THEN NULL ELSE printf('%.2f', l.price) END,"
+		" l.round, l.posted_on, l.title, l.channel, c.contact_phone, l.portal_ref, l.agent_key,"
+		" EXISTS (SELECT 1 FROM application a WHERE a.listing = l.id AND (a.sent_at IS NOT NULL"
+		"  OR a.status IN ('sending', 'sent', 'bounced')))"
+		" FROM listing l LEFT JOIN listing_contact c ON c.listing = l.id WHERE l.id = ?",
+		&st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		for (int i = 0; i < LF_COUNT; i++)
+			cur[i] = sqlite3_column_type(st, i) == SQLITE_NULL ? NULL
+									  : study_column_dup(st, i, "");
+		*agent_key = sqlite3_column_type(st, 14) == SQLITE_NULL ? NULL
+									: study_column_dup(st, 14, "");
+		*sent = sqlite3_column_int(st, 15);
+	} else {
+		rc = study_db_error(s, err, "reading a listing");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Whether field f differs between the stored text and the validated value. */
+static int edit_differs(int f, const char *old, const struct listing *l)
+{
+	const char *nv = l->f[f];
+	if (!old || !nv)
+		return !old != !nv;
+	if (f == LF_PRICE) {
+		double d;
+		return !parse_double(old, &d) || d != l->price;
+	}
+	if (f == LF_ROUND)
+		return atol(old) != l->round;
+	return strcmp(old, nv) != 0;
+}
+
+int listing_edit(struct study *s, const char *ref, int n, char *const *assign,
+		 listing_report_fn report, void *ud, struct listing_edit_result *out,
+		 struct ct_err *err)
+{
+	char *cur[LF_COUNT] = { 0 }, *old_key = NULL;
+	const char *in[LF_COUNT];
+	int given[LF_COUNT] = { 0 }, bad = 0, sent = 0;
+	struct listing l = { 0 };
+	struct listing_stmts q = { .s = s };
+	sqlite3_stmt *st = NULL;
+	char shown[CSV_SHORT], shown2[CSV_SHORT], key[16];
+	int64_t id = 0;
+	memset(out, 0, sizeof(*out));
+	int rc = study_begin(s, err);
+	if (rc)
+		return rc;
+	if ((rc = listing_ref_find(s, ref, &id, &out->ref, err)))
+		goto out;
+	if (!id) {
+		rc = ct_fail(err, CT_EINPUT, "no listing '%s' in the study", ref);
+		goto out;
+	}
+	if ((rc = edit_load(s, id, cur, &old_key, &sent, err)))
+		goto out;
+	for (int i = 0; i < LF_COUNT; i++)
+		in[i] = cur[i];
+	/* field=value, each field once, each an editable one. */
+	for (int k = 0; k < n; k++) {
+		const char *eq = strchr(assign[k], '=');
+		char *name = eq ? xstrndup(assign[k], (size_t)(eq - assign[k])) : xstrdup(assign[k]);
+		int f = eq ? field_by_name(name) : -1;
+		if (!eq) {
+			reportf(report, ud, name, "is not field=value");
+			bad++;
+		} else if (f < 0) {
+			struct strbuf sb = STRBUF_INIT;
+			for (size_t i = 0; i < ARRAY_SIZE(editable); i++)
+				sb_addf(&sb, "%s%s", i ? ", " : "", listing_columns[editable[i]]);
+			reportf(report, ud, csv_short(name, shown, sizeof(shown)),
+				"is not a field that can be edited (%s)", sb_str(&sb));
+			sb_free(&sb);
+			bad++;
+		} else if (given[f]++) {
+			reportf(report, ud, name, "is given twice");
+			bad++;
+		} else {
+			in[f] = eq + 1;
+		}
+		free(name);
+	}
+	if (bad)
+		goto refused;
+	/* Every value checked as an import checks it. */
+	char price[64];
+	if (given[LF_PRICE] && in[LF_PRICE]) {
+		/* A decimal comma is what people type here too: 1250,50. */
+		const char *p = in[LF_PRICE];
+		size_t lead = strspn(p, "0123456789"), dec;
+		if (lead && p[lead] == ',' && (dec = strspn(p + lead + 1, "0123456789")) >= 1 &&
+		    dec <= 2 && !p[lead + 1 + dec] && strlen(p) < sizeof(price)) {
+			snprintf(price, sizeof(price), "%s", p);
+			price[lead] = '.';
+			in[LF_PRICE] = price;
+		}
+	}
+	bad = listing_validate(in, &l, report, ud);
+	if (bad)
+		goto refused;
+	struct strbuf fields = STRBUF_INIT, detail = STRBUF_INIT;
+	int changed[LF_COUNT] = { 0 }, nchanged = 0;
+	for (int f = 0; f < LF_COUNT; f++) {
+		if (!given[f] || !edit_differs(f, cur[f], &l))
+			continue;
+		changed[f] = 1;
+		nchanged++;
+		if (sent && addressing(f)) {
+			reportf(report, ud, listing_columns[f],
+				"cannot be changed: an application of listing %s was sent to the "
+				"listing as it is (withdraw it and add the corrected listing under a "
+				"new ref)",
+				out->ref);
+			bad++;
+			continue;
+		}
+		sb_addf(&fields, "%s%s", fields.len ? "," : "", listing_columns[f]);
+		if (detail.len)
+			sb_adds(&detail, "; ");
+		if (personal(f))
+			sb_addf(&detail, "%s changed", listing_columns[f]);
+		else
+			sb_addf(&detail, "%s: %s%s%s -> %s%s%s", listing_columns[f], cur[f] ? "'" : "",
+				cur[f] ? csv_short(cur[f], shown, sizeof(shown)) : "(none)",
+				cur[f] ? "'" : "", l.f[f] ? "'" : "",
+				l.f[f] ? csv_short(l.f[f], shown2, sizeof(shown2)) : "(none)",
+				l.f[f] ? "'" : "");
+	}
+	if (!bad && (changed[LF_URL] || changed[LF_PORTAL_REF])) {
+		long filled;
+		struct listing t = l; /* borrows l's values */
+		if (!changed[LF_URL])
+			t.url_key = NULL;
+		if (!changed[LF_PORTAL_REF])
+			t.f[LF_PORTAL_REF] = NULL;
+		if (!(rc = listing_url_keys_fill(s, &filled, err)))
+			rc = listing_stmts_check_dups(&q, &t, id, report, ud, &bad, err);
+	}
+	/* The agent key follows the agent (or, without one, the address). */
+	const char *keyed = l.f[LF_AGENT] ? l.f[LF_AGENT] : l.f[LF_CONTACT_EMAIL];
+	int rekey = changed[LF_AGENT] || changed[LF_CONTACT_EMAIL];
+	if (!rc && !bad && rekey && keyed)
+		rc = study_agent_key(s, keyed, key, err);
+	const char *new_key = rekey ? (keyed ? key : NULL) : old_key;
+	if (!rc && !bad && rekey && (!old_key) != (!new_key || strcmp(old_key, new_key)))
+		sb_addf(&detail, " (agent_key %s -> %s)", old_key ? old_key : "(none)",
+			new_key ? new_key : "(none)");
+	if (!rc && !bad && nchanged) {
+		rc = study_prepare(s,
+				   "UPDATE listing SET url = ?, url_key = ?, title = ?, agent_type = ?,"
+				   " agent_key = ?, area = ?, price = ?, round = ?, posted_on = ?,"
+				   " channel = ?, portal_ref = ? WHERE id = ?",
+				   &st, err);
+		if (!rc) {
+			bind_opt(st, 1, l.f[LF_URL]);
+			bind_opt(st, 2, l.url_key);
+			bind_opt(st, 3, l.f[LF_TITLE]);
+			bind_opt(st, 4, l.f[LF_AGENT_TYPE]);
+			bind_opt(st, 5, new_key);
+			bind_opt(st, 6, l.f[LF_AREA]);
+			if (l.has_price)
+				sqlite3_bind_double(st, 7, l.price);
+			else
+				sqlite3_bind_null(st, 7);
+			sqlite3_bind_int64(st, 8, l.round);
+			bind_opt(st, 9, l.f[LF_POSTED_ON]);
+			bind_opt(st, 10, l.f[LF_CHANNEL]);
+			bind_opt(st, 11, l.f[LF_PORTAL_REF]);
+			sqlite3_bind_int64(st, 12, id);
+			rc = study_step_done(s, st, err, "editing a listing");
+			sqlite3_finalize(st);
+			st = NULL;
+		}
+		if (!rc)
+			rc = study_prepare(s,
+					   "INSERT INTO listing_contact (listing, contact_email, contact_name,"
+					   " agent_name, contact_phone) VALUES (?1, ?2, ?3, ?4, ?5)"
+					   " ON CONFLICT (listing) DO UPDATE SET contact_email = ?2,"
+					   " contact_name = ?3, agent_name = ?4, contact_phone = ?5",
+					   &st, err);
+		if (!rc) {
+			sqlite3_bind_int64(st, 1, id);
+			bind_opt(st, 2, l.f[LF_CONTACT_EMAIL]);
+			bind_opt(st, 3, l.f[LF_CONTACT_NAME]);
+			bind_opt(st, 4, l.f[LF_AGENT]);
+			bind_opt(st, 5, l.f[LF_CONTACT_PHONE]);
+			rc = study_step_done(s, st, err, "editing a listing's contact");
+		}
+		if (!rc)
+			rc = study_event(s, "listings.edit", out->ref, sb_str(&detail), err);
+	}
+	out->changed = nchanged;
+	out->fields = sb_detach(&fields);
+	out->detail = sb_detach(&detail);
+	if (!rc && bad)
+		goto refused;
+	if (!rc)
+		rc = study_commit(s, err);
+	goto out;
+refused:
+	rc = ct_fail(err, CT_EINPUT, "%d error%s; listing %s was not changed", bad,
+		     bad == 1 ? "" : "s", out->ref ? out->ref : ref);
+out:
+	sqlite3_finalize(st);
+	listing_stmts_close(&q);
+	listing_free(&l);
+	for (int i = 0; i < LF_COUNT; i++)
+		free(cur[i]);
+	free(old_key);
+	if (rc) {
+		study_rollback(s);
+		listing_edit_result_free(out);
+	}
 	return rc;
 }

@@ -23,6 +23,9 @@ enum listing_field {
 	LF_ROUND,
 	LF_POSTED_ON,
 	LF_TITLE,
+	LF_CHANNEL,	  /* smtp, portal, webmail, phone, sms; empty: the study's default */
+	LF_CONTACT_PHONE, /* the landlord's number, for the phone and sms channels */
+	LF_PORTAL_REF,	  /* the portal's own number for the listing */
 	LF_COUNT
 };
 
@@ -35,6 +38,7 @@ extern const char *const listing_columns[LF_COUNT + 1];
 /* A validated listing: text fields trimmed, NULL when empty (owned). */
 struct listing {
 	char *f[LF_COUNT];
+	char *url_key; /* listing_url_key of f[LF_URL], NULL without a URL */
 	int has_price;
 	double price;
 	long round;
@@ -62,6 +66,24 @@ int listing_check_url(const char *s, const char **why);
 int listing_parse_price(const char *s, double *out, const char **why);
 /* A positive whole number. */
 int listing_parse_round(const char *s, long *out);
+/* A channel name (smtp, portal, webmail, phone, sms; any case): the
+ * canonical name, or NULL. */
+const char *listing_channel(const char *s);
+/* A phone number as people write it: digits, spaces and + ( ) . / -, with
+ * 6 to 20 digits. */
+int listing_check_phone(const char *s, const char **why);
+
+/* The address of a listing in a normal form, to find one listing given
+ * twice: the scheme left out (a site serves the same page over http and
+ * https), the host in lower case without "www." and without its default
+ * port, the path without trailing slashes, the query without tracking
+ * parameters (utm_*, mc_*, fbclid, gclid, msclkid and their kin) and the
+ * others kept in their order, no fragment. "HTTPS://WWW.Immo.be:443/a/?
+ * utm_source=x&id=3#top" -> "immo.be/a?id=3". Caller frees; NULL when url
+ * does not start with http:// or https://. */
+char *listing_url_key(const char *url);
+/* The host at the start of a url_key, and its length in *n. */
+const char *listing_key_host(const char *key, size_t *n);
 /* A ref: non-empty, at most 100 bytes, text as listing_check_text takes it. */
 int listing_check_ref(const char *s, char why[LISTING_WHY]);
 /* "agency" or "private", any case; returns the canonical name or NULL. */
@@ -85,8 +107,21 @@ int listing_ref_find(struct study *s, const char *ref, int64_t *id, char **store
 		     struct ct_err *err);
 /* The listing id of ref (exact), 0 if the study has none. */
 int listing_ref_id(struct study *s, const char *ref, int64_t *id, struct ct_err *err);
-/* *taken = the ref of the listing that already has url, or NULL (caller frees). */
-int listing_url_taken(struct study *s, const char *url, char **taken, struct ct_err *err);
+/* *taken = the ref of a listing other than listing `except` (0: none) whose
+ * url has the url_key key, or NULL; *url its address as stored (either
+ * may be NULL; the caller frees both). */
+int listing_url_taken(struct study *s, const char *key, int64_t except, char **taken,
+		      char **url, struct ct_err *err);
+/* *taken = the ref of a listing other than `except` with portal_ref pref on
+ * the same portal: its url_key has host (n bytes), or either of the two
+ * has no URL (a number alone is compared alone); NULL when none. */
+int listing_portal_taken(struct study *s, const char *pref, const char *host, size_t n,
+			 int64_t except, char **taken, struct ct_err *err);
+/* Gives every listing with a URL and no url_key (added before schema 5)
+ * its url_key, inside the caller's transaction; *n how many. The listings
+ * commands call it before they look for duplicates, so that older
+ * listings are compared too. */
+int listing_url_keys_fill(struct study *s, long *n, struct ct_err *err);
 /* Inserts a validated listing and its contact row; inside a transaction. */
 int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct ct_err *err);
 
@@ -97,7 +132,7 @@ int listing_insert(struct study *s, const struct listing *l, int64_t *id, struct
  * close it with listing_stmts_close. */
 struct listing_stmts {
 	struct study *s;
-	sqlite3_stmt *by_ref, *by_ref_ci, *by_url, *insert, *contact;
+	sqlite3_stmt *by_ref, *by_ref_ci, *by_url, *by_portal, *insert, *contact;
 	char now[ISO_LEN]; /* added_at: one time for all the listings of an import */
 	struct seen_set *keys; /* what was keyed -> its agent key; owned */
 };
@@ -105,11 +140,18 @@ int listing_stmts_ref_id(struct listing_stmts *q, const char *ref, int64_t *id,
 			 struct ct_err *err);
 int listing_stmts_ref_find(struct listing_stmts *q, const char *ref, int64_t *id, char **stored,
 			   struct ct_err *err);
-int listing_stmts_url_taken(struct listing_stmts *q, const char *url, char **taken,
-			    struct ct_err *err);
+int listing_stmts_url_taken(struct listing_stmts *q, const char *key, int64_t except,
+			    char **taken, char **url, struct ct_err *err);
+int listing_stmts_portal_taken(struct listing_stmts *q, const char *pref, const char *host,
+			       size_t n, int64_t except, char **taken, struct ct_err *err);
 int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64_t *id,
 			 struct ct_err *err);
 void listing_stmts_close(struct listing_stmts *q);
+/* Reports (and counts in *bad) what makes l a duplicate of a listing of the
+ * study other than `except`: its url_key, or its portal_ref on the same
+ * portal. Callers run listing_url_keys_fill first. */
+int listing_stmts_check_dups(struct listing_stmts *q, const struct listing *l, int64_t except,
+			     listing_report_fn report, void *ud, int *bad, struct ct_err *err);
 
 /* The study's refs, folded, as 64-bit hashes in a sorted array (8 bytes a
  * listing): a file's refs are checked against a large study without a query
@@ -145,15 +187,39 @@ struct outbox_withdrawn;
 int listing_withdraw(struct study *s, const char *ref, const char *note, char **stored,
 		     struct outbox_withdrawn *w, struct ct_err *err);
 
+/* `listings edit`: sets the fields named in assign[0..n) ("field=value";
+ * an empty value clears an optional field) of the listing named ref
+ * (compared ignoring ASCII case), each value checked as an import checks
+ * it, the agent key recomputed when the agent or contact address changes,
+ * with one "listings.edit" event that names each field changed and, for
+ * fields other than the landlord's data, the old and new value ("price:
+ * '1250.00' -> '1300'; contact_email changed"). Once an application of the
+ * listing was sent, the fields that say where it went (url, portal_ref,
+ * channel, contact_email, contact_phone) are refused. Every problem is
+ * reported through report; CT_EINPUT then, the study unchanged. An edit
+ * that changes nothing is CT_OK with out->changed 0 and no event. Caller
+ * frees out with listing_edit_result_free. */
+struct listing_edit_result {
+	char *ref;    /* the ref as the study writes it */
+	int changed;  /* fields changed */
+	char *fields; /* "price,title" */
+	char *detail; /* the event's detail */
+};
+int listing_edit(struct study *s, const char *ref, int n, char *const *assign,
+		 listing_report_fn report, void *ud, struct listing_edit_result *out,
+		 struct ct_err *err);
+void listing_edit_result_free(struct listing_edit_result *r);
+
 /* One listing as `listings list` shows it. Strings are borrowed for the
  * duration of the callback and NULL when the study has none. */
 struct listing_row {
 	int64_t id, applications;
 	const char *ref, *url, *title, *agent_type, *agent_key, *area, *posted_on, *status;
+	const char *channel, *portal_ref; /* NULL when not given */
 	int has_price;
 	double price;
 	long round;
-	const char *contact_email, *contact_name, *agent; /* purgeable contact data */
+	const char *contact_email, *contact_name, *agent, *contact_phone; /* purgeable */
 };
 /* Calls fn for every listing in id order; stops at the first non-zero
  * return of fn and returns it. */

@@ -25,7 +25,11 @@ struct importer {
 	struct listing_stmts q;
 	struct listing_ref_index study_refs;
 	struct seen_set refs; /* folded ref -> line of its field, with the ref as written */
-	struct seen_set urls; /* url -> line of its field */
+	struct seen_set urls; /* url_key -> line of its field, with the url as written */
+	/* Portal numbers: with the host of the row's address ("host number"),
+	 * without an address ("number"), and every number with the first
+	 * line that gave it. */
+	struct seen_set portal_host, portal_bare, portal_any;
 };
 
 /* The line of field c in the current record (a quoted field may start on a
@@ -51,8 +55,8 @@ static void report(void *ud, const char *column, long off, const char *msg)
 		csv_errs_add(im->errs, im->path, line, column, "%s", msg);
 }
 
-/* The checks that need more than the row: refs and URLs new to the file
- * and to the study. */
+/* The checks that need more than the row: refs, addresses and portal
+ * numbers new to the file and to the study. */
 static int check_unique(struct importer *im, const struct listing *l, struct ct_err *err)
 {
 	const char *ref = l->f[LF_REF], *url = l->f[LF_URL];
@@ -91,31 +95,77 @@ static int check_unique(struct importer *im, const struct listing *l, struct ct_
 		}
 		free(fold);
 	}
-	if (!rc && url) {
-		char *taken = NULL;
+	/* Addresses that differ only in case, www., tracking parameters or a
+	 * trailing slash are one listing. */
+	int dup_url = 0, dup_portal = 0;
+	if (!rc && url && l->url_key) {
 		line = field_line(im, LF_URL);
-		if ((prev = seen_add(&im->urls, url, line)))
-			csv_errs_add(im->errs, im->path, line, "url",
-				     "'%s' appears twice in the file (lines %d and %d)",
-				     csv_short(url, shown, sizeof(shown)), prev, line);
-		else if (!(rc = listing_stmts_url_taken(&im->q, url, &taken, err)) && taken)
-			csv_errs_add(im->errs, im->path, line, "url",
-				     "'%s' is already in the study (listing %s)",
-				     csv_short(url, shown, sizeof(shown)), taken);
-		free(taken);
+		const char *first = seen_val(&im->urls, l->url_key);
+		if ((prev = seen_add_val(&im->urls, l->url_key, line, url))) {
+			dup_url = 1;
+			if (!strcmp(first, url))
+				csv_errs_add(im->errs, im->path, line, "url",
+					     "'%s' appears twice in the file (lines %d and %d)",
+					     csv_short(url, shown, sizeof(shown)), prev, line);
+			else
+				csv_errs_add(im->errs, im->path, line, "url",
+					     "'%s' is the listing of line %d, '%s' (the same address "
+					     "once case, www., tracking parameters and trailing "
+					     "slashes are set aside)",
+					     csv_short(url, shown, sizeof(shown)), prev,
+					     csv_short(first, shown2, sizeof(shown2)));
+		}
+	}
+	const char *pref = l->f[LF_PORTAL_REF];
+	if (!rc && pref) {
+		/* One portal's number 123 is not another's; a number without an
+		 * address is compared with every row that has it. */
+		line = field_line(im, LF_PORTAL_REF);
+		size_t n = 0;
+		const char *host = l->url_key ? listing_key_host(l->url_key, &n) : NULL;
+		if (host) {
+			char *hk = xasprintf("%.*s %s", (int)n, host, pref);
+			prev = seen_get(&im->portal_host, hk);
+			if (!prev)
+				prev = seen_get(&im->portal_bare, pref);
+			seen_add(&im->portal_host, hk, line);
+			free(hk);
+		} else {
+			prev = seen_get(&im->portal_any, pref);
+			seen_add(&im->portal_bare, pref, line);
+		}
+		seen_add(&im->portal_any, pref, line);
+		if (prev) {
+			dup_portal = 1;
+			csv_errs_add(im->errs, im->path, line, "portal_ref",
+				     "'%s' appears twice in the file for the same portal (lines %d "
+				     "and %d)",
+				     csv_short(pref, shown, sizeof(shown)), prev, line);
+		}
+	}
+	if (!rc && ((l->url_key && !dup_url) || (pref && !dup_portal))) {
+		/* The study's listings: what was not already found in the file. */
+		struct listing t = *l; /* borrows l's values */
+		if (dup_url)
+			t.url_key = NULL;
+		if (dup_portal)
+			t.f[LF_PORTAL_REF] = NULL;
+		int bad = 0;
+		rc = listing_stmts_check_dups(&im->q, &t, 0, report, im, &bad, err);
 	}
 	return rc;
 }
 
-int listings_import_file(struct study *s, const char *path, struct listings_import_summary *sum,
-			 struct csv_errs *errs, struct ct_err *err)
+int listings_import_file(struct study *s, const char *path, char delim,
+			 struct listings_import_summary *sum, struct csv_errs *errs,
+			 struct ct_err *err)
 {
 	static const char *const required[] = { "ref", "agent_type", NULL };
 	struct importer im = { .path = path, .s = s, .errs = errs, .q = { .s = s } };
 	long rows = 0;
 	int rc, in_tx = 0, got;
 	memset(sum, 0, sizeof(*sum));
-	if ((rc = csv_reader_open_file(&im.r, path, err)) ||
+	if ((rc = csv_reader_open_file_as(&im.r, path, delim, err)) ||
 	    (rc = csv_reader_check_columns(&im.r, listing_columns, required, 0, err)))
 		goto out;
 	for (int i = 0; i < LF_COUNT; i++)
@@ -123,12 +173,17 @@ int listings_import_file(struct study *s, const char *path, struct listings_impo
 	if ((rc = study_begin(s, err)))
 		goto out;
 	in_tx = 1;
-	if ((rc = listing_ref_index_load(s, &im.study_refs, err)))
+	/* Listings added before url_key existed are compared too. */
+	if ((rc = listing_url_keys_fill(s, &sum->url_keys, err)) ||
+	    (rc = listing_ref_index_load(s, &im.study_refs, err)))
 		goto out;
 	while (!(rc = csv_next(&im.r, &im.rec, &got, err)) && got) {
 		const char *in[LF_COUNT];
+		char price[64];
 		for (int i = 0; i < LF_COUNT; i++)
 			in[i] = im.col[i] >= 0 ? im.rec.field[im.col[i]] : NULL;
+		/* A semicolon file from a Belgian Excel writes 1250,50. */
+		in[LF_PRICE] = csv_number(&im.r, in[LF_PRICE], price, sizeof(price));
 		struct listing l;
 		listing_validate(in, &l, report, &im);
 		rc = check_unique(&im, &l, err);
@@ -156,13 +211,19 @@ int listings_import_file(struct study *s, const char *path, struct listings_impo
 		goto out;
 	}
 	char *pathc = xstrdup(path);
-	char *detail = xasprintf("count=%ld file=%s", rows, basename(pathc));
+	char *detail = sum->url_keys
+			       ? xasprintf("count=%ld file=%s url_keys_filled=%ld", rows,
+					   basename(pathc), sum->url_keys)
+			       : xasprintf("count=%ld file=%s", rows, basename(pathc));
 	rc = study_event(s, "listings.import", basename(pathc), detail, err);
 	free(detail);
 	free(pathc);
 	if (!rc && !(rc = study_commit(s, err))) {
 		in_tx = 0;
 		sum->imported = rows;
+		sum->delim = im.r.delim;
+		sum->delim_guessed = im.r.delim_guessed;
+		sum->dialect = csv_dialect(&im.r);
 	}
 out:
 	listing_stmts_close(&im.q);
@@ -171,6 +232,9 @@ out:
 	listing_ref_index_free(&im.study_refs);
 	seen_free(&im.refs);
 	seen_free(&im.urls);
+	seen_free(&im.portal_host);
+	seen_free(&im.portal_bare);
+	seen_free(&im.portal_any);
 	csv_record_free(&im.rec);
 	csv_reader_close(&im.r);
 	return rc;

@@ -20,17 +20,29 @@
 #include "base/timeutil.h"
 #include "base/banned.h"
 
-const char *const response_import_columns[] = { "listing", "group",	 "gender", "outcome",
-						"channel", "at",	 "note",   "agent_type",
-						"round",   "area",	 "variant", "position",
-						NULL };
+/* The columns of a response log, then those of `export responses` that an
+ * import reads back: listing_ref and replied_at are other names of listing
+ * and at; status, listing_status, sent_at and sent_via carry what the
+ * export says of the application; application_id, agent_key,
+ * planned_channel, scheduled_at, response_hours and coder are the study's
+ * own (ids, keys, the schedule, a derived figure, who coded) and are read
+ * but not taken: the import codes what it records. */
+const char *const response_import_columns[] = {
+	"listing",	   "group",	     "gender",	       "outcome",	"channel",
+	"at",		   "note",	     "agent_type",     "round",		"area",
+	"variant",	   "position",	     "listing_ref",    "replied_at",	"status",
+	"listing_status", "sent_at",	     "sent_via",       "application_id", "agent_key",
+	"planned_channel", "scheduled_at",   "response_hours", "coder",		NULL
+};
 enum { C_LISTING, C_GROUP, C_GENDER, C_OUTCOME, C_CHANNEL, C_AT, C_NOTE, C_AGENT_TYPE,
-       C_ROUND, C_AREA, C_VARIANT, C_POSITION, C_N };
+       C_ROUND, C_AREA, C_VARIANT, C_POSITION, C_LISTING_REF, C_REPLIED_AT, C_STATUS,
+       C_LISTING_STATUS, C_SENT_AT, C_SENT_VIA, C_N_READ };
+#define C_N C_N_READ
 
 /* The application statuses of the schema; an application holds an index. */
 static const char *const statuses[] = { "planned", "sending", "sent", "bounced",
 					"failed",  "cancelled", NULL };
-enum { STATUS_SENT = 2 };
+enum { STATUS_PLANNED = 0, STATUS_SENT = 2 };
 
 /* A persona of the study, with its group as the study and the design know it. */
 struct persona {
@@ -49,6 +61,9 @@ struct imp_app {
 	int persona; /* index into the importer's personas */
 	unsigned char variant, position, status, in_study;
 	unsigned char answered; /* in the study with an outcome already */
+	unsigned char set_status; /* in the study, planned: the status the file gives, + 1 */
+	char sent_at[ISO_LEN];	  /* from the file, "" when not given */
+	const char *sent_via;	  /* static; NULL when not given */
 };
 
 struct imp_listing {
@@ -59,6 +74,7 @@ struct imp_listing {
 	long round;
 	int first_line, agent_type_line, area_line, round_line;
 	int napps;
+	int withdraw; /* the file says the listing was withdrawn */
 	struct imp_app app[2];
 	struct imp_app *more; /* applications beyond a pair (an error); owned */
 };
@@ -84,6 +100,7 @@ struct importer {
 	struct listing_stmts q;
 	sqlite3_stmt *apps_st;
 	struct response_writer w;
+	long statuses_set, withdrawn, responses; /* planned applications given a status; listings withdrawn */
 };
 
 /* One row's values: trimmed in the record (borrowed), NULL when empty or
@@ -99,6 +116,10 @@ struct row {
 	int has_at;
 	long round;
 	int variant, position;
+	int status;	   /* index into statuses; STATUS_SENT when not given */
+	int withdrawn;	   /* listing_status withdrawn */
+	char sent_at[ISO_LEN];
+	const char *sent_via;
 };
 
 static struct imp_listing *listing_at(struct importer *im, int i)
@@ -224,7 +245,9 @@ static void row_read(struct importer *im, struct row *w)
 	} else if (!w->bad[C_GENDER]) {
 		errf(im, C_GENDER, "is required (female or male)");
 	}
-	if (!v[C_OUTCOME] && !w->bad[C_OUTCOME])
+	/* An export carries a row for every application, answered or not:
+	 * with a status column, an empty outcome records the status alone. */
+	if (!v[C_OUTCOME] && !w->bad[C_OUTCOME] && im->col[C_STATUS] < 0)
 		errf(im, C_OUTCOME, "is required: %s", outcome_list());
 	else if (v[C_OUTCOME] && !(w->outcome = outcome_parse(v[C_OUTCOME])))
 		errf(im, C_OUTCOME, "'%s' is not one of %s", v[C_OUTCOME], outcome_list());
@@ -253,6 +276,43 @@ static void row_read(struct importer *im, struct row *w)
 		     d->variants);
 	if (v[C_POSITION] && !small_int(v[C_POSITION], 1, 2, &w->position))
 		errf(im, C_POSITION, "'%s' must be 1 (wrote first) or 2", v[C_POSITION]);
+	w->status = STATUS_SENT;
+	if (v[C_STATUS]) {
+		int k = 0;
+		while (statuses[k] && !str_eq_ci(statuses[k], v[C_STATUS]))
+			k++;
+		if (!statuses[k] || k == 1)
+			errf(im, C_STATUS, "'%s' is not one of planned, sent, bounced, failed or cancelled",
+			     v[C_STATUS]);
+		else
+			w->status = k;
+	}
+	if (w->outcome && w->status != STATUS_SENT)
+		errf(im, C_OUTCOME, "'%s' is given for an application that is %s; an outcome is "
+				    "recorded only for a sent application",
+		     w->outcome, statuses[w->status]);
+	if (v[C_LISTING_STATUS]) {
+		if (str_eq_ci(v[C_LISTING_STATUS], "withdrawn"))
+			w->withdrawn = 1;
+		else if (!str_eq_ci(v[C_LISTING_STATUS], "active"))
+			errf(im, C_LISTING_STATUS, "'%s' must be active or withdrawn",
+			     v[C_LISTING_STATUS]);
+	}
+	if (v[C_SENT_AT]) {
+		time_t t;
+		if (!outcome_parse_time(v[C_SENT_AT], d->timezone, &t))
+			errf(im, C_SENT_AT, "'%s' is not a time: write 2026-12-08 14:30 (%s) or "
+					    "2026-12-08T13:30:00Z",
+			     v[C_SENT_AT], d->timezone);
+		else if (outcome_time_future(t))
+			errf(im, C_SENT_AT, "'%s' is in the future (a typo in the year?)", v[C_SENT_AT]);
+		else
+			time_iso_utc(t, w->sent_at);
+	}
+	if (v[C_SENT_VIA] && !(w->sent_via = listing_channel(v[C_SENT_VIA])))
+		errf(im, C_SENT_VIA, "'%s' must be smtp, portal, webmail, phone or sms", v[C_SENT_VIA]);
+	if ((w->sent_at[0] || w->sent_via) && w->status == STATUS_PLANNED)
+		errf(im, C_SENT_AT, "a planned application has no send time or channel");
 }
 
 /* 1 when the row names a listing, a group and a gender that can be looked up. */
@@ -448,6 +508,7 @@ static int row_attach(struct importer *im, const struct row *w, struct ct_err *e
 		return rc;
 	struct imp_listing *l = listing_at(im, idx);
 	const char *ref = l->ref, *grp = w->g->id, *gender = gender_name(w->gender);
+	l->withdraw |= w->withdrawn;
 	int p = persona_of(im, w->g, w->gender);
 	/* One row per application: the same cell twice would be two outcomes. */
 	for (int i = 0; p >= 0 && i < l->napps; i++) {
@@ -486,13 +547,28 @@ static int row_attach(struct importer *im, const struct row *w, struct ct_err *e
 		if (a->persona != p)
 			continue;
 		a->line = w->line;
-		/* Already in the study: it must have been sent, and the file
-		 * must not contradict what the study recorded. */
-		if (a->status != STATUS_SENT)
-			errf(im, C_LISTING,
-			     "application %lld (listing %s, %s %s) is %s, not sent; an outcome is "
-			     "recorded only for a sent application",
-			     (long long)a->id, ref, grp, gender, statuses[a->status]);
+		/* Already in the study: the file must not contradict what the
+		 * study recorded. A planned application takes the status the
+		 * file gives (an export of a study fielded elsewhere, read into
+		 * a copy of its design). */
+		if (a->status == STATUS_PLANNED && w->status != STATUS_PLANNED &&
+		    im->col[C_STATUS] >= 0) {
+			a->set_status = (unsigned char)(w->status + 1);
+			memcpy(a->sent_at, w->sent_at, sizeof(a->sent_at));
+			a->sent_via = w->sent_via;
+		} else if (a->status != w->status) {
+			if (w->outcome && a->status != STATUS_SENT)
+				errf(im, C_LISTING,
+				     "application %lld (listing %s, %s %s) is %s, not sent; an outcome "
+				     "is recorded only for a sent application",
+				     (long long)a->id, ref, grp, gender, statuses[a->status]);
+			else
+				errf(im, C_STATUS,
+				     "'%s' contradicts the study: application %lld (listing %s, %s %s) "
+				     "is %s (a status is given to a planned application only)",
+				     statuses[w->status], (long long)a->id, ref, grp, gender,
+				     statuses[a->status]);
+		}
 		if (w->variant && a->variant && w->variant != a->variant)
 			errf(im, C_VARIANT, "%d differs from the study's variant %d of application %lld",
 			     w->variant, a->variant, (long long)a->id);
@@ -507,7 +583,9 @@ static int row_attach(struct importer *im, const struct row *w, struct ct_err *e
 	a->line = w->line;
 	a->variant = (unsigned char)w->variant;
 	a->position = (unsigned char)w->position;
-	a->status = STATUS_SENT;
+	a->status = (unsigned char)w->status;
+	memcpy(a->sent_at, w->sent_at, sizeof(a->sent_at));
+	a->sent_via = w->sent_via;
 	return CT_OK;
 }
 
@@ -591,9 +669,9 @@ static int app_flush(struct importer *im, struct app_batch *b, struct ct_err *er
 	if (!*st) {
 		struct strbuf sql = STRBUF_INIT;
 		sb_adds(&sql, "INSERT INTO application (listing, persona, variant, position,"
-			      " scheduled_at, status) VALUES ");
+			      " scheduled_at, status, sent_at, sent_via) VALUES ");
 		for (int k = 0; k < (b->n == APP_BATCH ? APP_BATCH : 1); k++)
-			sb_adds(&sql, k ? ", (?, ?, ?, ?, NULL, 'sent')" : "(?, ?, ?, ?, NULL, 'sent')");
+			sb_adds(&sql, k ? ", (?, ?, ?, ?, NULL, ?, ?, ?)" : "(?, ?, ?, ?, NULL, ?, ?, ?)");
 		sb_adds(&sql, " RETURNING id, listing, persona");
 		rc = study_prepare(im->s, sb_str(&sql), st, err);
 		sb_free(&sql);
@@ -604,7 +682,7 @@ static int app_flush(struct importer *im, struct app_batch *b, struct ct_err *er
 	for (int first = 0; !rc && first < b->n; first += per) {
 		for (int k = 0; k < per; k++) {
 			const struct imp_app *a = b->a[first + k];
-			int i = 4 * k;
+			int i = 7 * k;
 			sqlite3_bind_int64(*st, i + 1, b->l[first + k]->id);
 			sqlite3_bind_int64(*st, i + 2, im->personas[a->persona].id);
 			if (a->variant)
@@ -615,6 +693,15 @@ static int app_flush(struct importer *im, struct app_batch *b, struct ct_err *er
 				sqlite3_bind_int(*st, i + 4, a->position);
 			else
 				sqlite3_bind_null(*st, i + 4);
+			sqlite3_bind_text(*st, i + 5, statuses[a->status], -1, SQLITE_STATIC);
+			if (a->sent_at[0])
+				sqlite3_bind_text(*st, i + 6, a->sent_at, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(*st, i + 6);
+			if (a->sent_via)
+				sqlite3_bind_text(*st, i + 7, a->sent_via, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(*st, i + 7);
 		}
 		int r;
 		while ((r = sqlite3_step(*st)) == SQLITE_ROW) {
@@ -674,6 +761,46 @@ static int insert_listings_apps(struct importer *im, long *created_l, long *crea
 		rc = app_flush(im, &b, err);
 	sqlite3_finalize(b.one);
 	sqlite3_finalize(b.full);
+	/* Planned applications the file says went out (or were cancelled),
+	 * and listings it says were withdrawn. */
+	sqlite3_stmt *up = NULL, *wd = NULL;
+	if (!rc)
+		rc = study_prepare(im->s,
+				   "UPDATE application SET status = ?, sent_at = ?, sent_via = ?"
+				   " WHERE id = ? AND status = 'planned'",
+				   &up, err);
+	if (!rc)
+		rc = study_prepare(im->s,
+				   "UPDATE listing SET status = 'withdrawn' WHERE id = ?", &wd, err);
+	for (int i = 0; i < im->nls && !rc; i++) {
+		struct imp_listing *l = listing_at(im, i);
+		for (int k = 0; k < l->napps && !rc; k++) {
+			struct imp_app *a = app_at(l, k);
+			if (!a->set_status)
+				continue;
+			sqlite3_bind_text(up, 1, statuses[a->set_status - 1], -1, SQLITE_STATIC);
+			if (a->sent_at[0])
+				sqlite3_bind_text(up, 2, a->sent_at, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(up, 2);
+			if (a->sent_via)
+				sqlite3_bind_text(up, 3, a->sent_via, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(up, 3);
+			sqlite3_bind_int64(up, 4, a->id);
+			rc = study_step_done(im->s, up, err, "recording an application's status");
+			sqlite3_reset(up);
+			im->statuses_set++;
+		}
+		if (!rc && l->withdraw) {
+			sqlite3_bind_int64(wd, 1, l->id);
+			rc = study_step_done(im->s, wd, err, "withdrawing a listing");
+			sqlite3_reset(wd);
+			im->withdrawn++;
+		}
+	}
+	sqlite3_finalize(up);
+	sqlite3_finalize(wd);
 	return rc;
 }
 
@@ -714,7 +841,10 @@ static int insert_responses(struct importer *im, const char *coder, long rows, l
 				     im->path, w.line);
 			break;
 		}
+		if (!w.outcome)
+			continue; /* a status alone (an export's unanswered row) */
 		*replaced += answered;
+		im->responses++;
 		rc = response_writer_add(&im->w, app, w.channel, w.outcome, coder,
 						 w.has_at ? w.at : NULL, w.v[C_NOTE], err);
 	}
@@ -751,11 +881,11 @@ static void importer_free(struct importer *im)
 	csv_reader_close(&im->r);
 }
 
-int responses_import_file(struct study *s, const char *path,
+int responses_import_file(struct study *s, const char *path, char delim,
 			  struct responses_import_summary *sum, struct csv_errs *errs,
 			  struct ct_err *err)
 {
-	static const char *const required[] = { "listing", "group", "gender", "outcome", NULL };
+	static const char *const required[] = { "group", "gender", NULL };
 	struct importer im = { .s = s, .path = path, .errs = errs, .q = { .s = s }, .w = { .s = s } };
 	struct responses_import_summary n = { 0 };
 	char *pathc = xstrdup(path), *coder = NULL;
@@ -765,12 +895,29 @@ int responses_import_file(struct study *s, const char *path,
 	for (int i = 0; i < s->design->ngroups; i++)
 		sb_addf(&groups, "%s%s", i ? ", " : "", s->design->groups[i].id);
 	im.groups = sb_detach(&groups);
-	if ((rc = csv_reader_open_file(&im.r, path, err)) ||
+	if ((rc = csv_reader_open_file_as(&im.r, path, delim, err)) ||
 	    (rc = csv_reader_check_columns(&im.r, response_import_columns, required, 0, err)))
 		goto out;
 	for (int c = 0; c < C_N; c++)
 		im.col[c] = csv_reader_col(&im.r, response_import_columns[c]);
-	if ((rc = study_begin(s, err)))
+	/* An export names the ref listing_ref and the reply's time replied_at. */
+	static const int alias[][2] = { { C_LISTING, C_LISTING_REF }, { C_AT, C_REPLIED_AT } };
+	for (size_t k = 0; k < ARRAY_SIZE(alias) && !rc; k++) {
+		int a = alias[k][0], b = alias[k][1];
+		if (im.col[a] >= 0 && im.col[b] >= 0)
+			rc = ct_fail(err, CT_EINPUT, "%s:1: columns %s and %s are one column given twice",
+				     path, response_import_columns[a], response_import_columns[b]);
+		else if (im.col[a] < 0)
+			im.col[a] = im.col[b];
+		im.col[b] = -1;
+	}
+	if (!rc && im.col[C_LISTING] < 0)
+		rc = ct_fail(err, CT_EINPUT, "%s:1: column listing is required but the header lacks it",
+			     path);
+	if (!rc && im.col[C_OUTCOME] < 0 && im.col[C_STATUS] < 0)
+		rc = ct_fail(err, CT_EINPUT, "%s:1: column outcome is required but the header lacks it",
+			     path);
+	if (rc || (rc = study_begin(s, err)))
 		goto out;
 	in_tx = 1;
 	if ((rc = load_personas(&im, err)) || (rc = listing_ref_index_load(s, &im.study_refs, err)))
@@ -803,15 +950,28 @@ int responses_import_file(struct study *s, const char *path,
 	if ((rc = insert_listings_apps(&im, &n.listings_created, &n.applications_created, err)) ||
 	    (rc = insert_responses(&im, coder, n.rows, &n.replaced, err)))
 		goto out;
-	char *detail = xasprintf("rows=%ld listings_created=%ld applications_created=%ld "
-				 "replaced=%ld file=%s",
-				 n.rows, n.listings_created, n.applications_created, n.replaced,
-				 basename(pathc));
+	long nrows = n.rows;
+	n.rows = im.responses;
+	n.statuses_set = im.statuses_set;
+	n.withdrawn = im.withdrawn;
+	char *detail = nrows == n.rows && !n.statuses_set && !n.withdrawn
+			       ? xasprintf("rows=%ld listings_created=%ld applications_created=%ld "
+					   "replaced=%ld file=%s",
+					   n.rows, n.listings_created, n.applications_created,
+					   n.replaced, basename(pathc))
+			       : xasprintf("rows=%ld responses=%ld listings_created=%ld "
+					   "applications_created=%ld replaced=%ld statuses_set=%ld "
+					   "withdrawn=%ld file=%s",
+					   nrows, n.rows, n.listings_created, n.applications_created,
+					   n.replaced, n.statuses_set, n.withdrawn, basename(pathc));
 	rc = study_event(s, "import", basename(pathc), detail, err);
 	free(detail);
 	if (!rc && !(rc = study_commit(s, err))) {
 		in_tx = 0;
 		*sum = n;
+		sum->delim = im.r.delim;
+		sum->delim_guessed = im.r.delim_guessed;
+		sum->dialect = csv_dialect(&im.r);
 	}
 out:
 	importer_free(&im);

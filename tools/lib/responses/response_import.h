@@ -20,13 +20,18 @@ struct responses_import_summary {
 	long applications_created; /* applications the study did not have */
 	long replaced;             /* applications whose earlier outcome was superseded */
 	long single;               /* listings of the file left with one application */
+	long statuses_set;         /* planned applications given the file's status */
+	long withdrawn;            /* listings the file says were withdrawn */
+	char delim;                /* the file's delimiter: ',', ';' or '\t' */
+	int delim_guessed;         /* 1 when it was guessed from the header */
+	const char *dialect;       /* csv_dialect(); static */
 };
 
 /* Reads the response log at path into the study, in one transaction with
- * one "import" event; the responses are coded by "import:FILE". Statuses
+ * one "import" event; delim as for listings_import_file; the responses are coded by "import:FILE". Statuses
  * and the use of errs and err are those of listings_import_file
  * (listing_import.h). */
-int responses_import_file(struct study *s, const char *path,
+int responses_import_file(struct study *s, const char *path, char delim,
 			  struct responses_import_summary *sum, struct csv_errs *errs,
 			  struct ct_err *err);
 
