@@ -13,16 +13,21 @@ struct kind {
 };
 
 static const struct kind kinds[] = {
-	{ "assignments", "listing_ref,group,gender,persona,variant,position,scheduled_at",
-	  "SELECT l.ref, g.name, p.gender, p.email, a.variant, a.position, a.scheduled_at "
+	/* simulated: 1 for a row made up by `corrtest simulate` (the
+	 * application marked sent, or its response drawn), so that no analysis
+	 * takes it for a real one; a column keeps the file machine-readable. */
+	{ "assignments", "listing_ref,group,gender,persona,variant,position,scheduled_at,simulated",
+	  "SELECT l.ref, g.name, p.gender, p.email, a.variant, a.position, a.scheduled_at, "
+	  "a.simulated "
 	  "FROM application a JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
 	  "JOIN grp g ON g.id = p.grp ORDER BY l.id, a.position IS NULL, a.position, a.id",
 	  6 },
 	{ "responses",
 	  "listing_ref,agent_type,agent_key,round,area,group,gender,variant,position,status,outcome,"
-	  "channel",
+	  "channel,simulated",
 	  "SELECT l.ref, l.agent_type, l.agent_key, l.round, l.area, g.name, p.gender, a.variant, "
-	  "a.position, a.status, r.outcome, r.channel FROM application a "
+	  "a.position, a.status, r.outcome, r.channel, max(a.simulated, coalesce(r.simulated, 0)) "
+	  "FROM application a "
 	  "JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
 	  "JOIN grp g ON g.id = p.grp LEFT JOIN response r ON r.id = "
 	  "(SELECT max(id) FROM response WHERE application = a.id) "

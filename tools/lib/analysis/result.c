@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis/result.h"
+#include "analysis/simulate.h"
 #include "multi.h"
 #include "base/banned.h"
 
@@ -555,10 +556,15 @@ int analysis_run(struct study *s, const struct analysis_options *o, struct analy
 {
 	struct pairs_set ps;
 	*out = NULL;
-	int rc = pairs_collect(s, &ps, err);
-	if (rc)
+	struct simulate_held h;
+	int rc = simulate_held(s, &h, err);
+	if (rc || (rc = pairs_collect(s, &ps, err)))
 		return rc;
-	return analysis_from_pairs(&ps, o, out, err);
+	if ((rc = analysis_from_pairs(&ps, o, out, err)))
+		return rc;
+	(*out)->simulated_apps = h.applications;
+	(*out)->simulated_responses = h.responses;
+	return CT_OK;
 }
 
 void analysis_free(struct analysis_result *r)
