@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "analysis/simulate.h"
 #include "base/secure.h"
 #include "io/out.h"
 #include "mail/decline.h"
@@ -116,7 +117,10 @@ int cmd_decline(int argc, char **argv, struct cmd_ctx *ctx)
 	struct template *t = NULL;
 	struct decline_item *v = NULL;
 	int n = 0, failed = 0, late = 0, sent = 0;
-	int rc = mailcfg_load(s->cfg, &mc, &err);
+	/* Simulated invitations must never be declined to a real landlord. */
+	int rc = dry ? CT_OK : simulate_guard(s, "decline", &err);
+	if (!rc)
+		rc = mailcfg_load(s->cfg, &mc, &err);
 	if (!rc)
 		rc = decline_template(s, &t, &err);
 	if (!rc)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "analysis/simulate.h"
 #include "io/csv.h"
 #include "io/out.h"
 #include "responses/response_import.h"
@@ -121,6 +122,9 @@ int cmd_import(int argc, char **argv, struct cmd_ctx *ctx)
 	struct ct_err err = { 0 };
 	struct csv_errs errs;
 	struct responses_import_summary sum;
+	/* Real outcomes must not mix with made-up ones. */
+	if (simulate_guard(ctx->study, "import", &err))
+		return cmd_error(ctx, &err);
 	csv_errs_init(&errs, MAX_ERRORS);
 	int rc = responses_import_file(ctx->study, path, delim, &sum, &errs, &err);
 	if (errs.n)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "analysis/simulate.h"
 #include "io/out.h"
 #include "listings/listing.h"
 #include "responses/outcome.h"
@@ -99,6 +100,10 @@ int cmd_log(int argc, char **argv, struct cmd_ctx *ctx)
 	if (note && strlen(note) > 1000)
 		return cmd_usage_error(ctx, "--note is longer than 1000 bytes");
 	struct study *s = ctx->study;
+	struct ct_err gerr = { 0 };
+	/* A real outcome must not mix with made-up ones. */
+	if (simulate_guard(s, "log", &gerr))
+		return cmd_error(ctx, &gerr);
 	char at[ISO_LEN];
 	if (at_arg) {
 		time_t t;

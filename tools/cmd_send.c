@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "analysis/simulate.h"
 #include "base/secure.h"
 #include "io/out.h"
 #include "mail/mailcfg.h"
@@ -125,7 +126,10 @@ static int do_live(struct cmd_ctx *ctx, int until_done, long limit)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Hardened before any password is read or libcurl starts; then the
 	 * settings and secrets: a bad URL is refused before anything connects. */
-	int rc = secure_hold_secrets(&err);
+	/* Real mail must not go out from a study holding simulated rows. */
+	int rc = simulate_guard(s, "send --live", &err);
+	if (!rc)
+		rc = secure_hold_secrets(&err);
 	if (!rc)
 		rc = mailcfg_load(s->cfg, &mc, &err);
 	if (!rc)

@@ -14,6 +14,7 @@
 
 const char cmd_simulate_usage[] =
 	"usage: corrtest simulate --p-control P --net D [--seed N] [--assume-sent] [--json]\n"
+	"       corrtest simulate --undo [--json]\n"
 	"\n"
 	"Draws an outcome for both applications of every valid pair (both sent, the\n"
 	"listing active, neither with a response yet) from a market with a known level\n"
@@ -21,6 +22,13 @@ const char cmd_simulate_usage[] =
 	"'simulated'), in one transaction with a 'simulate' event. Applications that\n"
 	"already have a response are never overwritten: their pairs are skipped and\n"
 	"counted. For testing the pipeline and the measures: never on a real study.\n"
+	"\n"
+	"Simulation is kept apart from real records: it is refused on a study that\n"
+	"has sent or logged anything real (an application actually sent, a response\n"
+	"not simulated, an incoming message): simulate on a copy (cp -r study\n"
+	"study-sim). Every row it makes is marked (application.simulated,\n"
+	"response.simulated); stats and export say that the study holds simulated\n"
+	"rows; log, import, decline and send --live are refused until --undo.\n"
 	"\n"
 	"The model, for each pair independently (k = 0.1, the chance discordance):\n"
 	"with probability 1 - P/g the pair is d (neither positive), where\n"
@@ -39,7 +47,10 @@ const char cmd_simulate_usage[] =
 	"  --assume-sent  first mark every planned application of an assigned, active\n"
 	"                 listing as sent at its scheduled time (for a study whose\n"
 	"                 messages are in an outbox, as in the demo)\n"
-	"  --json         what was drawn, as one object\n";
+	"  --undo         remove every simulated response and put every application\n"
+	"                 --assume-sent marked back to planned (no send time), with one\n"
+	"                 event\n"
+	"  --json         what was drawn (or removed), as one object\n";
 
 static void describe(struct out *o, struct cmd_ctx *ctx, const struct simulate_options *so,
 		     const struct simulate_result *res)
@@ -88,6 +99,26 @@ static void describe(struct out *o, struct cmd_ctx *ctx, const struct simulate_o
 	out_text(o, "Next: corrtest -S %s stats", ctx->study_dir);
 }
 
+static int run_undo(struct cmd_ctx *ctx)
+{
+	struct ct_err err = { 0 };
+	struct simulate_held h;
+	if (simulate_undo(ctx->study, &h, &err))
+		return cmd_error(ctx, &err);
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	if (!h.applications && !h.responses)
+		out_text(o, "Nothing simulated to remove; the study is unchanged.");
+	else
+		out_text(o, "Removed what 'corrtest simulate' made up; the study is as before it.");
+	out_int(o, &(struct out_field){ "responses_removed", "simulated responses removed",
+					OUT_COUNT, 0 },
+		h.responses);
+	out_int(o, &(struct out_field){ "applications_restored",
+					"applications back to planned (no send time)", OUT_COUNT, 0 },
+		h.applications);
+	return out_free(o) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
+}
+
 int cmd_simulate(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -95,21 +126,27 @@ int cmd_simulate(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "net", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "assume-sent", no_argument, NULL, 'a' },
+		{ "undo", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *pa = NULL, *na = NULL, *sa = NULL;
-	int assume_sent = 0, c;
+	int assume_sent = 0, undo = 0, c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': pa = optarg; break;
 		case 'n': na = optarg; break;
 		case 's': sa = optarg; break;
 		case 'a': assume_sent = 1; break;
+		case 'u': undo = 1; break;
 		default: return cmd_usage_error(ctx, "unknown option");
 		}
 	}
 	if (optind != argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	if (undo && (pa || na || sa || assume_sent))
+		return cmd_usage_error(ctx, "--undo takes no other option");
+	if (undo)
+		return run_undo(ctx);
 	if (!pa || !na)
 		return cmd_usage_error(ctx, "--p-control and --net are both required");
 	double p, d;

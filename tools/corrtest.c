@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "design/personas.h"
 #include "io/out.h"
 #include "base/banned.h"
 
@@ -163,7 +164,24 @@ int cmd_open_study(struct cmd_ctx *ctx, int mode)
 	if (ctx->study)
 		return CT_OK;
 	int rc = study_open(ctx->study_dir, mode, &ctx->study, &err);
-	return rc ? cmd_error(ctx, &err) : CT_OK;
+	if (rc)
+		return cmd_error(ctx, &err);
+	/* A command that writes first brings the drawn personas in line with
+	 * study.ini, as long as nothing was actually sent (personas.h); the
+	 * personas command does it itself, to show what changed. */
+	if (mode == STUDY_RW && !ctx->study->readonly_store && strcmp(ctx->cmd, "personas")) {
+		struct personas_follow f;
+		if (personas_follow(ctx->study, &f, &err))
+			return cmd_error(ctx, &err);
+		if (f.applied)
+			cmd_errorf(ctx, 0,
+				   "note: study.ini changed %d persona%s (nothing was sent yet, so "
+				   "they follow it; one event)%s; see 'corrtest personas'",
+				   f.personas, f.personas == 1 ? "" : "s",
+				   f.discarded ? "; composed messages were dropped: compose again" : "");
+		personas_follow_free(&f);
+	}
+	return CT_OK;
 }
 
 int cmd_flush(struct cmd_ctx *ctx)

@@ -6,7 +6,7 @@
 # check.py STUDY: the personas of --json (in out.txt) against the study's
 # study.ini and the name banks, read independently in Python.
 cat > check.py <<'EOF'
-import configparser, json, os, sys, unicodedata
+import configparser, json, os, re, sys, unicodedata
 study, top = sys.argv[1], sys.argv[2]
 ini = configparser.ConfigParser(interpolation=None, comment_prefixes=(";",), strict=True)
 ini.optionxform = str
@@ -49,7 +49,14 @@ for p in d:
     local = ascii_part(p["first_name"]) + "." + ascii_part(p["last_name"])
     assert p["email"] in (f"{local}@{domain}", f"{local}2@{domain}"), (p["email"], local)
     phones = ini["phones"] if ini.has_section("phones") else {}
-    assert p["phone"] == phones.get(f"{p['group']}.{p['gender']}", ini["personas"]["phone"]), p
+    want = phones.get(f"{p['group']}.{p['gender']}", ini["personas"]["phone"])
+    # The last run of '#' becomes the persona's cell number (groups, then
+    # genders, from 1), zero-padded to the run's length.
+    m = re.search(r"#+(?!.*#)", want)
+    if m:
+        cell = groups.index(p["group"]) * len(genders) + genders.index(p["gender"]) + 1
+        want = want[:m.start()] + str(cell).zfill(m.end() - m.start()) + want[m.end():]
+    assert p["phone"] == want, (p, want)
     # Plain keys for everyone; KEY.female / KEY.male override for that gender.
     want = {k: v for k, v in ini["profile"].items() if k.rpartition(".")[2] not in ("female", "male")}
     for k, v in ini["profile"].items():
@@ -169,16 +176,17 @@ sqlite3 a/study.db "SELECT subject FROM event WHERE action = 'personas' ORDER BY
 sqlite3 a/study.db "UPDATE application SET status = 'sent', sent_at = '2026-12-07T09:00:00Z'"
 before=$(snapshot a)
 expect_exit 2 ct -S a personas --redraw
-expect_err "^corrtest personas: --redraw refused: messages were already sent"
+expect_err "^corrtest personas: --redraw refused: 1 application was actually sent"
 [ "$(snapshot a)" = "$before" ] || fail "a refused redraw changed the study"
 expect_exit 0 ct -S a personas
 [ "$(snapshot a)" = "$before" ] || fail "a re-run after sending changed the study"
-# An outgoing message alone (a composed or sent mail) refuses it too.
+# An application sent and later cancelled (it has a send time) refuses it
+# too: the landlord saw the message.
 sqlite3 a/study.db "UPDATE application SET status = 'cancelled';
 	INSERT INTO message(application, direction, sha256, at) VALUES (1, 'out', 'x', '2026-12-07T09:00:00Z')"
 before=$(snapshot a)
 expect_exit 2 ct -S a personas --redraw
-expect_err "1 outgoing message"
+expect_err "1 application was actually sent"
 [ "$(snapshot a)" = "$before" ] || fail "a refused redraw changed the study"
 
 # Bad names in a study's own bank: CR in a name, LF splitting a name, a

@@ -94,6 +94,9 @@ expect_err 'U\+001B'
 
 # log quotes the listing's ref in its sentence; an error quoting what the
 # user typed (here a ref holding ESC) is escaped on stderr.
+# (The simulated rows are taken for real ones here: log is refused on a
+# study holding simulated rows, e2e 0166.)
+sqlite3 s/study.db "UPDATE application SET simulated = 0; UPDATE response SET simulated = 0"
 app=$(sqlite3 s/study.db "SELECT min(id) FROM application WHERE listing = 1")
 expect_exit 0 ct -S s log "$app" --outcome refusal --channel phone
 raw_free out.txt err.txt

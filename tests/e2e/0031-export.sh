@@ -17,13 +17,13 @@ cp out.txt a.csv
 python3 - a.csv <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
-# Issue 9 added application_id, agent_key, planned_channel and status.
+# Issue 9 added application_id, agent_key, planned_channel, status and simulated.
 assert rows[0] == ['listing_ref', 'group', 'gender', 'persona', 'variant', 'position', 'scheduled_at',
-                   'application_id', 'agent_key', 'planned_channel', 'status'], rows[0]
+                   'application_id', 'agent_key', 'planned_channel', 'status', 'simulated'], rows[0]
 body = rows[1:]
 assert len(body) == 24, len(body)
-assert all(len(r) == 11 for r in body)
-assert all(r[10] == 'planned' for r in body)
+assert all(len(r) == 12 for r in body)
+assert all(r[10] == 'planned' and r[11] == '0' for r in body)
 refs = [r[0] for r in body]
 assert refs[-1] == 'A,"12"' and refs[-2] == 'A,"12"', refs[-2:]
 assert refs[:2] == ['L001', 'L001']
@@ -51,13 +51,14 @@ cp out.txt r.csv
 python3 - r.csv <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))
-# Issue 9 added the application's id, channels, times and coder after the first twelve.
+# Issue 9 added the application's id, channels, times, coder and simulated after the first twelve.
 assert list(rows[0].keys())[:12] == ['listing_ref', 'agent_type', 'agent_key', 'round', 'area', 'group', 'gender',
                                 'variant', 'position', 'status', 'outcome', 'channel'], rows[0].keys()
+assert list(rows[0].keys())[-1] == 'simulated' and all(r['simulated'] == '0' for r in rows), rows[0].keys()
 assert len(rows) == 24
 coded = [r for r in rows if r['outcome']]
 assert len(coded) == 1 and coded[0]['outcome'] == 'invitation' and coded[0]['channel'] == 'phone', coded
-assert all(r['status'] == 'planned' and r['round'] == '1' for r in rows)
+assert all(r['status'] == 'planned' and r['round'] == '1' and r['simulated'] == '0' for r in rows)
 assert [r['agent_key'] for r in rows if r['listing_ref'] == 'A,"12"'] == ['ag-0123456789ab'] * 2
 PY
 grep -q 'example.org\|Verhuurder\|Immo Secret' r.csv && fail "contact data in the responses export"

@@ -29,6 +29,9 @@ SELECT a.listing, p.id, 2, 2, '2026-12-07T12:00:00Z' FROM assignment a
 JOIN persona p ON p.grp = a.test_grp AND p.gender = a.gender;
 EOF
 [ "$(sqlite3 s/study.db "SELECT count(*) FROM application WHERE status = 'planned'")" = 1200 ] || fail "setup"
+# The hand-made personas follow study.ini (phone, profile) at the first
+# command that writes, as nothing was sent: take that step here.
+ct -S s personas >/dev/null 2>&1 || fail "personas"
 cp -r s s2
 cp -r s s3
 
@@ -117,10 +120,12 @@ expect_out "Nothing to simulate"
 
 # Existing responses are never overwritten: their pairs are skipped and
 # counted; excluded pairs are reported; another seed gives other draws.
-sqlite3 s3/study.db "UPDATE application SET status = 'sent', sent_at = scheduled_at WHERE listing = 1;
-	INSERT INTO response (application, channel, outcome, coder, coded_at)
-	SELECT id, 'phone', 'info', 'alice', '2026-12-10T00:00:00Z' FROM application WHERE listing = 1 AND position = 2;
-	UPDATE application SET status = 'bounced' WHERE listing = 2 AND position = 1;"
+# (They are simulated rows, as an earlier run leaves them: a study with
+# real ones is refused, e2e 0165.)
+sqlite3 s3/study.db "UPDATE application SET status = 'sent', sent_at = scheduled_at, simulated = 1 WHERE listing = 1;
+	INSERT INTO response (application, channel, outcome, coder, coded_at, simulated)
+	SELECT id, 'phone', 'info', 'alice', '2026-12-10T00:00:00Z', 1 FROM application WHERE listing = 1 AND position = 2;
+	UPDATE application SET status = 'bounced', simulated = 1 WHERE listing = 2 AND position = 1;"
 expect_exit 0 ct -S s3 simulate --assume-sent --p-control 0.6 --net 0.3 --seed 8 --json
 python3 - <<'EOF'
 import json

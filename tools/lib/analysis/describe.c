@@ -182,6 +182,20 @@ static void describe_homogeneity(struct out *o, const struct strata_homogeneity 
 
 /* A group's row: its overall measures, then its strata as child rows, then
  * the homogeneity test. */
+/* A study holding rows made up by `corrtest simulate` says so in every
+ * format: a banner for people, "simulated" in JSON and a column in CSV. */
+static void describe_simulated(struct out *o, const struct analysis_result *r)
+{
+	int sim = r->simulated_apps || r->simulated_responses;
+	out_bool(o, &(struct out_field){ "simulated", NULL, OUT_BOOL, OUT_NO_CSV }, sim);
+	if (sim)
+		out_text(o, "*** SIMULATED: %lld response%s and %lld send%s of this study were made up "
+			    "by 'corrtest simulate';\n*** these are not the results of a real study "
+			    "('corrtest simulate --undo' removes them). ***\n",
+			 r->simulated_responses, r->simulated_responses == 1 ? "" : "s",
+			 r->simulated_apps, r->simulated_apps == 1 ? "" : "s");
+}
+
 static void describe_group(struct out *o, const struct analysis_result *r,
 			   const struct analysis_group *G, int test_group)
 {
@@ -197,6 +211,9 @@ static void describe_group(struct out *o, const struct analysis_result *r,
 		out_value(o, &F_HOLM_MIDP, G->overall.holm_midp.defined, G->overall.holm_midp.v);
 	}
 	out_notes(o, &F_NOTES, G->overall.r.notes, G->overall.r.nnotes);
+	/* CSV only (JSON has it once, at the top), on every row. */
+	out_bool(o, &(struct out_field){ "simulated", NULL, OUT_BOOL, OUT_NO_JSON | OUT_ID },
+		 r->simulated_apps || r->simulated_responses);
 	if (!r->ndims)
 		return;
 	out_table_begin(o, &F_STRATA);
@@ -300,6 +317,7 @@ static void describe_field(struct out *o, const struct analysis_result *r)
 void analysis_describe(struct out *o, const struct analysis_result *r)
 {
 	static const struct out_field item = { NULL, NULL, OUT_TEXT, 0 };
+	describe_simulated(o, r);
 	out_str(o, &(struct out_field){ "outcome", NULL, OUT_TEXT, 0 }, pairs_def_name(r->def));
 	char text[160];
 	snprintf(text, sizeof(text), "%s (%s)", pairs_def_text(r->def),
@@ -342,6 +360,7 @@ void analysis_describe_agents(struct out *o, const struct analysis_result *r)
 	out_text(o, "*** CONFIDENTIAL: agent-level results. They point at identifiable agents:\n"
 		    "*** share only with those entitled to them (e.g. the equality body). ***");
 	out_bool(o, &(struct out_field){ "confidential", NULL, OUT_BOOL, 0 }, 1);
+	describe_simulated(o, r);
 	out_str(o, &(struct out_field){ "outcome", "outcome", OUT_TEXT, 0 }, pairs_def_name(r->def));
 	out_num(o, &(struct out_field){ "alpha", "alpha", OUT_REAL, 0 }, r->alpha);
 	out_str(o, &(struct out_field){ "flag_rule", "flagged when", OUT_TEXT, OUT_NO_JSON },
@@ -388,6 +407,7 @@ void analysis_describe_model(struct out *o, const struct analysis_result *r,
 {
 	const struct regress_fit *f = &m->fit;
 	int lpm = m->lpm;
+	describe_simulated(o, r);
 	out_str(o, &(struct out_field){ "model", NULL, OUT_TEXT, 0 }, lpm ? "lpm" : "clogit");
 	out_str(o, &(struct out_field){ "model_text", "model", OUT_TEXT, OUT_TABLE_ONLY },
 		lpm ? "linear probability model, listing fixed effects, listing-clustered standard "

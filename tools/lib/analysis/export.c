@@ -12,35 +12,39 @@ struct kind {
 	/* Columns holding a UTC time, shown in the study's local time with its
 	 * offset (-1 ends the list), and numeric columns, written as numbers. */
 	int at_col[4];
-	int num_col[4];
+	int num_col[6];
 };
 
 /* The application's planned channel: its own once frozen, else the
  * listing's; empty means the study's default ([fielding] channel). */
 static const struct kind kinds[] = {
+	/* simulated: 1 for a row made up by `corrtest simulate` (the
+	 * application marked sent, or its response drawn), so that no analysis
+	 * takes it for a real one; a column keeps the file machine-readable. */
 	{ "assignments",
 	  "listing_ref,group,gender,persona,variant,position,scheduled_at,application_id,"
-	  "agent_key,planned_channel,status",
+	  "agent_key,planned_channel,status,simulated",
 	  "SELECT l.ref, g.name, p.gender, p.email, a.variant, a.position, a.scheduled_at, a.id, "
-	  "l.agent_key, coalesce(a.channel, l.channel), a.status "
+	  "l.agent_key, coalesce(a.channel, l.channel), a.status, a.simulated "
 	  "FROM application a JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
 	  "JOIN grp g ON g.id = p.grp ORDER BY l.id, a.position IS NULL, a.position, a.id",
 	  { 6, -1 },
-	  { 4, 5, 7, -1 } },
+	  { 4, 5, 7, 11, -1 } },
 	{ "responses",
 	  "listing_ref,agent_type,agent_key,round,area,group,gender,variant,position,status,outcome,"
 	  "channel,application_id,listing_status,planned_channel,sent_via,scheduled_at,sent_at,"
-	  "replied_at,response_hours,coder",
+	  "replied_at,response_hours,coder,simulated",
 	  "SELECT l.ref, l.agent_type, l.agent_key, l.round, l.area, g.name, p.gender, a.variant, "
 	  "a.position, a.status, r.outcome, r.channel, a.id, l.status, "
 	  "coalesce(a.channel, l.channel), a.sent_via, a.scheduled_at, a.sent_at, r.at, "
-	  "round((julianday(r.at) - julianday(a.sent_at)) * 24, 2), r.coder FROM application a "
+	  "round((julianday(r.at) - julianday(a.sent_at)) * 24, 2), r.coder, "
+	  "max(a.simulated, coalesce(r.simulated, 0)) FROM application a "
 	  "JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
 	  "JOIN grp g ON g.id = p.grp LEFT JOIN response r ON r.id = "
 	  "(SELECT max(id) FROM response WHERE application = a.id) "
 	  "ORDER BY l.id, a.position IS NULL, a.position, a.id",
 	  { 16, 17, 18, -1 },
-	  { 12, 19, -1 } },
+	  { 12, 19, 21, -1 } },
 };
 
 static int in_cols(const int *cols, int i)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis/result.h"
+#include "analysis/simulate.h"
 #include "multi.h"
 #include "fielding/deviation.h"
 #include "base/banned.h"
@@ -556,11 +557,14 @@ int analysis_run(struct study *s, const struct analysis_options *o, struct analy
 {
 	struct pairs_set ps;
 	*out = NULL;
-	int rc = pairs_collect(s, &ps, err);
-	if (rc)
+	struct simulate_held h;
+	int rc = simulate_held(s, &h, err);
+	if (rc || (rc = pairs_collect(s, &ps, err)))
 		return rc;
 	if ((rc = analysis_from_pairs(&ps, o, out, err)))
 		return rc;
+	(*out)->simulated_apps = h.applications;
+	(*out)->simulated_responses = h.responses;
 	if ((rc = field_summary_read(s, &(*out)->field, err))) {
 		analysis_free(*out);
 		*out = NULL;

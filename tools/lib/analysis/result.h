@@ -151,6 +151,10 @@ struct analysis_result {
 	/* ANALYSIS_MODEL_*: NULL unless asked for. */
 	struct analysis_model *lpm, *clogit;
 
+	/* Rows made up by `corrtest simulate` in the study (analysis_run):
+	 * every output says so when either is not 0. */
+	long long simulated_apps, simulated_responses;
+
 	struct pairs_set ps; /* owns the strings the above borrow */
 };
 

@@ -12,8 +12,8 @@ static int mark_sent(struct study *s, long *n, struct ct_err *err)
 {
 	sqlite3_stmt *st;
 	int rc = study_prepare(s,
-			       "UPDATE application SET status = 'sent', sent_at = scheduled_at "
-			       "WHERE status = 'planned' AND listing IN (SELECT a.listing FROM "
+			       "UPDATE application SET status = 'sent', sent_at = scheduled_at, "
+			       "simulated = 1 WHERE status = 'planned' AND listing IN (SELECT a.listing FROM "
 			       "assignment a JOIN listing l ON l.id = a.listing "
 			       "WHERE l.status = 'active')",
 			       &st, err);
@@ -37,6 +37,40 @@ static int count_sent(struct study *s, long *n, struct ct_err *err)
 		rc = study_db_error(s, err, "counting sent applications");
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* Refuses a study holding anything real: simulated outcomes mixed with
+ * real ones could not be told apart by the measures. */
+static int refuse_real(struct study *s, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(
+		s,
+		"SELECT (SELECT count(*) FROM application WHERE simulated = 0 AND (status IN ('sent', "
+		"'sending', 'bounced') OR sent_at IS NOT NULL OR recorded_by IS NOT NULL)), "
+		"(SELECT count(*) FROM response WHERE simulated = 0), "
+		"(SELECT count(*) FROM message WHERE direction = 'in')",
+		&st, err);
+	if (rc)
+		return rc;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return study_db_error(s, err, "looking for real records");
+	}
+	long long sent = sqlite3_column_int64(st, 0), resp = sqlite3_column_int64(st, 1),
+		  in = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	if (!sent && !resp && !in)
+		return CT_OK;
+	char found[200];
+	snprintf(found, sizeof(found), "%lld application%s actually sent, %lld response%s logged, %lld "
+		 "incoming message%s",
+		 sent, sent == 1 ? "" : "s", resp, resp == 1 ? "" : "s", in, in == 1 ? "" : "s");
+	return ct_fail(err, CT_EINPUT,
+		       "refused: this study holds real records (%s); simulated outcomes would mix "
+		       "with them. Simulation is for a copy: cp -r %s %s-sim && corrtest -S %s-sim "
+		       "simulate ...",
+		       found, s->dir, s->dir, s->dir);
 }
 
 /* Appends one response row. */
@@ -63,7 +97,7 @@ static int draw(struct study *s, const struct pairs_set *ps, const double cell[4
 	sqlite3_stmt *ins;
 	int rc = study_prepare(s,
 			       "INSERT INTO response (application, channel, outcome, coder, coded_at, "
-			       "note) VALUES (?, ?, ?, 'simulate', ?, 'simulated')",
+			       "note, simulated) VALUES (?, ?, ?, 'simulate', ?, 'simulated', 1)",
 			       &ins, err);
 	if (rc)
 		return rc;
@@ -121,6 +155,8 @@ int simulate_run(struct study *s, const struct simulate_options *o, struct simul
 	memset(res, 0, sizeof(*res));
 	if ((rc = study_begin(s, err)))
 		return rc;
+	if ((rc = refuse_real(s, err)))
+		goto fail;
 	if (assume_sent && (rc = mark_sent(s, &res->marked_sent, err)))
 		goto fail;
 	if ((rc = count_sent(s, &res->sent_apps, err)))
@@ -171,3 +207,79 @@ fail:
 	return rc;
 }
 
+
+int simulate_held(struct study *s, struct simulate_held *h, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	memset(h, 0, sizeof(*h));
+	int rc = study_prepare(s, "SELECT (SELECT count(*) FROM application WHERE simulated = 1), "
+				  "(SELECT count(*) FROM response WHERE simulated = 1)",
+			       &st, err);
+	if (rc)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		h->applications = sqlite3_column_int64(st, 0);
+		h->responses = sqlite3_column_int64(st, 1);
+	} else {
+		rc = study_db_error(s, err, "counting simulated rows");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int simulate_guard(struct study *s, const char *what, struct ct_err *err)
+{
+	/* Read-only storage refuses every change with its own reason (exit 3),
+	 * whatever the study holds. */
+	if (s->readonly_store)
+		return CT_OK;
+	struct simulate_held h;
+	int rc = simulate_held(s, &h, err);
+	if (rc || (!h.applications && !h.responses))
+		return rc;
+	return ct_fail(err, CT_EINPUT,
+		       "%s refused: this study holds rows made up by 'corrtest simulate' (%lld "
+		       "application%s marked sent, %lld response%s); real records must not mix with "
+		       "them: run 'corrtest simulate --undo' first, or work on a copy",
+		       what, h.applications, h.applications == 1 ? "" : "s", h.responses,
+		       h.responses == 1 ? "" : "s");
+}
+
+int simulate_undo(struct study *s, struct simulate_held *h, struct ct_err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM response WHERE simulated = 1",
+		/* --assume-sent changed only these three columns of planned rows. */
+		"UPDATE application SET status = 'planned', sent_at = NULL, simulated = 0 "
+		"WHERE simulated = 1",
+	};
+	int rc = study_begin(s, err);
+	if (rc)
+		return rc;
+	if ((rc = simulate_held(s, h, err)))
+		goto fail;
+	if (!h->applications && !h->responses) {
+		study_rollback(s);
+		return CT_OK;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
+		sqlite3_stmt *st;
+		if ((rc = study_prepare(s, sql[i], &st, err)))
+			goto fail;
+		rc = study_step_done(s, st, err, "removing simulated rows");
+		sqlite3_finalize(st);
+		if (rc)
+			goto fail;
+	}
+	char detail[160];
+	snprintf(detail, sizeof(detail),
+		 "removed %lld simulated response%s; %lld application%s back to planned",
+		 h->responses, h->responses == 1 ? "" : "s", h->applications,
+		 h->applications == 1 ? "" : "s");
+	if ((rc = study_event(s, "simulate", "undo", detail, err)) || (rc = study_commit(s, err)))
+		goto fail;
+	return CT_OK;
+fail:
+	study_rollback(s);
+	return rc;
+}

@@ -3,7 +3,9 @@
  * control rate and net discrimination rate (the model of stats/paired.c,
  * paired_model_cells), and records them as responses, in one transaction
  * with one 'simulate' event. For testing the pipeline and the measures,
- * never on a real study. */
+ * never on a real study: it refuses a study that has sent or logged
+ * anything real, marks every row it makes (application.simulated,
+ * response.simulated), and simulate_undo takes them all back. */
 #ifndef CT_ANALYSIS_SIMULATE_H
 #define CT_ANALYSIS_SIMULATE_H
 
@@ -38,12 +40,33 @@ struct simulate_result {
 	long excluded_total;
 };
 
-/* Draws and records. Pairs whose applications already have a response are
+/* Draws and records. Refused (CT_EINPUT, saying what was found and to
+ * simulate on a copy) when the study holds anything real: an application
+ * actually sent, a response not simulated, an incoming message. The
+ * applications --assume-sent marks and every response drawn carry
+ * simulated = 1. Pairs whose applications already have a response are
  * skipped and counted (never overwritten); when nothing is drawn the study
  * is left as it was (pairs = 0, marked_sent = 0). Fails with CT_EINPUT when
  * there is nothing sent to simulate or no valid pair; on any failure the
  * study is unchanged. */
 int simulate_run(struct study *s, const struct simulate_options *o, struct simulate_result *r,
 		 struct ct_err *err);
+
+/* What the study holds from `corrtest simulate`. */
+struct simulate_held {
+	long long applications; /* marked sent by --assume-sent */
+	long long responses;    /* drawn */
+};
+int simulate_held(struct study *s, struct simulate_held *h, struct ct_err *err);
+
+/* Refuses (CT_EINPUT) a real action (what: "log", "send") on a study
+ * holding simulated rows, naming them and 'corrtest simulate --undo'. */
+int simulate_guard(struct study *s, const char *what, struct ct_err *err);
+
+/* Removes every simulated response and puts every simulated application
+ * back as it was (planned, no send time), in one transaction with one
+ * 'simulate'/'undo' event. Nothing simulated: the study is left as it was
+ * (h all zero). h: what was removed. */
+int simulate_undo(struct study *s, struct simulate_held *h, struct ct_err *err);
 
 #endif

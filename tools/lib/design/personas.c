@@ -97,30 +97,82 @@ static int load_cells(struct study *s, struct persona_set *r, struct ct_err *err
 	return CT_OK;
 }
 
-/* Refuses --redraw once a candidate has written: the sent messages carry
- * the names, and the study must keep describing what landlords received. */
+/* Refuses --redraw once a candidate has actually written: the sent
+ * messages carry the names, and the study must keep describing what
+ * landlords received. Messages only composed (compose --outbox) do not
+ * count: they are dropped and composed again. Simulated rows refuse it
+ * too: they were made up for the candidates of now. */
 static int redraw_allowed(struct study *s, struct ct_err *err)
 {
+	long long real;
+	int rc = personas_real_sends(s, &real, err);
+	if (rc)
+		return rc;
+	if (real)
+		return ct_fail(err, CT_EINPUT,
+			       "--redraw refused: %lld application%s %s actually sent; the candidates "
+			       "must stay as the landlords saw them",
+			       real, real == 1 ? "" : "s", real == 1 ? "was" : "were");
 	sqlite3_stmt *st;
+	if ((rc = study_prepare(s, "SELECT (SELECT count(*) FROM application WHERE simulated = 1) + "
+				   "(SELECT count(*) FROM response WHERE simulated = 1)",
+				&st, err)))
+		return rc;
+	long long sim = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (sim < 0)
+		return study_db_error(s, err, "counting simulated rows");
+	if (sim)
+		return ct_fail(err, CT_EINPUT,
+			       "--redraw refused: the study holds rows made up by 'corrtest simulate' "
+			       "for the candidates of now; run 'corrtest simulate --undo' first");
+	return CT_OK;
+}
+
+int personas_real_sends(struct study *s, long long *n, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	*n = 0;
 	int rc = study_prepare(s,
-			       "SELECT (SELECT count(*) FROM application WHERE status NOT IN "
-			       "('planned', 'cancelled')), (SELECT count(*) FROM message WHERE "
-			       "direction = 'out')",
+			       "SELECT count(*) FROM application WHERE simulated = 0 AND (status IN "
+			       "('sent', 'sending', 'bounced') OR sent_at IS NOT NULL OR recorded_by IS "
+			       "NOT NULL)",
 			       &st, err);
 	if (rc)
 		return rc;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return study_db_error(s, err, "counting sent messages");
-	}
-	long long apps = sqlite3_column_int64(st, 0), msgs = sqlite3_column_int64(st, 1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		rc = study_db_error(s, err, "counting sent applications");
 	sqlite3_finalize(st);
-	if (apps || msgs)
-		return ct_fail(err, CT_EINPUT,
-			       "--redraw refused: messages were already sent (%lld application%s past "
-			       "'planned', %lld outgoing message%s); the candidates must stay as the "
-			       "landlords saw them",
-			       apps, apps == 1 ? "" : "s", msgs, msgs == 1 ? "" : "s");
+	return rc;
+}
+
+/* Drops the messages composed for applications not sent (they carry the
+ * personas' old values) and clears their Message-IDs, so that compose or
+ * send renders them again. Inside the caller's transaction. */
+static int discard_composed(struct study *s, long long *n, struct ct_err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM message WHERE direction = 'out' AND application IN (SELECT id FROM "
+		"application WHERE status = 'planned' AND sent_at IS NULL AND simulated = 0)",
+		"UPDATE application SET message_id = NULL WHERE status = 'planned' AND sent_at IS "
+		"NULL AND simulated = 0 AND message_id IS NOT NULL",
+	};
+	*n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
+		sqlite3_stmt *st;
+		int rc = study_prepare(s, sql[i], &st, err);
+		if (rc)
+			return rc;
+		rc = study_step_done(s, st, err, "dropping composed messages");
+		sqlite3_finalize(st);
+		if (rc)
+			return rc;
+		long long k = sqlite3_changes(s->db);
+		if (k > *n)
+			*n = k;
+	}
 	return CT_OK;
 }
 
@@ -262,8 +314,7 @@ static int draw_one(struct study *s, struct persona_set *r, struct rng *g, const
 		p->email = xasprintf("%s%d@%s", local, k, d->mail_domain);
 	}
 	free(local);
-	const char *phone = design_phone(s->cfg, d, p->group, p->gender);
-	p->phone = xstrdup(phone ? phone : "");
+	p->phone = personas_phone(s, p->group, p->gender);
 	if ((rc = value_ok("e-mail address", p->email, p, err)) ||
 	    (rc = value_ok("phone", p->phone, p, err)))
 		return rc;
@@ -381,9 +432,18 @@ static int write_all(struct study *s, struct persona_set *r, struct ct_err *err)
 
 int personas_draw(struct study *s, int redraw, struct persona_set **out, struct ct_err *err)
 {
+	return personas_draw_ex(s, redraw, out, NULL, err);
+}
+
+int personas_draw_ex(struct study *s, int redraw, struct persona_set **out, long long *discarded,
+		     struct ct_err *err)
+{
 	struct persona_set *r = xcalloc(1, sizeof(*r));
 	int rc, drawn = 0;
+	long long dropped = 0;
 	*out = NULL;
+	if (discarded)
+		*discarded = 0;
 	r->redraw = redraw;
 	r->seed = s->design->seed;
 	/* The write lock comes first, so that a busy study is reported before
@@ -397,18 +457,374 @@ int personas_draw(struct study *s, int redraw, struct persona_set **out, struct 
 		/* Nothing new: the study stays exactly as it was. */
 		study_rollback(s);
 	} else {
-		char detail[64];
-		snprintf(detail, sizeof(detail), "%d drawn", drawn);
+		char detail[96];
+		if (redraw && (rc = discard_composed(s, &dropped, err)))
+			goto fail;
+		if (dropped)
+			snprintf(detail, sizeof(detail), "%d drawn; %lld composed message%s dropped",
+				 drawn, dropped, dropped == 1 ? "" : "s");
+		else
+			snprintf(detail, sizeof(detail), "%d drawn", drawn);
 		if ((rc = write_all(s, r, err)) ||
 		    (rc = study_event(s, "personas", redraw ? "redraw" : "draw", detail, err)) ||
 		    (rc = study_commit(s, err)))
 			goto fail;
 	}
 	r->drawn = drawn;
+	if (discarded)
+		*discarded = dropped;
 	*out = r;
 	return CT_OK;
 fail:
 	study_rollback(s);
 	persona_set_free(r);
 	return rc;
+}
+
+/* The persona's number for a '#' placeholder: its cell in design order. */
+static int cell_number(const struct design *d, const char *group, int gender)
+{
+	for (int g = 0; g < d->ngroups; g++)
+		for (int k = 0; k < d->ngenders; k++)
+			if (d->genders[k] == gender && !strcmp(d->groups[g].id, group))
+				return g * d->ngenders + k + 1;
+	return 0;
+}
+
+/* The phone as study.ini writes it, before the placeholder is filled. */
+static const char *phone_written(const struct study *s, const char *group, int gender)
+{
+	const char *v = design_phone(s->cfg, s->design, group, gender);
+	return v ? v : "";
+}
+
+char *personas_phone(const struct study *s, const char *group, int gender)
+{
+	const char *v = phone_written(s, group, gender);
+	const char *end = strrchr(v, '#');
+	if (!end)
+		return xstrdup(v);
+	const char *start = end;
+	while (start > v && start[-1] == '#')
+		start--;
+	int width = (int)(end - start + 1);
+	return xasprintf("%.*s%0*d%s", (int)(start - v), v, width,
+			 cell_number(s->design, group, gender), end + 1);
+}
+
+void personas_follow_free(struct personas_follow *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		free(f->c[i].cell);
+		free(f->c[i].was);
+		free(f->c[i].now);
+	}
+	free(f->c);
+	memset(f, 0, sizeof(*f));
+}
+
+static void change_add(struct personas_follow *f, const struct persona *p, const char *what,
+		       const char *was, const char *now)
+{
+	f->c = xrealloc(f->c, (size_t)(f->n + 1) * sizeof(*f->c));
+	struct persona_change *c = &f->c[f->n++];
+	c->cell = xasprintf("%s.%s", p->group, gender_name(p->gender));
+	c->what = what;
+	c->was = xstrdup(was ? was : "");
+	c->now = xstrdup(now);
+}
+
+/* The [profile] values of gender that the stored profile (compact JSON, as
+ * profile_json writes it) does not hold as they are: "KEY = VALUE, ...",
+ * or "keys removed" when only keys went away. Caller frees. */
+static char *profile_changed(const struct design *d, int gender, const char *stored)
+{
+	char *now = profile_json(d, gender);
+	struct strbuf sb = STRBUF_INIT;
+	/* Each "key":"value" pair of the new object, looked for whole (after
+	 * '{' or ',') in the stored one. */
+	for (const char *q = now + 1; *q && *q != '}';) {
+		const char *e = q;
+		int quotes = 0;
+		for (; *e; e++) {
+			if (*e == '\\' && e[1]) {
+				e++;
+				continue;
+			}
+			if (*e == '"' && ++quotes == 4) {
+				e++;
+				break;
+			}
+		}
+		char *pair = xstrndup(q, (size_t)(e - q));
+		int found = 0;
+		for (const char *h = strstr(stored, pair); h && !found; h = strstr(h + 1, pair))
+			found = h > stored && (h[-1] == '{' || h[-1] == ',') &&
+				(h[strlen(pair)] == ',' || h[strlen(pair)] == '}');
+		if (!found) {
+			/* "key":"value" shown as key = value, the JSON escapes kept. */
+			char *colon = strstr(pair, "\":\"");
+			if (colon) {
+				char *v = colon + 3;
+				*colon = 0;
+				v[strlen(v) - 1] = 0;
+				sb_addf(&sb, "%s%s = %s", sb.len ? ", " : "", pair + 1, v);
+			}
+		}
+		free(pair);
+		q = *e == ',' ? e + 1 : e;
+	}
+	free(now);
+	if (!sb.len)
+		sb_adds(&sb, "keys removed");
+	return sb_detach(&sb);
+}
+
+/* What study.ini gives each drawn persona now, next to what it carries:
+ * the changes go to f, the new values to the set's fields (the stored
+ * ones are kept in f). */
+static int follow_compare(struct study *s, struct persona_set *r, struct personas_follow *f,
+			  struct ct_err *err)
+{
+	const struct design *d = s->design;
+	for (int i = 0; i < r->n; i++) {
+		struct persona *p = &r->p[i];
+		p->draw = 0;
+		if (!p->in_design || !p->exists)
+			continue;
+		int n0 = f->n;
+		char *phone = personas_phone(s, p->group, p->gender);
+		const char *at = strrchr(p->email, '@');
+		char *email = xasprintf("%.*s@%s", at ? (int)(at - p->email) : (int)strlen(p->email),
+					p->email, d->mail_domain);
+		char *profile = profile_json(d, p->gender);
+		if (strcmp(phone, p->phone))
+			change_add(f, p, "phone", p->phone, phone);
+		if (strcmp(email, p->email))
+			change_add(f, p, "mail domain", at ? at + 1 : p->email, d->mail_domain);
+		if (strcmp(profile, p->profile)) {
+			char *keys = profile_changed(d, p->gender, p->profile);
+			change_add(f, p, "profile", NULL, keys);
+			free(keys);
+		}
+		int rc = value_ok("phone", phone, p, err);
+		for (int k = 0; !rc && k < d->nprofile; k++)
+			rc = value_ok("profile", d->profile[k].value, p, err);
+		free(p->phone), free(p->email), free(p->profile);
+		p->phone = phone, p->email = email, p->profile = profile;
+		if (rc && f->n > n0) {
+			char *m = xstrdup(err->msg);
+			rc = ct_fail(err, rc, "study.ini: %s", m);
+			free(m);
+			return rc;
+		}
+		if (f->n > n0) {
+			p->draw = 1; /* to be written */
+			f->personas++;
+		}
+	}
+	return CT_OK;
+}
+
+char **personas_follow_lines(const struct personas_follow *f, int *n)
+{
+	char **lines = xcalloc((size_t)f->n + 1, sizeof(*lines));
+	char *done = xcalloc((size_t)f->n + 1, 1);
+	*n = 0;
+	for (int i = 0; i < f->n; i++) {
+		if (done[i])
+			continue;
+		const struct persona_change *c = &f->c[i];
+		struct strbuf cells = STRBUF_INIT;
+		int k = 0;
+		for (int j = i; j < f->n; j++)
+			if (!done[j] && !strcmp(f->c[j].what, c->what) && !strcmp(f->c[j].was, c->was) &&
+			    !strcmp(f->c[j].now, c->now)) {
+				done[j] = 1;
+				sb_addf(&cells, "%s%s", k++ ? ", " : "", f->c[j].cell);
+			}
+		if (*c->was)
+			lines[(*n)++] = xasprintf("%s %s -> %s (%s)", c->what, c->was, c->now,
+						  sb_str(&cells));
+		else
+			lines[(*n)++] = xasprintf("%s %s (%s)", c->what, c->now, sb_str(&cells));
+		sb_free(&cells);
+	}
+	free(done);
+	return lines;
+}
+
+/* The event's detail: what changed, for whom. */
+static char *follow_detail(const struct personas_follow *f)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_addf(&sb, "study.ini applied to %d persona%s", f->personas, f->personas == 1 ? "" : "s");
+	if (f->discarded)
+		sb_addf(&sb, "; %lld composed message%s dropped", f->discarded,
+			f->discarded == 1 ? "" : "s");
+	int n;
+	char **lines = personas_follow_lines(f, &n);
+	for (int i = 0; i < n; i++) {
+		sb_addf(&sb, "; %s", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	return sb_detach(&sb);
+}
+
+static int follow_write(struct study *s, struct persona_set *r, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = CT_OK;
+	/* Placeholders first, as in write_all: a new address may equal another
+	 * row's old one. */
+	for (int i = 0; i < r->n && !rc; i++) {
+		if (r->p[i].draw != 1)
+			continue;
+		if ((rc = study_prepare(s, "UPDATE persona SET email = 'follow-' || id WHERE id = ?",
+					&st, err)))
+			break;
+		sqlite3_bind_int64(st, 1, r->p[i].id);
+		rc = study_step_done(s, st, err, "updating a persona");
+		sqlite3_finalize(st);
+	}
+	for (int i = 0; i < r->n && !rc; i++) {
+		const struct persona *p = &r->p[i];
+		if (p->draw != 1)
+			continue;
+		if ((rc = study_prepare(s, "UPDATE persona SET email = ?2, phone = ?3, profile = ?4 "
+					   "WHERE id = ?1",
+					&st, err)))
+			break;
+		sqlite3_bind_int64(st, 1, p->id);
+		sqlite3_bind_text(st, 2, p->email, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, p->phone, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, p->profile, -1, SQLITE_TRANSIENT);
+		rc = study_step_done(s, st, err, "updating a persona");
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
+
+int personas_follow(struct study *s, struct personas_follow *f, struct ct_err *err)
+{
+	memset(f, 0, sizeof(*f));
+	struct persona_set *r = xcalloc(1, sizeof(*r));
+	char *detail = NULL;
+	/* Read without the write lock: most runs find nothing to do. */
+	int rc = load_cells(s, r, err);
+	if (!rc)
+		rc = follow_compare(s, r, f, err);
+	if (!rc && f->n)
+		rc = personas_real_sends(s, &f->real_sends, err);
+	if (rc || !f->n || f->real_sends)
+		goto out;
+	/* Again under the write lock: a send may have come in between. */
+	if ((rc = study_begin(s, err)) || (rc = personas_real_sends(s, &f->real_sends, err)))
+		goto fail;
+	if (f->real_sends) {
+		study_rollback(s);
+		goto out;
+	}
+	if ((rc = follow_write(s, r, err)) || (rc = discard_composed(s, &f->discarded, err)))
+		goto fail;
+	detail = follow_detail(f);
+	rc = study_event(s, "personas", "follow", detail, err);
+	free(detail);
+	if (rc || (rc = study_commit(s, err)))
+		goto fail;
+	f->applied = 1;
+	goto out;
+fail:
+	study_rollback(s);
+out:
+	persona_set_free(r);
+	if (rc)
+		personas_follow_free(f);
+	return rc;
+}
+
+/* A domain that can never receive mail: the reserved names of RFC 2606
+ * and RFC 6761. */
+static int domain_reserved(const char *dom)
+{
+	static const char *const tld[] = { ".invalid", ".test", ".example", ".localhost" };
+	static const char *const sld[] = { "example.com", "example.net", "example.org" };
+	size_t n = strlen(dom);
+	for (size_t i = 0; i < ARRAY_SIZE(tld); i++) {
+		size_t k = strlen(tld[i]);
+		if ((n > k && !strcmp(dom + n - k, tld[i])) || !strcmp(dom, tld[i] + 1))
+			return 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sld); i++) {
+		size_t k = strlen(sld[i]);
+		if (!strcmp(dom, sld[i]) || (n > k && dom[n - k - 1] == '.' && !strcmp(dom + n - k, sld[i])))
+			return 1;
+	}
+	return 0;
+}
+
+static void warn_add(char ***lines, int *n, char *line)
+{
+	*lines = xrealloc(*lines, (size_t)(*n + 2) * sizeof(**lines));
+	(*lines)[(*n)++] = line;
+	(*lines)[*n] = NULL;
+}
+
+int personas_warnings(const struct study *s, const struct persona_set *ps, char ***lines)
+{
+	int n = 0;
+	*lines = NULL;
+	const struct design *d = s->design;
+	/* A shared phone: the landlord who calls back reaches one line for
+	 * candidates who should be strangers. */
+	char *seen = xcalloc((size_t)ps->n + 1, 1);
+	int empty = 0, placeholder = 0;
+	for (int i = 0; i < ps->n; i++) {
+		const struct persona *p = &ps->p[i];
+		if (!p->in_design)
+			continue;
+		if (!p->phone || !*p->phone) {
+			empty++;
+			continue;
+		}
+		if (strchr(phone_written(s, p->group, p->gender), '#'))
+			placeholder++;
+		if (seen[i])
+			continue;
+		struct strbuf sb = STRBUF_INIT;
+		int same = 0;
+		for (int k = i; k < ps->n; k++)
+			if (ps->p[k].in_design && ps->p[k].phone && !strcmp(ps->p[k].phone, p->phone)) {
+				seen[k] = 1;
+				sb_addf(&sb, "%s%s.%s", same++ ? ", " : "", ps->p[k].group,
+					gender_name(ps->p[k].gender));
+			}
+		if (same > 1)
+			warn_add(lines, &n,
+				 xasprintf("%d personas share the phone %s (%s): a landlord who calls "
+					   "back reaches one line; give each its own number in [phones] "
+					   "GROUP.GENDER, or a placeholder ending in ## in [personas] phone",
+					   same, p->phone, sb_str(&sb)));
+		sb_free(&sb);
+	}
+	free(seen);
+	if (empty)
+		warn_add(lines, &n,
+			 xasprintf("%d persona%s no phone: set [personas] phone or [phones] "
+				   "GROUP.GENDER if the templates or a channel need one",
+				   empty, empty == 1 ? " has" : "s have"));
+	if (placeholder)
+		warn_add(lines, &n,
+			 xasprintf("the phones of %d persona%s are fictitious placeholders ('#' in "
+				   "study.ini): for a dry run only; replace them with numbers the team "
+				   "answers before going live",
+				   placeholder, placeholder == 1 ? "" : "s"));
+	if (domain_reserved(d->mail_domain))
+		warn_add(lines, &n,
+			 xasprintf("the mail domain %s is reserved (RFC 2606/6761) and can never "
+				   "receive mail: set [personas] mail_domain to the team's own domain "
+				   "before going live",
+				   d->mail_domain));
+	return n;
 }
