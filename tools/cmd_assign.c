@@ -98,11 +98,22 @@ static void describe_result(struct out *o, const struct design *d, const struct 
 	time_iso_local(lo, d->timezone, b1);
 	time_iso_local(hi, d->timezone, b2);
 	b1[16] = b2[16] = '\0';
-	out_text(o, "%s %d listing%s (%d applications) with seed %llu: blocks %d-%d, messages from "
+	/* Placebo pairs have no block (0). */
+	int bmin = 0, bmax = 0, nplacebo = 0;
+	for (int i = 0; i < n; i++) {
+		const struct assign_pair *a = &r->pairs[i];
+		nplacebo += a->placebo;
+		if (!a->placebo && (!bmin || a->block < bmin))
+			bmin = a->block;
+		bmax = a->block > bmax ? a->block : bmax;
+	}
+	char placebo[64] = "";
+	if (nplacebo)
+		snprintf(placebo, sizeof(placebo), ", %d of them placebo pairs", nplacebo);
+	out_text(o, "%s %d listing%s (%d applications%s) with seed %llu: blocks %d-%d, messages from "
 		    "%s to %s (%s).",
-		 dry ? "Would assign" : "Assigned", n, n == 1 ? "" : "s", 2 * n,
-		 (unsigned long long)r->seed, r->pairs[0].block, r->pairs[n - 1].block, b1, b2,
-		 d->timezone);
+		 dry ? "Would assign" : "Assigned", n, n == 1 ? "" : "s", 2 * n, placebo,
+		 (unsigned long long)r->seed, bmin, bmax, b1, b2, d->timezone);
 	out_str(o, &(struct out_field){ "agent_note", NULL, OUT_TEXT, 0 }, r->agent_note);
 	if (r->agent_note)
 		out_text(o, "Note: %s.", r->agent_note);

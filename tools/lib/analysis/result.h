@@ -143,6 +143,18 @@ struct analysis_result {
 	int flagged;
 	size_t agents_one_listing, pairs_without_agent_key;
 
+	/* Placebo pairs (control persona against the placebo persona, a second
+	 * control persona): their own table, measures and exclusions, never
+	 * part of the test groups' (or "all") measures. present: the study
+	 * has placebo pairs, valid or excluded. The "test" side of r is the
+	 * placebo persona. */
+	struct {
+		int present;
+		size_t npairs;
+		long excluded_total;
+		struct paired_analysis r;
+	} placebo;
+
 	/* ANALYSIS_MODEL_*: NULL unless asked for. */
 	struct analysis_model *lpm, *clogit;
 
