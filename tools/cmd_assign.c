@@ -21,11 +21,16 @@ const char cmd_assign_usage[] =
 	"the test group and gender (blocked randomisation), the message variant of\n"
 	"each candidate (counterbalanced; never the same for both), who writes first\n"
 	"(balanced) and the gap before the second message, and schedules both\n"
-	"messages inside the sending window of study.ini. See docs/assignment.md.\n"
+	"messages at random times inside the sending window of study.ini, so that\n"
+	"no persona writes one agent twice within agent_gap_days; with\n"
+	"placebo_share, a share of listings gets two control personas. See\n"
+	"docs/assignment.md.\n"
 	"\n"
 	"  --seed N    use seed N for this run instead of study.ini's (recorded)\n"
 	"  --dry-run   show what would be assigned; change nothing\n"
-	"  --check     print the balance tables of all pairs; exit 1 if off balance\n";
+	"  --check     print the balance tables of all pairs and the smallest gap\n"
+	"              between two messages of one persona to one agent; exit 1 if\n"
+	"              off balance or a persona writes an agent within the gap\n";
 
 /* What one run assigned: the counts, the pairs (a table for people only
  * with --dry-run; the stored ones are in `export assignments`), and one
