@@ -21,11 +21,16 @@ const char cmd_assign_usage[] =
 	"the test group and gender (blocked randomisation), the message variant of\n"
 	"each candidate (counterbalanced; never the same for both), who writes first\n"
 	"(balanced) and the gap before the second message, and schedules both\n"
-	"messages inside the sending window of study.ini. See docs/assignment.md.\n"
+	"messages at random times inside the sending window of study.ini, so that\n"
+	"no persona writes one agent twice within agent_gap_days; with\n"
+	"placebo_share, a share of listings gets two control personas. See\n"
+	"docs/assignment.md.\n"
 	"\n"
 	"  --seed N    use seed N for this run instead of study.ini's (recorded)\n"
 	"  --dry-run   show what would be assigned; change nothing\n"
-	"  --check     print the balance tables of all pairs; exit 1 if off balance\n";
+	"  --check     print the balance tables of all pairs and the smallest gap\n"
+	"              between two messages of one persona to one agent; exit 1 if\n"
+	"              off balance or a persona writes an agent within the gap\n";
 
 /* What one run assigned: the counts, the pairs (a table for people only
  * with --dry-run; the stored ones are in `export assignments`), and one
@@ -76,7 +81,7 @@ static void describe_result(struct out *o, const struct design *d, const struct 
 		out_row_begin(o, NULL);
 		out_str(o, &ref, r->refs[i]);
 		out_int(o, &block, a->block);
-		out_str(o, &group, d->groups[a->group + 1].id);
+		out_str(o, &group, a->placebo ? "placebo" : d->groups[a->group + 1].id);
 		out_str(o, &gender, gender_name(d->genders[a->gender]));
 		out_int(o, &vc, a->variant_control);
 		out_int(o, &vt, a->variant_test);
@@ -98,11 +103,25 @@ static void describe_result(struct out *o, const struct design *d, const struct 
 	time_iso_local(lo, d->timezone, b1);
 	time_iso_local(hi, d->timezone, b2);
 	b1[16] = b2[16] = '\0';
-	out_text(o, "%s %d listing%s (%d applications) with seed %llu: blocks %d-%d, messages from "
+	/* Placebo pairs have no block (0). */
+	int bmin = 0, bmax = 0, nplacebo = 0;
+	for (int i = 0; i < n; i++) {
+		const struct assign_pair *a = &r->pairs[i];
+		nplacebo += a->placebo;
+		if (!a->placebo && (!bmin || a->block < bmin))
+			bmin = a->block;
+		bmax = a->block > bmax ? a->block : bmax;
+	}
+	char placebo[64] = "";
+	if (nplacebo)
+		snprintf(placebo, sizeof(placebo), ", %d of them placebo pairs", nplacebo);
+	out_text(o, "%s %d listing%s (%d applications%s) with seed %llu: blocks %d-%d, messages from "
 		    "%s to %s (%s).",
-		 dry ? "Would assign" : "Assigned", n, n == 1 ? "" : "s", 2 * n,
-		 (unsigned long long)r->seed, r->pairs[0].block, r->pairs[n - 1].block, b1, b2,
-		 d->timezone);
+		 dry ? "Would assign" : "Assigned", n, n == 1 ? "" : "s", 2 * n, placebo,
+		 (unsigned long long)r->seed, bmin, bmax, b1, b2, d->timezone);
+	out_str(o, &(struct out_field){ "agent_note", NULL, OUT_TEXT, 0 }, r->agent_note);
+	if (r->agent_note)
+		out_text(o, "Note: %s.", r->agent_note);
 	if (!dry)
 		out_text(o, "Check the balance with: corrtest -S %s assign --check", study_dir);
 }
@@ -243,6 +262,36 @@ static void describe_check(struct out *o, const struct design *d, const struct a
 	}
 	out_table_end(o);
 
+	/* Placebo pairs, apart from the test groups' tables. */
+	if (b->placebo_pairs) {
+		out_map_begin(o, &(struct out_field){ "placebo", "\nPlacebo pairs (two control personas)",
+						      OUT_TEXT, 0 });
+		out_int(o, &(struct out_field){ "pairs", "pairs", OUT_COUNT, 0 }, b->placebo_pairs);
+		out_int(o, &(struct out_field){ "placebo_first", "placebo persona writes first",
+						OUT_COUNT, 0 },
+			b->placebo_first);
+		out_int(o, &(struct out_field){ "placebo_second", "placebo persona writes second",
+						OUT_COUNT, 0 },
+			b->placebo_second);
+		out_map_end(o);
+	}
+
+	/* The agent gap: the smallest time between two messages of one persona
+	 * to one agent. */
+	snprintf(title, sizeof(title), "\nSame persona, same agent (agent_gap_days = %g)",
+		 d->agent_gap_days);
+	out_map_begin(o, &(struct out_field){ "agent_gap", title, OUT_TEXT, 0 });
+	out_value(o, &(struct out_field){ "agent_gap_days", NULL, OUT_REAL, 0 }, 1, d->agent_gap_days);
+	out_int(o, &(struct out_field){ "intervals", "intervals measured", OUT_COUNT, 0 },
+		b->agent_intervals);
+	out_value(o, &(struct out_field){ "min_days", "smallest gap (days)", OUT_REAL, 0 },
+		  b->agent_intervals > 0, b->agent_min_gap_days);
+	out_str(o, &(struct out_field){ "min_agent", "at agent", OUT_TEXT, 0 }, b->agent_min_key);
+	out_str(o, &(struct out_field){ "min_persona", "persona", OUT_TEXT, 0 }, b->agent_min_persona);
+	out_int(o, &(struct out_field){ "collisions", "shorter than the gap", OUT_COUNT, 0 },
+		b->agent_collisions);
+	out_map_end(o);
+
 	out_notes(o, &(struct out_field){ "notes", NULL, OUT_TEXT, 0 },
 		  (const char *const[]){ b->note }, b->note ? 1 : 0);
 	/* The problems: a JSON list, and for people one per line. */
@@ -256,7 +305,8 @@ static void describe_check(struct out *o, const struct design *d, const struct a
 	if (b->nproblems)
 		out_text(o, "\nOff balance (%d):%s", b->nproblems, sb_str(&lines));
 	else
-		out_text(o, "\nBalanced: cells, variants, order, gaps and schedule are within bounds.");
+		out_text(o, "\nBalanced: cells, variants, order, gaps and schedule are within bounds, and "
+			    "no persona writes an agent twice within the agent gap.");
 	sb_free(&lines);
 }
 

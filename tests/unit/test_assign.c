@@ -107,7 +107,7 @@ static const char *verify(const struct assign_state *st, const struct assign_pai
 
 static struct assign_params params(int T, int G, int V, int m, uint64_t seed)
 {
-	struct assign_params p = { T, G, V, m, seed, 120, 360 };
+	struct assign_params p = { T, G, V, m, seed, 120, 360, NULL, 0 };
 	return p;
 }
 
@@ -321,6 +321,164 @@ START_TEST(gaps_cover_the_range)
 }
 END_TEST
 
+/* Same-gender successions among each agent's consecutive listings, and the
+ * largest spread of one agent's cell counts. */
+static void agent_rotation(const struct assign_pair *a, const int *of, int n, int nag, int k, int G,
+			   double *same_rate, long *cell_spread)
+{
+	long same = 0, succ = 0, spread = 0;
+	for (int ag = 0; ag < nag; ag++) {
+		long cnt[64] = { 0 };
+		int last = -1;
+		for (int i = 0; i < n; i++) {
+			if (of[i] != ag)
+				continue;
+			if (last >= 0) {
+				succ++;
+				same += a[i].gender == a[last].gender;
+			}
+			cnt[a[i].cell]++;
+			last = i;
+		}
+		long sp = assign_spread(cnt, k);
+		spread = sp > spread ? sp : spread;
+	}
+	(void)G;
+	*same_rate = succ ? (double)same / (double)succ : 0;
+	*cell_spread = spread;
+}
+
+START_TEST(agents_rotate_cells_and_variants_and_keep_balance)
+{
+	/* 400 listings of 10 agents, the agents' listings consecutive (as a file
+	 * sorted by agency) or interleaved. Without agents, one agent's next
+	 * listing has the same gender half of the time (the cells are a random
+	 * permutation); with them, much less often, while every balance
+	 * guarantee holds and each agent meets every cell about equally often. */
+	int n = 400, T = 3, G = 2, V = 3, k = T * G;
+	int of[400];
+	for (int layout = 0; layout < 2; layout++) {
+		for (int i = 0; i < n; i++)
+			of[i] = layout ? i % 10 : i / 40;
+		for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
+			long cells[10 * 64] = { 0 }, var[10 * 8] = { 0 };
+			int lastg[10];
+			for (int x = 0; x < 10; x++)
+				lastg[x] = -1;
+			struct assign_agents ag = { 10, of, cells, lastg, var };
+			struct assign_params p = params(T, G, V, 1, seeds[s]);
+			struct assign_state *st = assign_state_new(T, G, V);
+			struct assign_pair *a = calloc((size_t)n, sizeof(*a));
+			struct assign_pair *b = calloc((size_t)n, sizeof(*b));
+			ck_assert_int_eq(assign_run(&p, st, n, b, NULL), 0);
+			p.agents = &ag;
+			ck_assert_int_eq(assign_run(&p, st, n, a, NULL), 0);
+			struct assign_state *f = assign_state_new(T, G, V);
+			fold(f, a, n, V, k);
+			const char *why = verify(f, a, n, &p, 1, 1);
+			ck_assert_msg(!why, "layout %d seed %zu: %s", layout, s, why);
+			double same, same0;
+			long spread, spread0;
+			agent_rotation(a, of, n, 10, k, G, &same, &spread);
+			agent_rotation(b, of, n, 10, k, G, &same0, &spread0);
+			ck_assert_msg(same0 > 0.35, "without agents %.2f", same0);
+			ck_assert_msg(same < 0.2, "layout %d seed %zu: same gender %.2f", layout, s, same);
+			/* 40 listings over 6 cells: 6 or 7 each when dealt evenly. */
+			ck_assert_msg(spread <= 3, "layout %d seed %zu: cell spread %ld", layout, s, spread);
+			/* Each agent receives every variant about equally often. */
+			for (int x = 0; x < 10; x++) {
+				long vc[8] = { 0 };
+				for (int i = 0; i < n; i++)
+					if (of[i] == x) {
+						vc[a[i].variant_control - 1]++;
+						vc[a[i].variant_test - 1]++;
+					}
+				ck_assert_msg(assign_spread(vc, V) <= 8, "agent %d variants %ld/%ld/%ld", x,
+					      vc[0], vc[1], vc[2]);
+			}
+			/* The caller's arrays are not changed. */
+			for (int x = 0; x < 10; x++)
+				ck_assert_int_eq(lastg[x], -1);
+			free(a);
+			free(b);
+			assign_state_free(st);
+			assign_state_free(f);
+		}
+	}
+}
+END_TEST
+
+START_TEST(placebo_pairs)
+{
+	/* placebo_share 0.2: exactly one listing in each run of 5 positions is a
+	 * placebo pair; their genders alternate (+-1), the placebo persona
+	 * writes first in half of each gender's (+-1), the two variants always
+	 * differ; the other listings keep every guarantee; and two runs of 500
+	 * mark the same listings as one run of 1000. */
+	int n = 1000, T = 2, G = 2, V = 3, k = T * G;
+	for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
+		struct assign_params p = params(T, G, V, 1, seeds[s]);
+		p.placebo_share = 0.2;
+		struct assign_state *st = assign_state_new(T, G, V);
+		struct assign_pair *a = calloc((size_t)n, sizeof(*a));
+		ck_assert_int_eq(assign_run(&p, st, n, a, NULL), 0);
+		long pl = 0, pg[2] = { 0, 0 }, pf[2] = { 0, 0 };
+		struct assign_pair *t = calloc((size_t)n, sizeof(*t));
+		int nt = 0;
+		for (int i = 0; i < n; i++) {
+			ck_assert_int_eq(a[i].placebo, assign_is_placebo(seeds[s], 0.2, i));
+			if (i % 5 == 4) {
+				int c = 0;
+				for (int j = i - 4; j <= i; j++)
+					c += a[j].placebo;
+				ck_assert_int_eq(c, 1);
+			}
+			if (!a[i].placebo) {
+				t[nt++] = a[i];
+				continue;
+			}
+			pl++;
+			ck_assert_int_eq(a[i].group, -1);
+			ck_assert_int_ne(a[i].variant_control, a[i].variant_test);
+			ck_assert_int_eq(a[i].position_control + a[i].position_test, 3);
+			pg[a[i].gender]++;
+			pf[a[i].gender] += a[i].position_test == 1;
+			ck_assert(labs(pg[0] - pg[1]) <= 1);
+			for (int g = 0; g < 2; g++)
+				ck_assert(labs(pf[g] - (pg[g] - pf[g])) <= 1);
+		}
+		ck_assert_int_eq(pl, 200);
+		struct assign_state *f = assign_state_new(T, G, V);
+		fold(f, t, nt, V, k);
+		const char *why = verify(f, t, nt, &p, 1, 1);
+		ck_assert_msg(!why, "seed %zu: %s", s, why);
+		/* Incremental: 500 + 500. */
+		struct assign_pair *b = calloc((size_t)n, sizeof(*b));
+		ck_assert_int_eq(assign_run(&p, st, 500, b, NULL), 0);
+		struct assign_state *inc = assign_state_new(T, G, V);
+		for (int i = 0; i < 500; i++) {
+			if (b[i].placebo) {
+				inc->nprev++;
+				inc->nplacebo++;
+				inc->placebo_n[b[i].gender]++;
+				inc->placebo_first[b[i].gender] += b[i].position_test == 1;
+			} else {
+				fold(inc, &b[i], 1, V, k);
+			}
+		}
+		ck_assert_int_eq(assign_run(&p, inc, 500, b + 500, NULL), 0);
+		for (int i = 0; i < n; i++)
+			ck_assert_int_eq(a[i].placebo, b[i].placebo);
+		free(a);
+		free(b);
+		free(t);
+		assign_state_free(st);
+		assign_state_free(f);
+		assign_state_free(inc);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("assign");
@@ -335,6 +493,8 @@ int main(void)
 	tcase_add_test(tc, many_small_incremental_runs);
 	tcase_add_test(tc, refuses_bad_designs);
 	tcase_add_test(tc, gaps_cover_the_range);
+	tcase_add_test(tc, agents_rotate_cells_and_variants_and_keep_balance);
+	tcase_add_test(tc, placebo_pairs);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,4 +1,6 @@
 /* test_schedule.c: the sending window, against times worked out by hand
+ * and properties checked pair by pair (the times themselves are drawn from
+ * the seed)
  * (Europe/Brussels: CET = UTC+1 in winter, CEST = UTC+2 in summer; DST
  * ended on Sunday 2026-10-25 and starts on Sunday 2027-03-28). */
 #include <check.h>
@@ -23,7 +25,7 @@ static const char *utc(time_t t)
 static struct sched_window window(int y, int m, int d, int quota)
 {
 	struct sched_window w = { "Europe/Brussels", days_from_civil(y, m, d), WEEKDAYS, 9 * 60,
-				  17 * 60, quota };
+				  17 * 60, quota, 0, 0, 0 };
 	return w;
 }
 
@@ -53,69 +55,89 @@ START_TEST(weekday_numbers)
 }
 END_TEST
 
-START_TEST(october_week_across_dst_end)
+/* A window whose times come from the seed, with no agents. */
+static struct sched_window seeded(struct sched_window w, uint64_t seed)
 {
-	/* Quota 4: two first-message slots a day, at 09:00 and 13:00. From
-	 * Thursday 2026-10-22 (CEST). */
+	w.seed = seed;
+	w.salt = 0;
+	w.agent_gap_seconds = 7L * 86400;
+	return w;
+}
+
+/* n pairs without agents (persona ids 1 and 2), the given gaps. */
+static struct sched_pair *plain_pairs(const int *gap, int n)
+{
+	struct sched_pair *p = calloc((size_t)n, sizeof(*p));
+	for (int i = 0; i < n; i++)
+		p[i] = (struct sched_pair){ -1, 1, 2, gap[i] };
+	return p;
+}
+
+START_TEST(gap_arithmetic_across_dst_end)
+{
+	/* Window 09:00-17:00, Monday to Friday, from Thursday 2026-10-22 (CEST);
+	 * DST ends on Sunday 2026-10-25. Worked out by hand. */
 	struct sched_window w = window(2026, 10, 22, 4);
-	int gap[] = { 120, 300, 60, 480, 120, 240 };
-	time_t a[6], b[6];
-	ck_assert_int_eq(schedule_place(&w, NULL, NULL, 0, gap, 6, a, b, NULL), 0);
-	/* Thu 09:00 CEST, +2 h */
-	ck_assert_str_eq(utc(a[0]), "2026-10-22T07:00:00Z");
-	ck_assert_str_eq(utc(b[0]), "2026-10-22T09:00:00Z");
-	/* Thu 13:00 CEST; 5 h: 4 h to closing, 1 h on Friday -> Fri 10:00 CEST */
-	ck_assert_str_eq(utc(a[1]), "2026-10-22T11:00:00Z");
-	ck_assert_str_eq(utc(b[1]), "2026-10-23T08:00:00Z");
-	/* Thursday's two slots are taken: Fri 09:00 CEST, +1 h */
-	ck_assert_str_eq(utc(a[2]), "2026-10-23T07:00:00Z");
-	ck_assert_str_eq(utc(b[2]), "2026-10-23T08:00:00Z");
-	/* Fri 13:00 CEST; 8 h: 4 h on Friday, the weekend skipped, 4 h on
-	 * Monday -> Mon 13:00 CET (winter time now) = 12:00Z */
-	ck_assert_str_eq(utc(a[3]), "2026-10-23T11:00:00Z");
-	ck_assert_str_eq(utc(b[3]), "2026-10-26T12:00:00Z");
-	/* Friday is full (4): Mon 09:00 CET = 08:00Z, +2 h */
-	ck_assert_str_eq(utc(a[4]), "2026-10-26T08:00:00Z");
-	ck_assert_str_eq(utc(b[4]), "2026-10-26T10:00:00Z");
-	/* Mon 13:00 CET; 4 h ends exactly at closing: Tue 09:00 CET */
-	ck_assert_str_eq(utc(a[5]), "2026-10-26T12:00:00Z");
-	ck_assert_str_eq(utc(b[5]), "2026-10-27T08:00:00Z");
+	long thu = days_from_civil(2026, 10, 22), d;
+	int m;
+	/* Thu 09:00 + 2 h = Thu 11:00 CEST = 09:00Z */
+	d = thu, m = 9 * 60;
+	schedule_window_add(&w, &d, &m, 120);
+	ck_assert_str_eq(utc(schedule_instant(w.tz, d, m)), "2026-10-22T09:00:00Z");
+	/* Thu 13:00 + 5 h: 4 h to closing, 1 h on Friday -> Fri 10:00 CEST */
+	d = thu, m = 13 * 60;
+	schedule_window_add(&w, &d, &m, 300);
+	ck_assert_str_eq(utc(schedule_instant(w.tz, d, m)), "2026-10-23T08:00:00Z");
+	/* Fri 13:00 + 8 h: 4 h on Friday, the weekend skipped, 4 h on Monday ->
+	 * Mon 13:00 CET (winter time now) = 12:00Z */
+	d = thu + 1, m = 13 * 60;
+	schedule_window_add(&w, &d, &m, 480);
+	ck_assert_str_eq(utc(schedule_instant(w.tz, d, m)), "2026-10-26T12:00:00Z");
+	/* Mon 13:00 + 4 h ends exactly at closing: Tue 09:00 CET */
+	d = thu + 4, m = 13 * 60;
+	schedule_window_add(&w, &d, &m, 240);
+	ck_assert_str_eq(utc(schedule_instant(w.tz, d, m)), "2026-10-27T08:00:00Z");
 }
 END_TEST
 
-START_TEST(march_week_across_dst_start)
+START_TEST(gap_arithmetic_across_dst_start)
 {
-	/* Quota 2: one first message a day, at 09:00. Friday 2027-03-26 is CET,
-	 * Monday 2027-03-29 CEST. */
+	/* Friday 2027-03-26 is CET, Monday 2027-03-29 CEST: Fri 16:00 + 2 h =
+	 * Mon 10:00 CEST = 08:00Z. */
 	struct sched_window w = window(2027, 3, 26, 2);
-	int gap[] = { 60, 60 };
-	time_t a[2], b[2];
-	ck_assert_int_eq(schedule_place(&w, NULL, NULL, 0, gap, 2, a, b, NULL), 0);
-	ck_assert_str_eq(utc(a[0]), "2027-03-26T08:00:00Z");
-	ck_assert_str_eq(utc(b[0]), "2027-03-26T09:00:00Z");
-	ck_assert_str_eq(utc(a[1]), "2027-03-29T07:00:00Z");
-	ck_assert_str_eq(utc(b[1]), "2027-03-29T08:00:00Z");
+	long d = days_from_civil(2027, 3, 26);
+	int m = 16 * 60;
+	schedule_window_add(&w, &d, &m, 120);
+	ck_assert_str_eq(utc(schedule_instant(w.tz, d, m)), "2027-03-29T08:00:00Z");
 }
 END_TEST
 
 START_TEST(full_day_moves_the_second_message)
 {
-	/* Quota 3, and Friday 2026-10-23 already holds 3 messages. A pair from
-	 * Thursday whose gap ends on Friday moves its second message to Monday
-	 * at the same local time; the next pair cannot start on Friday either. */
-	struct sched_window w = window(2026, 10, 22, 3);
-	time_t ex[3];
-	ck_assert(time_parse_iso("2026-10-23T10:00:00Z", &ex[0]));
-	ck_assert(time_parse_iso("2026-10-23T11:00:00Z", &ex[1]));
-	ck_assert(time_parse_iso("2026-10-23T12:00:00Z", &ex[2]));
-	int first[] = { 0, 0, 0 };
+	/* Quota 3 (one first message a day), and Friday 2026-10-23 already
+	 * holds 3 messages. A pair from Thursday with a gap of 8 window hours
+	 * ends on Friday at the minute it began; Friday is full, so its second
+	 * message moves to Monday at that minute; the next pair cannot start
+	 * on Thursday (its one first-message slot is taken) nor on Friday. */
+	struct sched_window w = seeded(window(2026, 10, 22, 3), 11);
+	struct sched_msg ex[3] = { { 0, 0, -1, 9 }, { 0, 0, -1, 9 }, { 0, 0, -1, 9 } };
+	ck_assert(time_parse_iso("2026-10-23T10:00:00Z", &ex[0].at));
+	ck_assert(time_parse_iso("2026-10-23T11:00:00Z", &ex[1].at));
+	ck_assert(time_parse_iso("2026-10-23T12:00:00Z", &ex[2].at));
 	int gap[] = { 480, 60 };
+	struct sched_pair *p = plain_pairs(gap, 2);
 	time_t a[2], b[2];
-	ck_assert_int_eq(schedule_place(&w, ex, first, 3, gap, 2, a, b, NULL), 0);
-	ck_assert_str_eq(utc(a[0]), "2026-10-22T07:00:00Z"); /* Thu 09:00 CEST */
-	ck_assert_str_eq(utc(b[0]), "2026-10-26T08:00:00Z"); /* Mon 09:00 CET */
-	ck_assert_str_eq(utc(a[1]), "2026-10-26T08:00:00Z");
-	ck_assert_str_eq(utc(b[1]), "2026-10-26T09:00:00Z");
+	ck_assert_int_eq(schedule_place(&w, ex, 3, 0, p, 2, a, b, NULL, NULL), 0);
+	long d1, d2;
+	int m1, m2;
+	schedule_local(w.tz, a[0], &d1, &m1);
+	schedule_local(w.tz, b[0], &d2, &m2);
+	ck_assert_int_eq(d1, days_from_civil(2026, 10, 22));
+	ck_assert_int_eq(d2, days_from_civil(2026, 10, 26));
+	ck_assert_int_eq(m2, m1);
+	schedule_local(w.tz, a[1], &d1, &m1);
+	ck_assert_int_eq(d1, days_from_civil(2026, 10, 26));
+	free(p);
 }
 END_TEST
 
@@ -124,14 +146,17 @@ START_TEST(quota_days_and_hours_hold_for_many_pairs)
 	/* 300 pairs, quota 40, Monday, Wednesday and Friday 10:00-16:30: every
 	 * message inside the window on an allowed day, at most 40 a day, no
 	 * second before its first, whole minutes. */
-	struct sched_window w = { "Europe/Brussels", days_from_civil(2026, 12, 7), 1 | 4 | 16,
-				  10 * 60, 16 * 60 + 30, 40 };
+	struct sched_window w = seeded((struct sched_window){ "Europe/Brussels",
+							      days_from_civil(2026, 12, 7), 1 | 4 | 16,
+							      10 * 60, 16 * 60 + 30, 40, 0, 0, 0 },
+				       20261122);
 	int n = 300, *gap = malloc(sizeof(int) * 300);
 	time_t *a = malloc(sizeof(time_t) * 300), *b = malloc(sizeof(time_t) * 300);
 	for (int i = 0; i < n; i++)
 		gap[i] = 120 + (i * 37) % 241;
-	ck_assert_int_eq(schedule_place(&w, NULL, NULL, 0, gap, n, a, b, NULL), 0);
-	int per_day[400] = { 0 };
+	struct sched_pair *p = plain_pairs(gap, n);
+	ck_assert_int_eq(schedule_place(&w, NULL, 0, 0, p, n, a, b, NULL, NULL), 0);
+	int per_day[400] = { 0 }, minute_seen[60] = { 0 }, distinct = 0;
 	long d0 = w.first_day;
 	for (int i = 0; i < 2 * n; i++) {
 		time_t t = i < n ? a[i] : b[i - n];
@@ -145,24 +170,105 @@ START_TEST(quota_days_and_hours_hold_for_many_pairs)
 		ck_assert_msg(wd == 0 || wd == 2 || wd == 4, "weekday %d", wd);
 		ck_assert_int_ge(day, d0);
 		per_day[day - d0]++;
+		if (i < n && !minute_seen[minute % 60]++)
+			distinct++;
 	}
 	for (int i = 0; i < 400; i++)
 		ck_assert_int_le(per_day[i], 40);
+	/* No clock grid: with the old regular slots (20 a day, every 19.5
+	 * minutes) the first messages took 40 minutes of the hour at most;
+	 * 300 uniform draws miss one of the 60 with probability under 1e-20. */
+	ck_assert_int_eq(distinct, 60);
 	for (int i = 0; i < n; i++) {
 		ck_assert(b[i] > a[i]);
 		/* The gap in window time is at least the drawn gap (more only when
 		 * a full day pushed the second message on). */
-		long d1, d2;
-		int m1, m2;
+		long d1, d2, dp;
+		int m1, m2, mp;
 		schedule_local(w.tz, a[i], &d1, &m1);
 		schedule_local(w.tz, b[i], &d2, &m2);
 		ck_assert_int_ge(window_time(&w, d1, m1, d2, m2), gap[i]);
-		if (i > 0)
-			ck_assert(a[i] >= a[i - 1]); /* in listing order */
+		if (i > 0) {
+			/* Without agents, the days of the first messages follow
+			 * listing order. */
+			schedule_local(w.tz, a[i - 1], &dp, &mp);
+			ck_assert_int_ge(d1, dp);
+		}
 	}
+	free(p);
 	free(gap);
 	free(a);
 	free(b);
+}
+END_TEST
+
+START_TEST(same_seed_same_times)
+{
+	struct sched_window w = seeded(window(2026, 12, 7, 40), 5);
+	int gap[50];
+	for (int i = 0; i < 50; i++)
+		gap[i] = 120 + i;
+	struct sched_pair *p = plain_pairs(gap, 50);
+	time_t a[50], b[50], c[50], d[50];
+	ck_assert_int_eq(schedule_place(&w, NULL, 0, 0, p, 50, a, b, NULL, NULL), 0);
+	ck_assert_int_eq(schedule_place(&w, NULL, 0, 0, p, 50, c, d, NULL, NULL), 0);
+	ck_assert(!memcmp(a, c, sizeof(a)) && !memcmp(b, d, sizeof(b)));
+	w.seed = 6;
+	ck_assert_int_eq(schedule_place(&w, NULL, 0, 0, p, 50, c, d, NULL, NULL), 0);
+	ck_assert(memcmp(a, c, sizeof(a)));
+	free(p);
+}
+END_TEST
+
+START_TEST(agent_gap_holds)
+{
+	/* 90 pairs of 3 agents (listing i is agent i % 3), personas 1 (the
+	 * control, in every pair) and 10 + i % 4 (four test personas), the
+	 * control first in even pairs; and an existing message of persona 1 to
+	 * agent 0 on Wednesday 2026-12-09 at 12:00Z. Every two messages of one
+	 * persona to one agent are at least 7 days apart, each agent's pairs
+	 * start on distinct days, and agent 0 gets nothing from persona 1
+	 * before 2026-12-16T12:00Z. */
+	struct sched_window w = seeded(window(2026, 12, 7, 40), 99);
+	int n = 90;
+	struct sched_pair p[90];
+	for (int i = 0; i < n; i++) {
+		int64_t t = 10 + i % 4;
+		p[i] = (struct sched_pair){ i % 3, i % 2 ? t : 1, i % 2 ? 1 : t, 180 };
+	}
+	struct sched_msg ex[1] = { { 0, 1, 0, 1 } };
+	ck_assert(time_parse_iso("2026-12-09T12:00:00Z", &ex[0].at));
+	time_t a[90], b[90], limit;
+	struct sched_report rep;
+	ck_assert_int_eq(schedule_place(&w, ex, 1, 3, p, n, a, b, &rep, NULL), 0);
+	ck_assert(time_parse_iso("2026-12-16T12:00:00Z", &limit));
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < i; j++) {
+			if (p[i].agent != p[j].agent)
+				continue;
+			time_t ti[2] = { a[i], b[i] }, tj[2] = { a[j], b[j] };
+			int64_t pi[2] = { p[i].persona_first, p[i].persona_second };
+			int64_t pj[2] = { p[j].persona_first, p[j].persona_second };
+			for (int x = 0; x < 2; x++)
+				for (int y = 0; y < 2; y++)
+					if (pi[x] == pj[y])
+						ck_assert_msg(llabs((long long)(ti[x] - tj[y])) >= 7L * 86400,
+							      "pairs %d and %d", i, j);
+			long di, dj;
+			int mi, mj;
+			schedule_local(w.tz, a[i], &di, &mi);
+			schedule_local(w.tz, a[j], &dj, &mj);
+			ck_assert_int_ne(di, dj);
+		}
+		if (p[i].agent == 0)
+			ck_assert(p[i].persona_first == 1 ? a[i] >= limit : b[i] >= limit);
+	}
+	/* The control writes every pair: 30 pairs of one agent need 29 weeks
+	 * of gaps, so the pairs wait and the report names an agent. */
+	ck_assert_int_gt(rep.delayed, 0);
+	ck_assert_int_ge(rep.last_agent, 0);
+	ck_assert_int_gt(rep.last_day, rep.quota_last_day);
+	ck_assert_int_ge(rep.last_day - w.first_day, 29 * 7);
 }
 END_TEST
 
@@ -170,12 +276,14 @@ START_TEST(refuses_empty_windows)
 {
 	struct sched_window w = window(2026, 10, 22, 4);
 	int gap[] = { 60 };
+	struct sched_pair *p = plain_pairs(gap, 1);
 	time_t a[1], b[1];
 	struct ct_err err = { 0 };
 	w.days_mask = 0;
-	ck_assert_int_eq(schedule_place(&w, NULL, NULL, 0, gap, 1, a, b, &err), 2);
+	ck_assert_int_eq(schedule_place(&w, NULL, 0, 0, p, 1, a, b, NULL, &err), 2);
 	w = window(2026, 10, 22, 0);
-	ck_assert_int_eq(schedule_place(&w, NULL, NULL, 0, gap, 1, a, b, &err), 2);
+	ck_assert_int_eq(schedule_place(&w, NULL, 0, 0, p, 1, a, b, NULL, &err), 2);
+	free(p);
 }
 END_TEST
 
@@ -195,10 +303,12 @@ int main(void)
 	Suite *s = suite_create("schedule");
 	TCase *tc = tcase_create("schedule");
 	tcase_add_test(tc, weekday_numbers);
-	tcase_add_test(tc, october_week_across_dst_end);
-	tcase_add_test(tc, march_week_across_dst_start);
+	tcase_add_test(tc, gap_arithmetic_across_dst_end);
+	tcase_add_test(tc, gap_arithmetic_across_dst_start);
 	tcase_add_test(tc, full_day_moves_the_second_message);
 	tcase_add_test(tc, quota_days_and_hours_hold_for_many_pairs);
+	tcase_add_test(tc, same_seed_same_times);
+	tcase_add_test(tc, agent_gap_holds);
 	tcase_add_test(tc, refuses_empty_windows);
 	tcase_add_test(tc, window_minutes);
 	suite_add_tcase(s, tc);

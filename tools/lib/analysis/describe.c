@@ -314,6 +314,28 @@ static void describe_field(struct out *o, const struct analysis_result *r)
 	out_map_end(o);
 }
 
+/* Placebo pairs: two control personas on one listing, apart from the test
+ * groups. Their net rate measures the protocol's own noise: it should be
+ * near zero. Shown only when the study has placebo pairs. */
+static void describe_placebo(struct out *o, const struct analysis_result *r)
+{
+	if (!r->placebo.present)
+		return;
+	out_map_begin(o, &(struct out_field){ "placebo",
+					      "\nPlacebo pairs (the control persona against a second "
+					      "control persona; apart from the test groups)",
+					      OUT_TEXT, 0 });
+	describe_measures(o, &r->placebo.r, 1);
+	out_notes(o, &F_NOTES, r->placebo.r.notes, r->placebo.r.nnotes);
+	out_int(o, &(struct out_field){ "excluded_total", "excluded placebo pairs", OUT_COUNT, 0 },
+		r->placebo.excluded_total);
+	out_map_end(o);
+	out_text(o, "Here b: only the control persona positive; c: only the placebo persona "
+		    "positive. Both are of the\ncontrol group, so the net rate should be near zero; "
+		    "a clear difference points at the\nprotocol (order, timing, texts), not at the "
+		    "names.");
+}
+
 void analysis_describe(struct out *o, const struct analysis_result *r)
 {
 	static const struct out_field item = { NULL, NULL, OUT_TEXT, 0 };
@@ -351,6 +373,7 @@ void analysis_describe(struct out *o, const struct analysis_result *r)
 	describe_cochran(o, r);
 	describe_excluded(o, r);
 	describe_field(o, r);
+	describe_placebo(o, r);
 }
 
 /* ---- The agent-level list ---- */

@@ -110,8 +110,11 @@ static const char *text_copy(struct pairs_set *ps, const char *s, size_t n)
 
 /* ---- The rows read ---- */
 
-/* A persona: its group as an index into ps->groups (-1 for the control, -2
- * for a group that is neither), and its gender. */
+/* A persona: its group as an index into ps->groups (-1 for the control,
+ * PLACEBO_GROUP for the placebo group, -2 for a group that is neither), and
+ * its gender. */
+#define PLACEBO_GROUP (-3)
+
 struct persona_row {
 	int64_t id;
 	int group;
@@ -139,15 +142,20 @@ struct app_row {
 };
 
 static int load_groups(struct study *s, struct pairs_set *ps, int64_t **control_ids,
-		       int *ncontrol, struct ct_err *err)
+		       int *ncontrol, int64_t **placebo_ids, int *nplacebo, struct ct_err *err)
 {
 	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT id, name, label, role = 'control' FROM grp ORDER BY id", &st,
-			       err);
+	int rc = study_prepare(s, "SELECT id, name, label, role = 'control', role = 'placebo' FROM grp "
+				  "ORDER BY id", &st, err);
 	if (rc)
 		return rc;
 	int cap = 0, ccap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int(st, 4)) {
+			*placebo_ids = xrealloc(*placebo_ids, (size_t)(*nplacebo + 1) * sizeof(int64_t));
+			(*placebo_ids)[(*nplacebo)++] = sqlite3_column_int64(st, 0);
+			continue;
+		}
 		if (sqlite3_column_int(st, 3)) {
 			if (*ncontrol == ccap) {
 				ccap = ccap ? 2 * ccap : 2;
@@ -173,7 +181,8 @@ static int load_groups(struct study *s, struct pairs_set *ps, int64_t **control_
 }
 
 static int load_personas(struct study *s, const struct pairs_set *ps, const int64_t *control_ids,
-			 int ncontrol, struct persona_row **out, size_t *n, struct ct_err *err)
+			 int ncontrol, const int64_t *placebo_ids, int nplacebo, struct persona_row **out,
+			 size_t *n, struct ct_err *err)
 {
 	sqlite3_stmt *st;
 	int rc = study_prepare(s, "SELECT id, grp, gender FROM persona ORDER BY id", &st, err);
@@ -192,6 +201,9 @@ static int load_personas(struct study *s, const struct pairs_set *ps, const int6
 		for (int i = 0; i < ncontrol; i++)
 			if (control_ids[i] == grp)
 				p->group = -1;
+		for (int i = 0; i < nplacebo; i++)
+			if (placebo_ids[i] == grp)
+				p->group = PLACEBO_GROUP;
 		for (int i = 0; i < ps->ngroups; i++)
 			if (ps->groups[i].id == grp)
 				p->group = i;
@@ -352,6 +364,62 @@ static void exclude(struct pairs_set *ps, int reason, long n)
 	ps->excluded_total += n;
 }
 
+/* A placebo listing's pair: the control and the placebo application, kept
+ * apart from the test pairs, with its own exclusions (same rules and
+ * precedence as listing_pairs). */
+static void placebo_pair(struct pairs_set *ps, size_t *cap, const struct listing_row *l,
+			 const struct app_row *apps, size_t n, const struct persona_row *personas)
+{
+	int ncontrol = 0, nplacebo = 0;
+	const struct app_row *control = NULL, *placebo = NULL;
+	for (size_t i = 0; i < n; i++) {
+		int g = apps[i].persona >= 0 ? personas[apps[i].persona].group : -2;
+		if (g == -1) {
+			ncontrol++;
+			control = &apps[i];
+		} else if (g == PLACEBO_GROUP) {
+			nplacebo++;
+			placebo = &apps[i];
+		}
+	}
+	int r = -1;
+	if (l->withdrawn)
+		r = PAIRS_EXCL_WITHDRAWN;
+	else if (ncontrol > 1 || nplacebo > 1)
+		r = PAIRS_EXCL_CONTROLS;
+	else if (!ncontrol || !nplacebo)
+		r = PAIRS_EXCL_INCOMPLETE;
+	else {
+		r = control->status;
+		if (placebo->status >= 0 && (r < 0 || placebo->status < r))
+			r = placebo->status;
+	}
+	if (r >= 0) {
+		ps->placebo_excluded[r]++;
+		ps->placebo_excluded_total++;
+		return;
+	}
+	if (ps->nplacebo == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		ps->placebo = xrealloc(ps->placebo, *cap * sizeof(*ps->placebo));
+	}
+	ps->placebo[ps->nplacebo++] = (struct pair){ .listing = l->id,
+						     .control_app = control->id,
+						     .test_app = placebo->id,
+						     .group = -1,
+						     .gender = personas[placebo->persona].gender,
+						     .control_outcome = control->outcome,
+						     .test_outcome = placebo->outcome,
+						     .agent_type = l->agent_type,
+						     .area = l->area,
+						     .round = l->round,
+						     .agent_key = l->agent_key,
+						     .test_variant = placebo->variant,
+						     .test_position = placebo->position,
+						     .control_variant = control->variant,
+						     .control_position = control->position };
+}
+
 /* Forms the pairs of one listing from its applications (by id). An
  * application of a persona in neither a control nor a test group (which
  * the schema does not allow) is left out, as the join on the group did. */
@@ -436,7 +504,7 @@ static int walk_listings(struct study *s, struct pairs_set *ps, const struct app
 			       &st, err);
 	if (rc)
 		return rc;
-	size_t cap = 0, i = 0;
+	size_t cap = 0, pcap = 0, i = 0;
 	int step = SQLITE_DONE;
 	/* Once every application has its listing, the rest need not be read. */
 	while (i < napps && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -461,7 +529,14 @@ static int walk_listings(struct study *s, struct pairs_set *ps, const struct app
 		l.area = area && *area ? text_copy(ps, area, strlen(area)) : NULL;
 		const char *key = (const char *)sqlite3_column_text(st, 5);
 		l.agent_key = key && *key ? text_copy(ps, key, strlen(key)) : NULL;
-		listing_pairs(ps, &cap, &l, &apps[i], j - i, personas);
+		/* A listing with a placebo application is a placebo pair. */
+		int placebo = 0;
+		for (size_t q = i; q < j && !placebo; q++)
+			placebo = apps[q].persona >= 0 && personas[apps[q].persona].group == PLACEBO_GROUP;
+		if (placebo)
+			placebo_pair(ps, &pcap, &l, &apps[i], j - i, personas);
+		else
+			listing_pairs(ps, &cap, &l, &apps[i], j - i, personas);
 		i = j;
 	}
 	rc = step == SQLITE_DONE || step == SQLITE_ROW ? CT_OK
@@ -473,14 +548,15 @@ static int walk_listings(struct study *s, struct pairs_set *ps, const struct app
 int pairs_collect(struct study *s, struct pairs_set *out, struct ct_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	int64_t *control_ids = NULL;
-	int ncontrol = 0;
+	int64_t *control_ids = NULL, *placebo_ids = NULL;
+	int ncontrol = 0, nplacebo = 0;
 	struct persona_row *personas = NULL;
 	struct app_row *apps = NULL;
 	size_t npersonas = 0, napps = 0;
 	int rc;
-	if ((rc = load_groups(s, out, &control_ids, &ncontrol, err)) ||
-	    (rc = load_personas(s, out, control_ids, ncontrol, &personas, &npersonas, err)) ||
+	if ((rc = load_groups(s, out, &control_ids, &ncontrol, &placebo_ids, &nplacebo, err)) ||
+	    (rc = load_personas(s, out, control_ids, ncontrol, placebo_ids, nplacebo, &personas,
+				&npersonas, err)) ||
 	    (rc = load_applications(s, personas, npersonas, &apps, &napps, err)) ||
 	    (rc = load_outcomes(s, apps, napps, err)))
 		goto out;
@@ -495,6 +571,7 @@ int pairs_collect(struct study *s, struct pairs_set *out, struct ct_err *err)
 	rc = walk_listings(s, out, apps, napps, personas, err);
 out:
 	free(control_ids);
+	free(placebo_ids);
 	free(personas);
 	free(apps);
 	if (rc)
@@ -512,6 +589,7 @@ void pairs_set_free(struct pairs_set *ps)
 	}
 	free(ps->groups);
 	free(ps->pairs);
+	free(ps->placebo);
 	while (ps->text) {
 		struct pairs_text_block *next = ps->text->next;
 		free(ps->text);

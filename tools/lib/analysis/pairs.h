@@ -86,6 +86,14 @@ struct pairs_set {
 	size_t npairs;
 	long excluded[PAIRS_EXCL_N];
 	long excluded_total;
+	/* Placebo pairs: the control persona and the placebo persona (a second
+	 * control persona, group role 'placebo') on one listing. Kept apart:
+	 * never among pairs nor in excluded. In a placebo pair, group is -1
+	 * and the "test" fields are the placebo persona's. */
+	struct pair *placebo;
+	size_t nplacebo;
+	long placebo_excluded[PAIRS_EXCL_N];
+	long placebo_excluded_total;
 	struct pairs_text_block *text; /* owns every pair's area and agent_key */
 };
 

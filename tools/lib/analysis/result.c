@@ -265,6 +265,23 @@ static void build_main(struct analysis_result *r)
 	}
 }
 
+/* ---- Placebo pairs ---- */
+
+/* The placebo pairs' table and measures, computed as a test group's are
+ * (the placebo persona in the test candidate's place), and kept apart. */
+static void build_placebo(struct analysis_result *r)
+{
+	const struct pairs_set *ps = &r->ps;
+	struct paired_counts t = { 0, 0, 0, 0 };
+	for (size_t i = 0; i < ps->nplacebo; i++)
+		paired_counts_add(&t, pairs_outcome_positive(ps->placebo[i].control_outcome, r->def),
+				  pairs_outcome_positive(ps->placebo[i].test_outcome, r->def));
+	r->placebo.present = ps->nplacebo > 0 || ps->placebo_excluded_total > 0;
+	r->placebo.npairs = ps->nplacebo;
+	r->placebo.excluded_total = ps->placebo_excluded_total;
+	paired_analyse(&t, r->alpha, &r->placebo.r);
+}
+
 /* ---- Cochran's Q ---- */
 
 /* The listings where the control and two or more test candidates all have
@@ -536,6 +553,7 @@ int analysis_from_pairs(struct pairs_set *ps, const struct analysis_options *o,
 	memcpy(r->excluded, r->ps.excluded, sizeof(r->excluded));
 	r->excluded_total = r->ps.excluded_total;
 	build_main(r);
+	build_placebo(r);
 	build_cochran(r);
 	int rc = CT_OK;
 	if (o->parts & ANALYSIS_AGENTS)

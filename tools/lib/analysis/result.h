@@ -147,6 +147,17 @@ struct analysis_result {
 	 * applications cancelled in the field by reason; filled by
 	 * analysis_run (NULL from analysis_from_pairs). */
 	struct field_summary *field;
+	/* Placebo pairs (control persona against the placebo persona, a second
+	 * control persona): their own table, measures and exclusions, never
+	 * part of the test groups' (or "all") measures. present: the study
+	 * has placebo pairs, valid or excluded. The "test" side of r is the
+	 * placebo persona. */
+	struct {
+		int present;
+		size_t npairs;
+		long excluded_total;
+		struct paired_analysis r;
+	} placebo;
 
 	/* ANALYSIS_MODEL_*: NULL unless asked for. */
 	struct analysis_model *lpm, *clogit;

@@ -1,6 +1,7 @@
 /* assign.c: blocked randomisation of cells, counterbalanced variants,
  * balanced order and random gaps, from the study's seed. Pure: no I/O.
  * docs/assignment.md states what is randomised and what is guaranteed. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ struct assign_state *assign_state_new(int ntest, int ngenders, int variants)
 	st->grp_ctrl_var = xcalloc((size_t)ntest * variants + 1, sizeof(long));
 	st->grp_test_var = xcalloc((size_t)ntest * variants + 1, sizeof(long));
 	st->ctrl_var_other = xcalloc((size_t)variants + 1, sizeof(long));
+	st->placebo_n = xcalloc((size_t)ngenders + 1, sizeof(long));
+	st->placebo_first = xcalloc((size_t)ngenders + 1, sizeof(long));
 	return st;
 }
 
@@ -35,6 +38,8 @@ void assign_state_free(struct assign_state *st)
 	free(st->grp_ctrl_var);
 	free(st->grp_test_var);
 	free(st->ctrl_var_other);
+	free(st->placebo_n);
+	free(st->placebo_first);
 	free(st);
 }
 
@@ -74,11 +79,58 @@ static void block_perm(uint64_t seed, int b, int k, int m, int *perm)
 	rng_shuffle(&r, perm, (size_t)k * m, sizeof(int));
 }
 
+/* The agents' history during a run: a copy of assign_agents' arrays,
+ * updated pair by pair in listing order. NULL fields when no agents. */
+struct agstate {
+	int nagents, k, V;
+	const int *of; /* [n of this draw]: agent of each pair, -1 for none */
+	long *cell;
+	int *last_gender;
+	long *var;
+};
+
+/* Gives the cells avail[0..na), a block's in its permutation order, to
+ * out[0..cnt) (cnt <= na) in listing order. A listing whose agent had
+ * pairs before takes, among the cells left, one of another gender than
+ * the agent's last pair (when there are two genders), and of those the
+ * one the agent has had least often, the first in the permutation on a
+ * tie; any other listing takes the first cell left. Every cell given is
+ * one of the block's, so the block's counts, and with them every balance
+ * guarantee, are those of the permutation whatever the choice; without
+ * agents it is exactly the permutation. */
+static void deal_cells(struct assign_pair *out, int cnt, int *avail, int na, int block, int G,
+		       struct agstate *ag, const int *of)
+{
+	for (int i = 0; i < cnt; i++) {
+		int a = ag && ag->cell ? of[i] : -1, best = 0;
+		if (a >= 0 && ag->last_gender[a] >= 0) {
+			long bkey = -1;
+			for (int j = 0; j < na - i; j++) {
+				int c = avail[j];
+				long key = (G > 1 && c % G == ag->last_gender[a] ? 1L << 40 : 0) +
+					   ag->cell[(size_t)a * ag->k + c];
+				if (bkey < 0 || key < bkey) {
+					bkey = key;
+					best = j;
+				}
+			}
+		}
+		out[i].block = block;
+		out[i].cell = avail[best];
+		/* The rest keep their permutation order. */
+		memmove(avail + best, avail + best + 1, sizeof(int) * (size_t)(na - i - best - 1));
+		if (a >= 0) {
+			ag->cell[(size_t)a * ag->k + out[i].cell]++;
+			ag->last_gender[a] = out[i].cell % G;
+		}
+	}
+}
+
 static void draw_cells(const struct assign_params *p, const struct assign_state *st, int n,
-		       struct assign_pair *out)
+		       struct assign_pair *out, struct agstate *ag)
 {
 	int k = p->ntest * p->ngenders, m = p->block_cells, size = k * m, done = 0;
-	int *perm = xmalloc(sizeof(int) * (size_t)size);
+	int *perm = xmalloc(sizeof(int) * (size_t)size), *avail = xmalloc(sizeof(int) * (size_t)size);
 	long used = 0, *left = xcalloc((size_t)k, sizeof(long));
 	int open = st->last_block > 0 && !st->last_block_foreign;
 	for (int c = 0; c < k && open; c++) {
@@ -91,27 +143,30 @@ static void draw_cells(const struct assign_params *p, const struct assign_state 
 		block_perm(p->seed, st->last_block, k, m, perm);
 		for (int c = 0; c < k; c++)
 			left[c] = st->block_used[c];
-		for (int i = 0; i < size && done < n; i++) {
+		int na = 0;
+		for (int i = 0; i < size; i++) {
 			if (left[perm[i]] > 0) {
 				left[perm[i]]--;
 				continue;
 			}
-			out[done].block = st->last_block;
-			out[done++].cell = perm[i];
+			avail[na++] = perm[i];
 		}
+		int cnt = na < n ? na : n;
+		deal_cells(out, cnt, avail, na, st->last_block, p->ngenders, ag, ag ? ag->of : NULL);
+		done = cnt;
 	}
 	for (int b = st->last_block + 1; done < n; b++) {
 		block_perm(p->seed, b, k, m, perm);
-		for (int i = 0; i < size && done < n; i++) {
-			out[done].block = b;
-			out[done++].cell = perm[i];
-		}
+		int cnt = n - done < size ? n - done : size;
+		deal_cells(out + done, cnt, perm, size, b, p->ngenders, ag, ag ? ag->of + done : NULL);
+		done += cnt;
 	}
 	for (int i = 0; i < n; i++) {
 		out[i].group = out[i].cell / p->ngenders;
 		out[i].gender = out[i].cell % p->ngenders;
 	}
 	free(perm);
+	free(avail);
 	free(left);
 }
 
@@ -307,8 +362,59 @@ static void decompose(long *x, long *y, int V, long r, int *pc, int *pt, struct 
 	free(tight);
 }
 
+/* Deals a group's couples, in their random order ord[0..rn), to its
+ * listings (the pairs of group t in out, in listing order). A listing
+ * whose agent has received messages before takes, among the first 32
+ * couples left, one whose two variants the agent has received least often
+ * (the first on a tie); any other listing takes the first couple left.
+ * The couples dealt are the group's whatever the choice, so the variant
+ * counts do not change; without agents it is exactly the random order. */
+static void deal_couples(struct assign_pair *out, int n, int t, const int *pc, const int *pt,
+			 const int *ord, long rn, struct agstate *ag)
+{
+	enum { WINDOW = 32 };
+	long *next = xmalloc(sizeof(long) * (size_t)(rn + 1)), *prev = xmalloc(sizeof(long) * (size_t)(rn + 1));
+	/* A circular doubly linked list over ord's positions, the sentinel at
+	 * rn. */
+	for (long j = 0; j < rn; j++) {
+		next[j] = j + 1;
+		prev[j] = j ? j - 1 : rn;
+	}
+	next[rn] = rn ? 0 : rn;
+	prev[rn] = rn ? rn - 1 : rn;
+	int V = ag ? ag->V : 0;
+	for (int i = 0; i < n; i++) {
+		if (out[i].group != t)
+			continue;
+		int a = ag && ag->var ? ag->of[i] : -1;
+		long pick = next[rn], seen = 0;
+		if (a >= 0) {
+			long hist = 0, bkey = -1;
+			for (int v = 0; v < V; v++)
+				hist += ag->var[(size_t)a * V + v];
+			for (long j = next[rn]; hist && j != rn && seen < WINDOW; j = next[j], seen++) {
+				long key = ag->var[(size_t)a * V + pc[ord[j]]] + ag->var[(size_t)a * V + pt[ord[j]]];
+				if (bkey < 0 || key < bkey) {
+					bkey = key;
+					pick = j;
+				}
+			}
+		}
+		out[i].variant_control = pc[ord[pick]] + 1;
+		out[i].variant_test = pt[ord[pick]] + 1;
+		next[prev[pick]] = next[pick];
+		prev[next[pick]] = prev[pick];
+		if (a >= 0) {
+			ag->var[(size_t)a * V + pc[ord[pick]]]++;
+			ag->var[(size_t)a * V + pt[ord[pick]]]++;
+		}
+	}
+	free(next);
+	free(prev);
+}
+
 static void draw_variants(const struct assign_params *p, const struct assign_state *st, int n,
-			  struct assign_pair *out)
+			  struct assign_pair *out, struct agstate *ag)
 {
 	int T = p->ntest, V = p->variants;
 	struct rng r;
@@ -378,7 +484,7 @@ static void draw_variants(const struct assign_params *p, const struct assign_sta
 	for (int t = 0; t < T; t++)
 		make_feasible(st->grp_test_var + t * V, x + t * V, y + t * V, V, rg[t], 0);
 	/* The pairs of each group, drawn, shuffled and dealt to its listings in
-	 * listing order. */
+	 * listing order (rotating over an agent's listings). */
 	for (int t = 0; t < T; t++) {
 		if (!rg[t])
 			continue;
@@ -386,14 +492,7 @@ static void draw_variants(const struct assign_params *p, const struct assign_sta
 		int *ord = xmalloc(sizeof(int) * (size_t)rg[t]);
 		decompose(x + t * V, y + t * V, V, rg[t], pc, pt, &r);
 		random_order(&r, ord, (int)rg[t]);
-		long j = 0;
-		for (int i = 0; i < n; i++) {
-			if (out[i].group != t)
-				continue;
-			out[i].variant_control = pc[ord[j]] + 1;
-			out[i].variant_test = pt[ord[j]] + 1;
-			j++;
-		}
+		deal_couples(out, n, t, pc, pt, ord, rg[t], ag);
 		free(pc);
 		free(pt);
 		free(ord);
@@ -448,6 +547,102 @@ static void draw_positions(const struct assign_params *p, const struct assign_st
 	free(start);
 }
 
+/* The placebo period: L positions of which cnt are placebo pairs. */
+static void placebo_period(double share, long *L, long *cnt)
+{
+	*L = 1000;
+	*cnt = lround(share * 1000);
+	for (long l = 1; l <= 1000; l++) {
+		double x = share * (double)l;
+		if (fabs(x - nearbyint(x)) < 1e-9 && nearbyint(x) >= 1) {
+			*L = l;
+			*cnt = (long)nearbyint(x);
+			return;
+		}
+	}
+}
+
+/* The positions of placebo block b: mark[0..L) set for its cnt positions. */
+static void placebo_block(uint64_t seed, long b, long L, long cnt, unsigned char *mark)
+{
+	long *idx = xmalloc(sizeof(long) * (size_t)L);
+	for (long i = 0; i < L; i++)
+		idx[i] = i;
+	struct rng r;
+	stream(&r, seed, "placebo", b);
+	rng_shuffle(&r, idx, (size_t)L, sizeof(long));
+	memset(mark, 0, (size_t)L);
+	for (long i = 0; i < cnt && i < L; i++)
+		mark[idx[i]] = 1;
+	free(idx);
+}
+
+int assign_is_placebo(uint64_t seed, double share, long j)
+{
+	if (!(share > 0))
+		return 0;
+	long L, cnt;
+	placebo_period(share, &L, &cnt);
+	unsigned char *mark = xmalloc((size_t)L);
+	placebo_block(seed, j / L, L, cnt, mark);
+	int is = mark[j % L];
+	free(mark);
+	return is;
+}
+
+/* The placebo pairs out[idx[0..np)]: gender in turn from a random start
+ * (balanced, +-1), the placebo persona first and second in turn per
+ * gender, from a random start per gender and continuing the counts of
+ * earlier runs (balanced, +-1), and the two variants an ordered couple
+ * (v, w), v != w, taken in turn from a random order of all V(V-1) couples
+ * fixed by the seed, so that each side uses every variant equally often
+ * over every V(V-1) placebo pairs. */
+static void draw_placebo(const struct assign_params *p, const struct assign_state *st,
+			 struct assign_pair *out, const int *idx, int np)
+{
+	int G = p->ngenders, V = p->variants, nc = V * (V - 1);
+	struct rng r;
+	rng_init(&r, p->seed, "assign.placebo.order");
+	int gstart = (int)rng_below(&r, (uint64_t)G);
+	int ostart[2] = { (int)rng_below(&r, 2), 0 };
+	ostart[1] = !ostart[0];
+	int *cv = xmalloc(sizeof(int) * (size_t)nc), *cw = xmalloc(sizeof(int) * (size_t)nc);
+	int *ord = xmalloc(sizeof(int) * (size_t)nc);
+	for (int v = 0, c = 0; v < V; v++)
+		for (int w = 0; w < V; w++)
+			if (v != w) {
+				cv[c] = v;
+				cw[c++] = w;
+			}
+	rng_init(&r, p->seed, "assign.placebo.variants");
+	random_order(&r, ord, nc);
+	long first[2] = { 0, 0 }, total[2] = { 0, 0 };
+	for (int g = 0; g < G; g++) {
+		first[g] = st->placebo_first[g];
+		total[g] = st->placebo_n[g];
+	}
+	for (int j = 0; j < np; j++) {
+		struct assign_pair *a = &out[idx[j]];
+		long q = st->nplacebo + j;
+		int g = (int)((q + gstart) % G);
+		long second = total[g] - first[g];
+		int pf = first[g] < second ? 1 : first[g] > second ? 0 : ((total[g] + ostart[g]) & 1) == 0;
+		a->placebo = 1;
+		a->block = 0;
+		a->cell = a->group = -1;
+		a->gender = g;
+		a->position_test = pf ? 1 : 2;
+		a->position_control = pf ? 2 : 1;
+		a->variant_control = cv[ord[q % nc]] + 1;
+		a->variant_test = cw[ord[q % nc]] + 1;
+		first[g] += pf;
+		total[g]++;
+	}
+	free(cv);
+	free(cw);
+	free(ord);
+}
+
 int assign_run(const struct assign_params *p, const struct assign_state *st, int n,
 	       struct assign_pair *out, struct ct_err *err)
 {
@@ -461,14 +656,79 @@ int assign_run(const struct assign_params *p, const struct assign_state *st, int
 		return ct_fail(err, CT_EINPUT, "block_cells must be at least 1");
 	if (p->gap_min_minutes < 0 || p->gap_max_minutes < p->gap_min_minutes)
 		return ct_fail(err, CT_EINPUT, "the gap needs 0 <= minimum <= maximum");
+	if (!(p->placebo_share >= 0 && p->placebo_share < 1))
+		return ct_fail(err, CT_EINPUT, "the placebo share must be from 0 to below 1");
 	if (st->ntest != p->ntest || st->ngenders != p->ngenders || st->variants != p->variants)
 		return ct_fail(err, CT_EINPUT, "balance state does not match the design");
 	if (n <= 0)
 		return CT_OK;
 	memset(out, 0, sizeof(*out) * (size_t)n);
-	draw_cells(p, st, n, out);
-	draw_variants(p, st, n, out);
-	draw_positions(p, st, n, out);
+	/* Placebo pairs first: they leave the blocks of test cells to the
+	 * other listings, in listing order. */
+	int *tidx = xmalloc(sizeof(int) * (size_t)n), *pidx = xmalloc(sizeof(int) * (size_t)n);
+	int nt = 0, np = 0;
+	if (p->placebo_share > 0) {
+		long L, cnt, cur = -1;
+		placebo_period(p->placebo_share, &L, &cnt);
+		unsigned char *mark = xmalloc((size_t)L);
+		for (int i = 0; i < n; i++) {
+			long j = st->nprev + i;
+			if (j / L != cur) {
+				cur = j / L;
+				placebo_block(p->seed, cur, L, cnt, mark);
+			}
+			if (mark[j % L])
+				pidx[np++] = i;
+			else
+				tidx[nt++] = i;
+		}
+		free(mark);
+	} else {
+		for (int i = 0; i < n; i++)
+			tidx[nt++] = i;
+	}
+	/* The test pairs are drawn on a compact copy, then put back. */
+	struct assign_pair *tp = xcalloc((size_t)nt + 1, sizeof(*tp));
+	int k = p->ntest * p->ngenders, V = p->variants;
+	struct agstate ags = { 0 }, *ag = NULL;
+	int *tof = NULL;
+	if (p->agents && p->agents->nagents > 0) {
+		const struct assign_agents *A = p->agents;
+		ag = &ags;
+		ags.nagents = A->nagents;
+		ags.k = k;
+		ags.V = V;
+		tof = xmalloc(sizeof(int) * (size_t)nt + 1);
+		for (int i = 0; i < nt; i++)
+			tof[i] = A->of[tidx[i]];
+		ags.of = tof;
+		ags.cell = xcalloc((size_t)A->nagents * k, sizeof(long));
+		ags.last_gender = xmalloc(sizeof(int) * (size_t)A->nagents);
+		ags.var = xcalloc((size_t)A->nagents * V, sizeof(long));
+		for (int a = 0; a < A->nagents; a++) {
+			ags.last_gender[a] = A->last_gender ? A->last_gender[a] : -1;
+			for (int c = 0; c < k && A->cell; c++)
+				ags.cell[(size_t)a * k + c] = A->cell[(size_t)a * k + c];
+			for (int v = 0; v < V && A->var; v++)
+				ags.var[(size_t)a * V + v] = A->var[(size_t)a * V + v];
+		}
+	}
+	if (nt) {
+		draw_cells(p, st, nt, tp, ag);
+		draw_variants(p, st, nt, tp, ag);
+		draw_positions(p, st, nt, tp);
+	}
+	for (int i = 0; i < nt; i++)
+		out[tidx[i]] = tp[i];
+	if (np)
+		draw_placebo(p, st, out, pidx, np);
+	free(tp);
+	free(tidx);
+	free(pidx);
+	free(tof);
+	free(ags.cell);
+	free(ags.last_gender);
+	free(ags.var);
 	struct rng r;
 	stream(&r, p->seed, "gaps", st->nprev);
 	uint64_t span = (uint64_t)(p->gap_max_minutes - p->gap_min_minutes) + 1;

@@ -13,10 +13,14 @@
 #include "base/timeutil.h"
 #include "base/banned.h"
 
-/* One assigned listing, as stored: its cell and its two applications. */
+/* One assigned listing, as stored: its cell and its two applications. A
+ * placebo pair's "test" side is the placebo persona's application. */
 struct pair {
 	int64_t listing;
 	char *ref, *group, *gender;
+	char *agent_key;       /* NULL when the listing has none */
+	int placebo;           /* the pair's group is the placebo group */
+	int64_t persona_c, persona_t;
 	int block;
 	double gap_hours;
 	int vc, vt, pc, pt;    /* 0 when not recorded */
@@ -30,6 +34,7 @@ static void pairs_free(struct pair *p, int n)
 		free(p[i].ref);
 		free(p[i].group);
 		free(p[i].gender);
+		free(p[i].agent_key);
 		free(p[i].sc);
 		free(p[i].st);
 	}
@@ -43,7 +48,8 @@ static int load_pairs(struct study *s, struct pair **out, int *nout, struct ct_e
 	int rc = study_prepare(
 		s,
 		"SELECT s.listing, l.ref, s.block, g.name, s.gender, s.gap_hours, pg.role, a.variant, "
-		"a.position, a.scheduled_at FROM assignment s JOIN listing l ON l.id = s.listing "
+		"a.position, a.scheduled_at, l.agent_key, g.role, a.persona FROM assignment s "
+		"JOIN listing l ON l.id = s.listing "
 		"JOIN grp g ON g.id = s.test_grp LEFT JOIN application a ON a.listing = s.listing "
 		"LEFT JOIN persona p ON p.id = a.persona LEFT JOIN grp pg ON pg.id = p.grp "
 		"ORDER BY s.listing, a.position, a.id",
@@ -67,6 +73,9 @@ static int load_pairs(struct study *s, struct pair **out, int *nout, struct ct_e
 			q->group = study_column_dup(st, 3, NULL);
 			q->gender = study_column_dup(st, 4, NULL);
 			q->gap_hours = sqlite3_column_double(st, 5);
+			q->agent_key = study_column_dup(st, 10, NULL);
+			const unsigned char *grole = sqlite3_column_text(st, 11);
+			q->placebo = grole && !strcmp((const char *)grole, "placebo");
 		}
 		struct pair *q = &p[n - 1];
 		const unsigned char *role = sqlite3_column_text(st, 6);
@@ -81,10 +90,12 @@ static int load_pairs(struct study *s, struct pair **out, int *nout, struct ct_e
 			q->vc = v;
 			q->pc = pos;
 			q->sc = at;
+			q->persona_c = sqlite3_column_int64(st, 12);
 		} else {
 			q->vt = v;
 			q->pt = pos;
 			q->st = at;
+			q->persona_t = sqlite3_column_int64(st, 12);
 		}
 	}
 	sqlite3_finalize(st);
@@ -127,6 +138,15 @@ static struct assign_state *state_from_pairs(const struct design *d, const struc
 		int t = test_index(d, p[i].group), g = gender_index(d, p[i].gender);
 		int vc = p[i].vc - 1, vt = p[i].vt - 1, tf = p[i].pt == 1;
 		st->nprev++;
+		if (p[i].placebo) {
+			/* Apart from the test cells' balance (assign.h). */
+			st->nplacebo++;
+			if (g >= 0) {
+				st->placebo_n[g]++;
+				st->placebo_first[g] += tf;
+			}
+			continue;
+		}
 		if (t < 0 || g < 0) {
 			if (vc >= 0 && vc < V)
 				st->ctrl_var_other[vc]++;
@@ -147,6 +167,12 @@ static struct assign_state *state_from_pairs(const struct design *d, const struc
 	return st;
 }
 
+/* agent_gap_days of 24 hours, in whole seconds. */
+static long agent_gap_seconds(const struct design *d)
+{
+	return lround(d->agent_gap_days * 86400.0);
+}
+
 static long day_of_date(const char *s)
 {
 	int y, m, d;
@@ -161,7 +187,7 @@ static long day_of_date(const char *s)
 static struct sched_window window_of(const struct design *d)
 {
 	struct sched_window w = { d->timezone, day_of_date(d->start), d->days_mask, d->day_from,
-				  d->day_to, d->daily_quota };
+				  d->day_to, d->daily_quota, agent_gap_seconds(d), 0, 0 };
 	long today;
 	int minute;
 	schedule_local(d->timezone, time_now(), &today, &minute);
@@ -186,6 +212,7 @@ static int previous_hash(struct study *s, char **out, struct ct_err *err)
 struct newl {
 	int64_t id;
 	char *ref;
+	char *agent_key; /* NULL when none */
 };
 
 static int check_templates(struct study *s, struct ct_err *err)
@@ -240,11 +267,42 @@ static int load_personas(struct study *s, int64_t *ids, struct ct_err *err)
 	return rc;
 }
 
+/* The placebo persona of each gender (ids[g]), needed when placebo_share
+ * is above 0. */
+static int load_placebo_personas(struct study *s, int64_t *ids, struct ct_err *err)
+{
+	const struct design *d = s->design;
+	char *name = study_placebo_group(d);
+	struct strbuf missing = STRBUF_INIT;
+	int nmiss = 0, rc = CT_OK;
+	for (int g = 0; g < d->ngenders && !rc; g++) {
+		sqlite3_stmt *st;
+		if ((rc = study_prepare(s, "SELECT p.id FROM persona p JOIN grp g ON g.id = p.grp "
+					   "WHERE g.name = ? AND g.role = 'placebo' AND p.gender = ?", &st, err)))
+			break;
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, gender_name(d->genders[g]), -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			ids[g] = sqlite3_column_int64(st, 0);
+		else
+			sb_addf(&missing, "%s%s", nmiss++ ? ", " : "", gender_name(d->genders[g]));
+		sqlite3_finalize(st);
+	}
+	if (!rc && nmiss)
+		rc = ct_fail(err, CT_EINPUT,
+			     "placebo_share = %g needs a second control persona (group %s) for %s: run "
+			     "'corrtest personas' first",
+			     d->placebo_share, name, sb_str(&missing));
+	sb_free(&missing);
+	free(name);
+	return rc;
+}
+
 static int load_new_listings(struct study *s, struct newl **out, int *nout, struct ct_err *err)
 {
 	sqlite3_stmt *st;
 	int rc = study_prepare(s,
-			       "SELECT id, ref FROM listing l WHERE status = 'active' AND NOT EXISTS "
+			       "SELECT id, ref, agent_key FROM listing l WHERE status = 'active' AND NOT EXISTS "
 			       "(SELECT 1 FROM application a WHERE a.listing = l.id) AND NOT EXISTS "
 			       "(SELECT 1 FROM assignment s WHERE s.listing = l.id) ORDER BY id",
 			       &st, err);
@@ -258,7 +316,9 @@ static int load_new_listings(struct study *s, struct newl **out, int *nout, stru
 			l = xrealloc(l, sizeof(*l) * (size_t)cap);
 		}
 		l[n].id = sqlite3_column_int64(st, 0);
-		l[n++].ref = study_column_dup(st, 1, NULL);
+		l[n].ref = study_column_dup(st, 1, NULL);
+		const unsigned char *key = sqlite3_column_text(st, 2);
+		l[n++].agent_key = key && *key ? xstrdup((const char *)key) : NULL;
 	}
 	sqlite3_finalize(st);
 	*out = l;
@@ -268,32 +328,42 @@ static int load_new_listings(struct study *s, struct newl **out, int *nout, stru
 	return CT_OK;
 }
 
-/* Messages already scheduled, for the quota of their days. */
-static int load_existing(struct study *s, time_t **times, int **firsts, int *nout, struct ct_err *err)
+/* Messages already scheduled, for the quota of their days and the agent
+ * gap: each with its persona and its listing's agent key (keys[i], NULL
+ * when none; the caller frees them). A message already sent counts at the
+ * time it was sent, when that is known. */
+static int load_existing(struct study *s, struct sched_msg **msgs, char ***keys, int *nout,
+			 struct ct_err *err)
 {
 	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT scheduled_at, position FROM application WHERE scheduled_at "
-				  "IS NOT NULL AND status <> 'cancelled' ORDER BY id", &st, err);
+	int rc = study_prepare(s, "SELECT coalesce(a.sent_at, a.scheduled_at), a.position, a.persona, "
+				  "l.agent_key FROM application a JOIN listing l ON l.id = a.listing "
+				  "WHERE a.scheduled_at IS NOT NULL AND a.status <> 'cancelled' ORDER BY a.id",
+			       &st, err);
 	if (rc)
 		return rc;
 	int n = 0, cap = 0, step;
-	time_t *t = NULL;
-	int *f = NULL;
+	struct sched_msg *m = NULL;
+	char **k = NULL;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		time_t x;
 		if (!time_parse_iso((const char *)sqlite3_column_text(st, 0), &x))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
-			t = xrealloc(t, sizeof(*t) * (size_t)cap);
-			f = xrealloc(f, sizeof(*f) * (size_t)cap);
+			m = xrealloc(m, sizeof(*m) * (size_t)cap);
+			k = xrealloc(k, sizeof(*k) * (size_t)cap);
 		}
-		t[n] = x;
-		f[n++] = sqlite3_column_int(st, 1) == 1;
+		m[n].at = x;
+		m[n].first = sqlite3_column_int(st, 1) == 1;
+		m[n].persona = sqlite3_column_int64(st, 2);
+		m[n].agent = -1;
+		const unsigned char *key = sqlite3_column_text(st, 3);
+		k[n++] = key && *key ? xstrdup((const char *)key) : NULL;
 	}
 	sqlite3_finalize(st);
-	*times = t;
-	*firsts = f;
+	*msgs = m;
+	*keys = k;
 	*nout = n;
 	/* A message missed here would let its day exceed the quota. */
 	if (step != SQLITE_DONE)
@@ -317,7 +387,8 @@ static int insert_app(struct study *s, sqlite3_stmt *ins, int64_t listing, int64
 }
 
 static int store(struct study *s, const struct newl *l, int n, const struct assign_pair *a,
-		 const time_t *t1, const time_t *t2, const int64_t *persona, struct ct_err *err)
+		 const time_t *t1, const time_t *t2, const int64_t *persona,
+		 const int64_t *placebo_persona, struct ct_err *err)
 {
 	const struct design *d = s->design;
 	char now[ISO_LEN];
@@ -332,18 +403,23 @@ static int store(struct study *s, const struct newl *l, int n, const struct assi
 	int64_t *grp = xcalloc((size_t)d->ngroups, sizeof(int64_t));
 	for (int g = 1; g < d->ngroups; g++)
 		grp[g] = study_group_id(s, d->groups[g].id);
+	char *pname = study_placebo_group(d);
+	int64_t pgrp = study_group_id(s, pname);
+	free(pname);
 	for (int i = 0; i < n && !rc; i++) {
 		int gi = a[i].group + 1;
 		sqlite3_reset(asg);
 		sqlite3_bind_int64(asg, 1, l[i].id);
 		sqlite3_bind_int(asg, 2, a[i].block);
-		sqlite3_bind_int64(asg, 3, grp[gi]);
+		sqlite3_bind_int64(asg, 3, a[i].placebo ? pgrp : grp[gi]);
 		sqlite3_bind_text(asg, 4, gender_name(d->genders[a[i].gender]), -1, SQLITE_STATIC);
 		sqlite3_bind_double(asg, 5, a[i].gap_minutes / 60.0);
 		sqlite3_bind_text(asg, 6, now, -1, SQLITE_STATIC);
 		if ((rc = study_step_done(s, asg, err, "insert assignment")))
 			break;
-		int64_t pc = persona[a[i].gender], pt = persona[gi * d->ngenders + a[i].gender];
+		int64_t pc = persona[a[i].gender];
+		int64_t pt = a[i].placebo ? placebo_persona[a[i].gender]
+					  : persona[gi * d->ngenders + a[i].gender];
 		/* The first writer's application is inserted first. */
 		int ctrl_first = a[i].position_control == 1;
 		int64_t p1 = ctrl_first ? pc : pt, p2 = ctrl_first ? pt : pc;
@@ -367,6 +443,7 @@ void assign_outcome_free(struct assign_outcome *o)
 	free(o->first);
 	free(o->second);
 	free(o->warning);
+	free(o->agent_note);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -396,6 +473,128 @@ static int record_run(struct study *s, int n, uint64_t seed, int seed_given, con
 	return rc;
 }
 
+/* The agents of a run: every distinct agent key of the study's listings
+ * (earlier pairs, their messages, the new listings), numbered in key order,
+ * with what earlier pairs gave each (assign.h, struct assign_agents). A
+ * listing without a key is its own agent (-1): nothing else shares it. */
+struct agents {
+	char **keys;   /* [n], sorted; borrowed from the pairs, listings and messages */
+	int n;
+	int *of;       /* [new listings] */
+	long *cell, *var, *listings; /* [n * k], [n * V], [n]: listings of each agent in the study */
+	int *last_gender;
+	struct assign_agents pub;
+};
+
+static int cmp_str_ref(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int agent_index(const struct agents *ag, const char *key)
+{
+	if (!key || !ag->n)
+		return -1;
+	char *const *hit = bsearch(&key, ag->keys, (size_t)ag->n, sizeof(char *), cmp_str_ref);
+	return hit ? (int)(hit - ag->keys) : -1;
+}
+
+static void agents_build(const struct design *d, struct agents *ag, const struct pair *old, int nold,
+			 const struct newl *l, int n, struct sched_msg *ex, char *const *exkeys, int nex)
+{
+	int T = d->ngroups - 1, G = d->ngenders, V = d->variants, k = T * G;
+	char **all = xcalloc((size_t)nold + n + nex + 1, sizeof(char *));
+	int na = 0;
+	for (int i = 0; i < nold; i++)
+		if (old[i].agent_key)
+			all[na++] = old[i].agent_key;
+	for (int i = 0; i < n; i++)
+		if (l[i].agent_key)
+			all[na++] = l[i].agent_key;
+	for (int i = 0; i < nex; i++)
+		if (exkeys[i])
+			all[na++] = exkeys[i];
+	if (na > 1)
+		qsort(all, (size_t)na, sizeof(char *), cmp_str_ref);
+	int u = 0;
+	for (int i = 0; i < na; i++)
+		if (!u || strcmp(all[u - 1], all[i]))
+			all[u++] = all[i];
+	ag->keys = all;
+	ag->n = u;
+	ag->of = xcalloc((size_t)n + 1, sizeof(int));
+	ag->cell = xcalloc((size_t)u * k + 1, sizeof(long));
+	ag->var = xcalloc((size_t)u * V + 1, sizeof(long));
+	ag->listings = xcalloc((size_t)u + 1, sizeof(long));
+	ag->last_gender = xmalloc(sizeof(int) * ((size_t)u + 1));
+	for (int a = 0; a < u; a++)
+		ag->last_gender[a] = -1;
+	for (int i = 0; i < nex; i++)
+		ex[i].agent = agent_index(ag, exkeys[i]);
+	/* Earlier pairs, in listing order. */
+	for (int i = 0; i < nold; i++) {
+		int a = agent_index(ag, old[i].agent_key);
+		if (a < 0)
+			continue;
+		ag->listings[a]++;
+		int g = gender_index(d, old[i].gender), t = test_index(d, old[i].group);
+		if (g >= 0)
+			ag->last_gender[a] = g;
+		if (!old[i].placebo && g >= 0 && t >= 0)
+			ag->cell[(size_t)a * k + t * G + g]++;
+		if (old[i].vc >= 1 && old[i].vc <= V)
+			ag->var[(size_t)a * V + old[i].vc - 1]++;
+		if (old[i].vt >= 1 && old[i].vt <= V)
+			ag->var[(size_t)a * V + old[i].vt - 1]++;
+	}
+	for (int i = 0; i < n; i++) {
+		ag->of[i] = agent_index(ag, l[i].agent_key);
+		if (ag->of[i] >= 0)
+			ag->listings[ag->of[i]]++;
+	}
+	ag->pub = (struct assign_agents){ u, ag->of, ag->cell, ag->last_gender, ag->var };
+}
+
+static void agents_free(struct agents *ag)
+{
+	free(ag->keys);
+	free(ag->of);
+	free(ag->cell);
+	free(ag->var);
+	free(ag->listings);
+	free(ag->last_gender);
+}
+
+static void day_text(long day, char out[11]);
+
+/* When pairs had to wait for their agent: how many, how far the schedule
+ * now runs, how far the quota alone would have taken it, and the agent that
+ * sets the end, with its number of listings. NULL when no pair waited. */
+static char *agent_note(const struct design *d, const struct agents *ag,
+			const struct sched_report *rep, int n)
+{
+	if (!rep->delayed)
+		return NULL;
+	char end[11] = "", qend[11] = "";
+	day_text(rep->last_day, end);
+	day_text(rep->quota_last_day, qend);
+	struct strbuf sb = STRBUF_INIT;
+	sb_addf(&sb, "%d of the %d new pairs wait for their agent (no persona writes one agent twice "
+		     "within agent_gap_days = %g days; an agent's listings go out on distinct days)",
+		rep->delayed, n, d->agent_gap_days);
+	if (rep->last_day > rep->quota_last_day + 1) {
+		int a = rep->last_agent;
+		sb_addf(&sb, "; the schedule now runs to %s, where the daily quota alone would end "
+			     "about %s", end, qend);
+		if (a >= 0 && a < ag->n)
+			sb_addf(&sb, "; agent %s (%ld listings in the study) sets the end", ag->keys[a],
+				ag->listings[a]);
+		sb_adds(&sb, ". If its listings will be gone by then, lower agent_gap_days in study.ini "
+			     "or withdraw some of the agent's listings before assigning");
+	}
+	return sb_detach(&sb);
+}
+
 int assignments_make(struct study *s, const uint64_t *seed_arg, int dry,
 		     struct assign_outcome *out, struct ct_err *err)
 {
@@ -416,10 +615,15 @@ int assignments_make(struct study *s, const uint64_t *seed_arg, int dry,
 	struct pair *old = NULL;
 	struct assign_state *state = NULL;
 	struct assign_pair *a = NULL;
-	time_t *t1 = NULL, *t2 = NULL, *ex = NULL;
-	int *exf = NULL, *gaps = NULL, n = 0, nold = 0, nex = 0;
+	time_t *t1 = NULL, *t2 = NULL;
+	struct sched_msg *ex = NULL;
+	struct sched_pair *sp = NULL;
+	char **exkeys = NULL;
+	int n = 0, nold = 0, nex = 0;
 	char *prev_hash = NULL;
+	struct agents ag = { 0 };
 	int64_t *persona = xcalloc((size_t)d->ngroups * d->ngenders, sizeof(int64_t));
+	int64_t placebo_persona[2] = { 0, 0 };
 	if ((rc = study_begin(s, err)) || (rc = study_sync_groups(s, err)) ||
 	    (rc = load_new_listings(s, &l, &n, err)))
 		goto out;
@@ -427,8 +631,10 @@ int assignments_make(struct study *s, const uint64_t *seed_arg, int dry,
 		study_rollback(s);
 		goto out;
 	}
-	if ((rc = load_personas(s, persona, err)) || (rc = load_pairs(s, &old, &nold, err)) ||
-	    (rc = load_existing(s, &ex, &exf, &nex, err)) || (rc = previous_hash(s, &prev_hash, err)))
+	if ((rc = load_personas(s, persona, err)) ||
+	    (d->placebo_share > 0 && (rc = load_placebo_personas(s, placebo_persona, err))) ||
+	    (rc = load_pairs(s, &old, &nold, err)) ||
+	    (rc = load_existing(s, &ex, &exkeys, &nex, err)) || (rc = previous_hash(s, &prev_hash, err)))
 		goto out;
 	if (nold && prev_hash && strcmp(prev_hash, s->ini_sha256))
 		out->warning = xasprintf(
@@ -437,22 +643,33 @@ int assignments_make(struct study *s, const uint64_t *seed_arg, int dry,
 			"is recorded in this run's event",
 			s->dir, prev_hash, s->ini_sha256, nold);
 	state = state_from_pairs(d, old, nold);
+	agents_build(d, &ag, old, nold, l, n, ex, exkeys, nex);
 	struct assign_params p = { d->ngroups - 1, d->ngenders, d->variants, d->block_cells, out->seed,
 				   (int)ceil(d->gap_min_hours * 60 - 1e-9),
-				   (int)floor(d->gap_max_hours * 60 + 1e-9) };
+				   (int)floor(d->gap_max_hours * 60 + 1e-9), &ag.pub, d->placebo_share };
 	if (p.gap_max_minutes < p.gap_min_minutes)
 		p.gap_max_minutes = p.gap_min_minutes;
 	a = xcalloc((size_t)n, sizeof(*a));
 	if ((rc = assign_run(&p, state, n, a, err)))
 		goto out;
-	gaps = xcalloc((size_t)n, sizeof(int));
+	sp = xcalloc((size_t)n, sizeof(*sp));
 	t1 = xcalloc((size_t)n, sizeof(time_t));
 	t2 = xcalloc((size_t)n, sizeof(time_t));
-	for (int i = 0; i < n; i++)
-		gaps[i] = a[i].gap_minutes;
+	for (int i = 0; i < n; i++) {
+		int64_t pc = persona[a[i].gender];
+		int64_t pt = a[i].placebo ? placebo_persona[a[i].gender]
+					  : persona[(a[i].group + 1) * d->ngenders + a[i].gender];
+		int cf = a[i].position_control == 1;
+		sp[i] = (struct sched_pair){ ag.of[i], cf ? pc : pt, cf ? pt : pc, a[i].gap_minutes };
+	}
 	struct sched_window w = window_of(d);
-	if ((rc = schedule_place(&w, ex, exf, nex, gaps, n, t1, t2, err)) ||
-	    (rc = store(s, l, n, a, t1, t2, persona, err)) ||
+	w.seed = out->seed;
+	w.salt = state->nprev;
+	struct sched_report rep;
+	if ((rc = schedule_place(&w, ex, nex, ag.n, sp, n, t1, t2, &rep, err)))
+		goto out;
+	out->agent_note = agent_note(d, &ag, &rep, n);
+	if ((rc = store(s, l, n, a, t1, t2, persona, placebo_persona, err)) ||
 	    (rc = record_run(s, n, out->seed, seed_arg != NULL, prev_hash, nold, err)))
 		goto out;
 	if (dry)
@@ -473,8 +690,10 @@ int assignments_make(struct study *s, const uint64_t *seed_arg, int dry,
 out:
 	if (rc)
 		study_rollback(s);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		free(l[i].ref);
+		free(l[i].agent_key);
+	}
 	free(l);
 	pairs_free(old, nold);
 	assign_state_free(state);
@@ -482,8 +701,11 @@ out:
 	free(t1);
 	free(t2);
 	free(ex);
-	free(exf);
-	free(gaps);
+	for (int i = 0; i < nex; i++)
+		free(exkeys[i]);
+	free(exkeys);
+	free(sp);
+	agents_free(&ag);
 	free(persona);
 	free(prev_hash);
 	return rc;
@@ -572,11 +794,79 @@ void assign_balance_free(struct assign_balance *b)
 	free(b->order);
 	free(b->blocks);
 	free(b->days);
+	free(b->agent_min_key);
+	free(b->agent_min_persona);
 	free(b->note);
 	for (int i = 0; i < b->nproblems_shown; i++)
 		free(b->problems[i]);
 	free(b->problems);
 	free(b);
+}
+
+/* The agent gap of --check (see struct assign_balance): messages ordered by
+ * agent, persona and time, so that each interval is between neighbours. */
+static int agent_gaps(struct study *s, struct assign_balance *b, struct ct_err *err)
+{
+	const struct design *d = s->design;
+	sqlite3_stmt *st;
+	int rc = study_prepare(
+		s,
+		"SELECT l.agent_key, a.persona, g.name || '/' || p.gender, l.ref, "
+		"coalesce(a.sent_at, a.scheduled_at) AS t FROM application a "
+		"JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
+		"JOIN grp g ON g.id = p.grp WHERE l.agent_key IS NOT NULL AND l.agent_key <> '' AND "
+		"a.status <> 'cancelled' AND t IS NOT NULL ORDER BY l.agent_key, a.persona, t, a.id",
+		&st, err);
+	if (rc)
+		return rc;
+	char *pkey = NULL, *pref = NULL;
+	int64_t ppersona = -1;
+	time_t pt = 0;
+	long shown = 0;
+	double limit = d->agent_gap_days * 86400.0;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 0);
+		int64_t persona = sqlite3_column_int64(st, 1);
+		const char *who = (const char *)sqlite3_column_text(st, 2);
+		const char *ref = (const char *)sqlite3_column_text(st, 3);
+		time_t t;
+		if (!key || !time_parse_iso((const char *)sqlite3_column_text(st, 4), &t))
+			continue;
+		if (pkey && !strcmp(pkey, key) && ppersona == persona) {
+			double gap = difftime(t, pt);
+			if (!b->agent_intervals || gap / 86400.0 < b->agent_min_gap_days) {
+				b->agent_min_gap_days = gap / 86400.0;
+				free(b->agent_min_key);
+				free(b->agent_min_persona);
+				b->agent_min_key = xstrdup(key);
+				b->agent_min_persona = xstrdup(who ? who : "");
+			}
+			b->agent_intervals++;
+			if (gap < limit - 0.5) {
+				b->agent_collisions++;
+				if (shown++ < 10)
+					problem(b, "agent %s: persona %s writes listings %s and %s %.2f days "
+						   "apart (agent_gap_days = %g)",
+						key, who ? who : "?", pref ? pref : "?", ref ? ref : "?",
+						gap / 86400.0, d->agent_gap_days);
+			}
+		}
+		free(pkey);
+		free(pref);
+		pkey = xstrdup(key);
+		pref = xstrdup(ref ? ref : "");
+		ppersona = persona;
+		pt = t;
+	}
+	sqlite3_finalize(st);
+	free(pkey);
+	free(pref);
+	if (step != SQLITE_DONE)
+		return study_db_error(s, err, "read the messages by agent");
+	if (shown > 10)
+		problem(b, "... %ld intervals in all are shorter than agent_gap_days", b->agent_collisions);
+	return CT_OK;
 }
 
 int assignments_balance(struct study *s, struct assign_balance **out, struct ct_err *err)
@@ -606,7 +896,9 @@ int assignments_balance(struct study *s, struct assign_balance **out, struct ct_
 		int g = gender_index(d, p[i].gender);
 		tof[i] = test_index(d, p[i].group);
 		cof[i] = tof[i] >= 0 && g >= 0 ? tof[i] * G + g : -1;
-		if (cof[i] < 0)
+		if (p[i].placebo)
+			b->placebo_pairs++;
+		else if (cof[i] < 0)
 			b->other++;
 		else
 			cell[cof[i]]++;
@@ -652,6 +944,16 @@ int assignments_balance(struct study *s, struct assign_balance **out, struct ct_
 			if (shared++ < 10)
 				problem(b, "listing %s: both candidates send variant v%d", p[i].ref, p[i].vc);
 		}
+		if (p[i].placebo) {
+			/* Placebo pairs: their own order count, no part in the test
+			 * groups' balance. */
+			b->placebo_first += p[i].pt == 1;
+			b->placebo_second += p[i].pt == 2;
+			if (p[i].pc + p[i].pt != 3)
+				problem(b, "listing %s: positions %d and %d (want 1 and 2)", p[i].ref, p[i].pc,
+					p[i].pt);
+			continue;
+		}
 		if (p[i].vc >= 1 && p[i].vc <= V) {
 			vr[0].count[p[i].vc - 1]++;
 			if (t >= 0)
@@ -696,6 +998,11 @@ int assignments_balance(struct study *s, struct assign_balance **out, struct ct_
 		if (labs(order[t][0] - order[t][1]) > 1)
 			problem(b, "order: the %s candidate writes first in %ld and second in %ld pairs",
 				d->groups[t + 1].id, order[t][0], order[t][1]);
+	/* Each gender's placebo pairs alternate, so the total is within one
+	 * per gender. */
+	if (labs(b->placebo_first - b->placebo_second) > G)
+		problem(b, "order: the placebo candidate writes first in %ld and second in %ld placebo "
+			   "pairs", b->placebo_first, b->placebo_second);
 
 	/* Blocks: the pairs of each block and its least and most used cell,
 	 * counted in one pass (bcell[b * k + c]: pairs of cell c). */
@@ -760,7 +1067,7 @@ int assignments_balance(struct study *s, struct assign_balance **out, struct ct_
 
 	/* Days and the window. */
 	struct sched_window w = { d->timezone, day_of_date(d->start), d->days_mask, d->day_from,
-				  d->day_to, d->daily_quota };
+				  d->day_to, d->daily_quota, agent_gap_seconds(d), 0, 0 };
 	long dmin = 0, dmax = -1;
 	long *day_of = xcalloc((size_t)2 * n + 1, sizeof(long));
 	int nt = 0, outside = 0;
@@ -814,6 +1121,10 @@ int assignments_balance(struct study *s, struct assign_balance **out, struct ct_
 	free(day_of);
 	free(per_day);
 	pairs_free(p, n);
+	if ((rc = agent_gaps(s, b, err))) {
+		assign_balance_free(b);
+		return rc;
+	}
 	*out = b;
 	return CT_OK;
 }

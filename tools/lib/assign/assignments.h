@@ -26,6 +26,10 @@ struct assign_outcome {
 	/* Set when study.ini changed since the last assign while pairs exist:
 	 * a sentence for the user, filled even when the run fails later. */
 	char *warning;
+	/* Set when pairs had to wait for their agent's gap: how many, and when
+	 * it pushed the schedule past what the quota needs, to when and by
+	 * which agent (a sentence for the user). */
+	char *agent_note;
 };
 
 /* Assigns every active listing without a pair. seed_arg is --seed's value
@@ -76,6 +80,18 @@ struct assign_balance {
 	double gap_lo, gap_width; /* the first bin's start and each bin's width */
 	struct balance_day *days; /* local days that hold messages, in order */
 	int ndays;
+	/* Placebo pairs (two control personas): apart from everything above. */
+	long placebo_pairs;
+	long placebo_first, placebo_second; /* the placebo persona writes first, second */
+	/* The agent gap: over every message of one persona to one agent (by
+	 * agent key; cancelled applications left out; a sent message at its
+	 * send time, else its planned time), the smallest time between two of
+	 * them, and how many such intervals are shorter than agent_gap_days. */
+	long agent_intervals;        /* intervals measured (0: no persona wrote any agent twice) */
+	double agent_min_gap_days;   /* valid when agent_intervals */
+	char *agent_min_key;         /* the agent and persona where it occurs */
+	char *agent_min_persona;     /* "group/gender" */
+	long agent_collisions;
 	char *note;        /* a bound that several runs legitimately reach; NULL if none */
 	char **problems;   /* the first problems found (at most 50), one sentence each */
 	int nproblems_shown;

@@ -50,8 +50,26 @@ static struct persona *cell_add(struct persona_set *r)
 	return p;
 }
 
+/* With placebo pairs (placebo_share > 0), a second control persona per
+ * gender: the cells of the placebo group (store/study.h), after the
+ * design's. */
+static void add_placebo_cells(const struct design *d, struct persona_set *r)
+{
+	if (!(d->placebo_share > 0))
+		return;
+	r->group_owned = xrealloc(r->group_owned, (size_t)(r->ngroup_owned + 1) * sizeof(*r->group_owned));
+	char *name = r->group_owned[r->ngroup_owned++] = study_placebo_group(d);
+	for (int k = 0; k < d->ngenders; k++) {
+		struct persona *p = cell_add(r);
+		p->group = name;
+		p->gender = d->genders[k];
+		p->in_design = 1;
+	}
+}
+
 /* The cells of the design (groups in design order, genders in design
- * order), then the rows of groups or genders no longer in it. */
+ * order, then the placebo group's), then the rows of groups or genders no
+ * longer in it. */
 static int load_cells(struct study *s, struct persona_set *r, struct ct_err *err)
 {
 	const struct design *d = s->design;
@@ -62,6 +80,7 @@ static int load_cells(struct study *s, struct persona_set *r, struct ct_err *err
 			p->gender = d->genders[k];
 			p->in_design = 1;
 		}
+	add_placebo_cells(d, r);
 	sqlite3_stmt *st;
 	int rc = study_prepare(s,
 			       "SELECT p.id, g.name, p.gender, p.first_name, p.last_name, p.email, "
@@ -325,6 +344,40 @@ static int draw_one(struct study *s, struct persona_set *r, struct rng *g, const
 	return CT_OK;
 }
 
+/* The placebo personas, after the design's from the same stream: names
+ * from the control group's bank, none shared with any other candidate
+ * (draw_name), and their own mailboxes (draw_one). */
+static int draw_placebo(struct study *s, struct persona_set *r, struct rng *g, const char *names_dir,
+			int *drawn, struct ct_err *err)
+{
+	const struct design *d = s->design;
+	if (!(d->placebo_share > 0))
+		return CT_OK;
+	const struct design_group *c = NULL;
+	for (int i = 0; i < d->ngroups; i++)
+		if (d->groups[i].control)
+			c = &d->groups[i];
+	char *name = study_placebo_group(d);
+	struct names_bank *b = NULL;
+	int rc = CT_OK;
+	for (int k = 0; k < d->ngenders && !rc && c; k++) {
+		struct persona *p = cell_find(r, name, d->genders[k]);
+		if (!p || p->draw != 1)
+			continue;
+		if (!b && (rc = names_load(names_dir, c->bank, &b, err))) {
+			char *m = xstrdup(err->msg);
+			rc = ct_fail(err, rc, "[group %s] bank '%s' (placebo personas): %s", c->id, c->bank, m);
+			free(m);
+			break;
+		}
+		if (!(rc = draw_one(s, r, g, b, p, err)))
+			(*drawn)++;
+	}
+	names_bank_free(b);
+	free(name);
+	return rc;
+}
+
 /* Draws every cell marked draw, in design order, from the "personas"
  * stream of the seed; nothing is written yet. */
 static int draw_all(struct study *s, struct persona_set *r, int *drawn, struct ct_err *err)
@@ -371,6 +424,8 @@ static int draw_all(struct study *s, struct persona_set *r, int *drawn, struct c
 		}
 		names_bank_free(b);
 	}
+	if (!rc)
+		rc = draw_placebo(s, r, &g, names_dir, drawn, err);
 	free(names_dir);
 	return rc;
 }

@@ -870,6 +870,43 @@ int64_t study_group_id(struct study *s, const char *name)
 	return id;
 }
 
+char *study_placebo_group(const struct design *d)
+{
+	for (int i = 0; i < d->ngroups; i++)
+		if (d->groups[i].control)
+			return xasprintf("%s.placebo", d->groups[i].id);
+	return xstrdup("control.placebo");
+}
+
+/* The placebo group's row: the control group's bank and label (with
+ * "placebo"), role 'placebo'. Inserted once; its bank and label follow the
+ * control group's afterwards, as the design groups' do. */
+static int sync_placebo_group(struct study *s, struct ct_err *err)
+{
+	const struct design *d = s->design;
+	const struct design_group *c = NULL;
+	for (int i = 0; i < d->ngroups; i++)
+		if (d->groups[i].control)
+			c = &d->groups[i];
+	if (!c)
+		return CT_OK;
+	char *name = study_placebo_group(d), *label = xasprintf("%s (placebo)", c->label);
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "INSERT INTO grp(name, label, bank, role) VALUES (?1, ?2, ?3, 'placebo') "
+				  "ON CONFLICT(name) DO UPDATE SET label = ?2, bank = ?3 WHERE role = 'placebo'",
+			       &st, err);
+	if (!rc) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, label, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, c->bank, -1, SQLITE_TRANSIENT);
+		rc = study_step_done(s, st, err, "record the placebo group");
+		sqlite3_finalize(st);
+	}
+	free(name);
+	free(label);
+	return rc;
+}
+
 int study_sync_groups(struct study *s, struct ct_err *err)
 {
 	int rc = CT_OK;
@@ -905,6 +942,8 @@ int study_sync_groups(struct study *s, struct ct_err *err)
 		rc = study_step_done(s, st, err, "record groups");
 		sqlite3_finalize(st);
 	}
+	if (!rc && s->design->placebo_share > 0)
+		rc = sync_placebo_group(s, err);
 	return rc;
 }
 

@@ -82,6 +82,12 @@ int study_verify_events(struct study *s, long *count, struct ct_err *err);
 /* Brings the grp table in line with the design (inserting new groups,
  * refusing a changed role for a group already used). Inside a transaction. */
 int study_sync_groups(struct study *s, struct ct_err *err);
+/* The name of the placebo group in table grp: the control group's id and
+ * ".placebo" (a dot, which no group id of study.ini may hold, so that it
+ * never meets one). Its personas are a second control persona per gender,
+ * drawn from the control group's bank; study_sync_groups records it (role
+ * 'placebo') when study.ini's placebo_share is above 0. Caller frees. */
+char *study_placebo_group(const struct design *d);
 /* The grp.id of a design group; 0 if absent. */
 int64_t study_group_id(struct study *s, const char *name);
 
