@@ -45,9 +45,9 @@ const char cmd_compose_usage[] =
 	"  --due          with --outbox: only applications scheduled at or before now\n"
 	"  --force        with --outbox: compose again from the current templates instead\n"
 	"                 of reusing stored messages (the Message-ID is kept)\n"
-	"  --json         print a summary object {written, skipped, not_due, rerendered,\n"
-	"                 taken_stale, outbox}; with --preview, the decoded fields and\n"
-	"                 the raw message\n";
+	"  --json         print a summary object {written, skipped, not_due, other_channel,\n"
+	"                 rerendered, taken_stale, outbox}; with --preview, the decoded\n"
+	"                 fields and the raw message\n";
 
 static void print_problems(struct cmd_ctx *ctx, const struct tpl_problems *p)
 {
@@ -172,6 +172,7 @@ static void describe_outbox(struct out *o, const char *dir, const struct outbox_
 	out_int(o, &(struct out_field){ "written", NULL, OUT_COUNT, 0 }, r->written);
 	out_int(o, &(struct out_field){ "skipped", NULL, OUT_COUNT, 0 }, r->skipped);
 	out_int(o, &(struct out_field){ "not_due", NULL, OUT_COUNT, 0 }, r->not_due);
+	out_int(o, &(struct out_field){ "other_channel", NULL, OUT_COUNT, 0 }, r->other_channel);
 	out_int(o, &(struct out_field){ "rerendered", NULL, OUT_COUNT, 0 }, r->rerendered);
 	out_int(o, &(struct out_field){ "taken_stale", NULL, OUT_COUNT, 0 }, r->taken_stale);
 	out_str(o, &(struct out_field){ "outbox", NULL, OUT_TEXT, 0 }, dir);
@@ -199,6 +200,9 @@ static void describe_outbox(struct out *o, const char *dir, const struct outbox_
 			r->skipped, dir);
 	if (r->not_due)
 		sb_addf(&sb, "; %d not due yet", r->not_due);
+	if (r->other_channel)
+		sb_addf(&sb, "; %d planned for a portal, web mail, phone or SMS (see 'corrtest field "
+			"list')", r->other_channel);
 	if (r->rerendered)
 		sb_addf(&sb, "; %d unsent message%s rendered again because %s template changed "
 			"(Message-ID kept)",

@@ -10,7 +10,10 @@ bel=$(printf '\007')
 # An OSC "set title" sequence and a CSI "clear screen" in a header name.
 printf 'ref,url,contact_email,agent_type,%s]0;PWNED%sx,%s[2Jy\n' "$esc" "$bel" "$esc" > bad.csv
 printf 'G1,https://example.org/1,a@example.org,agency,1,2\n' >> bad.csv
-expect_exit 2 ct -S s listings import bad.csv
+# The ';' of the OSC sequence would make the separator ambiguous: the
+# file is named comma-separated, so that the message naming the column is
+# the one shown.
+expect_exit 2 ct -S s listings import --delimiter , bad.csv
 if grep -q "$esc" err.txt || grep -q "$bel" err.txt; then
 	od -c err.txt | head >&2
 	fail "a raw escape or bell byte reached stderr"

@@ -20,7 +20,7 @@ ct -S r assign >/dev/null
 expect_exit 0 ct -S r compose --check
 expect_out "messages of 8 planned applications can be composed"
 expect_exit 0 ct -S r compose --outbox rout --json
-expect_out '^\{"written":8,"skipped":0,"not_due":0,"rerendered":0,"taken_stale":0,"outbox":"rout"\}$'
+expect_out '^\{"written":8,"skipped":0,"not_due":0,"other_channel":0,"rerendered":0,"taken_stale":0,"outbox":"rout"\}$'
 python3 "$PM" check r rout >chk.txt || { cat chk.txt; fail "outbox does not match the study"; }
 [ "$(sqlite3 r/study.db "SELECT count(DISTINCT message_id) FROM application WHERE message_id IS NOT NULL")" = 8 ] || fail "Message-IDs not 8 distinct"
 sums=$(cd rout/new && sha256sum *)

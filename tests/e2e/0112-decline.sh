@@ -9,6 +9,7 @@ LL="/usr/bin/python3 $E2E_DIR/landlord.py"
 mail_start
 mail_study s 3
 expect_exit 0 ct -S s send --live --json
+backdate_sent s
 expect_out '"sent":6,'
 logged() { wc -l <"$MD/smtp-log/index.tsv"; }
 row() { q s "SELECT a.id || ' ' || a.message_id || ' ' || p.email FROM application a JOIN persona p ON p.id = a.persona JOIN listing l ON l.id = a.listing WHERE l.ref = '$1' AND a.position = $2"; }

@@ -12,6 +12,7 @@ mail_start
 MS_INIT="--lang fr" MS_AREA="Liège (Outremeuse, près du café)" MS_TITLE="Appartement rénové, 2 chambres"
 mail_study s 3
 expect_exit 0 ct -S s send --live --json
+backdate_sent s
 expect_out '"sent":6,'
 logged() { wc -l <"$MD/smtp-log/index.tsv"; }
 row() { q s "SELECT a.id || ' ' || a.message_id || ' ' || p.email FROM application a JOIN persona p ON p.id = a.persona JOIN listing l ON l.id = a.listing WHERE l.ref = '$1' AND a.position = $2"; }

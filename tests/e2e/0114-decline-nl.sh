@@ -11,6 +11,7 @@ mail_start
 MS_INIT="--lang nl" MS_AREA="Sint-Gillis (Hôtel de Ville)" MS_TITLE="Gerenoveerd appartement, één slaapkamer"
 mail_study s 3
 expect_exit 0 ct -S s send --live --json
+backdate_sent s
 expect_out '"sent":6,'
 logged() { wc -l <"$MD/smtp-log/index.tsv"; }
 row() { q s "SELECT a.id || ' ' || a.message_id || ' ' || p.email FROM application a JOIN persona p ON p.id = a.persona JOIN listing l ON l.id = a.listing WHERE l.ref = '$1' AND a.position = $2"; }

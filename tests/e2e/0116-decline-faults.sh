@@ -10,6 +10,7 @@
 mail_start
 mail_study s 4
 expect_exit 0 ct -S s send --live --json
+backdate_sent s
 expect_out '"sent":8,'
 accepted() { wc -l <"$MD/smtp-log/index.tsv" | tr -d ' '; }
 app() { q s "SELECT a.id FROM application a JOIN listing l ON l.id = a.listing WHERE l.ref = '$1' AND a.position = $2"; }

@@ -97,6 +97,7 @@ done
 
 # decline holds the same passwords: no key log either.
 a=$(q s "SELECT min(id) FROM application")
+backdate_sent s
 expect_exit 0 ct -S s log "$a" --outcome invitation --channel phone --at 2027-03-01T10:00:00Z
 SSLKEYLOGFILE=$PWD/keys2.log expect_exit 0 ct -S s decline
 expect_out "Declined 1 invitation\."

@@ -13,6 +13,7 @@ LL="/usr/bin/python3 $E2E_DIR/landlord.py"
 mail_start
 mail_study s 12
 expect_exit 0 ct -S s send --live --json
+backdate_sent s
 expect_out '"sent":24,'
 # The last application of the two personas with the most: never the first
 # withdrawal of their persona.

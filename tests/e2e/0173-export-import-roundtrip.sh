@@ -46,7 +46,8 @@ import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8')))
 want = ['listing_ref', 'agent_type', 'agent_key', 'round', 'area', 'group', 'gender', 'variant',
         'position', 'status', 'outcome', 'channel', 'application_id', 'listing_status',
-        'planned_channel', 'sent_via', 'scheduled_at', 'sent_at', 'replied_at', 'response_hours', 'coder']
+        'planned_channel', 'sent_via', 'scheduled_at', 'sent_at', 'replied_at', 'response_hours', 'coder',
+        'simulated']
 assert list(rows[0].keys()) == want, list(rows[0].keys())
 assert len(rows) == 24
 assert sorted(int(r['application_id']) for r in rows) == list(range(1, 25))
@@ -65,7 +66,7 @@ PY
 # An area starting with = is neutralised: quoted with a leading '.
 grep -q ",\"'=Ledeberg\"," r.csv || fail "formula not neutralised"
 expect_exit 0 ct -S s export assignments -o a.csv
-head -1 a.csv | grep -qx 'listing_ref,group,gender,persona,variant,position,scheduled_at,application_id,agent_key,planned_channel,status' ||
+head -1 a.csv | grep -qx 'listing_ref,group,gender,persona,variant,position,scheduled_at,application_id,agent_key,planned_channel,status,simulated' ||
 	fail "assignments header: $(head -1 a.csv)"
 
 # A fresh copy of the assigned study, and the export read back. The

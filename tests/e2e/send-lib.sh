@@ -180,3 +180,11 @@ for t in texts:
     assert t in body, ("text", t, body)
 PY
 }
+
+# backdate_sent DIR: the study's sent applications as if they had gone out
+# on 2027-02-20 09:00 UTC, a week before SEND_NOW, so that a test may log
+# replies that came in the days before "now" (log refuses a reply time
+# before the message it answers was sent).
+backdate_sent() {
+	sqlite3 "$1/study.db" "UPDATE application SET sent_at = '2027-02-20T09:00:00Z' WHERE status = 'sent'"
+}

@@ -90,9 +90,11 @@ static int record(struct study *s, sqlite3_stmt *ins, int64_t app, int positive,
 	return study_step_done(s, ins, err, "recording a simulated response");
 }
 
-/* Draws and records the outcomes of every pair that has none yet. */
-static int draw(struct study *s, const struct pairs_set *ps, const double cell[4], uint64_t seed,
-		struct simulate_result *res, struct ct_err *err)
+/* Draws and records the outcomes of every pair (of pairs[0..npairs)) that
+ * has none yet, from the random stream named stream. */
+static int draw(struct study *s, const struct pair *pairs, size_t npairs, const double cell[4],
+		uint64_t seed, const char *stream, struct simulate_result *res,
+		struct ct_err *err)
 {
 	sqlite3_stmt *ins;
 	int rc = study_prepare(s,
@@ -104,13 +106,13 @@ static int draw(struct study *s, const struct pairs_set *ps, const double cell[4
 	char now[ISO_LEN];
 	time_iso_utc(time_now(), now);
 	struct rng r;
-	rng_init(&r, seed, "simulate");
+	rng_init(&r, seed, stream);
 	/* A control application shared by several pairs (several test
 	 * candidates on one listing) is drawn once: pairs come sorted by
 	 * listing, so its pairs are consecutive. */
 	int64_t last_control = -1;
-	for (size_t i = 0; !rc && i < ps->npairs; i++) {
-		const struct pair *p = &ps->pairs[i];
+	for (size_t i = 0; !rc && i < npairs; i++) {
+		const struct pair *p = &pairs[i];
 		int shared = p->control_app == last_control;
 		if (shared || p->control_outcome != PAIRS_NONE || p->test_outcome != PAIRS_NONE) {
 			res->skipped_pairs++;
@@ -182,8 +184,24 @@ int simulate_run(struct study *s, const struct simulate_options *o, struct simul
 			     ps->excluded_total);
 		goto fail;
 	}
-	if ((rc = draw(s, ps, o->cell, seed, res, err)))
+	if ((rc = draw(s, ps->pairs, ps->npairs, o->cell, seed, "simulate", res, err)))
 		goto fail;
+	/* Placebo pairs are two control personas: both answered at the
+	 * control rate, with the same discordance as the test pairs' control
+	 * side (cells a, b, b, 1 - a - 2b), or independently when that does
+	 * not sum to one. Drawn from their own stream, so that a study without
+	 * placebo pairs simulates as it always did. */
+	if (ps->nplacebo) {
+		double a = o->cell[0], b = o->cell[1], pc = o->cell[0] + o->cell[1];
+		double pl[4] = { a, b, b, 1 - a - 2 * b };
+		if (pl[3] < 0) {
+			pl[0] = pc * pc;
+			pl[1] = pl[2] = pc * (1 - pc);
+			pl[3] = (1 - pc) * (1 - pc);
+		}
+		if ((rc = draw(s, ps->placebo, ps->nplacebo, pl, seed, "simulate-placebo", res, err)))
+			goto fail;
+	}
 	if (res->pairs == 0) {
 		/* Nothing to add: leave the study as it was. */
 		study_rollback(s);

@@ -543,7 +543,15 @@ static int cell_number(const struct design *d, const char *group, int gender)
 		for (int k = 0; k < d->ngenders; k++)
 			if (d->genders[k] == gender && !strcmp(d->groups[g].id, group))
 				return g * d->ngenders + k + 1;
-	return 0;
+	/* The placebo personas (a second control persona per gender) come
+	 * after the design's cells, so that each has a number of its own. */
+	char *placebo = study_placebo_group(d);
+	int n = 0;
+	for (int k = 0; k < d->ngenders; k++)
+		if (d->genders[k] == gender && !strcmp(placebo, group))
+			n = d->ngroups * d->ngenders + k + 1;
+	free(placebo);
+	return n;
 }
 
 /* The phone as study.ini writes it, before the placeholder is filled. */

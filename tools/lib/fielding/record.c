@@ -6,6 +6,7 @@
 
 #include "fielding/record.h"
 #include "fielding/channel.h"
+#include "analysis/simulate.h"
 #include "io/csv.h"
 #include "base/banned.h"
 
@@ -225,8 +226,9 @@ int field_sent(struct study *s, const struct app_ref *r, time_t at, const char *
 	memset(out, 0, sizeof(*out));
 	if (!by)
 		by = study_actor();
-	int rc = study_begin(s, err);
-	if (rc)
+	/* A real send must not mix with made-up ones (simulate --undo first). */
+	int rc = simulate_guard(s, "field sent", err);
+	if (rc || (rc = study_begin(s, err)))
 		return rc;
 	rc = app_by_ref(s, r, &out->app, err);
 	if (!rc)
@@ -254,8 +256,8 @@ int field_skip(struct study *s, const struct app_ref *r, const char *reason, con
 	memset(out, 0, sizeof(*out));
 	if (!by)
 		by = study_actor();
-	int rc = study_begin(s, err);
-	if (rc)
+	int rc = simulate_guard(s, "field skip", err);
+	if (rc || (rc = study_begin(s, err)))
 		return rc;
 	rc = app_by_ref(s, r, &out->app, err);
 	if (!rc)
@@ -421,6 +423,8 @@ int field_import(struct study *s, const char *path, const char *default_by,
 	memset(res, 0, sizeof(*res));
 	if (!default_by)
 		default_by = study_actor();
+	if ((rc = simulate_guard(s, "field import", err)))
+		return rc;
 	if ((rc = csv_reader_open_file(&rd, path, err)))
 		goto out_close;
 	for (int k = 0; k < 5; k++)

@@ -150,6 +150,14 @@ static int build_all(struct study *s, const char *dir, int due, int force, struc
 			o->skipped++;
 			continue;
 		}
+		/* An application planned for a portal, web mail, phone or SMS is
+		 * sent by a person from `corrtest field list`, never from the
+		 * outbox (a mail client would send it a second time). */
+		if (a->channel && strcmp(a->channel, "smtp")) {
+			a->skip = 4;
+			o->other_channel++;
+			continue;
+		}
 		if (due && (!a->sched || !time_parse_iso(a->sched, &when) || when > now)) {
 			a->skip = 2;
 			o->not_due++;

@@ -16,6 +16,7 @@ struct outbox_result {
 	int n;
 	int written, fresh; /* files written; of them, messages composed in this run */
 	int skipped, not_due;
+	int other_channel; /* planned for a channel other than smtp: see field list */
 	/* Unsent messages rendered again because their template changed (the
 	 * Message-ID kept), and unsent messages whose template changed but
 	 * that a reader already took into DIR/cur (kept as they are). */
