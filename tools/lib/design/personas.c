@@ -412,3 +412,8 @@ fail:
 	persona_set_free(r);
 	return rc;
 }
+
+char *persona_profile_json(const struct design *d, int gender)
+{
+	return profile_json(d, gender);
+}

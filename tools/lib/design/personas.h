@@ -47,4 +47,9 @@ struct persona_set {
 int personas_draw(struct study *s, int redraw, struct persona_set **out, struct ct_err *err);
 void persona_set_free(struct persona_set *ps);
 
+/* [profile] resolved for one gender, as the compact JSON object a persona
+ * drawn now would carry (persona.profile): what the pre-flight check
+ * compares the drawn personas with. Caller frees. */
+char *persona_profile_json(const struct design *d, int gender);
+
 #endif
