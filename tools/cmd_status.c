@@ -30,8 +30,8 @@ const char cmd_status_usage[] =
 	"$CORRTEST_NOW (YYYY-MM-DDTHH:MM:SSZ) sets the time taken as now.\n"
 	"\n"
 	"  --json   one object: today, timezone, listings {active, withdrawn},\n"
-	"           applications {total, by_status {...}, by_channel [{channel,\n"
-	"           total, planned, ...}]}, due_today, overdue, replies_to_code,\n"
+	"           by_channel [{channel, total, planned, ...}], by_status {total,\n"
+	"           planned, ...}, due_today, overdue, replies_to_code,\n"
 	"           unlinked, bounces, sent_per_day [{date, sent}], preflight_errors,\n"
 	"           warnings, warning_list [{severity, code, subject, message}]\n";
 
@@ -59,12 +59,7 @@ int cmd_status(int argc, char **argv, struct cmd_ctx *ctx)
 		r.listings_withdrawn);
 	out_map_end(o);
 
-	out_map_begin(o, &(struct out_field){ "applications", "Applications", OUT_TEXT, 0 });
-	out_int(o, &(struct out_field){ "total", "total", OUT_COUNT, 0 }, r.applications);
-	out_map_begin(o, &(struct out_field){ "by_status", NULL, OUT_TEXT, OUT_NO_CSV });
-	for (int k = 0; k < STATUS_NSTATES; k++)
-		out_int(o, &(struct out_field){ status_states[k], NULL, OUT_COUNT, 0 }, r.by_status[k]);
-	out_map_end(o);
+	out_text(o, "Applications by channel and status:");
 	out_table_begin(o, &(struct out_field){ "by_channel", NULL, OUT_TEXT, 0 });
 	for (int ch = 0; ch < STATUS_NCHANNELS; ch++) {
 		long total = 0;
@@ -81,20 +76,17 @@ int cmd_status(int argc, char **argv, struct cmd_ctx *ctx)
 				r.by_channel[ch][k]);
 		out_row_end(o);
 	}
-	/* The totals by status, as the table's last row for people (JSON has
-	 * them in by_status). */
-	out_row_begin(o, NULL);
+	out_table_end(o);
+	/* The totals by status: in JSON applications.by_status, for people the
+	 * channel table's last row. */
+	out_row_begin(o, &(struct out_field){ "by_status", NULL, OUT_TEXT, 0 });
 	out_str(o, &(struct out_field){ "channel", "channel", OUT_TEXT, OUT_ID | OUT_TABLE_ONLY },
 		"all");
-	out_int(o, &(struct out_field){ "total", "total", OUT_COUNT, OUT_TABLE_ONLY },
-		r.applications);
+	out_int(o, &(struct out_field){ "total", "total", OUT_COUNT, 0 }, r.applications);
 	for (int k = 0; k < STATUS_NSTATES; k++)
-		out_int(o, &(struct out_field){ status_states[k], status_states[k], OUT_COUNT,
-						OUT_TABLE_ONLY },
+		out_int(o, &(struct out_field){ status_states[k], status_states[k], OUT_COUNT, 0 },
 			r.by_status[k]);
 	out_row_end(o);
-	out_table_end(o);
-	out_map_end(o);
 
 	out_map_begin(o, &(struct out_field){ "work", "To do", OUT_TEXT, OUT_NO_JSON });
 	out_map_end(o);
