@@ -32,6 +32,11 @@ study() {
 		-e "s|^smtp_url =.*|smtp_url = smtp://127.0.0.1:$SMTP_PORT|" \
 		-e "s|^imap_url =.*|imap_url = imap://127.0.0.1:$IMAP_PORT|" \
 		-e 's/^min_interval_seconds = .*/min_interval_seconds = 0/' "$sd/study.ini"
+	# A phone per persona: send --live runs the pre-flight check, which
+	# refuses personas sharing the preset's one number.
+	awk '/^\[group .*\]$/ { g[n++] = substr($0, 8, length($0) - 8) } { print }
+		/^\[phones\]$/ { for (i = 0; i < n; i++) printf "%s.female = +32 460 11 %02d 01\n%s.male = +32 460 11 %02d 02\n", g[i], i, g[i], i }' \
+		"$sd/study.ini" >"$sd/study.ini.tmp" && mv "$sd/study.ini.tmp" "$sd/study.ini"
 	CORRTEST_NOW=2026-11-22T12:00:00Z "$BIN" -S "$sd" personas >/dev/null
 	echo 'ref,url,contact_email,contact_name,agent_type,agent,area,price,round,posted_on,title' >"$sd.csv"
 	i=1

@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "analysis/simulate.h"
+#include "fielding/preflight.h"
 #include "base/secure.h"
 #include "io/out.h"
 #include "mail/mailcfg.h"
@@ -39,6 +40,8 @@ const char cmd_send_usage[] =
 	"are recorded with the server's reply. A message compose --outbox stored is\n"
 	"sent as stored, unless its template file changed since: then it is composed\n"
 	"again (Message-ID kept) and the summary counts it. See docs/mail.md.\n"
+	"Before anything connects, --live runs the pre-flight check ('corrtest check')\n"
+	"and refuses, naming them, while it finds errors.\n"
 	"\n"
 	"  --outbox DIR   without --live: the outbox folder\n"
 	"  --live         send over SMTP\n"
@@ -49,7 +52,8 @@ const char cmd_send_usage[] =
 	"                 recovered, requeued, left, rerendered, seconds}\n"
 	"\n"
 	"Exit status: 0 done; 1 some application failed (or was sent but could not be\n"
-	"filed in Sent); 2 bad settings or secrets file;\n"
+	"filed in Sent); 2 bad settings or secrets file, or the pre-flight check found\n"
+	"an error;\n"
 	"3 the server could not be reached, refused the login, or TLS failed.\n";
 
 /* What the terminal shows while sending. */
@@ -124,6 +128,16 @@ static int do_live(struct cmd_ctx *ctx, int until_done, long limit)
 	struct ct_err err = { 0 };
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* The pre-flight check first: a study that would fail or reveal itself
+	 * is refused before anything connects, naming every error. */
+	struct preflight_report pr = { 0 };
+	int prc = preflight_errors(s, &pr, &err);
+	for (int i = 0; prc == CT_EINPUT && i < pr.n; i++)
+		if (pr.f[i].severity == PREFLIGHT_ERROR)
+			cmd_errorf(ctx, CT_EINPUT, "%s: %s", pr.f[i].code, pr.f[i].message);
+	preflight_report_free(&pr);
+	if (prc)
+		return cmd_error(ctx, &err);
 	/* Hardened before any password is read or libcurl starts; then the
 	 * settings and secrets: a bad URL is refused before anything connects. */
 	/* Real mail must not go out from a study holding simulated rows. */

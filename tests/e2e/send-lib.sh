@@ -37,6 +37,7 @@ mail_study() {
 		-e "s|^ca_file =.*|ca_file = $ca|" \
 		-e 's/^min_interval_seconds = .*/min_interval_seconds = 0/' \
 		-e 's/^retries = .*/retries = 3/' "$sd/study.ini"
+	study_phones "$sd/study.ini"
 	ct -S "$sd" personas >/dev/null
 	echo 'ref,url,contact_email,contact_name,agent_type,agent,area,price,round,posted_on,title' >"$sd.csv"
 	i=1
@@ -57,6 +58,16 @@ mail_study() {
 	done
 	umask 022
 	chmod 600 "$sd/secrets.ini"
+}
+
+# study_phones FILE: gives every persona of study.ini FILE a number of its
+# own under [phones], so that the pre-flight check (which send --live runs
+# first) does not find personas sharing the preset's one number.
+study_phones() {
+	awk '/^\[group .*\]$/ { g[n++] = substr($0, 8, length($0) - 8) }
+		{ print }
+		/^\[phones\]$/ { for (i = 0; i < n; i++) printf "%s.female = +32 460 11 %02d 01\n%s.male = +32 460 11 %02d 02\n", g[i], i, g[i], i }' \
+		"$1" >"$1.tmp" && mv "$1.tmp" "$1"
 }
 
 # q DIR SQL: one query on the study.

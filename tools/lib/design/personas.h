@@ -108,4 +108,9 @@ char **personas_follow_lines(const struct personas_follow *f, int *n);
  * array and its strings are owned by the caller (free each, then it). */
 int personas_warnings(const struct study *s, const struct persona_set *ps, char ***lines);
 
+/* [profile] resolved for one gender, as the compact JSON object a persona
+ * drawn now would carry (persona.profile): what the pre-flight check
+ * compares the drawn personas with. Caller frees. */
+char *persona_profile_json(const struct design *d, int gender);
+
 #endif
