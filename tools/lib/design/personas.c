@@ -890,7 +890,10 @@ int personas_warnings(const struct study *s, const struct persona_set *ps, char 
 				   "before going live",
 				   d->mail_domain));
 	return n;
+}
+
 char *persona_profile_json(const struct design *d, int gender)
 {
 	return profile_json(d, gender);
 }
+
