@@ -11,6 +11,7 @@
 #include "fielding/deviation.h"
 #include "fielding/record.h"
 #include "fielding/worklist.h"
+#include "fielding/preflight.h"
 #include "io/out.h"
 #include "responses/outcome.h"
 #include "base/timeutil.h"
@@ -36,6 +37,8 @@ const char cmd_field_usage[] =
 	"         persona (its e-mail, \"First Last\" or GROUP:GENDER). --csv: a spreadsheet\n"
 	"         with empty columns sent_at, via, by and skip_reason to fill in and give\n"
 	"         to 'field import'; --html: one page to print, one block per application.\n"
+	"         Runs the pre-flight check ('corrtest check') first and refuses, naming\n"
+	"         them, while it finds errors.\n"
 	"sent     records that APP (an id, or REF:GROUP:GENDER) was sent at TIME\n"
 	"         (2026-12-08 14:30 in the study's time zone, or with an offset,\n"
 	"         2026-12-08T14:30+01:00), by --via (default: the planned channel), by\n"
@@ -154,7 +157,17 @@ static int field_list(int argc, char **argv, struct cmd_ctx *ctx)
 	struct worklist w;
 	struct tpl_problems probs = { 0 };
 	struct ct_err err = { 0 };
-	int rc = worklist_build(ctx->study, &wo, &w, &probs, &err);
+	/* The pre-flight check first, as send --live runs it: a worklist for a
+	 * study that would fail or reveal itself is not handed out. */
+	struct preflight_report pr = { 0 };
+	int rc = preflight_errors(ctx->study, PREFLIGHT_FIELD, &pr, &err);
+	for (int i = 0; rc == CT_EINPUT && i < pr.n; i++)
+		if (pr.f[i].severity == PREFLIGHT_ERROR)
+			cmd_errorf(ctx, CT_EINPUT, "%s: %s", pr.f[i].code, pr.f[i].message);
+	preflight_report_free(&pr);
+	if (rc)
+		return cmd_error(ctx, &err);
+	rc = worklist_build(ctx->study, &wo, &w, &probs, &err);
 	for (int i = 0; i < probs.n; i++)
 		cmd_errorf(ctx, CT_EINPUT, "%s", probs.msg[i]);
 	tpl_problems_free(&probs);

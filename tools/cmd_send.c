@@ -131,7 +131,7 @@ static int do_live(struct cmd_ctx *ctx, int until_done, long limit)
 	/* The pre-flight check first: a study that would fail or reveal itself
 	 * is refused before anything connects, naming every error. */
 	struct preflight_report pr = { 0 };
-	int prc = preflight_errors(s, &pr, &err);
+	int prc = preflight_errors(s, PREFLIGHT_SEND, &pr, &err);
 	for (int i = 0; prc == CT_EINPUT && i < pr.n; i++)
 		if (pr.f[i].severity == PREFLIGHT_ERROR)
 			cmd_errorf(ctx, CT_EINPUT, "%s: %s", pr.f[i].code, pr.f[i].message);

@@ -87,3 +87,14 @@ sed 's/,sent,/,bounced,/' r.csv >bad.csv
 expect_exit 2 ct -S t import bad.csv
 expect_err "column status: 'bounced' contradicts the study"
 [ "$(snapshot t)" = "$before" ] || fail "a refused import changed the study"
+# A row made up by simulate (simulated = 1) is never imported as real.
+python3 - r.csv >sim.csv <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
+k = rows[0].index('simulated')
+rows[3][k] = '1'
+csv.writer(sys.stdout, lineterminator='\n').writerows(rows)
+PY
+expect_exit 2 ct -S t import sim.csv
+expect_err "sim\.csv:4: column simulated: is 1: the row was made up by 'corrtest simulate'"
+[ "$(snapshot t)" = "$before" ] || fail "a refused import changed the study"

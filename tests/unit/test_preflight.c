@@ -5,29 +5,30 @@
 #include <check.h>
 
 #include "fielding/preflight.h"
+#include "base/util.h"
 
 START_TEST(reserved_domains)
 {
 	/* The reserved top-level names, alone, under a name, in any case,
 	 * with a trailing dot. */
-	ck_assert(preflight_domain_reserved("corrtest.invalid"));
-	ck_assert(preflight_domain_reserved("invalid"));
-	ck_assert(preflight_domain_reserved("corrtest.test"));
-	ck_assert(preflight_domain_reserved("a.b.example"));
-	ck_assert(preflight_domain_reserved("localhost"));
-	ck_assert(preflight_domain_reserved("mail.localhost"));
-	ck_assert(preflight_domain_reserved("Corrtest.INVALID."));
+	ck_assert(domain_reserved("corrtest.invalid"));
+	ck_assert(domain_reserved("invalid"));
+	ck_assert(domain_reserved("corrtest.test"));
+	ck_assert(domain_reserved("a.b.example"));
+	ck_assert(domain_reserved("localhost"));
+	ck_assert(domain_reserved("mail.localhost"));
+	ck_assert(domain_reserved("Corrtest.INVALID."));
 	/* The three second-level names and their subdomains. */
-	ck_assert(preflight_domain_reserved("example.com"));
-	ck_assert(preflight_domain_reserved("mail.example.net"));
-	ck_assert(preflight_domain_reserved("EXAMPLE.ORG"));
+	ck_assert(domain_reserved("example.com"));
+	ck_assert(domain_reserved("mail.example.net"));
+	ck_assert(domain_reserved("EXAMPLE.ORG"));
 	/* Real-looking names that only contain the words. */
-	ck_assert(!preflight_domain_reserved("woonstudie-gent.be"));
-	ck_assert(!preflight_domain_reserved("myexample.com"));
-	ck_assert(!preflight_domain_reserved("example.com.be"));
-	ck_assert(!preflight_domain_reserved("testing.be"));
-	ck_assert(!preflight_domain_reserved("invalid.be"));
-	ck_assert(!preflight_domain_reserved("latest"));
+	ck_assert(!domain_reserved("woonstudie-gent.be"));
+	ck_assert(!domain_reserved("myexample.com"));
+	ck_assert(!domain_reserved("example.com.be"));
+	ck_assert(!domain_reserved("testing.be"));
+	ck_assert(!domain_reserved("invalid.be"));
+	ck_assert(!domain_reserved("latest"));
 }
 END_TEST
 

@@ -531,3 +531,26 @@ void hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t le
 	g_strlcpy(out, h, 65);
 	g_free(h);
 }
+
+int domain_reserved(const char *domain)
+{
+	static const char *const tlds[] = { "invalid", "test", "example", "localhost" };
+	static const char *const names[] = { "example.com", "example.net", "example.org" };
+	size_t n = strlen(domain);
+	if (n && domain[n - 1] == '.')
+		n--;
+	char *d = xstrndup(domain, n);
+	for (char *p = d; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	int hit = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(tlds) && !hit; i++) {
+		size_t k = strlen(tlds[i]);
+		hit = !strcmp(d, tlds[i]) || (n > k && d[n - k - 1] == '.' && !strcmp(d + n - k, tlds[i]));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names) && !hit; i++) {
+		size_t k = strlen(names[i]);
+		hit = !strcmp(d, names[i]) || (n > k && d[n - k - 1] == '.' && !strcmp(d + n - k, names[i]));
+	}
+	free(d);
+	return hit;
+}

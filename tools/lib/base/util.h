@@ -120,4 +120,10 @@ void hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t le
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Whether domain is reserved and can never receive mail (RFC 2606, RFC
+ * 6761): .invalid, .test, .example, .localhost and example.com/.net/.org,
+ * with their subdomains; any case, a final dot allowed. The one rule for
+ * the pre-flight check and the personas' warnings. */
+int domain_reserved(const char *domain);
+
 #endif

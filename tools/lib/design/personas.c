@@ -809,24 +809,6 @@ out:
 
 /* A domain that can never receive mail: the reserved names of RFC 2606
  * and RFC 6761. */
-static int domain_reserved(const char *dom)
-{
-	static const char *const tld[] = { ".invalid", ".test", ".example", ".localhost" };
-	static const char *const sld[] = { "example.com", "example.net", "example.org" };
-	size_t n = strlen(dom);
-	for (size_t i = 0; i < ARRAY_SIZE(tld); i++) {
-		size_t k = strlen(tld[i]);
-		if ((n > k && !strcmp(dom + n - k, tld[i])) || !strcmp(dom, tld[i] + 1))
-			return 1;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sld); i++) {
-		size_t k = strlen(sld[i]);
-		if (!strcmp(dom, sld[i]) || (n > k && dom[n - k - 1] == '.' && !strcmp(dom + n - k, sld[i])))
-			return 1;
-	}
-	return 0;
-}
-
 static void warn_add(char ***lines, int *n, char *line)
 {
 	*lines = xrealloc(*lines, (size_t)(*n + 2) * sizeof(**lines));

@@ -52,7 +52,13 @@ int preflight_run(struct study *s, struct preflight_report *r, struct ct_err *er
  * many errors were found and pointing to `corrtest check` when there is at
  * least one error; r keeps every finding so that the caller can name them.
  * CT_OK when there is no error (warnings only). */
-int preflight_errors(struct study *s, struct preflight_report *r, struct ct_err *err);
+enum preflight_scope {
+	PREFLIGHT_SEND,  /* send --live: every error */
+	PREFLIGHT_FIELD, /* field list: the mail server's settings and secrets
+			  * concern send --live only; they are kept as warnings */
+};
+int preflight_errors(struct study *s, enum preflight_scope scope, struct preflight_report *r,
+		     struct ct_err *err);
 void preflight_report_free(struct preflight_report *r);
 /* "error" / "warning". */
 const char *preflight_severity_name(enum preflight_severity sev);
@@ -65,13 +71,7 @@ const char *preflight_severity_name(enum preflight_severity sev);
 struct out;
 void preflight_describe(struct out *o, const struct preflight_report *r, int warnings_only);
 
-/* Helpers, exposed for their unit tests. */
-/* 1 when a mail domain is reserved and can never be a real mailbox
- * (RFC 2606 and RFC 6761: the TLDs .invalid, .test, .example, .localhost,
- * and example.com, example.net, example.org with their subdomains).
- * Case-insensitive; a trailing dot is ignored. */
-int preflight_domain_reserved(const char *domain);
-/* 1 when a phone number cannot be a persona's own: empty, fewer than 8
+/* Exposed for its unit test: 1 when a phone number cannot be a persona's own: empty, fewer than 8
  * digits, or ending in six zeros (the preset's "+32 460 00 00 00"). */
 int preflight_phone_placeholder(const char *phone);
 

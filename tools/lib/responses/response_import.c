@@ -23,7 +23,8 @@
 /* The columns of a response log, then those of `export responses` that an
  * import reads back: listing_ref and replied_at are other names of listing
  * and at; status, listing_status, sent_at and sent_via carry what the
- * export says of the application; application_id, agent_key,
+ * export says of the application; simulated must be 0 (a row `corrtest
+ * simulate` made up is never imported as a real one); application_id, agent_key,
  * planned_channel, scheduled_at, response_hours and coder are the study's
  * own (ids, keys, the schedule, a derived figure, who coded) and are read
  * but not taken: the import codes what it records. */
@@ -31,12 +32,13 @@ const char *const response_import_columns[] = {
 	"listing",	   "group",	     "gender",	       "outcome",	"channel",
 	"at",		   "note",	     "agent_type",     "round",		"area",
 	"variant",	   "position",	     "listing_ref",    "replied_at",	"status",
-	"listing_status", "sent_at",	     "sent_via",       "application_id", "agent_key",
-	"planned_channel", "scheduled_at",   "response_hours", "coder",		NULL
+	"listing_status", "sent_at",	     "sent_via",       "simulated",	"application_id",
+	"agent_key",	   "planned_channel", "scheduled_at",  "response_hours", "coder",
+	NULL
 };
 enum { C_LISTING, C_GROUP, C_GENDER, C_OUTCOME, C_CHANNEL, C_AT, C_NOTE, C_AGENT_TYPE,
        C_ROUND, C_AREA, C_VARIANT, C_POSITION, C_LISTING_REF, C_REPLIED_AT, C_STATUS,
-       C_LISTING_STATUS, C_SENT_AT, C_SENT_VIA, C_N_READ };
+       C_LISTING_STATUS, C_SENT_AT, C_SENT_VIA, C_SIMULATED, C_N_READ };
 #define C_N C_N_READ
 
 /* The application statuses of the schema; an application holds an index. */
@@ -276,6 +278,13 @@ static void row_read(struct importer *im, struct row *w)
 		     d->variants);
 	if (v[C_POSITION] && !small_int(v[C_POSITION], 1, 2, &w->position))
 		errf(im, C_POSITION, "'%s' must be 1 (wrote first) or 2", v[C_POSITION]);
+	if (v[C_SIMULATED] && strcmp(v[C_SIMULATED], "0")) {
+		if (!strcmp(v[C_SIMULATED], "1"))
+			errf(im, C_SIMULATED, "is 1: the row was made up by 'corrtest simulate' and "
+					      "is not imported as a real outcome");
+		else
+			errf(im, C_SIMULATED, "'%s' must be 0 or 1", v[C_SIMULATED]);
+	}
 	w->status = STATUS_SENT;
 	if (v[C_STATUS]) {
 		int k = 0;
