@@ -10,7 +10,12 @@
 export CORRTEST_NOW=2026-12-08T10:00:00Z CORRTEST_ACTOR=tester
 q() { sqlite3 s/study.db "$1"; }
 new_study s
-sed -i 's/^channel = smtp$/channel = portal/' s/study.ini
+# Made ready for the field as 'corrtest check' asks (field list runs it):
+# the team's own mail domain and a phone number per persona.
+sed -i -e 's/^channel = smtp$/channel = portal/' -e 's/^mail_domain = .*/mail_domain = woonstudie-gent.be/' s/study.ini
+awk '/^\[group .*\]$/ { g[n++] = substr($0, 8, length($0) - 8) } { print }
+	/^\[phones\]$/ { for (i = 0; i < n; i++) printf "%s.female = +32 470 12 %02d 01\n%s.male = +32 470 12 %02d 02\n", g[i], i, g[i], i }' \
+	s/study.ini >ini.tmp && mv ini.tmp s/study.ini
 ct -S s personas >/dev/null
 i=1
 for area in Gentbrugge Ledeberg Wondelgem Oostakker; do
@@ -29,7 +34,7 @@ ct -S s assign >/dev/null
 # how assign draws them: on 2026-12-08, 09:00 to 14:30 Brussels (UTC+1),
 # but L3's second application on the next day.
 for l in 1 2 3 4; do
-	q "UPDATE application SET scheduled_at = '2026-12-08T0$((l + 6)):30:00Z' WHERE position = 1 AND listing = (SELECT id FROM listing WHERE ref = 'L$l')"
+	q "UPDATE application SET scheduled_at = '2026-12-08T$(printf %02d $((l + 6))):30:00Z' WHERE position = 1 AND listing = (SELECT id FROM listing WHERE ref = 'L$l')"
 	q "UPDATE application SET scheduled_at = '2026-12-08T1$((l)):30:00Z' WHERE position = 2 AND listing = (SELECT id FROM listing WHERE ref = 'L$l')"
 done
 q "UPDATE application SET scheduled_at = '2026-12-09T09:00:00Z' WHERE position = 2 AND listing = (SELECT id FROM listing WHERE ref = 'L3')"

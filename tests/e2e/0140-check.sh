@@ -1,6 +1,7 @@
 # corrtest check, the pre-flight check: a new study (the preset as it
-# comes) is named for its shared phone and its .invalid mail domain and
-# exits 1; a study made correct exits 0; then each finding is triggered on
+# comes) is named for its fictitious persona phones ('#' placeholders) and
+# its .invalid mail domain and exits 1; one number for every persona is
+# named as shared; a study made correct exits 0; then each finding is triggered on
 # its own copy of the correct study, by one change made by hand, and the
 # check names it (code and subject) and nothing else that is an error.
 . "$E2E_DIR/lib.sh"
@@ -24,20 +25,29 @@ only() { got=$(codes out.txt); [ "$got" = "$1" ] || { cat out.txt; fail "errors 
 # 1. A new study, as init makes it.
 new_study s
 expect_exit 1 ct -S s check
-expect_out '^error +shared-phone: .*\+32 460 00 00 00'
+expect_out '^error +placeholder-phone: .*\+32 460 00 00 01, \+32 460 00 00 02'
 expect_out '^error +reserved-domain: .*corrtest\.invalid'
 expect_out '^[0-9]+ errors, [0-9]+ warnings\.$'
 # Errors come before warnings.
 awk '/^warning/ { w = 1 } /^error/ && w { exit 1 }' out.txt || fail "an error after a warning"
 expect_exit 1 ct -S s check --json
-has shared-phone belgian.female
+has placeholder-phone belgian.female
 has reserved-domain belgian.female
 has personas-not-drawn belgian.female
 has no-listings ""
 # Nothing read secrets or changed the study.
 ct -S s personas >/dev/null
 expect_exit 1 ct -S s check --json
-has shared-phone african.male
+has placeholder-phone african.male
+# One real-looking number for everyone: shared, and named so.
+# Before the drawn personas follow study.ini, check names the difference;
+# after ('personas' applies it: nothing was sent), the shared number.
+sed -i 's/^phone = .*/phone = +32 470 12 34 56/' s/study.ini
+expect_exit 1 ct -S s check
+expect_out "^error +persona-phone: persona belgian.male has the phone number '\+32 460 00 00 02', study.ini says '\+32 470 12 34 56'"
+ct -S s personas >/dev/null 2>&1
+expect_exit 1 ct -S s check
+expect_out '^error +shared-phone: .*\+32 470 12 34 56'
 
 # 2. The study made correct: its own domain, a phone per persona, a mail
 # server (never contacted: check does not connect), a password per mailbox,

@@ -55,10 +55,11 @@ umask 022
 export CORRTEST_NOW=2027-03-01T12:00:00Z
 before=$(snapshot s)
 
-# The preset's shared phone: refused, named. (Its .invalid domain is only
-# a warning here: the mail server is on loopback, a rehearsal.)
+# The preset's fictitious phones ('#' placeholders): refused, named. (Its
+# .invalid domain is only a warning here: the mail server is on loopback,
+# a rehearsal.)
 expect_exit 2 ct -S s send --live
-expect_err '^corrtest send: shared-phone: personas .* share the phone number \+32 460 00 00 00'
+expect_err '^corrtest send: placeholder-phone: .*\+32 460 00 00 01'
 expect_err "^corrtest send: refused: the pre-flight check found [0-9]+ errors? .*see 'corrtest check'"
 [ ! -s connections.txt ] || fail "send --live connected before refusing"
 [ "$(snapshot s)" = "$before" ] || fail "a refused send --live changed the study"
@@ -70,7 +71,7 @@ ct -S s send --live >/dev/null 2>err.txt
 set -e
 sed -n 's/^corrtest send: \([a-z-]*\): .*/\1/p' err.txt | grep -v '^refused$' | sort -u >send-codes.txt
 cmp -s check-codes.txt send-codes.txt || { diff check-codes.txt send-codes.txt; fail "send and check name different errors"; }
-grep -qx shared-phone send-codes.txt || fail "shared-phone not among the errors"
+grep -qx placeholder-phone send-codes.txt || fail "placeholder-phone not among the errors"
 
 # No override: an unknown flag is a usage error, not a way past the check.
 for flag in --force --no-check --skip-check; do
