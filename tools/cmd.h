@@ -82,4 +82,13 @@ CMD(demo);
 
 #undef CMD
 
+/* --delimiter's value (',', ';' or tab) into *out, or a usage error. */
+int cmd_delimiter(struct cmd_ctx *ctx, const char *v, char *out);
+/* Tells the dialect a CSV file was read in: keys delimiter,
+ * delimiter_guessed and read_as, and a line for people when it was not
+ * comma-separated. */
+struct out;
+void cmd_show_dialect(struct out *o, const char *path, char delim, int guessed,
+		      const char *dialect);
+
 #endif

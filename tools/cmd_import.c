@@ -43,29 +43,6 @@ const char cmd_import_usage[] =
  * few enough to read. */
 #define MAX_ERRORS 50
 
-/* --delimiter's value, as csv_delim_parse reads it (cmd_listings.c has
- * the same two helpers). */
-static int cmd_delimiter(struct cmd_ctx *ctx, const char *v, char *out)
-{
-	if (!(*out = csv_delim_parse(v)))
-		return cmd_usage_error(ctx, "--delimiter: '%s' is not one of ',', ';' or tab", v);
-	return CT_OK;
-}
-
-/* The dialect the file was read in, for people and for scripts. */
-static void cmd_show_dialect(struct out *o, const char *path, char delim, int guessed,
-		      const char *dialect)
-{
-	char d[2] = { delim, 0 };
-	out_str(o, &(struct out_field){ "delimiter", NULL, OUT_TEXT, 0 },
-		delim == '\t' ? "tab" : d);
-	out_bool(o, &(struct out_field){ "delimiter_guessed", NULL, OUT_BOOL, 0 }, guessed);
-	out_str(o, &(struct out_field){ "read_as", NULL, OUT_TEXT, 0 }, dialect);
-	if (delim != ',')
-		out_text(o, "Read %s as %s%s.", path, dialect,
-			 guessed ? " (guessed from its header; --delimiter to override)" : "");
-}
-
 /* What the import did, in counts and in one sentence (and a note on the
  * listings it left without a pair). */
 static void describe(struct out *o, const char *path, const struct responses_import_summary *sum)

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "design/personas.h"
+#include "io/csv.h"
 #include "io/out.h"
 #include "base/banned.h"
 
@@ -338,4 +339,27 @@ out:
 int main(int argc, char **argv)
 {
 	return corrtest_main(argc, argv);
+}
+
+/* The CSV dialect options of the importing commands (listings import,
+ * import). */
+int cmd_delimiter(struct cmd_ctx *ctx, const char *v, char *out)
+{
+	if (!(*out = csv_delim_parse(v)))
+		return cmd_usage_error(ctx, "--delimiter: '%s' is not one of ',', ';' or tab", v);
+	return CT_OK;
+}
+
+/* The dialect the file was read in, for people and for scripts. */
+void cmd_show_dialect(struct out *o, const char *path, char delim, int guessed,
+		      const char *dialect)
+{
+	char d[2] = { delim, 0 };
+	out_str(o, &(struct out_field){ "delimiter", NULL, OUT_TEXT, 0 },
+		delim == '\t' ? "tab" : d);
+	out_bool(o, &(struct out_field){ "delimiter_guessed", NULL, OUT_BOOL, 0 }, guessed);
+	out_str(o, &(struct out_field){ "read_as", NULL, OUT_TEXT, 0 }, dialect);
+	if (delim != ',')
+		out_text(o, "Read %s as %s%s.", path, dialect,
+			 guessed ? " (guessed from its header; --delimiter to override)" : "");
 }
