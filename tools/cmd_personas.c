@@ -52,7 +52,7 @@ const char cmd_personas_usage[] =
 /* The candidates of the design: a bare array in JSON, a table for
  * people, and what this run drew. */
 static void describe(struct out *o, const struct design *d, const struct persona_set *r,
-		     int redraw, long long dropped)
+		     int redraw, long long dropped, int followed)
 {
 	static const struct out_field list = { NULL, NULL, OUT_TEXT, 0 };
 	static const struct out_field id = { "id", NULL, OUT_COUNT, 0 };
@@ -84,7 +84,12 @@ static void describe(struct out *o, const struct design *d, const struct persona
 		out_row_end(o);
 	}
 	out_table_end(o);
-	if (!r->drawn)
+	/* After study.ini was applied above, "nothing changed" would
+	 * contradict the lines just printed. */
+	if (!r->drawn && followed)
+		out_text(o, "\nAll candidates were drawn before; none was drawn anew (--redraw draws "
+			    "them anew).");
+	else if (!r->drawn)
 		out_text(o, "\nAll candidates were drawn before; nothing changed (--redraw draws them "
 			    "anew).");
 	else
@@ -182,7 +187,7 @@ int cmd_personas(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
 	describe_follow(o, ctx, &f);
-	describe(o, ctx->study->design, r, redraw, dropped);
+	describe(o, ctx->study->design, r, redraw, dropped, f.n > 0 && f.applied);
 	describe_warnings(o, ctx, r);
 	personas_follow_free(&f);
 	persona_set_free(r);

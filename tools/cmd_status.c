@@ -28,8 +28,10 @@ const char cmd_status_usage[] =
 	"                  it finds ('corrtest check' lists them)\n"
 	"Overdue and due today count only applications of active listings.\n"
 	"$CORRTEST_NOW (YYYY-MM-DDTHH:MM:SSZ) sets the time taken as now.\n"
+	"A study holding rows made up by 'corrtest simulate' says so (a banner;\n"
+	"\"simulated\": true in JSON).\n"
 	"\n"
-	"  --json   one object: today, timezone, listings {active, withdrawn},\n"
+	"  --json   one object: today, timezone, simulated, listings {active, withdrawn},\n"
 	"           by_channel [{channel, total, planned, ...}], by_status {total,\n"
 	"           planned, ...}, due_today, overdue, replies_to_code,\n"
 	"           unlinked, bounces, sent_per_day [{date, sent}], preflight_errors,\n"
@@ -52,6 +54,15 @@ int cmd_status(int argc, char **argv, struct cmd_ctx *ctx)
 	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
 	out_str(o, &(struct out_field){ "today", "today", OUT_TEXT, 0 }, r.today);
 	out_str(o, &(struct out_field){ "timezone", "time zone", OUT_TEXT, 0 }, r.timezone);
+	/* Sends made up by 'corrtest simulate' count as sent below: say so, as
+	 * stats and export do, so that they are not taken for real ones. */
+	int sim = r.simulated_sends || r.simulated_responses;
+	out_bool(o, &(struct out_field){ "simulated", NULL, OUT_BOOL, 0 }, sim);
+	if (sim)
+		out_text(o, "*** SIMULATED: %ld send%s and %ld response%s of this study were made up by "
+			    "'corrtest simulate'\n*** ('corrtest simulate --undo' removes them). ***",
+			 r.simulated_sends, r.simulated_sends == 1 ? "" : "s", r.simulated_responses,
+			 r.simulated_responses == 1 ? "" : "s");
 
 	out_map_begin(o, &(struct out_field){ "listings", "Listings", OUT_TEXT, 0 });
 	out_int(o, &(struct out_field){ "active", "active", OUT_COUNT, 0 }, r.listings_active);

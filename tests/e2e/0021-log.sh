@@ -52,7 +52,7 @@ expect_out "replaces the earlier outcome invitation \(phone\)"
 # 09:00Z): refused, naming the send time, and nothing is recorded.
 before=$(snapshot s)
 expect_exit 2 ct -S s log "$id1" --outcome info --channel sms --at "2026-07-01 10:00"
-expect_err "the reply time 2026-07-01T08:00:00Z is before application $id1 was sent \(2026-12-07T09:00:00Z"
+expect_err "the reply time 2026-07-01 10:00 \(2026-07-01T08:00:00Z\) is before application $id1 was sent \(2026-12-07 10:00, 2026-12-07T09:00:00Z\), both in Europe/Brussels"
 [ "$(snapshot s)" = "$before" ] || fail "a reply before the send changed the study"
 expect_exit 2 ct -S s log "$id1" --outcome info --channel sms --at "2026-12-07 09:59"
 # Summer time: UTC+2 (on an application sent in June for the purpose). A

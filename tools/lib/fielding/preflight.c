@@ -429,6 +429,16 @@ static void check_drift(struct ctx *x)
 {
 	struct study *s = x->s;
 	const struct design *d = s->design;
+	/* What to do about it: until the first real send the personas follow
+	 * study.ini as soon as a command applies it; after it they stay as the
+	 * landlords saw them, and it is study.ini that must be put back. */
+	long long sent = 0;
+	struct ct_err e = { 0 };
+	const char *fix = personas_real_sends(s, &sent, &e) || sent
+				  ? "; an application was sent, so the personas no longer "
+				    "change: put study.ini back to what they carry"
+				  : "; nothing was sent yet: 'corrtest personas' applies study.ini "
+				    "to the personas";
 	for (int i = 0; i < x->nc; i++) {
 		struct cand *c = &x->c[i];
 		if (!c->id || c->gender < 0)
@@ -440,8 +450,8 @@ static void check_drift(struct ctx *x)
 		char *want = persona_profile_json(d, c->gender);
 		if (strcmp(want, c->profile))
 			add(x->r, PREFLIGHT_ERROR, "persona-profile", c->name,
-			    "persona %s carries the profile %s, study.ini [profile] says %s", c->name,
-			    c->profile, want);
+			    "persona %s carries the profile %s, study.ini [profile] says %s%s",
+			    c->name, c->profile, want, fix);
 		free(want);
 		if (in_design || placebo) {
 			/* As personas gives it: a '#' placeholder filled with the
@@ -449,15 +459,15 @@ static void check_drift(struct ctx *x)
 			char *ph = personas_phone(s, c->group, c->gender);
 			if (strcmp(ph, c->phone))
 				add(x->r, PREFLIGHT_ERROR, "persona-phone", c->name,
-				    "persona %s has the phone number '%s', study.ini says '%s'", c->name,
-				    c->phone, ph);
+				    "persona %s has the phone number '%s', study.ini says '%s'%s",
+				    c->name, c->phone, ph, fix);
 			free(ph);
 		}
 		const char *at = strchr(c->email, '@');
 		if (!at || !str_eq_ci(at + 1, d->mail_domain))
 			add(x->r, PREFLIGHT_ERROR, "persona-mail-domain", c->name,
-			    "persona %s has the mailbox %s, not at study.ini's mail_domain %s", c->name,
-			    c->email, d->mail_domain);
+			    "persona %s has the mailbox %s, not at study.ini's mail_domain %s%s",
+			    c->name, c->email, d->mail_domain, fix);
 	}
 }
 

@@ -328,11 +328,19 @@ static int import_row(struct study *s, const struct csv_reader *rd, struct csv_r
 	for (int k = 0; k < 5; k++) {
 		v[k] = col[k] >= 0 ? str_trim(rec->field[col[k]]) : "";
 	}
+	/* The worklist's text cells span several lines, so a physical line is
+	 * not the row a spreadsheet shows (the header is its row 1): name the
+	 * row as well when the two differ. */
+	long row = res->rows + 1;
 #define PROB(k, ...)                                                                          \
 	do {                                                                                  \
 		char *m_ = xasprintf(__VA_ARGS__);                                            \
-		tpl_problems_add(probs, "%s:%d: column %s: %s", rd->path,                     \
-				 col[k] >= 0 ? rec->line[col[k]] : rec->start_line, names[k], m_); \
+		int l_ = col[k] >= 0 ? rec->line[col[k]] : rec->start_line;                   \
+		char r_[48] = "";                                                             \
+		if (l_ != row)                                                                \
+			snprintf(r_, sizeof(r_), " (spreadsheet row %ld)", row);              \
+		tpl_problems_add(probs, "%s:%d: column %s: %s%s", rd->path, l_, names[k], m_, \
+				 r_);                                                         \
 		free(m_);                                                                     \
 	} while (0)
 	if (!*v[C_SENT] && !*v[C_SKIP]) {

@@ -144,6 +144,10 @@ int status_run(struct study *s, struct status_report *r, struct ct_err *err)
 			"SELECT count(*) FROM message WHERE direction = 'in' AND kind = 'bounce' "
 			"AND duplicate_of IS NULL",
 			NULL, NULL, &r->bounces, err)) ||
+	    (rc = count(s, "SELECT count(*) FROM application WHERE simulated = 1", NULL, NULL,
+			&r->simulated_sends, err)) ||
+	    (rc = count(s, "SELECT count(*) FROM response WHERE simulated = 1", NULL, NULL,
+			&r->simulated_responses, err)) ||
 	    (rc = sent_per_day(s, today, r, err)))
 		return rc;
 	return preflight_run(s, &r->preflight, err);

@@ -44,6 +44,9 @@ struct status_report {
 		char date[11];
 		long sent;
 	} per_day[STATUS_DAYS];
+	/* Rows made up by `corrtest simulate` (applications it marked sent,
+	 * responses it drew): a status that counts them must say so. */
+	long simulated_sends, simulated_responses;
 	struct preflight_report preflight;
 };
 

@@ -505,6 +505,19 @@ int compose_check(struct study *s, int *ncomposed, struct tpl_problems *probs, s
 		struct ct_err e = { 0 };
 		if (!strcmp(apps[i].lstatus, "withdrawn"))
 			continue;
+		/* A portal form, a call or a text reaches the landlord without a
+		 * mail message: what must render is the text a person pastes (as
+		 * field list shows it), not a message addressed to a contact
+		 * e-mail such a listing need not have. */
+		if (strcmp(fielding_channel_contact_kind(apps[i].channel), "email")) {
+			char *subject = NULL, *body = NULL;
+			if (compose_render_text(s, t, &apps[i], &subject, &body, &e))
+				tpl_problems_add(probs, "%s", e.msg);
+			else
+				(*ncomposed)++;
+			free(subject), free(body);
+			continue;
+		}
 		if (compose_build_as(s, t, &apps[i], BUILD_VERIFY, &seen, &e))
 			tpl_problems_add(probs, "%s", e.msg);
 		else

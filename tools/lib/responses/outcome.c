@@ -362,12 +362,16 @@ static int reply_after_send(struct study *s, int64_t app, const char *at, struct
 		const char *sent = (const char *)sqlite3_column_text(st, 0);
 		time_t ts, ta;
 		if (time_parse_iso(sent, &ts) && time_parse_iso(at, &ta) && ta < ts) {
-			char local[40];
+			/* Both in the study's time zone, the form the user typed,
+			 * with UTC as stored after it. */
+			char local[40], alocal[40];
 			time_iso_local(ts, s->design->timezone, local);
+			time_iso_local(ta, s->design->timezone, alocal);
 			rc = ct_fail(err, CT_EINPUT,
-				     "the reply time %s is before application %lld was sent (%s, %.10s %.5s "
-				     "in %s); a reply comes after the message",
-				     at, (long long)app, sent, local, local + 11, s->design->timezone);
+				     "the reply time %.10s %.5s (%s) is before application %lld was sent "
+				     "(%.10s %.5s, %s), both in %s; a reply comes after the message",
+				     alocal, alocal + 11, at, (long long)app, local, local + 11, sent,
+				     s->design->timezone);
 		}
 	}
 	sqlite3_finalize(st);
