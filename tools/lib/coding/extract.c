@@ -184,7 +184,7 @@ static int ends_attribution(const char *s)
 	/* An address or name may come between the verb and the colon
 	 * ("schreef Jan <jan@x.be>:" or "Jan <jan@x.be> schreef:"), so the
 	 * verb is looked for anywhere in the line. */
-	static const char *const verbs[] = { "schreef", "wrote", "a \xc3\xa9" "crit", "a ecrit",
+	static const char *const verbs[] = { "schreef", "wrote", "a écrit", "a ecrit",
 					     "schrieb", "geschreven" };
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		const char *v = verbs[i];
@@ -229,10 +229,10 @@ static int separator(const char *line)
 		"----- Message d'origine -----", "-------- Message original --------",
 		"---------- Forwarded message", "-------- Forwarded Message",
 		"---------- Doorgestuurd bericht", "-------- Doorgestuurd bericht",
-		"---------- Message transf\xc3\xa9r\xc3\xa9", "-------- Message transf\xc3\xa9r\xc3\xa9",
+		"---------- Message transféré", "-------- Message transféré",
 		"Begin forwarded message:", "Begin doorgestuurd bericht:",
-		"D\xc3\xa9" "but du message r\xc3\xa9" "exp\xc3\xa9" "di\xc3\xa9",
-		"D\xc3\xa9" "but du message transf\xc3\xa9r\xc3\xa9",
+		"Début du message réexpédié",
+		"Début du message transféré",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(marks); i++)
 		if (starts_ci(s, marks[i]))
@@ -265,8 +265,8 @@ static int field_line(const char *line, const char *const *names, size_t nn)
 static int outlook_block(const struct lines *ls, int i)
 {
 	static const char *const from[] = { "Van", "De", "From", "Von" };
-	static const char *const rest[] = { "Verzonden", "Envoy\xc3\xa9", "Sent", "Date",
-					    "Datum", "Aan", "\xc3\x80", "A", "To", "Onderwerp",
+	static const char *const rest[] = { "Verzonden", "Envoyé", "Sent", "Date",
+					    "Datum", "Aan", "À", "A", "To", "Onderwerp",
 					    "Objet", "Subject", "Cc", "Gesendet", "An", "Betreff" };
 	if (!field_line(ls->l[i], from, ARRAY_SIZE(from)))
 		return 0;
@@ -301,13 +301,13 @@ static int closing_line(const char *line)
 		"Met vriendelijke groet", "Vriendelijke groet", "Met vriendelijke groeten",
 		"Beste groeten", "Hartelijke groet", "Groetjes", "Groeten", "Mvg", "M.v.g.",
 		"Vriendelijke groetjes", "Met hartelijke groet", "Hoogachtend",
-		"Cordialement", "Bien cordialement", "Bien \xc3\xa0 vous", "Bien a vous",
-		"Salutations", "Meilleures salutations", "Sinc\xc3\xa8res salutations",
-		"Bonne journ\xc3\xa9" "e", "Bien amicalement", "Amicalement", "Veuillez agr\xc3\xa9" "er",
+		"Cordialement", "Bien cordialement", "Bien à vous", "Bien a vous",
+		"Salutations", "Meilleures salutations", "Sincères salutations",
+		"Bonne journée", "Bien amicalement", "Amicalement", "Veuillez agréer",
 		"Kind regards", "Best regards", "Regards", "Warm regards", "Best wishes",
 		"Sincerely", "Yours sincerely", "Yours faithfully", "Many thanks,", "Best,", "Cheers,",
-		"Sent from my", "Verzonden vanaf mijn", "Verstuurd vanaf mijn", "Envoy\xc3\xa9 de mon",
-		"Envoy\xc3\xa9 depuis mon", "Get Outlook for", "Outlook voor",
+		"Sent from my", "Verzonden vanaf mijn", "Verstuurd vanaf mijn", "Envoyé de mon",
+		"Envoyé depuis mon", "Get Outlook for", "Outlook voor",
 	};
 	const char *s = skip_ws(line);
 	for (size_t i = 0; i < ARRAY_SIZE(closings); i++) {
@@ -337,7 +337,7 @@ static int disclaimer_line(const char *line)
 		"The information contained in this", "Dit bericht en eventuele bijlagen",
 		"Dit e-mailbericht", "Dit bericht is uitsluitend", "De informatie in dit bericht",
 		"De informatie verzonden in dit", "Ce message et", "Ce courriel et",
-		"Ce message est confidentiel", "Le pr\xc3\xa9sent message", "Le pr\xc3\xa9sent courriel",
+		"Ce message est confidentiel", "Le présent message", "Le présent courriel",
 		"Les informations contenues dans",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(starts); i++)
