@@ -75,6 +75,7 @@ CMD(export);
 CMD(send);
 CMD(field);
 CMD(fetch);
+CMD(code);
 CMD(link);
 CMD(decline);
 CMD(simulate);

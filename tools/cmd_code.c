@@ -1,0 +1,399 @@
+/* cmd_code.c: corrtest code: coding replies. The modes are dispatched on
+ * their flag (see code_mode); --classify and --eval need no study: they try
+ * the rules (coding/rules.h) on message files and on a labelled set. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "coding/codebook.h"
+#include "coding/rules.h"
+#include "io/csv.h"
+#include "io/out.h"
+#include "base/banned.h"
+
+const char cmd_code_usage[] =
+	"usage: corrtest code --classify [--lang nl|fr|en] [--market housing|job] FILE.eml...\n"
+	"       corrtest code --eval LABELS.csv [--lang nl|fr|en] [--market housing|job]\n"
+	"\n"
+	"Codes replies with the rules of templates/coding/rules-{nl,fr,en}.txt (a\n"
+	"study's coding/rules-LANG.txt replaces the built-in file of its language, and\n"
+	"its coding/codebook.ini adds sub-codes, when -S names a study). Quoted text,\n"
+	"signatures and disclaimers are removed before coding; an automatic reply\n"
+	"(by its headers) is still coded by its text, and is other.auto_reply when its\n"
+	"text says nothing. When rules of two outcomes match, or none, the reply goes\n"
+	"to review: its outcome is null.\n"
+	"\n"
+	"  --classify        code each FILE (a raw message), one result per file: the\n"
+	"                    file as given, outcome (null: review), sub_code (e.g.\n"
+	"                    refusal.let), rule (FILE:LINE), rules_sha256, auto_reply,\n"
+	"                    review (why it goes to review)\n"
+	"  --eval LABELS.csv a CSV with columns file (relative to the CSV) and outcome,\n"
+	"                    and optionally lang and market (they override --lang and\n"
+	"                    --market for their row): prints per language the share\n"
+	"                    coded by the rules, the accuracy of what they coded, the\n"
+	"                    confusion matrix (labelled outcome by coded outcome or\n"
+	"                    review) and the files coded wrong\n"
+	"  --lang LANG       only the rules of this language (default: all three)\n"
+	"  --market MARKET   only the rules of this market (default: both)\n";
+
+/* The modes of `corrtest code`. The study modes (coding every uncoded reply,
+ * the review queue, second coding, agreement, adjudication) join this list
+ * and the switch in cmd_code. */
+enum code_mode { MODE_NONE = 0, MODE_CLASSIFY, MODE_EVAL };
+
+struct code_opts {
+	enum code_mode mode;
+	const char *eval_csv;
+	int lang;        /* -1: all */
+	unsigned market; /* 0: both */
+};
+
+/* The codebook and rules: the study's own files when -S names a study
+ * folder (one with study.ini), else the built-in ones. */
+static int load_rules(struct cmd_ctx *ctx, int lang, struct codebook **cb,
+		      struct coding_rules **rs)
+{
+	struct ct_err err = { 0 };
+	char *ini = xasprintf("%s/study.ini", ctx->study_dir);
+	struct stat st;
+	const char *dir = stat(ini, &st) == 0 ? ctx->study_dir : NULL;
+	free(ini);
+	int rc = codebook_load(dir, cb, &err);
+	if (rc == CT_OK)
+		rc = coding_rules_load(dir, *cb, lang < 0 ? 0 : 1u << lang, rs, &err);
+	if (rc != CT_OK) {
+		codebook_free(*cb);
+		*cb = NULL;
+		return cmd_error(ctx, &err);
+	}
+	return CT_OK;
+}
+
+static const struct out_field F_FILE = { "file", "file", OUT_TEXT, OUT_ID };
+static const struct out_field F_OUTCOME = { "outcome", "outcome", OUT_TEXT, 0 };
+static const struct out_field F_SUB = { "sub_code", "code", OUT_TEXT, 0 };
+static const struct out_field F_RULE = { "rule", "rule", OUT_TEXT, 0 };
+static const struct out_field F_SHA = { "rules_sha256", NULL, OUT_TEXT, 0 };
+static const struct out_field F_AUTO = { "auto_reply", "auto", OUT_BOOL, 0 };
+static const struct out_field F_REVIEW = { "review", "review", OUT_TEXT, 0 };
+
+static int classify_file(struct cmd_ctx *ctx, const struct coding_rules *rs, const char *path,
+			 unsigned market, int lang, struct coding_result *res)
+{
+	struct ct_err err = { 0 };
+	char *raw = NULL;
+	size_t len = 0;
+	int rc = file_read(path, &raw, &len, &err);
+	if (rc == CT_OK && len == 0)
+		rc = ct_fail(&err, CT_EINPUT, "%s: an empty file", path);
+	if (rc == CT_OK) {
+		rc = coding_classify_raw(rs, raw, len, market, lang, res, NULL, &err);
+		if (rc != CT_OK) {
+			char *m = xasprintf("%s: %s", path, err.msg);
+			ct_fail(&err, rc, "%s", m);
+			free(m);
+		}
+	}
+	free(raw);
+	return rc == CT_OK ? CT_OK : cmd_error(ctx, &err);
+}
+
+static int code_classify(struct cmd_ctx *ctx, const struct code_opts *o, int nfiles,
+			 char **files)
+{
+	if (nfiles == 0)
+		return cmd_usage_error(ctx, "--classify needs one or more message files");
+	struct codebook *cb = NULL;
+	struct coding_rules *rs = NULL;
+	int rc = load_rules(ctx, o->lang, &cb, &rs);
+	if (rc)
+		return rc;
+	struct out *out = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_table_stream_begin(out, NULL);
+	for (int i = 0; i < nfiles && rc == CT_OK; i++) {
+		struct coding_result res = { 0 };
+		rc = classify_file(ctx, rs, files[i], o->market, o->lang, &res);
+		if (rc == CT_OK) {
+			out_row_begin(out, NULL);
+			out_str(out, &F_FILE, files[i]);
+			out_str(out, &F_OUTCOME, res.outcome);
+			out_str(out, &F_SUB, res.code);
+			out_str(out, &F_RULE, res.rule);
+			out_str(out, &F_SHA, res.rules_sha256);
+			out_bool(out, &F_AUTO, res.auto_reply);
+			out_str(out, &F_REVIEW, res.why);
+			out_row_end(out);
+		}
+		coding_result_clear(&res);
+	}
+	out_table_end(out);
+	if (rc == CT_OK)
+		rc = out_free(out) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
+	else
+		out_discard(out);
+	coding_rules_free(rs);
+	codebook_free(cb);
+	return rc;
+}
+
+/* ---- --eval ---- */
+
+#define EV_LANGS (CODING_NLANG + 1) /* nl, fr, en, then rows with no language */
+#define EV_REVIEW CODING_NOUTCOMES  /* the column of replies sent to review */
+
+struct eval_tally {
+	long n, coded, correct;
+	long conf[CODING_NOUTCOMES][CODING_NOUTCOMES + 1];
+};
+
+struct eval_wrong {
+	char *file, *lang, *labelled, *outcome, *code, *rule;
+};
+
+static void tally_add(struct eval_tally *t, int truth, int got)
+{
+	t->n++;
+	t->conf[truth][got < 0 ? EV_REVIEW : got]++;
+	if (got >= 0) {
+		t->coded++;
+		t->correct += got == truth;
+	}
+}
+
+static const char *lang_label(int l)
+{
+	return l < CODING_NLANG ? coding_lang_names[l] : "any";
+}
+
+static void render_eval(struct out *out, const struct eval_tally *t, const struct eval_wrong *w,
+			int nw)
+{
+	static const struct out_field F_BY = { "by_lang", "By language", OUT_TEXT, 0 };
+	static const struct out_field F_LANG = { "lang", "lang", OUT_TEXT, OUT_ID };
+	static const struct out_field F_N = { "replies", "replies", OUT_COUNT, 0 };
+	static const struct out_field F_CODED = { "coded", "coded", OUT_COUNT, 0 };
+	static const struct out_field F_SHARE = { "share_coded", "% coded", OUT_FRACTION, 0 };
+	static const struct out_field F_RIGHT = { "correct", "right", OUT_COUNT, 0 };
+	static const struct out_field F_ACC = { "accuracy", "% right", OUT_FRACTION, 0 };
+	static const struct out_field F_CONF = { "confusion", "Confusion (labelled by coded)",
+						 OUT_TEXT, 0 };
+	static const struct out_field F_LAB = { "labelled", "labelled", OUT_TEXT, OUT_ID };
+	static const struct out_field F_COL[CODING_NOUTCOMES + 1] = {
+		{ "invitation", "invitation", OUT_COUNT, 0 }, { "info", "info", OUT_COUNT, 0 },
+		{ "refusal", "refusal", OUT_COUNT, 0 },       { "other", "other", OUT_COUNT, 0 },
+		{ "no_reply", "no_reply", OUT_COUNT, 0 },     { "review", "review", OUT_COUNT, 0 },
+	};
+	static const struct out_field F_WRONG = { "wrong", "Coded wrong", OUT_TEXT, 0 };
+	static const struct out_field F_WFILE = { "file", "file", OUT_TEXT, OUT_ID };
+	static const struct out_field F_WLAB = { "labelled", "labelled", OUT_TEXT, 0 };
+	static const struct out_field F_WOUT = { "outcome", "coded", OUT_TEXT, 0 };
+	static const struct out_field F_WCODE = { "sub_code", "code", OUT_TEXT, 0 };
+	static const struct out_field F_WRULE = { "rule", "rule", OUT_TEXT, 0 };
+
+	/* Index EV_LANGS is the total over every row. */
+	out_table_begin(out, &F_BY);
+	for (int l = 0; l <= EV_LANGS; l++) {
+		if (l < EV_LANGS && !t[l].n)
+			continue;
+		out_row_begin(out, NULL);
+		out_str(out, &F_LANG, l == EV_LANGS ? "all" : lang_label(l));
+		out_int(out, &F_N, t[l].n);
+		out_int(out, &F_CODED, t[l].coded);
+		out_value(out, &F_SHARE, t[l].n > 0, t[l].n ? (double)t[l].coded / t[l].n : 0);
+		out_int(out, &F_RIGHT, t[l].correct);
+		out_value(out, &F_ACC, t[l].coded > 0,
+			  t[l].coded ? (double)t[l].correct / t[l].coded : 0);
+		out_row_end(out);
+	}
+	out_table_end(out);
+	out_table_begin(out, &F_CONF);
+	for (int l = 0; l <= EV_LANGS; l++) {
+		if (l < EV_LANGS && !t[l].n)
+			continue;
+		for (int o = 0; o < CODING_NOUTCOMES; o++) {
+			out_row_begin(out, NULL);
+			out_str(out, &F_LANG, l == EV_LANGS ? "all" : lang_label(l));
+			out_str(out, &F_LAB, coding_outcomes[o]);
+			for (int c = 0; c <= CODING_NOUTCOMES; c++)
+				out_int(out, &F_COL[c], t[l].conf[o][c]);
+			out_row_end(out);
+		}
+	}
+	out_table_end(out);
+	out_table_begin(out, &F_WRONG);
+	for (int i = 0; i < nw; i++) {
+		out_row_begin(out, NULL);
+		out_str(out, &F_WFILE, w[i].file);
+		out_str(out, &F_LANG, w[i].lang);
+		out_str(out, &F_WLAB, w[i].labelled);
+		out_str(out, &F_WOUT, w[i].outcome);
+		out_str(out, &F_WCODE, w[i].code);
+		out_str(out, &F_WRULE, w[i].rule);
+		out_row_end(out);
+	}
+	out_table_end(out);
+}
+
+static int code_eval(struct cmd_ctx *ctx, const struct code_opts *o, int nargs)
+{
+	if (nargs)
+		return cmd_usage_error(ctx, "--eval takes the labels file only");
+	struct ct_err err = { 0 };
+	struct codebook *cb = NULL;
+	struct coding_rules *rs = NULL;
+	struct csv *csv = NULL;
+	char *text = NULL, *dir = NULL;
+	size_t len = 0;
+	struct eval_tally t[EV_LANGS + 1];
+	struct eval_wrong *w = NULL;
+	int nw = 0;
+	memset(t, 0, sizeof(t));
+	int rc = file_read(o->eval_csv, &text, &len, &err);
+	if (rc == CT_OK)
+		rc = csv_parse(o->eval_csv, text, len, &csv, NULL, &err);
+	static const char *const known[] = { "file", "outcome", "lang", "market", NULL };
+	static const char *const required[] = { "file", "outcome", NULL };
+	if (rc == CT_OK)
+		rc = csv_check_columns(csv, known, required, 1, &err);
+	if (rc != CT_OK) {
+		rc = cmd_error(ctx, &err);
+		goto out;
+	}
+	rc = load_rules(ctx, o->lang, &cb, &rs);
+	if (rc)
+		goto out;
+	const char *slash = strrchr(o->eval_csv, '/');
+	dir = slash ? xstrndup(o->eval_csv, (size_t)(slash - o->eval_csv + 1)) : xstrdup("");
+	int cf = csv_col(csv, "file"), co = csv_col(csv, "outcome"), cl = csv_col(csv, "lang"),
+	    cm = csv_col(csv, "market");
+	for (int i = 0; i < csv->nrec && rc == CT_OK; i++) {
+		const struct csv_record *r = &csv->rec[i];
+		const char *file = r->field[cf], *lab = r->field[co];
+		int truth = coding_outcome_index(str_trim((char *)lab));
+		if (truth < 0) {
+			rc = cmd_errorf(ctx, CT_EINPUT,
+					"%s:%d: outcome '%s' is not invitation, info, refusal, other "
+					"or no_reply",
+					o->eval_csv, r->start_line, lab);
+			break;
+		}
+		int lang = o->lang;
+		if (cl >= 0 && *str_trim(r->field[cl])) {
+			lang = coding_lang_parse(r->field[cl]);
+			if (lang < 0) {
+				rc = cmd_errorf(ctx, CT_EINPUT, "%s:%d: lang '%s' is not nl, fr or en",
+						o->eval_csv, r->start_line, r->field[cl]);
+				break;
+			}
+		}
+		unsigned market = o->market;
+		if (cm >= 0 && *str_trim(r->field[cm])) {
+			market = coding_market_parse(r->field[cm]);
+			if (!market) {
+				rc = cmd_errorf(ctx, CT_EINPUT,
+						"%s:%d: market '%s' is not housing or job", o->eval_csv,
+						r->start_line, r->field[cm]);
+				break;
+			}
+		}
+		if (!*str_trim((char *)file)) {
+			rc = cmd_errorf(ctx, CT_EINPUT, "%s:%d: the file is empty", o->eval_csv,
+					r->start_line);
+			break;
+		}
+		char *path = file[0] == '/' ? xstrdup(file) : xasprintf("%s%s", dir, file);
+		struct coding_result res = { 0 };
+		rc = classify_file(ctx, rs, path, market, lang, &res);
+		free(path);
+		if (rc == CT_OK) {
+			int got = res.outcome ? coding_outcome_index(res.outcome) : -1;
+			tally_add(&t[lang < 0 ? CODING_NLANG : lang], truth, got);
+			tally_add(&t[EV_LANGS], truth, got);
+			if (got >= 0 && got != truth) {
+				w = xrealloc(w, (size_t)(nw + 1) * sizeof(*w));
+				w[nw++] = (struct eval_wrong){ xstrdup(file),
+							       xstrdup(lang_label(lang < 0 ? CODING_NLANG : lang)),
+							       xstrdup(coding_outcomes[truth]),
+							       xstrdup(res.outcome), xstrdup(res.code),
+							       xstrdup(res.rule) };
+			}
+		}
+		coding_result_clear(&res);
+	}
+	if (rc == CT_OK) {
+		struct out *out = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+		render_eval(out, t, w, nw);
+		rc = out_free(out) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
+	}
+out:
+	for (int i = 0; i < nw; i++) {
+		free(w[i].file);
+		free(w[i].lang);
+		free(w[i].labelled);
+		free(w[i].outcome);
+		free(w[i].code);
+		free(w[i].rule);
+	}
+	free(w);
+	free(dir);
+	free(text);
+	csv_free(csv);
+	coding_rules_free(rs);
+	codebook_free(cb);
+	return rc;
+}
+
+static int set_mode(struct cmd_ctx *ctx, struct code_opts *o, enum code_mode m)
+{
+	if (o->mode && o->mode != m)
+		return cmd_usage_error(ctx, "--classify and --eval are separate modes");
+	o->mode = m;
+	return 0;
+}
+
+int cmd_code(int argc, char **argv, struct cmd_ctx *ctx)
+{
+	enum { O_CLASSIFY = 256, O_EVAL, O_LANG, O_MARKET };
+	static const struct option opts[] = {
+		{ "classify", no_argument, NULL, O_CLASSIFY },
+		{ "eval", required_argument, NULL, O_EVAL },
+		{ "lang", required_argument, NULL, O_LANG },
+		{ "market", required_argument, NULL, O_MARKET },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct code_opts o = { MODE_NONE, NULL, -1, 0 };
+	int c, rc;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		rc = 0;
+		switch (c) {
+		case O_CLASSIFY: rc = set_mode(ctx, &o, MODE_CLASSIFY); break;
+		case O_EVAL:
+			rc = set_mode(ctx, &o, MODE_EVAL);
+			o.eval_csv = optarg;
+			break;
+		case O_LANG:
+			o.lang = coding_lang_parse(optarg);
+			if (o.lang < 0)
+				rc = cmd_usage_error(ctx, "--lang is nl, fr or en, not '%s'", optarg);
+			break;
+		case O_MARKET:
+			o.market = coding_market_parse(optarg);
+			if (!o.market)
+				rc = cmd_usage_error(ctx, "--market is housing or job, not '%s'",
+						     optarg);
+			break;
+		default: return cmd_usage_error(ctx, "unknown option");
+		}
+		if (rc)
+			return rc;
+	}
+	switch (o.mode) {
+	case MODE_CLASSIFY: return code_classify(ctx, &o, argc - optind, argv + optind);
+	case MODE_EVAL: return code_eval(ctx, &o, argc - optind);
+	case MODE_NONE: break;
+	}
+	return cmd_usage_error(ctx, "say what to do: --classify FILE... or --eval LABELS.csv");
+}

@@ -1,0 +1,454 @@
+/* extract.c: a reply's text for coding (see extract.h). The markers of
+ * quoted text and signatures are those the common mail clients write in
+ * Dutch, French and English (Outlook, Gmail, Apple Mail, Thunderbird,
+ * mobile clients); they are matched on whole lines, ASCII case ignored. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "coding/extract.h"
+#include "mail/reply.h"
+#include "base/banned.h"
+
+void coding_text_free(struct coding_text *t)
+{
+	if (!t)
+		return;
+	free(t->body);
+	free(t->quoted);
+	free(t->signature);
+	free(t->subject);
+	free(t);
+}
+
+/* ---- headers ---- */
+
+static int ci_prefix(const char *s, size_t n, const char *p)
+{
+	size_t pl = strlen(p);
+	return n >= pl && !strncasecmp(s, p, pl);
+}
+
+/* Looks at one unfolded field "Name: value". */
+static int auto_field(const char *name, size_t nl, const char *v, char *why, size_t n)
+{
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t vl = strlen(v);
+	while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+#define IS(s) (nl == strlen(s) && !strncasecmp(name, s, nl))
+	if (IS("Auto-Submitted")) {
+		/* "no" may carry a comment: "no (manual)". */
+		if (vl == 0 || (ci_prefix(v, vl, "no") && (vl == 2 || v[2] == ' ' || v[2] == '(' ||
+							   v[2] == ';')))
+			return 0;
+		snprintf(why, n, "Auto-Submitted: %.*s", (int)(vl > 40 ? 40 : vl), v);
+		return 1;
+	}
+	if (IS("Return-Path")) {
+		if (vl == 2 && !strncmp(v, "<>", 2)) {
+			snprintf(why, n, "Return-Path: <>");
+			return 1;
+		}
+		return 0;
+	}
+	if (IS("Precedence")) {
+		static const char *const kinds[] = { "bulk", "junk", "list", "auto_reply" };
+		for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+			if (vl == strlen(kinds[i]) && !strncasecmp(v, kinds[i], vl)) {
+				snprintf(why, n, "Precedence: %s", kinds[i]);
+				return 1;
+			}
+		return 0;
+	}
+	static const char *const lists[] = { "List-Id", "List-Unsubscribe", "List-Post",
+					     "List-Help", "List-Subscribe", "List-Owner",
+					     "List-Archive" };
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		if (IS(lists[i])) {
+			snprintf(why, n, "%s", lists[i]);
+			return 1;
+		}
+	if (IS("X-Autoreply") || IS("X-Autorespond")) {
+		snprintf(why, n, "%.*s", (int)nl, name);
+		return 1;
+	}
+#undef IS
+	return 0;
+}
+
+int coding_auto_reply_headers(const char *raw, size_t len, char *why, size_t n)
+{
+	if (n)
+		why[0] = 0;
+	struct strbuf field = STRBUF_INIT;
+	size_t i = 0;
+	int found = 0;
+	while (i <= len && !found) {
+		size_t e = i;
+		while (e < len && raw[e] != '\n')
+			e++;
+		size_t le = e;
+		if (le > i && raw[le - 1] == '\r')
+			le--;
+		int end = (le == i) || i >= len;
+		int cont = !end && (raw[i] == ' ' || raw[i] == '\t');
+		if (!cont && field.len) {
+			const char *f = sb_str(&field), *colon = strchr(f, ':');
+			if (colon) {
+				size_t nl = (size_t)(colon - f);
+				while (nl && (f[nl - 1] == ' ' || f[nl - 1] == '\t'))
+					nl--;
+				found = auto_field(f, nl, colon + 1, why, n);
+			}
+			sb_reset(&field);
+		}
+		if (end)
+			break;
+		sb_add(&field, raw + i, le - i);
+		i = e + 1;
+	}
+	sb_free(&field);
+	return found;
+}
+
+/* ---- text ---- */
+
+struct lines {
+	char **l;
+	int n;
+};
+
+static void lines_split(struct lines *ls, const char *text)
+{
+	ls->n = 0;
+	ls->l = NULL;
+	const char *p = text;
+	for (;;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (!e && n == 0)
+			break;
+		ls->l = xrealloc(ls->l, (size_t)(ls->n + 1) * sizeof(*ls->l));
+		ls->l[ls->n++] = xstrndup(p, n);
+		if (!e)
+			break;
+		p = e + 1;
+	}
+}
+
+static void lines_free(struct lines *ls)
+{
+	for (int i = 0; i < ls->n; i++)
+		free(ls->l[i]);
+	free(ls->l);
+}
+
+/* The line without leading white space (spaces, tabs, no-break spaces). */
+static const char *skip_ws(const char *s)
+{
+	for (;;) {
+		if (*s == ' ' || *s == '\t' || *s == '\r')
+			s++;
+		else if ((unsigned char)s[0] == 0xc2 && (unsigned char)s[1] == 0xa0)
+			s += 2;
+		else
+			return s;
+	}
+}
+
+static int blank(const char *s)
+{
+	return !*skip_ws(s);
+}
+
+static int starts_ci(const char *s, const char *p)
+{
+	return !strncasecmp(s, p, strlen(p));
+}
+
+/* Whether s (trimmed at the end) ends with one of the verbs of an
+ * attribution line, then ':' (French puts a space before it). */
+static int ends_attribution(const char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	if (!n || s[n - 1] != ':')
+		return 0;
+	n--;
+	while (n && s[n - 1] == ' ')
+		n--;
+	/* An address or name may come between the verb and the colon
+	 * ("schreef Jan <jan@x.be>:" or "Jan <jan@x.be> schreef:"), so the
+	 * verb is looked for anywhere in the line. */
+	static const char *const verbs[] = { "schreef", "wrote", "a écrit", "a ecrit",
+					     "schrieb", "geschreven" };
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+		const char *v = verbs[i];
+		for (const char *p = s; p + strlen(v) <= s + n; p++)
+			if (!strncasecmp(p, v, strlen(v)))
+				return 1;
+	}
+	return 0;
+}
+
+/* An attribution of a quote starting at line i, over 1 to 3 lines (Gmail
+ * wraps long ones): returns how many lines it takes, or 0. */
+static int attribution(const struct lines *ls, int i)
+{
+	const char *s = skip_ws(ls->l[i]);
+	if (!(starts_ci(s, "Op ") || starts_ci(s, "On ") || starts_ci(s, "Le ") ||
+	      starts_ci(s, "Am ") || starts_ci(s, "Il ")))
+		return 0;
+	struct strbuf sb = STRBUF_INIT;
+	int got = 0;
+	for (int k = 0; k < 3 && i + k < ls->n && !got; k++) {
+		if (k)
+			sb_addc(&sb, ' ');
+		sb_adds(&sb, ls->l[i + k]);
+		if (sb.len > 400)
+			break;
+		if (ends_attribution(sb_str(&sb)))
+			got = k + 1;
+	}
+	sb_free(&sb);
+	return got;
+}
+
+/* A separator line that starts an original or forwarded message. */
+static int separator(const char *line)
+{
+	const char *s = skip_ws(line);
+	static const char *const marks[] = {
+		"-----Original Message-----", "----- Original Message -----",
+		"-------- Original Message --------", "-----Oorspronkelijk bericht-----",
+		"-----Oorspronkelijk Bericht-----", "-----Message d'origine-----",
+		"----- Message d'origine -----", "-------- Message original --------",
+		"---------- Forwarded message", "-------- Forwarded Message",
+		"---------- Doorgestuurd bericht", "-------- Doorgestuurd bericht",
+		"---------- Message transféré", "-------- Message transféré",
+		"Begin forwarded message:", "Begin doorgestuurd bericht:",
+		"Début du message réexpédié",
+		"Début du message transféré",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(marks); i++)
+		if (starts_ci(s, marks[i]))
+			return 1;
+	return 0;
+}
+
+/* Outlook's header block: "Van:", "De :", "From:" (bold '*From:*' in HTML
+ * made text) followed within four lines by a sent, to or subject field. */
+static int field_line(const char *line, const char *const *names, size_t nn)
+{
+	const char *s = skip_ws(line);
+	if (*s == '*')
+		s++;
+	for (size_t i = 0; i < nn; i++) {
+		size_t l = strlen(names[i]);
+		if (!strncasecmp(s, names[i], l)) {
+			const char *p = s + l;
+			while (*p == ' ' || (unsigned char)*p == 0xc2 || (unsigned char)*p == 0xa0)
+				p++;
+			if (*p == '*')
+				p++;
+			if (*p == ':')
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int outlook_block(const struct lines *ls, int i)
+{
+	static const char *const from[] = { "Van", "De", "From", "Von" };
+	static const char *const rest[] = { "Verzonden", "Envoyé", "Sent", "Date",
+					    "Datum", "Aan", "À", "A", "To", "Onderwerp",
+					    "Objet", "Subject", "Cc", "Gesendet", "An", "Betreff" };
+	if (!field_line(ls->l[i], from, ARRAY_SIZE(from)))
+		return 0;
+	for (int k = 1; k <= 4 && i + k < ls->n; k++)
+		if (field_line(ls->l[i + k], rest, ARRAY_SIZE(rest)))
+			return 1;
+	return 0;
+}
+
+static int quote_line(const char *line)
+{
+	return *skip_ws(line) == '>';
+}
+
+/* A line of underscores or dashes alone, which Outlook puts above its
+ * header block. */
+static int rule_line(const char *line)
+{
+	const char *s = skip_ws(line);
+	size_t n = 0;
+	while (s[n] == '_' || s[n] == '-')
+		n++;
+	return n >= 10 && blank(s + n);
+}
+
+/* Closings that end a message: the line that starts with one (and is
+ * short, with no digit: a name may follow, not a time) begins the
+ * signature. */
+static int closing_line(const char *line)
+{
+	static const char *const closings[] = {
+		"Met vriendelijke groet", "Vriendelijke groet", "Met vriendelijke groeten",
+		"Beste groeten", "Hartelijke groet", "Groetjes", "Groeten", "Mvg", "M.v.g.",
+		"Vriendelijke groetjes", "Met hartelijke groet", "Hoogachtend",
+		"Cordialement", "Bien cordialement", "Bien à vous", "Bien a vous",
+		"Salutations", "Meilleures salutations", "Sincères salutations",
+		"Bonne journée", "Bien amicalement", "Amicalement", "Veuillez agréer",
+		"Kind regards", "Best regards", "Regards", "Warm regards", "Best wishes",
+		"Sincerely", "Yours sincerely", "Yours faithfully", "Many thanks,", "Best,", "Cheers,",
+		"Sent from my", "Verzonden vanaf mijn", "Verstuurd vanaf mijn", "Envoyé de mon",
+		"Envoyé depuis mon", "Get Outlook for", "Outlook voor",
+	};
+	const char *s = skip_ws(line);
+	for (size_t i = 0; i < ARRAY_SIZE(closings); i++) {
+		size_t l = strlen(closings[i]);
+		if (strncasecmp(s, closings[i], l))
+			continue;
+		const char *rest = s + l;
+		if (strlen(rest) > 40)
+			return 0;
+		for (const char *p = rest; *p; p++)
+			if (*p >= '0' && *p <= '9')
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* A disclaimer's or a signature separator's first line. */
+static int disclaimer_line(const char *line)
+{
+	const char *s = skip_ws(line);
+	if (!strcmp(line, "-- ") || !strcmp(line, "--") || !strcmp(line, "__"))
+		return 1;
+	static const char *const starts[] = {
+		"Disclaimer", "DISCLAIMER", "This e-mail and any", "This email and any",
+		"This message and any", "This e-mail is confidential", "This email is confidential",
+		"The information contained in this", "Dit bericht en eventuele bijlagen",
+		"Dit e-mailbericht", "Dit bericht is uitsluitend", "De informatie in dit bericht",
+		"De informatie verzonden in dit", "Ce message et", "Ce courriel et",
+		"Ce message est confidentiel", "Le présent message", "Le présent courriel",
+		"Les informations contenues dans",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(starts); i++)
+		if (!strncmp(s, starts[i], strlen(starts[i])))
+			return 1;
+	return 0;
+}
+
+static void add_line(struct strbuf *sb, const char *l)
+{
+	sb_adds(sb, l);
+	sb_addc(sb, '\n');
+}
+
+/* Trailing and leading blank lines removed; returns a new string. */
+static char *trim_lines(struct strbuf *sb)
+{
+	char *s = sb_detach(sb);
+	if (!s)
+		return xstrdup("");
+	char *p = s;
+	while (*p == '\n' || *p == ' ' || *p == '\t')
+		p++;
+	size_t n = strlen(p);
+	while (n && (p[n - 1] == '\n' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	char *out = xstrndup(p, n);
+	free(s);
+	return out;
+}
+
+struct coding_text *coding_text_split(const char *text)
+{
+	struct coding_text *t = xcalloc(1, sizeof(*t));
+	struct lines ls;
+	lines_split(&ls, text ? text : "");
+	struct strbuf own = STRBUF_INIT, quoted = STRBUF_INIT, sig = STRBUF_INIT;
+
+	/* Quoted text: '>' lines go wherever they are (a bottom-posted answer
+	 * below them is kept); an attribution directly above '>' lines goes
+	 * with them; any other start of an original (an attribution without
+	 * '>' lines, a separator, Outlook's header block) takes the rest of
+	 * the message. */
+	int cut = ls.n;
+	for (int i = 0; i < ls.n; i++) {
+		if (quote_line(ls.l[i])) {
+			add_line(&quoted, ls.l[i]);
+			continue;
+		}
+		int a = attribution(&ls, i);
+		if (a) {
+			int j = i + a;
+			while (j < ls.n && blank(ls.l[j]))
+				j++;
+			if (j < ls.n && quote_line(ls.l[j])) {
+				for (int k = i; k < i + a; k++)
+					add_line(&quoted, ls.l[k]);
+				i += a - 1;
+				continue;
+			}
+			cut = i;
+			break;
+		}
+		if (separator(ls.l[i]) || outlook_block(&ls, i) ||
+		    (rule_line(ls.l[i]) && i + 1 < ls.n && outlook_block(&ls, i + 1))) {
+			cut = i;
+			break;
+		}
+		add_line(&own, ls.l[i]);
+	}
+	for (int i = cut; i < ls.n; i++)
+		add_line(&quoted, ls.l[i]);
+
+	/* The signature: from the first closing or disclaimer line that
+	 * follows some text of the replier's own. */
+	struct lines body;
+	lines_split(&body, sb_str(&own));
+	struct strbuf kept = STRBUF_INIT;
+	int seen_text = 0, in_sig = 0;
+	for (int i = 0; i < body.n; i++) {
+		if (!in_sig && seen_text && (closing_line(body.l[i]) || disclaimer_line(body.l[i])))
+			in_sig = 1;
+		add_line(in_sig ? &sig : &kept, body.l[i]);
+		if (!blank(body.l[i]))
+			seen_text = 1;
+	}
+	lines_free(&body);
+	lines_free(&ls);
+	sb_free(&own);
+	t->body = trim_lines(&kept);
+	t->quoted = trim_lines(&quoted);
+	t->signature = trim_lines(&sig);
+	t->subject = xstrdup("");
+	return t;
+}
+
+int coding_extract(const char *raw, size_t len, struct coding_text **out, struct ct_err *err)
+{
+	*out = NULL;
+	if (!raw || !len)
+		return ct_fail(err, CT_EINPUT, "an empty message");
+	struct reply *r = NULL;
+	int rc = reply_parse(raw, len, &r, err);
+	if (rc != CT_OK)
+		return rc;
+	struct coding_text *t = coding_text_split(r->text);
+	free(t->subject);
+	t->subject = xstrdup(r->subject ? r->subject : "");
+	t->from_html = r->text_from_html;
+	t->auto_reply = coding_auto_reply_headers(raw, len, t->auto_why, sizeof(t->auto_why));
+	reply_free(r);
+	*out = t;
+	return CT_OK;
+}

@@ -1,0 +1,452 @@
+/* rules.c: loads rule files and codes texts with PCRE2 (see rules.h). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "coding/rules.h"
+#include "base/embedded.h"
+#include "base/banned.h"
+
+struct rule {
+	char *id;            /* "FILE:LINE" */
+	int file;            /* index into files */
+	int priority;
+	int cancel;          /* a negation rule */
+	const struct coding_code *code; /* borrowed from the codebook */
+	int outcome;
+	int auto_text;       /* other.auto_reply: evidence, not a competing code */
+	unsigned markets;
+	int lang;
+	pcre2_code *re;
+};
+
+struct rule_file {
+	char *path;
+	char sha[65];
+};
+
+struct coding_rules {
+	struct rule *r;
+	int n;
+	struct rule_file *f;
+	int nf;
+	pcre2_match_data *md;
+	pcre2_match_context *mc;
+	pcre2_jit_stack *js;
+};
+
+int coding_rules_count(const struct coding_rules *rs)
+{
+	return rs ? rs->n : 0;
+}
+
+void coding_rules_free(struct coding_rules *rs)
+{
+	if (!rs)
+		return;
+	for (int i = 0; i < rs->n; i++) {
+		free(rs->r[i].id);
+		pcre2_code_free(rs->r[i].re);
+	}
+	free(rs->r);
+	for (int i = 0; i < rs->nf; i++)
+		free(rs->f[i].path);
+	free(rs->f);
+	pcre2_match_data_free(rs->md);
+	pcre2_match_context_free(rs->mc);
+	pcre2_jit_stack_free(rs->js);
+	free(rs);
+}
+
+void coding_result_clear(struct coding_result *res)
+{
+	free(res->code);
+	free(res->rule);
+	free(res->rules_sha256);
+	free(res->why);
+	memset(res, 0, sizeof(*res));
+}
+
+static struct coding_rules *rules_new(void)
+{
+	struct coding_rules *rs = xcalloc(1, sizeof(*rs));
+	rs->md = pcre2_match_data_create(8, NULL);
+	rs->mc = pcre2_match_context_create(NULL);
+	/* A pattern that backtracks badly must fail, not hang a batch: JIT
+	 * stack and match limits bound each match. */
+	rs->js = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+	if (!rs->md || !rs->mc || !rs->js)
+		ct_oom(0);
+	pcre2_jit_stack_assign(rs->mc, NULL, rs->js);
+	pcre2_set_match_limit(rs->mc, 1000000);
+	return rs;
+}
+
+/* Parses one line into its fields; returns NULL on success or a message. */
+static const char *parse_line(char *line, long *prio, char **code, char **pat, char **note)
+{
+	char *p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	char *end;
+	char *num = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (!*p)
+		return "want PRIORITY CODE /PATTERN/ [NOTE]";
+	*p++ = 0;
+	if (!parse_long(num, prio) || *prio < 0 || *prio > 1000000)
+		return "the priority is not a whole number from 0";
+	while (*p == ' ' || *p == '\t')
+		p++;
+	*code = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (!*p)
+		return "want PRIORITY CODE /PATTERN/ [NOTE]";
+	*p++ = 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '/')
+		return "the pattern must be written between slashes: /PATTERN/";
+	*pat = ++p;
+	/* The pattern ends at the first '/' not escaped by a backslash;
+	 * "\/" is kept as is (PCRE2 reads it as a slash). */
+	for (end = p; *end && *end != '/'; end++)
+		if (*end == '\\' && end[1])
+			end++;
+	if (*end != '/')
+		return "the pattern has no closing slash";
+	*end = 0;
+	if (end == *pat)
+		return "the pattern is empty";
+	p = end + 1;
+	if (*p && *p != ' ' && *p != '\t')
+		return "a blank must follow the pattern's closing slash";
+	while (*p == ' ' || *p == '\t')
+		p++;
+	*note = p;
+	return NULL;
+}
+
+int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, const char *path,
+			  const char *text, int lang, struct ct_err *err)
+{
+	int fresh = !*rsp;
+	if (fresh)
+		*rsp = rules_new();
+	struct coding_rules *rs = *rsp;
+	int n0 = rs->n, rc = CT_OK;
+	size_t bad = 0;
+	if (!utf8_check(text, strlen(text), &bad)) {
+		int line = 1;
+		for (size_t i = 0; i < bad; i++)
+			line += text[i] == '\n';
+		rc = ct_fail(err, CT_EINPUT, "%s:%d: invalid UTF-8", path, line);
+		goto out;
+	}
+	rs->f = xrealloc(rs->f, (size_t)(rs->nf + 1) * sizeof(*rs->f));
+	int fi = rs->nf++;
+	rs->f[fi].path = xstrdup(path);
+	sha256_hex(text, strlen(text), rs->f[fi].sha);
+
+	const char *p = text;
+	for (int lineno = 1; *p; lineno++) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char *line = xstrndup(p, len);
+		p = e ? e + 1 : p + len;
+		size_t l = strlen(line);
+		if (l && line[l - 1] == '\r')
+			line[--l] = 0;
+		char *s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s || *s == '#') {
+			free(line);
+			continue;
+		}
+		long prio = 0;
+		char *code = NULL, *pat = NULL, *note = NULL;
+		const char *msg = parse_line(s, &prio, &code, &pat, &note);
+		if (msg) {
+			rc = ct_fail(err, CT_EINPUT, "%s:%d: %s", path, lineno, msg);
+			free(line);
+			goto out;
+		}
+		int cancel = code[0] == '!';
+		const struct coding_code *cc = codebook_find(cb, code + cancel);
+		if (!cc) {
+			rc = ct_fail(err, CT_EINPUT, "%s:%d: '%s' is not a code of the codebook", path,
+				     lineno, code + cancel);
+			free(line);
+			goto out;
+		}
+		if (!strcmp(cc->outcome, "no_reply")) {
+			rc = ct_fail(err, CT_EINPUT,
+				     "%s:%d: no_reply is given by the deadline, not by a rule", path,
+				     lineno);
+			free(line);
+			goto out;
+		}
+		int ec = 0;
+		PCRE2_SIZE eo = 0;
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+					       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo,
+					       NULL);
+		if (!re) {
+			PCRE2_UCHAR buf[256];
+			pcre2_get_error_message(ec, buf, sizeof(buf));
+			rc = ct_fail(err, CT_EINPUT, "%s:%d: pattern: %s at offset %zu", path, lineno,
+				     (const char *)buf, (size_t)eo);
+			free(line);
+			goto out;
+		}
+		/* JIT is an optimisation: a pattern it cannot compile still
+		 * runs in the interpreter. */
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+		rs->r = xrealloc(rs->r, (size_t)(rs->n + 1) * sizeof(*rs->r));
+		struct rule *r = &rs->r[rs->n++];
+		r->id = xasprintf("%s:%d", path, lineno);
+		r->file = fi;
+		r->priority = (int)prio;
+		r->cancel = cancel;
+		r->code = cc;
+		r->outcome = coding_outcome_index(cc->outcome);
+		r->auto_text = !cancel && !strcmp(cc->code, "other.auto_reply");
+		r->markets = cc->markets;
+		r->lang = lang;
+		r->re = re;
+		free(line);
+	}
+out:
+	if (rc != CT_OK) {
+		if (fresh) {
+			coding_rules_free(rs);
+			*rsp = NULL;
+		} else {
+			for (int i = n0; i < rs->n; i++) {
+				free(rs->r[i].id);
+				pcre2_code_free(rs->r[i].re);
+			}
+			rs->n = n0;
+		}
+	}
+	return rc;
+}
+
+int coding_rules_load(const char *study_dir, const struct codebook *cb, unsigned langs,
+		      struct coding_rules **out, struct ct_err *err)
+{
+	*out = NULL;
+	if (!langs)
+		langs = (1u << CODING_NLANG) - 1;
+	struct coding_rules *rs = rules_new();
+	int rc = CT_OK;
+	for (int l = 0; l < CODING_NLANG && rc == CT_OK; l++) {
+		if (!(langs & (1u << l)))
+			continue;
+		char *own = study_dir ? xasprintf("%s/coding/rules-%s.txt", study_dir,
+						  coding_lang_names[l])
+				      : NULL;
+		struct stat st;
+		if (own && stat(own, &st) == 0) {
+			char *text = NULL;
+			size_t len = 0;
+			rc = file_read(own, &text, &len, err);
+			if (rc == CT_OK && strlen(text) != len)
+				rc = ct_fail(err, CT_EINPUT, "%s: a NUL byte", own);
+			if (rc == CT_OK)
+				rc = coding_rules_add_text(&rs, cb, own, text, l, err);
+			free(text);
+		} else {
+			char *path = xasprintf("templates/coding/rules-%s.txt", coding_lang_names[l]);
+			const struct embedded_file *f = embedded_find(path);
+			if (!f)
+				rc = ct_fail(err, CT_EENV, "%s is not built in", path);
+			else
+				rc = coding_rules_add_text(&rs, cb, path, f->data, l, err);
+			free(path);
+		}
+		free(own);
+	}
+	if (rc != CT_OK) {
+		coding_rules_free(rs);
+		return rc;
+	}
+	*out = rs;
+	return CT_OK;
+}
+
+/* Match spans of the rules, per rule: [start, end) byte offsets. */
+struct span {
+	size_t s, e;
+};
+struct spans {
+	struct span *v;
+	int n, cap;
+};
+
+static void spans_add(struct spans *sp, size_t s, size_t e)
+{
+	if (sp->n == sp->cap) {
+		sp->cap = sp->cap ? 2 * sp->cap : 4;
+		sp->v = xrealloc(sp->v, (size_t)sp->cap * sizeof(*sp->v));
+	}
+	sp->v[sp->n].s = s;
+	sp->v[sp->n].e = e;
+	sp->n++;
+}
+
+/* Every non-overlapping match of r in text, into sp (reset first). */
+static int all_matches(const struct coding_rules *rs, const struct rule *r, const char *text,
+		       size_t len, struct spans *sp)
+{
+	sp->n = 0;
+	size_t off = 0;
+	while (off <= len) {
+		int m = pcre2_match(r->re, (PCRE2_SPTR)text, len, off, PCRE2_NO_UTF_CHECK, rs->md,
+				    rs->mc);
+		if (m == PCRE2_ERROR_NOMATCH)
+			return 0;
+		if (m < 0)
+			return m;
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rs->md);
+		spans_add(sp, ov[0], ov[1]);
+		size_t next = ov[1] > off ? ov[1] : off + 1;
+		/* An empty match advances by one character, not into one. */
+		while (next < len && ((unsigned char)text[next] & 0xc0) == 0x80)
+			next++;
+		off = next;
+	}
+	return 0;
+}
+
+/* Whether cancel rule c takes back matches of rule r. */
+static int cancels(const struct rule *c, const struct rule *r)
+{
+	if (c->code == r->code)
+		return 1;
+	return !c->code->sub && !strcmp(c->code->outcome, r->code->outcome);
+}
+
+static int better(const struct rule *a, const struct rule *b)
+{
+	return !b || a->priority < b->priority;
+}
+
+int coding_classify(const struct coding_rules *rs, const char *text, int auto_reply,
+		    unsigned market, int lang, struct coding_result *res, struct ct_err *err)
+{
+	coding_result_clear(res);
+	res->auto_reply = auto_reply;
+	size_t len = strlen(text), bad = 0;
+	if (!utf8_check(text, len, &bad))
+		return ct_fail(err, CT_EINPUT, "the text is not valid UTF-8 (byte %zu)", bad);
+
+	int n = rs->n, rc = CT_OK;
+	struct spans *sp = xcalloc((size_t)n ? (size_t)n : 1, sizeof(*sp));
+	char *fired = xcalloc((size_t)n ? (size_t)n : 1, 1);
+	for (int i = 0; i < n; i++) {
+		const struct rule *r = &rs->r[i];
+		if ((market && !(r->markets & market)) || (lang >= 0 && r->lang != lang))
+			continue;
+		int m = all_matches(rs, r, text, len, &sp[i]);
+		if (m < 0) {
+			PCRE2_UCHAR buf[200];
+			pcre2_get_error_message(m, buf, sizeof(buf));
+			rc = ct_fail(err, CT_EINPUT, "%s: %s", r->id, (const char *)buf);
+			goto out;
+		}
+	}
+	/* A rule fires when one of its matches is not overlapped by a match of
+	 * a negation rule of its code. */
+	for (int i = 0; i < n; i++) {
+		const struct rule *r = &rs->r[i];
+		if (r->cancel || !sp[i].n)
+			continue;
+		for (int k = 0; k < sp[i].n && !fired[i]; k++) {
+			int cancelled = 0;
+			for (int j = 0; j < n && !cancelled; j++) {
+				if (!rs->r[j].cancel || !sp[j].n || !cancels(&rs->r[j], r))
+					continue;
+				for (int q = 0; q < sp[j].n && !cancelled; q++)
+					cancelled = sp[j].v[q].s < sp[i].v[k].e &&
+						    sp[i].v[k].s < sp[j].v[q].e;
+			}
+			fired[i] = !cancelled;
+		}
+	}
+	const struct rule *best[CODING_NOUTCOMES] = { 0 }, *auto_rule = NULL;
+	for (int i = 0; i < n; i++) {
+		if (!fired[i])
+			continue;
+		const struct rule *r = &rs->r[i];
+		if (r->auto_text) {
+			if (better(r, auto_rule))
+				auto_rule = r;
+		} else if (better(r, best[r->outcome])) {
+			best[r->outcome] = r;
+		}
+	}
+	int nout = 0;
+	const struct rule *pick = NULL;
+	struct strbuf why = STRBUF_INIT;
+	for (int o = 0; o < CODING_NOUTCOMES; o++)
+		if (best[o]) {
+			sb_addf(&why, "%s%s (%s)", nout ? " vs " : "conflict: ", best[o]->code->code,
+				best[o]->id);
+			nout++;
+			pick = best[o];
+		}
+	if (auto_rule)
+		res->auto_reply = 1;
+	if (nout > 1) {
+		res->why = sb_detach(&why);
+	} else if (nout == 1 || auto_rule) {
+		if (!pick)
+			pick = auto_rule;
+		res->outcome = coding_outcomes[pick->outcome];
+		res->code = xstrdup(pick->code->code);
+		res->rule = xstrdup(pick->id);
+		res->rules_sha256 = xstrdup(rs->f[pick->file].sha);
+	} else if (auto_reply) {
+		res->outcome = "other";
+		res->code = xstrdup("other.auto_reply");
+		res->rule = xstrdup("header");
+	} else {
+		res->why = xstrdup(len ? "no rule matched" : "no text");
+	}
+	sb_free(&why);
+out:
+	for (int i = 0; i < n; i++)
+		free(sp[i].v);
+	free(sp);
+	free(fired);
+	return rc;
+}
+
+int coding_classify_raw(const struct coding_rules *rs, const char *raw, size_t len,
+			unsigned market, int lang, struct coding_result *res,
+			struct coding_text **text, struct ct_err *err)
+{
+	if (text)
+		*text = NULL;
+	struct coding_text *t = NULL;
+	int rc = coding_extract(raw, len, &t, err);
+	if (rc != CT_OK)
+		return rc;
+	rc = coding_classify(rs, t->body, t->auto_reply, market, lang, res, err);
+	if (rc == CT_OK && !strcmp(res->rule ? res->rule : "", "header")) {
+		free(res->rule);
+		res->rule = xasprintf("header: %s", t->auto_why);
+	}
+	if (text && rc == CT_OK)
+		*text = t;
+	else
+		coding_text_free(t);
+	return rc;
+}
