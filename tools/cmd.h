@@ -79,7 +79,13 @@ CMD(link);
 CMD(decline);
 CMD(simulate);
 CMD(demo);
+/* Temporary, until cmd_code.c dispatches to code_study_main (issue 10). */
+CMD(code_study);
 
 #undef CMD
+
+/* code --review, --export-queue, --import-coded, --second, --agreement,
+ * --adjudicate: called by cmd_code.c's dispatch (tools/cmd_code_study.c). */
+int code_study_main(int argc, char **argv, struct cmd_ctx *ctx);
 
 #endif

@@ -59,6 +59,9 @@ static const struct cmd commands[] = {
 	  "CSV for R, Stata, Python; the stats result as CSV or JSON", cmd_export_usage },
 	{ "simulate", cmd_simulate, NEEDS_STUDY_RW | TAKES_JSON,
 	  "draw outcomes from a market with a known discrimination level", cmd_simulate_usage },
+	/* Temporary: merged into 'code' once cmd_code.c dispatches to it. */
+	{ "code-study", cmd_code_study, NEEDS_STUDY_RW | TAKES_JSON,
+	  "code replies blind: review, spreadsheet, second coder, agreement", cmd_code_study_usage },
 	{ "demo", cmd_demo, NEEDS_NOTHING, "a whole study end to end on the embedded defaults",
 	  cmd_demo_usage },
 };
