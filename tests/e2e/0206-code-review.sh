@@ -5,7 +5,7 @@
 export CORRTEST_NOW=2026-12-20T12:00:00Z CORRTEST_ACTOR=tester
 new_study s
 ct -S s personas >/dev/null
-q() { sqlite3 s/study.db "$1"; }
+q() { sqlite3 -cmd ".timeout 5000" s/study.db "$1"; }
 for i in 1 2; do ct -S s listings add --ref L$i --agent-type private >/dev/null; done
 q "INSERT INTO application (listing, persona, variant, position, scheduled_at, status, sent_at)
    SELECT l.id, p.id, 1, CASE g.name WHEN 'belgian' THEN 1 ELSE 2 END, '2026-12-07T09:00:00Z', 'sent',
