@@ -80,6 +80,7 @@ CMD(link);
 CMD(decline);
 CMD(simulate);
 CMD(demo);
+/* Temporary, until cmd_code.c dispatches to code_study_main (issue 10). */
 
 #undef CMD
 
@@ -91,5 +92,8 @@ int cmd_delimiter(struct cmd_ctx *ctx, const char *v, char *out);
 struct out;
 void cmd_show_dialect(struct out *o, const char *path, char delim, int guessed,
 		      const char *dialect);
+/* code --review, --export-queue, --import-coded, --second, --agreement,
+ * --adjudicate: called by cmd_code.c's dispatch (tools/cmd_code_study.c). */
+int code_study_main(int argc, char **argv, struct cmd_ctx *ctx);
 
 #endif

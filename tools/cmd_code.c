@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "coding/codebook.h"
 #include "coding/rules.h"
+#include "coding/store.h"
 #include "io/csv.h"
 #include "io/out.h"
 #include "base/banned.h"
@@ -37,7 +38,39 @@ const char cmd_code_usage[] =
 	"                    confusion matrix (labelled outcome by coded outcome or\n"
 	"                    review) and the files coded wrong\n"
 	"  --lang LANG       only the rules of this language (default: all three)\n"
-	"  --market MARKET   only the rules of this market (default: both)\n";
+	"  --market MARKET   only the rules of this market (default: both)\n"
+	"\n"
+	"       corrtest code\n"
+	"codes every reply of the study that has no first code with the study's rules;\n"
+	"what they code with confidence is stored (coder 'rules', with the rule and its\n"
+	"file's SHA-256) and analysed; the rest wait for a person:\n"
+	"\n"
+	"       corrtest code --review [--coder ID] [--pass first|second]\n"
+	"       corrtest code --export-queue F.csv [--pass first|second] [--coder ID]\n"
+	"       corrtest code --import-coded F.csv [--coder ID]\n"
+	"       corrtest code --second [--seed N] [--export F.csv]\n"
+	"       corrtest code --agreement [--json]\n"
+	"       corrtest code --adjudicate [--set ID=OUTCOME[.SUB]]... [--coder ID]\n"
+	"\n"
+	"Codes the study's replies by hand, blind: the coder sees the reply's text with\n"
+	"every candidate's name and address replaced by [CANDIDATE], never the persona,\n"
+	"group, gender or sender.\n"
+	"\n"
+	"  --review          one reply at a time; keys: i invitation, f info, r refusal,\n"
+	"                    o other, x no_reply (then a sub-code, optional), s skip,\n"
+	"                    n NOTE, u undo, q quit; every code is saved as it is typed\n"
+	"  --export-queue F  the replies waiting for a code, as CSV (id, text, outcome,\n"
+	"                    sub_code, note) for a spreadsheet\n"
+	"  --import-coded F  reads it back: all or nothing, errors named by line\n"
+	"  --coder ID        who codes (default: $CORRTEST_ACTOR or $USER)\n"
+	"  --pass P          first (default) or second: the second coder's sample\n"
+	"  --second          draws the second coder's sample: 10% of the first-coded\n"
+	"                    replies, at least 50 (all when fewer), from --seed (default:\n"
+	"                    the study's seed); --export writes it as CSV\n"
+	"  --agreement       raw agreement, Cohen's kappa with its 95% CI, Gwet's AC1,\n"
+	"                    per outcome and per candidate group, and the confusion matrix\n"
+	"  --adjudicate      lists the disagreements; --set ID=OUTCOME[.SUB] settles one\n"
+	"                    (the adjudicated code is the one analysed)\n";;
 
 /* The modes of `corrtest code`. The study modes (coding every uncoded reply,
  * the review queue, second coding, agreement, adjudication) join this list
@@ -354,8 +387,54 @@ static int set_mode(struct cmd_ctx *ctx, struct code_opts *o, enum code_mode m)
 	return 0;
 }
 
+/* corrtest code (no mode): the rules code every reply of the study that has
+ * no first code; the rest wait for a person. */
+static int code_auto(struct cmd_ctx *ctx)
+{
+	int rc = cmd_open_study(ctx, STUDY_RW);
+	if (rc)
+		return rc;
+	struct codebook *cb = NULL;
+	struct coding_rules *rs = NULL;
+	if ((rc = load_rules(ctx, coding_lang_parse(ctx->study->design->lang), &cb, &rs)))
+		return rc;
+	struct ct_err err = { 0 };
+	int coded = 0, review = 0;
+	rc = coding_auto(ctx->study, rs, &coded, &review, &err);
+	coding_rules_free(rs);
+	codebook_free(cb);
+	if (rc)
+		return cmd_error(ctx, &err);
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_int(o, &(struct out_field){ "coded", NULL, OUT_COUNT, 0 }, coded);
+	out_int(o, &(struct out_field){ "review", NULL, OUT_COUNT, 0 }, review);
+	out_text(o, "Coded %d repl%s by the rules; %d wait%s for a person (corrtest code --review, "
+		    "or --export-queue FILE.csv and --import-coded FILE.csv).",
+		 coded, coded == 1 ? "y" : "ies", review, review == 1 ? "s" : "");
+	if (out_free(o))
+		return cmd_errorf(ctx, CT_EENV, "cannot write the output");
+	return cmd_flush(ctx);
+}
+
+/* The options of the study's hand coding (tools/cmd_code_study.c). */
+static int study_mode(int argc, char **argv)
+{
+	static const char *const flags[] = { "--review",  "--export-queue", "--import-coded",
+					      "--second",  "--agreement",    "--adjudicate" };
+	for (int i = 1; i < argc; i++)
+		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+			if (!strncmp(argv[i], flags[k], strlen(flags[k])) &&
+			    (argv[i][strlen(flags[k])] == '\0' || argv[i][strlen(flags[k])] == '='))
+				return 1;
+	return 0;
+}
+
 int cmd_code(int argc, char **argv, struct cmd_ctx *ctx)
 {
+	if (study_mode(argc, argv))
+		return code_study_main(argc, argv, ctx);
+	if (argc == 1)
+		return code_auto(ctx);
 	enum { O_CLASSIFY = 256, O_EVAL, O_LANG, O_MARKET };
 	static const struct option opts[] = {
 		{ "classify", no_argument, NULL, O_CLASSIFY },
@@ -395,5 +474,6 @@ int cmd_code(int argc, char **argv, struct cmd_ctx *ctx)
 	case MODE_EVAL: return code_eval(ctx, &o, argc - optind);
 	case MODE_NONE: break;
 	}
-	return cmd_usage_error(ctx, "say what to do: --classify FILE... or --eval LABELS.csv");
+	return cmd_usage_error(ctx, "say what to do: no option (code the study's replies), "
+				    "--classify FILE..., --eval LABELS.csv, --review, ...");
 }

@@ -44,7 +44,7 @@ static const struct cmd commands[] = {
 	{ "fetch", cmd_fetch, NEEDS_STUDY_RW | TAKES_JSON,
 	  "collect replies over IMAP and link them to applications", cmd_fetch_usage },
 	{ "code", cmd_code, NEEDS_NOTHING | TAKES_JSON,
-	  "code replies with rules; try the rules on message files (--classify, --eval)",
+	  "code replies: rules, blind review, second coder, kappa; try the rules on files",
 	  cmd_code_usage },
 	{ "link", cmd_link, NEEDS_STUDY_RW, "link an unlinked reply to its application by hand",
 	  cmd_link_usage },

@@ -17,6 +17,7 @@ static const char *const known_group[] = { "role", "label", "bank", NULL };
 static const char *const known_schedule[] = { "timezone", "start", "days", "hours", "daily_quota",
 					      "gap_min_hours", "gap_max_hours", "agent_gap_days", NULL };
 static const char *const known_fielding[] = { "channel", NULL };
+static const char *const known_coding[] = { "reply_rule", "min_kappa", NULL };
 static const char *const known_personas[] = { "mail_domain", "phone", NULL };
 static const char *const known_templates[] = { "dir", NULL };
 static const char *const known_mail[] = { "smtp_url", "imap_url", "ca_file", "sent_folder",
@@ -69,6 +70,8 @@ static int key_known(const char *sec, const char *key, const char **why)
 		return in_list(known_fielding, key);
 	if (!strcmp(sec, "mail"))
 		return in_list(known_mail, key);
+	if (!strcmp(sec, "coding"))
+		return in_list(known_coding, key);
 	if (!strcmp(sec, "profile") || !strcmp(sec, "phones")) {
 		*why = "keys here use only a-z, 0-9, '_' and '.'";
 		return free_key_ok(key);
@@ -545,6 +548,23 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 		goto fail;
 	}
 
+	/* Which reply counts when an application has several, and the lowest
+	 * Cohen's kappa of the double coding that stats accepts without a
+	 * warning (issue 10; the Belgian studies take the best reply). */
+	v = config_get(c, "coding", "reply_rule");
+	d->reply_rule = xstrdup(v ? v : "best");
+	if (strcmp(d->reply_rule, "best") && strcmp(d->reply_rule, "first") &&
+	    strcmp(d->reply_rule, "last")) {
+		rc = bad(c, "coding", "reply_rule", err, "must be best, first or last");
+		goto fail;
+	}
+	d->min_kappa = 0.7;
+	if ((v = config_get(c, "coding", "min_kappa")) &&
+	    (!parse_double(v, &d->min_kappa) || d->min_kappa < -1 || d->min_kappa > 1)) {
+		rc = bad(c, "coding", "min_kappa", err, "must be a number from -1 to 1, e.g. 0.7");
+		goto fail;
+	}
+
 	v = config_get(c, "personas", "mail_domain");
 	d->mail_domain = xstrdup(v ? v : "corrtest.invalid");
 	for (const char *p = d->mail_domain; *p; p++)
@@ -611,6 +631,7 @@ void design_free(struct design *d)
 	free(d->start);
 	free(d->mail_domain);
 	free(d->channel);
+	free(d->reply_rule);
 	free(d->phone_default);
 	free(d->templates_dir);
 	free(d);

@@ -72,6 +72,12 @@ struct design {
 	/* How applications go out unless a listing says otherwise ([fielding]
 	 * channel): smtp, portal, webmail, phone or sms. */
 	char *channel;
+	/* [coding] reply_rule: which reply of an application counts, "best"
+	 * (invitation > info > refusal > other > no_reply; the default),
+	 * "first" or "last"; min_kappa: stats warns when the double coding's
+	 * Cohen's kappa is below it (default 0.7). */
+	char *reply_rule;
+	double min_kappa;
 	/* personas */
 	char *mail_domain;
 	char *phone_default;
