@@ -249,7 +249,13 @@ START_TEST(decimal_comma)
 	ck_assert_str_eq(csv_number(&r, "800", buf, sizeof(buf)), "800");
 	ck_assert_str_eq(csv_number(&r, "800.25", buf, sizeof(buf)), "800.25");
 	ck_assert_str_eq(csv_number(&r, "1,250", buf, sizeof(buf)), "1,250");
-	ck_assert_str_eq(csv_number(&r, "1.250,50", buf, sizeof(buf)), "1.250,50");
+	/* Thousands points, as a Belgian Excel groups them, are dropped. */
+	ck_assert_str_eq(csv_number(&r, "1.250,50", buf, sizeof(buf)), "1250.50");
+	ck_assert_str_eq(csv_number(&r, "1.250", buf, sizeof(buf)), "1250");
+	ck_assert_str_eq(csv_number(&r, "12.500.000", buf, sizeof(buf)), "12500000");
+	ck_assert_str_eq(csv_number(&r, "1.25", buf, sizeof(buf)), "1.25");
+	ck_assert_str_eq(csv_number(&r, "1234.567", buf, sizeof(buf)), "1234.567");
+	ck_assert_str_eq(csv_number(&r, "1.2500", buf, sizeof(buf)), "1.2500");
 	ck_assert_str_eq(csv_number(&r, "12,5x", buf, sizeof(buf)), "12,5x");
 	ck_assert_ptr_null(csv_number(&r, NULL, buf, sizeof(buf)));
 	csv_reader_close(&r);

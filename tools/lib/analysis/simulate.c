@@ -47,7 +47,7 @@ static int refuse_real(struct study *s, struct ct_err *err)
 	int rc = study_prepare(
 		s,
 		"SELECT (SELECT count(*) FROM application WHERE simulated = 0 AND (status IN ('sent', "
-		"'sending', 'bounced') OR sent_at IS NOT NULL OR recorded_by IS NOT NULL)), "
+		"'sending', 'bounced') OR sent_at IS NOT NULL)), "
 		"(SELECT count(*) FROM response WHERE simulated = 0), "
 		"(SELECT count(*) FROM message WHERE direction = 'in')",
 		&st, err);

@@ -154,8 +154,7 @@ int personas_real_sends(struct study *s, long long *n, struct ct_err *err)
 	*n = 0;
 	int rc = study_prepare(s,
 			       "SELECT count(*) FROM application WHERE simulated = 0 AND (status IN "
-			       "('sent', 'sending', 'bounced') OR sent_at IS NOT NULL OR recorded_by IS "
-			       "NOT NULL)",
+			       "('sent', 'sending', 'bounced') OR sent_at IS NOT NULL)",
 			       &st, err);
 	if (rc)
 		return rc;

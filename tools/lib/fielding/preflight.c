@@ -319,6 +319,28 @@ static char *name_list(const struct ctx *x, const int *idx, int n)
 /* Personas sharing a phone number or a mailbox: a landlord who calls back
  * or writes back cannot tell them apart, and sees one person behind two
  * names. An empty phone is no number, not a shared one. */
+/* 1 when two phone numbers are the same number however they are written:
+ * digits compared, an international "00" prefix read as "+". */
+static int same_phone(const char *a, const char *b)
+{
+	char da[64], db[64];
+	const char *src[2] = { a, b };
+	char *dst[2] = { da, db };
+	for (int k = 0; k < 2; k++) {
+		size_t n = 0;
+		const char *p = src[k];
+		while (*p == ' ')
+			p++;
+		if (p[0] == '0' && p[1] == '0')
+			p += 2;
+		for (; *p && n + 1 < sizeof(da); p++)
+			if (*p >= '0' && *p <= '9')
+				dst[k][n++] = *p;
+		dst[k][n] = '\0';
+	}
+	return *da && !strcmp(da, db);
+}
+
 static void check_shared(struct ctx *x)
 {
 	int *idx = xcalloc((size_t)x->nc + 1, sizeof(int));
@@ -333,7 +355,7 @@ static void check_shared(struct ctx *x)
 			idx[n++] = i;
 			for (int j = i + 1; j < x->nc; j++) {
 				const char *w = pass ? x->c[j].email : x->c[j].phone;
-				if (!done[j] && w && (pass ? str_eq_ci(v, w) : !strcmp(v, w))) {
+				if (!done[j] && w && (pass ? str_eq_ci(v, w) : same_phone(v, w))) {
 					idx[n++] = j;
 					done[j] = 1;
 				}
@@ -589,6 +611,7 @@ struct agent_app {
 	long long id, persona;
 	char *agent; /* normalised: trimmed, lower case */
 	time_t t;
+	int gone; /* sent (or being sent, or bounced): no longer movable */
 };
 
 static int agent_app_cmp(const void *a, const void *b)
@@ -615,7 +638,8 @@ static int check_agents(struct ctx *x, struct ct_err *err)
 	sqlite3_stmt *st;
 	int rc = study_prepare(
 		s,
-		"SELECT a.id, a.persona, l.agent_key, coalesce(a.sent_at, a.scheduled_at) "
+		"SELECT a.id, a.persona, l.agent_key, coalesce(a.sent_at, a.scheduled_at), "
+		"a.status <> 'planned' "
 		"FROM application a JOIN listing l ON l.id = a.listing "
 		"WHERE l.agent_key IS NOT NULL AND coalesce(a.sent_at, a.scheduled_at) IS NOT NULL "
 		"AND (a.status IN ('sending', 'sent', 'bounced') OR "
@@ -648,6 +672,7 @@ static int check_agents(struct ctx *x, struct ct_err *err)
 		v[n].persona = sqlite3_column_int64(st, 1);
 		v[n].agent = norm;
 		v[n].t = t;
+		v[n].gone = sqlite3_column_int(st, 4);
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -672,10 +697,16 @@ static int check_agents(struct ctx *x, struct ct_err *err)
 		struct cand *c = cand_find_id(x, v[i].persona);
 		char subj[96];
 		snprintf(subj, sizeof(subj), "applications %lld and %lld", v[i - 1].id, v[i].id);
-		add(x->r, PREFLIGHT_ERROR, "agent-collision", subj,
+		/* Both already out: nothing can be done about it any more, and
+		 * refusing every later send for it would stop the study; it is
+		 * reported (a deviation to discuss), not an error. */
+		int gone = v[i].gone && v[i - 1].gone;
+		add(x->r, gone ? PREFLIGHT_WARNING : PREFLIGHT_ERROR, "agent-collision", subj,
 		    "persona %s writes agent %s twice within %.2f days (applications %lld and %lld; "
-		    "agent_gap_days = %g)",
-		    c ? c->name : "?", v[i].agent, days, v[i - 1].id, v[i].id, gap);
+		    "agent_gap_days = %g)%s",
+		    c ? c->name : "?", v[i].agent, days, v[i - 1].id, v[i].id, gap,
+		    gone ? "; both were already sent"
+			 : "; skip one of them ('corrtest field skip') or withdraw its listing");
 	}
 out:
 	for (long i = 0; i < n; i++)

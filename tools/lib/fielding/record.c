@@ -190,7 +190,7 @@ static int skip_one(struct study *s, int64_t app, const char *reason, const char
 	if (!rc) {
 		sqlite3_bind_int64(q, 1, st.listing);
 		sqlite3_bind_int64(q, 2, app);
-		int r;
+		int r = SQLITE_DONE;
 		while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
 			int64_t id = sqlite3_column_int64(q, 0);
 			const char *status = (const char *)sqlite3_column_text(q, 1);
@@ -212,7 +212,10 @@ static int skip_one(struct study *s, int64_t app, const char *reason, const char
 			}
 		}
 		/* Reading on after the updates began is fine: they change no
-		 * column the SELECT orders or filters by. */
+		 * column the SELECT orders or filters by. A read that fails ends
+		 * the skip: half a pair is never cancelled. */
+		if (!rc && r != SQLITE_DONE)
+			rc = study_db_error(s, err, "reading the listing's applications");
 	}
 	sqlite3_finalize(q);
 	sqlite3_finalize(up);
@@ -461,7 +464,12 @@ int field_import(struct study *s, const char *path, const char *default_by,
 		char *detail = xasprintf("sent=%ld skipped=%ld cancelled=%ld unchanged=%ld ignored=%ld",
 					 res->sent, res->skipped, res->cancelled, res->unchanged,
 					 res->ignored);
-		rc = study_event(s, "field import", path, detail, err);
+		/* The file's name as given: only plain text goes into the log. */
+		size_t pl = strlen(path);
+		rc = study_event(s, "field import",
+				 text_ok(path, pl, NULL, NULL, NULL) ? path : "(a file name with "
+									    "control characters)",
+				 detail, err);
 		free(detail);
 		if (!rc)
 			rc = study_commit(s, err);

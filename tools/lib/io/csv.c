@@ -1018,17 +1018,30 @@ const char *csv_number(const struct csv_reader *r, const char *v, char *buf, siz
 	const char *p = v;
 	while (*p == ' ')
 		p++;
-	size_t lead = strspn(p, "0123456789");
-	if (!lead || p[lead] != ',')
+	/* Digits, optionally grouped by thousands points as a Belgian Excel
+	 * writes them ("1.250", "12.500,50"): the points are dropped, never
+	 * read as a decimal point. */
+	size_t lead = strspn(p, "0123456789"), i = lead;
+	int grouped = 0;
+	while (lead >= 1 && lead <= 3 && p[i] == '.' && strspn(p + i + 1, "0123456789") == 3) {
+		i += 4;
+		grouped = 1;
+	}
+	if (!lead || (p[i] != ',' && !grouped))
 		return v;
-	size_t dec = strspn(p + lead + 1, "0123456789");
-	const char *rest = p + lead + 1 + dec;
+	size_t dec = p[i] == ',' ? strspn(p + i + 1, "0123456789") : 0;
+	const char *rest = p + i + (p[i] == ',' ? 1 + dec : 0);
 	while (*rest == ' ')
 		rest++;
-	if (dec < 1 || dec > 2 || *rest || strlen(v) >= n)
+	if ((p[i] == ',' && (dec < 1 || dec > 2)) || *rest || strlen(v) >= n)
 		return v;
-	snprintf(buf, n, "%s", v);
-	buf[(p - v) + lead] = '.';
+	size_t k = 0;
+	for (const char *q = p; q < rest && k + 1 < n; q++)
+		if (*q == ',')
+			buf[k++] = '.';
+		else if (*q != '.' && *q != ' ')
+			buf[k++] = *q;
+	buf[k] = '\0';
 	return buf;
 }
 
