@@ -202,7 +202,8 @@ static void describe_outbox(struct out *o, const char *dir, const struct outbox_
 		sb_addf(&sb, "; %d not due yet", r->not_due);
 	if (r->other_channel)
 		sb_addf(&sb, "; %d planned for a portal, web mail, phone or SMS (see 'corrtest field "
-			"list')", r->other_channel);
+			"list')%s", r->other_channel,
+			r->other_channel_removed ? ", their files of an earlier run taken back" : "");
 	if (r->rerendered)
 		sb_addf(&sb, "; %d unsent message%s rendered again because %s template changed "
 			"(Message-ID kept)",

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "design/personas.h"
+#include "messages/outbox.h"
 #include "design/names.h"
 #include "io/json.h"
 #include "base/rng.h"
@@ -178,6 +179,13 @@ static int discard_composed(struct study *s, long long *n, struct ct_err *err)
 		"NULL AND simulated = 0 AND message_id IS NOT NULL",
 	};
 	*n = 0;
+	/* Their files in an outbox go first, while the rows still say where
+	 * they are: a mail client must not send the old text. */
+	struct outbox_withdrawn w;
+	int wrc = outbox_withdraw_unsent(s, &w, err);
+	outbox_withdrawn_free(&w);
+	if (wrc)
+		return wrc;
 	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
 		sqlite3_stmt *st;
 		int rc = study_prepare(s, sql[i], &st, err);

@@ -1351,6 +1351,22 @@ int listing_edit(struct study *s, const char *ref, int n, char *const *assign,
 			bind_opt(st, 5, l.f[LF_CONTACT_PHONE]);
 			rc = study_step_done(s, st, err, "editing a listing's contact");
 		}
+		/* Where the listing's messages go changed: their files waiting in
+		 * an outbox are taken back (a mail client would send them to the
+		 * old address, or by mail where a person now calls); the next
+		 * compose --outbox writes them anew. */
+		int moved = 0;
+		for (int f = 0; f < LF_COUNT; f++)
+			moved |= changed[f] && addressing(f);
+		if (!rc && moved) {
+			struct outbox_withdrawn w;
+			rc = outbox_withdraw_listing(s, id, NULL, &w, err);
+			if (!rc && (w.removed || w.taken))
+				sb_addf(&detail, "; outbox: %d file%s taken back, %d already taken by a "
+						 "reader",
+					w.removed, w.removed == 1 ? "" : "s", w.taken);
+			outbox_withdrawn_free(&w);
+		}
 		if (!rc)
 			rc = study_event(s, "listings.edit", out->ref, sb_str(&detail), err);
 	}

@@ -123,6 +123,35 @@ static void name_stuck(struct study *s, struct template *const *t, const struct 
  * message a reader already took into DIR/cur is never rendered again (the
  * study keeps the text the reader took); one whose template changed is
  * counted in o->taken_stale. */
+/* Whether a's stored message is addressed to the listing's contact: its
+ * To: field (as mime_build writes it, one address) compared without case.
+ * Anything else (no To:, another address) counts as not. */
+static int stored_to_is(const struct compose_app *a)
+{
+	if (!a->contact || !*a->contact)
+		return 1; /* nothing to compare with: build_all refuses it anyway */
+	const char *h = a->stored, *end = a->stored + a->stored_len;
+	while (h < end) {
+		const char *nl = memchr(h, '\n', (size_t)(end - h));
+		size_t len = nl ? (size_t)(nl - h) : (size_t)(end - h);
+		if (len == 0 || (len == 1 && h[0] == '\r'))
+			return 0; /* end of the header block */
+		if (len > 4 && !strncasecmp(h, "To: ", 4)) {
+			const char *v = h + 4;
+			size_t vl = len - 4;
+			if (vl && v[vl - 1] == '\r')
+				vl--;
+			size_t cl = strlen(a->contact);
+			/* GMime writes a bare address; allow "<addr>" too. */
+			if (vl == cl + 2 && v[0] == '<' && v[vl - 1] == '>')
+				v++, vl -= 2;
+			return vl == cl && !strncasecmp(v, a->contact, cl);
+		}
+		h = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
 static int build_all(struct study *s, const char *dir, int due, int force, struct outbox_result *o,
 		     struct tpl_problems *probs, struct ct_err *err)
 {
@@ -169,7 +198,10 @@ static int build_all(struct study *s, const char *dir, int due, int force, struc
 			taken = cur_has(&cur, name);
 			free(name);
 		}
-		int stale = compose_stale(a, t, nv);
+		/* A message composed for a contact address the listing no longer
+		 * has is composed again (Message-ID kept), as send --live refuses
+		 * to send it (sendrun.c take_stored). */
+		int stale = compose_stale(a, t, nv) || (a->stored && !stored_to_is(a));
 		if (a->stored && (taken || (!force && !stale))) {
 			o->taken_stale += taken && stale;
 			a->reused = 1;
@@ -296,13 +328,29 @@ static int record_files(struct study *s, const char *place, const struct outbox_
 	return rc;
 }
 
+/* An application now planned for another channel: a file an earlier run
+ * wrote for it is taken back (a person sends it from field list). */
+static int take_back_other_channel(struct study *s, struct outbox_result *o, struct ct_err *err)
+{
+	int rc = CT_OK;
+	for (int i = 0; !rc && i < o->n; i++) {
+		if (o->apps[i].skip != 4 || !o->apps[i].stored)
+			continue;
+		struct outbox_withdrawn w;
+		rc = outbox_withdraw_application(s, o->apps[i].id, &w, err);
+		o->other_channel_removed += w.removed;
+		outbox_withdrawn_free(&w);
+	}
+	return rc;
+}
+
 int outbox_write(struct study *s, const char *dir, int due, int force, struct outbox_result *o,
 		 struct tpl_problems *probs, struct ct_err *err)
 {
 	memset(o, 0, sizeof(*o));
 	int rc = build_all(s, dir, due, force, o, probs, err);
 	if (rc || !o->written)
-		return rc;
+		return rc ? rc : take_back_other_channel(s, o, err);
 
 	/* The write lock first: a locked study must not leave an empty outbox. */
 	char *sub[3] = { xasprintf("%s/tmp", dir), xasprintf("%s/new", dir),
@@ -389,6 +437,8 @@ int outbox_write(struct study *s, const char *dir, int due, int force, struct ou
 		rc = sync_fd(nfd, sub[1], err);
 	if (!rc)
 		rc = sync_fd(tfd, sub[0], err);
+	if (!rc)
+		rc = take_back_other_channel(s, o, err);
 out:
 	if (tfd >= 0)
 		close(tfd);
@@ -451,6 +501,11 @@ static int remove_in(const char *root, const char *sub, const char *name, struct
 	return r;
 }
 
+/* Removes the outbox files of the unsent messages sql selects (rows of
+ * application id and outbox_file, with ?1 bound to id). */
+static int withdraw_files(struct study *s, const char *sql, long long id, const char *note,
+			  struct outbox_withdrawn *w, struct ct_err *err);
+
 int outbox_withdraw_listing(struct study *s, long long listing, const char *note,
 			    struct outbox_withdrawn *w, struct ct_err *err)
 {
@@ -461,12 +516,39 @@ int outbox_withdraw_listing(struct study *s, long long listing, const char *note
 		" JOIN message m ON m.application = a.id AND m.direction = 'out'"
 		" WHERE a.listing = ?1 AND a.status = 'planned' AND m.outbox_file IS NOT NULL"
 		" ORDER BY a.id, m.outbox_file";
+	return withdraw_files(s, sql, listing, note, w, err);
+}
+
+int outbox_withdraw_application(struct study *s, long long app, struct outbox_withdrawn *w,
+				struct ct_err *err)
+{
+	static const char sql[] =
+		"SELECT DISTINCT a.id, m.outbox_file FROM application a"
+		" JOIN message m ON m.application = a.id AND m.direction = 'out'"
+		" WHERE a.id = ?1 AND a.status = 'planned' AND m.outbox_file IS NOT NULL"
+		" ORDER BY m.outbox_file";
+	return withdraw_files(s, sql, app, NULL, w, err);
+}
+
+int outbox_withdraw_unsent(struct study *s, struct outbox_withdrawn *w, struct ct_err *err)
+{
+	static const char sql[] =
+		"SELECT DISTINCT a.id, m.outbox_file FROM application a"
+		" JOIN message m ON m.application = a.id AND m.direction = 'out'"
+		" WHERE a.status = 'planned' AND a.sent_at IS NULL AND a.simulated = 0"
+		" AND m.outbox_file IS NOT NULL AND ?1 = ?1 ORDER BY a.id, m.outbox_file";
+	return withdraw_files(s, sql, 0, NULL, w, err);
+}
+
+static int withdraw_files(struct study *s, const char *sql, long long id, const char *note,
+			  struct outbox_withdrawn *w, struct ct_err *err)
+{
 	sqlite3_stmt *st;
 	int rc = study_prepare(s, sql, &st, err), nfiles = 0;
 	memset(w, 0, sizeof(*w));
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, listing);
+	sqlite3_bind_int64(st, 1, id);
 	int step = SQLITE_DONE;
 	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		long long app = sqlite3_column_int64(st, 0);

@@ -17,6 +17,7 @@ struct outbox_result {
 	int written, fresh; /* files written; of them, messages composed in this run */
 	int skipped, not_due;
 	int other_channel; /* planned for a channel other than smtp: see field list */
+	int other_channel_removed; /* of them, files of an earlier run taken back */
 	/* Unsent messages rendered again because their template changed (the
 	 * Message-ID kept), and unsent messages whose template changed but
 	 * that a reader already took into DIR/cur (kept as they are). */
@@ -66,6 +67,13 @@ struct outbox_withdrawn {
  * removed files again. CT_EENV when a file cannot be removed. */
 int outbox_withdraw_listing(struct study *s, long long listing, const char *note,
 			    struct outbox_withdrawn *w, struct ct_err *err);
+/* The same for one application: its unsent message's outbox files (when it
+ * moved to another channel, or its messages are composed anew). */
+int outbox_withdraw_application(struct study *s, long long app, struct outbox_withdrawn *w,
+				struct ct_err *err);
+/* The same for every unsent message of the study (their messages are about
+ * to be composed anew: personas follow study.ini, --redraw). */
+int outbox_withdraw_unsent(struct study *s, struct outbox_withdrawn *w, struct ct_err *err);
 void outbox_withdrawn_free(struct outbox_withdrawn *w);
 
 #endif
