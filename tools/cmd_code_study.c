@@ -12,61 +12,48 @@
 #include "coding/agreement.h"
 #include "coding/review.h"
 #include "coding/store.h"
-#include "io/json.h"
+#include "io/out.h"
 #include "base/banned.h"
 
 
 
-static void print_measures(const char *label, const struct agreement *a)
+static const struct out_field F_N = { "n", "replies", OUT_COUNT, 0 };
+static const struct out_field F_PO = { "agreement", "agreement %", OUT_FRACTION, 0 };
+static const struct out_field F_KAPPA = { "kappa", "Cohen's kappa", OUT_STAT, 0 };
+static const struct out_field F_SE = { "kappa_se", NULL, OUT_STAT, 0 };
+static const struct out_field F_CI = { "kappa_ci95", "95% CI", OUT_STAT, OUT_ATTACH };
+static const struct out_field F_AC1 = { "ac1", "Gwet's AC1", OUT_STAT, 0 };
+
+/* Why a measure is undefined, in the words of stats/agreement.h. */
+static const char *why_undefined(const struct agreement *a)
 {
-	printf("%-12s n=%-5ld agreement %5.1f%%", label, a->n, 100 * a->po);
-	if (a->kappa_defined && a->se_defined)
-		printf("  kappa %.3f [%.3f, %.3f]", a->kappa, a->lo, a->hi);
-	else if (a->kappa_defined)
-		printf("  kappa %.3f", a->kappa);
+	if (a->n == 0)
+		return "no reply coded twice";
+	return "both coders used one outcome only";
+}
+
+/* One set of measures, as a map: JSON keys n, agreement, kappa,
+ * kappa_se, kappa_ci95 and ac1 (the keys scripts and e2e 0205 read). */
+static void out_measures(struct out *o, const struct out_field *f, const struct agreement *a)
+{
+	out_map_begin(o, f);
+	out_int(o, &F_N, a->n);
+	if (a->n)
+		out_num(o, &F_PO, a->po);
 	else
-		printf("  kappa -");
+		out_missing(o, &F_PO, why_undefined(a));
+	if (a->kappa_defined)
+		out_num(o, &F_KAPPA, a->kappa);
+	else
+		out_missing(o, &F_KAPPA, why_undefined(a));
+	out_value(o, &F_SE, a->se_defined, a->se);
+	struct out_interval ci = { a->lo, a->hi, a->se_defined, a->se_defined };
+	out_interval(o, &F_CI, &ci);
 	if (a->ac1_defined)
-		printf("  AC1 %.3f\n", a->ac1);
+		out_num(o, &F_AC1, a->ac1);
 	else
-		printf("  AC1 -\n");
-}
-
-static void json_measures(struct json *j, const struct agreement *a)
-{
-	json_obj_begin(j);
-	json_key(j, "n");
-	json_int(j, a->n);
-	json_key(j, "agreement");
-	a->n ? json_num(j, a->po) : json_str(j, NULL);
-	json_key(j, "kappa");
-	a->kappa_defined ? json_num(j, a->kappa) : json_str(j, NULL);
-	json_key(j, "kappa_se");
-	a->se_defined ? json_num(j, a->se) : json_str(j, NULL);
-	json_key(j, "kappa_ci95");
-	if (a->se_defined) {
-		json_arr_begin(j);
-		json_num(j, a->lo);
-		json_num(j, a->hi);
-		json_arr_end(j);
-	} else {
-		json_str(j, NULL);
-	}
-	json_key(j, "ac1");
-	a->ac1_defined ? json_num(j, a->ac1) : json_str(j, NULL);
-	json_obj_end(j);
-}
-
-static void json_table(struct json *j, const long *t)
-{
-	json_arr_begin(j);
-	for (int i = 0; i < CODING_NOUTCOMES; i++) {
-		json_arr_begin(j);
-		for (int k = 0; k < CODING_NOUTCOMES; k++)
-			json_int(j, t[i * CODING_NOUTCOMES + k]);
-		json_arr_end(j);
-	}
-	json_arr_end(j);
+		out_missing(o, &F_AC1, a->n ? "chance agreement is 1" : why_undefined(a));
+	out_map_end(o);
 }
 
 static int agreement_out(struct cmd_ctx *ctx)
@@ -75,67 +62,55 @@ static int agreement_out(struct cmd_ctx *ctx)
 	struct coding_agreement *a;
 	if (coding_agreement_run(ctx->study, &a, &err))
 		return cmd_error(ctx, &err);
-	if (ctx->json) {
-		struct json j;
-		json_init(&j, stdout, 1);
-		json_obj_begin(&j);
-		json_key(&j, "sample");
-		json_int(&j, a->sample);
-		json_key(&j, "overall");
-		json_measures(&j, &a->all);
-		json_key(&j, "outcomes");
-		json_arr_begin(&j);
-		for (int i = 0; i < CODING_NOUTCOMES; i++)
-			json_str(&j, coding_outcomes[i]);
-		json_arr_end(&j);
-		json_key(&j, "by_outcome");
-		json_obj_begin(&j);
-		for (int i = 0; i < CODING_NOUTCOMES; i++) {
-			json_key(&j, coding_outcomes[i]);
-			json_measures(&j, &a->outcome[i]);
-		}
-		json_obj_end(&j);
-		json_key(&j, "by_group");
-		json_obj_begin(&j);
-		for (int g = 0; g < a->ngroups; g++) {
-			json_key(&j, a->groups[g].grp);
-			json_measures(&j, &a->groups[g].a);
-		}
-		json_obj_end(&j);
-		json_key(&j, "confusion");
-		json_table(&j, a->table);
-		json_key(&j, "disagreements");
-		json_int(&j, a->disagreeing);
-		json_key(&j, "adjudicated");
-		json_int(&j, a->adjudicated);
-		json_obj_end(&j);
-		fputc('\n', stdout);
-	} else {
-		printf("Double coding: %ld replies coded twice (sample of %ld).\n", a->all.n, a->sample);
-		print_measures("overall", &a->all);
-		printf("\nEach outcome against the rest:\n");
-		for (int i = 0; i < CODING_NOUTCOMES; i++)
-			print_measures(coding_outcomes[i], &a->outcome[i]);
-		printf("\nBy candidate group (the group of the persona the reply answers):\n");
-		for (int g = 0; g < a->ngroups; g++)
-			print_measures(a->groups[g].grp, &a->groups[g].a);
-		printf("\nConfusion matrix (rows: first code, columns: second code):\n%-12s", "");
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_text(o, "Double coding: %ld replies coded twice (sample of %ld).", a->all.n, a->sample);
+	out_int(o, &(struct out_field){ "sample", NULL, OUT_COUNT, 0 }, a->sample);
+	out_measures(o, &(struct out_field){ "overall", "Overall", OUT_TEXT, 0 }, &a->all);
+	out_list_begin(o, &(struct out_field){ "outcomes", NULL, OUT_TEXT, 0 });
+	for (int i = 0; i < CODING_NOUTCOMES; i++)
+		out_str(o, &(struct out_field){ NULL, NULL, OUT_TEXT, 0 }, coding_outcomes[i]);
+	out_list_end(o);
+	out_map_begin(o, &(struct out_field){ "by_outcome", "Each outcome against the rest", OUT_TEXT, 0 });
+	for (int i = 0; i < CODING_NOUTCOMES; i++)
+		out_measures(o, &(struct out_field){ coding_outcomes[i], coding_outcomes[i], OUT_TEXT, 0 },
+			     &a->outcome[i]);
+	out_map_end(o);
+	out_map_begin(o, &(struct out_field){
+				 "by_group", "By candidate group (the group of the persona the reply answers)", OUT_TEXT, 0 });
+	for (int g = 0; g < a->ngroups; g++)
+		out_measures(o, &(struct out_field){ a->groups[g].grp, a->groups[g].grp, OUT_TEXT, 0 },
+			     &a->groups[g].a);
+	out_map_end(o);
+	/* The confusion matrix: one row per first code, one column per second
+	 * code. */
+	out_table_begin(o, &(struct out_field){
+				   "confusion", "Confusion matrix (rows: first code, columns: second code)", OUT_TEXT, 0 });
+	for (int i = 0; i < CODING_NOUTCOMES; i++) {
+		out_row_begin(o, NULL);
+		out_str(o, &(struct out_field){ "first", "first \\ second", OUT_TEXT, OUT_ID },
+			coding_outcomes[i]);
 		for (int k = 0; k < CODING_NOUTCOMES; k++)
-			printf(" %10s", coding_outcomes[k]);
-		printf("\n");
-		for (int i = 0; i < CODING_NOUTCOMES; i++) {
-			printf("%-12s", coding_outcomes[i]);
-			for (int k = 0; k < CODING_NOUTCOMES; k++)
-				printf(" %10ld", a->table[i * CODING_NOUTCOMES + k]);
-			printf("\n");
+			out_int(o, &(struct out_field){ coding_outcomes[k], coding_outcomes[k], OUT_COUNT, 0 },
+				a->table[i * CODING_NOUTCOMES + k]);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	out_int(o, &(struct out_field){ "disagreements", "disagreements", OUT_COUNT, 0 }, a->disagreeing);
+	out_int(o, &(struct out_field){ "adjudicated", "adjudicated", OUT_COUNT, 0 }, a->adjudicated);
+	if (ctx->study->design) {
+		double min = ctx->study->design->min_kappa;
+		out_num(o, &(struct out_field){ "min_kappa", "the study's min_kappa", OUT_STAT, 0 }, min);
+		if (a->all.kappa_defined && a->all.kappa < min) {
+			char *w = xasprintf("Cohen's kappa %.3f is below the study's min_kappa %.2f",
+					    a->all.kappa, min);
+			const char *ws[] = { w };
+			out_notes(o, &(struct out_field){ "warnings", "warnings", OUT_TEXT, 0 }, ws, 1);
+			free(w);
 		}
-		printf("\n%ld disagreements, %ld adjudicated.\n", a->disagreeing, a->adjudicated);
-		if (ctx->study->design && a->all.kappa_defined &&
-		    a->all.kappa < ctx->study->design->min_kappa)
-			printf("Warning: kappa %.3f is below the study's min_kappa %.2f.\n", a->all.kappa,
-			       ctx->study->design->min_kappa);
 	}
 	coding_agreement_free(a);
+	if (out_free(o))
+		return cmd_errorf(ctx, CT_EENV, "cannot write the output");
 	return cmd_flush(ctx);
 }
 
@@ -145,6 +120,8 @@ static int review_loop(struct cmd_ctx *ctx, const char *coder, const char *pass)
 	struct review *r;
 	if (review_open(ctx->study, coder, pass, &r, &err))
 		return cmd_error(ctx, &err);
+	/* The dialogue is printed as it goes; its summary goes through the
+	 * output layer. */
 	printf("%d replies to code (%s pass, coder %s). Keys: i invitation, f info, r refusal, "
 	       "o other, x no_reply [sub-code]; s skip; n NOTE; u undo; q quit.\n",
 	       review_left(r), pass, coder);
@@ -179,44 +156,97 @@ static int review_loop(struct cmd_ctx *ctx, const char *coder, const char *pass)
 			printf("undone\n");
 		fflush(stdout);
 	}
-	printf("\n%d codes saved in this session.\n", review_coded(r));
+	printf("\n");
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_int(o, &(struct out_field){ "saved", NULL, OUT_COUNT, 0 }, review_coded(r));
+	out_int(o, &(struct out_field){ "left", NULL, OUT_COUNT, 0 }, review_left(r));
+	out_str(o, &(struct out_field){ "coder", NULL, OUT_TEXT, 0 }, coder);
+	out_str(o, &(struct out_field){ "pass", NULL, OUT_TEXT, 0 }, pass);
+	out_text(o, "%d codes saved in this session.", review_coded(r));
 	review_close(r);
+	if (out_free(o) && !rc)
+		rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
 	return rc ? rc : cmd_flush(ctx);
 }
 
 static int adjudicate(struct cmd_ctx *ctx, char **sets, int nsets, const char *coder)
 {
 	struct ct_err err = { 0 };
-	for (int i = 0; i < nsets; i++) {
-		char *eq = strchr(sets[i], '=');
-		char *end;
-		long long id = eq ? strtoll(sets[i], &end, 10) : 0;
-		if (!eq || end != eq || id <= 0)
-			return cmd_usage_error(ctx, "--set takes ID=OUTCOME[.SUB], not '%s'", sets[i]);
-		char *outcome = xstrdup(eq + 1), *dot = strchr(outcome, '.');
-		if (dot)
-			*dot++ = 0;
-		int rc = coding_adjudicate(ctx->study, id, outcome, dot, coder, NULL, &err);
-		if (!rc)
-			printf("Reply %lld adjudicated: %s%s%s.\n", id, outcome, dot ? "." : "",
-			       dot ? dot : "");
-		free(outcome);
-		if (rc)
-			return cmd_error(ctx, &err);
-	}
-	if (nsets)
+	static const struct out_field F_REPLY = { "reply", "reply", OUT_COUNT, OUT_ID };
+	static const struct out_field F_ADJ = { "adjudicated", "adjudicated", OUT_TEXT, 0 };
+	if (nsets) {
+		struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+		out_table_begin(o, &(struct out_field){ "adjudicated", NULL, OUT_TEXT, 0 });
+		for (int i = 0; i < nsets; i++) {
+			char *eq = strchr(sets[i], '=');
+			char *end;
+			long long id = eq ? strtoll(sets[i], &end, 10) : 0;
+			if (!eq || end != eq || id <= 0) {
+				out_discard(o);
+				return cmd_usage_error(ctx, "--set takes ID=OUTCOME[.SUB], not '%s'",
+						       sets[i]);
+			}
+			char *outcome = xstrdup(eq + 1), *dot = strchr(outcome, '.');
+			if (dot)
+				*dot++ = 0;
+			int rc = coding_adjudicate(ctx->study, id, outcome, dot, coder, NULL, &err);
+			if (rc) {
+				free(outcome);
+				out_discard(o);
+				return cmd_error(ctx, &err);
+			}
+			out_row_begin(o, NULL);
+			out_int(o, &F_REPLY, id);
+			out_str(o, &(struct out_field){ "outcome", "outcome", OUT_TEXT, 0 }, outcome);
+			out_str(o, &(struct out_field){ "sub_code", "sub-code", OUT_TEXT, 0 }, dot);
+			out_str(o, &(struct out_field){ "coder", "coder", OUT_TEXT, 0 }, coder);
+			out_text(o, "Reply %lld adjudicated: %s%s%s.", id, outcome, dot ? "." : "",
+				 dot ? dot : "");
+			out_row_end(o);
+			free(outcome);
+		}
+		out_table_end(o);
+		if (out_free(o))
+			return cmd_errorf(ctx, CT_EENV, "cannot write the output");
 		return cmd_flush(ctx);
+	}
 	struct coding_disagreement *d;
 	int n;
 	if (coding_disagreements(ctx->study, &d, &n, &err))
 		return cmd_error(ctx, &err);
-	printf("%d disagreements.\n", n);
-	for (int i = 0; i < n; i++)
-		printf("\n--- reply %lld: first %s, second %s, adjudicated %s ---\n%s\n",
-		       (long long)d[i].message, d[i].first, d[i].second,
-		       d[i].adjudicated ? d[i].adjudicated : "-", d[i].text);
+	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+	out_text(o, "%d disagreements.", n);
+	out_table_begin(o, &(struct out_field){ "disagreements", NULL, OUT_TEXT, 0 });
+	for (int i = 0; i < n; i++) {
+		out_row_begin(o, NULL);
+		out_int(o, &F_REPLY, d[i].message);
+		out_str(o, &(struct out_field){ "first", "first", OUT_TEXT, 0 }, d[i].first);
+		out_str(o, &(struct out_field){ "second", "second", OUT_TEXT, 0 }, d[i].second);
+		if (d[i].adjudicated)
+			out_str(o, &F_ADJ, d[i].adjudicated);
+		else
+			out_missing(o, &F_ADJ, "not yet");
+		out_str(o, &(struct out_field){ "text", NULL, OUT_TEXT, 0 }, d[i].text);
+		out_text(o, "\n--- reply %lld: first %s, second %s, adjudicated %s ---\n%s",
+			 (long long)d[i].message, d[i].first, d[i].second,
+			 d[i].adjudicated ? d[i].adjudicated : "not yet", d[i].text);
+		out_row_end(o);
+	}
+	out_table_end(o);
 	coding_disagreements_free(d, n);
+	if (out_free(o))
+		return cmd_errorf(ctx, CT_EENV, "cannot write the output");
 	return cmd_flush(ctx);
+}
+
+/* The summary of an export of the blind queue. */
+static void out_exported(struct out *o, int n, const char *file)
+{
+	out_map_begin(o, &(struct out_field){ "exported", NULL, OUT_TEXT, 0 });
+	out_int(o, &(struct out_field){ "replies", NULL, OUT_COUNT, 0 }, n);
+	out_str(o, &(struct out_field){ "file", NULL, OUT_TEXT, 0 }, file);
+	out_map_end(o);
+	out_text(o, "Wrote %d replies to %s (blind).", n, file);
 }
 
 int code_study_main(int argc, char **argv, struct cmd_ctx *ctx)
@@ -295,24 +325,32 @@ int code_study_main(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	struct ct_err err = { 0 };
 	int n = 0, pool = 0;
+	struct out *o = NULL;
 	switch (mode) {
 	case O_REVIEW:
 		rc = review_loop(ctx, coder, pass);
 		break;
 	case O_EXPORT_Q:
 		if ((rc = coding_export_queue(ctx->study, file, pass, strcmp(pass, "second") ? NULL : coder,
-					      &n, &err)))
+					      &n, &err))) {
 			rc = cmd_error(ctx, &err);
-		else
-			printf("Wrote %d replies to %s (blind).\n", n, file);
+			break;
+		}
+		o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+		out_str(o, &(struct out_field){ "pass", NULL, OUT_TEXT, 0 }, pass);
+		out_exported(o, n, file);
 		break;
 	case O_IMPORT:
 		if ((rc = coding_import(ctx->study, file, coder, &n, &err))) {
 			cmd_error_lines(ctx, err.msg);
 			fprintf(stderr, "corrtest %s: nothing was recorded\n", ctx->cmd);
-		} else {
-			printf("Recorded %d codes by %s from %s.\n", n, coder, file);
+			break;
 		}
+		o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+		out_int(o, &(struct out_field){ "recorded", NULL, OUT_COUNT, 0 }, n);
+		out_str(o, &(struct out_field){ "coder", NULL, OUT_TEXT, 0 }, coder);
+		out_str(o, &(struct out_field){ "file", NULL, OUT_TEXT, 0 }, file);
+		out_text(o, "Recorded %d codes by %s from %s.", n, coder, file);
 		break;
 	case O_SECOND: {
 		uint64_t seed = ctx->study->design ? ctx->study->design->seed : 0;
@@ -324,17 +362,32 @@ int code_study_main(int argc, char **argv, struct cmd_ctx *ctx)
 			rc = cmd_error(ctx, &err);
 			break;
 		}
+		o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+		out_int(o, &(struct out_field){ "sample", NULL, OUT_COUNT, 0 }, n);
+		/* pool is 0 when the sample was drawn before: nothing new drawn. */
 		if (pool)
-			printf("Drew %d of %d first-coded replies for the second coder (seed %llu).\n", n,
-			       pool, (unsigned long long)seed);
+			out_int(o, &(struct out_field){ "drawn_from", NULL, OUT_COUNT, 0 }, pool);
 		else
-			printf("The second coder's sample holds %d replies (seed %llu).\n", n,
-			       (unsigned long long)seed);
+			out_missing(o, &(struct out_field){ "drawn_from", NULL, OUT_COUNT, 0 },
+				    "drawn before");
+		/* The seed as text: a 64-bit seed may exceed what a JSON number
+		 * carries exactly. */
+		char seedbuf[24];
+		snprintf(seedbuf, sizeof(seedbuf), "%llu", (unsigned long long)seed);
+		out_str(o, &(struct out_field){ "seed", NULL, OUT_TEXT, 0 }, seedbuf);
+		if (pool)
+			out_text(o, "Drew %d of %d first-coded replies for the second coder (seed %s).", n,
+				 pool, seedbuf);
+		else
+			out_text(o, "The second coder's sample holds %d replies (seed %s).", n, seedbuf);
 		if (export) {
-			if ((rc = coding_export_queue(ctx->study, export, "second", NULL, &n, &err)))
+			if ((rc = coding_export_queue(ctx->study, export, "second", NULL, &n, &err))) {
+				out_discard(o);
+				o = NULL;
 				rc = cmd_error(ctx, &err);
-			else
-				printf("Wrote %d replies to %s (blind).\n", n, export);
+			} else {
+				out_exported(o, n, export);
+			}
 		}
 		break;
 	}
@@ -345,6 +398,8 @@ int code_study_main(int argc, char **argv, struct cmd_ctx *ctx)
 		rc = adjudicate(ctx, sets, nsets, coder);
 		break;
 	}
+	if (o && out_free(o) && !rc)
+		rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
 	free(sets);
 	if (rc)
 		return rc;

@@ -102,6 +102,8 @@ expect_exit 0 ct -S s code --import-coded bb.csv --coder B
 # Everitt 1969) and AC1 from the codes in the database.
 expect_exit 0 ct -S s code --agreement --json
 cp out.txt agree.json
+expect_exit 0 ct -S s code --agreement
+cp out.txt agree.txt
 q "SELECT f.outcome || ' ' || s.outcome FROM coding f JOIN coding s ON s.message = f.message AND s.pass = 'second' WHERE f.pass = 'first'" >pairs.txt
 python3 - <<'PY' || fail "agreement differs from Python"
 import json, math
@@ -129,7 +131,9 @@ assert o["n"] == n == 50, o
 for name, want in (("agreement", po), ("kappa", kap), ("kappa_se", se), ("ac1", ac1)):
     assert abs(o[name] - want) < 1e-9, (name, o[name], want)
 assert abs(o["kappa_ci95"][0] - (kap - 1.959963984540054 * se)) < 1e-9
-assert got["confusion"] == t, (got["confusion"], t)
+conf = [[r[c] for c in outs] for r in got["confusion"]]
+assert [r["first"] for r in got["confusion"]] == outs, got["confusion"]
+assert conf == t, (conf, t)
 assert 0 < kap < 1 and po < 1
 assert set(got["by_group"]) == {"belgian", "maghrebi"}
 assert sum(g["n"] for g in got["by_group"].values()) == 50

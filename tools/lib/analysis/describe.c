@@ -336,6 +336,49 @@ static void describe_placebo(struct out *o, const struct analysis_result *r)
 		    "names.");
 }
 
+/* The coding of the replies: which reply counted, and whether the double
+ * coding agrees well enough (the warning below study.ini's min_kappa). */
+static void describe_coding(struct out *o, const struct analysis_result *r)
+{
+	const struct analysis_coding *c = r->coding;
+	if (!c)
+		return;
+	static const struct out_field F_KAPPA = { "kappa", "Cohen's kappa (double coding)", OUT_STAT,
+						  0 };
+	out_map_begin(o, &(struct out_field){ "coding", "\nCoding of the replies (corrtest code)",
+					      OUT_TEXT, 0 });
+	out_str(o, &(struct out_field){ "reply_rule", "reply rule (study.ini [coding])", OUT_TEXT, 0 },
+		c->reply_rule);
+	out_int(o, &(struct out_field){ "applications", "applications with a coded reply",
+					OUT_COUNT, 0 },
+		c->applications);
+	out_int(o, &(struct out_field){ "several_replies", "of which with several replies",
+					OUT_COUNT, 0 },
+		c->several);
+	out_int(o, &(struct out_field){ "double_coded", "replies coded twice", OUT_COUNT, 0 },
+		c->double_coded);
+	if (c->kappa_defined)
+		out_num(o, &F_KAPPA, c->kappa);
+	else
+		out_missing(o, &F_KAPPA,
+			    c->double_coded ? "both coders used one outcome only" : "no reply coded twice");
+	out_num(o, &(struct out_field){ "min_kappa", "min_kappa (study.ini [coding])", OUT_STAT, 0 },
+		c->min_kappa);
+	out_bool(o, &(struct out_field){ "below_min_kappa", NULL, OUT_BOOL, 0 }, c->warning != NULL);
+	const char *w[] = { c->warning };
+	out_notes(o, &(struct out_field){ "warnings", "warnings", OUT_TEXT, 0 }, w, c->warning ? 1 : 0);
+	out_map_end(o);
+	if (c->several)
+		out_text(o, "%ld application%s had several coded replies; the analysed one is %s "
+			    "(reply_rule %s).",
+			 c->several, c->several == 1 ? "" : "s",
+			 !strcmp(c->reply_rule, "first")  ? "the first to arrive"
+			 : !strcmp(c->reply_rule, "last") ? "the last to arrive"
+							  : "the one with the best outcome (invitation > "
+							    "info > refusal > other > no_reply)",
+			 c->reply_rule);
+}
+
 void analysis_describe(struct out *o, const struct analysis_result *r)
 {
 	static const struct out_field item = { NULL, NULL, OUT_TEXT, 0 };
@@ -374,6 +417,7 @@ void analysis_describe(struct out *o, const struct analysis_result *r)
 	describe_excluded(o, r);
 	describe_field(o, r);
 	describe_placebo(o, r);
+	describe_coding(o, r);
 }
 
 /* ---- The agent-level list ---- */

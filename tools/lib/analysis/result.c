@@ -8,6 +8,7 @@
 
 #include "analysis/result.h"
 #include "analysis/simulate.h"
+#include "coding/agreement.h"
 #include "multi.h"
 #include "fielding/deviation.h"
 #include "base/banned.h"
@@ -570,6 +571,55 @@ int analysis_from_pairs(struct pairs_set *ps, const struct analysis_options *o,
 	return CT_OK;
 }
 
+/* The coding of the replies (see struct analysis_coding): *out stays NULL
+ * when no reply is coded. The agreement is coding/agreement.h's, not
+ * computed again here. */
+static int coding_read(struct study *s, struct analysis_coding **out, struct ct_err *err)
+{
+	*out = NULL;
+	sqlite3_stmt *st;
+	/* The codes the analysis reads: first and adjudicated (a second code
+	 * only measures agreement), counted per application and reply. */
+	int rc = study_prepare(s,
+			       "SELECT count(*), coalesce(sum(n > 1), 0) FROM (SELECT application, "
+			       "count(DISTINCT coalesce(message, -id)) AS n FROM coding WHERE pass IN "
+			       "('first', 'adjudicated') GROUP BY application)",
+			       &st, err);
+	if (rc)
+		return rc;
+	long apps = 0, several = 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		apps = (long)sqlite3_column_int64(st, 0);
+		several = (long)sqlite3_column_int64(st, 1);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return study_db_error(s, err, "reading the codes");
+	if (apps == 0)
+		return CT_OK;
+	struct coding_agreement *a;
+	if ((rc = coding_agreement_run(s, &a, err)))
+		return rc;
+	struct analysis_coding *c = xcalloc(1, sizeof(*c));
+	c->reply_rule = xstrdup(s->design && s->design->reply_rule ? s->design->reply_rule : "best");
+	c->applications = apps;
+	c->several = several;
+	c->double_coded = a->all.n;
+	c->kappa_defined = a->all.kappa_defined;
+	c->kappa = a->all.kappa;
+	c->min_kappa = s->design ? s->design->min_kappa : 0.7;
+	if (c->kappa_defined && c->kappa < c->min_kappa)
+		c->warning = xasprintf("Cohen's kappa of the double coding, %.3f over %ld replies, is "
+				       "below the study's min_kappa %.2f: the coding is not reliable "
+				       "enough to publish as is (corrtest code --agreement, "
+				       "--adjudicate)",
+				       c->kappa, c->double_coded, c->min_kappa);
+	coding_agreement_free(a);
+	*out = c;
+	return CT_OK;
+}
+
 int analysis_run(struct study *s, const struct analysis_options *o, struct analysis_result **out,
 		 struct ct_err *err)
 {
@@ -583,7 +633,8 @@ int analysis_run(struct study *s, const struct analysis_options *o, struct analy
 		return rc;
 	(*out)->simulated_apps = h.applications;
 	(*out)->simulated_responses = h.responses;
-	if ((rc = field_summary_read(s, &(*out)->field, err))) {
+	if ((rc = field_summary_read(s, &(*out)->field, err)) ||
+	    (rc = coding_read(s, &(*out)->coding, err))) {
 		analysis_free(*out);
 		*out = NULL;
 	}
@@ -610,6 +661,11 @@ void analysis_free(struct analysis_result *r)
 	free(r->lpm);
 	free(r->clogit);
 	field_summary_free(r->field);
+	if (r->coding) {
+		free(r->coding->reply_rule);
+		free(r->coding->warning);
+		free(r->coding);
+	}
 	pairs_set_free(&r->ps);
 	free(r);
 }

@@ -116,6 +116,21 @@ struct analysis_model {
 	struct regress_fit fit;
 };
 
+/* The coding of the replies (coding/store.h), when the study has coded
+ * replies: which reply counted for an application with several (study.ini
+ * [coding] reply_rule), and the agreement of the double coding
+ * (coding/agreement.h) against study.ini [coding] min_kappa. */
+struct analysis_coding {
+	char *reply_rule;     /* owned: "best", "first" or "last" */
+	long applications;    /* applications with a coded reply */
+	long several;         /* of those, with more than one coded reply */
+	long double_coded;    /* replies with a first and a second code */
+	int kappa_defined;    /* 0: nothing coded twice, or kappa is 0/0 */
+	double kappa;         /* Cohen's kappa over the five outcomes */
+	double min_kappa;     /* study.ini [coding] min_kappa */
+	char *warning;        /* owned; NULL unless kappa is below min_kappa */
+};
+
 struct analysis_result {
 	int def;
 	double alpha;
@@ -158,6 +173,10 @@ struct analysis_result {
 		long excluded_total;
 		struct paired_analysis r;
 	} placebo;
+
+	/* Filled by analysis_run; NULL when the study has no coded reply
+	 * (and from analysis_from_pairs). */
+	struct analysis_coding *coding;
 
 	/* ANALYSIS_MODEL_*: NULL unless asked for. */
 	struct analysis_model *lpm, *clogit;
