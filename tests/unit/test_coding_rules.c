@@ -192,6 +192,30 @@ START_TEST(escaped_slash)
 END_TEST
 
 /* The built-in files on the hard cases, sentences written here. */
+/* The prefilter (each rule's two-byte starts, read from its pattern) may
+ * only skip a rule that cannot match: optional first groups, classes,
+ * lookbehinds, alternatives of different lengths, upper case in the text,
+ * and the Kelvin sign (which PCRE2 matches caselessly with 'k') all still
+ * match as PCRE2 alone would. */
+START_TEST(prefilter_never_skips_a_possible_match)
+{
+	struct coding_rules *rs = rules_of("10 refusal.let /(nog\\s+)?verhuurd/ opt\n"
+					   "10 info.call_back /\\b(a|bc)d[ée]\\b/ alts\n"
+					   "10 invitation.viewing /(?<!geen )\\b[Kk]amer\\b/ class\n"
+					   "10 other.acknowledgement /\\bok\\b/ ok\n");
+	EXPECT(rs, "Het is VERHUURD.", 0, "refusal.let");
+	EXPECT(rs, "nog verhuurd", 0, "refusal.let");
+	EXPECT(rs, "ADÉ", 0, "info.call_back");
+	EXPECT(rs, "zie bcde hier", 0, "info.call_back");
+	EXPECT(rs, "een KAMER vrij", 0, "invitation.viewing");
+	EXPECT(rs, "een \xe2\x84\xaa" "amer vrij", 0, "invitation.viewing");
+	EXPECT(rs, "geen kamer", 0, "review");
+	EXPECT(rs, "OK", 0, "other.acknowledgement");
+	EXPECT(rs, "bd ad cd", 0, "review");
+	coding_rules_free(rs);
+}
+END_TEST
+
 START_TEST(built_in_rules)
 {
 	struct coding_rules *rs = NULL;
@@ -290,6 +314,7 @@ int main(void)
 	tcase_add_test(tc, auto_reply_gives_way_to_what_the_text_says);
 	tcase_add_test(tc, bad_lines_are_named);
 	tcase_add_test(tc, escaped_slash);
+	tcase_add_test(tc, prefilter_never_skips_a_possible_match);
 	tcase_add_test(tc, built_in_rules);
 	tcase_add_test(tc, codebook_examples_never_coded_wrong);
 	tcase_add_test(tc, codebook_study_adds_sub_codes_not_outcomes);

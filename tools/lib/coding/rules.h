@@ -33,6 +33,11 @@
  *    let is a refusal;
  *  - nothing fired: other.auto_reply for an automatic reply, else review.
  * Each code records its rule ("FILE:LINE") and the SHA-256 of that file.
+ * Speed: each pattern's possible two-byte starts are read from it at load
+ * time, and a rule is run only on a text that holds one of them (a pattern
+ * whose starts cannot be read is always run; the result is the same). A
+ * rule set keeps scratch for coding, so one set must not code two texts at
+ * once (one set per thread).
  * Pure: no database. */
 #ifndef CT_CODING_RULES_H
 #define CT_CODING_RULES_H
