@@ -4,7 +4,8 @@
 # same rules (same rule files, same negation-by-overlap and conflict
 # logic, quotes cut at the first quote marker), side by side in one run.
 # N copies (default 4000) of the hand-written fixtures in
-# tests/fixtures/coding/. One core: both run single-threaded.
+# tests/fixtures/coding/. One core: both run single-threaded. Then a
+# study row: code 2,000 stored replies and draw the second-coder sample.
 set -eu
 N=${1:-4000}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,3 +62,52 @@ awk -v n="$(wc -l <"$W/list")" -v c="$(echo "$t1 - $t0" | bc)" -v p="$(echo "$t2
 	printf "corrtest code --classify %8.0f replies/s (%.2f s)\n", n / c, c
 	printf "python email + re        %8.0f replies/s (%.2f s)\n", n / p, p
 	printf "ratio                    %8.1f x\n", p / c }'
+
+# A study row (not a timed test): 2,000 replies stored as fetch stores them
+# (raw bytes in message, linked, kind reply; the way tests/e2e/0207 inserts
+# them), then 'corrtest code' (rules code every uncoded reply) and
+# 'corrtest code --second' (the second coder's sample), each timed.
+S=$W/study
+CORRTEST_NOW=2026-12-20T12:00:00Z; export CORRTEST_NOW
+"$BIN" init "$S" --seed 20261122 --start 2026-12-07 >/dev/null
+"$BIN" -S "$S" personas >/dev/null
+python3 - "$W/listings.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("ref,agent_type\n")
+    for i in range(1, 1001):
+        f.write("L%d,private\n" % i)
+PY
+"$BIN" -S "$S" listings import "$W/listings.csv" >/dev/null
+sqlite3 "$S/study.db" "INSERT INTO application (listing, persona, variant, position, scheduled_at, status, sent_at)
+   SELECT l.id, p.id, 1, CASE g.name WHEN 'belgian' THEN 1 ELSE 2 END, '2026-12-07T09:00:00Z', 'sent',
+	  '2026-12-07T09:00:00Z'
+   FROM listing l, persona p JOIN grp g ON g.id = p.grp
+   WHERE g.name IN ('belgian', 'maghrebi') AND p.gender = 'female'"
+sqlite3 "$S/study.db" "SELECT id FROM application ORDER BY id LIMIT 2000" >"$W/apps.txt"
+python3 - "$W/apps.txt" "$TOP/tests/fixtures/coding" >"$W/replies.sql" <<'PY'
+import glob, sys
+files = sorted(glob.glob(sys.argv[2] + "/*.eml"))
+print("BEGIN;")
+for k, app in enumerate(open(sys.argv[1]).read().split()):
+    raw = open(files[k % len(files)], "rb").read()
+    mid = 1000 + k
+    print("INSERT INTO message (id, application, direction, raw, sha256, at, message_id, kind, "
+          "from_addr) VALUES (%d, %s, 'in', X'%s', 'h%d', '2026-12-08T10:00:00Z', "
+          "'<r%d@example.org>', 'reply', 'owner@example.org');" % (mid, app, raw.hex(), mid, mid))
+print("COMMIT;")
+PY
+sqlite3 "$S/study.db" <"$W/replies.sql"
+nrep=$(sqlite3 "$S/study.db" "SELECT count(*) FROM message WHERE direction = 'in'")
+t0=$(date +%s.%N)
+CORRTEST_ACTOR=bench "$BIN" -S "$S" code >/dev/null
+t1=$(date +%s.%N)
+CORRTEST_ACTOR=bench "$BIN" -S "$S" code --second --seed 11 --export "$W/second.csv" >/dev/null
+t2=$(date +%s.%N)
+ncoded=$(sqlite3 "$S/study.db" "SELECT count(*) FROM coding")
+nsample=$(sqlite3 "$S/study.db" "SELECT count(*) FROM coding_sample")
+echo "study: $nrep replies, $ncoded codes stored by the rules, $nsample drawn for the second coder"
+awk -v n="$nrep" -v c="$(echo "$t1 - $t0" | bc)" -v s="$(echo "$t2 - $t1" | bc)" 'BEGIN {
+	printf "study: code %d replies   %8.3f s\n", n, c
+	printf "study: code --second      %8.3f s\n", s
+	printf "study: both               %8.3f s (target < 1 s)\n", c + s }'

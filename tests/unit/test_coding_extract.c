@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "coding/extract.h"
+#include "mail/reply.h"
 #include "base/banned.h"
 
 #define HAS(s, sub) ck_assert_msg(strstr((s), (sub)) != NULL, "[%s] lacks [%s]", (s), (sub))
@@ -143,6 +144,80 @@ START_TEST(html_only_reply)
 }
 END_TEST
 
+/* HTML with the answer written below the quoted original (the quote in a
+ * <blockquote>, its attribution line above it): the answer is the body and
+ * the question the candidate asked is quoted. The old extractor saw only
+ * the attribution line, took it as the start of the original and cut the
+ * rest of the message, answer included, leaving no text to code. */
+START_TEST(html_bottom_posted_answer_is_kept)
+{
+	struct coding_text *t = extract(
+		"From: a@b.test\nSubject: Re: woning\nContent-Type: text/html; charset=utf-8\n\n"
+		"<div><div class=\"q\">Op di 1 dec 2026 om 09:00 schreef Sara &lt;s@x.test&gt;:<br></div>"
+		"<blockquote>Goedendag,<br><br>Kan ik de woning bezichtigen?<br>Sara</blockquote></div>"
+		"<p>Dag Sara,</p><p>Sorry, de woning is al verhuurd.</p>"
+		"<p>Vriendelijke groet,<br>Piet</p>");
+	ck_assert_str_eq(t->body, "Dag Sara,\n\nSorry, de woning is al verhuurd.");
+	HAS(t->quoted, "schreef Sara");
+	HAS(t->quoted, "> Kan ik de woning bezichtigen?");
+	LACKS(t->body, "bezichtigen");
+	HAS(t->signature, "Piet");
+	ck_assert(t->from_html);
+	coding_text_free(t);
+}
+END_TEST
+
+/* The same in English with a quote inside the quote, a list in it and the
+ * answer after both: every quoted level is quoted, the answer kept. */
+START_TEST(html_nested_quote_then_answer)
+{
+	struct coding_text *t = extract(
+		"From: a@b.test\nSubject: Re: job\nContent-Type: text/html; charset=utf-8\n\n"
+		"On Tue, 1 Dec 2026 at 09:00, Sam &lt;s@x.test&gt; wrote:"
+		"<blockquote>Can I come for an interview?<blockquote>We are hiring."
+		"<ul><li>interview days: Monday</li></ul></blockquote>Thanks</blockquote>"
+		"<div>Please call me to arrange a time.</div>");
+	ck_assert_str_eq(t->body, "Please call me to arrange a time.");
+	HAS(t->quoted, "> Can I come for an interview?");
+	HAS(t->quoted, "> > We are hiring.");
+	HAS(t->quoted, "> > - interview days: Monday");
+	HAS(t->quoted, "> Thanks");
+	coding_text_free(t);
+}
+END_TEST
+
+/* Top-posted HTML with a blockquoted original below: unchanged, the answer
+ * above is the body and the original is quoted. */
+START_TEST(html_top_posted_answer)
+{
+	struct coding_text *t = extract(
+		"From: a@b.test\nSubject: Re\nContent-Type: text/html; charset=utf-8\n\n"
+		"<p>Le bien est d&eacute;j&agrave; lou&eacute;.</p>"
+		"<div>Le mar. 1 d\xc3\xa9" "c. 2026 \xc3\xa0 09:00, Lina a \xc3\xa9" "crit :</div>"
+		"<blockquote>Puis-je visiter ?</blockquote>");
+	ck_assert_str_eq(t->body, "Le bien est d\xc3\xa9j\xc3\xa0 lou\xc3\xa9.");
+	HAS(t->quoted, "> Puis-je visiter ?");
+	coding_text_free(t);
+}
+END_TEST
+
+/* The marks are for the coding reader only: reply_parse (what evidence and
+ * the linker read) keeps HTML quotes unmarked. */
+START_TEST(reply_parse_keeps_html_quotes_unmarked)
+{
+	const char *raw = "From: a@b.test\nContent-Type: text/html; charset=utf-8\n\n"
+			  "<p>Yes.</p><blockquote>Can I visit?</blockquote>";
+	struct reply *r = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse(raw, strlen(raw), &r, &err), CT_OK);
+	ck_assert_str_eq(r->text, "Yes.\n\nCan I visit?\n");
+	reply_free(r);
+	ck_assert_int_eq(reply_parse_flags(raw, strlen(raw), REPLY_HTML_QUOTES, &r, &err), CT_OK);
+	ck_assert_str_eq(r->text, "Yes.\n\n> Can I visit?\n");
+	reply_free(r);
+}
+END_TEST
+
 static int auto_of(const char *headers, char *why)
 {
 	char *raw = xasprintf("%s\nbody\n", headers);
@@ -206,6 +281,10 @@ int main(void)
 	tcase_add_test(tc, bottom_posted_answer_is_kept);
 	tcase_add_test(tc, closing_rules_and_disclaimer);
 	tcase_add_test(tc, html_only_reply);
+	tcase_add_test(tc, html_bottom_posted_answer_is_kept);
+	tcase_add_test(tc, html_nested_quote_then_answer);
+	tcase_add_test(tc, html_top_posted_answer);
+	tcase_add_test(tc, reply_parse_keeps_html_quotes_unmarked);
 	tcase_add_test(tc, auto_reply_headers);
 	tcase_add_test(tc, auto_reply_text_is_kept);
 	suite_add_tcase(s, tc);

@@ -197,15 +197,26 @@ static int ends_attribution(const char *s)
 
 /* An attribution of a quote starting at line i, over 1 to 3 lines (Gmail
  * wraps long ones): returns how many lines it takes, or 0. */
+static int attribution_start(const char *line)
+{
+	const char *s = skip_ws(line);
+	return starts_ci(s, "Op ") || starts_ci(s, "On ") || starts_ci(s, "Le ") ||
+	       starts_ci(s, "Am ") || starts_ci(s, "Il ");
+}
+
 static int attribution(const struct lines *ls, int i)
 {
-	const char *s = skip_ws(ls->l[i]);
-	if (!(starts_ci(s, "Op ") || starts_ci(s, "On ") || starts_ci(s, "Le ") ||
-	      starts_ci(s, "Am ") || starts_ci(s, "Il ")))
+	if (!attribution_start(ls->l[i]))
 		return 0;
 	struct strbuf sb = STRBUF_INIT;
 	int got = 0;
 	for (int k = 0; k < 3 && i + k < ls->n && !got; k++) {
+		/* A wrapped attribution has no empty line in it, and a line that
+		 * itself starts like one is where the attribution starts: else
+		 * a body line "Le bien est loué." above "Le mar. ... a écrit :"
+		 * would be taken for its first line, and the answer cut. */
+		if (k && (blank(ls->l[i + k]) || attribution_start(ls->l[i + k])))
+			break;
 		if (k)
 			sb_addc(&sb, ' ');
 		sb_adds(&sb, ls->l[i + k]);
@@ -440,7 +451,11 @@ int coding_extract(const char *raw, size_t len, struct coding_text **out, struct
 	if (!raw || !len)
 		return ct_fail(err, CT_EINPUT, "an empty message");
 	struct reply *r = NULL;
-	int rc = reply_parse(raw, len, &r, err);
+	/* HTML quotes (<blockquote>) are marked "> " in the text, so that an
+	 * answer written below the quoted original is kept as the body: without
+	 * the marks the attribution line above the quote took the rest of the
+	 * message, answer included. */
+	int rc = reply_parse_flags(raw, len, REPLY_HTML_QUOTES, &r, err);
 	if (rc != CT_OK)
 		return rc;
 	struct coding_text *t = coding_text_split(r->text);

@@ -269,7 +269,17 @@ static void html_break(struct strbuf *sb, int para)
 		sb_addc(sb, '\n');
 }
 
-char *reply_html_to_text(const char *html, size_t len)
+/* Before text is added at the start of a line inside depth <blockquote>
+ * elements, the quote marks a plain-text client would write there. */
+static void quote_marks(struct strbuf *sb, int depth)
+{
+	if (depth <= 0 || (sb->len && sb->buf[sb->len - 1] != '\n'))
+		return;
+	for (int i = 0; i < depth && i < 32; i++)
+		sb_adds(sb, "> ");
+}
+
+static char *html_to_text(const char *html, size_t len, int mark_quotes)
 {
 	static const char *const skip[] = { "script", "style", "head", "title", "noscript",
 					    "template", NULL };
@@ -280,7 +290,7 @@ char *reply_html_to_text(const char *html, size_t len)
 					     "center", "form", "fieldset", "caption", NULL };
 	struct strbuf sb = STRBUF_INIT;
 	char *src = xstrndup(html, len);
-	int pre = 0;
+	int pre = 0, depth = 0; /* depth: open <blockquote>s, with mark_quotes */
 	sb_add(&sb, "", 0);
 	for (const char *p = src; *p;) {
 		if (*p == '<') {
@@ -300,6 +310,7 @@ char *reply_html_to_text(const char *html, size_t len)
 					continue;
 				}
 				/* A '<' that starts no tag is text ("a < b"). */
+				quote_marks(&sb, depth);
 				sb_addc(&sb, '<');
 				p++;
 				continue;
@@ -337,6 +348,8 @@ char *reply_html_to_text(const char *html, size_t len)
 			}
 			if (!strcmp(name, "pre"))
 				pre = !closing;
+			if (mark_quotes && !strcmp(name, "blockquote"))
+				depth += closing ? (depth > 0 ? -1 : 0) : 1;
 			if (!strcmp(name, "br")) {
 				while (sb.len && sb.buf[sb.len - 1] == ' ')
 					sb.buf[--sb.len] = 0;
@@ -345,8 +358,10 @@ char *reply_html_to_text(const char *html, size_t len)
 				html_break(&sb, 1);
 			} else if (tag_is(name, line)) {
 				html_break(&sb, 0);
-				if (!strcmp(name, "li") && !closing)
+				if (!strcmp(name, "li") && !closing) {
+					quote_marks(&sb, depth);
 					sb_adds(&sb, "- ");
+				}
 			} else if ((!strcmp(name, "td") || !strcmp(name, "th")) && !closing) {
 				if (sb.len && sb.buf[sb.len - 1] != '\n' && sb.buf[sb.len - 1] != ' ')
 					sb_addc(&sb, ' ');
@@ -354,6 +369,7 @@ char *reply_html_to_text(const char *html, size_t len)
 			continue;
 		}
 		if (*p == '&') {
+			quote_marks(&sb, depth);
 			size_t used = decode_entity(p, &sb);
 			if (used) {
 				p += used;
@@ -370,6 +386,8 @@ char *reply_html_to_text(const char *html, size_t len)
 			p++;
 			continue;
 		}
+		if (*p != '\r')
+			quote_marks(&sb, depth);
 		sb_addc(&sb, *p == '\r' ? '\n' : *p);
 		p++;
 	}
@@ -400,6 +418,16 @@ char *reply_html_to_text(const char *html, size_t len)
 	}
 	sb_free(&sb);
 	return sb_detach(&out);
+}
+
+char *reply_html_to_text(const char *html, size_t len)
+{
+	return html_to_text(html, len, 0);
+}
+
+char *reply_html_to_text_quoted(const char *html, size_t len)
+{
+	return html_to_text(html, len, 1);
 }
 
 /* ---- the MIME tree ---------------------------------------------------------- */
@@ -480,7 +508,7 @@ static int malformed_content_type(GMimeObject *obj)
 /* The text of a text/... part as UTF-8; html set when it was HTML and was
  * made readable. as_plain: the part's Content-Type is malformed; read it
  * as text/plain (with the charset GMime found in it, if any). */
-static char *part_text(GMimeObject *obj, int *html, int as_plain)
+static char *part_text(GMimeObject *obj, int *html, int as_plain, int mark_quotes)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	const char *charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
@@ -493,7 +521,7 @@ static char *part_text(GMimeObject *obj, int *html, int as_plain)
 	text = reply_to_utf8(bytes, len, charset);
 	free(bytes);
 	if (is_html) {
-		char *t = reply_html_to_text(text, strlen(text));
+		char *t = html_to_text(text, strlen(text), mark_quotes);
 		free(text);
 		text = t;
 	}
@@ -516,6 +544,7 @@ struct walk {
 	char *returned_id;    /* Message-ID of a returned message (message/rfc822) */
 	char *returned_to;    /* its first To address */
 	int depth;
+	int mark_quotes;      /* REPLY_HTML_QUOTES: mark <blockquote> lines with '> ' */
 };
 
 static int blank(const char *s)
@@ -614,7 +643,7 @@ static void walk_part(GMimeObject *obj, struct walk *w, int in_returned)
 			   malformed_content_type(obj)) {
 			int html = 0;
 			char *t = part_text(obj, &html, !g_mime_content_type_is_type(ct, "text", "*") &&
-							       malformed_content_type(obj));
+							       malformed_content_type(obj), w->mark_quotes);
 			sb_adds(&w->all, t);
 			sb_addc(&w->all, '\n');
 			/* Returned headers (message/rfc822-headers, RFC 6522, or
@@ -1349,11 +1378,18 @@ int reply_parse_subject(const char *raw, size_t len, char **subject, struct ct_e
 
 int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err)
 {
+	return reply_parse_flags(raw, len, 0, out, err);
+}
+
+int reply_parse_flags(const char *raw, size_t len, unsigned flags, struct reply **out,
+		      struct ct_err *err)
+{
 	*out = NULL;
 	if (!raw || !len)
 		return ct_fail(err, CT_EINPUT, "the message is empty");
 	struct reply *r = xcalloc(1, sizeof(*r));
 	struct walk w = { 0 };
+	w.mark_quotes = (flags & REPLY_HTML_QUOTES) != 0;
 	sb_add(&w.all, "", 0);
 	sb_add(&w.dsn, "", 0);
 

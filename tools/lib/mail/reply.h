@@ -53,6 +53,15 @@ struct reply {
 int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err);
 void reply_free(struct reply *r);
 
+/* reply_parse with options. REPLY_HTML_QUOTES: text made from HTML marks
+ * each line inside <blockquote> with "> " per level (as a plain-text client
+ * quotes), so that a reader of the text (the coding extractor) can tell a
+ * quoted original from an answer written below it; reply_parse leaves the
+ * lines unmarked. */
+#define REPLY_HTML_QUOTES 1u
+int reply_parse_flags(const char *raw, size_t len, unsigned flags, struct reply **out,
+		      struct ct_err *err);
+
 /* The header fields only, for a command that needs a stored message's
  * Subject, To, From or Message-ID (decline reading our inquiry's subject,
  * send checking a stored message's To): only the header block (up to the
@@ -77,6 +86,8 @@ int reply_parse_subject(const char *raw, size_t len, char **subject, struct ct_e
  * h1..h6, ...) end lines; runs of white space collapse outside <pre>.
  * Returns a new UTF-8 string (caller frees). */
 char *reply_html_to_text(const char *html, size_t len);
+/* The same with the lines inside <blockquote> marked "> " per level. */
+char *reply_html_to_text_quoted(const char *html, size_t len);
 
 /* bytes (len) in charset (may be NULL or unknown) to valid UTF-8: iconv when
  * the charset is known and the bytes fit it; else kept if valid UTF-8; else
