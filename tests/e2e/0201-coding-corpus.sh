@@ -56,6 +56,19 @@ n, coded, right = json.load(open("mine.json"))["all"]
 assert coded / n >= 0.70, "the rules code %d of %d replies (%.1f%%), under 70%%" % (coded, n, 100 * coded / n)
 assert right / coded >= 0.95, "the rules are right on %d of %d coded (%.1f%%), under 95%%" % (right, coded, 100 * right / coded)
 PY
+# The development set (tests/fixtures/replies-dev: acknowledgements,
+# general statements about viewings, refusals of many shapes, call me to fix
+# a visit vs call me back), on which the rules were tuned for precision:
+# the same targets. Before that tuning its first batch was coded 61% and
+# right on 76% of what was coded.
+echo "development set:"
+measure "$TOP/tests/fixtures/replies-dev"
+python3 - <<'PY'
+import json
+n, coded, right = json.load(open("mine.json"))["all"]
+assert coded / n >= 0.70, "dev: the rules code %d of %d replies (%.1f%%), under 70%%" % (coded, n, 100 * coded / n)
+assert right / coded >= 0.95, "dev: the rules are right on %d of %d coded (%.1f%%), under 95%%" % (right, coded, 100 * right / coded)
+PY
 echo "held-out set (measured, not a target of this test):"
 measure "$TOP/tests/fixtures/replies-holdout"
 echo "ok: rules measured on the corpus"
