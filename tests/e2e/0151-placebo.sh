@@ -105,3 +105,33 @@ assert p['excluded_total'] == 0
 assert d['all']['n'] == 160, d['all']['n']
 assert sum(g['n'] for g in d['groups']) == 160
 PY
+
+# export responses -> import round-trips with placebo pairs: a small real
+# study (sent as field sent would record it, outcomes logged), exported and
+# read back into its copy from before the outcomes, has the same stats.
+new_study r
+sed -i 's/^placebo_share = .*/placebo_share = 0.5/' r/study.ini
+ct -S r personas >/dev/null
+for i in 1 2 3 4; do
+	ct -S r listings add --ref R$i --agent-type private --url "https://example.org/r$i" \
+		--contact-email "r$i@example.be" --agent "Owner $i" --area Gent --price 800 >/dev/null
+done
+ct -S r assign >/dev/null
+sqlite3 r/study.db "UPDATE application SET status = 'sent', sent_at = scheduled_at, channel = 'smtp', sent_via = 'smtp'"
+# "Now" after every send, so that the sends and replies lie in the past.
+export CORRTEST_NOW=$(sqlite3 r/study.db "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', max(sent_at), '+30 days') FROM application")
+cp -r r r-copy
+n=0
+for app in $(sqlite3 r/study.db "SELECT id FROM application ORDER BY id"); do
+	n=$((n + 1))
+	case $((n % 3)) in 0) o=invitation ;; 1) o=no_reply ;; *) o=refusal ;; esac
+	ct -S r log "$app" --outcome "$o" --channel phone >/dev/null
+done
+expect_exit 0 ct -S r export responses -o rr.csv
+grep -q ',belgian\.placebo,' rr.csv || fail "the export names no placebo row"
+expect_exit 0 ct -S r-copy import rr.csv
+ct -S r stats --json >r1.json
+ct -S r-copy stats --json >r2.json
+python3 -c 'import json,sys; a=json.load(open("r1.json")); assert a["placebo"]["n"] == 2, a["placebo"]' ||
+	fail "not 2 placebo pairs"
+cmp r1.json r2.json || { diff r1.json r2.json | head; fail "stats differ after export and import"; }

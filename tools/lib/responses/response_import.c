@@ -99,6 +99,9 @@ struct importer {
 	struct persona *personas;
 	int npersonas;
 	char *groups; /* "belgian, maghrebi, ..." for messages */
+	/* With placebo pairs, their group ("belgian.placebo"): not a group of
+	 * study.ini, but an export names it and its rows read back. */
+	struct design_group placebo;
 	struct listing_stmts q;
 	sqlite3_stmt *apps_st;
 	struct response_writer w;
@@ -192,11 +195,14 @@ static char *get(struct importer *im, int c, int *bad)
 	return *raw ? raw : NULL;
 }
 
-static const struct design_group *find_group(const struct design *d, const char *name)
+static const struct design_group *find_group(const struct importer *im, const char *name)
 {
+	const struct design *d = im->s->design;
 	for (int i = 0; i < d->ngroups; i++)
 		if (str_eq_ci(d->groups[i].id, name))
 			return &d->groups[i];
+	if (im->placebo.id && str_eq_ci(im->placebo.id, name))
+		return &im->placebo;
 	return NULL;
 }
 
@@ -228,7 +234,7 @@ static void row_read(struct importer *im, struct row *w)
 	if (!v[C_GROUP]) {
 		if (!w->bad[C_GROUP])
 			errf(im, C_GROUP, "is required (a group of the design)");
-	} else if (!(w->g = find_group(d, v[C_GROUP]))) {
+	} else if (!(w->g = find_group(im, v[C_GROUP]))) {
 		errf(im, C_GROUP, "'%s' is not a group of the design (%s)", v[C_GROUP], im->groups);
 	}
 	if (v[C_GENDER]) {
@@ -359,7 +365,7 @@ static int load_personas(struct importer *im, struct ct_err *err)
 		struct persona *p = &im->personas[im->npersonas++];
 		p->id = sqlite3_column_int64(st, 0);
 		p->grp = study_column_dup(st, 1, "");
-		p->g = design_group_find(im->s->design, p->grp);
+		p->g = find_group(im, p->grp);
 		p->gender = gender_parse((const char *)sqlite3_column_text(st, 2));
 		p->control = sqlite3_column_int(st, 3);
 	}
@@ -881,6 +887,7 @@ static void importer_free(struct importer *im)
 		free(im->personas[i].grp);
 	free(im->personas);
 	free(im->groups);
+	free(im->placebo.id);
 	seen_free(&im->refs);
 	listing_ref_index_free(&im->study_refs);
 	listing_stmts_close(&im->q);
@@ -903,6 +910,10 @@ int responses_import_file(struct study *s, const char *path, char delim,
 	struct strbuf groups = STRBUF_INIT;
 	for (int i = 0; i < s->design->ngroups; i++)
 		sb_addf(&groups, "%s%s", i ? ", " : "", s->design->groups[i].id);
+	if (s->design->placebo_share > 0) {
+		im.placebo.id = study_placebo_group(s->design);
+		sb_addf(&groups, ", %s", im.placebo.id);
+	}
 	im.groups = sb_detach(&groups);
 	if ((rc = csv_reader_open_file_as(&im.r, path, delim, err)) ||
 	    (rc = csv_reader_check_columns(&im.r, response_import_columns, required, 0, err)))
