@@ -72,7 +72,7 @@ int cmd_status(int argc, char **argv, struct cmd_ctx *ctx)
 
 	out_text(o, "Applications by channel and status:");
 	out_table_begin(o, &(struct out_field){ "by_channel", NULL, OUT_TEXT, 0 });
-	for (int ch = 0; ch < STATUS_NCHANNELS; ch++) {
+	for (int ch = 0; ch < FIELDING_NCHANNELS; ch++) {
 		long total = 0;
 		for (int k = 0; k < STATUS_NSTATES; k++)
 			total += r.by_channel[ch][k];
@@ -80,7 +80,7 @@ int cmd_status(int argc, char **argv, struct cmd_ctx *ctx)
 			continue;
 		out_row_begin(o, NULL);
 		out_str(o, &(struct out_field){ "channel", "channel", OUT_TEXT, OUT_ID },
-			status_channels[ch]);
+			fielding_channels[ch]);
 		out_int(o, &(struct out_field){ "total", "total", OUT_COUNT, 0 }, total);
 		for (int k = 0; k < STATUS_NSTATES; k++)
 			out_int(o, &(struct out_field){ status_states[k], status_states[k], OUT_COUNT, 0 },

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "analysis/simulate.h"
+#include "design/personas.h"
 #include "base/rng.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
@@ -43,22 +44,20 @@ static int count_sent(struct study *s, long *n, struct ct_err *err)
  * real ones could not be told apart by the measures. */
 static int refuse_real(struct study *s, struct ct_err *err)
 {
+	/* What counts as actually sent is the personas' rule (one place). */
+	long long sent = 0;
 	sqlite3_stmt *st;
-	int rc = study_prepare(
-		s,
-		"SELECT (SELECT count(*) FROM application WHERE simulated = 0 AND (status IN ('sent', "
-		"'sending', 'bounced') OR sent_at IS NOT NULL)), "
-		"(SELECT count(*) FROM response WHERE simulated = 0), "
-		"(SELECT count(*) FROM message WHERE direction = 'in')",
-		&st, err);
-	if (rc)
+	int rc = personas_real_sends(s, &sent, err);
+	if (rc || (rc = study_prepare(s,
+				      "SELECT (SELECT count(*) FROM response WHERE simulated = 0), "
+				      "(SELECT count(*) FROM message WHERE direction = 'in')",
+				      &st, err)))
 		return rc;
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		return study_db_error(s, err, "looking for real records");
 	}
-	long long sent = sqlite3_column_int64(st, 0), resp = sqlite3_column_int64(st, 1),
-		  in = sqlite3_column_int64(st, 2);
+	long long resp = sqlite3_column_int64(st, 0), in = sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
 	if (!sent && !resp && !in)
 		return CT_OK;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "design/config.h"
+#include "fielding/channel.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
@@ -541,12 +542,16 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 		goto fail;
 	}
 	v = config_get(c, "fielding", "channel");
-	d->channel = xstrdup(v ? v : "smtp");
-	if (strcmp(d->channel, "smtp") && strcmp(d->channel, "portal") &&
-	    strcmp(d->channel, "webmail") && strcmp(d->channel, "phone") && strcmp(d->channel, "sms")) {
-		rc = bad(c, "fielding", "channel", err, "must be smtp, portal, webmail, phone or sms");
+	/* The one list of channels (fielding/channel.c); stored as it names
+	 * them, whatever the case written. */
+	const char *ch = fielding_channel_parse(v ? v : "smtp");
+	if (!ch) {
+		char *why = xasprintf("must be %s", fielding_channel_list());
+		rc = bad(c, "fielding", "channel", err, why);
+		free(why);
 		goto fail;
 	}
+	d->channel = xstrdup(ch);
 
 	/* Which reply counts when an application has several, and the lowest
 	 * Cohen's kappa of the double coding that stats accepts without a

@@ -5,14 +5,21 @@
 #include "base/util.h"
 #include "base/banned.h"
 
-const char *const fielding_channels[] = { "smtp", "portal", "webmail", "phone", "sms", NULL };
+const char *const fielding_channels[FIELDING_NCHANNELS + 1] = { "smtp",  "portal", "webmail",
+								 "phone", "sms",    NULL };
 
-const char *fielding_channel_parse(const char *s)
+int fielding_channel_index(const char *s)
 {
 	for (int i = 0; s && fielding_channels[i]; i++)
 		if (str_eq_ci(fielding_channels[i], s))
-			return fielding_channels[i];
-	return NULL;
+			return i;
+	return -1;
+}
+
+const char *fielding_channel_parse(const char *s)
+{
+	int i = fielding_channel_index(s);
+	return i < 0 ? NULL : fielding_channels[i];
 }
 
 const char *fielding_channel_list(void)

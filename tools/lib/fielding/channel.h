@@ -9,7 +9,12 @@
 #include "design/config.h"
 
 /* NULL-terminated, in the order of the schema's CHECK constraints. */
-extern const char *const fielding_channels[];
+/* The channels, in this order: smtp, portal, webmail, phone, sms
+ * (NULL-terminated). The one list every stage uses. */
+#define FIELDING_NCHANNELS 5
+extern const char *const fielding_channels[FIELDING_NCHANNELS + 1];
+/* The index of a channel in fielding_channels (any case), or -1. */
+int fielding_channel_index(const char *s);
 
 /* The canonical name (ASCII case ignored), or NULL. */
 const char *fielding_channel_parse(const char *s);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fielding/preflight.h"
+#include "fielding/channel.h"
 #include "design/personas.h"
 #include "mail/mailcfg.h"
 #include "messages/compose.h"
@@ -18,7 +19,7 @@
 #include "base/banned.h"
 
 /* Channels as bits, so that a persona's or a listing's set of channels is
- * one number. */
+ * one number: bit i is fielding_channels[i]. */
 enum {
 	CH_SMTP = 1,
 	CH_PORTAL = 2,
@@ -29,21 +30,11 @@ enum {
 #define CH_MAIL (CH_SMTP | CH_WEBMAIL)
 #define CH_VOICE (CH_PHONE | CH_SMS)
 
+/* A channel's bit: 1 << its place in fielding_channels (the CH_ values). */
 static int channel_bit(const char *c)
 {
-	if (!c)
-		return 0;
-	if (!strcmp(c, "smtp"))
-		return CH_SMTP;
-	if (!strcmp(c, "portal"))
-		return CH_PORTAL;
-	if (!strcmp(c, "webmail"))
-		return CH_WEBMAIL;
-	if (!strcmp(c, "phone"))
-		return CH_PHONE;
-	if (!strcmp(c, "sms"))
-		return CH_SMS;
-	return 0;
+	int i = fielding_channel_index(c);
+	return i < 0 ? 0 : 1 << i;
 }
 
 const char *preflight_severity_name(enum preflight_severity sev)

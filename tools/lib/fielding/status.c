@@ -6,14 +6,13 @@
 #include <string.h>
 
 #include "fielding/status.h"
+#include "fielding/channel.h"
 #include "assign/schedule.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
 const char *const status_states[STATUS_NSTATES] = { "planned", "sending", "sent",
 						    "bounced", "failed",  "cancelled" };
-const char *const status_channels[STATUS_NCHANNELS] = { "smtp", "portal", "webmail", "phone",
-							"sms" };
 
 static int index_of(const char *const *list, int n, const char *v)
 {
@@ -55,7 +54,7 @@ static int by_status_and_channel(struct study *s, struct status_report *r, struc
 		return rc;
 	sqlite3_bind_text(st, 1, s->design->channel, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int c = index_of(status_channels, STATUS_NCHANNELS,
+		int c = index_of(fielding_channels, FIELDING_NCHANNELS,
 				 (const char *)sqlite3_column_text(st, 0));
 		int k = index_of(status_states, STATUS_NSTATES,
 				 (const char *)sqlite3_column_text(st, 1));

@@ -7,6 +7,7 @@
 #define CT_STATUS_H
 
 #include "fielding/preflight.h"
+#include "fielding/channel.h"
 #include "store/study.h"
 #include "base/util.h"
 
@@ -14,8 +15,6 @@
 #define STATUS_NSTATES 6
 extern const char *const status_states[STATUS_NSTATES]; /* planned sending sent bounced failed cancelled */
 /* Channels, in the order reports show them. */
-#define STATUS_NCHANNELS 5
-extern const char *const status_channels[STATUS_NCHANNELS]; /* smtp portal webmail phone sms */
 #define STATUS_DAYS 14
 
 struct status_report {
@@ -26,7 +25,7 @@ struct status_report {
 	long by_status[STATUS_NSTATES];
 	/* By effective channel (application's, else listing's, else the
 	 * study's default) and status. */
-	long by_channel[STATUS_NCHANNELS][STATUS_NSTATES];
+	long by_channel[FIELDING_NCHANNELS][STATUS_NSTATES];
 	/* Planned applications of active listings: scheduled from now to the
 	 * end of today's local date (due_today), and scheduled before now
 	 * (overdue): disjoint. */

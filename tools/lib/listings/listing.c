@@ -7,6 +7,7 @@
 
 #include "io/csv.h"
 #include "listings/listing.h"
+#include "fielding/channel.h"
 #include "messages/outbox.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
@@ -208,15 +209,6 @@ int listing_parse_round(const char *s, long *out)
 	return 1;
 }
 
-const char *listing_channel(const char *s)
-{
-	static const char *const names[] = { "smtp", "portal", "webmail", "phone", "sms", NULL };
-	for (int i = 0; names[i]; i++)
-		if (str_eq_ci(s, names[i]))
-			return names[i];
-	return NULL;
-}
-
 int listing_check_phone(const char *s, const char **why)
 {
 	int digits = 0;
@@ -405,7 +397,7 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 			why = "must be a real date written YYYY-MM-DD";
 			break;
 		case LF_CHANNEL: {
-			const char *ch = listing_channel(v);
+			const char *ch = fielding_channel_parse(v);
 			if (ch) {
 				free(out->f[i]);
 				out->f[i] = xstrdup(ch);

@@ -66,9 +66,6 @@ int listing_check_url(const char *s, const char **why);
 int listing_parse_price(const char *s, double *out, const char **why);
 /* A positive whole number. */
 int listing_parse_round(const char *s, long *out);
-/* A channel name (smtp, portal, webmail, phone, sms; any case): the
- * canonical name, or NULL. */
-const char *listing_channel(const char *s);
 /* A phone number as people write it: digits, spaces and + ( ) . / -, with
  * 6 to 20 digits. */
 int listing_check_phone(const char *s, const char **why);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "listings/listing.h"
+#include "fielding/channel.h"
 #include "responses/outcome.h"
 #include "responses/response_import.h"
 #include "base/timeutil.h"
@@ -324,8 +325,8 @@ static void row_read(struct importer *im, struct row *w)
 		else
 			time_iso_utc(t, w->sent_at);
 	}
-	if (v[C_SENT_VIA] && !(w->sent_via = listing_channel(v[C_SENT_VIA])))
-		errf(im, C_SENT_VIA, "'%s' must be smtp, portal, webmail, phone or sms", v[C_SENT_VIA]);
+	if (v[C_SENT_VIA] && !(w->sent_via = fielding_channel_parse(v[C_SENT_VIA])))
+		errf(im, C_SENT_VIA, "'%s' must be %s", v[C_SENT_VIA], fielding_channel_list());
 	if ((w->sent_at[0] || w->sent_via) && w->status == STATUS_PLANNED)
 		errf(im, C_SENT_AT, "a planned application has no send time or channel");
 }
