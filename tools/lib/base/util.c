@@ -554,3 +554,25 @@ int domain_reserved(const char *domain)
 	free(d);
 	return hit;
 }
+
+/* 1 when two phone numbers are the same number however they are written:
+ * digits compared, an international "00" prefix read as "+". */
+int phone_same(const char *a, const char *b)
+{
+	char da[64], db[64];
+	const char *src[2] = { a, b };
+	char *dst[2] = { da, db };
+	for (int k = 0; k < 2; k++) {
+		size_t n = 0;
+		const char *p = src[k];
+		while (*p == ' ')
+			p++;
+		if (p[0] == '0' && p[1] == '0')
+			p += 2;
+		for (; *p && n + 1 < sizeof(da); p++)
+			if (*p >= '0' && *p <= '9')
+				dst[k][n++] = *p;
+		dst[k][n] = '\0';
+	}
+	return *da && !strcmp(da, db);
+}

@@ -125,5 +125,9 @@ void hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t le
  * with their subdomains; any case, a final dot allowed. The one rule for
  * the pre-flight check and the personas' warnings. */
 int domain_reserved(const char *domain);
+/* 1 when two phone numbers are the same number however they are written
+ * (digits compared, an international "00" read as "+"); 0 for no digits.
+ * The one rule for the pre-flight check and the personas' warnings. */
+int phone_same(const char *a, const char *b);
 
 #endif

@@ -546,9 +546,7 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 	 * them, whatever the case written. */
 	const char *ch = fielding_channel_parse(v ? v : "smtp");
 	if (!ch) {
-		char *why = xasprintf("must be %s", fielding_channel_list());
-		rc = bad(c, "fielding", "channel", err, why);
-		free(why);
+		rc = bad(c, "fielding", "channel", err, fielding_channel_must());
 		goto fail;
 	}
 	d->channel = xstrdup(ch);

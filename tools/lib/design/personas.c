@@ -847,7 +847,7 @@ int personas_warnings(const struct study *s, const struct persona_set *ps, char 
 		struct strbuf sb = STRBUF_INIT;
 		int same = 0;
 		for (int k = i; k < ps->n; k++)
-			if (ps->p[k].in_design && ps->p[k].phone && !strcmp(ps->p[k].phone, p->phone)) {
+			if (ps->p[k].in_design && ps->p[k].phone && phone_same(ps->p[k].phone, p->phone)) {
 				seen[k] = 1;
 				sb_addf(&sb, "%s%s.%s", same++ ? ", " : "", ps->p[k].group,
 					gender_name(ps->p[k].gender));

@@ -22,9 +22,16 @@ const char *fielding_channel_parse(const char *s)
 	return i < 0 ? NULL : fielding_channels[i];
 }
 
+#define CHANNEL_LIST "smtp, portal, webmail, phone or sms"
+
 const char *fielding_channel_list(void)
 {
-	return "smtp, portal, webmail, phone or sms";
+	return CHANNEL_LIST;
+}
+
+const char *fielding_channel_must(void)
+{
+	return "must be " CHANNEL_LIST;
 }
 
 const char *fielding_channel_default(const struct design *d)

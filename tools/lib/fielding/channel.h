@@ -20,6 +20,8 @@ int fielding_channel_index(const char *s);
 const char *fielding_channel_parse(const char *s);
 /* "smtp, portal, webmail, phone or sms", for messages; static. */
 const char *fielding_channel_list(void);
+/* "must be smtp, portal, webmail, phone or sms", for errors. */
+const char *fielding_channel_must(void);
 /* The study's default channel: design->channel, or "smtp" when the design
  * has none. Borrowed. */
 const char *fielding_channel_default(const struct design *d);

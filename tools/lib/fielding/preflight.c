@@ -310,28 +310,6 @@ static char *name_list(const struct ctx *x, const int *idx, int n)
 /* Personas sharing a phone number or a mailbox: a landlord who calls back
  * or writes back cannot tell them apart, and sees one person behind two
  * names. An empty phone is no number, not a shared one. */
-/* 1 when two phone numbers are the same number however they are written:
- * digits compared, an international "00" prefix read as "+". */
-static int same_phone(const char *a, const char *b)
-{
-	char da[64], db[64];
-	const char *src[2] = { a, b };
-	char *dst[2] = { da, db };
-	for (int k = 0; k < 2; k++) {
-		size_t n = 0;
-		const char *p = src[k];
-		while (*p == ' ')
-			p++;
-		if (p[0] == '0' && p[1] == '0')
-			p += 2;
-		for (; *p && n + 1 < sizeof(da); p++)
-			if (*p >= '0' && *p <= '9')
-				dst[k][n++] = *p;
-		dst[k][n] = '\0';
-	}
-	return *da && !strcmp(da, db);
-}
-
 static void check_shared(struct ctx *x)
 {
 	int *idx = xcalloc((size_t)x->nc + 1, sizeof(int));
@@ -346,7 +324,7 @@ static void check_shared(struct ctx *x)
 			idx[n++] = i;
 			for (int j = i + 1; j < x->nc; j++) {
 				const char *w = pass ? x->c[j].email : x->c[j].phone;
-				if (!done[j] && w && (pass ? str_eq_ci(v, w) : same_phone(v, w))) {
+				if (!done[j] && w && (pass ? str_eq_ci(v, w) : phone_same(v, w))) {
 					idx[n++] = j;
 					done[j] = 1;
 				}

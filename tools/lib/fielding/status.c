@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fielding/status.h"
+#include "analysis/simulate.h"
 #include "fielding/channel.h"
 #include "assign/schedule.h"
 #include "base/timeutil.h"
@@ -52,7 +53,7 @@ static int by_status_and_channel(struct study *s, struct status_report *r, struc
 			       &st, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, s->design->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, fielding_channel_default(s->design), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int c = index_of(fielding_channels, FIELDING_NCHANNELS,
 				 (const char *)sqlite3_column_text(st, 0));
@@ -143,12 +144,14 @@ int status_run(struct study *s, struct status_report *r, struct ct_err *err)
 			"SELECT count(*) FROM message WHERE direction = 'in' AND kind = 'bounce' "
 			"AND duplicate_of IS NULL",
 			NULL, NULL, &r->bounces, err)) ||
-	    (rc = count(s, "SELECT count(*) FROM application WHERE simulated = 1", NULL, NULL,
-			&r->simulated_sends, err)) ||
-	    (rc = count(s, "SELECT count(*) FROM response WHERE simulated = 1", NULL, NULL,
-			&r->simulated_responses, err)) ||
 	    (rc = sent_per_day(s, today, r, err)))
 		return rc;
+	/* Simulated rows counted as simulate counts them. */
+	struct simulate_held h;
+	if ((rc = simulate_held(s, &h, err)))
+		return rc;
+	r->simulated_sends = h.applications;
+	r->simulated_responses = h.responses;
 	return preflight_run(s, &r->preflight, err);
 }
 

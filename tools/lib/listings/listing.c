@@ -403,7 +403,7 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 				out->f[i] = xstrdup(ch);
 			} else {
 				ok = 0;
-				why = "must be smtp, portal, webmail, phone or sms";
+				why = fielding_channel_must();
 			}
 			break;
 		}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "messages/outbox.h"
+#include "fielding/channel.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
@@ -182,7 +183,7 @@ static int build_all(struct study *s, const char *dir, int due, int force, struc
 		/* An application planned for a portal, web mail, phone or SMS is
 		 * sent by a person from `corrtest field list`, never from the
 		 * outbox (a mail client would send it a second time). */
-		if (a->channel && strcmp(a->channel, "smtp")) {
+		if (fielding_channel_by_hand(a->channel)) {
 			a->skip = 4;
 			o->other_channel++;
 			continue;

@@ -326,7 +326,7 @@ static void row_read(struct importer *im, struct row *w)
 			time_iso_utc(t, w->sent_at);
 	}
 	if (v[C_SENT_VIA] && !(w->sent_via = fielding_channel_parse(v[C_SENT_VIA])))
-		errf(im, C_SENT_VIA, "'%s' must be %s", v[C_SENT_VIA], fielding_channel_list());
+		errf(im, C_SENT_VIA, "'%s' %s", v[C_SENT_VIA], fielding_channel_must());
 	if ((w->sent_at[0] || w->sent_via) && w->status == STATUS_PLANNED)
 		errf(im, C_SENT_AT, "a planned application has no send time or channel");
 }
