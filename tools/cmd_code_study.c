@@ -175,36 +175,53 @@ static int adjudicate(struct cmd_ctx *ctx, char **sets, int nsets, const char *c
 	static const struct out_field F_REPLY = { "reply", "reply", OUT_COUNT, OUT_ID };
 	static const struct out_field F_ADJ = { "adjudicated", "adjudicated", OUT_TEXT, 0 };
 	if (nsets) {
-		struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
-		out_table_begin(o, &(struct out_field){ "adjudicated", NULL, OUT_TEXT, 0 });
-		for (int i = 0; i < nsets; i++) {
+		/* Every --set read first, then all recorded at once: one that
+		 * cannot be recorded leaves the others unrecorded too. */
+		struct coding_ruling *rul = xcalloc((size_t)nsets, sizeof(*rul));
+		char **texts = xcalloc((size_t)nsets, sizeof(*texts));
+		int rc = CT_OK;
+		for (int i = 0; !rc && i < nsets; i++) {
 			char *eq = strchr(sets[i], '=');
-			char *end;
-			long long id = eq ? strtoll(sets[i], &end, 10) : 0;
-			if (!eq || end != eq || id <= 0) {
-				out_discard(o);
-				return cmd_usage_error(ctx, "--set takes ID=OUTCOME[.SUB], not '%s'",
-						       sets[i]);
+			long id = 0;
+			if (eq)
+				*eq = '\0';
+			if (!eq || !parse_long(sets[i], &id) || id <= 0) {
+				if (eq)
+					*eq = '=';
+				rc = cmd_usage_error(ctx, "--set takes ID=OUTCOME[.SUB], not '%s'",
+						     sets[i]);
+				break;
 			}
-			char *outcome = xstrdup(eq + 1), *dot = strchr(outcome, '.');
+			*eq = '=';
+			char *outcome = texts[i] = xstrdup(eq + 1), *dot = strchr(outcome, '.');
 			if (dot)
 				*dot++ = 0;
-			int rc = coding_adjudicate(ctx->study, id, outcome, dot, coder, NULL, &err);
-			if (rc) {
-				free(outcome);
-				out_discard(o);
-				return cmd_error(ctx, &err);
-			}
-			out_row_begin(o, NULL);
-			out_int(o, &F_REPLY, id);
-			out_str(o, &(struct out_field){ "outcome", "outcome", OUT_TEXT, 0 }, outcome);
-			out_str(o, &(struct out_field){ "sub_code", "sub-code", OUT_TEXT, 0 }, dot);
-			out_str(o, &(struct out_field){ "coder", "coder", OUT_TEXT, 0 }, coder);
-			out_text(o, "Reply %lld adjudicated: %s%s%s.", id, outcome, dot ? "." : "",
-				 dot ? dot : "");
-			out_row_end(o);
-			free(outcome);
+			rul[i] = (struct coding_ruling){ id, outcome, dot };
 		}
+		if (!rc && (rc = coding_adjudicate(ctx->study, rul, nsets, coder, NULL, &err)))
+			rc = cmd_error(ctx, &err);
+		struct out *o = rc ? NULL : out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
+		if (o)
+			out_table_begin(o, &(struct out_field){ "adjudicated", NULL, OUT_TEXT, 0 });
+		for (int i = 0; o && i < nsets; i++) {
+			out_row_begin(o, NULL);
+			out_int(o, &F_REPLY, rul[i].message);
+			out_str(o, &(struct out_field){ "outcome", "outcome", OUT_TEXT, 0 },
+				rul[i].outcome);
+			out_str(o, &(struct out_field){ "sub_code", "sub-code", OUT_TEXT, 0 },
+				rul[i].sub_code);
+			out_str(o, &(struct out_field){ "coder", "coder", OUT_TEXT, 0 }, coder);
+			out_text(o, "Reply %lld adjudicated: %s%s%s.", (long long)rul[i].message,
+				 rul[i].outcome, rul[i].sub_code ? "." : "",
+				 rul[i].sub_code ? rul[i].sub_code : "");
+			out_row_end(o);
+		}
+		for (int i = 0; i < nsets; i++)
+			free(texts[i]);
+		free(texts);
+		free(rul);
+		if (!o)
+			return rc;
 		out_table_end(o);
 		if (out_free(o))
 			return cmd_errorf(ctx, CT_EENV, "cannot write the output");

@@ -151,5 +151,12 @@ app=$(q "SELECT application FROM message WHERE id = $m")
   "refusal adjudicated C" ] || fail "the adjudicated code is not the analysed response"
 expect_exit 2 ct -S s code --adjudicate --set "$m=refusal.viewing" --coder C
 expect_err "is not a sub-code of refusal"
+# Several rulings are recorded together or not at all: a good one for
+# another disagreement and a bad one leave the study as it was.
+m2=$(q "SELECT f.message FROM coding f JOIN coding s ON s.message = f.message AND s.pass = 'second' WHERE f.pass = 'first' AND f.outcome <> s.outcome AND f.message <> $m ORDER BY f.message LIMIT 1")
+[ -n "$m2" ] || fail "no second disagreement"
+before=$(snapshot s)
+expect_exit 2 ct -S s code --adjudicate --set "$m2=info" --set "$m=refusal.viewing" --coder C
+[ "$(snapshot s)" = "$before" ] || fail "a refused batch of rulings recorded some of them"
 # The event log holds every change and still verifies.
 [ "$(q "SELECT count(*) FROM event WHERE action IN ('code-import', 'code-second', 'code-adjudicate')")" = 4 ] || fail "events"

@@ -149,12 +149,12 @@ void coding_disagreements_free(struct coding_disagreement *d, int n)
 	free(d);
 }
 
-int coding_adjudicate(struct study *s, int64_t message, const char *outcome, const char *sub_code,
-		      const char *coder, const char *note, struct ct_err *err)
+/* One ruling, inside the caller's transaction. */
+static int adjudicate_one(struct study *s, int64_t message, const char *outcome,
+			  const char *sub_code, const char *coder, const char *note,
+			  struct ct_err *err)
 {
-	int rc = study_begin(s, err);
-	if (rc)
-		return rc;
+	int rc;
 	sqlite3_stmt *st;
 	if ((rc = study_prepare(s,
 				"SELECT count(*) FROM coding WHERE message = ? AND "
@@ -192,10 +192,20 @@ int coding_adjudicate(struct study *s, int64_t message, const char *outcome, con
 	if (!rc)
 		rc = study_event(s, "code-adjudicate", subject, detail, err);
 	free(detail);
-	if (rc || (rc = study_commit(s, err)))
-		goto fail;
-	return CT_OK;
 fail:
-	study_rollback(s);
+	return rc;
+}
+
+int coding_adjudicate(struct study *s, const struct coding_ruling *rulings, int n,
+		      const char *coder, const char *note, struct ct_err *err)
+{
+	int rc = study_begin(s, err);
+	for (int i = 0; !rc && i < n; i++)
+		rc = adjudicate_one(s, rulings[i].message, rulings[i].outcome, rulings[i].sub_code,
+				    coder, note, err);
+	if (!rc)
+		rc = study_commit(s, err);
+	if (rc)
+		study_rollback(s);
 	return rc;
 }

@@ -44,11 +44,16 @@ int coding_disagreements(struct study *s, struct coding_disagreement **out, int 
 			 struct ct_err *err);
 void coding_disagreements_free(struct coding_disagreement *d, int n);
 
-/* code --adjudicate --set ID=OUTCOME[.SUB]: records (or replaces) reply
- * ID's adjudicated code by coder, in one transaction with a
- * "code-adjudicate" event; the reply must have a first and a second code.
- * CT_EINPUT naming the problem otherwise. */
-int coding_adjudicate(struct study *s, int64_t message, const char *outcome, const char *sub_code,
+/* One ruling of code --adjudicate --set ID=OUTCOME[.SUB]. */
+struct coding_ruling {
+	int64_t message;
+	const char *outcome, *sub_code;
+};
+/* Records (or replaces) the adjudicated code of each of the n rulings, by
+ * coder, all in one transaction with a "code-adjudicate" event each: every
+ * reply must have a first and a second code, or nothing is recorded
+ * (CT_EINPUT naming the reply and the problem). */
+int coding_adjudicate(struct study *s, const struct coding_ruling *rulings, int n,
 		      const char *coder, const char *note, struct ct_err *err);
 
 #endif
