@@ -19,9 +19,11 @@ while IFS='|' read -r app first last; do
 done
 ids=$(q "SELECT id FROM message ORDER BY id" | tr '\n' ' ')
 set -- $ids
-# Keys: a bad key, invitation with a sub-code, refusal, undo (the refusal
-# goes), a note then info, skip; input ends without q.
-printf 'z\ni viewing\nr\nu\nn called twice\nf\ns\n' | ct -S s code --review --coder A >out.txt 2>err.txt ||
+# Keys: a bad key, invitation with a sub-code (typed in capitals: stored
+# as the codebook spells it), an interview sub-code in a housing study
+# (refused: the codebook gives it to job studies), refusal, undo (the
+# refusal goes), a note then info, skip; input ends without q.
+printf 'z\ni interview\ni VIEWING\nr\nu\nn called twice\nf\ns\n' | ct -S s code --review --coder A >out.txt 2>err.txt ||
 	fail "review failed: $(cat err.txt)"
 grep -q '\[CANDIDATE\]' out.txt || fail "the review shows no mark"
 q "SELECT first_name || char(10) || last_name FROM persona" >names.txt

@@ -360,32 +360,57 @@ static int in_sample(struct study *s, int64_t message)
 
 /* Checks a code before it is written: CT_EINPUT with the reason (without
  * the location, which the caller adds). *app: the reply's application. */
-/* sub_code ("let" or "refusal.let") is a sub-code of outcome in the
- * study's codebook (the built-in one and the study's coding/codebook.ini). */
-static int subcode_check(struct study *s, const char *outcome, const char *sub_code,
-			 struct ct_err *err)
+/* The study's codebook (the built-in one and the study's
+ * coding/codebook.ini), read once per process and study folder: a review
+ * session or an import checks every code against it. Borrowed. */
+static const struct codebook *study_codebook(struct study *s, struct ct_err *err)
 {
-	struct codebook *cb = NULL;
-	int rc = codebook_load(s->dir, &cb, err);
-	if (rc)
-		return rc;
+	static struct codebook *cb;
+	static char *dir;
+	if (cb && !strcmp(dir, s->dir))
+		return cb;
+	struct codebook *fresh = NULL;
+	if (codebook_load(s->dir, &fresh, err))
+		return NULL;
+	codebook_free(cb);
+	free(dir);
+	cb = fresh;
+	dir = xstrdup(s->dir);
+	return cb;
+}
+
+/* sub_code ("let" or "refusal.let", any case) is a sub-code of outcome in
+ * the study's codebook, for the study's market; *canon: its name as the
+ * codebook spells it ("let"), which is what is stored. */
+static int subcode_check(struct study *s, const char *outcome, const char *sub_code,
+			 const char **canon, struct ct_err *err)
+{
+	const struct codebook *cb = study_codebook(s, err);
+	if (!cb)
+		return CT_EINPUT;
 	size_t ol = strlen(outcome);
-	char *full = !strncmp(sub_code, outcome, ol) && sub_code[ol] == '.'
+	char *full = !strncasecmp(sub_code, outcome, ol) && sub_code[ol] == '.'
 			     ? xstrdup(sub_code)
 			     : xasprintf("%s.%s", outcome, sub_code);
-	if (!codebook_find(cb, full) || !strchr(full, '.')[1])
+	const struct coding_code *cc = codebook_find(cb, full);
+	int rc = CT_OK;
+	if (!cc || !cc->sub)
 		rc = ct_fail(err, CT_EINPUT,
 			     "sub_code '%s' is not a sub-code of %s in the codebook "
 			     "(templates/coding/codebook.ini, or the study's coding/codebook.ini)",
 			     sub_code, outcome);
+	else if (!(cc->markets & coding_market_parse(s->design->market)))
+		rc = ct_fail(err, CT_EINPUT, "sub_code '%s' is not used in %s studies (codebook)",
+			     sub_code, s->design->market);
+	else
+		*canon = cc->sub;
 	free(full);
-	codebook_free(cb);
 	return rc;
 }
 
 static int check_code(struct study *s, int64_t message, const char *pass, const char *coder,
 		      const char *outcome, const char *sub_code, const char *note, int64_t *app,
-		      struct ct_err *err)
+		      const char **canon, struct ct_err *err)
 {
 	int rc = is_reply(s, message, app, err);
 	if (rc)
@@ -401,7 +426,8 @@ static int check_code(struct study *s, int64_t message, const char *pass, const 
 		return ct_fail(err, CT_EINPUT,
 			       "outcome '%s' is not one of invitation, info, refusal, other, no_reply",
 			       outcome ? outcome : "");
-	if (sub_code && *sub_code && (rc = subcode_check(s, outcome, sub_code, err)))
+	*canon = NULL;
+	if (sub_code && *sub_code && (rc = subcode_check(s, outcome, sub_code, canon, err)))
 		return rc;
 	if (note && *note && !text_ok(note, strlen(note), NULL, NULL, NULL))
 		return ct_fail(err, CT_EINPUT, "the note is not plain text (UTF-8 without controls)");
@@ -437,7 +463,8 @@ int coding_insert(struct study *s, int64_t message, const char *pass, const char
 		  struct ct_err *err)
 {
 	int64_t app = 0;
-	int rc = check_code(s, message, pass, coder, outcome, sub_code, note, &app, err);
+	const char *canon = NULL;
+	int rc = check_code(s, message, pass, coder, outcome, sub_code, note, &app, &canon, err);
 	if (rc)
 		return rc;
 	char now[ISO_LEN];
@@ -453,12 +480,9 @@ int coding_insert(struct study *s, int64_t message, const char *pass, const char
 	sqlite3_bind_text(st, 3, pass, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, coder, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, outcome, -1, SQLITE_STATIC);
-	/* Stored short ("let"), however it was given ("refusal.let"). */
-	size_t ol = strlen(outcome);
-	if (sub_code && !strncmp(sub_code, outcome, ol) && sub_code[ol] == '.')
-		sub_code += ol + 1;
-	if (sub_code && *sub_code)
-		sqlite3_bind_text(st, 6, sub_code, -1, SQLITE_STATIC);
+	/* Stored as the codebook spells it ("let"), however it was given. */
+	if (canon)
+		sqlite3_bind_text(st, 6, canon, -1, SQLITE_STATIC);
 	if (note && *note)
 		sqlite3_bind_text(st, 7, note, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
