@@ -130,15 +130,31 @@ static int review_loop(struct cmd_ctx *ctx, const char *coder, const char *pass)
 	for (;;) {
 		const struct coding_item *it = review_current(r);
 		if (shown) {
-			if (it)
-				printf("\n--- reply %lld (%d left) ---\n%s\n--- code> ", (long long)it->message,
-				       review_left(r), it->text);
-			else
+			if (it) {
+				/* The reply is the landlord's text: shown escaped, as
+				 * every command shows data on the terminal. */
+				struct strbuf sb = STRBUF_INIT;
+				out_escape_terminal(&sb, it->text, 1);
+				printf("\n--- reply %lld (%d left) ---\n%s\n--- code> ",
+				       (long long)it->message, review_left(r), sb_str(&sb));
+				sb_free(&sb);
+			} else
 				printf("\nThe queue is done (u undoes the last code, q quits).\n> ");
 			fflush(stdout);
 		}
 		if (!fgets(line, sizeof(line), stdin))
 			break;
+		/* A line longer than the buffer is refused whole: its rest must
+		 * not be read as the next key. */
+		if (!strchr(line, '\n') && !feof(stdin)) {
+			int ch;
+			while ((ch = getchar()) != EOF && ch != '\n')
+				;
+			printf("a line of at most %zu characters, please\n> ", sizeof(line) - 2);
+			fflush(stdout);
+			shown = 0;
+			continue;
+		}
 		int action;
 		struct ct_err e = { 0 };
 		if ((rc = review_input(r, line, &action, &e))) {
@@ -148,8 +164,12 @@ static int review_loop(struct cmd_ctx *ctx, const char *coder, const char *pass)
 		if (action == REVIEW_QUIT)
 			break;
 		shown = action != REVIEW_NOTED && action != REVIEW_BAD;
-		if (action == REVIEW_BAD)
-			printf("%s\n> ", e.msg);
+		if (action == REVIEW_BAD) {
+			struct strbuf sb = STRBUF_INIT;
+			out_escape_terminal(&sb, e.msg, 0);
+			printf("%s\n> ", sb_str(&sb));
+			sb_free(&sb);
+		}
 		else if (action == REVIEW_NOTED)
 			printf("note kept for the next code\n> ");
 		else if (action == REVIEW_UNDONE)

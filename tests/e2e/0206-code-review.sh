@@ -14,7 +14,8 @@ q "INSERT INTO application (listing, persona, variant, position, scheduled_at, s
    WHERE g.name IN ('belgian', 'maghrebi') AND p.gender = 'female'"
 q "SELECT a.id, p.first_name, p.last_name FROM application a JOIN persona p ON p.id = a.persona" |
 while IFS='|' read -r app first last; do
-	hex=$(printf 'From: x@example.org\r\nSubject: Re\r\n\r\nBeste %s %s, reply %s.\r\n' "$first" "$last" "$app" | od -An -v -tx1 | tr -d ' \n')
+	# The reply carries a terminal escape (an OSC title sequence).
+	hex=$(printf 'From: x@example.org\r\nSubject: Re\r\n\r\nBeste %s %s, reply %s.\033]0;PWNED\007\r\n' "$first" "$last" "$app" | od -An -v -tx1 | tr -d ' \n')
 	q "INSERT INTO message (application, direction, raw, sha256, at, kind) VALUES ($app, 'in', X'$hex', 'h$app', '2026-12-08T10:00:00Z', 'reply')"
 done
 ids=$(q "SELECT id FROM message ORDER BY id" | tr '\n' ' ')
@@ -26,6 +27,9 @@ set -- $ids
 printf 'z\ni interview\ni VIEWING\nr\nu\nn called twice\nf\ns\n' | ct -S s code --review --coder A >out.txt 2>err.txt ||
 	fail "review failed: $(cat err.txt)"
 grep -q '\[CANDIDATE\]' out.txt || fail "the review shows no mark"
+# The landlord's text reaches the terminal escaped, never as raw controls.
+if grep -q "$(printf '\033')" out.txt; then fail "a raw escape byte reached the terminal"; fi
+grep -qF '\x1b]0;PWNED' out.txt || fail "the escape is not shown as text"
 q "SELECT first_name || char(10) || last_name FROM persona" >names.txt
 while read -r w; do grep -qiF -- "$w" out.txt && fail "the review shows '$w'"; done <names.txt
 expect_out "keys: i invitation"
