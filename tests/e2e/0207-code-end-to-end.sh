@@ -45,17 +45,19 @@ texts = {
     "conf": ("De woning is verhuurd, maar u kunt zaterdag langskomen om een andere woning te "
              "bezichtigen.", "invitation"),
     "later": ("Intussen is de woning al verhuurd, sorry.", "refusal"),
+    # Known as automatic by its headers only; its text says nothing more.
+    "away": ("Dit adres wordt enkel op werkdagen gelezen.", "other"),
 }
 kinds = ["inv", "ref", "call", "none", "conf", "docs", "inv", "ref"]
 truth, sql, mid = {}, [], 1000
-def reply(app, first, last, email, kind, hour):
+def reply(app, first, last, email, kind, hour, extra=""):
     global mid
     mid += 1
     body = "Dag %s %s,\r\n\r\n%s\r\n\r\nGroeten,\r\nde eigenaar\r\n" % (first, last, texts[kind][0])
-    raw = ("From: Landlord <owner@example.org>\r\nTo: %s\r\nSubject: Re: flat\r\n"
+    raw = ("From: Landlord <owner@example.org>\r\nTo: %s\r\nSubject: Re: flat\r\n%s"
            "Message-ID: <r%d@example.org>\r\nDate: Tue, 08 Dec 2026 %02d:00:00 +0000\r\n"
            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s"
-           % (email, mid, hour, body)).encode()
+           % (email, extra, mid, hour, body)).encode()
     open("eml/%d.eml" % mid, "wb").write(raw)
     sql.append("INSERT INTO message (id, application, direction, raw, sha256, at, message_id, "
                "kind, from_addr) VALUES (%d, %s, 'in', X'%s', 'h%d', '2026-12-08T%02d:00:00Z', "
@@ -69,6 +71,8 @@ for line in open("apps.txt"):
     reply(app, first, last, email, kind, 10)
     if kind == "inv" and n % 3 == 0:
         reply(app, first, last, email, "later", 15)
+    if n == 1 and grp == "belgian":
+        reply(app, first, last, email, "away", 16, "Auto-Submitted: auto-replied\r\n")
 open("replies.sql", "w").write("BEGIN;\n" + "\n".join(sql) + "\nCOMMIT;\n")
 json.dump(truth, open("truth.json", "w"))
 PY
@@ -94,17 +98,25 @@ d = json.load(open("out.txt"))
 assert d["coded"] == int(sys.argv[1]) and d["review"] == int(sys.argv[2]), d
 PY
 [ "$(q "SELECT count(*) FROM coding WHERE pass = 'first' AND coder = 'rules'")" = "$ruled" ] || fail "rules codes"
-q "SELECT message || ' ' || outcome || ' ' || coalesce(sub_code, '') || ' ' || rule || ' ' || rules_sha256 FROM coding WHERE coder = 'rules'" >rules.txt
+q "SELECT message || '|' || outcome || '|' || coalesce(sub_code, '') || '|' || rule || '|' || rules_sha256 FROM coding WHERE coder = 'rules'" >rules.txt
 python3 - <<'PY' || fail "the stored rule codes differ from --classify"
 import json, os
 cls = {int(os.path.basename(r["file"])[:-4]): r for r in json.load(open("classify.json"))}
 got = {}
 for l in open("rules.txt"):
-    m, o, sub, rule, sha = l.rstrip("\n").split(" ")
+    m, o, sub, rule, sha = l.rstrip("\n").split("|")
     got[int(m)] = (o, sub, rule, sha)
 want = {m: (r["outcome"], r["sub_code"].split(".", 1)[1], r["rule"], r["rules_sha256"])
         for m, r in cls.items() if r["outcome"]}
 assert got == want, (got, want)
+# And what the rules coded is what a careful coder says (truth.json,
+# written with the messages): right, or left for a person.
+truth = json.load(open("truth.json"))
+wrong = {m: (o, truth[str(m)]) for m, (o, _, _, _) in got.items() if o != truth[str(m)]}
+assert not wrong, wrong
+# The automatic reply known by its headers only is stored like --classify
+# reports it.
+assert any(r.startswith("header") for (_, _, r, _) in got.values()), got
 PY
 
 # The rest through the blind spreadsheet queue, coded by A (the truth).

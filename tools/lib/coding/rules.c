@@ -734,9 +734,20 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 		res->rule = xstrdup(pick->id);
 		res->rules_sha256 = xstrdup(rs->f[pick->file].sha);
 	} else if (auto_reply) {
+		/* Decided by the headers with the rules in force: what is
+		 * recorded as their version is the hash of every loaded rule
+		 * file's hash, so that a stored code (which needs one) and
+		 * --classify report the same thing. */
 		res->outcome = "other";
 		res->code = xstrdup("other.auto_reply");
 		res->rule = xstrdup("header");
+		struct strbuf all = STRBUF_INIT;
+		for (int i = 0; i < rs->nf; i++)
+			sb_adds(&all, rs->f[i].sha);
+		char sha[65];
+		sha256_hex(sb_str(&all), all.len, sha);
+		sb_free(&all);
+		res->rules_sha256 = xstrdup(sha);
 	} else {
 		res->why = xstrdup(len ? "no rule matched" : "no text");
 	}

@@ -73,7 +73,8 @@ struct coding_result {
 	const char *outcome; /* static (coding_outcomes), or NULL: review */
 	char *code;          /* "refusal.let"; NULL for review */
 	char *rule;          /* "templates/coding/rules-nl.txt:42", or "header: <why>" */
-	char *rules_sha256;  /* of the rule's file; NULL when no rule file decided */
+	char *rules_sha256;  /* of the rule's file; for a decision by the headers, of
+			      * every loaded rule file's hash; NULL for review */
 	char *why;           /* for review: "no rule matched", "conflict: ..." */
 	int auto_reply;      /* headers or text say it is automatic */
 };
