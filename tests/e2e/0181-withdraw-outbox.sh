@@ -34,8 +34,10 @@ expect_exit 0 ct -S s listings withdraw IMMO-001 --note "verhuurd"
 expect_out "Removed the outbox files of its 2 unsent messages"
 for f in $(files_of IMMO-001); do [ ! -e "ob/new/$f" ] || fail "ob/new/$f left"; done
 [ "$(ls ob/new | wc -l)" = 8 ] || fail "other listings' files were removed"
-[ "$(q "SELECT detail FROM event WHERE action = 'listings.withdraw' AND subject = 'IMMO-001'")" = \
-  "verhuurd; outbox: 2 files removed, 0 already taken by a reader (cur/), 0 not found" ] ||
+# The withdrawal is committed first (its event: the note), then its files
+# leave the outbox, logged in a second event.
+[ "$(q "SELECT group_concat(detail, ' | ') FROM (SELECT detail FROM event WHERE action = 'listings.withdraw' AND subject = 'IMMO-001' ORDER BY id)")" = \
+  "verhuurd | verhuurd; outbox: 2 files removed, 0 already taken by a reader (cur/), 0 not found" ] ||
 	fail "the event does not carry the count: $(q "SELECT detail FROM event WHERE action = 'listings.withdraw'")"
 
 # Z-77: one message taken by a reader into cur/ (not yet sent), the other

@@ -1030,19 +1030,27 @@ int listing_withdraw(struct study *s, const char *ref, const char *note, char **
 			rc = ct_fail(err, CT_EINPUT, "listing '%s' is already withdrawn", *stored);
 	}
 	sqlite3_finalize(st);
-	/* Its unsent messages leave the outbox, so that no mail client sends
-	 * them; the event's detail says what was removed. */
-	if (!rc)
-		rc = outbox_withdraw_listing(s, id, note, w, err);
 	/* The event names the ref as the study writes it. */
 	if (!rc)
-		rc = study_event(s, "listings.withdraw", *stored, w->detail, err);
+		rc = study_event(s, "listings.withdraw", *stored, note, err);
 	if (!rc)
 		rc = study_commit(s, err);
 	if (rc) {
 		study_rollback(s);
 		free(*stored);
 		*stored = NULL;
+		return rc;
+	}
+	/* Only once the withdrawal is committed do its unsent messages leave
+	 * the outbox (so that no mail client sends them): a withdrawal that
+	 * fails leaves the files where they were. */
+	rc = outbox_withdraw_listing(s, id, note, w, err);
+	/* What left the outbox is logged in an event of its own. */
+	if (!rc && (w->removed || w->taken || w->missing) &&
+	    !(rc = study_begin(s, err))) {
+		if ((rc = study_event(s, "listings.withdraw", *stored, w->detail, err)) ||
+		    (rc = study_commit(s, err)))
+			study_rollback(s);
 	}
 	return rc;
 }
@@ -1199,6 +1207,7 @@ int listing_edit(struct study *s, const char *ref, int n, char *const *assign,
 	sqlite3_stmt *st = NULL;
 	char shown[CSV_SHORT], shown2[CSV_SHORT], key[16];
 	int64_t id = 0;
+	int moved = 0; /* an addressing field changed */
 	memset(out, 0, sizeof(*out));
 	int rc = study_begin(s, err);
 	if (rc)
@@ -1347,18 +1356,8 @@ int listing_edit(struct study *s, const char *ref, int n, char *const *assign,
 		 * an outbox are taken back (a mail client would send them to the
 		 * old address, or by mail where a person now calls); the next
 		 * compose --outbox writes them anew. */
-		int moved = 0;
 		for (int f = 0; f < LF_COUNT; f++)
 			moved |= changed[f] && addressing(f);
-		if (!rc && moved) {
-			struct outbox_withdrawn w;
-			rc = outbox_withdraw_listing(s, id, NULL, &w, err);
-			if (!rc && (w.removed || w.taken))
-				sb_addf(&detail, "; outbox: %d file%s taken back, %d already taken by a "
-						 "reader",
-					w.removed, w.removed == 1 ? "" : "s", w.taken);
-			outbox_withdrawn_free(&w);
-		}
 		if (!rc)
 			rc = study_event(s, "listings.edit", out->ref, sb_str(&detail), err);
 	}
@@ -1369,6 +1368,16 @@ int listing_edit(struct study *s, const char *ref, int n, char *const *assign,
 		goto refused;
 	if (!rc)
 		rc = study_commit(s, err);
+	/* Where the listing's messages go changed: once the edit is committed
+	 * (a refused edit leaves them), its files waiting in an outbox are
+	 * taken back (a mail client would send them to the old address, or by
+	 * mail where a person now calls); the next compose --outbox writes
+	 * them anew. */
+	if (!rc && moved) {
+		struct outbox_withdrawn w;
+		rc = outbox_withdraw_listing(s, id, NULL, &w, err);
+		outbox_withdrawn_free(&w);
+	}
 	goto out;
 refused:
 	rc = ct_fail(err, CT_EINPUT, "%d error%s; listing %s was not changed", bad,
