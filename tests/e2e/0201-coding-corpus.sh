@@ -71,4 +71,6 @@ assert right / coded >= 0.95, "dev: the rules are right on %d of %d coded (%.1f%
 PY
 echo "held-out set (measured, not a target of this test):"
 measure "$TOP/tests/fixtures/replies-holdout"
+echo "second held-out set, written blind (measured, not a target of this test):"
+measure "$TOP/tests/fixtures/replies-holdout2"
 echo "ok: rules measured on the corpus"
