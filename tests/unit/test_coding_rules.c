@@ -246,6 +246,68 @@ START_TEST(built_in_rules)
 }
 END_TEST
 
+/* Phenomena of the blind dev batch h, in sentences written for this test
+ * (none is a corpus reply): a refusal inside an out-of-office wins over the
+ * auto-reply text; an acknowledgement gives way to a refusal or a request
+ * in the same reply but not to a mere viewing word; documents to bring to
+ * the visit are no request; a refusal whose condition is a missing
+ * document is not a refusal, while one that excludes a group still is.
+ * Expected codes follow the label convention of tests/fixtures/replies/
+ * README.md. */
+START_TEST(built_in_rules_general_phenomena)
+{
+	struct coding_rules *rs = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_msg(coding_rules_load(NULL, cb, 0, &rs, &err) == CT_OK, "%s", err.msg);
+	unsigned H = CODING_HOUSING, J = CODING_JOB;
+	/* Job refusals in auto replies (headers and text). */
+	struct coding_result res = { 0 };
+	ck_assert_int_eq(coding_classify(rs, "Automatic reply: I am out of the office until "
+					 "Monday. The selection for the driver vacancy is now "
+					 "closed.",
+					 1, J, CODING_EN, &res, &err),
+			 CT_OK);
+	ck_assert_str_eq(res.outcome ? res.outcome : "review", "refusal");
+	coding_result_clear(&res);
+	EXPECT(rs, "I am away until 12 June. The cashier job has been filled, thanks for applying.",
+	       J, "refusal.filled");
+	EXPECT(rs, "Absente jusqu'au 4 mars. Nous avons clôturé le recrutement pour ce poste.", J,
+	       "refusal.filled");
+	EXPECT(rs, "Afwezig tot 3 juni. De selectieprocedure voor deze functie is afgesloten.", J,
+	       "refusal.filled");
+	EXPECT(rs, "The vacancy has not been filled yet.", J, "review");
+	/* An acknowledgement beside a refusal or a request. */
+	EXPECT(rs, "Thanks for your mail. Unfortunately the house was taken last week; we will "
+		   "keep your details on file.",
+	       H, "refusal.let");
+	EXPECT(rs, "Bedankt, goed ontvangen. Het huis is ondertussen verhuurd.", H, "refusal.let");
+	EXPECT(rs, "Bien reçu. Pourriez-vous m'envoyer vos fiches de paie ? Je reviendrai vers "
+		   "vous dès réception.",
+	       H, "info.documents");
+	/* ... but not beside a mere viewing word, nor "let you know". */
+	EXPECT(rs, "Bezichtigingen beginnen pas in mei, we houden u op de hoogte.", H,
+	       "other.acknowledgement");
+	EXPECT(rs, "Thanks, I'll look into it and let you know.", H, "other.acknowledgement");
+	/* Documents to bring to the visit are no request. */
+	EXPECT(rs, "U kan zaterdag om 11u langskomen. Gelieve uw loonfiches mee te brengen.", H,
+	       "invitation.viewing");
+	/* A visit after a condition is not proposed. */
+	EXPECT(rs, "Stuur eerst uw loonfiches door; pas daarna plannen we een bezoek.", H,
+	       "info.documents");
+	/* A missing document is a request; a group excluded is a refusal. */
+	EXPECT(rs, "Without your payslips we cannot consider your application, could you send "
+		   "them?",
+	       H, "info.documents");
+	EXPECT(rs, "La propriétaire ne loue pas aux étudiants sans garant.", H, "refusal.other");
+	/* Ordinary wordings that the rules missed. */
+	EXPECT(rs, "Could you drop by tomorrow around 4 to see the flat?", H, "invitation.viewing");
+	EXPECT(rs, "Pouvez-vous passer jeudi vers 17h ?", H, "invitation");
+	EXPECT(rs, "Are you currently employed, and do you have pets?", H, "info.questions");
+	EXPECT(rs, "Sorry, the owner does not rent to students.", H, "refusal.other");
+	coding_rules_free(rs);
+}
+END_TEST
+
 /* Every example of the codebook is coded as its own code by the built-in
  * rules of its language, or goes to review; never to another outcome. */
 START_TEST(codebook_examples_never_coded_wrong)
@@ -316,6 +378,7 @@ int main(void)
 	tcase_add_test(tc, escaped_slash);
 	tcase_add_test(tc, prefilter_never_skips_a_possible_match);
 	tcase_add_test(tc, built_in_rules);
+	tcase_add_test(tc, built_in_rules_general_phenomena);
 	tcase_add_test(tc, codebook_examples_never_coded_wrong);
 	tcase_add_test(tc, codebook_study_adds_sub_codes_not_outcomes);
 	suite_add_tcase(s, tc);
