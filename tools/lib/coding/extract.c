@@ -455,7 +455,7 @@ int coding_extract(const char *raw, size_t len, struct coding_text **out, struct
 	 * answer written below the quoted original is kept as the body: without
 	 * the marks the attribution line above the quote took the rest of the
 	 * message, answer included. */
-	int rc = reply_parse_flags(raw, len, REPLY_HTML_QUOTES, &r, err);
+	int rc = reply_parse_flags(raw, len, REPLY_HTML_QUOTES | REPLY_TEXT_ONLY, &r, err);
 	if (rc != CT_OK)
 		return rc;
 	struct coding_text *t = coding_text_split(r->text);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "coding/rules.h"
+#include "coding/prefilter.h"
 #include "base/embedded.h"
 #include "base/banned.h"
 
@@ -30,11 +31,9 @@ struct rule {
 	unsigned markets;
 	int lang;
 	pcre2_code *re;
-	/* The two-byte starts (ASCII, lower case) that every match of the
-	 * pattern begins with, found at load time; nbig == 0: unknown, the
-	 * pattern is always run. */
-	unsigned short *big;
-	int nbig;
+	/* Which texts the pattern may match (NULL: every text). */
+	struct prefilter *pf;
+	int jit; /* compiled to machine code (on its first run) */
 };
 
 struct rule_file {
@@ -52,11 +51,11 @@ struct coding_rules {
 	pcre2_jit_stack *js;
 	/* Scratch reused by every coding_classify call, so that coding a reply
 	 * allocates nothing here: spans and fired flags per rule (ncap rules),
-	 * and the bigram bitmap of the text. */
+	 * and the grams of the text. */
 	struct spans *sp;
 	char *fired;
 	int ncap;
-	unsigned char bigrams[65536 / 8];
+	struct prefilter_text grams;
 };
 
 int coding_rules_count(const struct coding_rules *rs)
@@ -70,7 +69,7 @@ void coding_rules_free(struct coding_rules *rs)
 		return;
 	for (int i = 0; i < rs->n; i++) {
 		free(rs->r[i].id);
-		free(rs->r[i].big);
+		prefilter_free(rs->r[i].pf);
 		pcre2_code_free(rs->r[i].re);
 	}
 	free(rs->r);
@@ -109,273 +108,6 @@ static struct coding_rules *rules_new(void)
 	pcre2_jit_stack_assign(rs->mc, NULL, rs->js);
 	pcre2_set_match_limit(rs->mc, 1000000);
 	return rs;
-}
-
-/* A prefilter: the set of two-byte starts that every match of a pattern
- * begins with, read from the pattern itself for the plain shapes the rule
- * files use (literals, ASCII classes, groups of alternatives, '?', \b and
- * lookarounds). Anything else (\s, \w, '.', '*', '+', counted repeats,
- * bytes above 127) ends the analysis without a set, and the pattern is then
- * always run: the filter may only skip a pattern that cannot match. */
-#define BIG_MAX 160
-struct pset {
-	char s[BIG_MAX][2];
-	unsigned char len[BIG_MAX];
-	int n;
-};
-
-static int lower_ascii(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* Appends to out every string of a followed by every string of b (each
- * kept to two bytes); -1 when the set grows past BIG_MAX. */
-static int pset_cat(const struct pset *a, const struct pset *b, struct pset *out)
-{
-	out->n = 0;
-	for (int i = 0; i < a->n; i++) {
-		if (a->len[i] == 2) {
-			if (out->n == BIG_MAX)
-				return -1;
-			memcpy(out->s[out->n], a->s[i], 2);
-			out->len[out->n++] = 2;
-			continue;
-		}
-		for (int j = 0; j < b->n; j++) {
-			if (out->n == BIG_MAX)
-				return -1;
-			char buf[4];
-			int l = a->len[i];
-			memcpy(buf, a->s[i], (size_t)l);
-			for (int k = 0; k < b->len[j] && l < 2; k++)
-				buf[l++] = b->s[j][k];
-			memcpy(out->s[out->n], buf, 2);
-			out->len[out->n++] = (unsigned char)l;
-		}
-	}
-	return 0;
-}
-
-static int pset_all_full(const struct pset *a)
-{
-	for (int i = 0; i < a->n; i++)
-		if (a->len[i] < 2)
-			return 0;
-	return a->n > 0;
-}
-
-/* Moves *pp past one group body or class, to the byte after the ')'
- * or ']' that closes it (*pp is just inside). -1 when unbalanced. */
-static int skip_group(const char **pp)
-{
-	const char *p = *pp;
-	int depth = 1;
-	while (*p && depth) {
-		if (*p == '\\' && p[1]) {
-			p += 2;
-			continue;
-		}
-		if (*p == '[') {
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']') {
-				if (*p == '\\' && p[1])
-					p++;
-				p++;
-			}
-			if (!*p)
-				return -1;
-		} else if (*p == '(') {
-			depth++;
-		} else if (*p == ')') {
-			depth--;
-		}
-		p++;
-	}
-	*pp = p;
-	return depth ? -1 : 0;
-}
-
-static int big_alts(const char **pp, struct pset *out, int depth);
-
-/* One sequence (up to '|', ')' or the end), continuing the strings of cur. */
-static int big_seq(const char **pp, struct pset *cur, int depth)
-{
-	const char *p = *pp;
-	struct pset atom, next;
-	while (*p && *p != '|' && *p != ')') {
-		if (pset_all_full(cur)) {
-			/* The starts are known: the rest of the sequence is skipped. */
-			while (*p && *p != '|' && *p != ')') {
-				if (*p == '\\' && p[1]) {
-					p += 2;
-				} else if (*p == '(' || *p == '[') {
-					int cls = *p == '[';
-					p++;
-					if (cls) {
-						if (*p == '^')
-							p++;
-						if (*p == ']')
-							p++;
-						while (*p && *p != ']') {
-							if (*p == '\\' && p[1])
-								p++;
-							p++;
-						}
-						if (!*p)
-							return -1;
-						p++;
-					} else if (skip_group(&p) < 0) {
-						return -1;
-					}
-				} else {
-					p++;
-				}
-			}
-			break;
-		}
-		atom.n = 0;
-		if (*p == '\\') {
-			char c = p[1];
-			if (c == 'b' || c == 'A') {
-				p += 2;
-				continue;
-			}
-			if (!c || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-				return -1;
-			atom.s[0][0] = c;
-			atom.len[0] = 1;
-			atom.n = 1;
-			p += 2;
-		} else if (*p == '^') {
-			p++;
-			continue;
-		} else if (*p == '(') {
-			p++;
-			if (*p == '?') {
-				if (p[1] == ':') {
-					p += 2;
-				} else if (p[1] == '=' || p[1] == '!' ||
-					   (p[1] == '<' && (p[2] == '=' || p[2] == '!'))) {
-					/* A lookaround consumes nothing. */
-					if (skip_group(&p) < 0)
-						return -1;
-					continue;
-				} else {
-					return -1;
-				}
-			}
-			if (big_alts(&p, &atom, depth + 1) < 0 || *p != ')')
-				return -1;
-			p++;
-		} else if (*p == '[') {
-			p++;
-			if (*p == '^')
-				return -1;
-			unsigned char seen[128] = { 0 };
-			while (*p && *p != ']') {
-				int c = (unsigned char)*p;
-				if (c == '\\') {
-					c = (unsigned char)p[1];
-					if (!c || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-						return -1;
-					p++;
-				}
-				if (c >= 128)
-					return -1;
-				if (p[1] == '-' && p[2] && p[2] != ']') {
-					int hi = (unsigned char)p[2];
-					if (hi >= 128 || hi < c || hi == '\\')
-						return -1;
-					for (int k = c; k <= hi; k++)
-						seen[lower_ascii(k)] = 1;
-					p += 3;
-					continue;
-				}
-				seen[lower_ascii(c)] = 1;
-				p++;
-			}
-			if (!*p)
-				return -1;
-			p++;
-			for (int k = 0; k < 128; k++)
-				if (seen[k]) {
-					atom.s[atom.n][0] = (char)k;
-					atom.len[atom.n++] = 1;
-				}
-		} else {
-			int c = (unsigned char)*p;
-			if (c >= 128 || c == '.' || c == '$' || c == '*' || c == '+' || c == '?' ||
-			    c == '{')
-				return -1;
-			atom.s[0][0] = (char)lower_ascii(c);
-			atom.len[0] = 1;
-			atom.n = 1;
-			p++;
-		}
-		if (*p == '?') {
-			/* Optional: the atom or nothing. */
-			p++;
-			if (*p == '?' || *p == '+')
-				p++;
-			if (atom.n == BIG_MAX)
-				return -1;
-			atom.len[atom.n++] = 0;
-		} else if (*p == '*' || *p == '+' || *p == '{') {
-			return -1;
-		}
-		if (pset_cat(cur, &atom, &next) < 0)
-			return -1;
-		*cur = next;
-	}
-	*pp = p;
-	return 0;
-}
-
-/* Alternatives up to the ')' that ends the group (or the end). */
-static int big_alts(const char **pp, struct pset *out, int depth)
-{
-	if (depth > 20)
-		return -1;
-	const char *p = *pp;
-	out->n = 0;
-	for (;;) {
-		struct pset cur;
-		cur.n = 1;
-		cur.len[0] = 0;
-		if (big_seq(&p, &cur, depth) < 0)
-			return -1;
-		for (int i = 0; i < cur.n; i++) {
-			if (out->n == BIG_MAX)
-				return -1;
-			memcpy(out->s[out->n], cur.s[i], 2);
-			out->len[out->n++] = cur.len[i];
-		}
-		if (*p != '|')
-			break;
-		p++;
-	}
-	*pp = p;
-	return 0;
-}
-
-/* Fills r->big from the pattern; leaves it empty when unsure. */
-static void rule_bigrams(const char *pat, struct rule *r)
-{
-	struct pset *all = xcalloc(1, sizeof(*all));
-	const char *p = pat;
-	if (big_alts(&p, all, 0) == 0 && !*p && pset_all_full(all)) {
-		r->big = xcalloc((size_t)all->n, sizeof(*r->big));
-		for (int i = 0; i < all->n; i++)
-			r->big[i] = (unsigned short)((unsigned char)all->s[i][0] << 8 |
-						     (unsigned char)all->s[i][1]);
-		r->nbig = all->n;
-	}
-	free(all);
 }
 
 /* Parses one line into its fields; returns NULL on success or a message. */
@@ -498,9 +230,6 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 			free(line);
 			goto out;
 		}
-		/* JIT is an optimisation: a pattern it cannot compile still
-		 * runs in the interpreter. */
-		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 		rs->r = xrealloc(rs->r, (size_t)(rs->n + 1) * sizeof(*rs->r));
 		struct rule *r = &rs->r[rs->n++];
 		r->id = xasprintf("%s:%d", path, lineno);
@@ -513,9 +242,8 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 		r->markets = cc->markets;
 		r->lang = lang;
 		r->re = re;
-		r->big = NULL;
-		r->nbig = 0;
-		rule_bigrams(pat, r);
+		r->pf = prefilter_new(pat);
+		r->jit = 0;
 		free(line);
 	}
 	/* The scratch grows with the rules. */
@@ -533,7 +261,7 @@ out:
 		} else {
 			for (int i = n0; i < rs->n; i++) {
 				free(rs->r[i].id);
-				free(rs->r[i].big);
+				prefilter_free(rs->r[i].pf);
 				pcre2_code_free(rs->r[i].re);
 			}
 			rs->n = n0;
@@ -648,31 +376,23 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 	char *fired = rs->fired;
 	if (n)
 		memset(fired, 0, (size_t)n);
-	/* The text's two-byte pairs (ASCII letters in lower case): a rule
-	 * whose every match starts with a pair the text lacks cannot match and
-	 * is not run. A text with the Kelvin sign or the long s (which match
-	 * 'k' and 's' caselessly) is matched against every rule. */
-	unsigned char *bg = ((struct coding_rules *)rs)->bigrams;
-	int filter = !strstr(text, "\xe2\x84\xaa") && !strstr(text, "\xc5\xbf");
-	if (filter) {
-		memset(bg, 0, sizeof(rs->bigrams));
-		for (size_t i = 0; i + 1 < len; i++) {
-			unsigned v = (unsigned)lower_ascii((unsigned char)text[i]) << 8 |
-				     (unsigned)lower_ascii((unsigned char)text[i + 1]);
-			bg[v >> 3] |= (unsigned char)(1u << (v & 7));
-		}
-	}
+	/* The text's grams, read once: most rules cannot match it and are
+	 * not run. */
+	struct prefilter_text *grams = &((struct coding_rules *)rs)->grams;
+	prefilter_scan(grams, text, len);
 	for (int i = 0; i < n; i++) {
 		const struct rule *r = &rs->r[i];
 		sp[i].n = 0;
 		if ((market && !(r->markets & market)) || (lang >= 0 && r->lang != lang))
 			continue;
-		if (filter && r->nbig) {
-			int hit = 0;
-			for (int k = 0; k < r->nbig && !hit; k++)
-				hit = bg[r->big[k] >> 3] & (1u << (r->big[k] & 7));
-			if (!hit)
-				continue;
+		if (!prefilter_may_match(r->pf, grams))
+			continue;
+		if (!r->jit) {
+			/* JIT on first use: compiling costs as much as a few
+			 * hundred runs, and most rules run on few texts. A
+			 * pattern JIT cannot compile runs in the interpreter. */
+			(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+			((struct rule *)r)->jit = 1;
 		}
 		int m = all_matches(rs, r, text, len, &sp[i]);
 		if (m < 0) {

@@ -33,9 +33,10 @@
  *    let is a refusal;
  *  - nothing fired: other.auto_reply for an automatic reply, else review.
  * Each code records its rule ("FILE:LINE") and the SHA-256 of that file.
- * Speed: each pattern's possible two-byte starts are read from it at load
- * time, and a rule is run only on a text that holds one of them (a pattern
- * whose starts cannot be read is always run; the result is the same). A
+ * Speed: each pattern is read at load time for literal strings one of
+ * which every match contains (coding/prefilter.h), and a rule is run only
+ * on a text that may hold one of them (the result is the same); a pattern
+ * is compiled to machine code (PCRE2 JIT) on its first run. A
  * rule set keeps scratch for coding, so one set must not code two texts at
  * once (one set per thread).
  * Pure: no database. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mail/mime.h"
+#include "mail/mimescan.h"
 #include "mail/reply.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
@@ -508,23 +509,33 @@ static int malformed_content_type(GMimeObject *obj)
 /* The text of a text/... part as UTF-8; html set when it was HTML and was
  * made readable. as_plain: the part's Content-Type is malformed; read it
  * as text/plain (with the charset GMime found in it, if any). */
-static char *part_text(GMimeObject *obj, int *html, int as_plain, int mark_quotes)
+/* The text of a text part's decoded bytes (NUL-terminated) as UTF-8,
+ * made readable when it is HTML: what both readers of the MIME tree (GMime's
+ * and mimescan's) make of a leaf. */
+static char *bytes_text(const char *bytes, size_t len, const char *charset, int is_html,
+			int mark_quotes)
 {
-	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	const char *charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
-	size_t len;
-	char *bytes = part_bytes(GMIME_PART(obj), &len), *text;
-	int is_html = !as_plain && ct && g_mime_content_type_is_type(ct, "text", "html");
 	char mbuf[64];
 	if (is_html && !charset)
 		charset = html_meta_charset(bytes, mbuf, sizeof(mbuf));
-	text = reply_to_utf8(bytes, len, charset);
-	free(bytes);
+	char *text = reply_to_utf8(bytes, len, charset);
 	if (is_html) {
 		char *t = html_to_text(text, strlen(text), mark_quotes);
 		free(text);
 		text = t;
 	}
+	return text;
+}
+
+static char *part_text(GMimeObject *obj, int *html, int as_plain, int mark_quotes)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *charset = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
+	size_t len;
+	char *bytes = part_bytes(GMIME_PART(obj), &len);
+	int is_html = !as_plain && ct && g_mime_content_type_is_type(ct, "text", "html");
+	char *text = bytes_text(bytes, len, charset, is_html, mark_quotes);
+	free(bytes);
 	if (html)
 		*html = is_html;
 	return text;
@@ -1376,6 +1387,60 @@ int reply_parse_subject(const char *raw, size_t len, char **subject, struct ct_e
 	return CT_OK;
 }
 
+/* ---- the text of a plain message, without GMime's tree ---------------------- */
+
+/* What walk_part keeps of a body, from mimescan's leaves. */
+struct fast {
+	char *plain, *html;
+	int mark_quotes;
+};
+
+static void fast_leaf(const struct mimescan_leaf *l, void *arg)
+{
+	struct fast *f = arg;
+	if (strcmp(l->type, "text"))
+		return;
+	int is_html = !strcmp(l->subtype, "html");
+	char *t = bytes_text(l->bytes, l->len, l->charset, is_html, f->mark_quotes);
+	/* As walk_part: the first non-empty text/html, and the first
+	 * non-empty other text that is not a calendar. */
+	int body_text = !l->attachment && !blank(t);
+	if (body_text && is_html && !f->html)
+		f->html = t;
+	else if (body_text && !is_html && !f->plain && strcmp(l->subtype, "calendar"))
+		f->plain = t;
+	else
+		free(t);
+}
+
+/* REPLY_TEXT_ONLY: text, text_from_html and subject of a plainly built
+ * message; 0 when GMime must read it. */
+static int fast_text(const char *raw, size_t len, unsigned flags, struct reply *r)
+{
+	struct fast f = { NULL, NULL, (flags & REPLY_HTML_QUOTES) != 0 };
+	if (!mimescan_walk(raw, len, fast_leaf, &f)) {
+		free(f.plain), free(f.html);
+		return 0;
+	}
+	char *subject = NULL;
+	struct ct_err e = { 0 };
+	if (reply_parse_subject(raw, len, &subject, &e) != CT_OK) {
+		free(f.plain), free(f.html);
+		return 0;
+	}
+	r->subject = subject;
+	if (f.plain) {
+		r->text = f.plain;
+		free(f.html);
+	} else if (f.html) {
+		r->text = f.html;
+		r->text_from_html = 1;
+	} else {
+		r->text = xstrdup("");
+	}
+	return 1;
+}
+
 int reply_parse(const char *raw, size_t len, struct reply **out, struct ct_err *err)
 {
 	return reply_parse_flags(raw, len, 0, out, err);
@@ -1388,6 +1453,10 @@ int reply_parse_flags(const char *raw, size_t len, unsigned flags, struct reply 
 	if (!raw || !len)
 		return ct_fail(err, CT_EINPUT, "the message is empty");
 	struct reply *r = xcalloc(1, sizeof(*r));
+	if ((flags & REPLY_TEXT_ONLY) && fast_text(raw, len, flags, r)) {
+		*out = r;
+		return CT_OK;
+	}
 	struct walk w = { 0 };
 	w.mark_quotes = (flags & REPLY_HTML_QUOTES) != 0;
 	sb_add(&w.all, "", 0);

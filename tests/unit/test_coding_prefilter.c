@@ -1,0 +1,207 @@
+/* test_coding_prefilter.c: the prefilter may only hold back a rule that
+ * cannot match. The reference is PCRE2 itself: every built-in rule is run
+ * on every text of the labelled corpora (body, quote and signature), and
+ * wherever PCRE2 finds a match the prefilter must have let the rule run.
+ * Hand-written patterns show what it reads and what it leaves alone. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <check.h>
+#include <dirent.h>
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coding/extract.h"
+#include "coding/prefilter.h"
+#include "base/banned.h"
+
+static pcre2_code *compile(const char *pat)
+{
+	int ec;
+	PCRE2_SIZE eo;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+				       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+	ck_assert_msg(re != NULL, "%s", pat);
+	return re;
+}
+
+static int matches(pcre2_code *re, const char *text)
+{
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	int m = pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	return m >= 0;
+}
+
+/* pattern against text: PCRE2's answer, and the filter's. */
+static void check(const char *pat, const char *text, int want_match, int want_may)
+{
+	struct prefilter *pf = prefilter_new(pat);
+	struct prefilter_text *t = xmalloc(sizeof(*t));
+	prefilter_scan(t, text, strlen(text));
+	pcre2_code *re = compile(pat);
+	ck_assert_msg(matches(re, text) == want_match, "/%s/ on [%s]", pat, text);
+	ck_assert_msg(prefilter_may_match(pf, t) == want_may, "filter of /%s/ on [%s]", pat, text);
+	pcre2_code_free(re);
+	prefilter_free(pf);
+	free(t);
+}
+
+START_TEST(reads_literal_factors)
+{
+	/* The factor after \s+ is required, whatever the case. */
+	check("\\b(is|werd)\\s+(al\\s+)?(verhuurd|verkocht)\\b", "Het appartement IS AL VERHUURD.", 1, 1);
+	check("\\b(is|werd)\\s+(al\\s+)?(verhuurd|verkocht)\\b", "Het appartement is nog vrij.", 0, 0);
+	/* A class of accented letters, a word that follows an optional one. */
+	check("\\bn['’]est\\s+plus\\s+(disponible|libre)\\b", "Il n’est plus disponible", 1, 1);
+	check("\\bn['’]est\\s+plus\\s+(disponible|libre)\\b", "Toujours libre samedi", 0, 0);
+	check("\\b(beter\\s+)?leren\\s+kennen\\b", "We willen u graag leren kennen", 1, 1);
+	check("\\b(beter\\s+)?leren\\s+kennen\\b", "Tot zaterdag", 0, 0);
+	/* At least once: what one copy needs is needed. */
+	check("(bel\\s+)+mij", "bel bel mij", 1, 1);
+	check("(bel\\s+)+mij", "mail mij", 0, 0);
+	/* Optional or repeated from zero: nothing required of it. */
+	check("(verhuurd)?\\s*ok", "ok", 1, 1);
+	/* A negative lookbehind consumes nothing and requires nothing. */
+	check("(?<!niet )verhuurd", "al verhuurd", 1, 1);
+	/* A positive lookahead requires its words somewhere in the text;
+	 * options that leave literals alone are followed. */
+	check("(?s)\\A(?=.*?\\b(verhuurd|optie)\\b).*", "Bedankt.\nHet is verhuurd.", 1, 1);
+	check("(?s)\\A(?=.*?\\b(verhuurd|optie)\\b).*", "Bedankt, nog vrij.", 0, 0);
+	/* Syntax the reader does not follow: no filter, always run. */
+	ck_assert_ptr_null(prefilter_new("(?x)ver huurd"));
+	ck_assert_ptr_null(prefilter_new("\\Qverhuurd\\E"));
+	ck_assert_ptr_null(prefilter_new("(a)\\1"));
+	ck_assert_ptr_null(prefilter_new(".*"));
+	ck_assert_int_gt(prefilter_strings(prefilter_new("x")), -1);
+	/* The Kelvin sign matches 'k' caselessly: a text holding it is
+	 * matched against every rule. */
+	check("\\bok\\b", "O\xe2\x84\xaa", 1, 1);
+	/* So does the long s for 's'. */
+	check("\\bsorry\\b", "\xc5\xbforry", 1, 1);
+}
+END_TEST
+
+/* The patterns of a rule file's text, in order (owned). */
+static int patterns(const char *path, char ***out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct ct_err err = { 0 };
+	ck_assert_msg(file_read(path, &text, &len, &err) == CT_OK, "%s", err.msg);
+	int n = 0;
+	char **v = NULL;
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		char *s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		char *a = *s && *s != '#' ? strchr(s, '/') : NULL;
+		if (!a)
+			continue;
+		char *e = a + 1;
+		while (*e && *e != '/') {
+			if (*e == '\\' && e[1])
+				e++;
+			e++;
+		}
+		*e = 0;
+		v = xrealloc(v, (size_t)(n + 1) * sizeof(*v));
+		v[n++] = xstrdup(a + 1);
+	}
+	free(text);
+	*out = v;
+	return n;
+}
+
+START_TEST(never_holds_back_a_match)
+{
+	static const char *files[] = { "templates/coding/rules-nl.txt", "templates/coding/rules-fr.txt",
+				       "templates/coding/rules-en.txt" };
+	static const char *dirs[] = { "tests/fixtures/replies", "tests/fixtures/replies-dev",
+				      "tests/fixtures/replies-holdout", "tests/fixtures/replies-holdout2",
+				      "tests/fixtures/replies-holdout3" };
+	char **pat = NULL;
+	int np = 0;
+	for (int f = 0; f < 3; f++) {
+		char **p = NULL;
+		int k = patterns(files[f], &p);
+		pat = xrealloc(pat, (size_t)(np + k) * sizeof(*pat));
+		memcpy(pat + np, p, (size_t)k * sizeof(*p));
+		np += k;
+		free(p);
+	}
+	ck_assert_int_gt(np, 200);
+	pcre2_code **re = xcalloc((size_t)np, sizeof(*re));
+	struct prefilter **pf = xcalloc((size_t)np, sizeof(*pf));
+	int unfiltered = 0;
+	for (int i = 0; i < np; i++) {
+		re[i] = compile(pat[i]);
+		pf[i] = prefilter_new(pat[i]);
+		unfiltered += !pf[i];
+	}
+	struct prefilter_text *t = xmalloc(sizeof(*t));
+	long runs = 0, held = 0, hits = 0;
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(*dirs); d++) {
+		DIR *dir = opendir(dirs[d]);
+		ck_assert_msg(dir != NULL, "%s", dirs[d]);
+		struct dirent *de;
+		while ((de = readdir(dir))) {
+			size_t nl = strlen(de->d_name);
+			if (nl < 5 || strcmp(de->d_name + nl - 4, ".eml"))
+				continue;
+			char *path = xasprintf("%s/%s", dirs[d], de->d_name), *raw = NULL;
+			size_t len = 0;
+			struct ct_err err = { 0 };
+			ck_assert_msg(file_read(path, &raw, &len, &err) == CT_OK, "%s", err.msg);
+			struct coding_text *ct = NULL;
+			ck_assert_int_eq(coding_extract(raw, len, &ct, &err), CT_OK);
+			const char *texts[] = { ct->body, ct->quoted, ct->signature };
+			for (int x = 0; x < 3; x++) {
+				prefilter_scan(t, texts[x], strlen(texts[x]));
+				for (int i = 0; i < np; i++) {
+					int may = prefilter_may_match(pf[i], t);
+					runs++;
+					held += !may;
+					if (matches(re[i], texts[x])) {
+						hits++;
+						ck_assert_msg(may, "%s: /%s/ matches but was held back", path,
+							      pat[i]);
+					}
+				}
+			}
+			coding_text_free(ct);
+			free(raw);
+			free(path);
+		}
+		closedir(dir);
+	}
+	ck_assert_int_gt(hits, 1000);
+	/* It is worth having: most runs are saved, and no built-in rule is
+	 * beyond the reader. */
+	ck_assert_msg(held * 10 >= runs * 8, "held back %ld of %ld", held, runs);
+	ck_assert_int_eq(unfiltered, 0);
+	for (int i = 0; i < np; i++) {
+		pcre2_code_free(re[i]);
+		prefilter_free(pf[i]);
+		free(pat[i]);
+	}
+	free(re), free(pf), free(pat), free(t);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("coding_prefilter");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, reads_literal_factors);
+	tcase_add_test(tc, never_holds_back_a_match);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,688 @@
+/* prefilter.c: literal factors of a pattern, and grams of a text (see
+ * prefilter.h). The reader follows the approach of RE2's prefilter and
+ * Google Code Search's trigram index: each part of a pattern gets the set
+ * of strings it matches exactly (when small and known) and a set of
+ * strings one of which its every match contains; sequences multiply exact
+ * sets, alternatives unite them, repeats and classes of many characters
+ * turn them into unknowns. Only a subset of PCRE2 syntax is understood:
+ * anything else makes the whole pattern unfiltered. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coding/prefilter.h"
+#include "base/util.h"
+#include "base/banned.h"
+
+#define SET_MAX 256 /* strings in a set; more: unknown */
+#define STR_MAX 32  /* bytes of a string; longer: unknown */
+
+struct lset {
+	int known;
+	int n;
+	int sc; /* score(), cached; -2: not yet computed */
+	unsigned char len[SET_MAX];
+	char s[SET_MAX][STR_MAX];
+};
+
+/* What one part of a pattern matches: exactly one of exact's strings (when
+ * exact.known), and some string containing one of req's (when req.known). */
+struct info {
+	struct lset exact, req;
+};
+
+struct prefilter {
+	int nstr;
+	int *first; /* nstr + 1 offsets into gram */
+	uint16_t *gram;
+};
+
+static int lower_ascii(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static uint16_t hash3(unsigned a, unsigned b, unsigned c)
+{
+	return (uint16_t)(((a << 16 | b << 8 | c) * 2654435761u) >> (32 - PREFILTER_BITS));
+}
+
+static uint16_t hash2(unsigned a, unsigned b)
+{
+	return (uint16_t)((((a << 8 | b) ^ 0x9e3779b9u) * 2246822519u) >> (32 - PREFILTER_BITS));
+}
+
+/* The grams checked for string s: its windows of three ASCII bytes, or,
+ * when it has none, of two. Returns how many were written to out (NULL:
+ * only counted); *tri tells which kind. */
+static int grams(const char *s, int len, uint16_t *out, int *tri)
+{
+	int n = 0;
+	for (int i = 0; i + 2 < len; i++) {
+		unsigned a = (unsigned char)s[i], b = (unsigned char)s[i + 1],
+			 c = (unsigned char)s[i + 2];
+		if (a < 128 && b < 128 && c < 128) {
+			if (out)
+				out[n] = hash3(a, b, c);
+			n++;
+		}
+	}
+	*tri = n > 0;
+	if (n)
+		return n;
+	for (int i = 0; i + 1 < len; i++) {
+		unsigned a = (unsigned char)s[i], b = (unsigned char)s[i + 1];
+		if (a < 128 && b < 128) {
+			if (out)
+				out[n] = hash2(a, b);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* How much a string narrows: 0 nothing (no gram), 1 a pair only, else 2
+ * plus its length. */
+static int weight(const char *s, int len)
+{
+	int tri;
+	int n = grams(s, len, NULL, &tri);
+	return !n ? 0 : tri ? 2 + len : 1;
+}
+
+/* A set's worth: that of its weakest string; -1 unknown or empty. */
+static int score(struct lset *a)
+{
+	if (!a->known || !a->n)
+		return -1;
+	if (a->sc != -2)
+		return a->sc;
+	int m = 1 << 30;
+	for (int i = 0; i < a->n; i++) {
+		int w = weight(a->s[i], a->len[i]);
+		if (w < m)
+			m = w;
+	}
+	return a->sc = m;
+}
+
+/* dst := src, copying only the strings in use. */
+static void set_copy(struct lset *dst, const struct lset *src)
+{
+	if (dst == src)
+		return;
+	dst->known = src->known;
+	dst->n = src->n;
+	dst->sc = src->sc;
+	memcpy(dst->len, src->len, (size_t)src->n);
+	memcpy(dst->s, src->s, (size_t)src->n * STR_MAX);
+}
+
+/* The better requirement of a and b, into a. */
+static void keep_best(struct lset *a, struct lset *b)
+{
+	int sa = score(a), sb = score(b);
+	if (sb > sa || (sb == sa && sb >= 0 && b->n < a->n))
+		set_copy(a, b);
+}
+
+static void set_one(struct lset *a, const char *s, int len)
+{
+	a->known = 1;
+	a->n = 1;
+	a->sc = -2;
+	memcpy(a->s[0], s, (size_t)len);
+	a->len[0] = (unsigned char)len;
+}
+
+/* Adds s to a unless present; 0 when it does not fit. */
+static int set_add(struct lset *a, const char *s, int len)
+{
+	for (int i = 0; i < a->n; i++)
+		if (a->len[i] == len && !memcmp(a->s[i], s, (size_t)len))
+			return 1;
+	if (a->n == SET_MAX || len > STR_MAX)
+		return 0;
+	memcpy(a->s[a->n], s, (size_t)len);
+	a->len[a->n++] = (unsigned char)len;
+	a->sc = -2;
+	return 1;
+}
+
+static void info_empty(struct info *x)
+{
+	set_one(&x->exact, "", 0);
+	x->req.known = 0;
+	x->req.n = 0;
+}
+
+static void info_unknown(struct info *x)
+{
+	x->exact.known = x->req.known = 0;
+	x->exact.n = x->req.n = 0;
+	x->exact.sc = x->req.sc = -2;
+}
+
+static void info_copy(struct info *dst, const struct info *src)
+{
+	set_copy(&dst->exact, &src->exact);
+	set_copy(&dst->req, &src->req);
+}
+
+/* out := the strings of a followed by those of b; out unknown when a or b
+ * is, or when the product is too big. */
+static void product(const struct lset *a, const struct lset *b, struct lset *out)
+{
+	out->known = a->known && b->known && a->n * b->n <= SET_MAX;
+	out->n = 0;
+	out->sc = -2;
+	for (int i = 0; out->known && i < a->n; i++)
+		for (int j = 0; out->known && j < b->n; j++) {
+			int la = a->len[i], lb = b->len[j];
+			char buf[2 * STR_MAX];
+			memcpy(buf, a->s[i], (size_t)la);
+			memcpy(buf + la, b->s[j], (size_t)lb);
+			out->known = set_add(out, buf, la + lb);
+		}
+	if (!out->known)
+		out->n = 0;
+}
+
+/* cur := cur followed by b. tail is the exact set of the sequence's
+ * longest known suffix (after a \s+ or a .*, the literal that follows
+ * still counts: "\s+verhuurd" requires "verhuurd"). */
+static void concat(struct info *cur, struct lset *tail, struct info *b)
+{
+	struct lset *tmp = xmalloc(sizeof(*tmp));
+	/* Every match of the sequence contains a match of each part. */
+	keep_best(&cur->req, tail);
+	keep_best(&cur->req, &b->req);
+	keep_best(&cur->req, &b->exact);
+	product(tail, &b->exact, tmp);
+	if (tmp->known)
+		set_copy(tail, tmp);
+	else
+		set_copy(tail, &b->exact);
+	keep_best(&cur->req, tail);
+	product(&cur->exact, &b->exact, tmp);
+	set_copy(&cur->exact, tmp);
+	free(tmp);
+}
+
+/* The requirement of x alone: its req or its exact set, the better. */
+static void info_req(struct info *x, struct lset *out)
+{
+	set_copy(out, &x->req);
+	keep_best(out, &x->exact);
+}
+
+struct reader {
+	const char *p;
+	int bad; /* syntax outside the understood subset */
+};
+
+static void alts(struct reader *rd, struct info *out, int depth);
+
+/* Skips a group body up to and past its ')' (rd->p just inside). */
+static void skip_group(struct reader *rd)
+{
+	int depth = 1;
+	const char *p = rd->p;
+	while (*p && depth) {
+		if (*p == '\\' && p[1]) {
+			p += 2;
+			continue;
+		}
+		if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '\\' && p[1])
+					p++;
+				p++;
+			}
+			if (!*p)
+				break;
+		} else if (*p == '(') {
+			depth++;
+		} else if (*p == ')') {
+			depth--;
+		}
+		p++;
+	}
+	if (depth)
+		rd->bad = 1;
+	rd->p = p;
+}
+
+/* A character class, rd->p just past '['. A small class of single
+ * characters (ASCII ranges, UTF-8 characters such as the 'é' of "[ée]")
+ * becomes the set of its members; anything else an unknown. */
+static void char_class(struct reader *rd, struct info *x)
+{
+	const char *p = rd->p;
+	int neg = 0, simple = 1;
+	struct lset *m = &x->exact;
+	info_unknown(x);
+	m->known = 1;
+	if (*p == '^') {
+		neg = 1;
+		p++;
+	}
+	int first = 1;
+	while (*p && (*p != ']' || first)) {
+		first = 0;
+		int c = (unsigned char)*p;
+		if (c == '[' && p[1] == ':') {
+			/* A POSIX class such as [:alpha:]. */
+			const char *e = strstr(p + 2, ":]");
+			if (!e) {
+				rd->bad = 1;
+				return;
+			}
+			p = e + 2;
+			simple = 0;
+			continue;
+		}
+		if (c >= 128) {
+			/* One UTF-8 character, kept whole. */
+			int n = 1;
+			while (n < 4 && ((unsigned char)p[n] & 0xc0) == 0x80)
+				n++;
+			if (p[n] == '-' && p[n + 1] != ']')
+				simple = 0;
+			else if (!set_add(m, p, n))
+				simple = 0;
+			p += n;
+			continue;
+		}
+		if (c == '\\') {
+			c = (unsigned char)p[1];
+			if (!c) {
+				rd->bad = 1;
+				return;
+			}
+			p += 2;
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			    c >= 128) {
+				/* \s, \d, \x{..}, \p{..}: not followed. */
+				simple = 0;
+				if ((c == 'x' || c == 'p' || c == 'P' || c == 'N' || c == 'o') && *p == '{') {
+					while (*p && *p != '}')
+						p++;
+					if (*p)
+						p++;
+				}
+				continue;
+			}
+		} else {
+			p++;
+		}
+		if (*p == '-' && p[1] && p[1] != ']') {
+			int hi = (unsigned char)p[1];
+			p += 2;
+			if (hi == '\\' || hi >= 128 || hi < c) {
+				simple = 0;
+				if (hi == '\\' && *p)
+					p++;
+				while (((unsigned char)*p & 0xc0) == 0x80)
+					p++;
+				continue;
+			}
+			for (int k = c; k <= hi; k++) {
+				char ch = (char)lower_ascii(k);
+				if (!set_add(m, &ch, 1))
+					simple = 0;
+			}
+			continue;
+		}
+		char ch = (char)lower_ascii(c);
+		if (!set_add(m, &ch, 1))
+			simple = 0;
+	}
+	if (*p != ']') {
+		rd->bad = 1;
+		return;
+	}
+	rd->p = p + 1;
+	if (neg || !simple || m->n > 16)
+		info_unknown(x);
+}
+
+/* One atom at rd->p into x; 0 at the end of a sequence. */
+static int atom(struct reader *rd, struct info *x, int depth)
+{
+	const char *p = rd->p;
+	int c = (unsigned char)*p;
+	if (!c || c == '|' || c == ')')
+		return 0;
+	if (c == '\\') {
+		int e = (unsigned char)p[1];
+		rd->p = p + 2;
+		if (!e) {
+			rd->bad = 1;
+		} else if (strchr("bBAzZG", e)) {
+			info_empty(x);
+		} else if (strchr("sSwWdDhHvVRXntrfe", e)) {
+			info_unknown(x);
+		} else if ((e == 'p' || e == 'P') && p[2] == '{') {
+			const char *q = strchr(p + 2, '}');
+			if (!q)
+				rd->bad = 1;
+			else
+				rd->p = q + 1;
+			info_unknown(x);
+		} else if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9') ||
+			   e >= 128) {
+			/* \Q, \x, back references, \K ...: not followed. */
+			rd->bad = 1;
+		} else {
+			char ch = (char)e;
+			set_one(&x->exact, &ch, 1);
+			x->req.known = 0;
+		}
+		return 1;
+	}
+	if (c == '.') {
+		rd->p = p + 1;
+		info_unknown(x);
+		return 1;
+	}
+	if (c == '^' || c == '$') {
+		rd->p = p + 1;
+		info_empty(x);
+		return 1;
+	}
+	if (c == '[') {
+		rd->p = p + 1;
+		char_class(rd, x);
+		return 1;
+	}
+	if (c == '(') {
+		p++;
+		if (*p == '?') {
+			if (p[1] == ':' || p[1] == '>' || p[1] == '|') {
+				p += 2;
+			} else if (p[1] == '=' || (p[1] == '<' && p[2] == '=')) {
+				/* A positive lookaround consumes nothing, but what it
+				 * requires must be in the text. */
+				rd->p = p + (p[1] == '=' ? 2 : 3);
+				struct info *in = xmalloc(sizeof(*in));
+				alts(rd, in, depth + 1);
+				info_empty(x);
+				info_req(in, &x->req);
+				free(in);
+				if (*rd->p != ')')
+					rd->bad = 1;
+				else
+					rd->p++;
+				return 1;
+			} else if (p[1] == '!' || (p[1] == '<' && p[2] == '!')) {
+				/* A negative one requires nothing. */
+				rd->p = p;
+				skip_group(rd);
+				info_empty(x);
+				return 1;
+			} else if (p[1] == '#') {
+				const char *q = strchr(p, ')');
+				if (!q) {
+					rd->bad = 1;
+					return 0;
+				}
+				rd->p = q + 1;
+				info_empty(x);
+				return 1;
+			} else if (p[1] == '<' || p[1] == '\'' || (p[1] == 'P' && p[2] == '<')) {
+				const char *q = strpbrk(p + 2, ">'");
+				if (!q) {
+					rd->bad = 1;
+					return 0;
+				}
+				p = q + 1;
+			} else {
+				/* Options: those that leave literals alone (dot-all,
+				 * multi-line, caseless, ungreedy, no auto capture,
+				 * duplicate names) are followed; extended syntax, which
+				 * changes what a blank means, is not. */
+				const char *q = p + 1;
+				while (*q && strchr("imsnUJ-", *q))
+					q++;
+				if (q == p + 1 || (*q != ')' && *q != ':')) {
+					rd->bad = 1;
+					return 0;
+				}
+				if (*q == ')') {
+					rd->p = q + 1;
+					info_empty(x);
+					return 1;
+				}
+				p = q + 1;
+			}
+		}
+		rd->p = p;
+		alts(rd, x, depth + 1);
+		if (*rd->p != ')')
+			rd->bad = 1;
+		else
+			rd->p++;
+		return 1;
+	}
+	if (c == '*' || c == '+' || c == '?' || c == '{') {
+		rd->bad = 1;
+		return 0;
+	}
+	/* A literal character: ASCII in lower case, UTF-8 whole. */
+	int n = 1;
+	char buf[4];
+	buf[0] = (char)lower_ascii(c);
+	if (c >= 0xc0)
+		while (n < 4 && ((unsigned char)p[n] & 0xc0) == 0x80) {
+			buf[n] = p[n];
+			n++;
+		}
+	rd->p = p + n;
+	set_one(&x->exact, buf, n);
+	x->req.known = 0;
+	return 1;
+}
+
+/* A quantifier after an atom, if any, applied to x. */
+static void quantifier(struct reader *rd, struct info *x)
+{
+	const char *p = rd->p;
+	long lo;
+	if (*p == '?') {
+		p++;
+		int fits = x->exact.known && set_add(&x->exact, "", 0);
+		if (!fits)
+			info_unknown(x);
+		x->req.known = 0;
+	} else if (*p == '*') {
+		p++;
+		info_unknown(x);
+	} else if (*p == '+' || *p == '{') {
+		if (*p == '{') {
+			char *end;
+			lo = strtol(p + 1, &end, 10);
+			if (end == p + 1 || (*end != '}' && *end != ',')) {
+				rd->bad = 1;
+				return;
+			}
+			while (*end && *end != '}')
+				end++;
+			if (!*end) {
+				rd->bad = 1;
+				return;
+			}
+			p = end + 1;
+		} else {
+			lo = 1;
+			p++;
+		}
+		if (lo == 0) {
+			info_unknown(x);
+		} else {
+			/* At least once: what one copy requires stays required. */
+			info_req(x, &x->req);
+			x->exact.known = 0;
+			x->exact.n = 0;
+		}
+	} else {
+		return;
+	}
+	if (*p == '?' || *p == '+')
+		p++;
+	rd->p = p;
+}
+
+static void seq(struct reader *rd, struct info *cur, int depth)
+{
+	struct info *a = xmalloc(sizeof(*a));
+	struct lset *tail = xmalloc(sizeof(*tail));
+	info_empty(cur);
+	set_one(tail, "", 0);
+	while (!rd->bad && atom(rd, a, depth)) {
+		if (rd->bad)
+			break;
+		quantifier(rd, a);
+		concat(cur, tail, a);
+	}
+	keep_best(&cur->req, tail);
+	free(tail);
+	free(a);
+}
+
+static void alts(struct reader *rd, struct info *out, int depth)
+{
+	if (depth > 20) {
+		rd->bad = 1;
+		return;
+	}
+	struct info *cur = xmalloc(sizeof(*cur));
+	struct lset *r = xmalloc(sizeof(*r));
+	int first = 1;
+	for (;;) {
+		seq(rd, cur, depth);
+		if (rd->bad)
+			break;
+		info_req(cur, r);
+		if (first) {
+			info_copy(out, cur);
+			set_copy(&out->req, r);
+			first = 0;
+		} else {
+			/* Either alternative: the union of what each gives. */
+			for (int i = 0; out->exact.known && i < cur->exact.n; i++)
+				if (!set_add(&out->exact, cur->exact.s[i], cur->exact.len[i]))
+					out->exact.known = 0;
+			if (!cur->exact.known)
+				out->exact.known = 0;
+			if (score(r) < 1)
+				out->req.known = 0;
+			for (int i = 0; out->req.known && i < r->n; i++)
+				if (!set_add(&out->req, r->s[i], r->len[i]))
+					out->req.known = 0;
+		}
+		if (*rd->p != '|')
+			break;
+		rd->p++;
+	}
+	if (!out->exact.known)
+		out->exact.n = 0;
+	if (!out->req.known)
+		out->req.n = 0;
+	free(r);
+	free(cur);
+}
+
+struct prefilter *prefilter_new(const char *pattern)
+{
+	struct reader rd = { pattern, 0 };
+	struct info *x = xmalloc(sizeof(*x));
+	struct lset *r = xmalloc(sizeof(*r));
+	alts(&rd, x, 0);
+	struct prefilter *pf = NULL;
+	if (!rd.bad && !*rd.p) {
+		info_req(x, r);
+		if (score(r) >= 1) {
+			pf = xcalloc(1, sizeof(*pf));
+			pf->nstr = r->n;
+			pf->first = xcalloc((size_t)r->n + 1, sizeof(*pf->first));
+			int total = 0, tri;
+			for (int i = 0; i < r->n; i++)
+				total += grams(r->s[i], r->len[i], NULL, &tri);
+			pf->gram = xcalloc((size_t)total, sizeof(*pf->gram));
+			for (int i = 0; i < r->n; i++)
+				pf->first[i + 1] = pf->first[i] +
+						   grams(r->s[i], r->len[i], pf->gram + pf->first[i], &tri);
+		}
+	}
+	free(r);
+	free(x);
+	return pf;
+}
+
+void prefilter_free(struct prefilter *pf)
+{
+	if (!pf)
+		return;
+	free(pf->first);
+	free(pf->gram);
+	free(pf);
+}
+
+int prefilter_strings(const struct prefilter *pf)
+{
+	return pf ? pf->nstr : 0;
+}
+
+void prefilter_scan(struct prefilter_text *t, const char *text, size_t len)
+{
+	memset(t->map, 0, sizeof(t->map));
+	t->all = 0;
+	unsigned a = 0, b = 0; /* the two bytes before, lower case; 0 none */
+	for (size_t i = 0; i < len; i++) {
+		unsigned c = (unsigned char)text[i];
+		if (c >= 128) {
+			/* U+212A KELVIN SIGN, U+017F LATIN SMALL LETTER LONG S,
+			 * U+0130 and U+0131 (dotted and dotless i) match ASCII
+			 * letters caselessly. */
+			if ((c == 0xe2 && i + 2 < len && (unsigned char)text[i + 1] == 0x84 &&
+			     (unsigned char)text[i + 2] == 0xaa) ||
+			    (c == 0xc5 && i + 1 < len && (unsigned char)text[i + 1] == 0xbf) ||
+			    (c == 0xc4 && i + 1 < len && ((unsigned char)text[i + 1] == 0xb0 ||
+							  (unsigned char)text[i + 1] == 0xb1)))
+				t->all = 1;
+			a = b = 0;
+			continue;
+		}
+		c = (unsigned)lower_ascii((int)c);
+		if (b) {
+			uint16_t h = hash2(b, c);
+			t->map[h >> 3] |= (unsigned char)(1u << (h & 7));
+			if (a) {
+				h = hash3(a, b, c);
+				t->map[h >> 3] |= (unsigned char)(1u << (h & 7));
+			}
+		}
+		a = b;
+		b = c;
+	}
+}
+
+int prefilter_may_match(const struct prefilter *pf, const struct prefilter_text *t)
+{
+	if (!pf || t->all)
+		return 1;
+	for (int i = 0; i < pf->nstr; i++) {
+		int k = pf->first[i];
+		while (k < pf->first[i + 1] && (t->map[pf->gram[k] >> 3] & (1u << (pf->gram[k] & 7))))
+			k++;
+		if (k == pf->first[i + 1])
+			return 1;
+	}
+	return 0;
+}

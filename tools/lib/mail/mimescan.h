@@ -1,0 +1,41 @@
+/* mimescan.h: the leaf parts of a plainly built MIME message, without
+ * GMime's object tree.
+ *
+ * Coding reads the text of thousands of replies; building and freeing
+ * GMime's objects for each costs more than everything else coding does.
+ * Most replies are built plainly: 7-bit header fields "Name: value" (with
+ * folding), a Content-Type of type/subtype and simple parameters, the
+ * usual transfer encodings, multiparts whose boundaries are where they
+ * belong. For such a message this walks the parts in order and hands each
+ * leaf's decoded bytes to a callback; the transfer encodings are undone
+ * by GMime's own decoders, so the bytes are those GMime would give.
+ *
+ * Anything it is not sure to read as GMime does (8-bit or encoded-word
+ * headers other than Subject, repeated fields, RFC 2231 parameters,
+ * comments, message/... and rfc822-headers parts, multipart/digest,
+ * a missing boundary, uuencode, nesting deeper than 8) makes it return 0
+ * before any callback has been told anything that matters: the caller
+ * then parses the message with GMime. A unit test holds its output to
+ * GMime's on every corpus message.
+ * Pure: no I/O. */
+#ifndef CT_MIMESCAN_H
+#define CT_MIMESCAN_H
+
+#include <stddef.h>
+
+struct mimescan_leaf {
+	const char *type, *subtype; /* lower case */
+	const char *charset;        /* the charset parameter, or NULL */
+	int attachment;             /* Content-Disposition: attachment */
+	const char *bytes;          /* decoded content, NUL-terminated */
+	size_t len;
+};
+
+/* Calls leaf(l, arg) for every leaf part of raw[0..len), depth first.
+ * Returns 1 when the message was read; 0 when it is not plain enough
+ * (leaf may have been called for some parts before: the caller discards
+ * what it collected). */
+int mimescan_walk(const char *raw, size_t len,
+		  void (*leaf)(const struct mimescan_leaf *l, void *arg), void *arg);
+
+#endif
