@@ -3,8 +3,9 @@
 # 'corrtest code --classify' and for a Python email + re version of the
 # same rules (same rule files, same negation-by-overlap and conflict
 # logic, quotes cut at the first quote marker), side by side in one run.
-# N copies (default 4000) of the hand-written fixtures in
-# tests/fixtures/coding/. One core: both run single-threaded. Then a
+# N replies (default 4000) drawn in turn from the labelled corpora
+# (tests/fixtures/replies*: every MIME shape, charset and language they
+# hold). One core: both run single-threaded. Then a
 # study row: code 2,000 stored replies and draw the second-coder sample.
 set -eu
 N=${1:-4000}
@@ -12,7 +13,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$TOP/bin/corrtest
 [ -x "$BIN" ] || { echo "build first: make" >&2; exit 3; }
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-i=0; set -- "$TOP"/tests/fixtures/coding/*.eml
+i=0; set -- "$TOP"/tests/fixtures/replies*/*.eml
 while [ $i -lt "$N" ]; do for f in "$@"; do cp "$f" "$W/m$i.eml"; i=$((i + 1)); done; done
 ls "$W"/*.eml >"$W/list"
 t0=$(date +%s.%N)
@@ -85,9 +86,9 @@ sqlite3 "$S/study.db" "INSERT INTO application (listing, persona, variant, posit
    FROM listing l, persona p JOIN grp g ON g.id = p.grp
    WHERE g.name IN ('belgian', 'maghrebi') AND p.gender = 'female'"
 sqlite3 "$S/study.db" "SELECT id FROM application ORDER BY id LIMIT 2000" >"$W/apps.txt"
-python3 - "$W/apps.txt" "$TOP/tests/fixtures/coding" >"$W/replies.sql" <<'PY'
+python3 - "$W/apps.txt" "$TOP/tests/fixtures" >"$W/replies.sql" <<'PY'
 import glob, sys
-files = sorted(glob.glob(sys.argv[2] + "/*.eml"))
+files = sorted(glob.glob(sys.argv[2] + "/replies*/*.eml"))
 print("BEGIN;")
 for k, app in enumerate(open(sys.argv[1]).read().split()):
     raw = open(files[k % len(files)], "rb").read()

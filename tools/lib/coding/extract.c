@@ -18,7 +18,6 @@ void coding_text_free(struct coding_text *t)
 	free(t->body);
 	free(t->quoted);
 	free(t->signature);
-	free(t->subject);
 	free(t);
 }
 
@@ -164,9 +163,16 @@ static int blank(const char *s)
 	return !*skip_ws(s);
 }
 
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* Whether s starts with p, ASCII case ignored; the first byte is compared
+ * alone first, as most lines start otherwise. */
 static int starts_ci(const char *s, const char *p)
 {
-	return !strncasecmp(s, p, strlen(p));
+	return lower((unsigned char)*s) == lower((unsigned char)*p) && !strncasecmp(s, p, strlen(p));
 }
 
 /* Whether s (trimmed at the end) ends with one of the verbs of an
@@ -260,7 +266,7 @@ static int field_line(const char *line, const char *const *names, size_t nn)
 		s++;
 	for (size_t i = 0; i < nn; i++) {
 		size_t l = strlen(names[i]);
-		if (!strncasecmp(s, names[i], l)) {
+		if (starts_ci(s, names[i])) {
 			const char *p = s + l;
 			while (*p == ' ' || (unsigned char)*p == 0xc2 || (unsigned char)*p == 0xa0)
 				p++;
@@ -323,7 +329,7 @@ static int closing_line(const char *line)
 	const char *s = skip_ws(line);
 	for (size_t i = 0; i < ARRAY_SIZE(closings); i++) {
 		size_t l = strlen(closings[i]);
-		if (strncasecmp(s, closings[i], l))
+		if (!starts_ci(s, closings[i]))
 			continue;
 		const char *rest = s + l;
 		if (strlen(rest) > 40)
@@ -352,7 +358,7 @@ static int disclaimer_line(const char *line)
 		"Les informations contenues dans",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(starts); i++)
-		if (!strncmp(s, starts[i], strlen(starts[i])))
+		if (*s == starts[i][0] && !strncmp(s, starts[i], strlen(starts[i])))
 			return 1;
 	return 0;
 }
@@ -441,7 +447,6 @@ struct coding_text *coding_text_split(const char *text)
 	t->body = trim_lines(&kept);
 	t->quoted = trim_lines(&quoted);
 	t->signature = trim_lines(&sig);
-	t->subject = xstrdup("");
 	return t;
 }
 
@@ -459,8 +464,6 @@ int coding_extract(const char *raw, size_t len, struct coding_text **out, struct
 	if (rc != CT_OK)
 		return rc;
 	struct coding_text *t = coding_text_split(r->text);
-	free(t->subject);
-	t->subject = xstrdup(r->subject ? r->subject : "");
 	t->from_html = r->text_from_html;
 	t->auto_reply = coding_auto_reply_headers(raw, len, t->auto_why, sizeof(t->auto_why));
 	reply_free(r);

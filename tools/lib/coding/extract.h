@@ -21,7 +21,6 @@ struct coding_text {
 	char *body;      /* the replier's own words: what is coded */
 	char *quoted;    /* quoted and forwarded text, removed from body */
 	char *signature; /* signature, closing and disclaimer, removed from body */
-	char *subject;   /* the decoded Subject ("" when none) */
 	int from_html;   /* the text was made from a text/html part */
 	/* 1 when a header marks the message as sent automatically; auto_why
 	 * names it ("Auto-Submitted: auto-replied", "Return-Path: <>",

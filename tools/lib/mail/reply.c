@@ -100,6 +100,37 @@ static int is_utf8_label(const char *charset)
 	return charset && (!g_ascii_strcasecmp(charset, "utf-8") || !g_ascii_strcasecmp(charset, "utf8"));
 }
 
+/* What the strict conversion below makes of s[0..n) (no NUL in it) from
+ * the charsets most replies use, without opening iconv: the same bytes
+ * for UTF-8 that is valid and ASCII that is ASCII, a table for ISO-8859-1
+ * and for Windows-1252 when every byte is one of its characters (glibc's
+ * CP1252 has none at 0x81, 0x8D, 0x8F, 0x90, 0x9D). NULL: not one of
+ * these, or bytes the strict conversion would refuse; iconv decides. A
+ * unit test holds each to g_convert. */
+static char *known_charset(const char *s, size_t n, const char *name)
+{
+	int latin1 = !g_ascii_strcasecmp(name, "iso-8859-1") || !g_ascii_strcasecmp(name, "latin1") ||
+		     !g_ascii_strcasecmp(name, "iso_8859-1") || !g_ascii_strcasecmp(name, "l1");
+	int cp1252 = !g_ascii_strcasecmp(name, "cp1252") || !g_ascii_strcasecmp(name, "windows-1252");
+	int ascii = !g_ascii_strcasecmp(name, "us-ascii") || !g_ascii_strcasecmp(name, "ascii");
+	if (is_utf8_label(name))
+		return utf8_check(s, n, NULL) ? xstrndup(s, n) : NULL;
+	if (!latin1 && !cp1252 && !ascii)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80 && (ascii || (cp1252 && c < 0xA0 && !cp1252_hi[c - 0x80])))
+			return NULL;
+	}
+	if (cp1252)
+		return cp1252_to_utf8(s, n);
+	struct strbuf sb = STRBUF_INIT;
+	sb_add(&sb, "", 0);
+	for (size_t i = 0; i < n; i++)
+		sb_add_utf8(&sb, (unsigned char)s[i]);
+	return sb_detach(&sb);
+}
+
 char *reply_to_utf8(const char *bytes, size_t len, const char *charset)
 {
 	char *out = NULL;
@@ -111,8 +142,12 @@ char *reply_to_utf8(const char *bytes, size_t len, const char *charset)
 			clean[n++] = bytes[i];
 	clean[n] = 0;
 
-	if (charset && *charset && !has_control(charset)) {
-		const char *name = g_mime_charset_iconv_name(charset);
+	const char *name = charset && *charset && !has_control(charset)
+				   ? g_mime_charset_iconv_name(charset)
+				   : NULL;
+	if (name)
+		out = known_charset(clean, n, name);
+	if (!out && name) {
 		GError *ge = NULL;
 		gsize rd = 0, wr = 0;
 		/* Strict first: bytes that do not fit the label mean the label is
@@ -1413,8 +1448,8 @@ static void fast_leaf(const struct mimescan_leaf *l, void *arg)
 		free(t);
 }
 
-/* REPLY_TEXT_ONLY: text, text_from_html and subject of a plainly built
- * message; 0 when GMime must read it. */
+/* REPLY_TEXT_ONLY: text and text_from_html of a plainly built message; 0
+ * when GMime must read it. */
 static int fast_text(const char *raw, size_t len, unsigned flags, struct reply *r)
 {
 	struct fast f = { NULL, NULL, (flags & REPLY_HTML_QUOTES) != 0 };
@@ -1422,13 +1457,6 @@ static int fast_text(const char *raw, size_t len, unsigned flags, struct reply *
 		free(f.plain), free(f.html);
 		return 0;
 	}
-	char *subject = NULL;
-	struct ct_err e = { 0 };
-	if (reply_parse_subject(raw, len, &subject, &e) != CT_OK) {
-		free(f.plain), free(f.html);
-		return 0;
-	}
-	r->subject = subject;
 	if (f.plain) {
 		r->text = f.plain;
 		free(f.html);

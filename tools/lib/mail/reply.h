@@ -59,10 +59,10 @@ void reply_free(struct reply *r);
  * quoted original from an answer written below it; reply_parse leaves the
  * lines unmarked. */
 #define REPLY_HTML_QUOTES 1u
-/* REPLY_TEXT_ONLY: only text, text_from_html and subject are needed (the
- * coding extractor, on thousands of replies): a plainly built message is
- * read by mimescan instead of GMime's object tree, with the same result;
- * the other fields may then be left empty. */
+/* REPLY_TEXT_ONLY: only text and text_from_html are needed (the coding
+ * extractor, on thousands of replies): a plainly built message is read by
+ * mimescan instead of GMime's object tree, with the same result; the other
+ * fields may then be left empty. */
 #define REPLY_TEXT_ONLY 2u
 int reply_parse_flags(const char *raw, size_t len, unsigned flags, struct reply **out,
 		      struct ct_err *err);
