@@ -1,11 +1,12 @@
 /* prefilter.c: literal factors of a pattern, and grams of a text (see
  * prefilter.h). The reader follows the approach of RE2's prefilter and
  * Google Code Search's trigram index: each part of a pattern gets the set
- * of strings it matches exactly (when small and known) and a set of
- * strings one of which its every match contains; sequences multiply exact
- * sets, alternatives unite them, repeats and classes of many characters
- * turn them into unknowns. Only a subset of PCRE2 syntax is understood:
- * anything else makes the whole pattern unfiltered. */
+ * of strings it matches exactly (when small and known) and up to three
+ * sets, each holding a string that its every match contains; sequences
+ * multiply exact sets and gather the sets of their parts (all of them are
+ * required), alternatives unite them, repeats and classes of many
+ * characters turn them into unknowns. Only a subset of PCRE2 syntax is
+ * understood: anything else makes the whole pattern unfiltered. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +26,21 @@ struct lset {
 	char s[SET_MAX][STR_MAX];
 };
 
+#define AND_MAX 3 /* sets required together */
+
 /* What one part of a pattern matches: exactly one of exact's strings (when
- * exact.known), and some string containing one of req's (when req.known). */
+ * exact.known), and a string that contains a string of each req[i]. */
 struct info {
-	struct lset exact, req;
+	struct lset exact;
+	struct lset req[AND_MAX];
+	int nreq;
 };
 
+/* Sets, each a list of strings, each a list of gram hashes. */
 struct prefilter {
-	int nstr;
-	int *first; /* nstr + 1 offsets into gram */
+	int nset, nstr;
+	int *set_first; /* nset + 1 offsets into the strings */
+	int *str_first; /* nstr + 1 offsets into gram */
 	uint16_t *gram;
 };
 
@@ -152,21 +159,68 @@ static int set_add(struct lset *a, const char *s, int len)
 static void info_empty(struct info *x)
 {
 	set_one(&x->exact, "", 0);
-	x->req.known = 0;
-	x->req.n = 0;
+	x->nreq = 0;
 }
 
 static void info_unknown(struct info *x)
 {
-	x->exact.known = x->req.known = 0;
-	x->exact.n = x->req.n = 0;
-	x->exact.sc = x->req.sc = -2;
+	x->exact.known = 0;
+	x->exact.n = 0;
+	x->exact.sc = -2;
+	x->nreq = 0;
 }
 
 static void info_copy(struct info *dst, const struct info *src)
 {
 	set_copy(&dst->exact, &src->exact);
-	set_copy(&dst->req, &src->req);
+	dst->nreq = src->nreq;
+	for (int i = 0; i < src->nreq; i++)
+		set_copy(&dst->req[i], &src->req[i]);
+}
+
+static int set_same(const struct lset *a, const struct lset *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (int i = 0; i < a->n; i++)
+		if (a->len[i] != b->len[i] || memcmp(a->s[i], b->s[i], a->len[i]))
+			return 0;
+	return 1;
+}
+
+/* Adds s to x's required sets: kept when it narrows at all, in place of
+ * the weakest when all places are taken and it is better. */
+static void req_add(struct info *x, struct lset *s)
+{
+	int sc = score(s);
+	if (sc < 1)
+		return;
+	for (int i = 0; i < x->nreq; i++)
+		if (set_same(&x->req[i], s))
+			return;
+	if (x->nreq < AND_MAX) {
+		set_copy(&x->req[x->nreq++], s);
+		return;
+	}
+	int w = 0;
+	for (int i = 1; i < x->nreq; i++)
+		if (score(&x->req[i]) < score(&x->req[w]) ||
+		    (score(&x->req[i]) == score(&x->req[w]) && x->req[i].n > x->req[w].n))
+			w = i;
+	if (sc > score(&x->req[w]) || (sc == score(&x->req[w]) && s->n < x->req[w].n))
+		set_copy(&x->req[w], s);
+}
+
+/* The one set that narrows x most: the best of its required sets and its
+ * exact set (unknown when none narrows). */
+static void info_best(struct info *x, struct lset *out)
+{
+	out->known = 0;
+	out->n = 0;
+	out->sc = -2;
+	for (int i = 0; i < x->nreq; i++)
+		keep_best(out, &x->req[i]);
+	keep_best(out, &x->exact);
 }
 
 /* out := the strings of a followed by those of b; out unknown when a or b
@@ -189,31 +243,24 @@ static void product(const struct lset *a, const struct lset *b, struct lset *out
 }
 
 /* cur := cur followed by b. tail is the exact set of the sequence's
- * longest known suffix (after a \s+ or a .*, the literal that follows
- * still counts: "\s+verhuurd" requires "verhuurd"). */
+ * longest known suffix (after a \\s+ or a .*, the literal that follows
+ * still counts: "\\s+verhuurd" requires "verhuurd"); a tail that cannot
+ * grow becomes a required set, as do b's own. */
 static void concat(struct info *cur, struct lset *tail, struct info *b)
 {
 	struct lset *tmp = xmalloc(sizeof(*tmp));
-	/* Every match of the sequence contains a match of each part. */
-	keep_best(&cur->req, tail);
-	keep_best(&cur->req, &b->req);
-	keep_best(&cur->req, &b->exact);
+	for (int i = 0; i < b->nreq; i++)
+		req_add(cur, &b->req[i]);
 	product(tail, &b->exact, tmp);
-	if (tmp->known)
+	if (tmp->known) {
 		set_copy(tail, tmp);
-	else
+	} else {
+		req_add(cur, tail);
 		set_copy(tail, &b->exact);
-	keep_best(&cur->req, tail);
+	}
 	product(&cur->exact, &b->exact, tmp);
 	set_copy(&cur->exact, tmp);
 	free(tmp);
-}
-
-/* The requirement of x alone: its req or its exact set, the better. */
-static void info_req(struct info *x, struct lset *out)
-{
-	set_copy(out, &x->req);
-	keep_best(out, &x->exact);
 }
 
 struct reader {
@@ -382,7 +429,7 @@ static int atom(struct reader *rd, struct info *x, int depth)
 		} else {
 			char ch = (char)e;
 			set_one(&x->exact, &ch, 1);
-			x->req.known = 0;
+			x->nreq = 0;
 		}
 		return 1;
 	}
@@ -413,7 +460,9 @@ static int atom(struct reader *rd, struct info *x, int depth)
 				struct info *in = xmalloc(sizeof(*in));
 				alts(rd, in, depth + 1);
 				info_empty(x);
-				info_req(in, &x->req);
+				for (int i = 0; i < in->nreq; i++)
+					req_add(x, &in->req[i]);
+				req_add(x, &in->exact);
 				free(in);
 				if (*rd->p != ')')
 					rd->bad = 1;
@@ -485,7 +534,7 @@ static int atom(struct reader *rd, struct info *x, int depth)
 		}
 	rd->p = p + n;
 	set_one(&x->exact, buf, n);
-	x->req.known = 0;
+	x->nreq = 0;
 	return 1;
 }
 
@@ -499,7 +548,7 @@ static void quantifier(struct reader *rd, struct info *x)
 		int fits = x->exact.known && set_add(&x->exact, "", 0);
 		if (!fits)
 			info_unknown(x);
-		x->req.known = 0;
+		x->nreq = 0;
 	} else if (*p == '*') {
 		p++;
 		info_unknown(x);
@@ -526,7 +575,7 @@ static void quantifier(struct reader *rd, struct info *x)
 			info_unknown(x);
 		} else {
 			/* At least once: what one copy requires stays required. */
-			info_req(x, &x->req);
+			req_add(x, &x->exact);
 			x->exact.known = 0;
 			x->exact.n = 0;
 		}
@@ -550,7 +599,7 @@ static void seq(struct reader *rd, struct info *cur, int depth)
 		quantifier(rd, a);
 		concat(cur, tail, a);
 	}
-	keep_best(&cur->req, tail);
+	req_add(cur, tail);
 	free(tail);
 	free(a);
 }
@@ -562,38 +611,44 @@ static void alts(struct reader *rd, struct info *out, int depth)
 		return;
 	}
 	struct info *cur = xmalloc(sizeof(*cur));
-	struct lset *r = xmalloc(sizeof(*r));
-	int first = 1;
+	struct lset *r = xmalloc(sizeof(*r)), *u = xmalloc(sizeof(*u));
+	int nalt = 0;
+	u->known = 1;
+	u->n = 0;
+	u->sc = -2;
 	for (;;) {
 		seq(rd, cur, depth);
 		if (rd->bad)
 			break;
-		info_req(cur, r);
-		if (first) {
+		/* One alternative keeps all it requires; of several, each
+		 * gives its best set and the group requires their union. */
+		if (nalt++ == 0) {
 			info_copy(out, cur);
-			set_copy(&out->req, r);
-			first = 0;
 		} else {
-			/* Either alternative: the union of what each gives. */
 			for (int i = 0; out->exact.known && i < cur->exact.n; i++)
 				if (!set_add(&out->exact, cur->exact.s[i], cur->exact.len[i]))
 					out->exact.known = 0;
 			if (!cur->exact.known)
 				out->exact.known = 0;
-			if (score(r) < 1)
-				out->req.known = 0;
-			for (int i = 0; out->req.known && i < r->n; i++)
-				if (!set_add(&out->req, r->s[i], r->len[i]))
-					out->req.known = 0;
+			out->exact.sc = -2;
 		}
+		info_best(cur, r);
+		if (score(r) < 1)
+			u->known = 0;
+		for (int i = 0; u->known && i < r->n; i++)
+			if (!set_add(u, r->s[i], r->len[i]))
+				u->known = 0;
 		if (*rd->p != '|')
 			break;
 		rd->p++;
 	}
 	if (!out->exact.known)
 		out->exact.n = 0;
-	if (!out->req.known)
-		out->req.n = 0;
+	if (nalt > 1) {
+		out->nreq = 0;
+		req_add(out, u);
+	}
+	free(u);
 	free(r);
 	free(cur);
 }
@@ -602,25 +657,42 @@ struct prefilter *prefilter_new(const char *pattern)
 {
 	struct reader rd = { pattern, 0 };
 	struct info *x = xmalloc(sizeof(*x));
-	struct lset *r = xmalloc(sizeof(*r));
+	x->nreq = 0;
 	alts(&rd, x, 0);
 	struct prefilter *pf = NULL;
 	if (!rd.bad && !*rd.p) {
-		info_req(x, r);
-		if (score(r) >= 1) {
+		req_add(x, &x->exact);
+		if (x->nreq) {
+			/* The narrowest set first: most texts fail it. */
+			int order[AND_MAX], nset = x->nreq, nstr = 0, ngram = 0, tri;
+			for (int i = 0; i < nset; i++) {
+				int k = i;
+				while (k > 0 && score(&x->req[order[k - 1]]) < score(&x->req[i])) {
+					order[k] = order[k - 1];
+					k--;
+				}
+				order[k] = i;
+				nstr += x->req[i].n;
+				for (int j = 0; j < x->req[i].n; j++)
+					ngram += grams(x->req[i].s[j], x->req[i].len[j], NULL, &tri);
+			}
 			pf = xcalloc(1, sizeof(*pf));
-			pf->nstr = r->n;
-			pf->first = xcalloc((size_t)r->n + 1, sizeof(*pf->first));
-			int total = 0, tri;
-			for (int i = 0; i < r->n; i++)
-				total += grams(r->s[i], r->len[i], NULL, &tri);
-			pf->gram = xcalloc((size_t)total, sizeof(*pf->gram));
-			for (int i = 0; i < r->n; i++)
-				pf->first[i + 1] = pf->first[i] +
-						   grams(r->s[i], r->len[i], pf->gram + pf->first[i], &tri);
+			pf->nset = nset;
+			pf->nstr = nstr;
+			pf->set_first = xcalloc((size_t)nset + 1, sizeof(int));
+			pf->str_first = xcalloc((size_t)nstr + 1, sizeof(int));
+			pf->gram = xcalloc((size_t)ngram, sizeof(*pf->gram));
+			int si = 0;
+			for (int o = 0; o < nset; o++) {
+				struct lset *set = &x->req[order[o]];
+				for (int j = 0; j < set->n; j++, si++)
+					pf->str_first[si + 1] =
+						pf->str_first[si] + grams(set->s[j], set->len[j],
+									  pf->gram + pf->str_first[si], &tri);
+				pf->set_first[o + 1] = si;
+			}
 		}
 	}
-	free(r);
 	free(x);
 	return pf;
 }
@@ -629,7 +701,8 @@ void prefilter_free(struct prefilter *pf)
 {
 	if (!pf)
 		return;
-	free(pf->first);
+	free(pf->set_first);
+	free(pf->str_first);
 	free(pf->gram);
 	free(pf);
 }
@@ -677,12 +750,103 @@ int prefilter_may_match(const struct prefilter *pf, const struct prefilter_text 
 {
 	if (!pf || t->all)
 		return 1;
-	for (int i = 0; i < pf->nstr; i++) {
-		int k = pf->first[i];
-		while (k < pf->first[i + 1] && (t->map[pf->gram[k] >> 3] & (1u << (pf->gram[k] & 7))))
-			k++;
-		if (k == pf->first[i + 1])
-			return 1;
+	for (int set = 0; set < pf->nset; set++) {
+		int found = 0;
+		for (int i = pf->set_first[set]; i < pf->set_first[set + 1] && !found; i++) {
+			int k = pf->str_first[i];
+			while (k < pf->str_first[i + 1] &&
+			       (t->map[pf->gram[k] >> 3] & (1u << (pf->gram[k] & 7))))
+				k++;
+			found = k == pf->str_first[i + 1];
+		}
+		if (!found)
+			return 0;
 	}
-	return 0;
+	return 1;
+}
+
+/* The index: for each key gram, the filters it keys (CSR arrays). */
+struct prefilter_index {
+	int n;            /* filters */
+	char *always;     /* n: a NULL filter, a candidate for every text */
+	int nkey;
+	uint16_t *key;    /* nkey distinct grams */
+	int *first;       /* nkey + 1 offsets into who */
+	int *who;
+};
+
+struct keyed {
+	uint16_t gram;
+	int who;
+};
+
+static int keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	return x->gram != y->gram ? (x->gram < y->gram ? -1 : 1) : (x->who > y->who) - (x->who < y->who);
+}
+
+struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
+{
+	struct prefilter_index *ix = xcalloc(1, sizeof(*ix));
+	ix->n = n;
+	ix->always = xcalloc((size_t)(n ? n : 1), 1);
+	int cap = 0, m = 0;
+	struct keyed *k = NULL;
+	for (int i = 0; i < n; i++) {
+		if (!pf[i] || !pf[i]->nset) {
+			ix->always[i] = 1;
+			continue;
+		}
+		for (int s = pf[i]->set_first[0]; s < pf[i]->set_first[1]; s++) {
+			if (m == cap) {
+				cap = cap ? 2 * cap : 256;
+				k = xrealloc(k, (size_t)cap * sizeof(*k));
+			}
+			k[m].gram = pf[i]->gram[pf[i]->str_first[s]];
+			k[m++].who = i;
+		}
+	}
+	if (m)
+		qsort(k, (size_t)m, sizeof(*k), keyed_cmp);
+	ix->key = xcalloc((size_t)(m ? m : 1), sizeof(*ix->key));
+	ix->first = xcalloc((size_t)m + 1, sizeof(int));
+	ix->who = xcalloc((size_t)(m ? m : 1), sizeof(int));
+	int nw = 0;
+	for (int j = 0; j < m; j++) {
+		if (j && k[j].gram == k[j - 1].gram && k[j].who == k[j - 1].who)
+			continue;
+		if (!j || k[j].gram != k[j - 1].gram) {
+			ix->key[ix->nkey] = k[j].gram;
+			ix->first[ix->nkey++] = nw;
+		}
+		ix->who[nw++] = k[j].who;
+	}
+	ix->first[ix->nkey] = nw;
+	free(k);
+	return ix;
+}
+
+void prefilter_index_free(struct prefilter_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->always), free(ix->key), free(ix->first), free(ix->who);
+	free(ix);
+}
+
+void prefilter_index_candidates(const struct prefilter_index *ix, const struct prefilter_text *t,
+				char *cand)
+{
+	if (t->all) {
+		memset(cand, 1, (size_t)ix->n);
+		return;
+	}
+	memcpy(cand, ix->always, (size_t)ix->n);
+	for (int j = 0; j < ix->nkey; j++) {
+		uint16_t g = ix->key[j];
+		if (t->map[g >> 3] & (1u << (g & 7)))
+			for (int w = ix->first[j]; w < ix->first[j + 1]; w++)
+				cand[ix->who[w]] = 1;
+	}
 }

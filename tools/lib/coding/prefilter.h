@@ -1,13 +1,13 @@
 /* prefilter.h: which coding rules can possibly match a text, without
  * running them.
  *
- * At load time each rule's pattern is read for a set of literal strings
- * one of which every match must contain ("verhuurd|verkocht|weg" in
- * /\b(is|werd)\s+(verhuurd|verkocht|weg)\b/; the factor kept is the one
- * whose shortest string is longest). At coding time the text's ASCII
- * letter pairs and triples (lower case) are hashed into a bitmap once, and
- * a rule is run only when, for one of its strings, every pair or triple
- * of that string is in the bitmap. The filter may let through a rule that
+ * At load time each rule's pattern is read for up to three sets of literal
+ * strings, every match containing one string of each ("geen" and
+ * "bezichtiging|bezoek" in /\bgeen\s+(bezichtiging|bezoek)\s+meer\b/;
+ * the sets kept are those whose shortest string is longest). At coding
+ * time the text's ASCII letter pairs and triples (lower case) are hashed
+ * into a bitmap once, and a rule is run only when each of its sets has a
+ * string whose every pair or triple is in the bitmap. The filter may let through a rule that
  * then does not match; it never holds back one that would: a pattern the
  * reader does not fully understand (\Q, inline options, back references)
  * gets no set and is always run, and a text holding a non-ASCII character
@@ -39,8 +39,22 @@ struct prefilter_text {
  * caseless), or NULL when none is known. */
 struct prefilter *prefilter_new(const char *pattern);
 void prefilter_free(struct prefilter *pf);
-/* How many alternative strings the filter checks (0 for NULL): for tests. */
+/* How many strings the filter checks, over all its sets (0 for NULL). */
 int prefilter_strings(const struct prefilter *pf);
+
+/* Which of many filters may let a text through, found without looking at
+ * each: the first gram of every string of each filter's first set, indexed
+ * by gram. A filter whose key grams are all absent from a text cannot
+ * pass; the others are candidates, to be asked with prefilter_may_match.
+ * Owned by the caller: prefilter_index_free. */
+struct prefilter_index;
+/* The index of pf[0..n) (entries may be NULL: always candidates). pf must
+ * outlive it. */
+struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n);
+void prefilter_index_free(struct prefilter_index *ix);
+/* cand[i] = 1 for each filter i that may pass t, else 0 (n bytes). */
+void prefilter_index_candidates(const struct prefilter_index *ix, const struct prefilter_text *t,
+				char *cand);
 
 /* Fills t from text (len bytes of UTF-8). */
 void prefilter_scan(struct prefilter_text *t, const char *text, size_t len);

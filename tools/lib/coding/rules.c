@@ -56,6 +56,10 @@ struct coding_rules {
 	char *fired;
 	int ncap;
 	struct prefilter_text grams;
+	/* The rules a text may match, by their key grams (rebuilt when rules
+	 * are added), and the candidates of the text being coded. */
+	struct prefilter_index *ix;
+	char *cand;
 };
 
 int coding_rules_count(const struct coding_rules *rs)
@@ -77,6 +81,8 @@ void coding_rules_free(struct coding_rules *rs)
 		free(rs->sp[i].v);
 	free(rs->sp);
 	free(rs->fired);
+	free(rs->cand);
+	prefilter_index_free(rs->ix);
 	for (int i = 0; i < rs->nf; i++)
 		free(rs->f[i].path);
 	free(rs->f);
@@ -251,8 +257,15 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 		rs->sp = xrealloc(rs->sp, (size_t)rs->n * sizeof(*rs->sp));
 		memset(rs->sp + rs->ncap, 0, (size_t)(rs->n - rs->ncap) * sizeof(*rs->sp));
 		rs->fired = xrealloc(rs->fired, (size_t)rs->n);
+		rs->cand = xrealloc(rs->cand, (size_t)rs->n);
 		rs->ncap = rs->n;
 	}
+	struct prefilter **pfs = xcalloc((size_t)(rs->n ? rs->n : 1), sizeof(*pfs));
+	for (int i = 0; i < rs->n; i++)
+		pfs[i] = rs->r[i].pf;
+	prefilter_index_free(rs->ix);
+	rs->ix = prefilter_index_new(pfs, rs->n);
+	free(pfs);
 out:
 	if (rc != CT_OK) {
 		if (fresh) {
@@ -380,12 +393,14 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 	 * not run. */
 	struct prefilter_text *grams = &((struct coding_rules *)rs)->grams;
 	prefilter_scan(grams, text, len);
+	if (n)
+		prefilter_index_candidates(rs->ix, grams, rs->cand);
 	for (int i = 0; i < n; i++) {
 		const struct rule *r = &rs->r[i];
 		sp[i].n = 0;
 		if ((market && !(r->markets & market)) || (lang >= 0 && r->lang != lang))
 			continue;
-		if (!prefilter_may_match(r->pf, grams))
+		if (!rs->cand[i] || !prefilter_may_match(r->pf, grams))
 			continue;
 		if (!r->jit) {
 			/* JIT on first use: compiling costs as much as a few
