@@ -115,33 +115,37 @@ int coding_auto_reply_headers(const char *raw, size_t len, char *why, size_t n)
 
 /* ---- text ---- */
 
+/* The lines of a text: one copy of it, cut at each '\n' (no allocation
+ * per line: a reply has hundreds of lines, and coding reads thousands of
+ * replies). */
 struct lines {
+	char *buf;
 	char **l;
 	int n;
 };
 
 static void lines_split(struct lines *ls, const char *text)
 {
+	ls->buf = xstrdup(text);
+	int cap = 1;
+	for (const char *p = text; *p; p++)
+		cap += *p == '\n';
+	ls->l = xcalloc((size_t)cap, sizeof(*ls->l));
 	ls->n = 0;
-	ls->l = NULL;
-	const char *p = text;
-	for (;;) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (!e && n == 0)
-			break;
-		ls->l = xrealloc(ls->l, (size_t)(ls->n + 1) * sizeof(*ls->l));
-		ls->l[ls->n++] = xstrndup(p, n);
+	char *p = ls->buf, *end = p + strlen(p);
+	while (p < end) {
+		ls->l[ls->n++] = p;
+		char *e = strchr(p, '\n');
 		if (!e)
 			break;
+		*e = 0;
 		p = e + 1;
 	}
 }
 
 static void lines_free(struct lines *ls)
 {
-	for (int i = 0; i < ls->n; i++)
-		free(ls->l[i]);
+	free(ls->buf);
 	free(ls->l);
 }
 

@@ -38,18 +38,26 @@ static const unsigned short cp1252_hi[32] = {
 
 static char *cp1252_to_utf8(const char *s, size_t n)
 {
-	struct strbuf sb = STRBUF_INIT;
-	sb_add(&sb, "", 0);
+	/* At most three bytes a character; written in place, as coding
+	 * converts every reply. */
+	char *out = xmalloc(3 * n + 1), *w = out;
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x80)
-			sb_addc(&sb, (char)c);
-		else if (c < 0xA0)
-			sb_add_utf8(&sb, cp1252_hi[c - 0x80] ? cp1252_hi[c - 0x80] : 0xFFFD);
-		else
-			sb_add_utf8(&sb, c);
+		unsigned c = (unsigned char)s[i];
+		if (c >= 0x80 && c < 0xA0)
+			c = cp1252_hi[c - 0x80] ? cp1252_hi[c - 0x80] : 0xFFFD;
+		if (c < 0x80) {
+			*w++ = (char)c;
+		} else if (c < 0x800) {
+			*w++ = (char)(0xC0 | c >> 6);
+			*w++ = (char)(0x80 | (c & 0x3F));
+		} else {
+			*w++ = (char)(0xE0 | c >> 12);
+			*w++ = (char)(0x80 | ((c >> 6) & 0x3F));
+			*w++ = (char)(0x80 | (c & 0x3F));
+		}
 	}
-	return sb_detach(&sb);
+	*w = 0;
+	return out;
 }
 
 /* CRLF and lone CR become LF; NUL bytes are dropped (they end C strings). */
@@ -122,13 +130,21 @@ static char *known_charset(const char *s, size_t n, const char *name)
 		if (c >= 0x80 && (ascii || (cp1252 && c < 0xA0 && !cp1252_hi[c - 0x80])))
 			return NULL;
 	}
-	if (cp1252)
+	/* ASCII text reads the same through Windows-1252's table. */
+	if (cp1252 || ascii)
 		return cp1252_to_utf8(s, n);
-	struct strbuf sb = STRBUF_INIT;
-	sb_add(&sb, "", 0);
-	for (size_t i = 0; i < n; i++)
-		sb_add_utf8(&sb, (unsigned char)s[i]);
-	return sb_detach(&sb);
+	char *out = xmalloc(2 * n + 1), *w = out;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = (unsigned char)s[i];
+		if (c < 0x80) {
+			*w++ = (char)c;
+		} else {
+			*w++ = (char)(0xC0 | c >> 6);
+			*w++ = (char)(0x80 | (c & 0x3F));
+		}
+	}
+	*w = 0;
+	return out;
 }
 
 char *reply_to_utf8(const char *bytes, size_t len, const char *charset)
