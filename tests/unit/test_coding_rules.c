@@ -381,6 +381,50 @@ START_TEST(built_in_rules_round6_phenomena)
 }
 END_TEST
 
+/* Round 7 (the review cases of replies-dev): more phenomena, in sentences
+ * written here by hand. */
+START_TEST(built_in_rules_round7_phenomena)
+{
+	struct coding_rules *rs = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_msg(coding_rules_load(NULL, cb, 0, &rs, &err) == CT_OK, "%s", err.msg);
+	unsigned H = CODING_HOUSING, J = CODING_JOB;
+	/* The job filled, in the job market's own rules. */
+	EXPECT(rs, "We have now filled the position, thank you for your interest.", J,
+	       "refusal.filled");
+	EXPECT(rs, "Nous avons finalement pourvu cette fonction.", J, "refusal.filled");
+	EXPECT(rs, "We hebben de functie ondertussen ingevuld.", J, "refusal.filled");
+	EXPECT(rs, "We hebben de functie nog niet ingevuld.", J, "review");
+	EXPECT(rs, "We hope to fill the position soon.", J, "review");
+	/* A group excluded, with the dwelling named in between. */
+	EXPECT(rs, "The owner does not rent the house to students.", H, "refusal.other");
+	EXPECT(rs, "De eigenaar verhuurt de studio niet aan rokers.", H, "refusal.other");
+	/* Documents wanted, said in other words; "geen cv nodig" is none. */
+	EXPECT(rs, "We would like to see your latest payslips first.", H, "info.documents");
+	EXPECT(rs, "Il nous faudrait encore une attestation de votre employeur.", H,
+	       "info.documents");
+	EXPECT(rs, "Voor ik iets beslis heb ik uw loonfiches nodig.", H, "info.documents");
+	EXPECT(rs, "Voor deze job is een diploma niet nodig.", J, "review");
+	/* "We will contact you once the selection is over" acknowledges: it
+	 * asks for no call. */
+	EXPECT(rs, "We will call you once the selection is finished.", J,
+	       "other.acknowledgement");
+	EXPECT(rs, "Je vous appellerai quand le propriétaire aura décidé.", H,
+	       "other.acknowledgement");
+	EXPECT(rs, "Wij bellen u zodra de eigenaar beslist heeft.", H, "other.acknowledgement");
+	/* Sent to the wrong person. */
+	EXPECT(rs, "I'm afraid you have the wrong address, I don't rent anything out.", H,
+	       "other.other");
+	/* Opening hours over a range of days propose nothing. */
+	EXPECT(rs, "Our office is open Monday to Friday at 9 am.", H, "review");
+	EXPECT(rs, "Bureau ouvert du lundi au vendredi à 9h.", H, "review");
+	/* A time in words. */
+	EXPECT(rs, "Would Thursday at half five suit you?", H, "invitation");
+	EXPECT(rs, "Zaterdag om half tien, lukt dat?", H, "invitation");
+	coding_rules_free(rs);
+}
+END_TEST
+
 /* Every example of the codebook is coded as its own code by the built-in
  * rules of its language, or goes to review; never to another outcome. */
 START_TEST(codebook_examples_never_coded_wrong)
@@ -453,6 +497,7 @@ int main(void)
 	tcase_add_test(tc, built_in_rules);
 	tcase_add_test(tc, built_in_rules_general_phenomena);
 	tcase_add_test(tc, built_in_rules_round6_phenomena);
+	tcase_add_test(tc, built_in_rules_round7_phenomena);
 	tcase_add_test(tc, codebook_examples_never_coded_wrong);
 	tcase_add_test(tc, codebook_study_adds_sub_codes_not_outcomes);
 	suite_add_tcase(s, tc);
