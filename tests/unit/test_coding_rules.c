@@ -412,6 +412,14 @@ START_TEST(built_in_rules_round7_phenomena)
 	EXPECT(rs, "Je vous appellerai quand le propriétaire aura décidé.", H,
 	       "other.acknowledgement");
 	EXPECT(rs, "Wij bellen u zodra de eigenaar beslist heeft.", H, "other.acknowledgement");
+	/* The process's end as a condition, and a shop closed, are no
+	 * refusal. */
+	EXPECT(rs, "Dès que la sélection est terminée, nous vous contacterons.", J, "review");
+	EXPECT(rs, "Zodra de selectie is afgerond, bellen we u.", J, "review");
+	EXPECT(rs, "Le poste est à temps plein et le magasin est fermé le lundi.", J, "review");
+	EXPECT(rs, "The job is full-time and the shop is closed on Sundays.", J, "review");
+	EXPECT(rs, "De job is voltijds en de winkel is gesloten op maandag.", J, "review");
+	EXPECT(rs, "The recruitment for \"Driver (m/f)\" has now closed.", J, "refusal.filled");
 	/* Sent to the wrong person. */
 	EXPECT(rs, "I'm afraid you have the wrong address, I don't rent anything out.", H,
 	       "other.other");
