@@ -420,6 +420,20 @@ START_TEST(built_in_rules_round7_phenomena)
 	EXPECT(rs, "The job is full-time and the shop is closed on Sundays.", J, "review");
 	EXPECT(rs, "De job is voltijds en de winkel is gesloten op maandag.", J, "review");
 	EXPECT(rs, "The recruitment for \"Driver (m/f)\" has now closed.", J, "refusal.filled");
+	/* Round 8 (hand-written probes): ordinary wordings the rules missed. */
+	EXPECT(rs, "Thanks for your interest, I'll be in touch.", H, "other.acknowledgement");
+	EXPECT(rs, "Before I can arrange anything I need to know your monthly income.", H,
+	       "info.questions");
+	EXPECT(rs, "We've decided to offer the role to an internal candidate.", J,
+	       "refusal.filled");
+	EXPECT(rs, "Désolée, l'appartement est déjà parti.", H, "refusal.let");
+	EXPECT(rs, "Le propriétaire est parti en vacances.", H, "review");
+	EXPECT(rs, "Nous avons retenu une candidature correspondant davantage au profil.", J,
+	       "refusal.other");
+	EXPECT(rs, "We kozen een kandidaat die beter aansluit bij het profiel.", J,
+	       "refusal.other");
+	EXPECT(rs, "Which time would better suit you?", H, "review");
+	EXPECT(rs, "Kies gerust een moment dat beter past.", H, "review");
 	/* Sent to the wrong person. */
 	EXPECT(rs, "I'm afraid you have the wrong address, I don't rent anything out.", H,
 	       "other.other");
