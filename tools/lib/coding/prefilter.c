@@ -230,25 +230,29 @@ static void product(const struct lset *a, const struct lset *b, struct lset *out
 	out->known = a->known && b->known && a->n * b->n <= SET_MAX;
 	out->n = 0;
 	out->sc = -2;
+	/* Written straight in: a repeated string does no harm, and looking
+	 * for one made reading the rules quadratic. */
 	for (int i = 0; out->known && i < a->n; i++)
 		for (int j = 0; out->known && j < b->n; j++) {
 			int la = a->len[i], lb = b->len[j];
-			char buf[2 * STR_MAX];
-			memcpy(buf, a->s[i], (size_t)la);
-			memcpy(buf + la, b->s[j], (size_t)lb);
-			out->known = set_add(out, buf, la + lb);
+			if (la + lb > STR_MAX) {
+				out->known = 0;
+				break;
+			}
+			memcpy(out->s[out->n], a->s[i], (size_t)la);
+			memcpy(out->s[out->n] + la, b->s[j], (size_t)lb);
+			out->len[out->n++] = (unsigned char)(la + lb);
 		}
 	if (!out->known)
 		out->n = 0;
 }
 
 /* cur := cur followed by b. tail is the exact set of the sequence's
- * longest known suffix (after a \\s+ or a .*, the literal that follows
- * still counts: "\\s+verhuurd" requires "verhuurd"); a tail that cannot
+ * longest known suffix (after a \s+ or a .*, the literal that follows
+ * still counts: "\s+verhuurd" requires "verhuurd"); a tail that cannot
  * grow becomes a required set, as do b's own. */
-static void concat(struct info *cur, struct lset *tail, struct info *b)
+static void concat(struct info *cur, struct lset *tail, struct info *b, struct lset *tmp)
 {
-	struct lset *tmp = xmalloc(sizeof(*tmp));
 	for (int i = 0; i < b->nreq; i++)
 		req_add(cur, &b->req[i]);
 	product(tail, &b->exact, tmp);
@@ -260,12 +264,12 @@ static void concat(struct info *cur, struct lset *tail, struct info *b)
 	}
 	product(&cur->exact, &b->exact, tmp);
 	set_copy(&cur->exact, tmp);
-	free(tmp);
 }
 
 struct reader {
 	const char *p;
-	int bad; /* syntax outside the understood subset */
+	int bad;          /* syntax outside the understood subset */
+	struct lset *tmp; /* scratch for concat, allocated once */
 };
 
 static void alts(struct reader *rd, struct info *out, int depth);
@@ -597,7 +601,7 @@ static void seq(struct reader *rd, struct info *cur, int depth)
 		if (rd->bad)
 			break;
 		quantifier(rd, a);
-		concat(cur, tail, a);
+		concat(cur, tail, a, rd->tmp);
 	}
 	req_add(cur, tail);
 	free(tail);
@@ -655,7 +659,7 @@ static void alts(struct reader *rd, struct info *out, int depth)
 
 struct prefilter *prefilter_new(const char *pattern)
 {
-	struct reader rd = { pattern, 0 };
+	struct reader rd = { pattern, 0, xmalloc(sizeof(struct lset)) };
 	struct info *x = xmalloc(sizeof(*x));
 	x->nreq = 0;
 	alts(&rd, x, 0);
@@ -694,6 +698,7 @@ struct prefilter *prefilter_new(const char *pattern)
 		}
 	}
 	free(x);
+	free(rd.tmp);
 	return pf;
 }
 
