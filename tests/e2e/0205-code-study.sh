@@ -68,6 +68,11 @@ expect_err "bad.csv:[0-9]+: .*sub_code 'viewing' is not a sub-code of refusal in
 [ "$(q "SELECT count(*) FROM coding")" = 0 ] || fail "a failed import recorded codes"
 [ "$(q "SELECT count(*) FROM response")" = 0 ] || fail "a failed import recorded responses"
 python3 fill.py q.csv a.csv A good
+# A misspelt column would silently drop what the coder typed under it.
+sed '1s/sub_code/sub-code/' a.csv >typo.csv
+expect_exit 2 ct -S s code --import-coded typo.csv --coder A
+expect_err "typo.csv.*sub-code"
+[ "$(q "SELECT count(*) FROM coding")" = 0 ] || fail "an import with a misspelt column recorded codes"
 expect_exit 0 ct -S s code --import-coded a.csv --coder A
 expect_out "Recorded 60 codes by A"
 [ "$(q "SELECT count(*) FROM coding WHERE pass = 'first' AND coder = 'A'")" = 60 ] || fail "first codes"

@@ -221,7 +221,7 @@ END_TEST
 static int auto_of(const char *headers, char *why)
 {
 	char *raw = xasprintf("%s\nbody\n", headers);
-	int a = coding_auto_reply_headers(raw, strlen(raw), why, 96);
+	int a = reply_auto_headers(raw, strlen(raw), why, 96) != 0;
 	free(raw);
 	return a;
 }
@@ -254,6 +254,24 @@ START_TEST(auto_reply_headers)
 	ck_assert(!auto_of("From: a@b.test\n\nAuto-Submitted: auto-replied\n", why));
 	/* A folded Auto-Submitted still counts; CRLF headers too. */
 	ck_assert(auto_of("From: a@b.test\r\nAuto-Submitted:\r\n auto-replied\r\n", why));
+	/* The kinds: what RFC 3834 calls an automatic reply, which the linker
+	 * also goes by, and the marks of bulk and list mail, which only the
+	 * coding counts (a landlord's answer through a portal may carry
+	 * them); both kinds add up, the reason is the first mark. */
+	const char *both = "Precedence: bulk\nFrom: a@b.test\nAuto-Submitted: auto-replied\n\nx\n";
+	ck_assert_uint_eq(reply_auto_headers(both, strlen(both), why, sizeof(why)),
+			  REPLY_AUTO_RFC3834 | REPLY_AUTO_BULK);
+	ck_assert_str_eq(why, "Precedence: bulk");
+	const char *list = "List-Id: <t.x.test>\nFrom: a@b.test\n\nx\n";
+	ck_assert_uint_eq(reply_auto_headers(list, strlen(list), why, sizeof(why)), REPLY_AUTO_BULK);
+	struct reply *r = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(reply_parse(list, strlen(list), &r, &err), CT_OK);
+	ck_assert_int_eq(r->auto_reply, 0);
+	reply_free(r);
+	ck_assert_int_eq(reply_parse(both, strlen(both), &r, &err), CT_OK);
+	ck_assert_int_eq(r->auto_reply, 1);
+	reply_free(r);
 }
 END_TEST
 

@@ -21,98 +21,6 @@ void coding_text_free(struct coding_text *t)
 	free(t);
 }
 
-/* ---- headers ---- */
-
-static int ci_prefix(const char *s, size_t n, const char *p)
-{
-	size_t pl = strlen(p);
-	return n >= pl && !strncasecmp(s, p, pl);
-}
-
-/* Looks at one unfolded field "Name: value". */
-static int auto_field(const char *name, size_t nl, const char *v, char *why, size_t n)
-{
-	while (*v == ' ' || *v == '\t')
-		v++;
-	size_t vl = strlen(v);
-	while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-		vl--;
-#define IS(s) (nl == strlen(s) && !strncasecmp(name, s, nl))
-	if (IS("Auto-Submitted")) {
-		/* "no" may carry a comment: "no (manual)". */
-		if (vl == 0 || (ci_prefix(v, vl, "no") && (vl == 2 || v[2] == ' ' || v[2] == '(' ||
-							   v[2] == ';')))
-			return 0;
-		snprintf(why, n, "Auto-Submitted: %.*s", (int)(vl > 40 ? 40 : vl), v);
-		return 1;
-	}
-	if (IS("Return-Path")) {
-		if (vl == 2 && !strncmp(v, "<>", 2)) {
-			snprintf(why, n, "Return-Path: <>");
-			return 1;
-		}
-		return 0;
-	}
-	if (IS("Precedence")) {
-		static const char *const kinds[] = { "bulk", "junk", "list", "auto_reply" };
-		for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-			if (vl == strlen(kinds[i]) && !strncasecmp(v, kinds[i], vl)) {
-				snprintf(why, n, "Precedence: %s", kinds[i]);
-				return 1;
-			}
-		return 0;
-	}
-	static const char *const lists[] = { "List-Id", "List-Unsubscribe", "List-Post",
-					     "List-Help", "List-Subscribe", "List-Owner",
-					     "List-Archive" };
-	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
-		if (IS(lists[i])) {
-			snprintf(why, n, "%s", lists[i]);
-			return 1;
-		}
-	if (IS("X-Autoreply") || IS("X-Autorespond")) {
-		snprintf(why, n, "%.*s", (int)nl, name);
-		return 1;
-	}
-#undef IS
-	return 0;
-}
-
-int coding_auto_reply_headers(const char *raw, size_t len, char *why, size_t n)
-{
-	if (n)
-		why[0] = 0;
-	struct strbuf field = STRBUF_INIT;
-	size_t i = 0;
-	int found = 0;
-	while (i <= len && !found) {
-		size_t e = i;
-		while (e < len && raw[e] != '\n')
-			e++;
-		size_t le = e;
-		if (le > i && raw[le - 1] == '\r')
-			le--;
-		int end = (le == i) || i >= len;
-		int cont = !end && (raw[i] == ' ' || raw[i] == '\t');
-		if (!cont && field.len) {
-			const char *f = sb_str(&field), *colon = strchr(f, ':');
-			if (colon) {
-				size_t nl = (size_t)(colon - f);
-				while (nl && (f[nl - 1] == ' ' || f[nl - 1] == '\t'))
-					nl--;
-				found = auto_field(f, nl, colon + 1, why, n);
-			}
-			sb_reset(&field);
-		}
-		if (end)
-			break;
-		sb_add(&field, raw + i, le - i);
-		i = e + 1;
-	}
-	sb_free(&field);
-	return found;
-}
-
 /* ---- text ---- */
 
 /* The lines of a text: one copy of it, cut at each '\n' (no allocation
@@ -469,7 +377,7 @@ int coding_extract(const char *raw, size_t len, struct coding_text **out, struct
 		return rc;
 	struct coding_text *t = coding_text_split(r->text);
 	t->from_html = r->text_from_html;
-	t->auto_reply = coding_auto_reply_headers(raw, len, t->auto_why, sizeof(t->auto_why));
+	t->auto_reply = reply_auto_headers(raw, len, t->auto_why, sizeof(t->auto_why)) != 0;
 	reply_free(r);
 	*out = t;
 	return CT_OK;

@@ -37,14 +37,5 @@ int coding_extract(const char *raw, size_t len, struct coding_text **out, struct
 struct coding_text *coding_text_split(const char *text);
 void coding_text_free(struct coding_text *t);
 
-/* Whether the header block of raw marks an automatic message: RFC 3834
- * Auto-Submitted with a value other than "no"; an empty Return-Path "<>";
- * Precedence bulk, junk, list or auto_reply; any RFC 2369/2919 List-*
- * field; X-Autoreply or X-Autorespond. X-Auto-Response-Suppress is not
- * such a mark (Outlook sets it on ordinary mail to ask others not to
- * answer automatically). Writes the reason to why (n bytes, "" when not
- * automatic) and returns 1 or 0. Only the header block (up to the first
- * empty line) is read; folded fields are unfolded. */
-int coding_auto_reply_headers(const char *raw, size_t len, char *why, size_t n);
 
 #endif

@@ -601,13 +601,16 @@ int coding_import(struct study *s, const char *path, const char *coder, int *cod
 	free(buf);
 	if (rc)
 		return rc;
+	/* The columns of the exported queue: a misspelt one ("sub-code")
+	 * must not drop what the coder typed under it. */
+	static const char *const known[] = { "id", "text", "outcome", "sub_code", "note", NULL };
+	static const char *const required[] = { "id", "outcome", NULL };
+	if ((rc = csv_check_columns(c, known, required, 0, err))) {
+		csv_free(c);
+		return rc;
+	}
 	int cid = csv_col(c, "id"), co = csv_col(c, "outcome"), cs = csv_col(c, "sub_code"),
 	    cn = csv_col(c, "note");
-	if (cid < 0 || co < 0) {
-		csv_free(c);
-		return ct_fail(err, CT_EINPUT, "%s:1: the header needs the columns id and outcome",
-			       path);
-	}
 	if ((rc = study_begin(s, err))) {
 		csv_free(c);
 		return rc;

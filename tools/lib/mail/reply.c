@@ -1113,21 +1113,102 @@ static void read_refs(struct reply *r, GMimeMessage *msg)
 		g_mime_references_free(l);
 }
 
-static int header_auto_reply(GMimeMessage *msg)
+static int ci_prefix(const char *s, size_t n, const char *p)
 {
-	const char *v = g_mime_object_get_header(GMIME_OBJECT(msg), "Auto-Submitted");
-	if (v) {
-		while (*v == ' ')
-			v++;
-		if (*v && !has_prefix_ci(v, "no"))
-			return 1;
-	}
-	if (g_mime_object_get_header(GMIME_OBJECT(msg), "X-Autoreply") ||
-	    g_mime_object_get_header(GMIME_OBJECT(msg), "X-Autorespond"))
-		return 1;
-	v = g_mime_object_get_header(GMIME_OBJECT(msg), "Precedence");
-	return v && strcasestr_ascii(v, "auto_reply");
+	size_t pl = strlen(p);
+	return n >= pl && !strncasecmp(s, p, pl);
 }
+
+/* Looks at one unfolded field "Name: value": REPLY_AUTO_* or 0. */
+static unsigned auto_field(const char *name, size_t nl, const char *v, char *why, size_t n)
+{
+	while (*v == ' ' || *v == '\t')
+		v++;
+	size_t vl = strlen(v);
+	while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+#define IS(s) (nl == strlen(s) && !strncasecmp(name, s, nl))
+	if (IS("Auto-Submitted")) {
+		/* "no" may carry a comment: "no (manual)". */
+		if (vl == 0 || (ci_prefix(v, vl, "no") && (vl == 2 || v[2] == ' ' || v[2] == '(' ||
+							   v[2] == ';')))
+			return 0;
+		snprintf(why, n, "Auto-Submitted: %.*s", (int)(vl > 40 ? 40 : vl), v);
+		return REPLY_AUTO_RFC3834;
+	}
+	if (IS("Return-Path")) {
+		if (vl == 2 && !strncmp(v, "<>", 2)) {
+			snprintf(why, n, "Return-Path: <>");
+			return REPLY_AUTO_BULK;
+		}
+		return 0;
+	}
+	if (IS("Precedence")) {
+		static const char *const kinds[] = { "bulk", "junk", "list", "auto_reply" };
+		for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+			if (vl == strlen(kinds[i]) && !strncasecmp(v, kinds[i], vl)) {
+				snprintf(why, n, "Precedence: %s", kinds[i]);
+				return i == 3 ? REPLY_AUTO_RFC3834 : REPLY_AUTO_BULK;
+			}
+		return 0;
+	}
+	static const char *const lists[] = { "List-Id", "List-Unsubscribe", "List-Post",
+					     "List-Help", "List-Subscribe", "List-Owner",
+					     "List-Archive" };
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		if (IS(lists[i])) {
+			snprintf(why, n, "%s", lists[i]);
+			return REPLY_AUTO_BULK;
+		}
+	if (IS("X-Autoreply") || IS("X-Autorespond")) {
+		snprintf(why, n, "%.*s", (int)nl, name);
+		return REPLY_AUTO_RFC3834;
+	}
+#undef IS
+	return 0;
+}
+
+unsigned reply_auto_headers(const char *raw, size_t len, char *why, size_t n)
+{
+	if (n)
+		why[0] = 0;
+	struct strbuf field = STRBUF_INIT;
+	size_t i = 0;
+	unsigned found = 0;
+	char first[96];
+	while (i <= len) {
+		size_t e = i;
+		while (e < len && raw[e] != '\n')
+			e++;
+		size_t le = e;
+		if (le > i && raw[le - 1] == '\r')
+			le--;
+		int end = (le == i) || i >= len;
+		int cont = !end && (raw[i] == ' ' || raw[i] == '\t');
+		if (!cont && field.len) {
+			const char *f = sb_str(&field), *colon = strchr(f, ':');
+			if (colon) {
+				size_t nl = (size_t)(colon - f);
+				while (nl && (f[nl - 1] == ' ' || f[nl - 1] == '\t'))
+					nl--;
+				/* Every field is read (the kinds add up); the
+				 * reason given is the first. */
+				unsigned k = auto_field(f, nl, colon + 1, first, sizeof(first));
+				if (k && !found && n)
+					snprintf(why, n, "%s", first);
+				found |= k;
+			}
+			sb_reset(&field);
+		}
+		if (end)
+			break;
+		sb_add(&field, raw + i, le - i);
+		i = e + 1;
+	}
+	sb_free(&field);
+	return found;
+}
+
 
 /* The length of raw's header block, up to and including the empty line
  * that ends it (LF or CRLF); len when there is none. */
@@ -1307,7 +1388,7 @@ static GMimeMessage *gmime_message(const char *raw, size_t len)
 }
 
 /* The fields of the top-level header block into r. */
-static void read_headers(struct reply *r, GMimeMessage *msg)
+static void read_headers(struct reply *r, GMimeMessage *msg, const char *raw, size_t len)
 {
 	r->message_id = bracketed(g_mime_message_get_message_id(msg));
 	InternetAddressList *from = g_mime_message_get_from(msg);
@@ -1334,7 +1415,11 @@ static void read_headers(struct reply *r, GMimeMessage *msg)
 		r->date = xstrdup(iso);
 	}
 	read_refs(r, msg);
-	r->auto_reply = header_auto_reply(msg);
+	/* The linker's notion: an automatic reply in RFC 3834's sense (a
+	 * list's or a bulk sender's marks do not make a landlord's answer
+	 * automatic). */
+	char why[96];
+	r->auto_reply = (reply_auto_headers(raw, len, why, sizeof(why)) & REPLY_AUTO_RFC3834) != 0;
 }
 
 int reply_parse_headers(const char *raw, size_t len, struct reply **out, struct ct_err *err)
@@ -1351,9 +1436,10 @@ int reply_parse_headers(const char *raw, size_t len, struct reply **out, struct 
 	head[n] = '\n';
 	head[n + 1] = 0;
 	GMimeMessage *msg = gmime_message(head, n + 1);
+	if (msg)
+		read_headers(r, msg, head, n + 1);
 	free(head);
 	if (msg) {
-		read_headers(r, msg);
 		g_object_unref(msg);
 	}
 	r->text = xstrdup("");
@@ -1515,7 +1601,7 @@ int reply_parse_flags(const char *raw, size_t len, unsigned flags, struct reply 
 		sb_free(&w.dsn);
 		return CT_OK;
 	}
-	read_headers(r, msg);
+	read_headers(r, msg, raw, len);
 
 	GMimeObject *body = g_mime_message_get_mime_part(msg);
 	if (body)

@@ -67,6 +67,20 @@ void reply_free(struct reply *r);
 int reply_parse_flags(const char *raw, size_t len, unsigned flags, struct reply **out,
 		      struct ct_err *err);
 
+/* The marks of an automatic message in the header block of raw[0..len)
+ * (up to its first empty line; folded fields unfolded), as a set of
+ * kinds: REPLY_AUTO_RFC3834, Auto-Submitted with a value other than "no"
+ * (RFC 3834), X-Autoreply, X-Autorespond, Precedence auto_reply;
+ * REPLY_AUTO_BULK, an empty Return-Path "<>", Precedence bulk, junk or
+ * list, any RFC 2369/2919 List-* field. X-Auto-Response-Suppress is no
+ * such mark (Outlook sets it on ordinary mail to ask others not to answer
+ * automatically). why (n bytes) gets the first mark found, "" for none.
+ * reply_parse sets auto_reply from the RFC 3834 kind (the linker's
+ * notion); coding counts both. */
+#define REPLY_AUTO_RFC3834 1u
+#define REPLY_AUTO_BULK 2u
+unsigned reply_auto_headers(const char *raw, size_t len, char *why, size_t n);
+
 /* The header fields only, for a command that needs a stored message's
  * Subject, To, From or Message-ID (decline reading our inquiry's subject,
  * send checking a stored message's To): only the header block (up to the
