@@ -127,7 +127,8 @@ START_TEST(never_holds_back_a_match)
 				       "templates/coding/rules-en.txt" };
 	static const char *dirs[] = { "tests/fixtures/replies", "tests/fixtures/replies-dev",
 				      "tests/fixtures/replies-holdout", "tests/fixtures/replies-holdout2",
-				      "tests/fixtures/replies-holdout3" };
+				      "tests/fixtures/replies-holdout3",
+				      "tests/fixtures/replies-holdout4" };
 	char **pat = NULL;
 	int np = 0;
 	for (int f = 0; f < 3; f++) {

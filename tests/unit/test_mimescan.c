@@ -47,7 +47,7 @@ static void same(const char *what, const char *raw, size_t len)
 
 static const char *dirs[] = { "tests/fixtures/replies", "tests/fixtures/replies-dev",
 			      "tests/fixtures/replies-holdout", "tests/fixtures/replies-holdout2",
-			      "tests/fixtures/replies-holdout3",
+			      "tests/fixtures/replies-holdout3", "tests/fixtures/replies-holdout4",
 			      "tests/fixtures/coding", "tests/fixtures" };
 
 START_TEST(corpus_read_as_gmime_reads_it)
