@@ -34,6 +34,13 @@ for a in $(q s "SELECT id FROM application ORDER BY id"); do
 	expect_exit 0 ct -S s log "$a" --outcome invitation --channel phone --at 2027-03-01T10:00:00Z
 done
 
+# The study's own decline text when it cannot be read (here a directory)
+# is an error naming it, never a reason to send the built-in text.
+mkdir -p s/templates/decline.txt
+expect_exit 3 ct -S s decline --dry-run
+expect_err "templates/decline.txt"
+rmdir s/templates/decline.txt
+
 set +e
 ct -S s decline --dry-run --json >dry.json 2>dry.err
 ct -S s decline --json >real.json 2>real.err

@@ -18,4 +18,16 @@ extern const size_t embedded_count;
 /* NULL when absent. */
 const struct embedded_file *embedded_find(const char *path);
 
+struct ct_err;
+/* A study may replace a built-in file with its own: the text of path
+ * (may be NULL) when that file exists, else of the built-in file builtin
+ * (may be NULL). *text is owned and NUL-terminated; *used (when asked,
+ * owned) names where it came from: path, or builtin (callers tell them
+ * apart by comparing with builtin). Neither there: CT_OK with *text NULL.
+ * A file that exists but cannot be read, or holds a NUL byte, is an error
+ * naming it: a study's file is never replaced by the built-in one behind
+ * the user's back. */
+int text_or_builtin(const char *path, const char *builtin, char **text, size_t *len, char **used,
+		    struct ct_err *err);
+
 #endif

@@ -253,18 +253,13 @@ int codebook_load(const char *study_dir, struct codebook **out, struct ct_err *e
 	if (rc != CT_OK)
 		return rc;
 	if (study_dir) {
-		char *path = xasprintf("%s/coding/codebook.ini", study_dir);
-		struct stat st;
-		if (stat(path, &st) == 0) {
-			char *text = NULL;
-			size_t len = 0;
-			rc = file_read(path, &text, &len, err);
-			if (rc == CT_OK && strlen(text) != len)
-				rc = ct_fail(err, CT_EINPUT, "%s: a NUL byte", path);
-			if (rc == CT_OK)
-				rc = codebook_load_text(&cb, path, text, err);
-			free(text);
-		}
+		/* The study's codebook adds to the built-in one. */
+		char *path = xasprintf("%s/coding/codebook.ini", study_dir), *text = NULL;
+		size_t len = 0;
+		rc = text_or_builtin(path, NULL, &text, &len, NULL, err);
+		if (rc == CT_OK && text)
+			rc = codebook_load_text(&cb, path, text, err);
+		free(text);
 		free(path);
 		if (rc != CT_OK) {
 			codebook_free(cb);

@@ -297,25 +297,15 @@ int coding_rules_load(const char *study_dir, const struct codebook *cb, unsigned
 		char *own = study_dir ? xasprintf("%s/coding/rules-%s.txt", study_dir,
 						  coding_lang_names[l])
 				      : NULL;
-		struct stat st;
-		if (own && stat(own, &st) == 0) {
-			char *text = NULL;
-			size_t len = 0;
-			rc = file_read(own, &text, &len, err);
-			if (rc == CT_OK && strlen(text) != len)
-				rc = ct_fail(err, CT_EINPUT, "%s: a NUL byte", own);
-			if (rc == CT_OK)
-				rc = coding_rules_add_text(&rs, cb, own, text, l, err);
-			free(text);
-		} else {
-			char *path = xasprintf("templates/coding/rules-%s.txt", coding_lang_names[l]);
-			const struct embedded_file *f = embedded_find(path);
-			if (!f)
-				rc = ct_fail(err, CT_EENV, "%s is not built in", path);
-			else
-				rc = coding_rules_add_text(&rs, cb, path, f->data, l, err);
-			free(path);
-		}
+		char *builtin = xasprintf("templates/coding/rules-%s.txt", coding_lang_names[l]);
+		char *text = NULL, *used = NULL;
+		size_t len = 0;
+		rc = text_or_builtin(own, builtin, &text, &len, &used, err);
+		if (rc == CT_OK && !text)
+			rc = ct_fail(err, CT_EENV, "%s is not built in", builtin);
+		if (rc == CT_OK)
+			rc = coding_rules_add_text(&rs, cb, used, text, l, err);
+		free(text), free(used), free(builtin);
 		free(own);
 	}
 	if (rc != CT_OK) {

@@ -494,35 +494,13 @@ int names_list_ids(const char *dir, char ***ids, int *n, struct ct_err *err)
 static int bank_text(const char *dir, const char *id, char **path, char **text, size_t *len,
 		     int *embedded, struct ct_err *err)
 {
-	*path = *text = NULL;
-	if (dir) {
-		char *p = xasprintf("%s/%s.tsv", dir, id);
-		struct stat st;
-		if (stat(p, &st) == 0) {
-			int rc = file_read(p, text, len, err);
-			if (rc) {
-				free(p);
-				return rc;
-			}
-			*path = p;
-			*embedded = 0;
-			return CT_OK;
-		}
-		free(p);
-	}
-	char *ep = xasprintf(EMBED_PREFIX "%s.tsv", id);
-	const struct embedded_file *f = embedded_find(ep);
-	if (f) {
-		*text = xmalloc(f->len + 1);
-		memcpy(*text, f->data, f->len);
-		(*text)[f->len] = '\0';
-		*len = f->len;
-		*path = ep;
-		*embedded = 1;
-		return CT_OK;
-	}
-	free(ep);
-	return CT_OK;
+	char *own = dir ? xasprintf("%s/%s.tsv", dir, id) : NULL;
+	char *builtin = xasprintf(EMBED_PREFIX "%s.tsv", id);
+	int rc = text_or_builtin(own, builtin, text, len, path, err);
+	*embedded = *path && !strcmp(*path, builtin);
+	free(own);
+	free(builtin);
+	return rc;
 }
 
 static char *known_ids(const char *dir)

@@ -245,29 +245,28 @@ int decline_template(struct study *s, struct template **t, struct ct_err *err)
 					       "listing.url", "study.city", "reply.subject" };
 	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
 		tpl_vars_set(&names, allowed[i], NULL);
-	char *path = xasprintf("%s/templates/decline.txt", s->dir), *text = NULL, *shown;
+	/* The study's own decline text, else the built-in one of its
+	 * language; an own file that cannot be read is an error, not a
+	 * reason to send the built-in text. */
+	char *path = xasprintf("%s/templates/decline.txt", s->dir), *text = NULL, *used = NULL;
+	char *builtin = xasprintf("templates/decline/%s.txt", s->design->lang), *shown;
 	size_t len = 0;
-	struct ct_err fe = { 0 };
-	int rc;
-	if (!file_read(path, &text, &len, &fe)) {
-		shown = xstrdup("templates/decline.txt");
-	} else {
-		shown = xasprintf("templates/decline/%s.txt", s->design->lang);
-		const struct embedded_file *f = embedded_find(shown);
-		if (!f) {
-			rc = ct_fail(err, CT_EENV, "no embedded %s", shown);
-			goto out;
-		}
-		text = xstrndup(f->data, f->len);
-		len = f->len;
+	int rc = text_or_builtin(path, builtin, &text, &len, &used, err);
+	if (rc == CT_OK && !text)
+		rc = ct_fail(err, CT_EENV, "no embedded %s", builtin);
+	if (rc != CT_OK) {
+		shown = NULL;
+		goto out;
 	}
+	shown = strcmp(used, builtin) ? xstrdup("templates/decline.txt") : xstrdup(builtin);
+	free(used);
 	rc = template_parse(shown, text, len, &names, t, &probs);
 	if (rc)
 		ct_fail(err, CT_EINPUT, "%s", probs.n ? probs.msg[0] : "the decline template is invalid");
 out:
 	tpl_problems_free(&probs);
 	tpl_vars_free(&names);
-	free(path), free(text), free(shown);
+	free(path), free(text), free(shown), free(builtin);
 	return rc;
 }
 
