@@ -25,7 +25,7 @@ static void noop_leaf(const struct mimescan_leaf *l, void *arg)
 
 static int scans(const char *raw, size_t len)
 {
-	return mimescan_walk(raw, len, noop_leaf, NULL);
+	return mimescan_walk(raw, len, NULL, noop_leaf, NULL);
 }
 
 /* The two readings of raw agree (text, HTML flag). */
@@ -154,7 +154,7 @@ START_TEST(decodes_plain_shapes)
 	const char *qp = HEAD "Content-Type: text/plain; charset=iso-8859-1\n"
 			      "Content-Transfer-Encoding: quoted-printable\n\n"
 			      "Het appartement is al verhuurd, d=E9sol=E9 voor de lange =\nregel.\n";
-	ck_assert(mimescan_walk(qp, strlen(qp), collect, &g));
+	ck_assert(mimescan_walk(qp, strlen(qp), NULL, collect, &g));
 	ck_assert_str_eq(g.text, "[text/plain iso-8859-1:Het appartement is al verhuurd, d\xe9sol\xe9 "
 				 "voor de lange regel.\n]");
 	same("qp", qp, strlen(qp));
@@ -171,7 +171,7 @@ START_TEST(decodes_plain_shapes)
 		"<p>Kan u zaterdag komen?</p>\r\n--in--\r\n--outer b\r\n"
 		"Content-Type: text/plain; name=a.txt\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\n"
 		"bijlage\r\n--outer b--\r\nepilogue\r\n";
-	ck_assert(mimescan_walk(mixed, strlen(mixed), collect, &g));
+	ck_assert(mimescan_walk(mixed, strlen(mixed), NULL, collect, &g));
 	ck_assert_int_eq(g.n, 3);
 	ck_assert_str_eq(g.text, "[text/plain utf-8:Kan u zaterdag komen?][text/html -:<p>Kan u "
 				 "zaterdag komen?</p>][text/plain - att:bijlage]");

@@ -225,6 +225,7 @@ static char *decode(const char *p, const char *end, int enc, size_t *len)
 }
 
 struct scan {
+	int (*want)(const struct mimescan_leaf *l, void *arg);
 	void (*leaf)(const struct mimescan_leaf *l, void *arg);
 	void *arg;
 	const char *bounds[MAX_DEPTH];
@@ -322,13 +323,15 @@ static int part(struct scan *s, const char *p, const char *end)
 		}
 	} else if (ok) {
 		struct mimescan_leaf l = { type, sub, charset, is_attachment(f.cd), "", 0 };
-		char *bytes = NULL;
-		if (!strcmp(type, "text")) {
-			bytes = decode(body, end, enc, &l.len);
-			l.bytes = bytes;
+		if (!s->want || s->want(&l, s->arg)) {
+			char *bytes = NULL;
+			if (!strcmp(type, "text")) {
+				bytes = decode(body, end, enc, &l.len);
+				l.bytes = bytes;
+			}
+			s->leaf(&l, s->arg);
+			free(bytes);
 		}
-		s->leaf(&l, s->arg);
-		free(bytes);
 	}
 	free(charset);
 	free(boundary);
@@ -337,11 +340,12 @@ static int part(struct scan *s, const char *p, const char *end)
 }
 
 int mimescan_walk(const char *raw, size_t len,
+		  int (*want)(const struct mimescan_leaf *l, void *arg),
 		  void (*leaf)(const struct mimescan_leaf *l, void *arg), void *arg)
 {
 	if (!raw || !len)
 		return 0;
 	mime_init_once();
-	struct scan s = { leaf, arg, { 0 }, 0 };
+	struct scan s = { want, leaf, arg, { 0 }, 0 };
 	return part(&s, raw, raw + len);
 }

@@ -31,11 +31,13 @@ struct mimescan_leaf {
 	size_t len;
 };
 
-/* Calls leaf(l, arg) for every leaf part of raw[0..len), depth first.
- * Returns 1 when the message was read; 0 when it is not plain enough
- * (leaf may have been called for some parts before: the caller discards
- * what it collected). */
+/* Calls leaf(l, arg) for every leaf part of raw[0..len), depth first,
+ * that want (NULL: every leaf) asks for; a leaf it does not want is not
+ * decoded (l->bytes is "" for it). Returns 1 when the message was read; 0
+ * when it is not plain enough (leaf may have been called for some parts
+ * before: the caller discards what it collected). */
 int mimescan_walk(const char *raw, size_t len,
+		  int (*want)(const struct mimescan_leaf *l, void *arg),
 		  void (*leaf)(const struct mimescan_leaf *l, void *arg), void *arg);
 
 #endif

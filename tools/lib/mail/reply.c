@@ -1532,6 +1532,17 @@ struct fast {
 	int mark_quotes;
 };
 
+/* Whether a leaf can still change the text: once a plain text is found
+ * nothing else counts, and only the first HTML one may (walk_part's
+ * choice, below); the rest is not decoded. */
+static int fast_want(const struct mimescan_leaf *l, void *arg)
+{
+	const struct fast *f = arg;
+	if (f->plain || strcmp(l->type, "text") || l->attachment)
+		return 0;
+	return strcmp(l->subtype, "html") || !f->html;
+}
+
 static void fast_leaf(const struct mimescan_leaf *l, void *arg)
 {
 	struct fast *f = arg;
@@ -1555,7 +1566,7 @@ static void fast_leaf(const struct mimescan_leaf *l, void *arg)
 static int fast_text(const char *raw, size_t len, unsigned flags, struct reply *r)
 {
 	struct fast f = { NULL, NULL, (flags & REPLY_HTML_QUOTES) != 0 };
-	if (!mimescan_walk(raw, len, fast_leaf, &f)) {
+	if (!mimescan_walk(raw, len, fast_want, fast_leaf, &f)) {
 		free(f.plain), free(f.html);
 		return 0;
 	}
