@@ -51,6 +51,10 @@ static int read_fields(const char *p, const char *end, struct fields *f, const c
 			*body = e < end ? e + 1 : end;
 			return 1;
 		}
+		/* RFC 5322's 998 bytes a line: GMime's parser gives up on a
+		 * much longer field name, and this reader must not differ. */
+		if (le - p > 998)
+			return 0;
 		for (const char *k = p; k < le; k++)
 			if ((unsigned char)*k >= 0x80 || !*k || *k == '\r')
 				return 0;
@@ -163,7 +167,8 @@ static int parse_ct(const char *v, char *type, char *sub, char **charset, char *
 			}
 		}
 		char **slot = ieq(name, nl, "charset") ? charset : ieq(name, nl, "boundary") ? boundary : NULL;
-		if (slot && *slot) {
+		if (slot && (*slot || !val.len)) {
+			/* Twice, or empty: how GMime reads that is its own. */
 			sb_free(&val);
 			return 0;
 		}
@@ -195,13 +200,20 @@ static int parse_cte(const char *v)
 	return -1;
 }
 
-static int is_attachment(const char *cd)
+/* Content-Disposition as GMime reads it: everything before the first
+ * ';', white space trimmed, is "attachment" (so "attachment (x)" is
+ * not). -1 for a value with an encoded word, which GMime decodes first. */
+static int disposition(const char *cd)
 {
 	if (!cd)
 		return 0;
+	if (strstr(cd, "=?"))
+		return -1;
 	const char *p = skip_ws(cd), *e = p;
-	while (*e && *e != ';' && *e != ' ' && *e != '\t')
+	while (*e && *e != ';')
 		e++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
 	return ieq(p, (size_t)(e - p), "attachment");
 }
 
@@ -225,6 +237,7 @@ static char *decode(const char *p, const char *end, int enc, size_t *len)
 }
 
 struct scan {
+	const char *raw_end; /* the end of the whole message */
 	int (*want)(const struct mimescan_leaf *l, void *arg);
 	void (*leaf)(const struct mimescan_leaf *l, void *arg);
 	void *arg;
@@ -275,13 +288,28 @@ static int multipart(struct scan *s, const char *p, const char *end)
 			return 0; /* another level's boundary here: GMime's to sort out */
 		if (b) {
 			if (start) {
-				/* The line break before the boundary belongs to it. */
-				const char *pe = p;
-				if (pe > start && pe[-1] == '\n')
-					pe--;
-				if (pe > start && pe[-1] == '\r')
-					pe--;
-				if (!part(s, start, pe))
+				/* The line break before the boundary belongs to it.
+				 * GMime takes two bytes off when the boundary line
+				 * ends in CRLF, else one (also at the end of the
+				 * input): the same here, and where those bytes are
+				 * not a line break of that kind (mixed line ends),
+				 * the message is GMime's. */
+				int crlf = e < end && le < e;
+				if (e == end && end < s->raw_end) {
+					/* The line reaches the end of this part of
+					 * the message: its line break is the one
+					 * GMime sees after it. */
+					if (le < e)
+						return 0;
+					crlf = s->raw_end - end >= 2 && end[0] == '\r' && end[1] == '\n';
+				} else if (e == end && le < e) {
+					return 0;
+				}
+				if (p - start < 1 + crlf)
+					return 0;
+				if (crlf ? (p[-2] != '\r' || p[-1] != '\n') : p[-1] != '\n')
+					return 0;
+				if (!part(s, start, p - 1 - crlf))
 					return 0;
 				nparts++;
 			}
@@ -309,7 +337,8 @@ static int part(struct scan *s, const char *p, const char *end)
 		}
 	}
 	int enc = ok ? parse_cte(f.cte) : -1;
-	if (enc < 0 || !strcmp(type, "message") || !strcmp(sub, "rfc822-headers"))
+	int att = ok ? disposition(f.cd) : 0;
+	if (enc < 0 || att < 0 || !strcmp(type, "message") || !strcmp(sub, "rfc822-headers"))
 		ok = 0;
 	if (ok && !strcmp(type, "multipart")) {
 		ok = boundary && *boundary && strcmp(sub, "digest") && s->depth < MAX_DEPTH &&
@@ -322,7 +351,7 @@ static int part(struct scan *s, const char *p, const char *end)
 			s->depth--;
 		}
 	} else if (ok) {
-		struct mimescan_leaf l = { type, sub, charset, is_attachment(f.cd), "", 0 };
+		struct mimescan_leaf l = { type, sub, charset, att, "", 0 };
 		if (!s->want || s->want(&l, s->arg)) {
 			char *bytes = NULL;
 			if (!strcmp(type, "text")) {
@@ -343,9 +372,11 @@ int mimescan_walk(const char *raw, size_t len,
 		  int (*want)(const struct mimescan_leaf *l, void *arg),
 		  void (*leaf)(const struct mimescan_leaf *l, void *arg), void *arg)
 {
-	if (!raw || !len)
+	/* A message that starts with its empty line has no header block;
+	 * reply.c's GMime path reads it otherwise. */
+	if (!raw || !len || raw[0] == '\n' || (raw[0] == '\r' && len > 1 && raw[1] == '\n'))
 		return 0;
 	mime_init_once();
-	struct scan s = { want, leaf, arg, { 0 }, 0 };
+	struct scan s = { raw + len, want, leaf, arg, { 0 }, 0 };
 	return part(&s, raw, raw + len);
 }
