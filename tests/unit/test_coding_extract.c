@@ -272,6 +272,13 @@ START_TEST(auto_reply_headers)
 	ck_assert_int_eq(reply_parse(both, strlen(both), &r, &err), CT_OK);
 	ck_assert_int_eq(r->auto_reply, 1);
 	reply_free(r);
+	/* RFC 3834: any Auto-Submitted value but "no" marks a message, in any
+	 * of its fields (GMime's lookup, used before, saw only the first and
+	 * took any value starting with "no" for "no"); Precedence holds one
+	 * value, not a list to search. */
+	ck_assert(auto_of("From: a@b.test\nAuto-Submitted: nope\n", why));
+	ck_assert(auto_of("Auto-Submitted: no\nFrom: a@b.test\nAuto-Submitted: auto-replied\n", why));
+	ck_assert(!auto_of("From: a@b.test\nPrecedence: auto_reply, bulk\n", why));
 }
 END_TEST
 

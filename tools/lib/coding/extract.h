@@ -37,5 +37,4 @@ int coding_extract(const char *raw, size_t len, struct coding_text **out, struct
 struct coding_text *coding_text_split(const char *text);
 void coding_text_free(struct coding_text *t);
 
-
 #endif

@@ -463,6 +463,10 @@ static int atom(struct reader *rd, struct info *x, int depth)
 				rd->p = p + (p[1] == '=' ? 2 : 3);
 				struct info *in = xmalloc(sizeof(*in));
 				alts(rd, in, depth + 1);
+				if (rd->bad) {
+					free(in);
+					return 0;
+				}
 				info_empty(x);
 				for (int i = 0; i < in->nreq; i++)
 					req_add(x, &in->req[i]);
@@ -610,6 +614,8 @@ static void seq(struct reader *rd, struct info *cur, int depth)
 
 static void alts(struct reader *rd, struct info *out, int depth)
 {
+	/* out is known to be written, also when the reader gives up. */
+	info_unknown(out);
 	if (depth > 20) {
 		rd->bad = 1;
 		return;

@@ -5,12 +5,14 @@
  * strings, every match containing one string of each ("geen" and
  * "bezichtiging|bezoek" in /\bgeen\s+(bezichtiging|bezoek)\s+meer\b/;
  * the sets kept are those whose shortest string is longest). At coding
- * time the text's ASCII letter pairs and triples (lower case) are hashed
- * into a bitmap once, and a rule is run only when each of its sets has a
- * string whose every pair or triple is in the bitmap. The filter may let through a rule that
- * then does not match; it never holds back one that would: a pattern the
- * reader does not fully understand (\Q, inline options, back references)
- * gets no set and is always run, and a text holding a non-ASCII character
+ * time the text's pairs and triples of ASCII bytes (letters in lower case)
+ * are hashed into a bitmap once, and a rule is run only when each of its
+ * sets has a string whose every pair or triple is in the bitmap. The
+ * filter may let through a rule that then does not match; it never holds
+ * back one that would: a pattern the reader does not fully understand
+ * (\Q, back references, \x{..}, the (?x) option; options that leave
+ * literals alone, such as (?i) or (?s), are followed) gets no set and is
+ * always run, and a text holding a non-ASCII character
  * that matches an ASCII letter caselessly (the Kelvin sign, the long s,
  * the Turkish dotted and dotless i) is matched against every rule.
  *
@@ -23,8 +25,9 @@
 
 #include <stddef.h>
 
-/* The checks of one pattern: a list of strings, each a list of gram
- * hashes; NULL (no filter: always run) when no useful set was found.
+/* The checks of one pattern: up to three sets of strings, each string a
+ * list of gram hashes; NULL (no filter: always run) when no useful set
+ * was found.
  * Owned by the caller: prefilter_free. */
 struct prefilter;
 

@@ -12,11 +12,13 @@
 
 void mime_init_once(void)
 {
-	/* g_mime_init counts its calls; once per process is enough. */
-	static int done;
-	if (!done) {
+	/* g_mime_init counts its calls; once per process is enough, and
+	 * g_once makes it so when several threads (compose's builders, a
+	 * reader of replies) get here first together. */
+	static gsize done;
+	if (g_once_init_enter(&done)) {
 		g_mime_init();
-		done = 1;
+		g_once_init_leave(&done, 1);
 	}
 }
 

@@ -62,9 +62,15 @@ static int read_fields(const char *p, const char *end, struct fields *f, const c
 			if (!in_field)
 				return 0;
 			if (cur) {
-				char *v = xasprintf("%s%.*s", *cur, (int)(le - p), p);
-				free(*cur);
-				*cur = v;
+				/* Appended in place (a value folded over thousands
+				 * of lines must not cost their square); a value no
+				 * plainly built message has is GMime's. */
+				size_t have = strlen(*cur), more = (size_t)(le - p);
+				if (have + more > 4096)
+					return 0;
+				*cur = xrealloc(*cur, have + more + 1);
+				memcpy(*cur + have, p, more);
+				(*cur)[have + more] = 0;
 			}
 		} else {
 			const char *c = p;

@@ -10,13 +10,16 @@
  * leaf's decoded bytes to a callback; the transfer encodings are undone
  * by GMime's own decoders, so the bytes are those GMime would give.
  *
- * Anything it is not sure to read as GMime does (8-bit or encoded-word
- * headers other than Subject, repeated fields, RFC 2231 parameters,
- * comments, message/... and rfc822-headers parts, multipart/digest,
- * a missing boundary, uuencode, nesting deeper than 8) makes it return 0
- * before any callback has been told anything that matters: the caller
- * then parses the message with GMime. A unit test holds its output to
- * GMime's on every corpus message.
+ * Anything it is not sure to read as GMime does (8-bit bytes in any
+ * header, encoded words in Content-Type or Content-Disposition, a repeated
+ * Content-Type, Content-Transfer-Encoding or Content-Disposition, RFC 2231
+ * parameters, comments, empty charsets, lines over 998 bytes, folded
+ * values over 4 KiB, mixed line ends around a boundary, message/... and
+ * rfc822-headers parts, multipart/digest, a missing boundary, uuencode,
+ * nesting deeper than 8, a message that starts with its empty line) makes
+ * it return 0, and the caller parses the message with GMime. A unit test
+ * holds its output to GMime's on every corpus message, whole and cut
+ * short, and on what a differential fuzzer found.
  * Pure: no I/O. */
 #ifndef CT_MIMESCAN_H
 #define CT_MIMESCAN_H

@@ -557,9 +557,6 @@ static int malformed_content_type(GMimeObject *obj)
 	return v && !content_type_ok(v);
 }
 
-/* The text of a text/... part as UTF-8; html set when it was HTML and was
- * made readable. as_plain: the part's Content-Type is malformed; read it
- * as text/plain (with the charset GMime found in it, if any). */
 /* The text of a text part's decoded bytes (NUL-terminated) as UTF-8,
  * made readable when it is HTML: what both readers of the MIME tree (GMime's
  * and mimescan's) make of a leaf. */
@@ -578,6 +575,9 @@ static char *bytes_text(const char *bytes, size_t len, const char *charset, int 
 	return text;
 }
 
+/* The text of a text/... part as UTF-8; html set when it was HTML and was
+ * made readable. as_plain: the part's Content-Type is malformed; read it
+ * as text/plain (with the charset GMime found in it, if any). */
 static char *part_text(GMimeObject *obj, int *html, int as_plain, int mark_quotes)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
@@ -1208,7 +1208,6 @@ unsigned reply_auto_headers(const char *raw, size_t len, char *why, size_t n)
 	sb_free(&field);
 	return found;
 }
-
 
 /* The length of raw's header block, up to and including the empty line
  * that ends it (LF or CRLF); len when there is none. */
