@@ -74,6 +74,25 @@ START_TEST(reads_literal_factors)
 	 * options that leave literals alone are followed. */
 	check("(?s)\\A(?=.*?\\b(verhuurd|optie)\\b).*", "Bedankt.\nHet is verhuurd.", 1, 1);
 	check("(?s)\\A(?=.*?\\b(verhuurd|optie)\\b).*", "Bedankt, nog vrij.", 0, 0);
+	/* What a differential fuzzer found (generated patterns and texts,
+	 * PCRE2 against the filter): classes and groups must end where PCRE2
+	 * ends them, and a quantifier after a comment belongs to what stood
+	 * before it. Each matches, so the filter must let it run. */
+	check("[\\c]a]", "a", 1, 1);
+	check("x[\\c]]yz", "x\x1dyz", 1, 1);
+	check("[\\Q]abc[\\E]", "a", 1, 1);
+	check("[\\E]ab]", "a", 1, 1);
+	check("[\\Q\\E]ab]", "b", 1, 1);
+	check("[[:x]|abc:]]zzz", "x", 1, 1);
+	check("[[:]|:]]ab", ":", 1, 1);
+	check("colou(?#UK)?r", "color", 1, 1);
+	check("abcd(?#)*", "abc", 1, 1);
+	check("ok(?![[:digit:])ab(])", "ok", 1, 1);
+	check("ok(?![\\c])ab(])", "ok", 1, 1);
+	check("ok(?![\\Q]\\E)ab(])", "ok", 1, 1);
+	check("ok(?<![\\c])ab(])", "ok", 1, 1);
+	check("[\\W][[:<:]]G", "[G", 1, 1);
+	check("[[:>:]]-", "a-", 1, 1);
 	/* Syntax the reader does not follow: no filter, always run. */
 	ck_assert_ptr_null(prefilter_new("(?x)ver huurd"));
 	/* A lookaround whose body the reader gives up on: no filter, and no

@@ -274,34 +274,92 @@ struct reader {
 
 static void alts(struct reader *rd, struct info *out, int depth);
 
-/* Skips a group body up to and past its ')' (rd->p just inside). */
+/* Past the ']' that closes the class whose '[' is just before p, as
+ * PCRE2 reads it: a ']' first (after '^' and any \E) is a member, POSIX
+ * names ("[:alpha:]") and \Q...\E quote their own ']', \cX takes one
+ * more character. NULL when the class does not close. */
+static const char *class_end(const char *p)
+{
+	if (*p == '^')
+		p++;
+	for (;;) {
+		if (p[0] == '\\' && p[1] == 'E')
+			p += 2;
+		else if (p[0] == '\\' && p[1] == 'Q' && p[2] == '\\' && p[3] == 'E')
+			p += 4;
+		else
+			break;
+	}
+	if (*p == ']')
+		p++;
+	while (*p && *p != ']') {
+		if (p[0] == '[' && p[1] == ':') {
+			const char *q = p + 2;
+			if (*q == '^')
+				q++;
+			while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z'))
+				q++;
+			p = q[0] == ':' && q[1] == ']' ? q + 2 : p + 1;
+			continue;
+		}
+		if (*p == '\\') {
+			if (p[1] == 'Q') {
+				const char *e = strstr(p + 2, "\\E");
+				if (!e)
+					return NULL;
+				p = e + 2;
+			} else if (p[1] == 'c' && p[2]) {
+				p += 3;
+			} else if (p[1]) {
+				p += 2;
+			} else {
+				return NULL;
+			}
+			continue;
+		}
+		p++;
+	}
+	return *p == ']' ? p + 1 : NULL;
+}
+
+/* Skips a group body up to and past its ')' (rd->p just inside), with
+ * classes, quoting, \cX and comments read as PCRE2 reads them. */
 static void skip_group(struct reader *rd)
 {
 	int depth = 1;
 	const char *p = rd->p;
 	while (*p && depth) {
-		if (*p == '\\' && p[1]) {
-			p += 2;
+		if (*p == '\\') {
+			if (p[1] == 'Q') {
+				const char *e = strstr(p + 2, "\\E");
+				p = e ? e + 2 : p + strlen(p);
+			} else if (p[1] == 'c' && p[2]) {
+				p += 3;
+			} else if (p[1]) {
+				p += 2;
+			} else {
+				break;
+			}
 			continue;
 		}
 		if (*p == '[') {
-			p++;
-			if (*p == '^')
-				p++;
-			if (*p == ']')
-				p++;
-			while (*p && *p != ']') {
-				if (*p == '\\' && p[1])
-					p++;
-				p++;
-			}
-			if (!*p)
+			const char *e = class_end(p + 1);
+			if (!e)
 				break;
-		} else if (*p == '(') {
-			depth++;
-		} else if (*p == ')') {
-			depth--;
+			p = e;
+			continue;
 		}
+		if (p[0] == '(' && p[1] == '?' && p[2] == '#') {
+			const char *e = strchr(p, ')');
+			if (!e)
+				break;
+			p = e + 1;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
 		p++;
 	}
 	if (depth)
@@ -309,97 +367,60 @@ static void skip_group(struct reader *rd)
 	rd->p = p;
 }
 
-/* A character class, rd->p just past '['. A small class of single
- * characters (ASCII ranges, UTF-8 characters such as the 'é' of "[ée]")
- * becomes the set of its members; anything else an unknown. */
+/* A character class, rd->p just past '['. Where it ends is read as PCRE2
+ * reads it (class_end); a class of plain single characters (ASCII and its
+ * ranges, UTF-8 characters such as the 'e' of "[ée]") becomes the set of
+ * its members, one with an escape or a POSIX name an unknown. */
 static void char_class(struct reader *rd, struct info *x)
 {
-	const char *p = rd->p;
-	int neg = 0, simple = 1;
-	struct lset *m = &x->exact;
+	const char *p = rd->p, *end = class_end(p);
 	info_unknown(x);
-	m->known = 1;
-	if (*p == '^') {
-		neg = 1;
-		p++;
-	}
-	int first = 1;
-	while (*p && (*p != ']' || first)) {
-		first = 0;
-		int c = (unsigned char)*p;
-		if (c == '[' && p[1] == ':') {
-			/* A POSIX class such as [:alpha:]. */
-			const char *e = strstr(p + 2, ":]");
-			if (!e) {
-				rd->bad = 1;
-				return;
-			}
-			p = e + 2;
-			simple = 0;
-			continue;
-		}
-		if (c >= 128) {
-			/* One UTF-8 character, kept whole. */
-			int n = 1;
-			while (n < 4 && ((unsigned char)p[n] & 0xc0) == 0x80)
-				n++;
-			if (p[n] == '-' && p[n + 1] != ']')
-				simple = 0;
-			else if (!set_add(m, p, n))
-				simple = 0;
-			p += n;
-			continue;
-		}
-		if (c == '\\') {
-			c = (unsigned char)p[1];
-			if (!c) {
-				rd->bad = 1;
-				return;
-			}
-			p += 2;
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			    c >= 128) {
-				/* \s, \d, \x{..}, \p{..}: not followed. */
-				simple = 0;
-				if ((c == 'x' || c == 'p' || c == 'P' || c == 'N' || c == 'o') && *p == '{') {
-					while (*p && *p != '}')
-						p++;
-					if (*p)
-						p++;
-				}
-				continue;
-			}
-		} else {
-			p++;
-		}
-		if (*p == '-' && p[1] && p[1] != ']') {
-			int hi = (unsigned char)p[1];
-			p += 2;
-			if (hi == '\\' || hi >= 128 || hi < c) {
-				simple = 0;
-				if (hi == '\\' && *p)
-					p++;
-				while (((unsigned char)*p & 0xc0) == 0x80)
-					p++;
-				continue;
-			}
-			for (int k = c; k <= hi; k++) {
-				char ch = (char)lower_ascii(k);
-				if (!set_add(m, &ch, 1))
-					simple = 0;
-			}
-			continue;
-		}
-		char ch = (char)lower_ascii(c);
-		if (!set_add(m, &ch, 1))
-			simple = 0;
-	}
-	if (*p != ']') {
+	if (!end) {
 		rd->bad = 1;
 		return;
 	}
-	rd->p = p + 1;
-	if (neg || !simple || m->n > 16)
+	rd->p = end;
+	end--; /* the closing ']' */
+	if (*p == '^')
+		return;
+	struct lset *m = &x->exact;
+	m->known = 1;
+	int simple = 1, first = 1;
+	while (p < end && simple) {
+		int c = (unsigned char)*p;
+		if (c == '\\' || (c == '[' && p[1] == ':')) {
+			simple = 0;
+		} else if (c >= 128) {
+			/* One UTF-8 character, kept whole. */
+			int n = 1;
+			while (n < 4 && p + n < end && ((unsigned char)p[n] & 0xc0) == 0x80)
+				n++;
+			if (p + n < end && p[n] == '-' && p + n + 1 < end)
+				simple = 0; /* a range from it */
+			else if (!set_add(m, p, n))
+				simple = 0;
+			p += n;
+		} else if (!first && p + 2 < end && p[1] == '-') {
+			int hi = (unsigned char)p[2];
+			if (hi == '\\' || hi >= 128 || hi < c || (hi == '[' && p[3] == ':')) {
+				simple = 0;
+			} else {
+				for (int k = c; k <= hi && simple; k++) {
+					char ch = (char)lower_ascii(k);
+					simple = set_add(m, &ch, 1);
+				}
+				p += 3;
+			}
+		} else if (first && p + 2 < end && p[1] == '-' && c != ']') {
+			simple = 0; /* a range at the start: left to PCRE2 */
+		} else {
+			char ch = (char)lower_ascii(c);
+			simple = set_add(m, &ch, 1);
+			p++;
+		}
+		first = 0;
+	}
+	if (!simple || m->n > 16)
 		info_unknown(x);
 }
 
@@ -448,6 +469,12 @@ static int atom(struct reader *rd, struct info *x, int depth)
 		return 1;
 	}
 	if (c == '[') {
+		if (!strncmp(p, "[[:<:]]", 7) || !strncmp(p, "[[:>:]]", 7)) {
+			/* Not classes: PCRE2's start and end of a word. */
+			rd->p = p + 7;
+			info_empty(x);
+			return 1;
+		}
 		rd->p = p + 1;
 		char_class(rd, x);
 		return 1;
@@ -485,7 +512,9 @@ static int atom(struct reader *rd, struct info *x, int depth)
 				return 1;
 			} else if (p[1] == '#') {
 				const char *q = strchr(p, ')');
-				if (!q) {
+				/* A quantifier after a comment applies to what stood
+				 * before it: left to PCRE2. */
+				if (!q || strchr("?*+{", q[1])) {
 					rd->bad = 1;
 					return 0;
 				}
