@@ -50,11 +50,16 @@ struct coding_rules {
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
 	/* Scratch reused by every coding_classify call, so that coding a reply
-	 * allocates nothing here: spans and fired flags per rule (ncap rules),
+	 * allocates nothing here: spans per rule and the matched negation rules (ncap rules),
 	 * and the grams of the text. */
 	struct spans *sp;
-	char *fired;
+	int *hit; /* the negation rules that matched the text being coded */
 	int ncap;
+	/* The other rules by priority, then line: the first of them to fire
+	 * for an outcome is the one coding keeps, and the rest of that
+	 * outcome need not run. */
+	int *order;
+	int norder;
 	struct prefilter_text grams;
 	/* The rules a text may match, by their key grams (rebuilt when rules
 	 * are added), and the candidates of the text being coded. */
@@ -80,7 +85,8 @@ void coding_rules_free(struct coding_rules *rs)
 	for (int i = 0; i < rs->ncap; i++)
 		free(rs->sp[i].v);
 	free(rs->sp);
-	free(rs->fired);
+	free(rs->hit);
+	free(rs->order);
 	free(rs->cand);
 	prefilter_index_free(rs->ix);
 	for (int i = 0; i < rs->nf; i++)
@@ -256,9 +262,22 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 	if (rs->n > rs->ncap) {
 		rs->sp = xrealloc(rs->sp, (size_t)rs->n * sizeof(*rs->sp));
 		memset(rs->sp + rs->ncap, 0, (size_t)(rs->n - rs->ncap) * sizeof(*rs->sp));
-		rs->fired = xrealloc(rs->fired, (size_t)rs->n);
+		rs->hit = xrealloc(rs->hit, (size_t)rs->n * sizeof(*rs->hit));
 		rs->cand = xrealloc(rs->cand, (size_t)rs->n);
 		rs->ncap = rs->n;
+	}
+	rs->order = xrealloc(rs->order, (size_t)(rs->n ? rs->n : 1) * sizeof(*rs->order));
+	rs->norder = 0;
+	for (int i = 0; i < rs->n; i++) {
+		if (rs->r[i].cancel)
+			continue;
+		/* Insertion by priority; equal priorities keep their order. */
+		int k = rs->norder++;
+		while (k > 0 && rs->r[rs->order[k - 1]].priority > rs->r[i].priority) {
+			rs->order[k] = rs->order[k - 1];
+			k--;
+		}
+		rs->order[k] = i;
 	}
 	struct prefilter **pfs = xcalloc((size_t)(rs->n ? rs->n : 1), sizeof(*pfs));
 	for (int i = 0; i < rs->n; i++)
@@ -328,9 +347,10 @@ static void spans_add(struct spans *sp, size_t s, size_t e)
 	sp->n++;
 }
 
-/* Every non-overlapping match of r in text, into sp (reset first). */
+/* Every non-overlapping match of r in text (only the first unless all),
+ * into sp (reset first). */
 static int all_matches(const struct coding_rules *rs, const struct rule *r, const char *text,
-		       size_t len, struct spans *sp)
+		       size_t len, struct spans *sp, int all)
 {
 	sp->n = 0;
 	size_t off = 0;
@@ -343,6 +363,8 @@ static int all_matches(const struct coding_rules *rs, const struct rule *r, cons
 			return m;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rs->md);
 		spans_add(sp, ov[0], ov[1]);
+		if (!all)
+			return 0;
 		size_t next = ov[1] > off ? ov[1] : off + 1;
 		/* An empty match advances by one character, not into one. */
 		while (next < len && ((unsigned char)text[next] & 0xc0) == 0x80)
@@ -360,9 +382,38 @@ static int cancels(const struct rule *c, const struct rule *r)
 	return !c->code->sub && !strcmp(c->code->outcome, r->code->outcome);
 }
 
-static int better(const struct rule *a, const struct rule *b)
+/* Whether rule i applies to the reply (market, language) and may match
+ * its text (the prefilter). */
+static int rule_may_run(const struct coding_rules *rs, int i, unsigned market, int lang,
+			const struct prefilter_text *grams)
 {
-	return !b || a->priority < b->priority;
+	const struct rule *r = &rs->r[i];
+	if ((market && !(r->markets & market)) || (lang >= 0 && r->lang != lang))
+		return 0;
+	return rs->cand[i] && prefilter_may_match(r->pf, grams);
+}
+
+/* Runs rule i on text into rs->sp[i]: every match (all), or the first. */
+static int run_rule(const struct coding_rules *rs, int i, const char *text, size_t len, int all,
+		    struct ct_err *err)
+{
+	struct rule *r = &((struct coding_rules *)rs)->r[i];
+	if (!r->jit) {
+		/* JIT on first use: compiling costs about ten runs of the
+		 * interpreter on the rules' patterns (measured with callgrind:
+		 * ~0.3 M instructions against ~37 K a run), and a rule that
+		 * never passes the prefilter is never compiled. A pattern JIT
+		 * cannot compile runs in the interpreter. */
+		(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+		r->jit = 1;
+	}
+	int m = all_matches(rs, r, text, len, &rs->sp[i], all);
+	if (m < 0) {
+		PCRE2_UCHAR buf[200];
+		pcre2_get_error_message(m, buf, sizeof(buf));
+		return ct_fail(err, CT_EINPUT, "%s: %s", r->id, (const char *)buf);
+	}
+	return CT_OK;
 }
 
 int coding_classify(const struct coding_rules *rs, const char *text, int auto_reply,
@@ -374,71 +425,56 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 	if (!utf8_check(text, len, &bad))
 		return ct_fail(err, CT_EINPUT, "the text is not valid UTF-8 (byte %zu)", bad);
 
-	int n = rs->n, rc = CT_OK;
+	int n = rs->n, rc = CT_OK, nhit = 0;
 	struct spans *sp = rs->sp;
-	char *fired = rs->fired;
-	if (n)
-		memset(fired, 0, (size_t)n);
 	/* The text's grams, read once: most rules cannot match it and are
 	 * not run. */
 	struct prefilter_text *grams = &((struct coding_rules *)rs)->grams;
 	prefilter_scan(grams, text, len);
 	if (n)
 		prefilter_index_candidates(rs->ix, grams, rs->cand);
+	/* Every match of the negation rules first: they take back the
+	 * matches of the others that they overlap. */
 	for (int i = 0; i < n; i++) {
-		const struct rule *r = &rs->r[i];
 		sp[i].n = 0;
-		if ((market && !(r->markets & market)) || (lang >= 0 && r->lang != lang))
+		if (!rs->r[i].cancel || !rule_may_run(rs, i, market, lang, grams))
 			continue;
-		if (!rs->cand[i] || !prefilter_may_match(r->pf, grams))
-			continue;
-		if (!r->jit) {
-			/* JIT on first use: compiling costs about ten runs of
-			 * the interpreter on the rules' patterns (measured with
-			 * callgrind: ~0.3 M instructions against ~37 K a run),
-			 * and a rule that never passes the prefilter is never
-			 * compiled. A pattern JIT cannot compile runs in the
-			 * interpreter. */
-			(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
-			((struct rule *)r)->jit = 1;
-		}
-		int m = all_matches(rs, r, text, len, &sp[i]);
-		if (m < 0) {
-			PCRE2_UCHAR buf[200];
-			pcre2_get_error_message(m, buf, sizeof(buf));
-			rc = ct_fail(err, CT_EINPUT, "%s: %s", r->id, (const char *)buf);
+		if ((rc = run_rule(rs, i, text, len, 1, err)) != CT_OK)
 			goto out;
-		}
+		if (sp[i].n)
+			rs->hit[nhit++] = i;
 	}
-	/* A rule fires when one of its matches is not overlapped by a match of
-	 * a negation rule of its code. */
-	for (int i = 0; i < n; i++) {
-		const struct rule *r = &rs->r[i];
-		if (r->cancel || !sp[i].n)
-			continue;
-		for (int k = 0; k < sp[i].n && !fired[i]; k++) {
-			int cancelled = 0;
-			for (int j = 0; j < n && !cancelled; j++) {
-				if (!rs->r[j].cancel || !sp[j].n || !cancels(&rs->r[j], r))
-					continue;
-				for (int q = 0; q < sp[j].n && !cancelled; q++)
-					cancelled = sp[j].v[q].s < sp[i].v[k].e &&
-						    sp[i].v[k].s < sp[j].v[q].e;
-			}
-			fired[i] = !cancelled;
-		}
-	}
+	/* The others by priority: a rule fires when one of its matches is not
+	 * overlapped by a match of a negation rule of its code, and the first
+	 * to fire for an outcome is the one kept (a rule of another outcome
+	 * may still fire: a conflict). */
 	const struct rule *best[CODING_NOUTCOMES] = { 0 }, *auto_rule = NULL;
-	for (int i = 0; i < n; i++) {
-		if (!fired[i])
-			continue;
+	for (int o = 0; o < rs->norder; o++) {
+		int i = rs->order[o];
 		const struct rule *r = &rs->r[i];
-		if (r->auto_text) {
-			if (better(r, auto_rule))
-				auto_rule = r;
-		} else if (better(r, best[r->outcome])) {
-			best[r->outcome] = r;
+		const struct rule **slot = r->auto_text ? &auto_rule : &best[r->outcome];
+		if (*slot || !rule_may_run(rs, i, market, lang, grams))
+			continue;
+		int cancellable = 0;
+		for (int h = 0; h < nhit && !cancellable; h++)
+			cancellable = cancels(&rs->r[rs->hit[h]], r);
+		/* Nothing can take a match back: the first one decides. */
+		if ((rc = run_rule(rs, i, text, len, cancellable, err)) != CT_OK)
+			goto out;
+		int fired = 0;
+		for (int k = 0; k < sp[i].n && !fired; k++) {
+			int cancelled = 0;
+			for (int h = 0; h < nhit && !cancelled; h++) {
+				const struct spans *c = &sp[rs->hit[h]];
+				if (!cancels(&rs->r[rs->hit[h]], r))
+					continue;
+				for (int q = 0; q < c->n && !cancelled; q++)
+					cancelled = c->v[q].s < sp[i].v[k].e && sp[i].v[k].s < c->v[q].e;
+			}
+			fired = !cancelled;
 		}
+		if (fired)
+			*slot = r;
 	}
 	int nout = 0;
 	const struct rule *pick = NULL;
