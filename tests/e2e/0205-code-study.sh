@@ -6,16 +6,9 @@
 . "$E2E_DIR/lib.sh"
 export CORRTEST_NOW=2026-12-20T12:00:00Z CORRTEST_ACTOR=tester
 new_study s
-ct -S s personas >/dev/null
 q() { sqlite3 s/study.db "$1"; }
 # 30 listings, each written by the Belgian and the Maghrebi woman, sent.
-i=1
-while [ $i -le 30 ]; do ct -S s listings add --ref L$i --agent-type private >/dev/null; i=$((i + 1)); done
-q "INSERT INTO application (listing, persona, variant, position, scheduled_at, status, sent_at)
-   SELECT l.id, p.id, 1, CASE g.name WHEN 'belgian' THEN 1 ELSE 2 END, '2026-12-07T09:00:00Z', 'sent',
-	  '2026-12-07T09:00:00Z'
-   FROM listing l, persona p JOIN grp g ON g.id = p.grp
-   WHERE g.name IN ('belgian', 'maghrebi') AND p.gender = 'female'"
+sent_pairs s 30
 [ "$(q "SELECT count(*) FROM application")" = 60 ] || fail "applications"
 # One reply to each, as fetch stores it: raw bytes, linked, kind reply.
 # The landlord greets the candidate by name and quotes her address.

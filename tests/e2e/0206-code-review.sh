@@ -4,14 +4,8 @@
 . "$E2E_DIR/lib.sh"
 export CORRTEST_NOW=2026-12-20T12:00:00Z CORRTEST_ACTOR=tester
 new_study s
-ct -S s personas >/dev/null
 q() { sqlite3 -cmd ".timeout 5000" s/study.db "$1"; }
-for i in 1 2; do ct -S s listings add --ref L$i --agent-type private >/dev/null; done
-q "INSERT INTO application (listing, persona, variant, position, scheduled_at, status, sent_at)
-   SELECT l.id, p.id, 1, CASE g.name WHEN 'belgian' THEN 1 ELSE 2 END, '2026-12-07T09:00:00Z', 'sent',
-	  '2026-12-07T09:00:00Z'
-   FROM listing l, persona p JOIN grp g ON g.id = p.grp
-   WHERE g.name IN ('belgian', 'maghrebi') AND p.gender = 'female'"
+sent_pairs s 2
 q "SELECT a.id, p.first_name, p.last_name FROM application a JOIN persona p ON p.id = a.persona" |
 while IFS='|' read -r app first last; do
 	# The reply carries a terminal escape (an OSC title sequence).

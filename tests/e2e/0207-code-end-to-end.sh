@@ -10,18 +10,11 @@
 . "$E2E_DIR/lib.sh"
 export CORRTEST_NOW=2026-12-20T12:00:00Z CORRTEST_ACTOR=tester
 new_study s
-ct -S s personas >/dev/null
 q() { sqlite3 s/study.db "$1"; }
 grep -q '^min_kappa = 0.7$' s/study.ini || fail "study.ini has no min_kappa to set"
 grep -q '^reply_rule = best$' s/study.ini || fail "study.ini has no reply_rule best"
 sed -i 's/^min_kappa = 0.7$/min_kappa = 0.85/' s/study.ini
-i=1
-while [ $i -le 30 ]; do ct -S s listings add --ref L$i --agent-type private >/dev/null; i=$((i + 1)); done
-q "INSERT INTO application (listing, persona, variant, position, scheduled_at, status, sent_at)
-   SELECT l.id, p.id, 1, CASE g.name WHEN 'belgian' THEN 1 ELSE 2 END, '2026-12-07T09:00:00Z', 'sent',
-	  '2026-12-07T09:00:00Z'
-   FROM listing l, persona p JOIN grp g ON g.id = p.grp
-   WHERE g.name IN ('belgian', 'maghrebi') AND p.gender = 'female'"
+sent_pairs s 30
 [ "$(q "SELECT count(*) FROM application")" = 60 ] || fail "applications"
 
 # The replies, written by Python: one per application (a clear invitation,

@@ -20,3 +20,17 @@ snapshot() {
 }
 # new_study DIR [init options]: a study with a fixed seed and start.
 new_study() { d=$1; shift; ct init "$d" --seed 20261122 --start 2026-12-07 "$@" >/dev/null; }
+# sent_pairs DIR N: N listings in study DIR, each written by the Belgian and
+# by the Maghrebi woman and marked sent on 2026-12-07 (as the coding tests
+# need: two applications a listing, one per group); the personas drawn
+# first.
+sent_pairs() {
+	ct -S "$1" personas >/dev/null
+	i=1
+	while [ $i -le "$2" ]; do ct -S "$1" listings add --ref L$i --agent-type private >/dev/null; i=$((i + 1)); done
+	sqlite3 "$1/study.db" "INSERT INTO application (listing, persona, variant, position, scheduled_at, status, sent_at)
+	   SELECT l.id, p.id, 1, CASE g.name WHEN 'belgian' THEN 1 ELSE 2 END, '2026-12-07T09:00:00Z', 'sent',
+		  '2026-12-07T09:00:00Z'
+	   FROM listing l, persona p JOIN grp g ON g.id = p.grp
+	   WHERE g.name IN ('belgian', 'maghrebi') AND p.gender = 'female'"
+}
