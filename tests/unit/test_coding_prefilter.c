@@ -14,6 +14,8 @@
 
 #include "coding/extract.h"
 #include "coding/prefilter.h"
+#include "coding/rules.h"
+#include "corpus.h"
 #include "base/banned.h"
 
 static pcre2_code *compile(const char *pat)
@@ -123,118 +125,82 @@ START_TEST(reads_literal_factors)
 }
 END_TEST
 
-/* The patterns of a rule file's text, in order (owned). */
-static int patterns(const char *path, char ***out)
+/* What one corpus text does to every loaded rule. */
+struct soundness {
+	const struct coding_rules *rs;
+	int np;
+	pcre2_code **re;
+	struct prefilter **pf;
+	struct prefilter_index *ix;
+	struct prefilter_text *t;
+	char *cand;
+	long runs, held, hits;
+};
+
+static void hold_to_pcre2(const char *path, const char *raw, size_t len, void *arg)
 {
-	char *text = NULL;
-	size_t len = 0;
+	struct soundness *so = arg;
+	struct coding_text *ct = NULL;
 	struct ct_err err = { 0 };
-	ck_assert_msg(file_read(path, &text, &len, &err) == CT_OK, "%s", err.msg);
-	int n = 0;
-	char **v = NULL;
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		char *s = line;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		char *a = *s && *s != '#' ? strchr(s, '/') : NULL;
-		if (!a)
-			continue;
-		char *e = a + 1;
-		while (*e && *e != '/') {
-			if (*e == '\\' && e[1])
-				e++;
-			e++;
+	ck_assert_int_eq(coding_extract(raw, len, &ct, &err), CT_OK);
+	const char *texts[] = { ct->body, ct->quoted, ct->signature };
+	for (int x = 0; x < 3; x++) {
+		prefilter_scan(so->t, texts[x], strlen(texts[x]));
+		prefilter_index_candidates(so->ix, so->t, so->cand);
+		for (int i = 0; i < so->np; i++) {
+			int may = so->cand[i] && prefilter_may_match(so->pf[i], so->t);
+			so->runs++;
+			so->held += !may;
+			if (matches(so->re[i], texts[x])) {
+				so->hits++;
+				ck_assert_msg(may, "%s: /%s/ matches but was held back", path,
+					      coding_rules_pattern(so->rs, i));
+			}
 		}
-		*e = 0;
-		v = xrealloc(v, (size_t)(n + 1) * sizeof(*v));
-		v[n++] = xstrdup(a + 1);
 	}
-	free(text);
-	*out = v;
-	return n;
+	coding_text_free(ct);
 }
 
 START_TEST(never_holds_back_a_match)
 {
-	static const char *files[] = { "templates/coding/rules-nl.txt", "templates/coding/rules-fr.txt",
-				       "templates/coding/rules-en.txt" };
-	static const char *dirs[] = { "tests/fixtures/replies", "tests/fixtures/replies-dev",
-				      "tests/fixtures/replies-holdout", "tests/fixtures/replies-holdout2",
-				      "tests/fixtures/replies-holdout3",
-				      "tests/fixtures/replies-holdout4" };
-	char **pat = NULL;
-	int np = 0;
-	for (int f = 0; f < 3; f++) {
-		char **p = NULL;
-		int k = patterns(files[f], &p);
-		pat = xrealloc(pat, (size_t)(np + k) * sizeof(*pat));
-		memcpy(pat + np, p, (size_t)k * sizeof(*p));
-		np += k;
-		free(p);
-	}
-	ck_assert_int_gt(np, 200);
-	pcre2_code **re = xcalloc((size_t)np, sizeof(*re));
-	struct prefilter **pf = xcalloc((size_t)np, sizeof(*pf));
+	/* The built-in rules exactly as the engine loads them. */
+	struct codebook *cb = NULL;
+	struct coding_rules *rs = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(codebook_load(NULL, &cb, &err), CT_OK);
+	ck_assert_int_eq(coding_rules_load(NULL, cb, 0, &rs, &err), CT_OK);
+	struct soundness so = { rs, coding_rules_count(rs), NULL, NULL, NULL, NULL, NULL, 0, 0, 0 };
+	ck_assert_int_gt(so.np, 200);
+	so.re = xcalloc((size_t)so.np, sizeof(*so.re));
+	so.pf = xcalloc((size_t)so.np, sizeof(*so.pf));
 	int unfiltered = 0;
-	for (int i = 0; i < np; i++) {
-		re[i] = compile(pat[i]);
-		pf[i] = prefilter_new(pat[i]);
-		unfiltered += !pf[i];
+	for (int i = 0; i < so.np; i++) {
+		so.re[i] = compile(coding_rules_pattern(rs, i));
+		so.pf[i] = prefilter_new(coding_rules_pattern(rs, i));
+		unfiltered += !so.pf[i];
 	}
-	struct prefilter_text *t = xmalloc(sizeof(*t));
-	struct prefilter_index *ix = prefilter_index_new(pf, np);
-	char *cand = xmalloc((size_t)np);
-	long runs = 0, held = 0, hits = 0;
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(*dirs); d++) {
-		DIR *dir = opendir(dirs[d]);
-		ck_assert_msg(dir != NULL, "%s", dirs[d]);
-		struct dirent *de;
-		while ((de = readdir(dir))) {
-			size_t nl = strlen(de->d_name);
-			if (nl < 5 || strcmp(de->d_name + nl - 4, ".eml"))
-				continue;
-			char *path = xasprintf("%s/%s", dirs[d], de->d_name), *raw = NULL;
-			size_t len = 0;
-			struct ct_err err = { 0 };
-			ck_assert_msg(file_read(path, &raw, &len, &err) == CT_OK, "%s", err.msg);
-			struct coding_text *ct = NULL;
-			ck_assert_int_eq(coding_extract(raw, len, &ct, &err), CT_OK);
-			const char *texts[] = { ct->body, ct->quoted, ct->signature };
-			for (int x = 0; x < 3; x++) {
-				prefilter_scan(t, texts[x], strlen(texts[x]));
-				prefilter_index_candidates(ix, t, cand);
-				for (int i = 0; i < np; i++) {
-					int may = cand[i] && prefilter_may_match(pf[i], t);
-					runs++;
-					held += !may;
-					if (matches(re[i], texts[x])) {
-						hits++;
-						ck_assert_msg(may, "%s: /%s/ matches but was held back", path,
-							      pat[i]);
-					}
-				}
-			}
-			coding_text_free(ct);
-			free(raw);
-			free(path);
-		}
-		closedir(dir);
-	}
-	ck_assert_int_gt(hits, 1000);
+	so.t = xmalloc(sizeof(*so.t));
+	so.ix = prefilter_index_new(so.pf, so.np);
+	so.cand = xmalloc((size_t)so.np);
+	static const char *const dirs[] = {
+		"tests/fixtures/replies",	   "tests/fixtures/replies-dev",
+		"tests/fixtures/replies-holdout",  "tests/fixtures/replies-holdout2",
+		"tests/fixtures/replies-holdout3", "tests/fixtures/replies-holdout4",
+	};
+	corpus_each(dirs, sizeof(dirs) / sizeof(*dirs), hold_to_pcre2, &so);
+	ck_assert_int_gt(so.hits, 1000);
 	/* It is worth having: most runs are saved, and no built-in rule is
 	 * beyond the reader. */
-	ck_assert_msg(held * 10 >= runs * 8, "held back %ld of %ld", held, runs);
+	ck_assert_msg(so.held * 10 >= so.runs * 8, "held back %ld of %ld", so.held, so.runs);
 	ck_assert_int_eq(unfiltered, 0);
-	for (int i = 0; i < np; i++) {
-		pcre2_code_free(re[i]);
-		prefilter_free(pf[i]);
-		free(pat[i]);
+	for (int i = 0; i < so.np; i++) {
+		pcre2_code_free(so.re[i]);
+		prefilter_free(so.pf[i]);
 	}
-	prefilter_index_free(ix);
-	free(re), free(pf), free(pat), free(t), free(cand);
+	prefilter_index_free(so.ix);
+	free(so.re), free(so.pf), free(so.t), free(so.cand);
+	coding_rules_free(rs);
+	codebook_free(cb);
 }
 END_TEST
 

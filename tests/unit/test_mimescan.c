@@ -15,6 +15,7 @@
 #include "mail/mime.h"
 #include "mail/mimescan.h"
 #include "mail/reply.h"
+#include "corpus.h"
 #include "base/banned.h"
 
 static void noop_leaf(const struct mimescan_leaf *l, void *arg)
@@ -45,47 +46,40 @@ static void same(const char *what, const char *raw, size_t len)
 	reply_free(b);
 }
 
-static const char *dirs[] = { "tests/fixtures/replies", "tests/fixtures/replies-dev",
-			      "tests/fixtures/replies-holdout", "tests/fixtures/replies-holdout2",
-			      "tests/fixtures/replies-holdout3", "tests/fixtures/replies-holdout4",
-			      "tests/fixtures/coding", "tests/fixtures" };
+/* The corpora, and the mail fixtures (bounces, DSNs, broken MIME). */
+static const char *const dirs[] = { "tests/fixtures/replies",	       "tests/fixtures/replies-dev",
+				    "tests/fixtures/replies-holdout",  "tests/fixtures/replies-holdout2",
+				    "tests/fixtures/replies-holdout3", "tests/fixtures/replies-holdout4",
+				    "tests/fixtures/coding",	       "tests/fixtures" };
+
+struct tally {
+	int scanned;
+	unsigned seed;
+};
+
+static void read_both_ways(const char *path, const char *raw, size_t len, void *arg)
+{
+	struct tally *t = arg;
+	t->scanned += scans(raw, len);
+	same(path, raw, len);
+	/* Cut short: a lost closing boundary, a part cut in a base64 quartet
+	 * or a quoted-printable escape. */
+	for (int k = 0; k < 3; k++) {
+		t->seed = t->seed * 1103515245u + 12345u;
+		size_t cut = 1 + (t->seed >> 8) % len;
+		char *what = xasprintf("%s cut at %zu", path, cut);
+		same(what, raw, cut);
+		free(what);
+	}
+}
 
 START_TEST(corpus_read_as_gmime_reads_it)
 {
-	int n = 0, scanned = 0;
-	unsigned seed = 12345;
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(*dirs); d++) {
-		DIR *dir = opendir(dirs[d]);
-		ck_assert_msg(dir != NULL, "%s", dirs[d]);
-		struct dirent *de;
-		while ((de = readdir(dir))) {
-			size_t nl = strlen(de->d_name);
-			if (nl < 5 || strcmp(de->d_name + nl - 4, ".eml"))
-				continue;
-			char *path = xasprintf("%s/%s", dirs[d], de->d_name), *raw = NULL;
-			size_t len = 0;
-			struct ct_err err = { 0 };
-			ck_assert_msg(file_read(path, &raw, &len, &err) == CT_OK, "%s", err.msg);
-			n++;
-			scanned += scans(raw, len);
-			same(path, raw, len);
-			/* Cut short: a lost closing boundary, a part cut in a
-			 * base64 quartet or a quoted-printable escape. */
-			for (int k = 0; k < 3; k++) {
-				seed = seed * 1103515245u + 12345u;
-				size_t cut = 1 + (seed >> 8) % len;
-				char *what = xasprintf("%s cut at %zu", path, cut);
-				same(what, raw, cut);
-				free(what);
-			}
-			free(raw);
-			free(path);
-		}
-		closedir(dir);
-	}
+	struct tally t = { 0, 12345 };
+	int n = corpus_each(dirs, sizeof(dirs) / sizeof(*dirs), read_both_ways, &t);
 	ck_assert_int_gt(n, 1100);
 	/* The scanner is what coding uses for nearly all of them. */
-	ck_assert_msg(scanned * 10 >= n * 9, "scanned %d of %d", scanned, n);
+	ck_assert_msg(t.scanned * 10 >= n * 9, "scanned %d of %d", t.scanned, n);
 }
 END_TEST
 

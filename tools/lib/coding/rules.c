@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "coding/rules.h"
 #include "coding/prefilter.h"
@@ -22,6 +21,7 @@ struct spans {
 
 struct rule {
 	char *id;            /* "FILE:LINE" */
+	char *pat;           /* the pattern as written between the slashes */
 	int file;            /* index into files */
 	int priority;
 	int cancel;          /* a negation rule */
@@ -72,12 +72,18 @@ int coding_rules_count(const struct coding_rules *rs)
 	return rs ? rs->n : 0;
 }
 
+const char *coding_rules_pattern(const struct coding_rules *rs, int i)
+{
+	return rs && i >= 0 && i < rs->n ? rs->r[i].pat : NULL;
+}
+
 void coding_rules_free(struct coding_rules *rs)
 {
 	if (!rs)
 		return;
 	for (int i = 0; i < rs->n; i++) {
 		free(rs->r[i].id);
+		free(rs->r[i].pat);
 		prefilter_free(rs->r[i].pf);
 		pcre2_code_free(rs->r[i].re);
 	}
@@ -245,6 +251,7 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 		rs->r = xrealloc(rs->r, (size_t)(rs->n + 1) * sizeof(*rs->r));
 		struct rule *r = &rs->r[rs->n++];
 		r->id = xasprintf("%s:%d", path, lineno);
+		r->pat = xstrdup(pat);
 		r->file = fi;
 		r->priority = (int)prio;
 		r->cancel = cancel;
@@ -293,6 +300,7 @@ out:
 		} else {
 			for (int i = n0; i < rs->n; i++) {
 				free(rs->r[i].id);
+				free(rs->r[i].pat);
 				prefilter_free(rs->r[i].pf);
 				pcre2_code_free(rs->r[i].re);
 			}

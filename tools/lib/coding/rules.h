@@ -67,6 +67,9 @@ int coding_rules_add_text(struct coding_rules **rs, const struct codebook *cb, c
 void coding_rules_free(struct coding_rules *rs);
 /* How many rules were loaded (negation rules included). */
 int coding_rules_count(const struct coding_rules *rs);
+/* Rule i's pattern as written (borrowed), NULL out of range: for tests
+ * that hold the prefilter to PCRE2 on exactly the rules loaded. */
+const char *coding_rules_pattern(const struct coding_rules *rs, int i);
 
 /* What coding found. outcome is NULL when the reply goes to review (why
  * says why). Strings are owned by the result: coding_result_clear. */

@@ -7,7 +7,6 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/embedded.h"
 #include "design/names.h"
