@@ -65,6 +65,14 @@ START_TEST(reads_literal_factors)
 	check("\\bgeen\\s+(bezichtiging|bezoek)\\w*\\s+meer\\b", "Geen bezoeken meer.", 1, 1);
 	check("\\bgeen\\s+(bezichtiging|bezoek)\\w*\\s+meer\\b", "Het bezoek is zaterdag.", 0, 0);
 	check("\\bgeen\\s+(bezichtiging|bezoek)\\w*\\s+meer\\b", "Geen probleem, bezoek kan.", 0, 0);
+	/* Each alternative of the whole pattern keeps what it requires: one
+	 * word of each is not enough ("geen" of the first, "verhuurd" of
+	 * the second), both words of one are. */
+	check("\\bgeen\\s+bezoek\\b|\\breeds\\s+verhuurd\\b", "Geen probleem: het is verhuurd.", 0, 0);
+	check("\\bgeen\\s+bezoek\\b|\\breeds\\s+verhuurd\\b", "Het is reeds verhuurd.", 1, 1);
+	check("\\bgeen\\s+bezoek\\b|\\breeds\\s+verhuurd\\b", "Geen bezoek.", 1, 1);
+	/* An alternative that requires nothing lets every text through. */
+	check("\\bgeen\\s+bezoek\\b|\\d+", "om 10 uur", 1, 1);
 	/* At least once: what one copy needs is needed. */
 	check("(bel\\s+)+mij", "bel bel mij", 1, 1);
 	check("(bel\\s+)+mij", "mail mij", 0, 0);

@@ -27,6 +27,7 @@ struct lset {
 };
 
 #define AND_MAX 3 /* sets required together */
+#define BRANCH_MAX 64 /* alternatives of the whole pattern kept apart */
 
 /* What one part of a pattern matches: exactly one of exact's strings (when
  * exact.known), and a string that contains a string of each req[i]. */
@@ -36,9 +37,11 @@ struct info {
 	int nreq;
 };
 
-/* Sets, each a list of strings, each a list of gram hashes. */
+/* Branches, each a list of sets, each a list of strings, each a list of
+ * gram hashes. A text passes when one branch has all of its sets. */
 struct prefilter {
-	int nset, nstr;
+	int nbranch, nset, nstr;
+	int *branch_first; /* nbranch + 1 offsets into the sets */
 	int *set_first; /* nset + 1 offsets into the strings */
 	int *str_first; /* nstr + 1 offsets into gram */
 	uint16_t *gram;
@@ -270,6 +273,11 @@ struct reader {
 	const char *p;
 	int bad;          /* syntax outside the understood subset */
 	struct lset *tmp; /* scratch for concat, allocated once */
+	/* What each alternative of the whole pattern requires, kept apart:
+	 * /a\s+b|c\s+d/ needs "a" and "b", or "c" and "d", which is
+	 * sharper than one of the four. */
+	struct info **branch;
+	int nbranch;
 };
 
 static void alts(struct reader *rd, struct info *out, int depth);
@@ -671,6 +679,12 @@ static void alts(struct reader *rd, struct info *out, int depth)
 				out->exact.known = 0;
 			out->exact.sc = -2;
 		}
+		if (depth == 0 && rd->nbranch < BRANCH_MAX) {
+			rd->branch[rd->nbranch] = xmalloc(sizeof(struct info));
+			info_copy(rd->branch[rd->nbranch++], cur);
+		} else if (depth == 0) {
+			rd->nbranch = BRANCH_MAX + 1; /* too many: the union only */
+		}
 		info_best(cur, r);
 		if (score(r) < 1)
 			u->known = 0;
@@ -692,46 +706,76 @@ static void alts(struct reader *rd, struct info *out, int depth)
 	free(cur);
 }
 
+/* x's required sets, narrowest first (most texts fail it), into order;
+ * returns how many. */
+static int req_order(struct info *x, int *order)
+{
+	int nset = x->nreq;
+	for (int i = 0; i < nset; i++) {
+		int k = i;
+		while (k > 0 && score(&x->req[order[k - 1]]) < score(&x->req[i])) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = i;
+	}
+	return nset;
+}
+
+/* The filter of the infos x[0..n), one branch each; NULL when one of
+ * them requires nothing. */
+static struct prefilter *filter_of(struct info **x, int n)
+{
+	int nset = 0, nstr = 0, ngram = 0, tri;
+	for (int b = 0; b < n; b++) {
+		req_add(x[b], &x[b]->exact);
+		if (!x[b]->nreq)
+			return NULL;
+		nset += x[b]->nreq;
+		for (int i = 0; i < x[b]->nreq; i++) {
+			nstr += x[b]->req[i].n;
+			for (int j = 0; j < x[b]->req[i].n; j++)
+				ngram += grams(x[b]->req[i].s[j], x[b]->req[i].len[j], NULL, &tri);
+		}
+	}
+	struct prefilter *pf = xcalloc(1, sizeof(*pf));
+	pf->nbranch = n;
+	pf->nset = nset;
+	pf->nstr = nstr;
+	pf->branch_first = xcalloc((size_t)n + 1, sizeof(int));
+	pf->set_first = xcalloc((size_t)nset + 1, sizeof(int));
+	pf->str_first = xcalloc((size_t)nstr + 1, sizeof(int));
+	pf->gram = xcalloc((size_t)ngram, sizeof(*pf->gram));
+	int si = 0, so = 0;
+	for (int b = 0; b < n; b++) {
+		int order[AND_MAX], k = req_order(x[b], order);
+		for (int o = 0; o < k; o++, so++) {
+			struct lset *set = &x[b]->req[order[o]];
+			for (int j = 0; j < set->n; j++, si++)
+				pf->str_first[si + 1] =
+					pf->str_first[si] + grams(set->s[j], set->len[j],
+								  pf->gram + pf->str_first[si], &tri);
+			pf->set_first[so + 1] = si;
+		}
+		pf->branch_first[b + 1] = so;
+	}
+	return pf;
+}
+
 struct prefilter *prefilter_new(const char *pattern)
 {
-	struct reader rd = { pattern, 0, xmalloc(sizeof(struct lset)) };
+	struct reader rd = { pattern, 0, xmalloc(sizeof(struct lset)),
+			     xcalloc(BRANCH_MAX, sizeof(struct info *)), 0 };
 	struct info *x = xmalloc(sizeof(*x));
 	x->nreq = 0;
 	alts(&rd, x, 0);
 	struct prefilter *pf = NULL;
-	if (!rd.bad && !*rd.p) {
-		req_add(x, &x->exact);
-		if (x->nreq) {
-			/* The narrowest set first: most texts fail it. */
-			int order[AND_MAX], nset = x->nreq, nstr = 0, ngram = 0, tri;
-			for (int i = 0; i < nset; i++) {
-				int k = i;
-				while (k > 0 && score(&x->req[order[k - 1]]) < score(&x->req[i])) {
-					order[k] = order[k - 1];
-					k--;
-				}
-				order[k] = i;
-				nstr += x->req[i].n;
-				for (int j = 0; j < x->req[i].n; j++)
-					ngram += grams(x->req[i].s[j], x->req[i].len[j], NULL, &tri);
-			}
-			pf = xcalloc(1, sizeof(*pf));
-			pf->nset = nset;
-			pf->nstr = nstr;
-			pf->set_first = xcalloc((size_t)nset + 1, sizeof(int));
-			pf->str_first = xcalloc((size_t)nstr + 1, sizeof(int));
-			pf->gram = xcalloc((size_t)ngram, sizeof(*pf->gram));
-			int si = 0;
-			for (int o = 0; o < nset; o++) {
-				struct lset *set = &x->req[order[o]];
-				for (int j = 0; j < set->n; j++, si++)
-					pf->str_first[si + 1] =
-						pf->str_first[si] + grams(set->s[j], set->len[j],
-									  pf->gram + pf->str_first[si], &tri);
-				pf->set_first[o + 1] = si;
-			}
-		}
-	}
+	if (!rd.bad && !*rd.p)
+		pf = rd.nbranch > 1 && rd.nbranch <= BRANCH_MAX ? filter_of(rd.branch, rd.nbranch)
+								: filter_of(&x, 1);
+	for (int b = 0; b < rd.nbranch && b < BRANCH_MAX; b++)
+		free(rd.branch[b]);
+	free(rd.branch);
 	free(x);
 	free(rd.tmp);
 	return pf;
@@ -741,6 +785,7 @@ void prefilter_free(struct prefilter *pf)
 {
 	if (!pf)
 		return;
+	free(pf->branch_first);
 	free(pf->set_first);
 	free(pf->str_first);
 	free(pf->gram);
@@ -790,19 +835,22 @@ int prefilter_may_match(const struct prefilter *pf, const struct prefilter_text 
 {
 	if (!pf || t->all)
 		return 1;
-	for (int set = 0; set < pf->nset; set++) {
-		int found = 0;
-		for (int i = pf->set_first[set]; i < pf->set_first[set + 1] && !found; i++) {
-			int k = pf->str_first[i];
-			while (k < pf->str_first[i + 1] &&
-			       (t->map[pf->gram[k] >> 3] & (1u << (pf->gram[k] & 7))))
-				k++;
-			found = k == pf->str_first[i + 1];
+	for (int b = 0; b < pf->nbranch; b++) {
+		int set = pf->branch_first[b], found = 1;
+		for (; set < pf->branch_first[b + 1] && found; set++) {
+			found = 0;
+			for (int i = pf->set_first[set]; i < pf->set_first[set + 1] && !found; i++) {
+				int k = pf->str_first[i];
+				while (k < pf->str_first[i + 1] &&
+				       (t->map[pf->gram[k] >> 3] & (1u << (pf->gram[k] & 7))))
+					k++;
+				found = k == pf->str_first[i + 1];
+			}
 		}
-		if (!found)
-			return 0;
+		if (found)
+			return 1;
 	}
-	return 1;
+	return 0;
 }
 
 /* The index: for each key gram, the filters it keys (CSR arrays). */
@@ -831,6 +879,13 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 	struct prefilter_index *ix = xcalloc(1, sizeof(*ix));
 	ix->n = n;
 	ix->always = xcalloc((size_t)(n ? n : 1), 1);
+	/* A string is keyed by the gram fewest strings of all filters share:
+	 * a common one ("een", "ver") would make its filter a candidate for
+	 * nearly every text. */
+	int *uses = xcalloc(1u << PREFILTER_BITS, sizeof(int));
+	for (int i = 0; i < n; i++)
+		for (int g = 0; pf[i] && g < pf[i]->str_first[pf[i]->nstr]; g++)
+			uses[pf[i]->gram[g]]++;
 	int cap = 0, m = 0;
 	struct keyed *k = NULL;
 	for (int i = 0; i < n; i++) {
@@ -838,15 +893,24 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 			ix->always[i] = 1;
 			continue;
 		}
-		for (int s = pf[i]->set_first[0]; s < pf[i]->set_first[1]; s++) {
-			if (m == cap) {
-				cap = cap ? 2 * cap : 256;
-				k = xrealloc(k, (size_t)cap * sizeof(*k));
+		/* Each branch's first (narrowest) set. */
+		for (int b = 0; b < pf[i]->nbranch; b++) {
+			int set = pf[i]->branch_first[b];
+			for (int s = pf[i]->set_first[set]; s < pf[i]->set_first[set + 1]; s++) {
+				if (m == cap) {
+					cap = cap ? 2 * cap : 256;
+					k = xrealloc(k, (size_t)cap * sizeof(*k));
+				}
+				int best = pf[i]->str_first[s];
+				for (int g = best + 1; g < pf[i]->str_first[s + 1]; g++)
+					if (uses[pf[i]->gram[g]] < uses[pf[i]->gram[best]])
+						best = g;
+				k[m].gram = pf[i]->gram[best];
+				k[m++].who = i;
 			}
-			k[m].gram = pf[i]->gram[pf[i]->str_first[s]];
-			k[m++].who = i;
 		}
 	}
+	free(uses);
 	if (m)
 		qsort(k, (size_t)m, sizeof(*k), keyed_cmp);
 	ix->key = xcalloc((size_t)(m ? m : 1), sizeof(*ix->key));

@@ -4,10 +4,13 @@
  * At load time each rule's pattern is read for up to three sets of literal
  * strings, every match containing one string of each ("geen" and
  * "bezichtiging|bezoek" in /\bgeen\s+(bezichtiging|bezoek)\s+meer\b/;
- * the sets kept are those whose shortest string is longest). At coding
+ * the sets kept are those whose shortest string is longest); each
+ * alternative of the whole pattern gets its own sets (/a\s+b|c\s+d/:
+ * "a" and "b", or "c" and "d"). At coding
  * time the text's pairs and triples of ASCII bytes (letters in lower case)
- * are hashed into a bitmap once, and a rule is run only when each of its
- * sets has a string whose every pair or triple is in the bitmap. The
+ * are hashed into a bitmap once, and a rule is run only when each set of
+ * one of its alternatives has a string whose every pair or triple is in
+ * the bitmap. The
  * filter may let through a rule that then does not match; it never holds
  * back one that would: a pattern the reader does not fully understand
  * (\Q, back references, \x{..}, the (?x) option; options that leave
@@ -46,8 +49,8 @@ void prefilter_free(struct prefilter *pf);
 int prefilter_strings(const struct prefilter *pf);
 
 /* Which of many filters may let a text through, found without looking at
- * each: the first gram of every string of each filter's first set, indexed
- * by gram. A filter whose key grams are all absent from a text cannot
+ * each: of every string of the first (narrowest) set of each alternative
+ * of each filter, the gram fewest strings share, indexed by gram. A filter whose key grams are all absent from a text cannot
  * pass; the others are candidates, to be asked with prefilter_may_match.
  * Owned by the caller: prefilter_index_free. */
 struct prefilter_index;

@@ -53,8 +53,14 @@ struct coding_rules {
 	 * allocates nothing here: spans per rule and the matched negation rules (ncap rules),
 	 * and the grams of the text. */
 	struct spans *sp;
-	int *hit; /* the negation rules that matched the text being coded */
+	/* Per rule, for the text being coded: 0 not run yet, 1 run (or not
+	 * applicable) without a match, 2 matched. Negation rules run only
+	 * when a rule they can take back has matched. */
+	signed char *state;
 	int ncap;
+	/* For each rule, the negation rules that can take its matches back
+	 * (cby[cby_first[i] .. cby_first[i + 1])). */
+	int *cby_first, *cby;
 	/* The other rules by priority, then line: the first of them to fire
 	 * for an outcome is the one coding keeps, and the rest of that
 	 * outcome need not run. */
@@ -91,7 +97,9 @@ void coding_rules_free(struct coding_rules *rs)
 	for (int i = 0; i < rs->ncap; i++)
 		free(rs->sp[i].v);
 	free(rs->sp);
-	free(rs->hit);
+	free(rs->state);
+	free(rs->cby_first);
+	free(rs->cby);
 	free(rs->order);
 	free(rs->cand);
 	prefilter_index_free(rs->ix);
@@ -173,6 +181,14 @@ static const char *parse_line(char *line, long *prio, char **code, char **pat, c
 		p++;
 	*note = p;
 	return NULL;
+}
+
+/* Whether cancel rule c takes back matches of rule r. */
+static int cancels(const struct rule *c, const struct rule *r)
+{
+	if (c->code == r->code)
+		return 1;
+	return !c->code->sub && !strcmp(c->code->outcome, r->code->outcome);
 }
 
 int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, const char *path,
@@ -269,7 +285,7 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 	if (rs->n > rs->ncap) {
 		rs->sp = xrealloc(rs->sp, (size_t)rs->n * sizeof(*rs->sp));
 		memset(rs->sp + rs->ncap, 0, (size_t)(rs->n - rs->ncap) * sizeof(*rs->sp));
-		rs->hit = xrealloc(rs->hit, (size_t)rs->n * sizeof(*rs->hit));
+		rs->state = xrealloc(rs->state, (size_t)rs->n);
 		rs->cand = xrealloc(rs->cand, (size_t)rs->n);
 		rs->ncap = rs->n;
 	}
@@ -285,6 +301,23 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 			k--;
 		}
 		rs->order[k] = i;
+	}
+	rs->cby_first = xrealloc(rs->cby_first, (size_t)(rs->n + 1) * sizeof(int));
+	int ncby = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		ncby = 0;
+		for (int i = 0; i < rs->n; i++) {
+			rs->cby_first[i] = ncby;
+			for (int c = 0; c < rs->n && !rs->r[i].cancel; c++)
+				if (rs->r[c].cancel && cancels(&rs->r[c], &rs->r[i])) {
+					if (pass)
+						rs->cby[ncby] = c;
+					ncby++;
+				}
+		}
+		rs->cby_first[rs->n] = ncby;
+		if (!pass)
+			rs->cby = xrealloc(rs->cby, (size_t)(ncby ? ncby : 1) * sizeof(int));
 	}
 	struct prefilter **pfs = xcalloc((size_t)(rs->n ? rs->n : 1), sizeof(*pfs));
 	for (int i = 0; i < rs->n; i++)
@@ -382,13 +415,6 @@ static int all_matches(const struct coding_rules *rs, const struct rule *r, cons
 	return 0;
 }
 
-/* Whether cancel rule c takes back matches of rule r. */
-static int cancels(const struct rule *c, const struct rule *r)
-{
-	if (c->code == r->code)
-		return 1;
-	return !c->code->sub && !strcmp(c->code->outcome, r->code->outcome);
-}
 
 /* Whether rule i applies to the reply (market, language) and may match
  * its text (the prefilter). */
@@ -433,7 +459,7 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 	if (!utf8_check(text, len, &bad))
 		return ct_fail(err, CT_EINPUT, "the text is not valid UTF-8 (byte %zu)", bad);
 
-	int n = rs->n, rc = CT_OK, nhit = 0;
+	int n = rs->n, rc = CT_OK;
 	struct spans *sp = rs->sp;
 	/* The text's grams, read once: most rules cannot match it and are
 	 * not run. */
@@ -441,21 +467,13 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 	prefilter_scan(grams, text, len);
 	if (n)
 		prefilter_index_candidates(rs->ix, grams, rs->cand);
-	/* Every match of the negation rules first: they take back the
-	 * matches of the others that they overlap. */
-	for (int i = 0; i < n; i++) {
-		sp[i].n = 0;
-		if (!rs->r[i].cancel || !rule_may_run(rs, i, market, lang, grams))
-			continue;
-		if ((rc = run_rule(rs, i, text, len, 1, err)) != CT_OK)
-			goto out;
-		if (sp[i].n)
-			rs->hit[nhit++] = i;
-	}
-	/* The others by priority: a rule fires when one of its matches is not
+	memset(rs->state, 0, (size_t)n);
+	/* The rules by priority: a rule fires when one of its matches is not
 	 * overlapped by a match of a negation rule of its code, and the first
 	 * to fire for an outcome is the one kept (a rule of another outcome
-	 * may still fire: a conflict). */
+	 * may still fire: a conflict). A rule's negations are run (every
+	 * match, once per text) only when it has matched: most rules do not,
+	 * and most negations then need not run at all. */
 	const struct rule *best[CODING_NOUTCOMES] = { 0 }, *auto_rule = NULL;
 	for (int o = 0; o < rs->norder; o++) {
 		int i = rs->order[o];
@@ -463,21 +481,40 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 		const struct rule **slot = r->auto_text ? &auto_rule : &best[r->outcome];
 		if (*slot || !rule_may_run(rs, i, market, lang, grams))
 			continue;
+		if ((rc = run_rule(rs, i, text, len, 0, err)) != CT_OK)
+			goto out;
+		if (!sp[i].n)
+			continue;
 		int cancellable = 0;
-		for (int h = 0; h < nhit && !cancellable; h++)
-			cancellable = cancels(&rs->r[rs->hit[h]], r);
-		/* Nothing can take a match back: the first one decides. */
-		if ((rc = run_rule(rs, i, text, len, cancellable, err)) != CT_OK)
+		for (int k = rs->cby_first[i]; k < rs->cby_first[i + 1]; k++) {
+			int c = rs->cby[k];
+			if (!rs->state[c]) {
+				rs->state[c] = 1;
+				if (rule_may_run(rs, c, market, lang, grams)) {
+					if ((rc = run_rule(rs, c, text, len, 1, err)) != CT_OK)
+						goto out;
+					if (sp[c].n)
+						rs->state[c] = 2;
+				}
+			}
+			cancellable |= rs->state[c] == 2;
+		}
+		/* Nothing can take the match back: the first one decides. */
+		if (!cancellable) {
+			*slot = r;
+			continue;
+		}
+		if ((rc = run_rule(rs, i, text, len, 1, err)) != CT_OK)
 			goto out;
 		int fired = 0;
-		for (int k = 0; k < sp[i].n && !fired; k++) {
+		for (int m = 0; m < sp[i].n && !fired; m++) {
 			int cancelled = 0;
-			for (int h = 0; h < nhit && !cancelled; h++) {
-				const struct spans *c = &sp[rs->hit[h]];
-				if (!cancels(&rs->r[rs->hit[h]], r))
+			for (int k = rs->cby_first[i]; k < rs->cby_first[i + 1] && !cancelled; k++) {
+				const struct spans *c = &sp[rs->cby[k]];
+				if (rs->state[rs->cby[k]] != 2)
 					continue;
 				for (int q = 0; q < c->n && !cancelled; q++)
-					cancelled = c->v[q].s < sp[i].v[k].e && sp[i].v[k].s < c->v[q].e;
+					cancelled = c->v[q].s < sp[i].v[m].e && sp[i].v[m].s < c->v[q].e;
 			}
 			fired = !cancelled;
 		}
