@@ -4,6 +4,7 @@
  * mobile clients); they are matched on whole lines, ASCII case ignored. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -87,6 +88,112 @@ static int starts_ci(const char *s, const char *p)
 	return lower((unsigned char)*s) == lower((unsigned char)*p) && !strncasecmp(s, p, strlen(p));
 }
 
+/* A list of line starts (each of two bytes or more), with a bitmap of the
+ * hashes of their first two bytes in lower case: a line whose first two
+ * bytes are not in it starts with none of them, and most lines are
+ * rejected so, without a comparison per entry. */
+struct starts {
+	const char *const *s;
+	size_t n;
+	unsigned char pairs[128];
+	unsigned char single[32]; /* first bytes of one-byte entries ("A") */
+};
+
+static unsigned pair_hash(const char *s)
+{
+	return ((unsigned)lower((unsigned char)s[0]) * 31u ^ (unsigned)lower((unsigned char)s[1])) &
+	       1023u;
+}
+
+static int maybe_starts(const struct starts *st, const char *s)
+{
+	unsigned h = pair_hash(s), c = (unsigned)lower((unsigned char)s[0]);
+	return s[0] && ((st->pairs[h >> 3] >> (h & 7) & 1) || (st->single[c >> 3] >> (c & 7) & 1));
+}
+
+/* The length of the first entry of st that s starts with (ASCII case
+ * ignored), or 0. */
+static size_t starts_any(const struct starts *st, const char *s)
+{
+	if (!maybe_starts(st, s))
+		return 0;
+	for (size_t i = 0; i < st->n; i++)
+		if (starts_ci(s, st->s[i]))
+			return strlen(st->s[i]);
+	return 0;
+}
+
+static void starts_init(struct starts *st)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		unsigned h = pair_hash(st->s[i]), c = (unsigned)lower((unsigned char)st->s[i][0]);
+		if (st->s[i][1])
+			st->pairs[h >> 3] |= (unsigned char)(1u << (h & 7));
+		else
+			st->single[c >> 3] |= (unsigned char)(1u << (c & 7));
+	}
+}
+
+/* Where a quote's attribution line starts. */
+static const char *const attribution_list[] = { "Op ", "On ", "Le ", "Am ", "Il " };
+/* Separator lines that start an original or forwarded message. */
+static const char *const separator_list[] = {
+	"-----Original Message-----", "----- Original Message -----",
+	"-------- Original Message --------", "-----Oorspronkelijk bericht-----",
+	"-----Oorspronkelijk Bericht-----", "-----Message d'origine-----",
+	"----- Message d'origine -----", "-------- Message original --------",
+	"---------- Forwarded message", "-------- Forwarded Message",
+	"---------- Doorgestuurd bericht", "-------- Doorgestuurd bericht",
+	"---------- Message transféré", "-------- Message transféré",
+	"Begin forwarded message:", "Begin doorgestuurd bericht:",
+	"Début du message réexpédié",
+	"Début du message transféré",
+};
+/* Outlook's header block: the first field, and the fields that follow. */
+static const char *const from_list[] = { "Van", "De", "From", "Von" };
+static const char *const rest_list[] = { "Verzonden", "Envoyé", "Sent", "Date",	"Datum", "Aan",
+					 "À", "A", "To", "Onderwerp", "Objet", "Subject",
+					 "Cc", "Gesendet", "An", "Betreff" };
+/* Closings that end a message. */
+static const char *const closing_list[] = {
+	"Met vriendelijke groet", "Vriendelijke groet", "Met vriendelijke groeten",
+	"Beste groeten", "Hartelijke groet", "Groetjes", "Groeten", "Mvg", "M.v.g.",
+	"Vriendelijke groetjes", "Met hartelijke groet", "Hoogachtend",
+	"Cordialement", "Bien cordialement", "Bien à vous", "Bien a vous",
+	"Salutations", "Meilleures salutations", "Sincères salutations",
+	"Bonne journée", "Bien amicalement", "Amicalement", "Veuillez agréer",
+	"Kind regards", "Best regards", "Regards", "Warm regards", "Best wishes",
+	"Sincerely", "Yours sincerely", "Yours faithfully", "Many thanks,", "Best,", "Cheers,",
+	"Sent from my", "Verzonden vanaf mijn", "Verstuurd vanaf mijn", "Envoyé de mon",
+	"Envoyé depuis mon", "Get Outlook for", "Outlook voor",
+};
+/* The first lines of disclaimers (case counts). */
+static const char *const disclaimer_list[] = {
+	"Disclaimer", "DISCLAIMER", "This e-mail and any", "This email and any",
+	"This message and any", "This e-mail is confidential", "This email is confidential",
+	"The information contained in this", "Dit bericht en eventuele bijlagen",
+	"Dit e-mailbericht", "Dit bericht is uitsluitend", "De informatie in dit bericht",
+	"De informatie verzonden in dit", "Ce message et", "Ce courriel et",
+	"Ce message est confidentiel", "Le présent message", "Le présent courriel",
+	"Les informations contenues dans",
+};
+
+#define STARTS(list) { list, ARRAY_SIZE(list), { 0 }, { 0 } }
+static struct starts attribution_starts = STARTS(attribution_list), separators = STARTS(separator_list),
+		     from_fields = STARTS(from_list), rest_fields = STARTS(rest_list),
+		     closings = STARTS(closing_list), disclaimers = STARTS(disclaimer_list);
+static pthread_once_t starts_once = PTHREAD_ONCE_INIT;
+
+static void starts_init_all(void)
+{
+	starts_init(&attribution_starts);
+	starts_init(&separators);
+	starts_init(&from_fields);
+	starts_init(&rest_fields);
+	starts_init(&closings);
+	starts_init(&disclaimers);
+}
+
 /* Whether s (trimmed at the end) ends with one of the verbs of an
  * attribution line, then ':' (French puts a space before it). */
 static int ends_attribution(const char *s)
@@ -117,9 +224,7 @@ static int ends_attribution(const char *s)
  * wraps long ones): returns how many lines it takes, or 0. */
 static int attribution_start(const char *line)
 {
-	const char *s = skip_ws(line);
-	return starts_ci(s, "Op ") || starts_ci(s, "On ") || starts_ci(s, "Le ") ||
-	       starts_ci(s, "Am ") || starts_ci(s, "Il ");
+	return starts_any(&attribution_starts, skip_ws(line)) != 0;
 }
 
 static int attribution(const struct lines *ls, int i)
@@ -150,35 +255,22 @@ static int attribution(const struct lines *ls, int i)
 /* A separator line that starts an original or forwarded message. */
 static int separator(const char *line)
 {
-	const char *s = skip_ws(line);
-	static const char *const marks[] = {
-		"-----Original Message-----", "----- Original Message -----",
-		"-------- Original Message --------", "-----Oorspronkelijk bericht-----",
-		"-----Oorspronkelijk Bericht-----", "-----Message d'origine-----",
-		"----- Message d'origine -----", "-------- Message original --------",
-		"---------- Forwarded message", "-------- Forwarded Message",
-		"---------- Doorgestuurd bericht", "-------- Doorgestuurd bericht",
-		"---------- Message transféré", "-------- Message transféré",
-		"Begin forwarded message:", "Begin doorgestuurd bericht:",
-		"Début du message réexpédié",
-		"Début du message transféré",
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(marks); i++)
-		if (starts_ci(s, marks[i]))
-			return 1;
-	return 0;
+	return starts_any(&separators, skip_ws(line)) != 0;
 }
+
 
 /* Outlook's header block: "Van:", "De :", "From:" (bold '*From:*' in HTML
  * made text) followed within four lines by a sent, to or subject field. */
-static int field_line(const char *line, const char *const *names, size_t nn)
+static int field_line(const char *line, const struct starts *names)
 {
 	const char *s = skip_ws(line);
 	if (*s == '*')
 		s++;
-	for (size_t i = 0; i < nn; i++) {
-		size_t l = strlen(names[i]);
-		if (starts_ci(s, names[i])) {
+	if (!maybe_starts(names, s))
+		return 0;
+	for (size_t i = 0; i < names->n; i++) {
+		size_t l = strlen(names->s[i]);
+		if (starts_ci(s, names->s[i])) {
 			const char *p = s + l;
 			while (*p == ' ' || (unsigned char)*p == 0xc2 || (unsigned char)*p == 0xa0)
 				p++;
@@ -193,14 +285,10 @@ static int field_line(const char *line, const char *const *names, size_t nn)
 
 static int outlook_block(const struct lines *ls, int i)
 {
-	static const char *const from[] = { "Van", "De", "From", "Von" };
-	static const char *const rest[] = { "Verzonden", "Envoyé", "Sent", "Date",
-					    "Datum", "Aan", "À", "A", "To", "Onderwerp",
-					    "Objet", "Subject", "Cc", "Gesendet", "An", "Betreff" };
-	if (!field_line(ls->l[i], from, ARRAY_SIZE(from)))
+	if (!field_line(ls->l[i], &from_fields))
 		return 0;
 	for (int k = 1; k <= 4 && i + k < ls->n; k++)
-		if (field_line(ls->l[i + k], rest, ARRAY_SIZE(rest)))
+		if (field_line(ls->l[i + k], &rest_fields))
 			return 1;
 	return 0;
 }
@@ -224,34 +312,20 @@ static int rule_line(const char *line)
 /* Closings that end a message: the line that starts with one (and is
  * short, with no digit: a name may follow, not a time) begins the
  * signature. */
+
 static int closing_line(const char *line)
 {
-	static const char *const closings[] = {
-		"Met vriendelijke groet", "Vriendelijke groet", "Met vriendelijke groeten",
-		"Beste groeten", "Hartelijke groet", "Groetjes", "Groeten", "Mvg", "M.v.g.",
-		"Vriendelijke groetjes", "Met hartelijke groet", "Hoogachtend",
-		"Cordialement", "Bien cordialement", "Bien à vous", "Bien a vous",
-		"Salutations", "Meilleures salutations", "Sincères salutations",
-		"Bonne journée", "Bien amicalement", "Amicalement", "Veuillez agréer",
-		"Kind regards", "Best regards", "Regards", "Warm regards", "Best wishes",
-		"Sincerely", "Yours sincerely", "Yours faithfully", "Many thanks,", "Best,", "Cheers,",
-		"Sent from my", "Verzonden vanaf mijn", "Verstuurd vanaf mijn", "Envoyé de mon",
-		"Envoyé depuis mon", "Get Outlook for", "Outlook voor",
-	};
 	const char *s = skip_ws(line);
-	for (size_t i = 0; i < ARRAY_SIZE(closings); i++) {
-		size_t l = strlen(closings[i]);
-		if (!starts_ci(s, closings[i]))
-			continue;
-		const char *rest = s + l;
-		if (strlen(rest) > 40)
+	size_t l = starts_any(&closings, s);
+	if (!l)
+		return 0;
+	const char *rest = s + l;
+	if (strlen(rest) > 40)
+		return 0;
+	for (const char *p = rest; *p; p++)
+		if (*p >= '0' && *p <= '9')
 			return 0;
-		for (const char *p = rest; *p; p++)
-			if (*p >= '0' && *p <= '9')
-				return 0;
-		return 1;
-	}
-	return 0;
+	return 1;
 }
 
 /* A disclaimer's or a signature separator's first line. */
@@ -260,20 +334,14 @@ static int disclaimer_line(const char *line)
 	const char *s = skip_ws(line);
 	if (!strcmp(line, "-- ") || !strcmp(line, "--") || !strcmp(line, "__"))
 		return 1;
-	static const char *const starts[] = {
-		"Disclaimer", "DISCLAIMER", "This e-mail and any", "This email and any",
-		"This message and any", "This e-mail is confidential", "This email is confidential",
-		"The information contained in this", "Dit bericht en eventuele bijlagen",
-		"Dit e-mailbericht", "Dit bericht is uitsluitend", "De informatie in dit bericht",
-		"De informatie verzonden in dit", "Ce message et", "Ce courriel et",
-		"Ce message est confidentiel", "Le présent message", "Le présent courriel",
-		"Les informations contenues dans",
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(starts); i++)
-		if (*s == starts[i][0] && !strncmp(s, starts[i], strlen(starts[i])))
+	if (!maybe_starts(&disclaimers, s))
+		return 0;
+	for (size_t i = 0; i < disclaimers.n; i++)
+		if (*s == disclaimers.s[i][0] && !strncmp(s, disclaimers.s[i], strlen(disclaimers.s[i])))
 			return 1;
 	return 0;
 }
+
 
 static void add_line(struct strbuf *sb, const char *l)
 {
@@ -300,6 +368,7 @@ static char *trim_lines(struct strbuf *sb)
 
 struct coding_text *coding_text_split(const char *text)
 {
+	pthread_once(&starts_once, starts_init_all);
 	struct coding_text *t = xcalloc(1, sizeof(*t));
 	struct lines ls;
 	lines_split(&ls, text ? text : "");

@@ -797,10 +797,24 @@ int prefilter_strings(const struct prefilter *pf)
 	return pf ? pf->nstr : 0;
 }
 
+/* Sets gram h in t's bitmap, listing it the first time. */
+static void gram_set(struct prefilter_text *t, uint16_t h)
+{
+	unsigned char bit = (unsigned char)(1u << (h & 7));
+	if (t->map[h >> 3] & bit)
+		return;
+	t->map[h >> 3] |= bit;
+	if (t->ngram < PREFILTER_LIST)
+		t->gram[t->ngram] = h;
+	if (t->ngram <= PREFILTER_LIST)
+		t->ngram++;
+}
+
 void prefilter_scan(struct prefilter_text *t, const char *text, size_t len)
 {
 	memset(t->map, 0, sizeof(t->map));
 	t->all = 0;
+	t->ngram = 0;
 	unsigned a = 0, b = 0; /* the two bytes before, lower case; 0 none */
 	for (size_t i = 0; i < len; i++) {
 		unsigned c = (unsigned char)text[i];
@@ -819,12 +833,9 @@ void prefilter_scan(struct prefilter_text *t, const char *text, size_t len)
 		}
 		c = (unsigned)lower_ascii((int)c);
 		if (b) {
-			uint16_t h = hash2(b, c);
-			t->map[h >> 3] |= (unsigned char)(1u << (h & 7));
-			if (a) {
-				h = hash3(a, b, c);
-				t->map[h >> 3] |= (unsigned char)(1u << (h & 7));
-			}
+			gram_set(t, hash2(b, c));
+			if (a)
+				gram_set(t, hash3(a, b, c));
 		}
 		a = b;
 		b = c;
@@ -856,11 +867,13 @@ int prefilter_may_match(const struct prefilter *pf, const struct prefilter_text 
 /* The index: for each key gram, the filters it keys (CSR arrays). */
 struct prefilter_index {
 	int n;            /* filters */
-	char *always;     /* n: a NULL filter, a candidate for every text */
+	int nword;        /* (n + 63) / 64 */
+	uint64_t *always; /* bits: a NULL filter, a candidate for every text */
 	int nkey;
-	uint16_t *key;    /* nkey distinct grams */
+	uint16_t *key;    /* nkey distinct grams, ascending */
 	int *first;       /* nkey + 1 offsets into who */
 	int *who;
+	unsigned char iskey[(1u << PREFILTER_BITS) / 8];
 };
 
 struct keyed {
@@ -878,7 +891,8 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 {
 	struct prefilter_index *ix = xcalloc(1, sizeof(*ix));
 	ix->n = n;
-	ix->always = xcalloc((size_t)(n ? n : 1), 1);
+	ix->nword = (n + 63) / 64;
+	ix->always = xcalloc((size_t)(ix->nword ? ix->nword : 1), sizeof(uint64_t));
 	/* A string is keyed by the gram fewest strings of all filters share:
 	 * a common one ("een", "ver") would make its filter a candidate for
 	 * nearly every text. */
@@ -890,7 +904,7 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 	struct keyed *k = NULL;
 	for (int i = 0; i < n; i++) {
 		if (!pf[i] || !pf[i]->nset) {
-			ix->always[i] = 1;
+			ix->always[i / 64] |= 1ull << (i % 64);
 			continue;
 		}
 		/* Each branch's first (narrowest) set. */
@@ -921,6 +935,7 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 		if (j && k[j].gram == k[j - 1].gram && k[j].who == k[j - 1].who)
 			continue;
 		if (!j || k[j].gram != k[j - 1].gram) {
+			ix->iskey[k[j].gram >> 3] |= (unsigned char)(1u << (k[j].gram & 7));
 			ix->key[ix->nkey] = k[j].gram;
 			ix->first[ix->nkey++] = nw;
 		}
@@ -939,18 +954,45 @@ void prefilter_index_free(struct prefilter_index *ix)
 	free(ix);
 }
 
+static void mark(const struct prefilter_index *ix, int j, uint64_t *cand)
+{
+	for (int w = ix->first[j]; w < ix->first[j + 1]; w++)
+		cand[ix->who[w] / 64] |= 1ull << (ix->who[w] % 64);
+}
+
 void prefilter_index_candidates(const struct prefilter_index *ix, const struct prefilter_text *t,
-				char *cand)
+				uint64_t *cand)
 {
 	if (t->all) {
-		memset(cand, 1, (size_t)ix->n);
+		for (int w = 0; w < ix->nword; w++)
+			cand[w] = ~0ull;
+		if (ix->n % 64)
+			cand[ix->nword - 1] = (1ull << (ix->n % 64)) - 1;
 		return;
 	}
-	memcpy(cand, ix->always, (size_t)ix->n);
-	for (int j = 0; j < ix->nkey; j++) {
-		uint16_t g = ix->key[j];
-		if (t->map[g >> 3] & (1u << (g & 7)))
-			for (int w = ix->first[j]; w < ix->first[j + 1]; w++)
-				cand[ix->who[w]] = 1;
+	memcpy(cand, ix->always, (size_t)ix->nword * sizeof(uint64_t));
+	if (t->ngram > PREFILTER_LIST) {
+		/* Too many grams to list: every key is tested. */
+		for (int j = 0; j < ix->nkey; j++) {
+			uint16_t g = ix->key[j];
+			if (t->map[g >> 3] & (1u << (g & 7)))
+				mark(ix, j, cand);
+		}
+		return;
+	}
+	/* Each of the text's grams that keys filters, found by bisection. */
+	for (int x = 0; x < t->ngram; x++) {
+		uint16_t g = t->gram[x];
+		if (!(ix->iskey[g >> 3] & (1u << (g & 7))))
+			continue;
+		int lo = 0, hi = ix->nkey - 1;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+			if (ix->key[mid] < g)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		mark(ix, lo, cand);
 	}
 }

@@ -27,6 +27,7 @@
 #define CT_CODING_PREFILTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The checks of one pattern: up to three sets of strings, each string a
  * list of gram hashes; NULL (no filter: always run) when no useful set
@@ -34,10 +35,15 @@
  * Owned by the caller: prefilter_free. */
 struct prefilter;
 
-/* The grams of one text. */
+/* The grams of one text: a bitmap, and (up to PREFILTER_LIST) the list of
+ * the distinct grams, which the index looks up instead of testing each of
+ * its keys. */
 #define PREFILTER_BITS 16
+#define PREFILTER_LIST 4096
 struct prefilter_text {
 	int all; /* every rule may match (a caseless look-alike in the text) */
+	int ngram; /* distinct grams listed; PREFILTER_LIST + 1: too many to list */
+	uint16_t gram[PREFILTER_LIST];
 	unsigned char map[(1u << PREFILTER_BITS) / 8];
 };
 
@@ -58,9 +64,10 @@ struct prefilter_index;
  * outlive it. */
 struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n);
 void prefilter_index_free(struct prefilter_index *ix);
-/* cand[i] = 1 for each filter i that may pass t, else 0 (n bytes). */
+/* Bit i of cand (bit i % 64 of word i / 64; (n + 63) / 64 words) set for
+ * each filter i that may pass t, clear for the others. */
 void prefilter_index_candidates(const struct prefilter_index *ix, const struct prefilter_text *t,
-				char *cand);
+				uint64_t *cand);
 
 /* Fills t from text (len bytes of UTF-8). */
 void prefilter_scan(struct prefilter_text *t, const char *text, size_t len);

@@ -61,16 +61,23 @@ struct coding_rules {
 	/* For each rule, the negation rules that can take its matches back
 	 * (cby[cby_first[i] .. cby_first[i + 1])). */
 	int *cby_first, *cby;
-	/* The other rules by priority, then line: the first of them to fire
-	 * for an outcome is the one coding keeps, and the rest of that
-	 * outcome need not run. */
-	int *order;
+	/* The other rules by priority, then line (order[0 .. norder)): the
+	 * first of them to fire for an outcome is the one coding keeps, and
+	 * the rest of that outcome need not run; then the negation rules.
+	 * pos[i] is rule i's place in order. */
+	int *order, *pos;
 	int norder;
 	struct prefilter_text grams;
 	/* The rules a text may match, by their key grams (rebuilt when rules
-	 * are added), and the candidates of the text being coded. */
+	 * are added), and the candidates of the text being coded: bits by
+	 * place in order, so that they are visited by priority. */
 	struct prefilter_index *ix;
-	char *cand;
+	uint64_t *cand;
+	/* By place in order: the rules that apply to app_market and
+	 * app_lang (app_lang -2: not yet computed). */
+	uint64_t *app;
+	unsigned app_market;
+	int app_lang;
 };
 
 int coding_rules_count(const struct coding_rules *rs)
@@ -101,7 +108,9 @@ void coding_rules_free(struct coding_rules *rs)
 	free(rs->cby_first);
 	free(rs->cby);
 	free(rs->order);
+	free(rs->pos);
 	free(rs->cand);
+	free(rs->app);
 	prefilter_index_free(rs->ix);
 	for (int i = 0; i < rs->nf; i++)
 		free(rs->f[i].path);
@@ -286,10 +295,13 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 		rs->sp = xrealloc(rs->sp, (size_t)rs->n * sizeof(*rs->sp));
 		memset(rs->sp + rs->ncap, 0, (size_t)(rs->n - rs->ncap) * sizeof(*rs->sp));
 		rs->state = xrealloc(rs->state, (size_t)rs->n);
-		rs->cand = xrealloc(rs->cand, (size_t)rs->n);
+		rs->cand = xrealloc(rs->cand, (size_t)(rs->n + 63) / 64 * sizeof(uint64_t));
+		rs->app = xrealloc(rs->app, (size_t)(rs->n + 63) / 64 * sizeof(uint64_t));
 		rs->ncap = rs->n;
 	}
+	rs->app_lang = -2;
 	rs->order = xrealloc(rs->order, (size_t)(rs->n ? rs->n : 1) * sizeof(*rs->order));
+	rs->pos = xrealloc(rs->pos, (size_t)(rs->n ? rs->n : 1) * sizeof(*rs->pos));
 	rs->norder = 0;
 	for (int i = 0; i < rs->n; i++) {
 		if (rs->r[i].cancel)
@@ -302,6 +314,11 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 		}
 		rs->order[k] = i;
 	}
+	for (int i = 0, k = rs->norder; i < rs->n; i++)
+		if (rs->r[i].cancel)
+			rs->order[k++] = i;
+	for (int k = 0; k < rs->n; k++)
+		rs->pos[rs->order[k]] = k;
 	rs->cby_first = xrealloc(rs->cby_first, (size_t)(rs->n + 1) * sizeof(int));
 	int ncby = 0;
 	for (int pass = 0; pass < 2; pass++) {
@@ -320,8 +337,8 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 			rs->cby = xrealloc(rs->cby, (size_t)(ncby ? ncby : 1) * sizeof(int));
 	}
 	struct prefilter **pfs = xcalloc((size_t)(rs->n ? rs->n : 1), sizeof(*pfs));
-	for (int i = 0; i < rs->n; i++)
-		pfs[i] = rs->r[i].pf;
+	for (int k = 0; k < rs->n; k++)
+		pfs[k] = rs->r[rs->order[k]].pf;
 	prefilter_index_free(rs->ix);
 	rs->ix = prefilter_index_new(pfs, rs->n);
 	free(pfs);
@@ -416,15 +433,42 @@ static int all_matches(const struct coding_rules *rs, const struct rule *r, cons
 }
 
 
+/* rs->app for market and lang, unless it holds them already. */
+static void applicable(struct coding_rules *rs, unsigned market, int lang)
+{
+	if (rs->app_lang == lang && rs->app_market == market)
+		return;
+	memset(rs->app, 0, (size_t)(rs->n + 63) / 64 * sizeof(uint64_t));
+	for (int k = 0; k < rs->n; k++) {
+		const struct rule *r = &rs->r[rs->order[k]];
+		if ((!market || (r->markets & market)) && (lang < 0 || r->lang == lang))
+			rs->app[k / 64] |= 1ull << (k % 64);
+	}
+	rs->app_market = market;
+	rs->app_lang = lang;
+}
+
 /* Whether rule i applies to the reply (market, language) and may match
  * its text (the prefilter). */
-static int rule_may_run(const struct coding_rules *rs, int i, unsigned market, int lang,
-			const struct prefilter_text *grams)
+static int rule_may_run(const struct coding_rules *rs, int i, const struct prefilter_text *grams)
 {
-	const struct rule *r = &rs->r[i];
-	if ((market && !(r->markets & market)) || (lang >= 0 && r->lang != lang))
-		return 0;
-	return rs->cand[i] && prefilter_may_match(r->pf, grams);
+	int k = rs->pos[i];
+	return (rs->cand[k / 64] & rs->app[k / 64] & (1ull << (k % 64))) &&
+	       prefilter_may_match(rs->r[i].pf, grams);
+}
+
+/* The first place in order from o on of a rule that applies and is a
+ * candidate for the text (rs->n when none is left). */
+static int next_candidate(const struct coding_rules *rs, int o)
+{
+	for (int w = o / 64; w * 64 < rs->n; w++) {
+		uint64_t bits = rs->cand[w] & rs->app[w];
+		if (w == o / 64)
+			bits &= ~0ull << (o % 64);
+		if (bits)
+			return w * 64 + __builtin_ctzll(bits);
+	}
+	return rs->n;
 }
 
 /* Runs rule i on text into rs->sp[i]: every match (all), or the first. */
@@ -467,6 +511,7 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 	prefilter_scan(grams, text, len);
 	if (n)
 		prefilter_index_candidates(rs->ix, grams, rs->cand);
+	applicable((struct coding_rules *)rs, market, lang);
 	memset(rs->state, 0, (size_t)n);
 	/* The rules by priority: a rule fires when one of its matches is not
 	 * overlapped by a match of a negation rule of its code, and the first
@@ -475,11 +520,11 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 	 * match, once per text) only when it has matched: most rules do not,
 	 * and most negations then need not run at all. */
 	const struct rule *best[CODING_NOUTCOMES] = { 0 }, *auto_rule = NULL;
-	for (int o = 0; o < rs->norder; o++) {
+	for (int o = next_candidate(rs, 0); o < rs->norder; o = next_candidate(rs, o + 1)) {
 		int i = rs->order[o];
 		const struct rule *r = &rs->r[i];
 		const struct rule **slot = r->auto_text ? &auto_rule : &best[r->outcome];
-		if (*slot || !rule_may_run(rs, i, market, lang, grams))
+		if (*slot || !prefilter_may_match(r->pf, grams))
 			continue;
 		if ((rc = run_rule(rs, i, text, len, 0, err)) != CT_OK)
 			goto out;
@@ -490,7 +535,7 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 			int c = rs->cby[k];
 			if (!rs->state[c]) {
 				rs->state[c] = 1;
-				if (rule_may_run(rs, c, market, lang, grams)) {
+				if (rule_may_run(rs, c, grams)) {
 					if ((rc = run_rule(rs, c, text, len, 1, err)) != CT_OK)
 						goto out;
 					if (sp[c].n)

@@ -63,8 +63,10 @@ static char *cp1252_to_utf8(const char *s, size_t n)
 /* CRLF and lone CR become LF; NUL bytes are dropped (they end C strings). */
 static char *normalise_newlines(char *s)
 {
-	char *w = s;
-	for (char *p = s; *p; p++) {
+	char *w = strchr(s, '\r');
+	if (!w)
+		return s; /* most text has LF lines already */
+	for (char *p = w; *p; p++) {
 		if (*p == '\r') {
 			*w++ = '\n';
 			if (p[1] == '\n')
@@ -153,7 +155,12 @@ char *reply_to_utf8(const char *bytes, size_t len, const char *charset)
 	/* Drop NUL bytes first: no text needs them and they would cut it. */
 	char *clean = xmalloc(len + 1);
 	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
+	const char *nul = memchr(bytes, 0, len);
+	if (!nul) {
+		memcpy(clean, bytes, len);
+		n = len;
+	}
+	for (size_t i = 0; nul && i < len; i++)
 		if (bytes[i])
 			clean[n++] = bytes[i];
 	clean[n] = 0;
