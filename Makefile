@@ -8,10 +8,11 @@ DEBS = build-essential clang pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev 
        r-mathlib libcurl4-openssl-dev check tzdata python3 r-base-core r-cran-survival r-cran-sandwich \
        dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl curl python3-gi gir1.2-gmime-3.0 \
        libpython3.11-testsuite libpcre2-dev
-PKGS = sqlite3 gmime-3.0 inih libRmath libcurl libpcre2-8
+PKGS = sqlite3 gmime-3.0 inih libRmath libpcre2-8
 # Recursively expanded: pkg-config runs only once 'deps' has installed it.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
+# libcurl is not linked: it is loaded when first needed (mail/curl_dl.h).
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) libcurl)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm -ldl
 WERROR ?= -Werror
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -DCORRTEST_VERSION='"$(VERSION)"' -Wall -Wextra \

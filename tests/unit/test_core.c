@@ -474,6 +474,10 @@ START_TEST(json_writer)
 	json_num(&j, 0.0 / 0.0);
 	json_key(&j, "name");
 	json_str(&j, "a\"b\n");
+	/* Every escape RFC 8259 requires (and DEL), between runs of plain
+	 * bytes and UTF-8 that are written as they are. */
+	json_key(&j, "all");
+	json_str(&j, "x\\y\t\r\001\177\xc3\xa9 \"q\"");
 	json_key(&j, "list");
 	json_arr_begin(&j);
 	json_int(&j, 1);
@@ -485,6 +489,7 @@ START_TEST(json_writer)
 	json_obj_end(&j);
 	fclose(f);
 	ck_assert_str_eq(buf, "{\"n\":3,\"rate\":0.5,\"undefined\":null,\"name\":\"a\\\"b\\n\","
+			      "\"all\":\"x\\\\y\\t\\r\\u0001\\u007f\xc3\xa9 \\\"q\\\"\","
 			      "\"list\":[1,null],\"empty\":{}}");
 	free(buf);
 }

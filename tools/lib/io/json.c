@@ -18,9 +18,10 @@ static void indent(struct json *j)
 {
 	if (!j->pretty)
 		return;
+	static const char spaces[] = "                                ";
 	fputc('\n', j->out);
-	for (int i = 0; i < j->depth; i++)
-		fputs("  ", j->out);
+	for (int i = 0; i < j->depth; i += 16)
+		fwrite(spaces, 1, (size_t)(j->depth - i < 16 ? j->depth - i : 16) * 2, j->out);
 }
 
 /* Called before every value or key: separators. A value after a key gets
@@ -65,21 +66,27 @@ void json_arr_end(struct json *j) { close_(j, ']'); }
 void json_write_string(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	/* Runs of bytes that need no escape are written whole: a byte at a
+	 * time, with the stream lock taken for each, was a fifth of coding's
+	 * output time. */
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	for (;; p++) {
+		unsigned c = *p;
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F)
+			continue;
+		if (p > run)
+			fwrite(run, 1, (size_t)(p - run), f);
+		run = p + 1;
+		switch (c) {
+		case 0: fputc('"', f); return;
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
 		case '\n': fputs("\\n", f); break;
 		case '\r': fputs("\\r", f); break;
 		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20 || *p == 0x7F)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+		default: fprintf(f, "\\u%04x", c);
 		}
 	}
-	fputc('"', f);
 }
 
 void json_key(struct json *j, const char *key)

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "mail/curl_dl.h"
 #include "mail/imap.h"
 #include "base/banned.h"
 

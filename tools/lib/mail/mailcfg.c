@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "mail/curl_dl.h"
 #include "mail/mailcfg.h"
 #include "base/secure.h"
 #include "base/banned.h"
@@ -43,6 +44,8 @@ char *mail_url_host(const char *url)
 
 void *mailcfg_curl_new(struct ct_err *err)
 {
+	if (curl_dl_load(err) != CT_OK)
+		return NULL;
 	/* Idempotent in libcurl 7.84 and later; needed before the first handle. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	CURL *c = curl_easy_init();

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/curl_dl.h"
 #include "mail/smtp.h"
 #include "base/banned.h"
 
