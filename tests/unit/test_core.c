@@ -26,6 +26,19 @@ START_TEST(utf8_valid_and_invalid)
 	ck_assert(!utf8_check("\xED\xA0\x80", 3, &bad)); /* surrogate D800 */
 	ck_assert(!utf8_check("x\xE2\x82", 3, &bad));  /* truncated */
 	ck_assert_uint_eq(bad, 1);
+	/* Past runs of ASCII read eight bytes at a time: the offset of the
+	 * first bad byte, wherever it falls in a run of eight. */
+	for (size_t at = 0; at < 20; at++) {
+		char s[32];
+		memset(s, 'a', sizeof(s));
+		s[at] = (char)0xFF;
+		ck_assert(!utf8_check(s, sizeof(s), &bad));
+		ck_assert_uint_eq(bad, at);
+		memcpy(s + at, "\xC3\xA9", 2); /* é: valid */
+		ck_assert(utf8_check(s, sizeof(s), NULL));
+	}
+	ck_assert(!utf8_check("abcdefgh\xC3", 9, &bad)); /* cut after a run */
+	ck_assert_uint_eq(bad, 8);
 }
 END_TEST
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,12 @@ int utf8_check(const char *str, size_t n, size_t *bad)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 	while (i < n) {
+		/* Eight ASCII bytes at a time: most text is ASCII. */
+		uint64_t w;
+		while (i + 8 <= n && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull)))
+			i += 8;
+		if (i >= n)
+			break;
 		unsigned c = s[i];
 		size_t len;
 		unsigned cp;

@@ -30,21 +30,26 @@ void coding_text_free(struct coding_text *t)
 struct lines {
 	char *buf;
 	char **l;
+	size_t *len; /* of each line, without its '\n' */
 	int n;
 };
 
 static void lines_split(struct lines *ls, const char *text)
 {
-	ls->buf = xstrdup(text);
+	size_t total = strlen(text);
+	ls->buf = xmalloc(total + 1);
+	memcpy(ls->buf, text, total + 1);
 	int cap = 1;
-	for (const char *p = text; *p; p++)
-		cap += *p == '\n';
+	for (const char *p = text; (p = memchr(p, '\n', total - (size_t)(p - text))); p++)
+		cap++;
 	ls->l = xcalloc((size_t)cap, sizeof(*ls->l));
+	ls->len = xcalloc((size_t)cap, sizeof(*ls->len));
 	ls->n = 0;
-	char *p = ls->buf, *end = p + strlen(p);
+	char *p = ls->buf, *end = p + total;
 	while (p < end) {
-		ls->l[ls->n++] = p;
-		char *e = strchr(p, '\n');
+		char *e = memchr(p, '\n', (size_t)(end - p));
+		ls->l[ls->n] = p;
+		ls->len[ls->n++] = (size_t)((e ? e : end) - p);
 		if (!e)
 			break;
 		*e = 0;
@@ -56,6 +61,7 @@ static void lines_free(struct lines *ls)
 {
 	free(ls->buf);
 	free(ls->l);
+	free(ls->len);
 }
 
 /* The line without leading white space (spaces, tabs, no-break spaces). */
@@ -343,9 +349,10 @@ static int disclaimer_line(const char *line)
 }
 
 
-static void add_line(struct strbuf *sb, const char *l)
+/* Line i of ls, and its end of line, to sb. */
+static void add_line(struct strbuf *sb, const struct lines *ls, int i)
 {
-	sb_adds(sb, l);
+	sb_add(sb, ls->l[i], ls->len[i]);
 	sb_addc(sb, '\n');
 }
 
@@ -382,7 +389,7 @@ struct coding_text *coding_text_split(const char *text)
 	int cut = ls.n;
 	for (int i = 0; i < ls.n; i++) {
 		if (quote_line(ls.l[i])) {
-			add_line(&quoted, ls.l[i]);
+			add_line(&quoted, &ls, i);
 			continue;
 		}
 		int a = attribution(&ls, i);
@@ -392,7 +399,7 @@ struct coding_text *coding_text_split(const char *text)
 				j++;
 			if (j < ls.n && quote_line(ls.l[j])) {
 				for (int k = i; k < i + a; k++)
-					add_line(&quoted, ls.l[k]);
+					add_line(&quoted, &ls, k);
 				i += a - 1;
 				continue;
 			}
@@ -404,10 +411,10 @@ struct coding_text *coding_text_split(const char *text)
 			cut = i;
 			break;
 		}
-		add_line(&own, ls.l[i]);
+		add_line(&own, &ls, i);
 	}
 	for (int i = cut; i < ls.n; i++)
-		add_line(&quoted, ls.l[i]);
+		add_line(&quoted, &ls, i);
 
 	/* The signature: from the first closing or disclaimer line that
 	 * follows some text of the replier's own. */
@@ -418,7 +425,7 @@ struct coding_text *coding_text_split(const char *text)
 	for (int i = 0; i < body.n; i++) {
 		if (!in_sig && seen_text && (closing_line(body.l[i]) || disclaimer_line(body.l[i])))
 			in_sig = 1;
-		add_line(in_sig ? &sig : &kept, body.l[i]);
+		add_line(in_sig ? &sig : &kept, &body, i);
 		if (!blank(body.l[i]))
 			seen_text = 1;
 	}

@@ -1209,7 +1209,12 @@ unsigned reply_auto_headers(const char *raw, size_t len, char *why, size_t n)
 		}
 		if (end)
 			break;
-		sb_add(&field, raw + i, le - i);
+		/* Only fields whose names start as those auto_field knows
+		 * (Auto-Submitted, Return-Path, Precedence, List-*, X-Auto*)
+		 * are gathered: most of a header block is Received and DKIM
+		 * lines. */
+		if (cont ? field.len > 0 : raw[i] && strchr("aArRpPlLxX", raw[i]) != NULL)
+			sb_add(&field, raw + i, le - i);
 		i = e + 1;
 	}
 	sb_free(&field);
