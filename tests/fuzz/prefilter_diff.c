@@ -1234,9 +1234,9 @@ static int check_pair(const char *pat, const char *text, size_t len)
 		r = 1;
 	else {
 		struct prefilter_index *ix = prefilter_index_new(&pf, 1);
-		char cand = 0;
+		uint64_t cand = 0;
 		prefilter_index_candidates(ix, &t, &cand);
-		if (!cand)
+		if (!(cand & 1))
 			r = 2;
 		prefilter_index_free(ix);
 	}
@@ -1421,7 +1421,7 @@ static void run_batch(struct pat *P, int np, int texts_per)
 		for (int j = before; j < nt; j++)
 			owner[j] = i;
 	}
-	char *cand = malloc((size_t)np + 1);
+	uint64_t *cand = calloc((size_t)np / 64 + 1, sizeof(uint64_t));
 	static struct prefilter_text t;
 	for (int j = 0; j < nt; j++) {
 		const char *tx = texts[j].b;
@@ -1472,7 +1472,7 @@ static void run_batch(struct pat *P, int np, int texts_per)
 			int pm = prefilter_may_match(P[i].pf, &t);
 			if (!pm)
 				report(P[i].s, tx, tl, 1, P[i].origin);
-			else if (!cand[i])
+			else if (!(cand[i / 64] >> (i % 64) & 1))
 				report(P[i].s, tx, tl, 2, P[i].origin);
 		}
 	}

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coding/extract.h"
 #include "coding/rules.h"
+#include "corpus.h"
 #include "base/banned.h"
 
 static struct codebook *cb;
@@ -64,6 +66,39 @@ START_TEST(negation_cancels_only_what_it_overlaps)
 	EXPECT(rs, "Het is nog niet verhuurd.", 0, "review");
 	/* A second, real "verhuurd" outside the negation still fires. */
 	EXPECT(rs, "Nummer 3 is nog niet verhuurd, nummer 5 wel: verhuurd.", 0, "refusal.let");
+	coding_rules_free(rs);
+}
+END_TEST
+
+/* Coding many replies at once (code --classify codes files in batches,
+ * rule by rule) gives each the code it gets alone: what a negation
+ * matched in one reply takes nothing back in another, and a reply that
+ * cannot be coded stops only itself. */
+START_TEST(a_batch_codes_each_reply_as_alone)
+{
+	struct coding_rules *rs = rules_of("10 refusal.let /verhuurd/ let\n"
+					   "10 !refusal.let /nog\\s+niet\\s+verhuurd/ negation\n"
+					   "10 invitation.viewing /bezoek/ v\n");
+	const char *texts[] = { "Het is nog niet verhuurd.", "Het is al verhuurd.",
+				"Nog niet verhuurd: kom op bezoek.", "ok \xff",
+				"Verhuurd, sorry.", "Het is nog niet verhuurd." };
+	const char *want[] = { "review", "refusal.let", "invitation.viewing", NULL,
+			       "refusal.let", "review" };
+	int autos[6] = { 0 }, rcs[6];
+	struct coding_result res[6] = { 0 };
+	struct ct_err errs[6] = { 0 };
+	ck_assert_int_eq(coding_classify_many(rs, 6, texts, autos, 0, -1, res, rcs, errs), CT_EINPUT);
+	for (int t = 0; t < 6; t++) {
+		if (!want[t]) {
+			ck_assert_int_eq(rcs[t], CT_EINPUT);
+			ck_assert_msg(strstr(errs[t].msg, "UTF-8") != NULL, "%s", errs[t].msg);
+			continue;
+		}
+		ck_assert_int_eq(rcs[t], CT_OK);
+		ck_assert_str_eq(res[t].outcome ? res[t].code : "review", want[t]);
+		EXPECT(rs, texts[t], 0, want[t]);
+		coding_result_clear(&res[t]);
+	}
 	coding_rules_free(rs);
 }
 END_TEST
@@ -212,6 +247,69 @@ START_TEST(prefilter_never_skips_a_possible_match)
 	EXPECT(rs, "geen kamer", 0, "review");
 	EXPECT(rs, "OK", 0, "other.acknowledgement");
 	EXPECT(rs, "bd ad cd", 0, "review");
+	coding_rules_free(rs);
+}
+END_TEST
+
+/* The bodies of the corpus replies, in reading order. */
+struct bodies {
+	char **v;
+	int *autos;
+	int n;
+};
+
+static void add_body(const char *path, const char *raw, size_t len, void *arg)
+{
+	struct bodies *b = arg;
+	struct coding_text *t = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_msg(coding_extract(raw, len, &t, &err) == CT_OK, "%s: %s", path, err.msg);
+	b->v = xrealloc(b->v, (size_t)(b->n + 1) * sizeof(*b->v));
+	b->autos = xrealloc(b->autos, (size_t)(b->n + 1) * sizeof(int));
+	b->v[b->n] = xstrdup(t->body);
+	b->autos[b->n++] = t->auto_reply;
+	coding_text_free(t);
+}
+
+/* The built-in rules on every corpus reply: coded in batches of 97 and
+ * one at a time, the same code, rule and reason for review. */
+START_TEST(built_in_rules_batch_equals_one_by_one)
+{
+	struct coding_rules *rs = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_msg(coding_rules_load(NULL, cb, 0, &rs, &err) == CT_OK, "%s", err.msg);
+	static const char *const dirs[] = {
+		"tests/fixtures/replies",	   "tests/fixtures/replies-dev",
+		"tests/fixtures/replies-holdout",  "tests/fixtures/replies-holdout2",
+		"tests/fixtures/replies-holdout3", "tests/fixtures/replies-holdout4",
+	};
+	struct bodies b = { 0 };
+	corpus_each(dirs, sizeof(dirs) / sizeof(*dirs), add_body, &b);
+	ck_assert_int_gt(b.n, 1000);
+	struct coding_result *many = xcalloc((size_t)b.n, sizeof(*many));
+	struct ct_err *errs = xcalloc((size_t)b.n, sizeof(*errs));
+	int *rcs = xcalloc((size_t)b.n, sizeof(int)), coded = 0;
+	for (int t0 = 0; t0 < b.n; t0 += 97) {
+		int k = b.n - t0 < 97 ? b.n - t0 : 97;
+		ck_assert_int_eq(coding_classify_many(rs, k, (const char *const *)b.v + t0, b.autos + t0,
+						      0, -1, many + t0, rcs + t0, errs + t0),
+				 CT_OK);
+	}
+	for (int t = 0; t < b.n; t++) {
+		struct coding_result one = { 0 };
+		ck_assert_int_eq(coding_classify(rs, b.v[t], b.autos[t], 0, -1, &one, &err), CT_OK);
+		ck_assert_msg((one.outcome == NULL) == (many[t].outcome == NULL), "%s", b.v[t]);
+		ck_assert_str_eq(one.code ? one.code : "-", many[t].code ? many[t].code : "-");
+		ck_assert_str_eq(one.rule ? one.rule : "-", many[t].rule ? many[t].rule : "-");
+		ck_assert_str_eq(one.why ? one.why : "-", many[t].why ? many[t].why : "-");
+		ck_assert_int_eq(one.auto_reply, many[t].auto_reply);
+		coded += one.outcome != NULL;
+		coding_result_clear(&one);
+		coding_result_clear(&many[t]);
+		free(b.v[t]);
+	}
+	ck_assert_int_gt(coded, b.n / 2);
+	free(many), free(errs), free(rcs), free(b.v), free(b.autos);
 	coding_rules_free(rs);
 }
 END_TEST
@@ -508,6 +606,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, negation_cancels_only_what_it_overlaps);
 	tcase_add_test(tc, negation_of_an_outcome_cancels_its_sub_codes);
+	tcase_add_test(tc, a_batch_codes_each_reply_as_alone);
 	tcase_add_test(tc, lookbehind_negation);
 	tcase_add_test(tc, conflicting_outcomes_go_to_review_whatever_the_priority);
 	tcase_add_test(tc, priority_picks_the_sub_code_within_one_outcome);
@@ -517,6 +616,7 @@ int main(void)
 	tcase_add_test(tc, escaped_slash);
 	tcase_add_test(tc, prefilter_never_skips_a_possible_match);
 	tcase_add_test(tc, built_in_rules);
+	tcase_add_test(tc, built_in_rules_batch_equals_one_by_one);
 	tcase_add_test(tc, built_in_rules_general_phenomena);
 	tcase_add_test(tc, built_in_rules_round6_phenomena);
 	tcase_add_test(tc, built_in_rules_round7_phenomena);

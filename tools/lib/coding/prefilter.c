@@ -738,14 +738,18 @@ static struct prefilter *filter_of(struct info **x, int n)
 				ngram += grams(x[b]->req[i].s[j], x[b]->req[i].len[j], NULL, &tri);
 		}
 	}
-	struct prefilter *pf = xcalloc(1, sizeof(*pf));
+	/* One block: a check reads the filter front to back, and a text
+	 * is checked against hundreds of filters. */
+	size_t ints = (size_t)n + 1 + (size_t)nset + 1 + (size_t)nstr + 1;
+	struct prefilter *pf = xcalloc(1, sizeof(*pf) + ints * sizeof(int) +
+						 (size_t)ngram * sizeof(*pf->gram));
 	pf->nbranch = n;
 	pf->nset = nset;
 	pf->nstr = nstr;
-	pf->branch_first = xcalloc((size_t)n + 1, sizeof(int));
-	pf->set_first = xcalloc((size_t)nset + 1, sizeof(int));
-	pf->str_first = xcalloc((size_t)nstr + 1, sizeof(int));
-	pf->gram = xcalloc((size_t)ngram, sizeof(*pf->gram));
+	pf->branch_first = (int *)(pf + 1);
+	pf->set_first = pf->branch_first + n + 1;
+	pf->str_first = pf->set_first + nset + 1;
+	pf->gram = (uint16_t *)(pf->str_first + nstr + 1);
 	int si = 0, so = 0;
 	for (int b = 0; b < n; b++) {
 		int order[AND_MAX], k = req_order(x[b], order);
@@ -783,12 +787,6 @@ struct prefilter *prefilter_new(const char *pattern)
 
 void prefilter_free(struct prefilter *pf)
 {
-	if (!pf)
-		return;
-	free(pf->branch_first);
-	free(pf->set_first);
-	free(pf->str_first);
-	free(pf->gram);
 	free(pf);
 }
 

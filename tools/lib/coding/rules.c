@@ -53,10 +53,6 @@ struct coding_rules {
 	 * allocates nothing here: spans per rule and the matched negation rules (ncap rules),
 	 * and the grams of the text. */
 	struct spans *sp;
-	/* Per rule, for the text being coded: 0 not run yet, 1 run (or not
-	 * applicable) without a match, 2 matched. Negation rules run only
-	 * when a rule they can take back has matched. */
-	signed char *state;
 	int ncap;
 	/* For each rule, the negation rules that can take its matches back
 	 * (cby[cby_first[i] .. cby_first[i + 1])). */
@@ -104,7 +100,6 @@ void coding_rules_free(struct coding_rules *rs)
 	for (int i = 0; i < rs->ncap; i++)
 		free(rs->sp[i].v);
 	free(rs->sp);
-	free(rs->state);
 	free(rs->cby_first);
 	free(rs->cby);
 	free(rs->order);
@@ -294,7 +289,6 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 	if (rs->n > rs->ncap) {
 		rs->sp = xrealloc(rs->sp, (size_t)rs->n * sizeof(*rs->sp));
 		memset(rs->sp + rs->ncap, 0, (size_t)(rs->n - rs->ncap) * sizeof(*rs->sp));
-		rs->state = xrealloc(rs->state, (size_t)rs->n);
 		rs->cand = xrealloc(rs->cand, (size_t)(rs->n + 63) / 64 * sizeof(uint64_t));
 		rs->app = xrealloc(rs->app, (size_t)(rs->n + 63) / 64 * sizeof(uint64_t));
 		rs->ncap = rs->n;
@@ -448,15 +442,6 @@ static void applicable(struct coding_rules *rs, unsigned market, int lang)
 	rs->app_lang = lang;
 }
 
-/* Whether rule i applies to the reply (market, language) and may match
- * its text (the prefilter). */
-static int rule_may_run(const struct coding_rules *rs, int i, const struct prefilter_text *grams)
-{
-	int k = rs->pos[i];
-	return (rs->cand[k / 64] & rs->app[k / 64] & (1ull << (k % 64))) &&
-	       prefilter_may_match(rs->r[i].pf, grams);
-}
-
 /* The first place in order from o on of a rule that applies and is a
  * candidate for the text (rs->n when none is left). */
 static int next_candidate(const struct coding_rules *rs, int o)
@@ -494,100 +479,114 @@ static int run_rule(const struct coding_rules *rs, int i, const char *text, size
 	return CT_OK;
 }
 
-int coding_classify(const struct coding_rules *rs, const char *text, int auto_reply,
-		    unsigned market, int lang, struct coding_result *res, struct ct_err *err)
-{
-	coding_result_clear(res);
-	res->auto_reply = auto_reply;
-	size_t len = strlen(text), bad = 0;
-	if (!utf8_check(text, len, &bad))
-		return ct_fail(err, CT_EINPUT, "the text is not valid UTF-8 (byte %zu)", bad);
+/* One text of a batch being coded. Bits are by place in rs->order. */
+struct btext {
+	const char *text;
+	size_t len;
+	int auto_reply;
+	struct coding_result *res;
+	struct ct_err *err;
+	int rc;
+	const struct rule *best[CODING_NOUTCOMES], *auto_rule;
+	uint64_t *may;   /* applies, is a candidate, and its prefilter passes */
+	uint64_t *tried; /* negation rules run on the text (or not applicable) */
+	uint64_t *hit;   /* ... and those that matched it */
+	/* Every match of each negation rule that matched, kept until the
+	 * text is done (rs->sp holds one rule's matches on one text). */
+	struct spans *negsp;
+	int *negrule, nneg;
+};
 
-	int n = rs->n, rc = CT_OK;
+static int bit(const uint64_t *b, int k)
+{
+	return (int)(b[k / 64] >> (k % 64) & 1);
+}
+
+static void bit_set(uint64_t *b, int k)
+{
+	b[k / 64] |= 1ull << (k % 64);
+}
+
+/* The matches of negation rule c on x (it matched). */
+static const struct spans *neg_spans(const struct btext *x, int c)
+{
+	for (int k = 0; k < x->nneg; k++)
+		if (x->negrule[k] == c)
+			return &x->negsp[k];
+	return NULL;
+}
+
+/* Rule i (matched on x, first match in rs->sp[i]): whether it fires, with
+ * its negations run on x as needed; -1 with x->rc set on an error. */
+static int fires(const struct coding_rules *rs, int i, struct btext *x)
+{
 	struct spans *sp = rs->sp;
-	/* The text's grams, read once: most rules cannot match it and are
-	 * not run. */
-	struct prefilter_text *grams = &((struct coding_rules *)rs)->grams;
-	prefilter_scan(grams, text, len);
-	if (n)
-		prefilter_index_candidates(rs->ix, grams, rs->cand);
-	applicable((struct coding_rules *)rs, market, lang);
-	memset(rs->state, 0, (size_t)n);
-	/* The rules by priority: a rule fires when one of its matches is not
-	 * overlapped by a match of a negation rule of its code, and the first
-	 * to fire for an outcome is the one kept (a rule of another outcome
-	 * may still fire: a conflict). A rule's negations are run (every
-	 * match, once per text) only when it has matched: most rules do not,
-	 * and most negations then need not run at all. */
-	const struct rule *best[CODING_NOUTCOMES] = { 0 }, *auto_rule = NULL;
-	for (int o = next_candidate(rs, 0); o < rs->norder; o = next_candidate(rs, o + 1)) {
-		int i = rs->order[o];
-		const struct rule *r = &rs->r[i];
-		const struct rule **slot = r->auto_text ? &auto_rule : &best[r->outcome];
-		if (*slot || !prefilter_may_match(r->pf, grams))
-			continue;
-		if ((rc = run_rule(rs, i, text, len, 0, err)) != CT_OK)
-			goto out;
-		if (!sp[i].n)
-			continue;
-		int cancellable = 0;
-		for (int k = rs->cby_first[i]; k < rs->cby_first[i + 1]; k++) {
-			int c = rs->cby[k];
-			if (!rs->state[c]) {
-				rs->state[c] = 1;
-				if (rule_may_run(rs, c, grams)) {
-					if ((rc = run_rule(rs, c, text, len, 1, err)) != CT_OK)
-						goto out;
-					if (sp[c].n)
-						rs->state[c] = 2;
+	int cancellable = 0;
+	for (int k = rs->cby_first[i]; k < rs->cby_first[i + 1]; k++) {
+		int c = rs->cby[k], p = rs->pos[c];
+		if (!bit(x->tried, p)) {
+			bit_set(x->tried, p);
+			if (bit(x->may, p)) {
+				if ((x->rc = run_rule(rs, c, x->text, x->len, 1, x->err)) != CT_OK)
+					return -1;
+				if (sp[c].n) {
+					bit_set(x->hit, p);
+					x->negsp = xrealloc(x->negsp, (size_t)(x->nneg + 1) * sizeof(*x->negsp));
+					x->negrule = xrealloc(x->negrule, (size_t)(x->nneg + 1) * sizeof(int));
+					struct spans *d = &x->negsp[x->nneg];
+					d->n = d->cap = sp[c].n;
+					d->v = xmalloc((size_t)d->n * sizeof(*d->v));
+					memcpy(d->v, sp[c].v, (size_t)d->n * sizeof(*d->v));
+					x->negrule[x->nneg++] = c;
 				}
 			}
-			cancellable |= rs->state[c] == 2;
 		}
-		/* Nothing can take the match back: the first one decides. */
-		if (!cancellable) {
-			*slot = r;
-			continue;
-		}
-		if ((rc = run_rule(rs, i, text, len, 1, err)) != CT_OK)
-			goto out;
-		int fired = 0;
-		for (int m = 0; m < sp[i].n && !fired; m++) {
-			int cancelled = 0;
-			for (int k = rs->cby_first[i]; k < rs->cby_first[i + 1] && !cancelled; k++) {
-				const struct spans *c = &sp[rs->cby[k]];
-				if (rs->state[rs->cby[k]] != 2)
-					continue;
-				for (int q = 0; q < c->n && !cancelled; q++)
-					cancelled = c->v[q].s < sp[i].v[m].e && sp[i].v[m].s < c->v[q].e;
-			}
-			fired = !cancelled;
-		}
-		if (fired)
-			*slot = r;
+		cancellable |= bit(x->hit, p);
 	}
+	/* Nothing can take the match back: the first one decides. */
+	if (!cancellable)
+		return 1;
+	if ((x->rc = run_rule(rs, i, x->text, x->len, 1, x->err)) != CT_OK)
+		return -1;
+	for (int m = 0; m < sp[i].n; m++) {
+		int cancelled = 0;
+		for (int k = rs->cby_first[i]; k < rs->cby_first[i + 1] && !cancelled; k++) {
+			const struct spans *c = bit(x->hit, rs->pos[rs->cby[k]]) ? neg_spans(x, rs->cby[k]) : NULL;
+			for (int q = 0; c && q < c->n && !cancelled; q++)
+				cancelled = c->v[q].s < sp[i].v[m].e && sp[i].v[m].s < c->v[q].e;
+		}
+		if (!cancelled)
+			return 1;
+	}
+	return 0;
+}
+
+/* x's result from the rules that fired. */
+static void result_of(const struct coding_rules *rs, const struct btext *x)
+{
+	struct coding_result *res = x->res;
 	int nout = 0;
 	const struct rule *pick = NULL;
 	struct strbuf why = STRBUF_INIT;
 	for (int o = 0; o < CODING_NOUTCOMES; o++)
-		if (best[o]) {
-			sb_addf(&why, "%s%s (%s)", nout ? " vs " : "conflict: ", best[o]->code->code,
-				best[o]->id);
+		if (x->best[o]) {
+			sb_addf(&why, "%s%s (%s)", nout ? " vs " : "conflict: ", x->best[o]->code->code,
+				x->best[o]->id);
 			nout++;
-			pick = best[o];
+			pick = x->best[o];
 		}
-	if (auto_rule)
+	if (x->auto_rule)
 		res->auto_reply = 1;
 	if (nout > 1) {
 		res->why = sb_detach(&why);
-	} else if (nout == 1 || auto_rule) {
+	} else if (nout == 1 || x->auto_rule) {
 		if (!pick)
-			pick = auto_rule;
+			pick = x->auto_rule;
 		res->outcome = coding_outcomes[pick->outcome];
 		res->code = xstrdup(pick->code->code);
 		res->rule = xstrdup(pick->id);
 		res->rules_sha256 = xstrdup(rs->f[pick->file].sha);
-	} else if (auto_reply) {
+	} else if (x->auto_reply) {
 		/* Decided by the headers with the rules in force: what is
 		 * recorded as their version is the hash of every loaded rule
 		 * file's hash, so that a stored code (which needs one) and
@@ -603,11 +602,157 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
 		sb_free(&all);
 		res->rules_sha256 = xstrdup(sha);
 	} else {
-		res->why = xstrdup(len ? "no rule matched" : "no text");
+		res->why = xstrdup(x->len ? "no rule matched" : "no text");
 	}
 	sb_free(&why);
-out:
-	return rc;
+}
+
+int coding_classify_many(const struct coding_rules *rs, int n, const char *const *texts,
+			 const int *auto_reply, unsigned market, int lang,
+			 struct coding_result *res, int *rcs, struct ct_err *errs)
+{
+	struct coding_rules *w = (struct coding_rules *)rs;
+	int nword = (rs->n + 63) / 64, first_rc = CT_OK;
+	struct btext *xs = xcalloc((size_t)(n ? n : 1), sizeof(*xs));
+	uint64_t *bits = xcalloc((size_t)(n ? n : 1) * 3 * (size_t)(nword ? nword : 1), sizeof(uint64_t));
+	applicable(w, market, lang);
+	/* Each text's grams, read once: which rules may match it. */
+	for (int t = 0; t < n; t++) {
+		struct btext *x = &xs[t];
+		x->text = texts[t];
+		x->len = strlen(texts[t]);
+		x->auto_reply = auto_reply[t];
+		x->res = &res[t];
+		x->err = &errs[t];
+		x->may = bits + (size_t)t * 3 * (size_t)nword;
+		x->tried = x->may + nword;
+		x->hit = x->tried + nword;
+		coding_result_clear(x->res);
+		x->res->auto_reply = x->auto_reply;
+		size_t bad = 0;
+		if (!utf8_check(x->text, x->len, &bad)) {
+			x->rc = ct_fail(x->err, CT_EINPUT, "the text is not valid UTF-8 (byte %zu)", bad);
+			continue;
+		}
+		if (!rs->n)
+			continue;
+		prefilter_scan(&w->grams, x->text, x->len);
+		prefilter_index_candidates(rs->ix, &w->grams, w->cand);
+		for (int k = next_candidate(rs, 0); k < rs->n; k = next_candidate(rs, k + 1))
+			if (prefilter_may_match(rs->r[rs->order[k]].pf, &w->grams))
+				bit_set(x->may, k);
+	}
+	/* The rules by priority, each on every text it may match: a rule
+	 * fires when one of its matches is not overlapped by a match of a
+	 * negation rule of its code, and the first to fire for an outcome is
+	 * the one kept (a rule of another outcome may still fire: a
+	 * conflict). A rule's negations are run (every match, once per text)
+	 * only when it has matched: most rules do not, and most negations
+	 * then need not run at all. Rule by rule rather than text by text:
+	 * the same runs in the same order for each text, so the same results,
+	 * with each rule's machine code loaded once for the batch instead of
+	 * once per text (a third of the matching time, measured). */
+	/* For each rule (place in order), the texts it may match: first[o]
+	 * .. first[o + 1] in who, by text. */
+	int *first = xcalloc((size_t)rs->norder + 2, sizeof(int)), *who = NULL, nwho = 0;
+	for (int t = 0; t < n; t++)
+		for (int q = 0; q * 64 < rs->norder; q++)
+			for (uint64_t b = xs[t].may[q]; b; b &= b - 1) {
+				int o = q * 64 + __builtin_ctzll(b);
+				if (o < rs->norder) {
+					first[o + 2]++;
+					nwho++;
+				}
+			}
+	for (int o = 0; o < rs->norder; o++)
+		first[o + 2] += first[o + 1];
+	who = xmalloc((size_t)(nwho ? nwho : 1) * sizeof(int));
+	for (int t = 0; t < n; t++)
+		for (int q = 0; q * 64 < rs->norder; q++)
+			for (uint64_t b = xs[t].may[q]; b; b &= b - 1) {
+				int o = q * 64 + __builtin_ctzll(b);
+				if (o < rs->norder)
+					who[first[o + 1]++] = t;
+			}
+	for (int o = 0; o < rs->norder; o++) {
+		int i = rs->order[o];
+		const struct rule *r = &rs->r[i];
+		for (int k = first[o]; k < first[o + 1]; k++) {
+			struct btext *x = &xs[who[k]];
+			const struct rule **slot = r->auto_text ? &x->auto_rule : &x->best[r->outcome];
+			if (x->rc != CT_OK || *slot)
+				continue;
+			if ((x->rc = run_rule(rs, i, x->text, x->len, 0, x->err)) != CT_OK || !rs->sp[i].n)
+				continue;
+			if (fires(rs, i, x) > 0)
+				*slot = r;
+		}
+	}
+	free(first);
+	free(who);
+	for (int t = 0; t < n; t++) {
+		struct btext *x = &xs[t];
+		if (x->rc == CT_OK)
+			result_of(rs, x);
+		else if (first_rc == CT_OK)
+			first_rc = x->rc;
+		if (rcs)
+			rcs[t] = x->rc;
+		for (int k = 0; k < x->nneg; k++)
+			free(x->negsp[k].v);
+		free(x->negsp);
+		free(x->negrule);
+	}
+	free(bits);
+	free(xs);
+	return first_rc;
+}
+
+int coding_classify(const struct coding_rules *rs, const char *text, int auto_reply,
+		    unsigned market, int lang, struct coding_result *res, struct ct_err *err)
+{
+	return coding_classify_many(rs, 1, &text, &auto_reply, market, lang, res, NULL, err);
+}
+
+int coding_classify_raw_many(const struct coding_rules *rs, int n, const char *const *raws,
+			     const size_t *lens, unsigned market, int lang,
+			     struct coding_result *res, int *rcs, struct ct_err *errs)
+{
+	struct coding_text **ts = xcalloc((size_t)(n ? n : 1), sizeof(*ts));
+	const char **bodies = xcalloc((size_t)(n ? n : 1), sizeof(*bodies));
+	int *autos = xcalloc((size_t)(n ? n : 1), sizeof(int)), *map = xcalloc((size_t)(n ? n : 1), sizeof(int));
+	int *brc = xcalloc((size_t)(n ? n : 1), sizeof(int));
+	struct coding_result *bres = xcalloc((size_t)(n ? n : 1), sizeof(*bres));
+	struct ct_err *berr = xcalloc((size_t)(n ? n : 1), sizeof(*berr));
+	int nb = 0, first_rc = CT_OK;
+	for (int t = 0; t < n; t++) {
+		coding_result_clear(&res[t]);
+		rcs[t] = coding_extract(raws[t], lens[t], &ts[t], &errs[t]);
+		if (rcs[t] != CT_OK)
+			continue;
+		bodies[nb] = ts[t]->body;
+		autos[nb] = ts[t]->auto_reply;
+		map[nb++] = t;
+	}
+	coding_classify_many(rs, nb, bodies, autos, market, lang, bres, brc, berr);
+	for (int b = 0; b < nb; b++) {
+		int t = map[b];
+		rcs[t] = brc[b];
+		res[t] = bres[b];
+		if (brc[b] != CT_OK)
+			errs[t] = berr[b];
+		else if (!strcmp(res[t].rule ? res[t].rule : "", "header")) {
+			free(res[t].rule);
+			res[t].rule = xasprintf("header: %s", ts[t]->auto_why);
+		}
+	}
+	for (int t = 0; t < n; t++) {
+		if (rcs[t] != CT_OK && first_rc == CT_OK)
+			first_rc = rcs[t];
+		coding_text_free(ts[t]);
+	}
+	free(ts), free(bodies), free(autos), free(map), free(brc), free(bres), free(berr);
+	return first_rc;
 }
 
 int coding_classify_raw(const struct coding_rules *rs, const char *raw, size_t len,

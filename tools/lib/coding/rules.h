@@ -89,6 +89,19 @@ void coding_result_clear(struct coding_result *res);
  * say. Fills *res (cleared first). CT_EINPUT for text that is not UTF-8. */
 int coding_classify(const struct coding_rules *rs, const char *text, int auto_reply,
 		    unsigned market, int lang, struct coding_result *res, struct ct_err *err);
+/* Codes texts[0..n) (with auto_reply[0..n)) at once into res[0..n): the
+ * results of coding_classify on each, found rule by rule over the batch
+ * (each rule's machine code is then loaded once for the batch, not once
+ * per text). rcs[t] (when rcs is not NULL) and errs[t]: each text's
+ * status and error; returns the first text's error status, or CT_OK. */
+int coding_classify_many(const struct coding_rules *rs, int n, const char *const *texts,
+			 const int *auto_reply, unsigned market, int lang,
+			 struct coding_result *res, int *rcs, struct ct_err *errs);
+/* Raw messages raws[0..n) (lens[0..n) bytes): coding_extract, then
+ * coding_classify_many of their bodies, as coding_classify_raw does one. */
+int coding_classify_raw_many(const struct coding_rules *rs, int n, const char *const *raws,
+			     const size_t *lens, unsigned market, int lang,
+			     struct coding_result *res, int *rcs, struct ct_err *errs);
 /* A raw message: coding_extract, then coding_classify of its body. The
  * extracted text goes to *text when text is not NULL (caller frees with
  * coding_text_free), e.g. for the review queue to show. */

@@ -18,7 +18,9 @@ enum vtype { V_STR, V_INT, V_NUM, V_BOOL, V_MISSING, V_INTERVAL, V_RAW };
 
 struct node {
 	enum kind kind;
-	struct out_field f; /* key and label owned (copied) */
+	struct out_field f; /* key and label: interned (owned by the out), or
+			     * owned when own_names is set */
+	int own_names;
 	enum vtype vt;
 	char *s;            /* V_STR, V_RAW; V_MISSING: the reason; K_TEXT: the text */
 	long long i;
@@ -89,16 +91,53 @@ struct out {
 	 * the stream is not the document's first table. */
 	char **chead;
 	int nchead, csv_started, csv_skip;
+	/* Copies of the fields' keys and labels, each kept once: a streamed
+	 * table of thousands of rows names the same few fields in each
+	 * (from[i]: where names[i] was last seen, checked first). */
+	char **names;
+	const char **from;
+	int nnames;
 };
 
-static struct node *node_new(enum kind k, const struct out_field *f)
+#define NAMES_MAX 256 /* more distinct names: each node keeps its own copy */
+
+/* The kept copy of s (NULL: NULL); *own set when it is a copy of its own. */
+static const char *name_of(struct out *o, const char *s, int *own)
+{
+	if (!s)
+		return NULL;
+	for (int i = 0; i < o->nnames; i++)
+		if (o->from[i] == s && !strcmp(o->names[i], s))
+			return o->names[i];
+	for (int i = 0; i < o->nnames; i++)
+		if (!strcmp(o->names[i], s)) {
+			o->from[i] = s;
+			return o->names[i];
+		}
+	if (o->nnames == NAMES_MAX) {
+		*own = 1;
+		return xstrdup(s);
+	}
+	if (!o->names) {
+		o->names = xcalloc(NAMES_MAX, sizeof(*o->names));
+		o->from = xcalloc(NAMES_MAX, sizeof(*o->from));
+	}
+	o->from[o->nnames] = s;
+	return o->names[o->nnames++] = xstrdup(s);
+}
+
+static struct node *node_new(struct out *o, enum kind k, const struct out_field *f)
 {
 	struct node *n = xcalloc(1, sizeof(*n));
 	n->kind = k;
 	if (f) {
 		n->f = *f;
-		n->f.key = f->key ? xstrdup(f->key) : NULL;
-		n->f.label = f->label ? xstrdup(f->label) : NULL;
+		n->f.key = name_of(o, f->key, &n->own_names);
+		n->f.label = name_of(o, f->label, &n->own_names);
+		if (n->own_names) { /* both its own, whichever was found kept */
+			n->f.key = f->key ? xstrdup(f->key) : NULL;
+			n->f.label = f->label ? xstrdup(f->label) : NULL;
+		}
 	}
 	return n;
 }
@@ -124,8 +163,10 @@ static void node_free(struct node *n)
 	free(n->notes);
 	free(n->kids);
 	free(n->s);
-	free((char *)n->f.key);
-	free((char *)n->f.label);
+	if (n->own_names) {
+		free((char *)n->f.key);
+		free((char *)n->f.label);
+	}
 	free(n);
 }
 
@@ -134,7 +175,7 @@ struct out *out_new(FILE *f, enum out_format format)
 	struct out *o = xcalloc(1, sizeof(*o));
 	o->f = f;
 	o->format = format;
-	o->root = node_new(K_MAP, NULL);
+	o->root = node_new(o, K_MAP, NULL);
 	o->cur = o->root;
 	return o;
 }
@@ -153,7 +194,7 @@ enum out_format out_format(const struct out *o)
  * table. */
 static struct node *add(struct out *o, enum kind k, const struct out_field *f)
 {
-	struct node *n = node_new(k, f);
+	struct node *n = node_new(o, k, f);
 	node_add(o->cur, n);
 	if (o->cur == o->root && k != K_TABLE)
 		o->last_table = NULL;
@@ -307,7 +348,7 @@ void out_row_begin(struct out *o, const struct out_field *f)
 	 * formats it also joins the table just ended (a borrowed link: the
 	 * map owns the row, see unlink_joined). */
 	struct node *table = o->cur == o->root ? o->last_table : NULL;
-	struct node *n = node_new(K_ROW, f);
+	struct node *n = node_new(o, K_ROW, f);
 	node_add(o->cur, n);
 	if (table) {
 		n->joined = 1;
@@ -1320,6 +1361,10 @@ static void out_release(struct out *o)
 		free(o->chead[i]);
 	free(o->chead);
 	sb_free(&o->notes.text);
+	for (int i = 0; i < o->nnames; i++)
+		free(o->names[i]);
+	free(o->names);
+	free(o->from);
 	free(o);
 }
 
