@@ -862,7 +862,11 @@ int prefilter_may_match(const struct prefilter *pf, const struct prefilter_text 
 	return 0;
 }
 
-/* The index: for each key gram, the filters it keys (CSR arrays). */
+/* The index: each string of the first (narrowest) set of each branch of
+ * each filter is keyed by its two rarest grams (one when it has one); a
+ * filter is a candidate when both keys of one of those strings are in
+ * the text, which every text it passes has. Two keys rather than one:
+ * with one, a text was a candidate of 60 filters and passed 11. */
 struct prefilter_index {
 	int n;            /* filters */
 	int nword;        /* (n + 63) / 64 */
@@ -870,7 +874,13 @@ struct prefilter_index {
 	int nkey;
 	uint16_t *key;    /* nkey distinct grams, ascending */
 	int *first;       /* nkey + 1 offsets into who */
-	int *who;
+	int *who;         /* keyed strings */
+	int nstr;         /* keyed strings: their filter, keys, and per text */
+	int *owner;
+	unsigned char *need;
+	unsigned *stamp;  /* ... the text they were last counted for */
+	unsigned char *got;
+	unsigned text;    /* the current text's stamp */
 	unsigned char iskey[(1u << PREFILTER_BITS) / 8];
 };
 
@@ -891,13 +901,19 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 	ix->n = n;
 	ix->nword = (n + 63) / 64;
 	ix->always = xcalloc((size_t)(ix->nword ? ix->nword : 1), sizeof(uint64_t));
-	/* A string is keyed by the gram fewest strings of all filters share:
-	 * a common one ("een", "ver") would make its filter a candidate for
-	 * nearly every text. */
+	/* Rarest: in the fewest strings of all filters (a common gram, "een"
+	 * or "ver", would make its filter a candidate for nearly every text). */
 	int *uses = xcalloc(1u << PREFILTER_BITS, sizeof(int));
-	for (int i = 0; i < n; i++)
+	int nstr = 0;
+	for (int i = 0; i < n; i++) {
 		for (int g = 0; pf[i] && g < pf[i]->str_first[pf[i]->nstr]; g++)
 			uses[pf[i]->gram[g]]++;
+		nstr += pf[i] ? pf[i]->nstr : 0;
+	}
+	ix->owner = xcalloc((size_t)nstr + 1, sizeof(int));
+	ix->need = xcalloc((size_t)nstr + 1, 1);
+	ix->stamp = xcalloc((size_t)nstr + 1, sizeof(unsigned));
+	ix->got = xcalloc((size_t)nstr + 1, 1);
 	int cap = 0, m = 0;
 	struct keyed *k = NULL;
 	for (int i = 0; i < n; i++) {
@@ -905,20 +921,30 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 			ix->always[i / 64] |= 1ull << (i % 64);
 			continue;
 		}
-		/* Each branch's first (narrowest) set. */
 		for (int b = 0; b < pf[i]->nbranch; b++) {
 			int set = pf[i]->branch_first[b];
 			for (int s = pf[i]->set_first[set]; s < pf[i]->set_first[set + 1]; s++) {
-				if (m == cap) {
+				const uint16_t *g = pf[i]->gram + pf[i]->str_first[s];
+				int ng = pf[i]->str_first[s + 1] - pf[i]->str_first[s], a = 0, c = -1;
+				for (int q = 1; q < ng; q++)
+					if (uses[g[q]] < uses[g[a]])
+						a = q;
+				for (int q = 0; q < ng; q++)
+					if (g[q] != g[a] && (c < 0 || uses[g[q]] < uses[g[c]]))
+						c = q;
+				if (m + 2 > cap) {
 					cap = cap ? 2 * cap : 256;
 					k = xrealloc(k, (size_t)cap * sizeof(*k));
 				}
-				int best = pf[i]->str_first[s];
-				for (int g = best + 1; g < pf[i]->str_first[s + 1]; g++)
-					if (uses[pf[i]->gram[g]] < uses[pf[i]->gram[best]])
-						best = g;
-				k[m].gram = pf[i]->gram[best];
-				k[m++].who = i;
+				ix->owner[ix->nstr] = i;
+				ix->need[ix->nstr] = c < 0 ? 1 : 2;
+				k[m].gram = g[a];
+				k[m++].who = ix->nstr;
+				if (c >= 0) {
+					k[m].gram = g[c];
+					k[m++].who = ix->nstr;
+				}
+				ix->nstr++;
 			}
 		}
 	}
@@ -930,8 +956,6 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 	ix->who = xcalloc((size_t)(m ? m : 1), sizeof(int));
 	int nw = 0;
 	for (int j = 0; j < m; j++) {
-		if (j && k[j].gram == k[j - 1].gram && k[j].who == k[j - 1].who)
-			continue;
 		if (!j || k[j].gram != k[j - 1].gram) {
 			ix->iskey[k[j].gram >> 3] |= (unsigned char)(1u << (k[j].gram & 7));
 			ix->key[ix->nkey] = k[j].gram;
@@ -949,16 +973,26 @@ void prefilter_index_free(struct prefilter_index *ix)
 	if (!ix)
 		return;
 	free(ix->always), free(ix->key), free(ix->first), free(ix->who);
+	free(ix->owner), free(ix->need), free(ix->stamp), free(ix->got);
 	free(ix);
 }
 
-static void mark(const struct prefilter_index *ix, int j, uint64_t *cand)
+/* Key gram j is in the text: counts it for the strings it keys, and
+ * marks the filter of each string whose keys are all there. */
+static void mark(struct prefilter_index *ix, int j, uint64_t *cand)
 {
-	for (int w = ix->first[j]; w < ix->first[j + 1]; w++)
-		cand[ix->who[w] / 64] |= 1ull << (ix->who[w] % 64);
+	for (int w = ix->first[j]; w < ix->first[j + 1]; w++) {
+		int sid = ix->who[w];
+		if (ix->stamp[sid] != ix->text) {
+			ix->stamp[sid] = ix->text;
+			ix->got[sid] = 0;
+		}
+		if (++ix->got[sid] == ix->need[sid])
+			cand[ix->owner[sid] / 64] |= 1ull << (ix->owner[sid] % 64);
+	}
 }
 
-void prefilter_index_candidates(const struct prefilter_index *ix, const struct prefilter_text *t,
+void prefilter_index_candidates(struct prefilter_index *ix, const struct prefilter_text *t,
 				uint64_t *cand)
 {
 	if (t->all) {
@@ -969,6 +1003,10 @@ void prefilter_index_candidates(const struct prefilter_index *ix, const struct p
 		return;
 	}
 	memcpy(cand, ix->always, (size_t)ix->nword * sizeof(uint64_t));
+	if (++ix->text == 0) { /* the stamps wrapped: start afresh */
+		memset(ix->stamp, 0, (size_t)(ix->nstr + 1) * sizeof(unsigned));
+		ix->text = 1;
+	}
 	if (t->ngram > PREFILTER_LIST) {
 		/* Too many grams to list: every key is tested. */
 		for (int j = 0; j < ix->nkey; j++) {
@@ -978,7 +1016,8 @@ void prefilter_index_candidates(const struct prefilter_index *ix, const struct p
 		}
 		return;
 	}
-	/* Each of the text's grams that keys filters, found by bisection. */
+	/* Each of the text's grams (each listed once) that keys strings,
+	 * found by bisection. */
 	for (int x = 0; x < t->ngram; x++) {
 		uint16_t g = t->gram[x];
 		if (!(ix->iskey[g >> 3] & (1u << (g & 7))))

@@ -55,10 +55,12 @@ void prefilter_free(struct prefilter *pf);
 int prefilter_strings(const struct prefilter *pf);
 
 /* Which of many filters may let a text through, found without looking at
- * each: of every string of the first (narrowest) set of each alternative
- * of each filter, the gram fewest strings share, indexed by gram. A filter whose key grams are all absent from a text cannot
- * pass; the others are candidates, to be asked with prefilter_may_match.
- * Owned by the caller: prefilter_index_free. */
+ * each: every string of the first (narrowest) set of each alternative of
+ * each filter is keyed by the two of its grams fewest strings share,
+ * indexed by gram. A filter none of whose keyed strings has both keys in
+ * a text cannot pass; the others are candidates, to be asked with
+ * prefilter_may_match. Not for two threads at once (it counts keys in
+ * place). Owned by the caller: prefilter_index_free. */
 struct prefilter_index;
 /* The index of pf[0..n) (entries may be NULL: always candidates). pf must
  * outlive it. */
@@ -66,7 +68,7 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n);
 void prefilter_index_free(struct prefilter_index *ix);
 /* Bit i of cand (bit i % 64 of word i / 64; (n + 63) / 64 words) set for
  * each filter i that may pass t, clear for the others. */
-void prefilter_index_candidates(const struct prefilter_index *ix, const struct prefilter_text *t,
+void prefilter_index_candidates(struct prefilter_index *ix, const struct prefilter_text *t,
 				uint64_t *cand);
 
 /* Fills t from text (len bytes of UTF-8). */
