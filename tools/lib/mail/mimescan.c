@@ -4,6 +4,7 @@
  * accepts. */
 #include <gmime/gmime.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "mail/mimescan.h"
@@ -35,6 +36,25 @@ static const char *eol_of(const char *p, const char *end)
 	return e ? e : end;
 }
 
+/* Whether [p, e) holds no byte >= 0x80, NUL or CR; eight bytes at a time
+ * (a byte is zero in x exactly when the classic "has a zero byte" test
+ * flags it: (x - 0x01..) & ~x & 0x80..). */
+static int plain_bytes(const char *p, const char *e)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	for (; e - p >= 8; p += 8) {
+		uint64_t w, cr;
+		memcpy(&w, p, 8);
+		cr = w ^ (ones * '\r');
+		if ((w & high) || (((w - ones) & ~w) & high) || (((cr - ones) & ~cr) & high))
+			return 0;
+	}
+	for (; p < e; p++)
+		if ((unsigned char)*p >= 0x80 || !*p || *p == '\r')
+			return 0;
+	return 1;
+}
+
 /* Reads the header block at [p, end) into f and sets *body to the byte
  * after the empty line that ends it. 0 when a line is not a plain field
  * or continuation, or a field needed is repeated. */
@@ -55,9 +75,8 @@ static int read_fields(const char *p, const char *end, struct fields *f, const c
 		 * much longer field name, and this reader must not differ. */
 		if (le - p > 998)
 			return 0;
-		for (const char *k = p; k < le; k++)
-			if ((unsigned char)*k >= 0x80 || !*k || *k == '\r')
-				return 0;
+		if (!plain_bytes(p, le))
+			return 0;
 		if (*p == ' ' || *p == '\t') {
 			if (!in_field)
 				return 0;

@@ -5,6 +5,7 @@
 #include <gmime/gmime.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "mail/mime.h"
@@ -127,6 +128,14 @@ static char *known_charset(const char *s, size_t n, const char *name)
 		return utf8_check(s, n, NULL) ? xstrndup(s, n) : NULL;
 	if (!latin1 && !cp1252 && !ascii)
 		return NULL;
+	/* ASCII reads the same in all three: most replies are. */
+	size_t a = 0;
+	for (uint64_t w8; a + 8 <= n && (memcpy(&w8, s + a, 8), !(w8 & 0x8080808080808080ull));)
+		a += 8;
+	while (a < n && (unsigned char)s[a] < 0x80)
+		a++;
+	if (a == n)
+		return xstrndup(s, n);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x80 && (ascii || (cp1252 && c < 0xA0 && !cp1252_hi[c - 0x80])))
@@ -443,6 +452,15 @@ static char *html_to_text(const char *html, size_t len, int mark_quotes)
 			if (sb.len && sb.buf[sb.len - 1] != ' ' && sb.buf[sb.len - 1] != '\n')
 				sb_addc(&sb, ' ');
 			p++;
+			continue;
+		}
+		/* A run of text with no markup, entity or white space: copied
+		 * whole (quote marks go only at the start of a line). */
+		size_t run = strcspn(p, "<& \t\n\r\f");
+		if (run > 1) {
+			quote_marks(&sb, depth);
+			sb_add(&sb, p, run);
+			p += run;
 			continue;
 		}
 		if (*p != '\r')
