@@ -9,9 +9,9 @@
 
 #include "cmd.h"
 #include "coding/codebook.h"
+#include "coding/eval.h"
 #include "coding/rules.h"
 #include "coding/store.h"
-#include "io/csv.h"
 #include "io/out.h"
 #include "base/banned.h"
 
@@ -113,27 +113,6 @@ static const struct out_field F_SHA = { "rules_sha256", NULL, OUT_TEXT, 0 };
 static const struct out_field F_AUTO = { "auto_reply", "auto", OUT_BOOL, 0 };
 static const struct out_field F_REVIEW = { "review", "review", OUT_TEXT, 0 };
 
-static int classify_file(struct cmd_ctx *ctx, const struct coding_rules *rs, const char *path,
-			 unsigned market, int lang, struct coding_result *res)
-{
-	struct ct_err err = { 0 };
-	char *raw = NULL;
-	size_t len = 0;
-	int rc = file_read(path, &raw, &len, &err);
-	if (rc == CT_OK && len == 0)
-		rc = ct_fail(&err, CT_EINPUT, "%s: an empty file", path);
-	if (rc == CT_OK) {
-		rc = coding_classify_raw(rs, raw, len, market, lang, res, NULL, &err);
-		if (rc != CT_OK) {
-			char *m = xasprintf("%s: %s", path, err.msg);
-			ct_fail(&err, rc, "%s", m);
-			free(m);
-		}
-	}
-	free(raw);
-	return rc == CT_OK ? CT_OK : cmd_error(ctx, &err);
-}
-
 static int code_classify(struct cmd_ctx *ctx, const struct code_opts *o, int nfiles,
 			 char **files)
 {
@@ -205,36 +184,10 @@ static int code_classify(struct cmd_ctx *ctx, const struct code_opts *o, int nfi
 
 /* ---- --eval ---- */
 
-#define EV_LANGS (CODING_NLANG + 1) /* nl, fr, en, then rows with no language */
-#define EV_REVIEW CODING_NOUTCOMES  /* the column of replies sent to review */
-
-struct eval_tally {
-	long n, coded, correct;
-	long conf[CODING_NOUTCOMES][CODING_NOUTCOMES + 1];
-};
-
-struct eval_wrong {
-	char *file, *lang, *labelled, *outcome, *code, *rule;
-};
-
-static void tally_add(struct eval_tally *t, int truth, int got)
+static void render_eval(struct out *out, const struct coding_eval *e)
 {
-	t->n++;
-	t->conf[truth][got < 0 ? EV_REVIEW : got]++;
-	if (got >= 0) {
-		t->coded++;
-		t->correct += got == truth;
-	}
-}
-
-static const char *lang_label(int l)
-{
-	return l < CODING_NLANG ? coding_lang_names[l] : "any";
-}
-
-static void render_eval(struct out *out, const struct eval_tally *t, const struct eval_wrong *w,
-			int nw)
-{
+	const struct coding_eval_tally *t = e->t;
+	const struct coding_eval_wrong *w = e->wrong;
 	static const struct out_field F_BY = { "by_lang", "By language", OUT_TEXT, 0 };
 	static const struct out_field F_LANG = { "lang", "lang", OUT_TEXT, OUT_ID };
 	static const struct out_field F_N = { "replies", "replies", OUT_COUNT, 0 };
@@ -257,13 +210,12 @@ static void render_eval(struct out *out, const struct eval_tally *t, const struc
 	static const struct out_field F_WCODE = { "sub_code", "code", OUT_TEXT, 0 };
 	static const struct out_field F_WRULE = { "rule", "rule", OUT_TEXT, 0 };
 
-	/* Index EV_LANGS is the total over every row. */
 	out_table_begin(out, &F_BY);
-	for (int l = 0; l <= EV_LANGS; l++) {
-		if (l < EV_LANGS && !t[l].n)
+	for (int l = 0; l <= CODING_EVAL_ALL; l++) {
+		if (l < CODING_EVAL_ALL && !t[l].n)
 			continue;
 		out_row_begin(out, NULL);
-		out_str(out, &F_LANG, l == EV_LANGS ? "all" : lang_label(l));
+		out_str(out, &F_LANG, coding_eval_row_name(l));
 		out_int(out, &F_N, t[l].n);
 		out_int(out, &F_CODED, t[l].coded);
 		out_value(out, &F_SHARE, t[l].n > 0, t[l].n ? (double)t[l].coded / t[l].n : 0);
@@ -274,12 +226,12 @@ static void render_eval(struct out *out, const struct eval_tally *t, const struc
 	}
 	out_table_end(out);
 	out_table_begin(out, &F_CONF);
-	for (int l = 0; l <= EV_LANGS; l++) {
-		if (l < EV_LANGS && !t[l].n)
+	for (int l = 0; l <= CODING_EVAL_ALL; l++) {
+		if (l < CODING_EVAL_ALL && !t[l].n)
 			continue;
 		for (int o = 0; o < CODING_NOUTCOMES; o++) {
 			out_row_begin(out, NULL);
-			out_str(out, &F_LANG, l == EV_LANGS ? "all" : lang_label(l));
+			out_str(out, &F_LANG, coding_eval_row_name(l));
 			out_str(out, &F_LAB, coding_outcomes[o]);
 			for (int c = 0; c <= CODING_NOUTCOMES; c++)
 				out_int(out, &F_COL[c], t[l].conf[o][c]);
@@ -288,7 +240,7 @@ static void render_eval(struct out *out, const struct eval_tally *t, const struc
 	}
 	out_table_end(out);
 	out_table_begin(out, &F_WRONG);
-	for (int i = 0; i < nw; i++) {
+	for (int i = 0; i < e->nwrong; i++) {
 		out_row_begin(out, NULL);
 		out_str(out, &F_WFILE, w[i].file);
 		out_str(out, &F_LANG, w[i].lang);
@@ -308,103 +260,19 @@ static int code_eval(struct cmd_ctx *ctx, const struct code_opts *o, int nargs)
 	struct ct_err err = { 0 };
 	struct codebook *cb = NULL;
 	struct coding_rules *rs = NULL;
-	struct csv *csv = NULL;
-	char *text = NULL, *dir = NULL;
-	size_t len = 0;
-	struct eval_tally t[EV_LANGS + 1];
-	struct eval_wrong *w = NULL;
-	int nw = 0;
-	memset(t, 0, sizeof(t));
-	int rc = file_read(o->eval_csv, &text, &len, &err);
-	if (rc == CT_OK)
-		rc = csv_parse(o->eval_csv, text, len, &csv, NULL, &err);
-	static const char *const known[] = { "file", "outcome", "lang", "market", NULL };
-	static const char *const required[] = { "file", "outcome", NULL };
-	if (rc == CT_OK)
-		rc = csv_check_columns(csv, known, required, 1, &err);
+	struct coding_eval *e = NULL;
+	int rc = load_rules(ctx, o->lang, &cb, &rs);
+	if (rc)
+		return rc;
+	rc = coding_eval_run(rs, o->eval_csv, o->market, o->lang, &e, &err);
 	if (rc != CT_OK) {
 		rc = cmd_error(ctx, &err);
-		goto out;
-	}
-	rc = load_rules(ctx, o->lang, &cb, &rs);
-	if (rc)
-		goto out;
-	const char *slash = strrchr(o->eval_csv, '/');
-	dir = slash ? xstrndup(o->eval_csv, (size_t)(slash - o->eval_csv + 1)) : xstrdup("");
-	int cf = csv_col(csv, "file"), co = csv_col(csv, "outcome"), cl = csv_col(csv, "lang"),
-	    cm = csv_col(csv, "market");
-	for (int i = 0; i < csv->nrec && rc == CT_OK; i++) {
-		const struct csv_record *r = &csv->rec[i];
-		const char *file = r->field[cf], *lab = r->field[co];
-		int truth = coding_outcome_index(str_trim((char *)lab));
-		if (truth < 0) {
-			rc = cmd_errorf(ctx, CT_EINPUT,
-					"%s:%d: outcome '%s' is not invitation, info, refusal, other "
-					"or no_reply",
-					o->eval_csv, r->start_line, lab);
-			break;
-		}
-		int lang = o->lang;
-		if (cl >= 0 && *str_trim(r->field[cl])) {
-			lang = coding_lang_parse(r->field[cl]);
-			if (lang < 0) {
-				rc = cmd_errorf(ctx, CT_EINPUT, "%s:%d: lang '%s' is not nl, fr or en",
-						o->eval_csv, r->start_line, r->field[cl]);
-				break;
-			}
-		}
-		unsigned market = o->market;
-		if (cm >= 0 && *str_trim(r->field[cm])) {
-			market = coding_market_parse(r->field[cm]);
-			if (!market) {
-				rc = cmd_errorf(ctx, CT_EINPUT,
-						"%s:%d: market '%s' is not housing or job", o->eval_csv,
-						r->start_line, r->field[cm]);
-				break;
-			}
-		}
-		if (!*str_trim((char *)file)) {
-			rc = cmd_errorf(ctx, CT_EINPUT, "%s:%d: the file is empty", o->eval_csv,
-					r->start_line);
-			break;
-		}
-		char *path = file[0] == '/' ? xstrdup(file) : xasprintf("%s%s", dir, file);
-		struct coding_result res = { 0 };
-		rc = classify_file(ctx, rs, path, market, lang, &res);
-		free(path);
-		if (rc == CT_OK) {
-			int got = res.outcome ? coding_outcome_index(res.outcome) : -1;
-			tally_add(&t[lang < 0 ? CODING_NLANG : lang], truth, got);
-			tally_add(&t[EV_LANGS], truth, got);
-			if (got >= 0 && got != truth) {
-				w = xrealloc(w, (size_t)(nw + 1) * sizeof(*w));
-				w[nw++] = (struct eval_wrong){ xstrdup(file),
-							       xstrdup(lang_label(lang < 0 ? CODING_NLANG : lang)),
-							       xstrdup(coding_outcomes[truth]),
-							       xstrdup(res.outcome), xstrdup(res.code),
-							       xstrdup(res.rule) };
-			}
-		}
-		coding_result_clear(&res);
-	}
-	if (rc == CT_OK) {
+	} else {
 		struct out *out = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
-		render_eval(out, t, w, nw);
+		render_eval(out, e);
 		rc = out_free(out) ? cmd_errorf(ctx, CT_EENV, "cannot write the output") : CT_OK;
 	}
-out:
-	for (int i = 0; i < nw; i++) {
-		free(w[i].file);
-		free(w[i].lang);
-		free(w[i].labelled);
-		free(w[i].outcome);
-		free(w[i].code);
-		free(w[i].rule);
-	}
-	free(w);
-	free(dir);
-	free(text);
-	csv_free(csv);
+	coding_eval_free(e);
 	coding_rules_free(rs);
 	codebook_free(cb);
 	return rc;
