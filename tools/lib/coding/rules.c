@@ -314,15 +314,19 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 	for (int k = 0; k < rs->n; k++)
 		rs->pos[rs->order[k]] = k;
 	rs->cby_first = xrealloc(rs->cby_first, (size_t)(rs->n + 1) * sizeof(int));
-	int ncby = 0;
+	int ncby = 0, nneg = 0;
+	int *negs = xmalloc((size_t)(rs->n ? rs->n : 1) * sizeof(int));
+	for (int i = 0; i < rs->n; i++)
+		if (rs->r[i].cancel)
+			negs[nneg++] = i;
 	for (int pass = 0; pass < 2; pass++) {
 		ncby = 0;
 		for (int i = 0; i < rs->n; i++) {
 			rs->cby_first[i] = ncby;
-			for (int c = 0; c < rs->n && !rs->r[i].cancel; c++)
-				if (rs->r[c].cancel && cancels(&rs->r[c], &rs->r[i])) {
+			for (int k = 0; k < nneg && !rs->r[i].cancel; k++)
+				if (cancels(&rs->r[negs[k]], &rs->r[i])) {
 					if (pass)
-						rs->cby[ncby] = c;
+						rs->cby[ncby] = negs[k];
 					ncby++;
 				}
 		}
@@ -330,6 +334,7 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 		if (!pass)
 			rs->cby = xrealloc(rs->cby, (size_t)(ncby ? ncby : 1) * sizeof(int));
 	}
+	free(negs);
 	struct prefilter **pfs = xcalloc((size_t)(rs->n ? rs->n : 1), sizeof(*pfs));
 	for (int k = 0; k < rs->n; k++)
 		pfs[k] = rs->r[rs->order[k]].pf;
