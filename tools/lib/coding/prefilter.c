@@ -906,13 +906,20 @@ struct prefilter_index {
 	uint16_t *key;    /* nkey distinct grams, ascending */
 	int *first;       /* nkey + 1 offsets into who */
 	int *who;         /* keyed strings */
-	int nstr;         /* keyed strings: their filter, keys, and per text */
-	int *owner;
-	unsigned char *need;
-	unsigned *stamp;  /* ... the text they were last counted for */
-	unsigned char *got;
+	int nstr;         /* keyed strings */
+	struct keyed_str *str;
 	unsigned text;    /* the current text's stamp */
-	unsigned char iskey[(1u << PREFILTER_BITS) / 8];
+	/* key[slot[g] - 1] == g for a key gram g; 0 for the others. */
+	uint32_t *slot;
+};
+
+/* A keyed string: its filter, how many keys, and for the text last
+ * counted (stamp) how many of them it holds. Together: one cache line is
+ * read per key found, not four. */
+struct keyed_str {
+	int owner;
+	unsigned stamp;
+	unsigned char need, got;
 };
 
 struct keyed {
@@ -941,10 +948,7 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 			uses[pf[i]->gram[g]]++;
 		nstr += pf[i] ? pf[i]->nstr : 0;
 	}
-	ix->owner = xcalloc((size_t)nstr + 1, sizeof(int));
-	ix->need = xcalloc((size_t)nstr + 1, 1);
-	ix->stamp = xcalloc((size_t)nstr + 1, sizeof(unsigned));
-	ix->got = xcalloc((size_t)nstr + 1, 1);
+	ix->str = xcalloc((size_t)nstr + 1, sizeof(*ix->str));
 	int cap = 0, m = 0;
 	struct keyed *k = NULL;
 	for (int i = 0; i < n; i++) {
@@ -967,8 +971,8 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 					cap = cap ? 2 * cap : 256;
 					k = xrealloc(k, (size_t)cap * sizeof(*k));
 				}
-				ix->owner[ix->nstr] = i;
-				ix->need[ix->nstr] = c < 0 ? 1 : 2;
+				ix->str[ix->nstr].owner = i;
+				ix->str[ix->nstr].need = c < 0 ? 1 : 2;
 				k[m].gram = g[a];
 				k[m++].who = ix->nstr;
 				if (c >= 0) {
@@ -985,10 +989,11 @@ struct prefilter_index *prefilter_index_new(struct prefilter *const *pf, int n)
 	ix->key = xcalloc((size_t)(m ? m : 1), sizeof(*ix->key));
 	ix->first = xcalloc((size_t)m + 1, sizeof(int));
 	ix->who = xcalloc((size_t)(m ? m : 1), sizeof(int));
+	ix->slot = xcalloc(1u << PREFILTER_BITS, sizeof(*ix->slot));
 	int nw = 0;
 	for (int j = 0; j < m; j++) {
 		if (!j || k[j].gram != k[j - 1].gram) {
-			ix->iskey[k[j].gram >> 3] |= (unsigned char)(1u << (k[j].gram & 7));
+			ix->slot[k[j].gram] = (uint32_t)ix->nkey + 1;
 			ix->key[ix->nkey] = k[j].gram;
 			ix->first[ix->nkey++] = nw;
 		}
@@ -1004,7 +1009,7 @@ void prefilter_index_free(struct prefilter_index *ix)
 	if (!ix)
 		return;
 	free(ix->always), free(ix->key), free(ix->first), free(ix->who);
-	free(ix->owner), free(ix->need), free(ix->stamp), free(ix->got);
+	free(ix->str), free(ix->slot);
 	free(ix);
 }
 
@@ -1013,13 +1018,13 @@ void prefilter_index_free(struct prefilter_index *ix)
 static void mark(struct prefilter_index *ix, int j, uint64_t *cand)
 {
 	for (int w = ix->first[j]; w < ix->first[j + 1]; w++) {
-		int sid = ix->who[w];
-		if (ix->stamp[sid] != ix->text) {
-			ix->stamp[sid] = ix->text;
-			ix->got[sid] = 0;
+		struct keyed_str *k = &ix->str[ix->who[w]];
+		if (k->stamp != ix->text) {
+			k->stamp = ix->text;
+			k->got = 0;
 		}
-		if (++ix->got[sid] == ix->need[sid])
-			cand[ix->owner[sid] / 64] |= 1ull << (ix->owner[sid] % 64);
+		if (++k->got == k->need)
+			cand[k->owner / 64] |= 1ull << (k->owner % 64);
 	}
 }
 
@@ -1035,7 +1040,8 @@ void prefilter_index_candidates(struct prefilter_index *ix, const struct prefilt
 	}
 	memcpy(cand, ix->always, (size_t)ix->nword * sizeof(uint64_t));
 	if (++ix->text == 0) { /* the stamps wrapped: start afresh */
-		memset(ix->stamp, 0, (size_t)(ix->nstr + 1) * sizeof(unsigned));
+		for (int i = 0; i < ix->nstr; i++)
+			ix->str[i].stamp = 0;
 		ix->text = 1;
 	}
 	if (t->ngram > PREFILTER_LIST) {
@@ -1047,20 +1053,10 @@ void prefilter_index_candidates(struct prefilter_index *ix, const struct prefilt
 		}
 		return;
 	}
-	/* Each of the text's grams (each listed once) that keys strings,
-	 * found by bisection. */
+	/* Each of the text's grams (each listed once) that keys strings. */
 	for (int x = 0; x < t->ngram; x++) {
 		uint16_t g = t->gram[x];
-		if (!(ix->iskey[g >> 3] & (1u << (g & 7))))
-			continue;
-		int lo = 0, hi = ix->nkey - 1;
-		while (lo < hi) {
-			int mid = (lo + hi) / 2;
-			if (ix->key[mid] < g)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		mark(ix, lo, cand);
+		if (ix->slot[g])
+			mark(ix, (int)ix->slot[g] - 1, cand);
 	}
 }
