@@ -5,7 +5,7 @@ CC ?= cc
 # Debian packages needed to build, test and run (make deps installs them);
 # clang because the code must also build with it: make CC=clang BUILD=build-clang.
 DEBS = build-essential clang pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev libinih-dev \
-       r-mathlib libcurl4-openssl-dev check tzdata python3 r-base-core r-cran-survival r-cran-sandwich \
+       r-mathlib libcurl4-openssl-dev check tzdata python3 r-base-core r-cran-survival r-cran-sandwich r-cran-psych \
        dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl curl python3-gi gir1.2-gmime-3.0 \
        libpython3.11-testsuite libpcre2-dev
 PKGS = sqlite3 gmime-3.0 inih libRmath libpcre2-8

@@ -1,8 +1,9 @@
 # code (the study modes): the blind queue exported as CSV
 # (no candidate's name or address in it), codes imported all or nothing
 # with errors named by line, the second coder's sample drawn reproducibly,
-# agreement figures equal to an independent Python computation, and an
-# adjudicated code becoming the analysed response.
+# agreement figures equal to an independent Python computation and to R's
+# psych::cohen.kappa, and an adjudicated code becoming the analysed
+# response.
 . "$E2E_DIR/lib.sh"
 export CORRTEST_NOW=2026-12-20T12:00:00Z CORRTEST_ACTOR=tester
 new_study s
@@ -135,6 +136,26 @@ assert conf == t, (conf, t)
 assert 0 < kap < 1 and po < 1
 assert set(got["by_group"]) == {"belgian", "maghrebi"}
 assert sum(g["n"] for g in got["by_group"].values()) == 50
+PY
+# And against R: psych::cohen.kappa on the same table (kappa, its standard
+# error and the 95% interval it prints).
+cat >ck.R <<'R'
+suppressMessages(library(psych))
+outs <- c("invitation", "info", "refusal", "other", "no_reply")
+p <- read.table("pairs.txt", colClasses = "character")
+t <- table(factor(p[[1]], levels = outs), factor(p[[2]], levels = outs))
+ck <- cohen.kappa(matrix(as.vector(t), 5, 5))
+cat(sprintf("%.15f %.15f %.15f %.15f\n", ck$kappa, sqrt(ck$var.kappa), ck$confid[1, 1],
+            ck$confid[1, 3]), file = "r.txt")
+R
+Rscript ck.R || fail "R's psych could not compute kappa"
+python3 - <<'PY' || fail "agreement differs from R's psych::cohen.kappa"
+import json
+o = json.load(open("agree.json"))["overall"]
+k, se, lo, hi = map(float, open("r.txt").read().split())
+for name, got, want in (("kappa", o["kappa"], k), ("kappa_se", o["kappa_se"], se),
+                        ("lo", o["kappa_ci95"][0], lo), ("hi", o["kappa_ci95"][1], hi)):
+    assert abs(got - want) < 1e-9, (name, got, want)
 PY
 
 # Adjudication: the disagreements are listed; one is settled as refusal,
