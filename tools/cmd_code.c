@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "coding/codebook.h"
 #include "coding/eval.h"
+#include "coding/extract.h"
 #include "coding/rules.h"
 #include "coding/store.h"
 #include "io/out.h"
@@ -137,12 +138,7 @@ static int code_classify(struct cmd_ctx *ctx, const struct code_opts *o, int nfi
 	for (int i = 0; i < nfiles && rc == CT_OK;) {
 		int got = 0, rrc = CT_OK;
 		while (got < BATCH && i + got < nfiles) {
-			rrc = file_read(files[i + got], &raws[got], &lens[got], &rerr);
-			if (rrc == CT_OK && !lens[got]) {
-				free(raws[got]);
-				rrc = ct_fail(&rerr, CT_EINPUT, "%s: an empty file", files[i + got]);
-			}
-			if (rrc != CT_OK)
+			if ((rrc = coding_read_message(files[i + got], &raws[got], &lens[got], &rerr)))
 				break;
 			got++;
 		}

@@ -124,7 +124,8 @@ START_TEST(reads_literal_factors)
 	ck_assert_ptr_null(prefilter_new("\\Qverhuurd\\E"));
 	ck_assert_ptr_null(prefilter_new("(a)\\1"));
 	ck_assert_ptr_null(prefilter_new(".*"));
-	ck_assert_int_gt(prefilter_strings(prefilter_new("x")), -1);
+	/* One letter has no pair or triple of letters to check. */
+	ck_assert_ptr_null(prefilter_new("x"));
 	/* The Kelvin sign matches 'k' caselessly: a text holding it is
 	 * matched against every rule. */
 	check("\\bok\\b", "O\xe2\x84\xaa", 1, 1);

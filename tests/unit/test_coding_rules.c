@@ -99,6 +99,19 @@ START_TEST(a_batch_codes_each_reply_as_alone)
 		EXPECT(rs, texts[t], 0, want[t]);
 		coding_result_clear(&res[t]);
 	}
+	/* A text left out (a message that could not be read: NULL) keeps
+	 * the status and error the caller gave it, and the others are coded. */
+	const char *some[] = { NULL, "Het is al verhuurd." };
+	int rc2[2] = { CT_EENV, -1 };
+	struct coding_result r2[2] = { 0 };
+	struct ct_err e2[2] = { { CT_EENV, "x.eml: unreadable" }, { 0 } };
+	ck_assert_int_eq(coding_classify_many(rs, 2, some, autos, 0, -1, r2, rc2, e2), CT_OK);
+	ck_assert_int_eq(rc2[0], CT_EENV);
+	ck_assert_str_eq(e2[0].msg, "x.eml: unreadable");
+	ck_assert_ptr_null(r2[0].outcome);
+	ck_assert_int_eq(rc2[1], CT_OK);
+	ck_assert_str_eq(r2[1].code, "refusal.let");
+	coding_result_clear(&r2[1]);
 	coding_rules_free(rs);
 }
 END_TEST

@@ -167,24 +167,30 @@ void sb_free(struct strbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
+size_t ascii_prefix(const char *s, size_t n)
+{
+	/* Eight bytes at a time: most text is ASCII. */
+	size_t i = 0;
+	uint64_t w;
+	while (i + 8 <= n && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull)))
+		i += 8;
+	while (i < n && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
 int utf8_check(const char *str, size_t n, size_t *bad)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 	while (i < n) {
-		/* Eight ASCII bytes at a time: most text is ASCII. */
-		uint64_t w;
-		while (i + 8 <= n && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull)))
-			i += 8;
+		i += ascii_prefix(str + i, n - i);
 		if (i >= n)
 			break;
-		unsigned c = s[i];
+		unsigned c = s[i]; /* >= 0x80 */
 		size_t len;
 		unsigned cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xC2 && c <= 0xDF) {
+		if (c >= 0xC2 && c <= 0xDF) {
 			len = 2;
 			cp = c & 0x1F;
 		} else if (c >= 0xE0 && c <= 0xEF) {

@@ -63,6 +63,8 @@ void sb_add_utf8(struct strbuf *sb, unsigned long cp);
  * overlongs, no surrogates); otherwise 0 and the byte offset of the first bad
  * sequence in *bad. */
 int utf8_check(const char *s, size_t n, size_t *bad);
+/* How many bytes s[0..n) starts with below 0x80 (ASCII). */
+size_t ascii_prefix(const char *s, size_t n);
 /* 1 if s contains a C0 control (including CR, LF, TAB), DEL, or a C1 control
  * (U+0080..U+009F): none of these belongs in a name or a header. */
 int has_control(const char *s);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "coding/eval.h"
+#include "coding/extract.h"
 #include "io/csv.h"
 #include "base/banned.h"
 
@@ -27,9 +28,7 @@ static int code_file(const struct coding_rules *rs, const char *path, unsigned m
 {
 	char *raw = NULL;
 	size_t len = 0;
-	int rc = file_read(path, &raw, &len, err);
-	if (rc == CT_OK && !len)
-		rc = ct_fail(err, CT_EINPUT, "%s: an empty file", path);
+	int rc = coding_read_message(path, &raw, &len, err);
 	if (rc == CT_OK && (rc = coding_classify_raw(rs, raw, len, market, lang, res, NULL, err))) {
 		char *m = xstrdup(err->msg);
 		ct_fail(err, rc, "%s: %s", path, m);

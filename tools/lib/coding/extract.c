@@ -264,7 +264,6 @@ static int separator(const char *line)
 	return starts_any(&separators, skip_ws(line)) != 0;
 }
 
-
 /* Outlook's header block: "Van:", "De :", "From:" (bold '*From:*' in HTML
  * made text) followed within four lines by a sent, to or subject field. */
 static int field_line(const char *line, const struct starts *names)
@@ -318,7 +317,6 @@ static int rule_line(const char *line)
 /* Closings that end a message: the line that starts with one (and is
  * short, with no digit: a name may follow, not a time) begins the
  * signature. */
-
 static int closing_line(const char *line)
 {
 	const char *s = skip_ws(line);
@@ -347,7 +345,6 @@ static int disclaimer_line(const char *line)
 			return 1;
 	return 0;
 }
-
 
 /* Line i of ls, and its end of line, to sb. */
 static void add_line(struct strbuf *sb, const struct lines *ls, int i)
@@ -379,7 +376,9 @@ struct coding_text *coding_text_split(const char *text)
 	struct coding_text *t = xcalloc(1, sizeof(*t));
 	struct lines ls;
 	lines_split(&ls, text ? text : "");
-	struct strbuf own = STRBUF_INIT, quoted = STRBUF_INIT, sig = STRBUF_INIT;
+	struct strbuf quoted = STRBUF_INIT, sig = STRBUF_INIT, kept = STRBUF_INIT;
+	/* The replier's own lines, by number in ls. */
+	int *own = xcalloc((size_t)(ls.n ? ls.n : 1), sizeof(int)), nown = 0;
 
 	/* Quoted text: '>' lines go wherever they are (a bottom-posted answer
 	 * below them is kept); an attribution directly above '>' lines goes
@@ -411,31 +410,39 @@ struct coding_text *coding_text_split(const char *text)
 			cut = i;
 			break;
 		}
-		add_line(&own, &ls, i);
+		own[nown++] = i;
 	}
 	for (int i = cut; i < ls.n; i++)
 		add_line(&quoted, &ls, i);
 
 	/* The signature: from the first closing or disclaimer line that
 	 * follows some text of the replier's own. */
-	struct lines body;
-	lines_split(&body, sb_str(&own));
-	struct strbuf kept = STRBUF_INIT;
 	int seen_text = 0, in_sig = 0;
-	for (int i = 0; i < body.n; i++) {
-		if (!in_sig && seen_text && (closing_line(body.l[i]) || disclaimer_line(body.l[i])))
+	for (int k = 0; k < nown; k++) {
+		const char *l = ls.l[own[k]];
+		if (!in_sig && seen_text && (closing_line(l) || disclaimer_line(l)))
 			in_sig = 1;
-		add_line(in_sig ? &sig : &kept, &body, i);
-		if (!blank(body.l[i]))
+		add_line(in_sig ? &sig : &kept, &ls, own[k]);
+		if (!blank(l))
 			seen_text = 1;
 	}
-	lines_free(&body);
+	free(own);
 	lines_free(&ls);
-	sb_free(&own);
 	t->body = trim_lines(&kept);
 	t->quoted = trim_lines(&quoted);
 	t->signature = trim_lines(&sig);
 	return t;
+}
+
+int coding_read_message(const char *path, char **raw, size_t *len, struct ct_err *err)
+{
+	int rc = file_read(path, raw, len, err);
+	if (rc == CT_OK && !*len) {
+		free(*raw);
+		*raw = NULL;
+		rc = ct_fail(err, CT_EINPUT, "%s: an empty file", path);
+	}
+	return rc;
 }
 
 int coding_extract(const char *raw, size_t len, struct coding_text **out, struct ct_err *err)

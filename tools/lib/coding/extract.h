@@ -29,6 +29,10 @@ struct coding_text {
 	char auto_why[96];
 };
 
+/* A message file to code (code --classify, --eval): its bytes, NUL-
+ * terminated; an error naming the file when it is missing or empty
+ * (CT_EINPUT) or cannot be read (CT_EENV). */
+int coding_read_message(const char *path, char **raw, size_t *len, struct ct_err *err);
 /* Decodes raw (len bytes) and splits its text. CT_EINPUT only for an empty
  * message (a message the decoder cannot read gives an empty body). */
 int coding_extract(const char *raw, size_t len, struct coding_text **out, struct ct_err *err);

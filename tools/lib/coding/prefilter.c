@@ -821,11 +821,6 @@ void prefilter_free(struct prefilter *pf)
 	free(pf);
 }
 
-int prefilter_strings(const struct prefilter *pf)
-{
-	return pf ? pf->nstr : 0;
-}
-
 /* Sets gram h in t's bitmap, listing it the first time. */
 static void gram_set(struct prefilter_text *t, uint16_t h)
 {

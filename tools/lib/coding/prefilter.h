@@ -51,8 +51,6 @@ struct prefilter_text {
  * caseless), or NULL when none is known. */
 struct prefilter *prefilter_new(const char *pattern);
 void prefilter_free(struct prefilter *pf);
-/* How many strings the filter checks, over all its sets (0 for NULL). */
-int prefilter_strings(const struct prefilter *pf);
 
 /* Which of many filters may let a text through, found without looking at
  * each: every string of the first (narrowest) set of each alternative of

@@ -49,9 +49,8 @@ struct coding_rules {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	pcre2_jit_stack *js;
-	/* Scratch reused by every coding_classify call, so that coding a reply
-	 * allocates nothing here: spans per rule and the matched negation rules (ncap rules),
-	 * and the grams of the text. */
+	/* Scratch reused by every coding call: the matches of each rule on
+	 * the text it last ran on (ncap rules), and the grams of a text. */
 	struct spans *sp;
 	int ncap;
 	/* For each rule, the negation rules that can take its matches back
@@ -313,28 +312,22 @@ int coding_rules_add_text(struct coding_rules **rsp, const struct codebook *cb, 
 			rs->order[k++] = i;
 	for (int k = 0; k < rs->n; k++)
 		rs->pos[rs->order[k]] = k;
+	/* The negations are order[norder .. n). */
 	rs->cby_first = xrealloc(rs->cby_first, (size_t)(rs->n + 1) * sizeof(int));
-	int ncby = 0, nneg = 0;
-	int *negs = xmalloc((size_t)(rs->n ? rs->n : 1) * sizeof(int));
-	for (int i = 0; i < rs->n; i++)
-		if (rs->r[i].cancel)
-			negs[nneg++] = i;
-	for (int pass = 0; pass < 2; pass++) {
-		ncby = 0;
-		for (int i = 0; i < rs->n; i++) {
-			rs->cby_first[i] = ncby;
-			for (int k = 0; k < nneg && !rs->r[i].cancel; k++)
-				if (cancels(&rs->r[negs[k]], &rs->r[i])) {
-					if (pass)
-						rs->cby[ncby] = negs[k];
-					ncby++;
-				}
+	int ncby = 0, capcby = 0;
+	for (int i = 0; i < rs->n; i++) {
+		rs->cby_first[i] = ncby;
+		for (int k = rs->norder; k < rs->n && !rs->r[i].cancel; k++) {
+			if (!cancels(&rs->r[rs->order[k]], &rs->r[i]))
+				continue;
+			if (ncby == capcby) {
+				capcby = capcby ? 2 * capcby : 64;
+				rs->cby = xrealloc(rs->cby, (size_t)capcby * sizeof(int));
+			}
+			rs->cby[ncby++] = rs->order[k];
 		}
-		rs->cby_first[rs->n] = ncby;
-		if (!pass)
-			rs->cby = xrealloc(rs->cby, (size_t)(ncby ? ncby : 1) * sizeof(int));
 	}
-	free(negs);
+	rs->cby_first[rs->n] = ncby;
 	struct prefilter **pfs = xcalloc((size_t)(rs->n ? rs->n : 1), sizeof(*pfs));
 	for (int k = 0; k < rs->n; k++)
 		pfs[k] = rs->r[rs->order[k]].pf;
@@ -392,7 +385,6 @@ int coding_rules_load(const char *study_dir, const struct codebook *cb, unsigned
 	return CT_OK;
 }
 
-
 static void spans_add(struct spans *sp, size_t s, size_t e)
 {
 	if (sp->n == sp->cap) {
@@ -430,7 +422,6 @@ static int all_matches(const struct coding_rules *rs, const struct rule *r, cons
 	}
 	return 0;
 }
-
 
 /* rs->app for market and lang, unless it holds them already. */
 static void applicable(struct coding_rules *rs, unsigned market, int lang)
@@ -493,7 +484,7 @@ struct btext {
 	int auto_reply;
 	struct coding_result *res;
 	struct ct_err *err;
-	int rc;
+	int rc, skip; /* skip: no text, left as the caller had it */
 	const struct rule *best[CODING_NOUTCOMES], *auto_rule;
 	uint64_t *may;   /* applies, is a candidate, and its prefilter passes */
 	uint64_t *tried; /* negation rules run on the text (or not applicable) */
@@ -626,14 +617,19 @@ int coding_classify_many(const struct coding_rules *rs, int n, const char *const
 	/* Each text's grams, read once: which rules may match it. */
 	for (int t = 0; t < n; t++) {
 		struct btext *x = &xs[t];
+		x->may = bits + (size_t)t * 3 * (size_t)nword;
+		x->tried = x->may + nword;
+		x->hit = x->tried + nword;
+		if (!texts[t]) {
+			x->skip = 1;
+			x->rc = CT_EINPUT; /* so that no rule runs on it */
+			continue;
+		}
 		x->text = texts[t];
 		x->len = strlen(texts[t]);
 		x->auto_reply = auto_reply[t];
 		x->res = &res[t];
 		x->err = &errs[t];
-		x->may = bits + (size_t)t * 3 * (size_t)nword;
-		x->tried = x->may + nword;
-		x->hit = x->tried + nword;
 		coding_result_clear(x->res);
 		x->res->auto_reply = x->auto_reply;
 		size_t bad = 0;
@@ -699,6 +695,8 @@ int coding_classify_many(const struct coding_rules *rs, int n, const char *const
 	free(who);
 	for (int t = 0; t < n; t++) {
 		struct btext *x = &xs[t];
+		if (x->skip)
+			continue;
 		if (x->rc == CT_OK)
 			result_of(rs, x);
 		else if (first_rc == CT_OK)
@@ -727,38 +725,27 @@ int coding_classify_raw_many(const struct coding_rules *rs, int n, const char *c
 {
 	struct coding_text **ts = xcalloc((size_t)(n ? n : 1), sizeof(*ts));
 	const char **bodies = xcalloc((size_t)(n ? n : 1), sizeof(*bodies));
-	int *autos = xcalloc((size_t)(n ? n : 1), sizeof(int)), *map = xcalloc((size_t)(n ? n : 1), sizeof(int));
-	int *brc = xcalloc((size_t)(n ? n : 1), sizeof(int));
-	struct coding_result *bres = xcalloc((size_t)(n ? n : 1), sizeof(*bres));
-	struct ct_err *berr = xcalloc((size_t)(n ? n : 1), sizeof(*berr));
-	int nb = 0, first_rc = CT_OK;
+	int *autos = xcalloc((size_t)(n ? n : 1), sizeof(int)), first_rc = CT_OK;
 	for (int t = 0; t < n; t++) {
 		coding_result_clear(&res[t]);
 		rcs[t] = coding_extract(raws[t], lens[t], &ts[t], &errs[t]);
-		if (rcs[t] != CT_OK)
-			continue;
-		bodies[nb] = ts[t]->body;
-		autos[nb] = ts[t]->auto_reply;
-		map[nb++] = t;
+		if (rcs[t] == CT_OK) {
+			bodies[t] = ts[t]->body;
+			autos[t] = ts[t]->auto_reply;
+		}
 	}
-	coding_classify_many(rs, nb, bodies, autos, market, lang, bres, brc, berr);
-	for (int b = 0; b < nb; b++) {
-		int t = map[b];
-		rcs[t] = brc[b];
-		res[t] = bres[b];
-		if (brc[b] != CT_OK)
-			errs[t] = berr[b];
-		else if (!strcmp(res[t].rule ? res[t].rule : "", "header")) {
+	/* A message that could not be read has no body: skipped, its error kept. */
+	coding_classify_many(rs, n, bodies, autos, market, lang, res, rcs, errs);
+	for (int t = 0; t < n; t++) {
+		if (rcs[t] == CT_OK && !strcmp(res[t].rule ? res[t].rule : "", "header")) {
 			free(res[t].rule);
 			res[t].rule = xasprintf("header: %s", ts[t]->auto_why);
 		}
-	}
-	for (int t = 0; t < n; t++) {
 		if (rcs[t] != CT_OK && first_rc == CT_OK)
 			first_rc = rcs[t];
 		coding_text_free(ts[t]);
 	}
-	free(ts), free(bodies), free(autos), free(map), free(brc), free(bres), free(berr);
+	free(ts), free(bodies), free(autos);
 	return first_rc;
 }
 

@@ -93,7 +93,8 @@ int coding_classify(const struct coding_rules *rs, const char *text, int auto_re
  * results of coding_classify on each, found rule by rule over the batch
  * (each rule's machine code is then loaded once for the batch, not once
  * per text). rcs[t] (when rcs is not NULL) and errs[t]: each text's
- * status and error; returns the first text's error status, or CT_OK. */
+ * status and error; returns the first text's error status, or CT_OK. A
+ * NULL text is skipped: its res, rcs and errs are left as they are. */
 int coding_classify_many(const struct coding_rules *rs, int n, const char *const *texts,
 			 const int *auto_reply, unsigned market, int lang,
 			 struct coding_result *res, int *rcs, struct ct_err *errs);

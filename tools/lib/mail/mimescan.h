@@ -35,8 +35,9 @@ struct mimescan_leaf {
 };
 
 /* Calls leaf(l, arg) for every leaf part of raw[0..len), depth first,
- * that want (NULL: every leaf) asks for; a leaf it does not want is not
- * decoded (l->bytes is "" for it). Returns 1 when the message was read; 0
+ * that want (NULL: every leaf) asks for; want sees the leaf before its
+ * bytes are decoded (l->bytes is ""), and a leaf it does not want is
+ * neither decoded nor passed to leaf. Returns 1 when the message was read; 0
  * when it is not plain enough (leaf may have been called for some parts
  * before: the caller discards what it collected). */
 int mimescan_walk(const char *raw, size_t len,

@@ -5,7 +5,6 @@
 #include <gmime/gmime.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "mail/mime.h"
@@ -129,12 +128,7 @@ static char *known_charset(const char *s, size_t n, const char *name)
 	if (!latin1 && !cp1252 && !ascii)
 		return NULL;
 	/* ASCII reads the same in all three: most replies are. */
-	size_t a = 0;
-	for (uint64_t w8; a + 8 <= n && (memcpy(&w8, s + a, 8), !(w8 & 0x8080808080808080ull));)
-		a += 8;
-	while (a < n && (unsigned char)s[a] < 0x80)
-		a++;
-	if (a == n)
+	if (ascii_prefix(s, n) == n)
 		return xstrndup(s, n);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -1144,6 +1138,30 @@ static int ci_prefix(const char *s, size_t n, const char *p)
 	return n >= pl && !strncasecmp(s, p, pl);
 }
 
+/* The fields that can mark an automatic message, and their kinds (those
+ * that depend on the value are decided in auto_field). */
+static const struct {
+	const char *name;
+	unsigned kind;
+} auto_fields[] = {
+	{ "Auto-Submitted", REPLY_AUTO_RFC3834 }, { "Return-Path", REPLY_AUTO_BULK },
+	{ "Precedence", 0 },			  { "List-Id", REPLY_AUTO_BULK },
+	{ "List-Unsubscribe", REPLY_AUTO_BULK },  { "List-Post", REPLY_AUTO_BULK },
+	{ "List-Help", REPLY_AUTO_BULK },	  { "List-Subscribe", REPLY_AUTO_BULK },
+	{ "List-Owner", REPLY_AUTO_BULK },	  { "List-Archive", REPLY_AUTO_BULK },
+	{ "X-Autoreply", REPLY_AUTO_RFC3834 },	  { "X-Autorespond", REPLY_AUTO_RFC3834 },
+};
+
+/* Whether a field whose name starts with c may be one of auto_fields:
+ * most of a header block (Received, DKIM) is not gathered at all. */
+static int may_be_auto_field(char c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(auto_fields); i++)
+		if ((c | 0x20) == (auto_fields[i].name[0] | 0x20))
+			return 1;
+	return 0;
+}
+
 /* Looks at one unfolded field "Name: value": REPLY_AUTO_* or 0. */
 static unsigned auto_field(const char *name, size_t nl, const char *v, char *why, size_t n)
 {
@@ -1152,23 +1170,24 @@ static unsigned auto_field(const char *name, size_t nl, const char *v, char *why
 	size_t vl = strlen(v);
 	while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
 		vl--;
-#define IS(s) (nl == strlen(s) && !strncasecmp(name, s, nl))
-	if (IS("Auto-Submitted")) {
+	size_t f = 0;
+	while (f < ARRAY_SIZE(auto_fields) &&
+	       (nl != strlen(auto_fields[f].name) || strncasecmp(name, auto_fields[f].name, nl)))
+		f++;
+	if (f == ARRAY_SIZE(auto_fields))
+		return 0;
+	const char *fn = auto_fields[f].name;
+	if (!strcmp(fn, "Auto-Submitted")) {
 		/* "no" may carry a comment: "no (manual)". */
 		if (vl == 0 || (ci_prefix(v, vl, "no") && (vl == 2 || v[2] == ' ' || v[2] == '(' ||
 							   v[2] == ';')))
 			return 0;
 		snprintf(why, n, "Auto-Submitted: %.*s", (int)(vl > 40 ? 40 : vl), v);
-		return REPLY_AUTO_RFC3834;
-	}
-	if (IS("Return-Path")) {
-		if (vl == 2 && !strncmp(v, "<>", 2)) {
-			snprintf(why, n, "Return-Path: <>");
-			return REPLY_AUTO_BULK;
-		}
-		return 0;
-	}
-	if (IS("Precedence")) {
+	} else if (!strcmp(fn, "Return-Path")) {
+		if (vl != 2 || strncmp(v, "<>", 2))
+			return 0;
+		snprintf(why, n, "Return-Path: <>");
+	} else if (!strcmp(fn, "Precedence")) {
 		static const char *const kinds[] = { "bulk", "junk", "list", "auto_reply" };
 		for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
 			if (vl == strlen(kinds[i]) && !strncasecmp(v, kinds[i], vl)) {
@@ -1176,21 +1195,12 @@ static unsigned auto_field(const char *name, size_t nl, const char *v, char *why
 				return i == 3 ? REPLY_AUTO_RFC3834 : REPLY_AUTO_BULK;
 			}
 		return 0;
-	}
-	static const char *const lists[] = { "List-Id", "List-Unsubscribe", "List-Post",
-					     "List-Help", "List-Subscribe", "List-Owner",
-					     "List-Archive" };
-	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
-		if (IS(lists[i])) {
-			snprintf(why, n, "%s", lists[i]);
-			return REPLY_AUTO_BULK;
-		}
-	if (IS("X-Autoreply") || IS("X-Autorespond")) {
+	} else if (!strncmp(fn, "List-", 5)) {
+		snprintf(why, n, "%s", fn);
+	} else {
 		snprintf(why, n, "%.*s", (int)nl, name);
-		return REPLY_AUTO_RFC3834;
 	}
-#undef IS
-	return 0;
+	return auto_fields[f].kind;
 }
 
 unsigned reply_auto_headers(const char *raw, size_t len, char *why, size_t n)
@@ -1202,9 +1212,8 @@ unsigned reply_auto_headers(const char *raw, size_t len, char *why, size_t n)
 	unsigned found = 0;
 	char first[96];
 	while (i <= len) {
-		size_t e = i;
-		while (e < len && raw[e] != '\n')
-			e++;
+		const char *lf = i < len ? memchr(raw + i, '\n', len - i) : NULL;
+		size_t e = lf ? (size_t)(lf - raw) : len;
 		size_t le = e;
 		if (le > i && raw[le - 1] == '\r')
 			le--;
@@ -1227,11 +1236,7 @@ unsigned reply_auto_headers(const char *raw, size_t len, char *why, size_t n)
 		}
 		if (end)
 			break;
-		/* Only fields whose names start as those auto_field knows
-		 * (Auto-Submitted, Return-Path, Precedence, List-*, X-Auto*)
-		 * are gathered: most of a header block is Received and DKIM
-		 * lines. */
-		if (cont ? field.len > 0 : raw[i] && strchr("aArRpPlLxX", raw[i]) != NULL)
+		if (cont ? field.len > 0 : may_be_auto_field(raw[i]))
 			sb_add(&field, raw + i, le - i);
 		i = e + 1;
 	}
@@ -1447,8 +1452,7 @@ static void read_headers(struct reply *r, GMimeMessage *msg, const char *raw, si
 	/* The linker's notion: an automatic reply in RFC 3834's sense (a
 	 * list's or a bulk sender's marks do not make a landlord's answer
 	 * automatic). */
-	char why[96];
-	r->auto_reply = (reply_auto_headers(raw, len, why, sizeof(why)) & REPLY_AUTO_RFC3834) != 0;
+	r->auto_reply = (reply_auto_headers(raw, len, NULL, 0) & REPLY_AUTO_RFC3834) != 0;
 }
 
 int reply_parse_headers(const char *raw, size_t len, struct reply **out, struct ct_err *err)

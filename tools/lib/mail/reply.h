@@ -76,7 +76,7 @@ int reply_parse_flags(const char *raw, size_t len, unsigned flags, struct reply 
  * such mark (Outlook sets it on ordinary mail to ask others not to answer
  * automatically). why (n bytes) gets the first mark found, "" for none.
  * reply_parse sets auto_reply from the RFC 3834 kind (the linker's
- * notion); coding counts both. */
+ * notion); coding counts both. why may be NULL when n is 0. */
 #define REPLY_AUTO_RFC3834 1u
 #define REPLY_AUTO_BULK 2u
 unsigned reply_auto_headers(const char *raw, size_t len, char *why, size_t n);
