@@ -551,6 +551,58 @@ double power_detectable_delta(double psi, double alpha, double power, double n)
 	return hi;
 }
 
+/* For m discordant pairs the test rejects b <= k or b >= m - k (k < m/2),
+ * with probability R(pi) = F(k; m, pi) + F(k; m, 1 - pi), pi = p_b/psi.
+ * Since dF(k; m, pi)/dpi = -m f(k; m-1, pi),
+ *   R'(pi) = m C(m-1, k) [pi^(m-1-k) (1-pi)^k - pi^k (1-pi)^(m-1-k)],
+ * which is >= 0 for pi >= 1/2 because m - 1 - k >= k. The weights P(m) =
+ * dbinom(m; n, psi) do not depend on delta, so at fixed psi and n the
+ * exact power grows with |delta| = psi |2 pi - 1|, and bisection applies. */
+double power_detectable_delta_exact(double psi, double alpha, double power, long n,
+				    enum power_test test)
+{
+	if (!(psi > 0 && psi <= 1) || !(alpha > 0 && alpha < 1) || !(power > 0 && power < 1) ||
+	    n < 1 || n > POWER_N_MAX)
+		return 0.0;
+	double top = power_exact(psi, 0.0, alpha, n, test);
+	if (isnan(top))
+		return NAN;
+	if (top < power)
+		return 0.0;
+	double lo = 0.0, hi = psi;
+	while (hi - lo > 1e-12) {
+		double mid = (lo + hi) / 2;
+		if (mid <= lo || mid >= hi)
+			break;
+		double p = power_exact((psi + mid) / 2, (psi - mid) / 2, alpha, n, test);
+		if (isnan(p))
+			return NAN;
+		if (p >= power)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}
+
+double power_detectable_delta_miettinen(double psi, double alpha, double power, double n)
+{
+	if (!(psi > 0 && psi <= 1) || !(alpha > 0 && alpha < 1) || !(power > 0 && power < 1) ||
+	    !(n > 0))
+		return 0.0;
+	if (power_miettinen(psi, 0.0, alpha, n) < power)
+		return 0.0;
+	double lo = 0.0, hi = psi;
+	for (int i = 0; i < 200 && hi - lo > 1e-15; i++) {
+		double mid = (lo + hi) / 2;
+		if (mid <= 0 || power_miettinen((psi + mid) / 2, (psi - mid) / 2, alpha, n) < power)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
 long power_inflate(long n, double attrition)
 {
 	if (n < 0 || !(attrition >= 0 && attrition < 1))

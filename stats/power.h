@@ -121,6 +121,19 @@ long power_n_exact(double pb, double pc, double alpha, double target, enum power
  * 0 when even delta = psi (every discordant pair one way) falls short. */
 double power_detectable_delta(double psi, double alpha, double power, double n);
 
+/* The same for the exact (or mid-p) test: the smallest |delta| at which
+ * its exact power at n pairs (power_exact) reaches the target, with psi
+ * fixed, so p_b = (psi + delta)/2 and p_c = (psi - delta)/2. At fixed psi
+ * and n the exact power grows with |delta| (power.c), so bisection finds
+ * it, to 1e-12. Returns 0 when even delta = psi falls short, or for n
+ * outside 1..POWER_N_MAX; NaN when memory runs out. */
+double power_detectable_delta_exact(double psi, double alpha, double power, long n,
+				    enum power_test test);
+/* The same by Miettinen's formula (bisection on power_miettinen, which
+ * grows with delta where the power is above one half: for a target power
+ * of at least 0.5). Returns 0 when delta = psi falls short. */
+double power_detectable_delta_miettinen(double psi, double alpha, double power, double n);
+
 /* ceil(n / (1 - attrition)) for attrition in [0, 1): the pairs to send so
  * that n remain valid in expectation; -1 if attrition is out of range or the
  * result would overflow. */

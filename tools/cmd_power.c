@@ -53,8 +53,10 @@ const char cmd_power_usage[] =
 	"                      listings (default 1): total = K x pairs per group\n"
 	"  --adjust M          none (default), bonferroni or holm: plan each comparison\n"
 	"                      at alpha/K (for Holm, its strictest first step)\n"
-	"  --basis B           the n the design is built on: connor (default),\n"
-	"                      miettinen, exact (exact McNemar test) or midp\n"
+	"  --basis B           the n the plan uses (and the method of the detectable\n"
+	"                      difference): exact (default: the exact McNemar test\n"
+	"                      that the report publishes), connor (Connor 1987, the\n"
+	"                      normal approximation), miettinen or midp\n"
 	"  --grid              the exact power at every n of --n for every design: one\n"
 	"                      row per design and n with power_exact, power_midp and\n"
 	"                      power_connor. NS is a list (100,200,500) or a range\n"
@@ -63,15 +65,19 @@ const char cmd_power_usage[] =
 	"                      value going with every item of the other; at most\n"
 	"                      100000 cells\n"
 	"  --csv               with --grid: the grid as CSV\n"
-	"  --json              n_connor, n_miettinen, n_exact, n_midp, power_connor,\n"
-	"                      power_miettinen, power_exact, power_midp (at --n, else at\n"
-	"                      n_connor), n_per_group, n_per_group_sent, n_total, the\n"
-	"                      inputs, detectable_delta (with --n) and notes\n"
+	"  --json              n_connor, n_miettinen, n_exact, n_midp, method (whose n\n"
+	"                      n_per_group is), power_connor, power_miettinen,\n"
+	"                      power_exact, power_midp (at --n, else at the plan's n),\n"
+	"                      n_per_group, n_per_group_sent, n_total, the inputs,\n"
+	"                      detectable_delta (by method), detectable_delta_exact and\n"
+	"                      detectable_delta_connor (with --n) and notes\n"
 	"\n"
 	"Every n counts valid (analysed) pairs per test group unless it says 'sent'.\n"
-	"The exact power sums over every possible table (no simulation). The exact\n"
-	"power is not monotone in n; n_exact is the smallest n from which it stays at\n"
-	"or above the target for the next 20 sample sizes. The conditional rejection\n"
+	"The plan uses the exact test's n unless --basis says otherwise; Connor's n\n"
+	"gives the exact test a few points less power than asked. The exact power sums\n"
+	"over every possible table (no simulation). It is not monotone in n: n_exact\n"
+	"(n_midp) is the smallest n at which the power reaches the target and stays\n"
+	"there for each of the next 20 sample sizes. The conditional rejection\n"
 	"probabilities are computed once per design and shared by every n (docs/power.md).\n";
 
 #define GRID_MAX POWERPLAN_GRID_MAX
@@ -387,7 +393,7 @@ static int parse_args(struct cmd_ctx *ctx, int argc, char **argv, struct power_o
 			if (b < 0)
 				rc = cmd_usage_error(ctx, "--basis is connor, miettinen, exact or midp, "
 						     "not '%s'", optarg);
-			o->po.basis = b < 0 ? POWERPLAN_CONNOR : (enum powerplan_basis)b;
+			o->po.basis = b < 0 ? POWERPLAN_BASIS_DEFAULT : (enum powerplan_basis)b;
 			o->basis_given = 1;
 			break;
 		}
@@ -497,7 +503,7 @@ static void describe(struct out *o, const struct power_opts *op, const struct po
 	out_int(o, &(struct out_field){ "groups", "test groups", OUT_COUNT, 0 }, op->po.groups);
 	out_num(o, &(struct out_field){ "attrition", "expected share of pairs lost", OUT_REAL, 0 },
 		op->po.attrition);
-	out_str(o, &(struct out_field){ "basis", "basis of the design", OUT_TEXT, 0 },
+	out_str(o, &(struct out_field){ "basis", "basis of the plan (--basis)", OUT_TEXT, 0 },
 		powerplan_basis_name(op->po.basis));
 	count_or_missing(o, "n", op->po.n ? "--n" : NULL, op->po.n, NULL);
 	out_text(o, "\nValid pairs needed per test group");
@@ -509,25 +515,62 @@ static void describe(struct out *o, const struct power_opts *op, const struct po
 		r->n_miettinen_raw);
 	count_or_missing(o, "n_exact", "exact McNemar test", r->n_exact, "none up to the search limit");
 	count_or_missing(o, "n_midp", "mid-p McNemar test", r->n_midp, "none up to the search limit");
-	out_text(o, "\nPower at %ld valid pairs%s", r->n_at, op->po.n ? "" : " (Connor's n)");
+	/* Which of these the plan uses, in words. */
+	const char *method = powerplan_basis_label(r->method);
+	if (op->po.n) {
+		out_text(o, "The plan uses --n; the smallest difference it detects is by %s.",
+			 method);
+	} else if (r->method == POWERPLAN_EXACT || r->method == POWERPLAN_MIDP) {
+		out_text(o, "The plan uses the n of %s, %ld: the smallest n at which its exact",
+			 method, r->per_group);
+		out_text(o, "power reaches %g and stays there for each of the next %d sample sizes.",
+			 op->po.power, POWER_EXACT_WINDOW);
+	} else if (r->per_group > 0) {
+		out_text(o, "The plan uses the n of %s, %ld.", method, r->per_group);
+	}
+	if ((r->method != POWERPLAN_CONNOR || op->po.n) && !isnan(r->pw_exact_at_connor))
+		out_text(o, "At Connor's n, %ld, the exact test's power is %.4f.", r->n_connor,
+			 r->pw_exact_at_connor);
+	out_num(o, &(struct out_field){ "power_exact_at_n_connor", NULL, OUT_PROB, 0 },
+		r->pw_exact_at_connor);
+	out_text(o, "\nPower at %ld valid pairs%s", r->n_at,
+		 op->po.n ? "" : r->method == POWERPLAN_CONNOR ? " (Connor's n, the plan's)"
+								: " (the plan's n)");
 	out_int(o, &(struct out_field){ "power_at_n", NULL, OUT_COUNT, 0 }, r->n_at);
 	out_num(o, &(struct out_field){ "power_connor", "Connor", OUT_PROB, 0 }, r->pw_connor);
 	out_num(o, &(struct out_field){ "power_miettinen", "Miettinen", OUT_PROB, 0 },
 		r->pw_miettinen);
 	out_num(o, &(struct out_field){ "power_exact", "exact test", OUT_PROB, 0 }, r->pw_exact);
 	out_num(o, &(struct out_field){ "power_midp", "mid-p test", OUT_PROB, 0 }, r->pw_midp);
-	out_text(o, "\nDesign%s", op->po.n ? " (at --n)" : "");
+	out_text(o, "\nPlan%s", op->po.n ? " (at --n)" : "");
+	out_str(o, &(struct out_field){ "method", "method of the plan", OUT_TEXT, 0 },
+		powerplan_basis_name(r->method));
 	const char *none = r->per_group < 0 ? "no sample size on this basis" : NULL;
 	count_or_missing(o, "n_per_group", "valid pairs per group", r->per_group, none);
 	count_or_missing(o, "n_per_group_sent", "pairs to send per group", r->per_group_sent, none);
 	count_or_missing(o, "n_total", "listings in total", r->total, none);
-	char label[96];
-	snprintf(label, sizeof(label), "smallest difference %ld pairs detect (Connor)", op->po.n);
+	char label[128];
+	snprintf(label, sizeof(label), "smallest difference %ld pairs detect (%s)", op->po.n,
+		 powerplan_basis_name(r->method));
 	struct out_field dd = { "detectable_delta", op->po.n ? label : NULL, OUT_REAL, 0 };
+	const char *undetectable = op->po.n ? "no difference reaches the target power" : NULL;
 	if (op->po.n && r->detectable > 0)
 		out_num(o, &dd, r->detectable);
 	else
-		out_missing(o, &dd, op->po.n ? "no difference reaches the target power" : NULL);
+		out_missing(o, &dd, undetectable);
+	/* Both methods side by side, whichever the plan uses. */
+	struct out_field de = { "detectable_delta_exact", op->po.n ? "  by the exact test" : NULL,
+				OUT_REAL, 0 };
+	struct out_field dc = { "detectable_delta_connor", op->po.n ? "  by Connor's formula" : NULL,
+				OUT_REAL, 0 };
+	if (op->po.n && r->detectable_exact > 0)
+		out_num(o, &de, r->detectable_exact);
+	else
+		out_missing(o, &de, undetectable);
+	if (op->po.n && r->detectable_connor > 0)
+		out_num(o, &dc, r->detectable_connor);
+	else
+		out_missing(o, &dc, undetectable);
 	out_notes(o, &(struct out_field){ "notes", NULL, OUT_TEXT, 0 }, r->notes, r->nnotes);
 }
 
@@ -576,7 +619,7 @@ static int run_grid(struct cmd_ctx *ctx, const struct power_opts *op)
 int cmd_power(int argc, char **argv, struct cmd_ctx *ctx)
 {
 	struct power_opts o = { .po = { .alpha = 0.05, .power = 0.8, .groups = 1,
-					.basis = POWERPLAN_CONNOR },
+					.basis = POWERPLAN_BASIS_DEFAULT },
 				.d = { .concordance = NAN, .phi = NAN, .diff = NAN, .p_control = NAN,
 				       .p_test = NAN } };
 	char **owned;

@@ -22,6 +22,9 @@
 #                     for 20 more sample sizes (NA where not computed)
 #   detectable_delta   smallest |pb - pc| Connor's formula detects at n
 #                      with psi = pb + pc held fixed
+#   detectable_delta_exact   the same for the exact McNemar test: the |pb - pc|
+#                      at which its exact power at n (summed over every table)
+#                      equals the target, psi fixed (NA where not computed)
 args <- commandArgs(trailingOnly = TRUE)
 out <- if (length(args) >= 1) args[1] else "tests/fixtures/stats-power.tsv"
 
@@ -71,15 +74,36 @@ power_exact <- function(pb, pc, alpha, n, midp) {
   }
   total
 }
+# The same scan from n = 1, with the conditional power of each number of
+# discordant pairs m (the sum over its tables) worked out once and reused
+# for every n; the power at n is still the sum over every table.
 n_exact <- function(pb, pc, alpha, power, midp, window = 20) {
+  psi <- pb + pc; p1 <- pb / psi
+  cond <- numeric(0)
   run <- 0; n <- 0
   repeat {
     n <- n + 1
-    if (power_exact(pb, pc, alpha, n, midp) >= power) {
+    rej <- pvalues(n, midp) <= alpha
+    cond[n] <- if (any(rej)) sum(dbinom(0:n, n, p1)[rej]) else 0
+    if (sum(dbinom(1:n, n, psi) * cond) >= power) {
       if (run == 0) run <- n
       if (n - run >= window) return(run)
     } else run <- 0
   }
+}
+# The exact power at n as a function of delta with psi fixed: the rejection
+# set of each m is worked out once, then every table is summed for each delta.
+detectable_exact <- function(psi, alpha, power, n, midp) {
+  wm <- dbinom(0:n, n, psi)
+  rej <- lapply(1:n, function(m) which(pvalues(m, midp) <= alpha) - 1)
+  pw <- function(d) {
+    p1 <- (psi + d) / 2 / psi
+    total <- 0
+    for (m in 1:n) if (length(rej[[m]])) total <- total + wm[m + 1] * sum(dbinom(rej[[m]], m, p1))
+    total
+  }
+  if (pw(psi) < power) return(0)
+  uniroot(function(d) pw(d) - power, c(1e-9, psi), tol = 1e-14)$root
 }
 detectable <- function(psi, alpha, power, n) {
   f <- function(d) d * sqrt(n) - qnorm(1 - alpha / 2) * sqrt(psi) -
@@ -95,7 +119,8 @@ cases <- list(
   c(0.25, 0.10, 0.05, 0.90, 120, 1),
   c(0.10, 0.20, 0.01, 0.80, 300, 0),
   c(0.30, 0.05, 0.05, 0.80, 40, 1),
-  c(0.20, 0.10, 0.05, 0.80, 800, 0),  # p_C 0.6, p_T 0.5, concordance 0.7
+  c(0.20, 0.10, 0.05, 0.80, 800, 1),  # p_C 0.6, p_T 0.5, concordance 0.7
+  c(0.20, 0.10, 0.05, 0.90, 250, 1),  # the same at power 0.9
   c(0.70, 0.30, 0.05, 0.80, 60, 1),   # every pair discordant
   c(0.90, 0.00, 0.05, 0.80, 10, 1),   # only one kind of discordant pair
   c(0.12, 0.04, 0.10, 0.95, 500, 1),
@@ -106,7 +131,7 @@ cases <- list(
 fmt <- function(v) if (is.na(v)) "NA" else sprintf("%.15g", v)
 lines <- paste("pb", "pc", "alpha", "power", "n", "n_connor", "n_miettinen", "power_connor",
                "power_miettinen", "power_exact", "power_midp", "n_exact", "n_midp",
-               "detectable_delta", sep = "\t")
+               "detectable_delta", "detectable_delta_exact", sep = "\t")
 for (k in cases) {
   pb <- k[1]; pc <- k[2]; alpha <- k[3]; pw <- k[4]; n <- k[5]
   ne <- if (k[6] == 1) n_exact(pb, pc, alpha, pw, FALSE) else NA
@@ -115,7 +140,8 @@ for (k in cases) {
            fmt(n_connor(pb, pc, alpha, pw)), fmt(n_miettinen(pb, pc, alpha, pw)),
            fmt(power_connor(pb, pc, alpha, n)), fmt(power_miettinen(pb, pc, alpha, n)),
            fmt(power_exact(pb, pc, alpha, n, FALSE)), fmt(power_exact(pb, pc, alpha, n, TRUE)),
-           fmt(ne), fmt(nm), fmt(detectable(pb + pc, alpha, pw, n)))
+           fmt(ne), fmt(nm), fmt(detectable(pb + pc, alpha, pw, n)),
+           fmt(if (n <= 1000) detectable_exact(pb + pc, alpha, pw, n, FALSE) else NA))
   lines <- c(lines, paste(row, collapse = "\t"))
 }
 writeLines(lines, out)

@@ -1,7 +1,8 @@
 /* test_power.c: stats/power.c against the values R computes in
  * tests/r/power.R (tests/fixtures/stats-power.tsv: Connor's and Miettinen's
  * formulas, exact power of the exact and mid-p McNemar tests by summing over
- * every table, the exact sample sizes), a published example, the input
+ * every table, the exact sample sizes, the smallest difference Connor's
+ * formula and the exact test detect), a published example, the input
  * conversions worked by hand, and the designs that must be refused. */
 #include <check.h>
 #include <math.h>
@@ -13,7 +14,7 @@
 #include "rmath.h"
 
 #define FIXTURE "tests/fixtures/stats-power.tsv"
-#define NCOL 14
+#define NCOL 15
 
 /* Relative 1e-6, or absolute 1e-9 near zero (the house rule). */
 static void close_to(double got, double want, const char *what, int row)
@@ -53,6 +54,9 @@ START_TEST(agrees_with_r)
 			ck_assert_int_eq(power_n_exact(pb, pc, alpha, pw, POWER_MIDP), (long)v[12]);
 		close_to(power_detectable_delta(pb + pc, alpha, pw, (double)n), v[13],
 			 "detectable_delta", rows);
+		if (!na[14])
+			close_to(power_detectable_delta_exact(pb + pc, alpha, pw, n, POWER_EXACT),
+				 v[14], "detectable_delta_exact", rows);
 	}
 	fclose(f);
 	ck_assert_int_ge(rows, 10);
@@ -173,6 +177,41 @@ START_TEST(edges)
 	ck_assert(isfinite(p) && p > 0.99);
 	/* Nothing detectable: psi = 0.01 with 10 pairs. */
 	ck_assert_double_eq(power_detectable_delta(0.01, 0.05, 0.8, 10), 0);
+}
+END_TEST
+
+START_TEST(detectable_exact)
+{
+	/* psi = 1, n = 6: only m = 6 discordant pairs exist, and the test
+	 * rejects only b = 0 or b = 6 (2 / 2^6 <= 0.05), so the power is
+	 * pi^6 + (1 - pi)^6 with pi = (1 + delta)/2. It reaches 0.8 where
+	 * pi^6 + (1-pi)^6 = 0.8; (1-pi)^6 is about 2e-9 there, so pi is
+	 * 0.8^(1/6) = 0.96349... nearly, and two Newton steps from there
+	 * solve the equation to rounding: delta = 2 pi - 1. */
+	double pi = pow(0.8, 1.0 / 6.0);
+	for (int i = 0; i < 2; i++) {
+		double f = pow(pi, 6) + pow(1 - pi, 6) - 0.8;
+		double df = 6 * pow(pi, 5) - 6 * pow(1 - pi, 5);
+		pi -= f / df;
+	}
+	ck_assert_double_eq_tol(power_detectable_delta_exact(1.0, 0.05, 0.8, 6, POWER_EXACT),
+				2 * pi - 1, 1e-10);
+	/* Five pairs never reject: nothing is detectable. */
+	ck_assert_double_eq(power_detectable_delta_exact(1.0, 0.05, 0.8, 5, POWER_EXACT), 0);
+	/* The exact test needs a larger difference than Connor's formula, the
+	 * mid-p test about the same; out-of-range inputs give 0. */
+	double e = power_detectable_delta_exact(0.3, 0.05, 0.8, 800, POWER_EXACT);
+	double m = power_detectable_delta_exact(0.3, 0.05, 0.8, 800, POWER_MIDP);
+	ck_assert(e > power_detectable_delta(0.3, 0.05, 0.8, 800) && m < e);
+	ck_assert_double_eq(power_detectable_delta_exact(0.3, 0.05, 0.8, 0, POWER_EXACT), 0);
+	ck_assert_double_eq(power_detectable_delta_exact(0.0, 0.05, 0.8, 100, POWER_EXACT), 0);
+	/* Miettinen's formula solved for delta gives back its power. */
+	double dm = power_detectable_delta_miettinen(0.3, 0.05, 0.8, 800);
+	ck_assert_double_eq_tol(power_miettinen((0.3 + dm) / 2, (0.3 - dm) / 2, 0.05, 800), 0.8,
+				1e-9);
+	/* The largest n stays quick and finite. */
+	double big = power_detectable_delta_exact(0.3, 0.05, 0.8, POWER_N_MAX, POWER_EXACT);
+	ck_assert(isfinite(big) && big > 0 && big < 0.001);
 }
 END_TEST
 
@@ -319,6 +358,7 @@ int main(void)
 	tcase_add_test(tc, invalid_designs);
 	tcase_add_test(tc, edges);
 	tcase_add_test(tc, design_arithmetic);
+	tcase_add_test(tc, detectable_exact);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,7 +1,8 @@
 /* test_powerplan.c: the plan of `corrtest power` (tools/lib/analysis/
  * powerplan.c): designs resolved from the three descriptions (worked by
  * hand), the design's pairs per group, to send and in total (worked by
- * hand from Connor's formula), the notes that say why a value is missing,
+ * hand from Connor's formula and from R's exact sample size), the method
+ * the plan uses and its fallback, the notes that say why a value is missing,
  * and a grid cell against R (tests/r/power.R: the exact power of the
  * exact McNemar test at p_b = 0.2, p_c = 0.1, n = 800, summed over every
  * table). */
@@ -57,24 +58,43 @@ START_TEST(plans_the_design)
 	struct powerplan_design d = NONE;
 	d.src = POWERPLAN_CELLS, d.pb = 0.2, d.pc = 0.1;
 	ck_assert_int_eq(powerplan_resolve(&d, &err), CT_OK);
-	/* Connor (1987): n = (z_.975 sqrt(psi) + z_.8 sqrt(psi - delta^2))^2 /
-	 * delta^2 = (1.959964 * 0.547723 + 0.841621 * 0.538516)^2 / 0.01 =
-	 * 233.09, so 234 pairs; 10% lost: ceil(234 / 0.9) = 260 to send per
-	 * group, 780 for three groups. */
+	/* By default the plan uses the exact test's n. R (tests/r/power.R,
+	 * summing over every table): the exact power first reaches 0.8 at
+	 * n = 249 (0.801446921029032) and stays there; at Connor's n, 234, it
+	 * is 0.77555883048081. 10% lost: ceil(249 / 0.9) = ceil(276.67) = 277
+	 * to send per group, 831 for three groups. */
 	struct powerplan_opts o = { .alpha = 0.05, .power = 0.8, .attrition = 0.1, .groups = 3,
-				    .adjust = POWER_ADJUST_NONE, .basis = POWERPLAN_CONNOR };
+				    .adjust = POWER_ADJUST_NONE, .basis = POWERPLAN_BASIS_DEFAULT };
 	struct powerplan r;
 	ck_assert_int_eq(powerplan_compute(&d, &o, &r, &err), CT_OK);
+	ck_assert_int_eq(r.method, POWERPLAN_EXACT);
+	ck_assert_int_eq(r.n_exact, 249);
+	ck_assert_int_eq(r.n_at, 249);
+	ck_assert_int_eq(r.per_group, 249);
+	ck_assert_int_eq(r.per_group_sent, 277);
+	ck_assert_int_eq(r.total, 831);
+	ck_assert_double_eq_tol(r.pw_exact, 0.801446921029032, 1e-9);
+	ck_assert_double_eq_tol(r.pw_exact_at_connor, 0.77555883048081, 1e-9);
+	ck_assert_int_eq(r.nnotes, 1);
+	ck_assert_ptr_nonnull(strstr(r.notes[0], "at n_exact, the plan's n"));
+
+	/* --basis connor: Connor (1987): n = (z_.975 sqrt(psi) + z_.8
+	 * sqrt(psi - delta^2))^2 / delta^2 = (1.959964 * 0.547723 + 0.841621 *
+	 * 0.538516)^2 / 0.01 = 233.09, so 234 pairs; 10% lost: ceil(234 /
+	 * 0.9) = 260 to send per group, 780 for three groups. */
+	o.basis = POWERPLAN_CONNOR;
+	ck_assert_int_eq(powerplan_compute(&d, &o, &r, &err), CT_OK);
+	ck_assert_int_eq(r.method, POWERPLAN_CONNOR);
 	ck_assert_double_eq_tol(r.n_connor_raw, 233.09, 0.01);
 	ck_assert_int_eq(r.n_connor, 234);
+	ck_assert_int_eq(r.n_exact, 249);
 	ck_assert_int_eq(r.n_at, 234);
 	ck_assert_int_eq(r.per_group, 234);
 	ck_assert_int_eq(r.per_group_sent, 260);
 	ck_assert_int_eq(r.total, 780);
 	ck_assert_double_eq_tol(r.alpha_cmp, 0.05, 1e-15);
-	/* Without --n the powers are at Connor's n, and a note says so. */
 	ck_assert_int_eq(r.nnotes, 1);
-	ck_assert_ptr_nonnull(strstr(r.notes[0], "since --n was not given"));
+	ck_assert_ptr_nonnull(strstr(r.notes[0], "at n_connor"));
 	ck_assert_double_eq(r.detectable, 0.0);
 
 	/* Bonferroni over three groups: each comparison at 0.05 / 3. */
@@ -84,15 +104,45 @@ START_TEST(plans_the_design)
 	ck_assert_int_gt(r.n_connor, 234);
 
 	/* At a given n: the powers are there, and the design is that n. The
-	 * exact power at 800 is R's 0.999380207203062. */
+	 * exact power at 800 is R's 0.999380207203062; the smallest
+	 * difference 800 pairs detect is R's 0.0552702307623408 for the
+	 * exact test (the default) and 0.0541725536243732 by Connor's
+	 * formula. */
 	o.adjust = POWER_ADJUST_NONE;
+	o.basis = POWERPLAN_BASIS_DEFAULT;
 	o.n = 800;
 	ck_assert_int_eq(powerplan_compute(&d, &o, &r, &err), CT_OK);
 	ck_assert_int_eq(r.n_at, 800);
 	ck_assert_int_eq(r.per_group, 800);
 	ck_assert_double_eq_tol(r.pw_exact, 0.999380207203062, 1e-9);
 	ck_assert_int_eq(r.nnotes, 0);
-	ck_assert(r.detectable > 0 && r.detectable < 0.1);
+	ck_assert_double_eq_tol(r.detectable, 0.0552702307623408, 1e-9);
+	ck_assert_double_eq_tol(r.detectable_exact, 0.0552702307623408, 1e-9);
+	ck_assert_double_eq_tol(r.detectable_connor, 0.0541725536243732, 1e-9);
+	o.basis = POWERPLAN_CONNOR;
+	ck_assert_int_eq(powerplan_compute(&d, &o, &r, &err), CT_OK);
+	ck_assert_double_eq_tol(r.detectable, 0.0541725536243732, 1e-9);
+}
+END_TEST
+
+START_TEST(falls_back_to_connor)
+{
+	/* p_b 0.2505, p_c 0.2495: Connor's n is about 3.9 million, beyond
+	 * the exact search, so the plan uses Connor's n and says so. */
+	struct ct_err err = { 0 };
+	struct powerplan_design d = NONE;
+	d.src = POWERPLAN_CELLS, d.pb = 0.2505, d.pc = 0.2495;
+	struct powerplan_opts o = { .alpha = 0.05, .power = 0.8, .groups = 1,
+				    .basis = POWERPLAN_BASIS_DEFAULT };
+	struct powerplan r;
+	ck_assert_int_eq(powerplan_compute(&d, &o, &r, &err), CT_OK);
+	ck_assert_int_eq(r.n_exact, 0);
+	ck_assert_int_eq(r.method, POWERPLAN_CONNOR);
+	ck_assert_int_eq(r.per_group, r.n_connor);
+	int said = 0;
+	for (int i = 0; i < r.nnotes; i++)
+		said |= strstr(r.notes[i], "uses Connor's n") != NULL;
+	ck_assert(said);
 }
 END_TEST
 
@@ -127,6 +177,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, resolves_designs);
 	tcase_add_test(tc, plans_the_design);
+	tcase_add_test(tc, falls_back_to_connor);
 	tcase_add_test(tc, grid_cells);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

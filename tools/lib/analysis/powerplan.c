@@ -53,6 +53,13 @@ const char *powerplan_basis_name(enum powerplan_basis b)
 	return (unsigned)b < ARRAY_SIZE(basis_names) ? basis_names[b] : "connor";
 }
 
+const char *powerplan_basis_label(enum powerplan_basis b)
+{
+	static const char *const labels[] = { "Connor's formula (1987)", "Miettinen's formula (1968)",
+					      "the exact McNemar test", "the mid-p McNemar test" };
+	return (unsigned)b < ARRAY_SIZE(labels) ? labels[b] : labels[POWERPLAN_CONNOR];
+}
+
 const char *powerplan_adjust_name(enum power_adjust a)
 {
 	return a == POWER_ADJUST_BONFERRONI ? "bonferroni" : a == POWER_ADJUST_HOLM ? "holm" : "none";
@@ -84,15 +91,6 @@ int powerplan_compute(const struct powerplan_design *d, const struct powerplan_o
 	}
 	r->n_exact = power_exact_ctx_n(ce, o->power);
 	r->n_midp = power_exact_ctx_n(cm, o->power);
-	r->n_at = o->n ? o->n : r->n_connor;
-	r->pw_connor = power_connor(d->pb, d->pc, a, (double)r->n_at);
-	r->pw_miettinen = power_miettinen(d->pb, d->pc, a, (double)r->n_at);
-	r->pw_exact = power_exact_ctx_at(ce, r->n_at);
-	r->pw_midp = power_exact_ctx_at(cm, r->n_at);
-	power_exact_ctx_free(ce);
-	power_exact_ctx_free(cm);
-	if (!o->n)
-		r->notes[r->nnotes++] = "power_* are at n_connor, since --n was not given";
 	if ((!r->n_exact || !r->n_midp) &&
 	    fmin(r->n_connor_raw, r->n_miettinen_raw) >= (double)POWER_EXACT_SEARCH_MAX)
 		r->notes[r->nnotes++] = "n_exact and n_midp are null: the normal approximations ask "
@@ -101,13 +99,53 @@ int powerplan_compute(const struct powerplan_design *d, const struct powerplan_o
 	else if (!r->n_exact || !r->n_midp)
 		r->notes[r->nnotes++] = "n_exact or n_midp is null: no sample size up to the "
 					"search limit reaches the target power";
+
+	/* The plan's n: the basis asked for, or Connor's when the exact
+	 * search has none. */
+	const long basis[] = { r->n_connor, r->n_miettinen, r->n_exact, r->n_midp };
+	r->method = (unsigned)o->basis < ARRAY_SIZE(basis) ? o->basis : POWERPLAN_BASIS_DEFAULT;
+	if (!o->n && basis[r->method] <= 0 && r->n_connor > 0) {
+		r->notes[r->nnotes++] = r->method == POWERPLAN_EXACT
+						? "the plan uses Connor's n (method connor): the exact "
+						  "test's n is null"
+						: "the plan uses Connor's n (method connor): the mid-p "
+						  "test's n is null";
+		r->method = POWERPLAN_CONNOR;
+	}
+	long b = basis[r->method];
+	r->per_group = o->n ? o->n : (b > 0 ? b : -1);
+	r->n_at = r->per_group > 0 ? r->per_group : r->n_connor;
+	r->pw_connor = power_connor(d->pb, d->pc, a, (double)r->n_at);
+	r->pw_miettinen = power_miettinen(d->pb, d->pc, a, (double)r->n_at);
+	r->pw_exact = power_exact_ctx_at(ce, r->n_at);
+	r->pw_midp = power_exact_ctx_at(cm, r->n_at);
+	r->pw_exact_at_connor = power_exact_ctx_at(ce, r->n_connor);
+	power_exact_ctx_free(ce);
+	power_exact_ctx_free(cm);
+	if (isnan(r->pw_exact) || isnan(r->pw_midp) || isnan(r->pw_exact_at_connor))
+		return ct_fail(err, CT_EENV, "out of memory computing the exact power");
+	/* Beyond the exact functions' range there is no exact power: null,
+	 * not 0. */
+	if (r->n_at > POWER_N_MAX)
+		r->pw_exact = r->pw_midp = NAN;
+	if (r->n_connor > POWER_N_MAX)
+		r->pw_exact_at_connor = NAN;
+	if (r->n_at > POWER_N_MAX || r->n_connor > POWER_N_MAX)
+		r->notes[r->nnotes++] = "the exact powers beyond 100000000 pairs are null: not "
+					"computed";
+	if (!o->n)
+		r->notes[r->nnotes++] =
+			r->method == POWERPLAN_EXACT ? "power_* are at n_exact, the plan's n, since --n "
+						       "was not given"
+			: r->method == POWERPLAN_MIDP ? "power_* are at n_midp, the plan's n, since --n "
+							"was not given"
+			: r->method == POWERPLAN_MIETTINEN ? "power_* are at n_miettinen, the plan's n, "
+							     "since --n was not given"
+							   : "power_* are at n_connor, the plan's n, since "
+							     "--n was not given";
 	if (o->adjust == POWER_ADJUST_HOLM && o->groups > 1)
 		r->notes[r->nnotes++] = "holm: each comparison is planned at alpha/groups, the level "
 					"of Holm's first step, so the power holds for every step";
-
-	const long basis[] = { r->n_connor, r->n_miettinen, r->n_exact, r->n_midp };
-	long b = basis[(unsigned)o->basis < ARRAY_SIZE(basis) ? o->basis : POWERPLAN_CONNOR];
-	r->per_group = o->n ? o->n : (b > 0 ? b : -1);
 	r->per_group_sent = r->per_group > 0 ? power_inflate(r->per_group, o->attrition) : -1;
 	r->total = r->per_group_sent > 0 && r->per_group_sent <= POWER_N_MAX * 1000L
 			   ? r->per_group_sent * o->groups
@@ -116,7 +154,22 @@ int powerplan_compute(const struct powerplan_design *d, const struct powerplan_o
 		r->notes[r->nnotes++] = "n_per_group and n_total are null: the chosen basis has no "
 					"sample size";
 	if (o->n) {
-		r->detectable = power_detectable_delta(d->pb + d->pc, a, o->power, (double)o->n);
+		double psi = d->pb + d->pc;
+		r->detectable_connor = power_detectable_delta(psi, a, o->power, (double)o->n);
+		r->detectable_exact = power_detectable_delta_exact(psi, a, o->power, o->n,
+								   POWER_EXACT);
+		switch (r->method) {
+		case POWERPLAN_CONNOR: r->detectable = r->detectable_connor; break;
+		case POWERPLAN_MIETTINEN:
+			r->detectable = power_detectable_delta_miettinen(psi, a, o->power, (double)o->n);
+			break;
+		case POWERPLAN_EXACT: r->detectable = r->detectable_exact; break;
+		case POWERPLAN_MIDP:
+			r->detectable = power_detectable_delta_exact(psi, a, o->power, o->n, POWER_MIDP);
+			break;
+		}
+		if (isnan(r->detectable) || isnan(r->detectable_exact))
+			return ct_fail(err, CT_EENV, "out of memory computing the detectable difference");
 		if (r->detectable <= 0)
 			r->notes[r->nnotes++] = "detectable_delta is null: at this share of discordant "
 						"pairs no difference reaches the target power with --n "

@@ -42,16 +42,21 @@ struct powerplan_design {
  * can have. CT_EINPUT with the reason when no table has this design. */
 int powerplan_resolve(struct powerplan_design *d, struct ct_err *err);
 
-/* The n the design is built on. */
+/* The n the design is built on. The default is POWERPLAN_EXACT: the
+ * report publishes the exact McNemar test, and Connor's n gives it only
+ * about 0.78 power where 0.8 is asked (docs/power.md). */
 enum powerplan_basis {
 	POWERPLAN_CONNOR = 0,
 	POWERPLAN_MIETTINEN,
 	POWERPLAN_EXACT,
 	POWERPLAN_MIDP
 };
+#define POWERPLAN_BASIS_DEFAULT POWERPLAN_EXACT
 /* The basis named s, or -1. */
 int powerplan_basis_parse(const char *s);
 const char *powerplan_basis_name(enum powerplan_basis b);
+/* For a sentence: "Connor's formula (1987)", "the exact McNemar test", ... */
+const char *powerplan_basis_label(enum powerplan_basis b);
 const char *powerplan_adjust_name(enum power_adjust a);
 
 struct powerplan_opts {
@@ -67,15 +72,24 @@ struct powerplan_opts {
 #define POWERPLAN_NOTES 8
 
 /* The plan. Counts are 0 (n_exact, n_midp) or -1 (per group, sent,
- * total) when there is none; notes (static strings) say why. */
+ * total) when there is none; notes (static strings) say why. method is
+ * the basis whose n the plan uses (per_group, unless --n) and whose
+ * detectable difference it reports: the basis asked for, or Connor's when
+ * the exact or mid-p search has no n (beyond POWER_EXACT_SEARCH_MAX; a
+ * note says so). */
 struct powerplan {
 	double alpha_cmp; /* the level of each comparison */
 	double n_connor_raw, n_miettinen_raw; /* the formulas' unrounded values */
 	long n_connor, n_miettinen, n_exact, n_midp;
-	long n_at; /* where the powers are computed: n, else n_connor */
+	enum powerplan_basis method;
+	long n_at; /* where the powers are computed: n, else the plan's n */
 	double pw_connor, pw_miettinen, pw_exact, pw_midp;
+	double pw_exact_at_connor; /* the exact test's power at n_connor */
 	long per_group, per_group_sent, total;
-	double detectable; /* the smallest difference n pairs detect; 0 when none or no n */
+	/* The smallest difference n pairs detect, with --n (0 when none or
+	 * no n): by the plan's method, by Connor's formula and by the exact
+	 * test (NaN when memory ran out). */
+	double detectable, detectable_connor, detectable_exact;
 	const char *notes[POWERPLAN_NOTES];
 	int nnotes;
 };
