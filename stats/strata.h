@@ -2,7 +2,8 @@
  * paired study. Each stratum contributes its discordant counts: b_i (only
  * the control positive) and c_i (only the test candidate positive). The
  * measures per stratum are those of stats/paired.h; this module adds what
- * needs all strata at once. Pure: counts in, numbers out, no I/O. */
+ * needs all strata at once, and the comparison of net rates between
+ * independent strata or rounds. Pure: counts in, numbers out, no I/O. */
 #ifndef CT_STATS_STRATA_H
 #define CT_STATS_STRATA_H
 
@@ -48,5 +49,73 @@ struct strata_homogeneity {
  * valid (the test may still be undefined: see out->defined and the notes),
  * 0 when a count is negative or the totals overflow. */
 int strata_homogeneity(const long *b, const long *c, size_t s, struct strata_homogeneity *out);
+
+/* The net rate of one stratum, round or group, and the comparison of net
+ * rates between independent strata (METHOD.md "More measures the reports
+ * need"). A stratum's net rate is d = (b - c)/n, n the pairs with at least
+ * one positive for the ILO rate or all pairs for the all-pairs rate, with
+ * Var(d) = ((b + c)/n - d^2)/n: the variance of the mean of the n paired
+ * differences (+1 for b, -1 for c, 0 otherwise) with divisor n, the
+ * variance of Newcombe's Wald interval for the paired difference (Newcombe
+ * 1998b, Stat Med 17:2635, method 1). Strata are independent samples, so
+ * the variances add. This compares net rates, which the homogeneity test
+ * of b/(b+c) above does not: two strata with equal b/(b+c) can have net
+ * rates of 22% and 10.5% (z = 2.75; tests/r/netdiff.R). */
+#define STRATA_NOTE_NET_INVALID "invalid counts (negative, or b + c more than n)"
+#define STRATA_NOTE_NET_EMPTY "a stratum has no pairs (n = 0): it has no net rate"
+#define STRATA_NOTE_NET_ZERO_VAR \
+	"both net rates have variance 0 (no discordant pair, or every pair discordant one way): no test"
+#define STRATA_NOTE_NET_LEFT_EMPTY "strata without pairs (n = 0) have no net rate and were left out"
+#define STRATA_NOTE_NET_LEFT_ZERO_VAR \
+	"strata whose net rate has variance 0 (no discordant pair, or every pair discordant one way) " \
+	"cannot be weighted and were left out"
+#define STRATA_NOTE_NET_TOO_FEW \
+	"fewer than 2 strata with a net rate of variance > 0: the heterogeneity test is undefined"
+
+/* A net rate d = (b - c)/n of one stratum with Var(d) = ((b + c)/n - d^2)/n
+ * (n: pairs with at least one positive for the ILO rate, or all pairs for
+ * the all-pairs rate). */
+struct net_rate_diff {
+	int defined;      /* n1, n2 > 0 and var1 + var2 > 0 */
+	int d1_defined, d2_defined; /* n1 > 0, n2 > 0: d and var of that stratum */
+	double d1, d2, var1, var2;
+	double diff;      /* d1 - d2 */
+	double se;        /* sqrt(var1 + var2) */
+	double lo, hi;    /* diff -/+ qnorm(1 - alpha/2) * se */
+	double z, p;      /* z = diff/se, two-sided normal p */
+	const char *why;  /* static, when not defined: STRATA_NOTE_NET_* */
+};
+
+/* The difference d1 - d2 of the net rates of two independent strata, its
+ * Wald interval at level 1 - alpha and the z test of equal net rates,
+ * z = (d1 - d2)/sqrt(Var1 + Var2), p = 2 (1 - Phi(|z|)) (METHOD.md; R:
+ * tests/r/netdiff.R). Undefined (out->defined = 0, out->why says why) when
+ * a stratum has n = 0 or both variances are 0; a single variance of 0 is
+ * fine (that stratum's rate is then known without error). Returns 0 on
+ * invalid counts (negative, b + c > n) or alpha outside (0, 1), else 1. */
+int strata_net_diff(long b1, long c1, long n1, long b2, long c2, long n2, double alpha,
+		    struct net_rate_diff *out); /* 0 on invalid counts (negative, b+c > n), else 1 */
+
+struct net_heterogeneity {
+	size_t strata;       /* K given */
+	size_t informative;  /* strata with n > 0 and Var > 0: those weighted */
+	int defined;         /* informative >= 2 */
+	double mean;         /* inverse-variance weighted mean of the informative d_k */
+	double chi2;         /* sum (d_k - mean)^2 / Var_k */
+	long df;             /* informative - 1 */
+	double p;            /* upper chi-square(df) */
+	const char *notes[STRATA_MAX_NOTES]; int nnotes; /* STRATA_NOTE_NET_* */
+};
+
+/* The test that K independent strata have the same net rate: Cochran's Q,
+ * sum (d_k - mean)^2 / Var_k over the strata that can be weighted (n > 0
+ * and Var > 0; the others are left out with a note), mean the inverse-
+ * variance weighted mean, upper chi-square with informative - 1 df
+ * (Cochran 1954, Biometrics 10:101; METHOD.md). With two strata Q is z^2 of
+ * strata_net_diff. b, c and n have k entries each (k may be 0). Returns 0
+ * on invalid counts (negative, b + c > n), else 1 (the test may still be
+ * undefined: see out->defined and the notes). */
+int strata_net_heterogeneity(const long *b, const long *c, const long *n, size_t k,
+			     struct net_heterogeneity *out); /* 0 on invalid counts */
 
 #endif

@@ -1,7 +1,9 @@
 /* test_strata.c: stats/strata.c against R (tests/r/strata.R writes
  * tests/fixtures/stats-strata.tsv from chisq.test(cbind(b, c),
- * correct = FALSE)), and the edge cases: no strata, one stratum, empty
- * strata, all discordant pairs one way, counts of 10^7, invalid counts. */
+ * correct = FALSE); tests/r/netdiff.R writes tests/fixtures/stats-netdiff.tsv
+ * for the net-rate comparisons), and the edge cases: no strata, one
+ * stratum, empty strata, all discordant pairs one way, counts of 10^7,
+ * invalid counts. */
 #include <check.h>
 #include <limits.h>
 #include <math.h>
@@ -122,6 +124,147 @@ START_TEST(no_strata_null_base)
 }
 END_TEST
 
+/* The columns of tests/fixtures/stats-netdiff.tsv. */
+enum { N_KIND, N_B, N_C, N_N, N_ALPHA, N_D1, N_D2, N_VAR1, N_VAR2, N_DIFF, N_SE, N_LO, N_HI,
+       N_Z, N_P, N_MEAN, N_CHI2, N_DF, N_HET_P, N_INF, N_COUNT };
+
+static int has_net_note(const struct net_heterogeneity *h, const char *note)
+{
+	for (int i = 0; i < h->nnotes; i++)
+		if (strcmp(h->notes[i], note) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(net_agrees_with_r)
+{
+	struct tsv_row r;
+	FILE *fp = tsv_open("tests/fixtures/stats-netdiff.tsv", &r);
+	int diffs = 0, hets = 0;
+	while (tsv_next(fp, &r)) {
+		ck_assert_int_eq(r.nf, N_COUNT);
+		long b[64], c[64], n[64];
+		size_t k = parse_counts(r.f[N_B], b, 64);
+		ck_assert_uint_eq(parse_counts(r.f[N_C], c, 64), k);
+		ck_assert_uint_eq(parse_counts(r.f[N_N], n, 64), k);
+		char what[64];
+		if (strcmp(r.f[N_KIND], "diff") == 0) {
+			ck_assert_uint_eq(k, 2);
+			struct net_rate_diff d;
+			ck_assert_int_eq(strata_net_diff(b[0], c[0], n[0], b[1], c[1], n[1],
+							 tsv_num(&r, N_ALPHA), &d), 1);
+			const struct { int col, defined; double got; } m[] = {
+				{ N_D1, d.d1_defined, d.d1 }, { N_D2, d.d2_defined, d.d2 },
+				{ N_VAR1, d.d1_defined, d.var1 }, { N_VAR2, d.d2_defined, d.var2 },
+				{ N_DIFF, d.defined, d.diff }, { N_SE, d.defined, d.se },
+				{ N_LO, d.defined, d.lo }, { N_HI, d.defined, d.hi },
+				{ N_Z, d.defined, d.z }, { N_P, d.defined, d.p },
+			};
+			for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+				snprintf(what, sizeof what, "diff case %d column %d", diffs, m[i].col);
+				tsv_expect(&r, m[i].col, m[i].defined, m[i].got, what);
+			}
+			ck_assert_int_eq(d.why == NULL, d.defined);
+			diffs++;
+		} else {
+			ck_assert_str_eq(r.f[N_KIND], "het");
+			struct net_heterogeneity h;
+			ck_assert_int_eq(strata_net_heterogeneity(b, c, n, k, &h), 1);
+			snprintf(what, sizeof what, "het case %d mean", hets);
+			tsv_expect(&r, N_MEAN, h.defined, h.mean, what);
+			snprintf(what, sizeof what, "het case %d chi2", hets);
+			tsv_expect(&r, N_CHI2, h.defined, h.chi2, what);
+			snprintf(what, sizeof what, "het case %d df", hets);
+			tsv_expect(&r, N_DF, h.defined, (double)h.df, what);
+			snprintf(what, sizeof what, "het case %d p", hets);
+			tsv_expect(&r, N_HET_P, h.defined, h.p, what);
+			ck_assert_uint_eq(h.informative, (size_t)tsv_num(&r, N_INF));
+			ck_assert_uint_eq(h.strata, k);
+			ck_assert_int_eq(has_net_note(&h, STRATA_NOTE_NET_TOO_FEW), !h.defined);
+			hets++;
+		}
+	}
+	fclose(fp);
+	ck_assert_int_ge(diffs, 15);
+	ck_assert_int_ge(hets, 10);
+}
+END_TEST
+
+/* The issue's case: b/(b+c) = 11/15 in both strata, so the homogeneity
+ * test of b/(b+c) says nothing (chi2 = 0, p = 1), while the net rates
+ * 77/350 = 22% and 42/400 = 10.5% differ: by hand, Var1 = (165/350 -
+ * 0.22^2)/350 = 0.0012086531, Var2 = (90/400 - 0.105^2)/400 = 0.0005349375,
+ * se = sqrt(0.0017435906) = 0.0417563, z = 0.115/0.0417563 = 2.7541 (R:
+ * 2.75407387586696, tests/r/netdiff.R). */
+START_TEST(net_diff_issue_case)
+{
+	const long b[] = { 121, 66 }, c[] = { 44, 24 };
+	struct strata_homogeneity h;
+	ck_assert_int_eq(strata_homogeneity(b, c, 2, &h), 1);
+	ck_assert(h.defined && fabs(h.chi2) < 1e-12 && fabs(h.p - 1) < 1e-12);
+	struct net_rate_diff d;
+	ck_assert_int_eq(strata_net_diff(121, 44, 350, 66, 24, 400, 0.05, &d), 1);
+	ck_assert(d.defined);
+	ck_assert(fabs(d.d1 - 0.22) < 1e-15 && fabs(d.d2 - 0.105) < 1e-15);
+	ck_assert(fabs(d.var1 - 0.0012086530612244898) < 1e-15);
+	ck_assert(fabs(d.var2 - 0.0005349375) < 1e-15);
+	ck_assert(fabs(d.z - 2.75407387586696) < 1e-12);
+	/* Two strata: Cochran's Q is z^2 with the same p. */
+	const long n[] = { 350, 400 };
+	struct net_heterogeneity q;
+	ck_assert_int_eq(strata_net_heterogeneity(b, c, n, 2, &q), 1);
+	ck_assert(q.defined && q.df == 1);
+	ck_assert(fabs(q.chi2 - d.z * d.z) < 1e-9);
+	ck_assert(fabs(q.p - d.p) < 1e-12);
+}
+END_TEST
+
+START_TEST(net_edges)
+{
+	struct net_rate_diff d;
+	/* Invalid counts and levels are refused, with a reason. */
+	ck_assert_int_eq(strata_net_diff(-1, 0, 5, 1, 1, 5, 0.05, &d), 0);
+	ck_assert_str_eq(d.why, STRATA_NOTE_NET_INVALID);
+	ck_assert_int_eq(strata_net_diff(3, 3, 5, 1, 1, 5, 0.05, &d), 0);
+	ck_assert_int_eq(strata_net_diff(1, 1, 5, 1, 1, -5, 0.05, &d), 0);
+	ck_assert_int_eq(strata_net_diff(1, 1, 5, 1, 1, 5, 0, &d), 0);
+	ck_assert_int_eq(strata_net_diff(1, 1, 5, 1, 1, 5, 1, &d), 0);
+	ck_assert_int_eq(strata_net_diff(LONG_MAX, LONG_MAX, LONG_MAX, 1, 1, 5, 0.05, &d), 0);
+	/* b = c = 0 and all one way in both: variance 0 each, no test, no NaN. */
+	ck_assert_int_eq(strata_net_diff(0, 0, 10, 7, 0, 7, 0.05, &d), 1);
+	ck_assert(!d.defined && d.d1_defined && d.d2_defined);
+	ck_assert_str_eq(d.why, STRATA_NOTE_NET_ZERO_VAR);
+	ck_assert(d.var1 == 0 && d.var2 == 0 && d.d2 == 1 && !isnan(d.z) && !isnan(d.p));
+	/* Every pair discordant the other way: d = -1, variance 0. */
+	ck_assert_int_eq(strata_net_diff(0, 4, 4, 0, 0, 3, 0.05, &d), 1);
+	ck_assert(!d.defined && d.d1 == -1 && d.var1 == 0);
+	/* An empty stratum. */
+	ck_assert_int_eq(strata_net_diff(0, 0, 0, 2, 1, 9, 0.05, &d), 1);
+	ck_assert(!d.defined && !d.d1_defined && d.d2_defined);
+	ck_assert_str_eq(d.why, STRATA_NOTE_NET_EMPTY);
+
+	struct net_heterogeneity h;
+	ck_assert_int_eq(strata_net_heterogeneity(NULL, NULL, NULL, 0, &h), 1);
+	ck_assert(!h.defined && h.strata == 0 && !isnan(h.chi2));
+	ck_assert(has_net_note(&h, STRATA_NOTE_NET_TOO_FEW));
+	const long b[] = { 5, 0, 0, 9, 4 }, c[] = { 1, 0, 0, 0, 4 }, n[] = { 20, 0, 6, 9, 30 };
+	ck_assert_int_eq(strata_net_heterogeneity(b, c, n, 5, &h), 1);
+	ck_assert_uint_eq(h.informative, 2);
+	ck_assert(h.defined && h.df == 1);
+	ck_assert(has_net_note(&h, STRATA_NOTE_NET_LEFT_EMPTY));
+	ck_assert(has_net_note(&h, STRATA_NOTE_NET_LEFT_ZERO_VAR));
+	/* By hand for the two weighted strata: d = 0.2, Var = (0.3 - 0.04)/20
+	 * = 0.013; d = 0, Var = (8/30)/30 = 0.0088889; mean = (0.2/0.013)/
+	 * (1/0.013 + 1/0.0088889) = 0.081218; Q = 0.2^2/(0.013 + 0.0088889)
+	 * = 1.8274 (two strata: Q = z^2). */
+	ck_assert(fabs(h.mean - 0.2 / 0.013 / (1 / 0.013 + 1 / (8.0 / 900))) < 1e-12);
+	ck_assert(fabs(h.chi2 - 0.04 / (0.013 + 8.0 / 900)) < 1e-12);
+	const long bi[] = { 3 }, ci[] = { 4 }, ni[] = { 2 };
+	ck_assert_int_eq(strata_net_heterogeneity(bi, ci, ni, 1, &h), 0);
+	ck_assert(has_net_note(&h, STRATA_NOTE_NET_INVALID));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("strata");
@@ -130,6 +273,9 @@ int main(void)
 	tcase_add_test(tc, hand_example);
 	tcase_add_test(tc, edges);
 	tcase_add_test(tc, no_strata_null_base);
+	tcase_add_test(tc, net_agrees_with_r);
+	tcase_add_test(tc, net_diff_issue_case);
+	tcase_add_test(tc, net_edges);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

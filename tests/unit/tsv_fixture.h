@@ -1,8 +1,9 @@
 /* tsv_fixture.h: reads the tab-separated fixtures that the R scripts in
  * tests/r/ write (a header line, then one case per line, "NA" for a value
  * R leaves undefined), and compares numbers to 6 significant digits.
- * Header-only, for the unit tests of stats/unpaired, multi, strata and
- * agent. Tests run from the repository root, so paths are relative to it. */
+ * Header-only, for the unit tests of stats/unpaired, multi, strata,
+ * agent, signrank and cluster. Tests run from the repository root, so
+ * paths are relative to it. */
 #ifndef CT_TSV_FIXTURE_H
 #define CT_TSV_FIXTURE_H
 
