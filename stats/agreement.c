@@ -1,9 +1,11 @@
 /* agreement.c: Cohen's kappa with its Fleiss-Cohen-Everitt standard error,
- * and Gwet's AC1, from a two-coder table of counts. */
+ * and Gwet's AC1 with his standard error and interval, from a two-coder
+ * table of counts. */
 #include <math.h>
 
 #include "agreement.h"
 #include "prop.h"
+#include "rmath.h"
 #include "banned.h"
 
 int agreement_compute(const long *table, int k, double alpha, struct agreement *out)
@@ -73,8 +75,36 @@ int agreement_compute(const long *table, int k, double alpha, struct agreement *
 		}
 	}
 	if (1 - pe_g > 1e-12) {
-		out->ac1 = (po - pe_g) / (1 - pe_g);
+		double ac1 = (po - pe_g) / (1 - pe_g);
+		out->ac1 = ac1;
 		out->ac1_defined = 1;
+		/* Gwet (2008), Br J Math Stat Psychol 61:29, the variance of AC1
+		 * for two raters with no finite-population correction (f = 0),
+		 * as irrCAC 1.4's gwet.ac1.table computes it (R/agree.coeff2.r):
+		 * var = (sum_kl p_kl u_kl^2 - (pa - 2 (1 - AC1) pe)^2)
+		 *       / (n (1 - pe)^2),
+		 * u_kl = [k = l] - 2 (1 - AC1) (1 - (pi_k + pi_l) / 2) / (q - 1).
+		 * Expanded, this is Gwet's pa (1 - pa) - 4 (1 - AC1) (...) +
+		 * 4 (1 - AC1)^2 (...). Since sum_kl p_kl u_kl = pa - 2 (1 - AC1)
+		 * pe, the numerator is the variance of u under p, summed here
+		 * about its mean so that it cannot come out below 0. */
+		double m = po - 2 * (1 - ac1) * pe_g, ss = 0;
+		for (int i = 0; i < k; i++)
+			for (int j = 0; j < k; j++) {
+				double p = (double)table[i * k + j] / (double)n;
+				double pi = (row[i] + col[i]) / 2, pj = (row[j] + col[j]) / 2;
+				double u = (i == j) - 2 * (1 - ac1) * (1 - (pi + pj) / 2) / (double)(k - 1);
+				ss += p * (u - m) * (u - m);
+			}
+		out->ac1_se = sqrt(ss / ((double)n * (1 - pe_g) * (1 - pe_g)));
+		/* irrCAC's interval: a t quantile with n - 1 degrees of freedom,
+		 * and the upper bound cut at 1 (the lower one is not cut). */
+		if (n >= 2) {
+			double t = qt(1 - alpha / 2, (double)(n - 1), 1, 0);
+			out->ac1_lo = ac1 - t * out->ac1_se;
+			out->ac1_hi = fmin(1, ac1 + t * out->ac1_se);
+			out->ac1_ci_defined = 1;
+		}
 	}
 	return 1;
 }

@@ -68,8 +68,9 @@ const char cmd_code_usage[] =
 	"  --second          draws the second coder's sample: 10% of the first-coded\n"
 	"                    replies, at least 50 (all when fewer), from --seed (default:\n"
 	"                    the study's seed); --export writes it as CSV\n"
-	"  --agreement       raw agreement, Cohen's kappa with its 95% CI, Gwet's AC1,\n"
-	"                    per outcome and per candidate group, and the confusion matrix\n"
+	"  --agreement       raw agreement, Cohen's kappa with its 95% CI, Gwet's AC1\n"
+	"                    with its SE and 95% CI (t, as irrCAC), per outcome and per\n"
+	"                    candidate group, and the confusion matrix\n"
 	"  --adjudicate      lists the disagreements; --set ID=OUTCOME[.SUB] settles one\n"
 	"                    (the adjudicated code is the one analysed)\n";;
 

@@ -23,6 +23,8 @@ static const struct out_field F_KAPPA = { "kappa", "Cohen's kappa", OUT_STAT, 0 
 static const struct out_field F_SE = { "kappa_se", NULL, OUT_STAT, 0 };
 static const struct out_field F_CI = { "kappa_ci95", "95% CI", OUT_STAT, OUT_ATTACH };
 static const struct out_field F_AC1 = { "ac1", "Gwet's AC1", OUT_STAT, 0 };
+static const struct out_field F_AC1_SE = { "ac1_se", "AC1 SE", OUT_STAT, 0 };
+static const struct out_field F_AC1_CI = { "ac1_ci", "95% CI (t)", OUT_STAT, OUT_ATTACH };
 
 /* Why a measure is undefined, in the words of stats/agreement.h. */
 static const char *why_undefined(const struct agreement *a)
@@ -33,7 +35,9 @@ static const char *why_undefined(const struct agreement *a)
 }
 
 /* One set of measures, as a map: JSON keys n, agreement, kappa,
- * kappa_se, kappa_ci95 and ac1 (the keys scripts and e2e 0205 read). */
+ * kappa_se, kappa_ci95, ac1, ac1_se and ac1_ci (the keys scripts and e2e
+ * 0205 read). AC1's interval is irrCAC's, with a t quantile (see
+ * stats/agreement.h); the table says so. */
 static void out_measures(struct out *o, const struct out_field *f, const struct agreement *a)
 {
 	out_map_begin(o, f);
@@ -53,6 +57,9 @@ static void out_measures(struct out *o, const struct out_field *f, const struct 
 		out_num(o, &F_AC1, a->ac1);
 	else
 		out_missing(o, &F_AC1, a->n ? "chance agreement is 1" : why_undefined(a));
+	out_value(o, &F_AC1_SE, a->ac1_defined, a->ac1_se);
+	struct out_interval ac1_ci = { a->ac1_lo, a->ac1_hi, a->ac1_ci_defined, a->ac1_ci_defined };
+	out_interval(o, &F_AC1_CI, &ac1_ci);
 	out_map_end(o);
 }
 

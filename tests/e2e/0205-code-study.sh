@@ -98,7 +98,8 @@ expect_exit 0 ct -S s code --import-coded bb.csv --coder B
 [ "$(q "SELECT count(*) FROM coding WHERE pass = 'second'")" = 50 ] || fail "second codes"
 
 # Agreement, against Python computing kappa, its SE (Fleiss, Cohen &
-# Everitt 1969) and AC1 from the codes in the database.
+# Everitt 1969), AC1 and its SE (Gwet 2008, the expanded form of var(AC1))
+# from the codes in the database.
 expect_exit 0 ct -S s code --agreement --json
 cp out.txt agree.json
 expect_exit 0 ct -S s code --agreement
@@ -124,12 +125,21 @@ se = math.sqrt((A + (1 - po) ** 2 * B - C * C) / (n * (1 - pe) ** 4))
 pi = [(rs[i] + cs[i]) / 2 for i in range(k)]
 peg = sum(x * (1 - x) for x in pi) / (k - 1)
 ac1 = (po - peg) / (1 - peg)
+s1 = sum(p[i][i] * (1 - pi[i]) for i in range(k)) / (k - 1)
+s2 = sum(p[i][j] * (1 - (pi[i] + pi[j]) / 2) ** 2 for i in range(k) for j in range(k)) / (k - 1) ** 2
+ac1_se = math.sqrt((po * (1 - po) - 4 * (1 - ac1) * (s1 - po * peg)
+                    + 4 * (1 - ac1) ** 2 * (s2 - peg * peg)) / (n * (1 - peg) ** 2))
 got = json.load(open("agree.json"))
 o = got["overall"]
 assert o["n"] == n == 50, o
-for name, want in (("agreement", po), ("kappa", kap), ("kappa_se", se), ("ac1", ac1)):
+for name, want in (("agreement", po), ("kappa", kap), ("kappa_se", se), ("ac1", ac1), ("ac1_se", ac1_se)):
     assert abs(o[name] - want) < 1e-9, (name, o[name], want)
 assert abs(o["kappa_ci95"][0] - (kap - 1.959963984540054 * se)) < 1e-9
+# AC1's interval is irrCAC's: a t quantile with n - 1 = 49 degrees of
+# freedom (R: qt(0.975, 49) = 2.00957523712924), upper bound at most 1.
+t49 = 2.00957523712924
+assert abs(o["ac1_ci"][0] - (ac1 - t49 * ac1_se)) < 1e-9, o["ac1_ci"]
+assert abs(o["ac1_ci"][1] - min(1, ac1 + t49 * ac1_se)) < 1e-9, o["ac1_ci"]
 conf = [[r[c] for c in outs] for r in got["confusion"]]
 assert [r["first"] for r in got["confusion"]] == outs, got["confusion"]
 assert conf == t, (conf, t)
@@ -138,7 +148,9 @@ assert set(got["by_group"]) == {"belgian", "maghrebi"}
 assert sum(g["n"] for g in got["by_group"].values()) == 50
 PY
 # And against R: psych::cohen.kappa on the same table (kappa, its standard
-# error and the 95% interval it prints).
+# error and the 95% interval it prints). AC1 is held to R in
+# tests/unit/test_agreement.c (tests/r/agreement_ac1.R); here R gives the
+# t quantile Python used above.
 cat >ck.R <<'R'
 suppressMessages(library(psych))
 outs <- c("invitation", "info", "refusal", "other", "no_reply")
@@ -147,6 +159,7 @@ t <- table(factor(p[[1]], levels = outs), factor(p[[2]], levels = outs))
 ck <- cohen.kappa(matrix(as.vector(t), 5, 5))
 cat(sprintf("%.15f %.15f %.15f %.15f\n", ck$kappa, sqrt(ck$var.kappa), ck$confid[1, 1],
             ck$confid[1, 3]), file = "r.txt")
+cat(sprintf("%.15f\n", qt(0.975, 49)), file = "qt.txt")
 R
 Rscript ck.R || fail "R's psych could not compute kappa"
 python3 - <<'PY' || fail "agreement differs from R's psych::cohen.kappa"
@@ -156,6 +169,7 @@ k, se, lo, hi = map(float, open("r.txt").read().split())
 for name, got, want in (("kappa", o["kappa"], k), ("kappa_se", o["kappa_se"], se),
                         ("lo", o["kappa_ci95"][0], lo), ("hi", o["kappa_ci95"][1], hi)):
     assert abs(got - want) < 1e-9, (name, got, want)
+assert abs(float(open("qt.txt").read()) - 2.00957523712924) < 1e-12
 PY
 
 # Adjudication: the disagreements are listed; one is settled as refusal,
