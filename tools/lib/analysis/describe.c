@@ -161,6 +161,8 @@ static const struct out_field F_HOM = {
 	OUT_TEXT, OUT_NO_CSV
 };
 
+static void describe_netcmp(struct out *o, const struct analysis_netcmp *nc);
+
 static void describe_homogeneity(struct out *o, const struct strata_homogeneity *h)
 {
 	out_map_begin(o, &F_HOM);
@@ -233,6 +235,7 @@ static void describe_group(struct out *o, const struct analysis_result *r,
 	}
 	out_table_end(o);
 	describe_homogeneity(o, &G->hom);
+	describe_netcmp(o, &G->netcmp);
 }
 
 static void describe_cochran(struct out *o, const struct analysis_result *r)
@@ -362,6 +365,26 @@ static void describe_coding(struct out *o, const struct analysis_result *r)
 	else
 		out_missing(o, &F_KAPPA,
 			    c->double_coded ? "both coders used one outcome only" : "no reply coded twice");
+	const struct agreement *ag = &c->agreement;
+	out_interval(o, &(struct out_field){ "kappa_ci", NULL, OUT_STAT, OUT_ATTACH },
+		     &(struct out_interval){ ag->lo, ag->hi, ag->se_defined, ag->se_defined });
+	out_value(o, &(struct out_field){ "kappa_se", NULL, OUT_STAT, 0 }, ag->se_defined, ag->se);
+	out_value(o, &(struct out_field){ "observed_agreement", "observed agreement %", OUT_FRACTION,
+					  0 },
+		  ag->n > 0, ag->po);
+	out_value(o, &(struct out_field){ "ac1", "Gwet's AC1", OUT_STAT, 0 }, ag->ac1_defined, ag->ac1);
+	out_int(o, &(struct out_field){ "sample", NULL, OUT_COUNT, 0 }, c->sample);
+	out_int(o, &(struct out_field){ "disagreeing", "double-coded replies that disagree",
+					OUT_COUNT, 0 },
+		c->disagreeing);
+	out_int(o, &(struct out_field){ "adjudicated", "of which adjudicated", OUT_COUNT, 0 },
+		c->adjudicated);
+	out_int(o, &(struct out_field){ "first_codes_by_rules", "first codes by the rules", OUT_COUNT,
+					0 },
+		c->by_rules);
+	out_int(o, &(struct out_field){ "first_codes_by_people", "first codes by people", OUT_COUNT,
+					0 },
+		c->by_people);
 	out_num(o, &(struct out_field){ "min_kappa", "min_kappa (study.ini [coding])", OUT_STAT, 0 },
 		c->min_kappa);
 	out_bool(o, &(struct out_field){ "below_min_kappa", NULL, OUT_BOOL, 0 }, c->warning != NULL);
@@ -377,6 +400,349 @@ static void describe_coding(struct out *o, const struct analysis_result *r)
 							  : "the one with the best outcome (invitation > "
 							    "info > refusal > other > no_reply)",
 			 c->reply_rule);
+}
+
+
+/* ---- The measures added for reports: funnel, times, pooled, splits ---- */
+
+static void describe_het(struct out *o, const char *key, const char *label,
+			 const struct net_heterogeneity *h)
+{
+	out_map_begin(o, &(struct out_field){ key, label, OUT_TEXT, OUT_NO_CSV });
+	out_int(o, &(struct out_field){ "strata", "strata", OUT_COUNT, 0 }, (long long)h->strata);
+	out_int(o, &(struct out_field){ "informative", "weighted (Var > 0)", OUT_COUNT, 0 },
+		(long long)h->informative);
+	out_value(o, &(struct out_field){ "mean", "weighted mean %", OUT_FRACTION, 0 }, h->defined,
+		  h->mean);
+	out_value(o, &(struct out_field){ "chi2", "chi2", OUT_STAT, 0 }, h->defined, h->chi2);
+	struct out_field df = { "df", "df", OUT_COUNT, 0 };
+	if (h->defined)
+		out_int(o, &df, h->df);
+	else
+		out_missing(o, &df, NULL);
+	out_value(o, &(struct out_field){ "p", "p", OUT_PVALUE, 0 }, h->defined, h->p);
+	out_notes(o, &F_NOTES, h->notes, h->nnotes);
+	out_map_end(o);
+}
+
+static void describe_diff(struct out *o, const char *key, const char *label,
+			  const struct net_rate_diff *d)
+{
+	out_map_begin(o, &(struct out_field){ key, label, OUT_TEXT, OUT_NO_CSV });
+	out_value(o, &(struct out_field){ "d1", "first %", OUT_FRACTION, 0 }, d->defined, d->d1);
+	out_value(o, &(struct out_field){ "d2", "second %", OUT_FRACTION, 0 }, d->defined, d->d2);
+	out_value(o, &(struct out_field){ "diff", "difference %", OUT_FRACTION, 0 }, d->defined,
+		  d->diff);
+	out_interval(o, &(struct out_field){ "diff_ci", NULL, OUT_FRACTION, OUT_ATTACH },
+		     &(struct out_interval){ d->lo, d->hi, d->defined, d->defined });
+	out_value(o, &(struct out_field){ "se", "SE %", OUT_FRACTION, 0 }, d->defined, d->se);
+	out_value(o, &(struct out_field){ "z", "z", OUT_STAT, 0 }, d->defined, d->z);
+	out_value(o, &(struct out_field){ "p", "p", OUT_PVALUE, 0 }, d->defined, d->p);
+	out_notes(o, &F_NOTES, &d->why, d->defined ? 0 : 1);
+	out_map_end(o);
+}
+
+/* The net rates of a split's strata compared: both net rates, since they
+ * can move apart (METHOD.md, "More measures the reports need"). */
+static void describe_netcmp(struct out *o, const struct analysis_netcmp *nc)
+{
+	out_map_begin(o, &(struct out_field){ "net_rate_comparison", NULL, OUT_TEXT, OUT_NO_CSV });
+	describe_het(o, "heterogeneity_ilo",
+		     "Is the net ILO rate the same in every stratum? (chi-square of the "
+		     "inverse-variance weighted rates)",
+		     &nc->het_ilo);
+	describe_het(o, "heterogeneity_all", "The same for the net rate over all pairs",
+		     &nc->het_all);
+	if (nc->two) {
+		describe_diff(o, "difference_ilo",
+			      "Net ILO rate, first stratum - second (z test of independent rates)",
+			      &nc->diff_ilo);
+		describe_diff(o, "difference_all", "Net rate over all pairs, first - second",
+			      &nc->diff_all);
+	}
+	out_map_end(o);
+}
+
+static const char *const stage_labels[ANALYSIS_STAGE_N] = { "any reply", "positive reply",
+							    "invitation" };
+
+static void describe_funnel(struct out *o, const struct analysis_result *r)
+{
+	out_table_begin(o, &(struct out_field){ "funnel",
+						"\nResponse funnel: the measures with positive read as "
+						"any reply, a positive reply (invitation or "
+						"information), an invitation",
+						OUT_TEXT, 0 });
+	for (int g = 0; g <= r->ngroups; g++) {
+		const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
+		if (g == r->ngroups && r->ngroups < 2)
+			break;
+		for (int k = 0; k < ANALYSIS_STAGE_N; k++) {
+			out_row_begin(o, NULL);
+			out_str(o, &F_GROUP, G->name);
+			out_str(o, &F_GROUP_LABEL, G->label);
+			out_str(o, &(struct out_field){ "stage", "stage", OUT_TEXT, OUT_ID },
+				analysis_stage_key(k));
+			out_str(o, &(struct out_field){ "stage_text", NULL, OUT_TEXT, OUT_NO_JSON },
+				stage_labels[k]);
+			describe_measures(o, &G->stage[k], 0);
+			out_notes(o, &F_NOTES, G->stage[k].notes, G->stage[k].nnotes);
+			out_row_end(o);
+		}
+	}
+	out_table_end(o);
+}
+
+static void describe_times(struct out *o, const struct analysis_result *r)
+{
+	out_table_begin(o, &(struct out_field){ "response_times",
+						"\nResponse times: hours to the first reply, pairs "
+						"where both were answered (test - control; Wilcoxon "
+						"signed-rank, Hodges-Lehmann estimate)",
+						OUT_TEXT, 0 });
+	for (int g = 0; g <= r->ngroups; g++) {
+		const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
+		if (g == r->ngroups && r->ngroups < 2)
+			break;
+		const struct analysis_times *t = &G->times;
+		const struct signrank_result *sr = &t->sr;
+		out_row_begin(o, NULL);
+		out_str(o, &F_GROUP, G->name);
+		out_str(o, &F_GROUP_LABEL, G->label);
+		out_int(o, &(struct out_field){ "timed_pairs", "timed", OUT_COUNT, 0 },
+			(long long)t->timed);
+		out_int(o, &(struct out_field){ "both_replied", "both replied", OUT_COUNT, 0 },
+			(long long)t->both);
+		out_value(o, &(struct out_field){ "median_hours_control", "median h control", OUT_REAL, 0 },
+			  t->medians_defined, t->median_control);
+		out_value(o, &(struct out_field){ "median_hours_test", "median h test", OUT_REAL, 0 },
+			  t->medians_defined, t->median_test);
+		out_value(o, &(struct out_field){ "hodges_lehmann_hours", "HL h [CI]", OUT_REAL, 0 },
+			  sr->est_defined, sr->estimate);
+		out_interval(o, &(struct out_field){ "hodges_lehmann_ci", NULL, OUT_REAL, OUT_ATTACH },
+			     &(struct out_interval){ sr->lo, sr->hi, sr->ci_defined, sr->ci_defined });
+		out_value(o, &(struct out_field){ "signed_rank_v", "V", OUT_STAT, 0 }, sr->defined, sr->v);
+		out_value(o, &(struct out_field){ "signed_rank_p", "p", OUT_PVALUE, 0 }, sr->defined,
+			  sr->p);
+		out_bool(o, &(struct out_field){ "signed_rank_exact", NULL, OUT_BOOL, 0 }, sr->exact);
+		/* Below 1 - alpha when a handful of pairs cannot reach it (R's
+		 * attr(conf.int, "conf.level")). */
+		out_value(o, &(struct out_field){ "hodges_lehmann_conf_level", NULL, OUT_PROB, 0 },
+			  sr->ci_defined, sr->conf_level);
+		out_notes(o, &F_NOTES, sr->notes, sr->nnotes);
+		out_row_end(o);
+	}
+	out_table_end(o);
+	out_table_begin(o, &(struct out_field){ "within",
+						"\nAnswered within 24 h and 72 h, as paired outcomes "
+						"(pairs whose reply times are known)",
+						OUT_TEXT, 0 });
+	for (int g = 0; g <= r->ngroups; g++) {
+		const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
+		if (g == r->ngroups && r->ngroups < 2)
+			break;
+		for (int w = 0; w < ANALYSIS_WITHIN_N; w++) {
+			const struct paired_analysis *a = &G->times.within[w];
+			out_row_begin(o, NULL);
+			out_str(o, &F_GROUP, G->name);
+			out_str(o, &F_GROUP_LABEL, G->label);
+			out_int(o, &(struct out_field){ "hours", "within h", OUT_COUNT, OUT_ID },
+				(long long)analysis_within_hours[w]);
+			describe_measures(o, a, 0);
+			out_notes(o, &F_NOTES, a->notes, a->nnotes);
+			out_row_end(o);
+		}
+	}
+	out_table_end(o);
+}
+
+static void describe_cluster(struct out *o, const char *key, const char *label,
+			     const struct cluster_net *c)
+{
+	out_map_begin(o, &(struct out_field){ key, label, OUT_TEXT, 0 });
+	out_value(o, &(struct out_field){ "estimate", "estimate %", OUT_FRACTION, 0 }, c->est_defined,
+		  c->est);
+	out_interval(o, &(struct out_field){ "ci", NULL, OUT_FRACTION, OUT_ATTACH },
+		     &(struct out_interval){ c->lo, c->hi, c->defined, c->defined });
+	out_value(o, &(struct out_field){ "se", "SE clustered by listing %", OUT_FRACTION, 0 },
+		  c->defined, c->se);
+	out_value(o, &(struct out_field){ "se_naive", "SE if pairs were independent %",
+					  OUT_FRACTION, 0 },
+		  c->defined, c->se_naive);
+	out_value(o, &(struct out_field){ "z", "z", OUT_STAT, 0 }, c->defined, c->z);
+	out_value(o, &(struct out_field){ "p", "p", OUT_PVALUE, 0 }, c->defined, c->p);
+	out_notes(o, &F_NOTES, &c->why, c->defined ? 0 : 1);
+	out_map_end(o);
+}
+
+static void describe_pooled(struct out *o, const struct analysis_result *r)
+{
+	if (r->ngroups < 2)
+		return;
+	out_map_begin(o, &(struct out_field){ "all_clustered",
+					      "\nAll test groups together, standard errors clustered "
+					      "by listing (pairs of one listing share its control)",
+					      OUT_TEXT, 0 });
+	out_int(o, &(struct out_field){ "pairs", "pairs", OUT_COUNT, 0 },
+		(long long)r->all.cl_all.pairs);
+	out_int(o, &(struct out_field){ "listings", "listings", OUT_COUNT, 0 },
+		(long long)r->all.cl_all.clusters);
+	describe_cluster(o, "net_ilo", "net ILO rate (b-c)/(a+b+c)", &r->all.cl_ilo);
+	describe_cluster(o, "net_all", "net rate over all pairs (b-c)/N", &r->all.cl_all);
+	out_map_end(o);
+}
+
+static void describe_splits(struct out *o, const struct analysis_result *r)
+{
+	if (!r->nsplits)
+		return;
+	out_table_begin(o, &(struct out_field){ "splits", "\nSplits, one dimension at a time",
+						OUT_TEXT, 0 });
+	for (int k = 0; k < r->nsplits; k++) {
+		const struct analysis_split *sp = &r->splits[k];
+		for (int g = 0; g <= r->ngroups; g++) {
+			const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
+			if (g == r->ngroups && r->ngroups < 2)
+				break;
+			for (int t = 0; t < sp->nstrata; t++) {
+				const struct paired_analysis *a = &sp->g[g].cells[t];
+				out_row_begin(o, NULL);
+				out_str(o, &(struct out_field){ "dimension", "by", OUT_TEXT, OUT_ID },
+					analysis_dim_name(sp->dim));
+				out_str(o, &(struct out_field){ "stratum", "stratum", OUT_TEXT, OUT_ID },
+					sp->strata[t].label);
+				out_str(o, &F_GROUP, G->name);
+				out_str(o, &F_GROUP_LABEL, G->label);
+				describe_measures(o, a, 0);
+				out_notes(o, &F_NOTES, a->notes, a->nnotes);
+				out_row_end(o);
+			}
+		}
+	}
+	out_table_end(o);
+	out_table_begin(o, &(struct out_field){ "split_tests",
+						"\nAre the strata of a split alike? (b/(b+c) and the "
+						"net rates)",
+						OUT_TEXT, OUT_NO_CSV });
+	for (int k = 0; k < r->nsplits; k++) {
+		const struct analysis_split *sp = &r->splits[k];
+		for (int g = 0; g <= r->ngroups; g++) {
+			const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
+			if (g == r->ngroups && r->ngroups < 2)
+				break;
+			out_row_begin(o, NULL);
+			out_str(o, &(struct out_field){ "dimension", "by", OUT_TEXT, OUT_ID },
+				analysis_dim_name(sp->dim));
+			out_str(o, &F_GROUP, G->name);
+			out_str(o, &F_GROUP_LABEL, G->label);
+			describe_homogeneity(o, &sp->g[g].hom);
+			describe_netcmp(o, &sp->g[g].netcmp);
+			out_row_end(o);
+		}
+	}
+	out_table_end(o);
+}
+
+static void describe_agent_dist(struct out *o, const struct analysis_result *r)
+{
+	const struct analysis_agent_dist *d = &r->agent_dist;
+	char label[160];
+	snprintf(label, sizeof(label),
+		 "\nAgents tested on at least %ld pairs: how often they favoured the control "
+		 "candidate (b)",
+		 d->min_tests);
+	out_map_begin(o, &(struct out_field){ "agent_distribution", label, OUT_TEXT, 0 });
+	out_int(o, &(struct out_field){ "min_tests", NULL, OUT_COUNT, 0 }, d->min_tests);
+	out_int(o, &(struct out_field){ "agents", "agents", OUT_COUNT, 0 }, (long long)d->agents);
+	out_int(o, &(struct out_field){ "never", "never", OUT_COUNT, 0 }, (long long)d->never);
+	out_int(o, &(struct out_field){ "sometimes", "sometimes", OUT_COUNT, 0 },
+		(long long)d->sometimes);
+	out_int(o, &(struct out_field){ "always", "always", OUT_COUNT, 0 }, (long long)d->always);
+	out_int(o, &(struct out_field){ "agents_keyed", "agents with a key, any number of pairs",
+					OUT_COUNT, 0 },
+		(long long)d->agents_keyed);
+	out_map_end(o);
+}
+
+static void describe_waves(struct out *o, const struct analysis_result *r)
+{
+	if (!r->nwaves)
+		return;
+	out_table_begin(o, &(struct out_field){ "waves",
+						"\nEarlier waves (--previous): all test groups, this "
+						"study - the earlier one",
+						OUT_TEXT, OUT_NO_CSV });
+	for (int k = 0; k < r->nwaves; k++) {
+		const struct analysis_wave *w = &r->waves[k];
+		out_row_begin(o, NULL);
+		out_str(o, &(struct out_field){ "name", "study", OUT_TEXT, OUT_ID }, w->name);
+		out_str(o, &(struct out_field){ "created_at", NULL, OUT_TEXT, 0 }, w->created_at);
+		out_int(o, &(struct out_field){ "pairs", "pairs", OUT_COUNT, 0 }, (long long)w->npairs);
+		out_map_begin(o, &(struct out_field){ "all", NULL, OUT_TEXT, 0 });
+		describe_measures(o, &w->all, 0);
+		out_map_end(o);
+		describe_diff(o, "difference_ilo", "net ILO rate, this study - earlier", &w->diff_ilo);
+		describe_diff(o, "difference_all", "net rate over all pairs, this study - earlier",
+			      &w->diff_all);
+		out_row_end(o);
+	}
+	out_table_end(o);
+}
+
+const char *analysis_warning_text(const struct analysis_result *r, const struct analysis_warning *w,
+				  char *buf, size_t len)
+{
+	const char *who = w->group < 0 ? "placebo pairs"
+			  : w->group < r->ngroups ? r->groups[w->group].label
+						  : "all test groups";
+	switch (w->kind) {
+	case ANALYSIS_WARN_SMALL:
+		snprintf(buf, len,
+			 "%s: only %ld discordant pair%s (b + c < %d): only the exact McNemar test is "
+			 "meaningful; read the intervals with care",
+			 who, w->discordant, w->discordant == 1 ? "" : "s", ANALYSIS_SMALL_DISCORDANT);
+		break;
+	case ANALYSIS_WARN_CI_NOT_TEST:
+		snprintf(buf, len,
+			 "%s: the interval of the net ILO rate excludes 0, but the exact McNemar test "
+			 "does not reject (p = %.3f): the evidence is borderline; the exact test is the "
+			 "one to go by",
+			 who, w->p);
+		break;
+	case ANALYSIS_WARN_TEST_NOT_CI:
+		snprintf(buf, len,
+			 "%s: the exact McNemar test rejects (p = %.3f), but the interval of the net ILO "
+			 "rate includes 0: the evidence is borderline",
+			 who, w->p);
+		break;
+	default:
+		snprintf(buf, len,
+			 "placebo pairs differ (exact p = %.3f): two candidates of the same group were "
+			 "answered differently, so the protocol (order, timing, texts) may drive "
+			 "differences, not only the names",
+			 w->p);
+		break;
+	}
+	return buf;
+}
+
+static void describe_warnings(struct out *o, const struct analysis_result *r)
+{
+	out_table_begin(o, &(struct out_field){ "warnings", r->nwarnings ? "\nWarnings" : NULL,
+						OUT_TEXT, OUT_NO_CSV });
+	for (int k = 0; k < r->nwarnings; k++) {
+		const struct analysis_warning *w = &r->warnings[k];
+		char text[400];
+		out_row_begin(o, NULL);
+		out_str(o, &(struct out_field){ "kind", NULL, OUT_TEXT, 0 }, analysis_warning_key(w->kind));
+		out_str(o, &(struct out_field){ "group", NULL, OUT_TEXT, 0 },
+			w->group < 0 ? "placebo" : w->group < r->ngroups ? r->groups[w->group].name : "all");
+		out_str(o, &(struct out_field){ "text", NULL, OUT_TEXT, 0 },
+			analysis_warning_text(r, w, text, sizeof(text)));
+		out_text(o, "  %s", text);
+		out_row_end(o);
+	}
+	out_table_end(o);
 }
 
 void analysis_describe(struct out *o, const struct analysis_result *r)
@@ -418,6 +784,13 @@ void analysis_describe(struct out *o, const struct analysis_result *r)
 	describe_field(o, r);
 	describe_placebo(o, r);
 	describe_coding(o, r);
+	describe_pooled(o, r);
+	describe_funnel(o, r);
+	describe_times(o, r);
+	describe_splits(o, r);
+	describe_agent_dist(o, r);
+	describe_waves(o, r);
+	describe_warnings(o, r);
 }
 
 /* ---- The agent-level list ---- */

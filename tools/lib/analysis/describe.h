@@ -14,6 +14,10 @@
 /* The groups (and strata) with every measure, the homogeneity tests,
  * Cochran's Q and the excluded pairs. */
 void analysis_describe(struct out *o, const struct analysis_result *r);
+/* A warning of r in English words (stats; the report says them in its
+ * own language). Returns buf. */
+const char *analysis_warning_text(const struct analysis_result *r, const struct analysis_warning *w,
+				  char *buf, size_t len);
 /* The agent-level list (r->have_agents), with its confidentiality banner. */
 void analysis_describe_agents(struct out *o, const struct analysis_result *r);
 /* A regression view (r->lpm or r->clogit). */

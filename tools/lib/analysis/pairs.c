@@ -1,5 +1,6 @@
 /* pairs.c: from a study's applications and responses to the valid pairs,
  * and the exclusions by reason. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,10 +131,13 @@ struct listing_row {
 	long round;
 };
 
-/* An application: 24 bytes, two million of them for a million pairs. */
+/* An application: 40 bytes, two million of them for a million pairs. */
 struct app_row {
 	int64_t id;
 	int64_t listing;
+	/* When it was sent and first answered (not a no_reply), as Julian
+	 * days; NAN when not recorded or not answered. */
+	double sent_jd, reply_jd;
 	int32_t persona;        /* index into the personas, -1 when unknown */
 	signed char status;     /* the reason it keeps its pair out, -1 when sent */
 	signed char outcome;    /* enum pairs_outcome of its latest response */
@@ -250,8 +254,8 @@ static int load_applications(struct study *s, const struct persona_row *personas
 {
 	sqlite3_stmt *st;
 	int rc = study_prepare(s,
-			       "SELECT id, listing, persona, status, variant, position FROM application "
-			       "ORDER BY id",
+			       "SELECT id, listing, persona, status, variant, position, julianday(sent_at) "
+			       "FROM application ORDER BY id",
 			       &st, err);
 	if (rc)
 		return rc;
@@ -279,6 +283,9 @@ static int load_applications(struct study *s, const struct persona_row *personas
 		a->outcome = PAIRS_NONE;
 		a->variant = small_int(st, 4);
 		a->position = small_int(st, 5);
+		a->sent_jd = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN
+									: sqlite3_column_double(st, 6);
+		a->reply_jd = NAN;
 	}
 	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the applications");
 	sqlite3_finalize(st);
@@ -305,7 +312,8 @@ static int outcome_code(const char *o)
 static int load_outcomes(struct study *s, struct app_row *apps, size_t napps, struct ct_err *err)
 {
 	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT application, outcome FROM response ORDER BY id", &st, err);
+	int rc = study_prepare(s, "SELECT application, outcome, julianday(at) FROM response ORDER BY id",
+			       &st, err);
 	if (rc)
 		return rc;
 	size_t hint = 0;
@@ -330,7 +338,16 @@ static int load_outcomes(struct study *s, struct app_row *apps, size_t napps, st
 		}
 		if (at == napps)
 			continue; /* the foreign key rules this out */
-		apps[at].outcome = (signed char)outcome_code((const char *)sqlite3_column_text(st, 1));
+		int o = outcome_code((const char *)sqlite3_column_text(st, 1));
+		apps[at].outcome = (signed char)o;
+		/* The first reply: the earliest time of a response that is a
+		 * reply, whichever response is the latest (a correction of the
+		 * outcome does not move when the landlord answered). */
+		if (o != PAIRS_NO_REPLY && sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			double jd = sqlite3_column_double(st, 2);
+			if (!(apps[at].reply_jd <= jd))
+				apps[at].reply_jd = jd;
+		}
 		hint = at;
 	}
 	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the responses");
@@ -348,6 +365,16 @@ static int cmp_app_listing(const void *x, const void *y)
 }
 
 /* ---- Forming the pairs ---- */
+
+/* Hours from sending to the first reply (see struct pair). */
+static double app_hours(const struct app_row *a)
+{
+	if (a->outcome == PAIRS_NONE || a->outcome == PAIRS_NO_REPLY)
+		return INFINITY;
+	/* To the second, as times are stored: a Julian day's double leaves
+	 * noise below the millisecond. NAN when either time is unknown. */
+	return round((a->reply_jd - a->sent_jd) * 86400.0) / 3600.0;
+}
 
 static void add_pair(struct pairs_set *ps, size_t *cap, const struct pair *p)
 {
@@ -417,7 +444,9 @@ static void placebo_pair(struct pairs_set *ps, size_t *cap, const struct listing
 						     .test_variant = placebo->variant,
 						     .test_position = placebo->position,
 						     .control_variant = control->variant,
-						     .control_position = control->position };
+						     .control_position = control->position,
+						     .control_hours = app_hours(control),
+						     .test_hours = app_hours(placebo) };
 }
 
 /* Forms the pairs of one listing from its applications (by id). An
@@ -484,7 +513,9 @@ static void listing_pairs(struct pairs_set *ps, size_t *cap, const struct listin
 				  .test_variant = apps[i].variant,
 				  .test_position = apps[i].position,
 				  .control_variant = control->variant,
-				  .control_position = control->position };
+				  .control_position = control->position,
+				  .control_hours = app_hours(control),
+				  .test_hours = app_hours(&apps[i]) };
 		add_pair(ps, cap, &p);
 	}
 }

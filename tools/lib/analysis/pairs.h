@@ -67,6 +67,14 @@ struct pair {
 	int test_variant, test_position;
 	/* The control candidate's, for the regression view (0 when unknown). */
 	int control_variant, control_position;
+	/* Hours from sending to the first reply (the earliest response that
+	 * is not no_reply): INFINITY when the application has no reply, NAN
+	 * when it has one but its time or the send time is not recorded. */
+	double control_hours, test_hours;
+	/* Whether the listing's agent was tested in an earlier wave (set by
+	 * the analysis when it is given earlier studies): 0 not looked up or
+	 * unknown, 1 new, 2 tested before. */
+	int history;
 };
 
 struct pairs_group {

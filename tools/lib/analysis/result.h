@@ -17,9 +17,12 @@
 #include <stddef.h>
 
 #include "agent.h"
+#include "agreement.h"
 #include "analysis/pairs.h"
+#include "cluster.h"
 #include "paired.h"
 #include "regress.h"
+#include "signrank.h"
 #include "strata.h"
 
 /* The dimensions of --by. gender, variant and position are the test
@@ -54,6 +57,11 @@ int analysis_outcome_set(struct analysis_options *ao, const char *outcome,
 #define ANALYSIS_AGENTS 1u       /* the agent-level list (confidential) */
 #define ANALYSIS_MODEL_LPM 2u    /* linear probability model */
 #define ANALYSIS_MODEL_CLOGIT 4u /* conditional logit */
+#define ANALYSIS_SPLITS 8u       /* one split per dimension of analysis_split_dims */
+
+/* The dimensions a report splits by, one at a time (ANALYSIS_SPLITS). */
+extern const int analysis_split_dims[];
+extern const int analysis_nsplit_dims;
 
 struct analysis_options {
 	int def;      /* enum pairs_def: what counts as positive */
@@ -62,6 +70,47 @@ struct analysis_options {
 	int ndims;    /* --by: 0 for none */
 	unsigned parts;
 	int outcome_given; /* the outcome came from --outcome, not study.ini (for the text) */
+	/* Agents' distribution: among agents with at least this many pairs
+	 * (0: the default, 2). */
+	long min_tests;
+	/* Earlier studies (waves) of the same market, opened by the caller
+	 * (read-only): agents tested in them are told apart from new ones,
+	 * and their net rates are compared with this study's. */
+	struct study **previous;
+	int nprevious;
+};
+
+/* The response funnel: each paired measure with "positive" read as any
+ * reply, a positive reply (invitation or information) and an invitation. */
+enum analysis_stage {
+	ANALYSIS_STAGE_ANY = 0,
+	ANALYSIS_STAGE_POSITIVE,
+	ANALYSIS_STAGE_INVITATION,
+	ANALYSIS_STAGE_N
+};
+const char *analysis_stage_key(int stage); /* "any_reply", "positive_reply", "invitation" */
+
+/* How fast each candidate was answered (pairs.h: hours to the first reply). */
+#define ANALYSIS_WITHIN_N 2
+extern const double analysis_within_hours[ANALYSIS_WITHIN_N]; /* 24, 72 */
+struct analysis_times {
+	size_t timed; /* pairs whose replies all have known times: those of within[] */
+	size_t both;  /* pairs where both were answered, times known: the signed-rank test */
+	int medians_defined;
+	double median_control, median_test; /* hours, over the `both` pairs */
+	/* test hours - control hours over the `both` pairs: above 0, the test
+	 * candidate waited longer. */
+	struct signrank_result sr;
+	/* "answered within 24 h / 72 h" as paired binary outcomes (timed pairs). */
+	struct paired_analysis within[ANALYSIS_WITHIN_N];
+};
+
+/* The net rates of the strata of one split compared: a heterogeneity
+ * test over them all, and with exactly two strata the direct difference. */
+struct analysis_netcmp {
+	struct net_heterogeneity het_ilo, het_all;
+	int two;
+	struct net_rate_diff diff_ilo, diff_all; /* stratum 1 - stratum 2, when two */
 };
 
 /* One group (or all test groups together) in one stratum (or overall). */
@@ -83,6 +132,63 @@ struct analysis_group {
 	struct analysis_cell overall;
 	struct analysis_cell *strata; /* nstrata cells, in the result's stratum order */
 	struct strata_homogeneity hom; /* is b/(b+c) equal across strata (when --by) */
+	struct analysis_netcmp netcmp; /* are the net rates equal across strata (when --by) */
+	struct paired_analysis stage[ANALYSIS_STAGE_N]; /* the response funnel */
+	struct analysis_times times;
+	/* Only in "all" (clustered = 1), whose pairs share their control
+	 * when a listing has several test candidates: the net rates with
+	 * standard errors clustered by listing. */
+	int clustered;
+	struct cluster_net cl_ilo, cl_all;
+};
+
+/* One split: the pairs by the values of one dimension, for every group. */
+struct analysis_split_group {
+	struct paired_analysis *cells; /* nstrata */
+	struct strata_homogeneity hom;
+	struct analysis_netcmp netcmp;
+};
+struct analysis_split {
+	int dim; /* enum analysis_dim, or ANALYSIS_DIM_N: tested in an earlier wave or not */
+	struct analysis_stratum *strata; /* values[0] only */
+	int nstrata;
+	struct analysis_split_group *g; /* ngroups + 1: the test groups, then "all" */
+};
+
+/* Agents tested on at least min_tests pairs: how many never, sometimes and
+ * always favoured the control candidate (a pair where only the control
+ * candidate got a positive outcome). Counts only: public. */
+struct analysis_agent_dist {
+	long min_tests;
+	size_t agents, never, sometimes, always;
+	size_t agents_keyed; /* agents with a key, at any number of pairs */
+};
+
+/* A warning about one table (a test group, "all", or the placebo pairs). */
+enum analysis_warning_kind {
+	ANALYSIS_WARN_SMALL,         /* b + c < 10: only the exact test is meaningful */
+	ANALYSIS_WARN_CI_NOT_TEST,   /* the net rate's interval excludes 0, the exact test does not reject */
+	ANALYSIS_WARN_TEST_NOT_CI,   /* the exact test rejects, the interval includes 0 */
+	ANALYSIS_WARN_PLACEBO,       /* the placebo pairs differ (exact p <= alpha) */
+	ANALYSIS_WARN_N
+};
+#define ANALYSIS_SMALL_DISCORDANT 10
+struct analysis_warning {
+	int kind;
+	int group; /* index into groups, ngroups for "all", -1 for the placebo pairs */
+	long discordant;
+	double p;
+};
+const char *analysis_warning_key(int kind);
+
+/* An earlier wave (options.previous) against this study. */
+struct analysis_wave {
+	char *name;       /* the earlier study's name; owned */
+	char *created_at; /* owned */
+	size_t npairs;
+	struct paired_analysis all; /* its test groups together */
+	struct net_rate_diff diff_ilo, diff_all; /* this study - that one */
+	size_t agents_seen;  /* of this study's keyed agents, how many it tested */
 };
 
 /* Cochran's Q over the listings where the control and each test group of
@@ -127,6 +233,10 @@ struct analysis_coding {
 	long double_coded;    /* replies with a first and a second code */
 	int kappa_defined;    /* 0: nothing coded twice, or kappa is 0/0 */
 	double kappa;         /* Cohen's kappa over the five outcomes */
+	struct agreement agreement; /* the whole of it: po, kappa with SE and CI, AC1 */
+	long sample;          /* replies in the second coder's sample */
+	long disagreeing, adjudicated;
+	long by_rules, by_people; /* first codes by the rules, by a person */
 	double min_kappa;     /* study.ini [coding] min_kappa */
 	char *warning;        /* owned; NULL unless kappa is below min_kappa */
 };
@@ -150,6 +260,18 @@ struct analysis_result {
 	size_t npairs;
 	long excluded[PAIRS_EXCL_N]; /* by enum pairs_excl */
 	long excluded_total;
+
+	/* ANALYSIS_SPLITS, and the split by earlier waves when given. */
+	struct analysis_split *splits;
+	int nsplits;
+	struct analysis_agent_dist agent_dist;
+	struct analysis_wave *waves;
+	int nwaves;
+	/* What a reader must be told: small counts, intervals and exact tests
+	 * that disagree, placebo pairs that differ (struct analysis_warning;
+	 * the output says them in words, in its language). */
+	struct analysis_warning *warnings;
+	int nwarnings;
 
 	/* ANALYSIS_AGENTS: agents tested on two listings or more, by key. */
 	int have_agents;

@@ -1,4 +1,5 @@
 /* simulate.c: the engine of `corrtest simulate` (simulate.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +73,16 @@ static int refuse_real(struct study *s, struct ct_err *err)
 		       found, s->dir, s->dir, s->dir);
 }
 
+/* A standard normal draw (Box-Muller; 1 - u keeps the logarithm finite). */
+static double normal_draw(struct rng *r)
+{
+	double u = rng_uniform(r), v = rng_uniform(r);
+	return sqrt(-2.0 * log(1.0 - u)) * cos(2.0 * M_PI * v);
+}
+
 /* Appends one response row. */
 static int record(struct study *s, sqlite3_stmt *ins, int64_t app, int positive, double u,
-		  const char *now, struct ct_err *err)
+		  struct rng *times, const char *now, struct ct_err *err)
 {
 	const char *outcome = positive ? "invitation"
 				       : u < SIMULATE_REFUSAL_SHARE ? "refusal" : "no_reply";
@@ -86,6 +94,14 @@ static int record(struct study *s, sqlite3_stmt *ins, int64_t app, int positive,
 	sqlite3_bind_text(ins, 2, channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ins, 3, outcome, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ins, 4, now, -1, SQLITE_TRANSIENT);
+	/* A reply arrives some minutes after sending: log-normal with a median
+	 * of 20 hours (a fifth within 4 hours, a tenth after 5 days), the
+	 * same for every candidate. Drawn from its own stream, so that the
+	 * outcomes are those the seed gave before replies had times. */
+	double z = normal_draw(times);
+	sqlite3_bind_int64(ins, 5, (sqlite3_int64)(20.0 * 60.0 * exp(1.25 * z)));
+	if (!strcmp(outcome, "no_reply"))
+		sqlite3_bind_null(ins, 5);
 	return study_step_done(s, ins, err, "recording a simulated response");
 }
 
@@ -98,14 +114,19 @@ static int draw(struct study *s, const struct pair *pairs, size_t npairs, const 
 	sqlite3_stmt *ins;
 	int rc = study_prepare(s,
 			       "INSERT INTO response (application, channel, outcome, coder, coded_at, "
-			       "note, simulated) VALUES (?, ?, ?, 'simulate', ?, 'simulated', 1)",
+			       "note, simulated, at) VALUES (?1, ?2, ?3, 'simulate', ?4, 'simulated', 1, "
+			       "(SELECT strftime('%Y-%m-%dT%H:%M:%SZ', sent_at, '+' || ?5 || ' minutes') "
+			       "FROM application WHERE id = ?1 AND ?5 IS NOT NULL))",
 			       &ins, err);
 	if (rc)
 		return rc;
 	char now[ISO_LEN];
 	time_iso_utc(time_now(), now);
-	struct rng r;
+	struct rng r, times;
 	rng_init(&r, seed, stream);
+	char tstream[64];
+	snprintf(tstream, sizeof(tstream), "%s.times", stream);
+	rng_init(&times, seed, tstream);
 	/* A control application shared by several pairs (several test
 	 * candidates on one listing) is drawn once: pairs come sorted by
 	 * listing, so its pairs are consecutive. */
@@ -132,8 +153,8 @@ static int draw(struct study *s, const struct pair *pairs, size_t npairs, const 
 		} else {
 			pc = 0, pt = 0, res->cells.d++;
 		}
-		if ((rc = record(s, ins, p->control_app, pc, uc, now, err)) ||
-		    (rc = record(s, ins, p->test_app, pt, ut, now, err)))
+		if ((rc = record(s, ins, p->control_app, pc, uc, &times, now, err)) ||
+		    (rc = record(s, ins, p->test_app, pt, ut, &times, now, err)))
 			break;
 		last_control = p->control_app;
 		res->pairs++;
