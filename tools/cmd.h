@@ -80,6 +80,7 @@ CMD(link);
 CMD(decline);
 CMD(simulate);
 CMD(demo);
+CMD(report);
 /* Temporary, until cmd_code.c dispatches to code_study_main (issue 10). */
 
 #undef CMD

@@ -25,7 +25,8 @@ const char cmd_demo_usage[] =
 	"Runs the example study studies/gent-housing-nl (a housing-market test in\n"
 	"Ghent, in Dutch, with 180 fictitious listings) end to end in a fresh folder:\n"
 	"init, the example's study.ini, personas, listings import, assign, compose\n"
-	"to an outbox, simulate and stats; then says where everything is. Nothing is\n"
+	"to an outbox, simulate, stats and report; then says where everything is\n"
+	"and prints the report's path. Nothing is\n"
 	"sent: messages go to a Maildir outbox.\n"
 	"\n"
 	"  --dir DIR      the study folder (default: results/demo-N, the first free N)\n"
@@ -294,7 +295,12 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 	char *stats_argv[] = { "corrtest", "-S", dir, "stats", NULL };
 	if ((rc = run(log, 1, "stats", stats_argv)))
 		goto out;
+	/* The report goes into the study folder, beside everything else. */
+	char *report_argv[] = { "corrtest", "-S", dir, "report", "--out", dir, NULL };
+	if ((rc = run(log, 0, "report: HTML and Markdown with charts", report_argv)))
+		goto out;
 	{
+		char *html = xasprintf("%s/report.html", dir), *md = xasprintf("%s/report.md", dir);
 		char *db = xasprintf("%s/study.db", dir),
 		     *tpl = xasprintf("%s/templates/", dir), *nw = xasprintf("%s/new/", outbox);
 		const char *where[][2] = {
@@ -306,6 +312,8 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 			{ assignments, "who writes to whom, with which text, when" },
 			{ responses, "outcomes per application, for R, Stata, Python" },
 			{ logpath, "every command run and its output" },
+			{ html, "the report: open it in a browser, print it on A4" },
+			{ md, "the same report in Markdown" },
 		};
 		/* The folder is the user's: its name is shown escaped. */
 		struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
@@ -320,9 +328,12 @@ int cmd_demo(int argc, char **argv, struct cmd_ctx *ctx)
 			out_row_end(o);
 		}
 		out_table_end(o);
+		out_str(o, &(struct out_field){ "report", "\nReport", OUT_TEXT, 0 }, html);
 		out_text(o, "Try: corrtest -S %s stats --json", dir);
 		if (out_free(o))
 			rc = cmd_errorf(ctx, CT_EENV, "cannot write the output");
+		free(html);
+		free(md);
 		free(db);
 		free(tpl);
 		free(nw);

@@ -60,6 +60,8 @@ static const struct cmd commands[] = {
 	  cmd_stats_usage },
 	{ "power", cmd_power, TAKES_JSON, "sample size and power for a paired design",
 	  cmd_power_usage },
+	{ "report", cmd_report, NEEDS_STUDY_RO | TAKES_JSON,
+	  "the study report: HTML and Markdown (and PDF) with charts, nl/fr/en", cmd_report_usage },
 	{ "export", cmd_export, NEEDS_STUDY_RO | TAKES_JSON,
 	  "CSV for R, Stata, Python; the stats result as CSV or JSON", cmd_export_usage },
 	{ "simulate", cmd_simulate, NEEDS_STUDY_RW | TAKES_JSON,
