@@ -262,7 +262,7 @@ START_TEST(ci_bars_from_zero_to_the_estimate)
 	ck_assert_ptr_null(strstr(s, "25.0"));
 	/* The caller's text, escaped, in the label and in the row's title. */
 	ck_assert_ptr_null(strstr(s, "<script"));
-	ck_assert_int_eq(count(s, "&lt;script&gt;&amp;&quot;&apos;"), 2);
+	ck_assert_int_eq(count(s, "&lt;script&gt;&amp;&quot;&#39;"), 2);
 	/* The axis labels. */
 	ck_assert_ptr_nonnull(strstr(s, ">net discrimination rate (%)</text>"));
 	ck_assert_ptr_nonnull(strstr(s, ">origin</text>"));

@@ -260,9 +260,9 @@ int has_control(const char *str)
 	return 0;
 }
 
-/* Decodes one code point of valid UTF-8 at s (checked by the caller). */
-static unsigned long utf8_at(const unsigned char *s, size_t *adv)
+unsigned long utf8_decode(const char *str, size_t *adv)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	if (s[0] < 0x80) {
 		*adv = 1;
 		return s[0];
@@ -279,6 +279,20 @@ static unsigned long utf8_at(const unsigned char *s, size_t *adv)
 	*adv = 4;
 	return ((unsigned long)(s[0] & 0x07) << 18) | ((unsigned long)(s[1] & 0x3F) << 12) |
 	       ((unsigned long)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+}
+
+void sb_add_xml(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': sb_adds(sb, "&amp;"); break;
+		case '<': sb_adds(sb, "&lt;"); break;
+		case '>': sb_adds(sb, "&gt;"); break;
+		case '"': sb_adds(sb, "&quot;"); break;
+		case '\'': sb_adds(sb, "&#39;"); break;
+		default: sb_addc(sb, *s);
+		}
+	}
 }
 
 int text_ok(const char *str, size_t n, const char **why, size_t *off, unsigned long *cpout)
@@ -301,7 +315,7 @@ int text_ok(const char *str, size_t n, const char **why, size_t *off, unsigned l
 		goto fail;
 	}
 	for (size_t i = 0, adv; i < n; i += adv) {
-		cp = utf8_at(s + i, &adv);
+		cp = utf8_decode((const char *)s + i, &adv);
 		bad = i;
 		if (cp == 0)
 			what = "a NUL byte";

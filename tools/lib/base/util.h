@@ -58,6 +58,12 @@ void sb_free(struct strbuf *sb);
 /* Appends code point cp as UTF-8; NUL, a surrogate or a value past
  * U+10FFFF becomes U+FFFD (the replacement character). */
 void sb_add_utf8(struct strbuf *sb, unsigned long cp);
+/* Appends s with the five characters XML and HTML give a meaning (& < > "
+ * ') written as entities: for character data and attribute values. */
+void sb_add_xml(struct strbuf *sb, const char *s);
+/* The code point of valid UTF-8 at s (checked by the caller) and its
+ * length in *adv. */
+unsigned long utf8_decode(const char *s, size_t *adv);
 
 /* Text checks. utf8_check returns 1 when s[0..n) is valid UTF-8 (no
  * overlongs, no surrogates); otherwise 0 and the byte offset of the first bad

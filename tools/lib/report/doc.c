@@ -139,16 +139,7 @@ void doc_free(struct doc *d)
 
 static void html_esc(struct strbuf *sb, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sb_adds(sb, "&amp;"); break;
-		case '<': sb_adds(sb, "&lt;"); break;
-		case '>': sb_adds(sb, "&gt;"); break;
-		case '"': sb_adds(sb, "&quot;"); break;
-		case '\'': sb_adds(sb, "&#39;"); break;
-		default: sb_addc(sb, *s);
-		}
-	}
+	sb_add_xml(sb, s);
 }
 
 /* Print rules for A4: margins, no table or figure cut across pages,

@@ -399,6 +399,42 @@ static void section_measures(struct rep *R)
 static const char *const stage_keys[ANALYSIS_STAGE_N] = { "stage.any", "stage.positive",
 							  "stage.invitation" };
 
+/* Grouped bars of the control and the test candidate's rates in each of
+ * n tables of group g (the funnel's stages, answered within 24 h / 72 h /
+ * at all): the chart "chart-KIND-G", titled and described by the keys
+ * chart.KIND.title and chart.KIND.desc. */
+static void rates_chart(struct rep *R, const char *kind, int g, const char *const *labels,
+			const struct paired_analysis *const *tables, int n)
+{
+	const char *series[] = { R->control, group_label(R, g) };
+	struct svg_group_item items[8];
+	struct strbuf alt = STRBUF_INIT;
+	memset(items, 0, sizeof(items));
+	for (int k = 0; k < n && k < 8; k++) {
+		const struct paired_analysis *a = tables[k];
+		items[k].label = labels[k];
+		items[k].values[0] = a->rate_control.v;
+		items[k].defined[0] = a->rate_control.defined;
+		items[k].values[1] = a->rate_test.v;
+		items[k].defined[1] = a->rate_test.defined;
+		sb_adds(&alt, lang_t(R->L, "chart.funnel.item", labels[k],
+				     P(R, a->rate_control.defined, a->rate_control.v),
+				     P(R, a->rate_test.defined, a->rate_test.v), NIL));
+		sb_adds(&alt, " ");
+	}
+	char id[48], key[48];
+	snprintf(id, sizeof(id), "chart-%s-%d", kind, g + 1);
+	snprintf(key, sizeof(key), "chart.%s.title", kind);
+	const char *title = lang_t(R->L, key, group_label(R, g), NIL);
+	snprintf(key, sizeof(key), "chart.%s.desc", kind);
+	const char *desc = lang_t(R->L, key, R->control, group_label(R, g), sb_str(&alt), NIL);
+	struct svg_chart c = chart(R, id, title, desc, T(R, "chart.funnel.axis"), 1);
+	struct strbuf svg = STRBUF_INIT;
+	svg_grouped_chart(&svg, &c, series, 2, items, (size_t)(n < 8 ? n : 8));
+	figure(R, id, &svg, title, desc);
+	sb_free(&alt);
+}
+
 static void section_funnel(struct rep *R)
 {
 	const struct analysis_result *r = R->r;
@@ -421,33 +457,13 @@ static void section_funnel(struct rep *R)
 		}
 	}
 	for (int g = 0; g < r->ngroups; g++) {
-		const struct analysis_group *G = &r->groups[g];
-		const char *series[] = { R->control, group_label(R, g) };
-		struct svg_group_item items[ANALYSIS_STAGE_N];
-		struct strbuf alt = STRBUF_INIT;
-		memset(items, 0, sizeof(items));
+		const char *labels[ANALYSIS_STAGE_N];
+		const struct paired_analysis *tables[ANALYSIS_STAGE_N];
 		for (int k = 0; k < ANALYSIS_STAGE_N; k++) {
-			const struct paired_analysis *a = &G->stage[k];
-			items[k].label = T(R, stage_keys[k]);
-			items[k].values[0] = a->rate_control.v;
-			items[k].defined[0] = a->rate_control.defined;
-			items[k].values[1] = a->rate_test.v;
-			items[k].defined[1] = a->rate_test.defined;
-			sb_adds(&alt, lang_t(R->L, "chart.funnel.item", T(R, stage_keys[k]),
-					     P(R, a->rate_control.defined, a->rate_control.v),
-					     P(R, a->rate_test.defined, a->rate_test.v), NIL));
-			sb_adds(&alt, " ");
+			labels[k] = T(R, stage_keys[k]);
+			tables[k] = &r->groups[g].stage[k];
 		}
-		char id[32];
-		snprintf(id, sizeof(id), "chart-funnel-%d", g + 1);
-		const char *title = lang_t(R->L, "chart.funnel.title", group_label(R, g), NIL);
-		const char *desc = lang_t(R->L, "chart.funnel.desc", R->control, group_label(R, g),
-					  sb_str(&alt), NIL);
-		struct svg_chart c = chart(R, id, title, desc, T(R, "chart.funnel.axis"), 1);
-		struct strbuf svg = STRBUF_INIT;
-		svg_grouped_chart(&svg, &c, series, 2, items, ANALYSIS_STAGE_N);
-		figure(R, id, &svg, title, desc);
-		sb_free(&alt);
+		rates_chart(R, "funnel", g, labels, tables, ANALYSIS_STAGE_N);
 	}
 }
 
@@ -513,41 +529,17 @@ static void section_times(struct rep *R)
 		}
 	}
 	for (int g = 0; g < r->ngroups; g++) {
-		const struct analysis_times *tm = &r->groups[g].times;
-		const char *series[] = { R->control, group_label(R, g) };
-		struct svg_group_item it[ANALYSIS_WITHIN_N + 1];
-		memset(it, 0, sizeof(it));
-		struct strbuf a2 = STRBUF_INIT;
+		const char *labels[ANALYSIS_WITHIN_N + 1];
+		const struct paired_analysis *tables[ANALYSIS_WITHIN_N + 1];
 		for (int w = 0; w < ANALYSIS_WITHIN_N; w++) {
-			const struct paired_analysis *a = &tm->within[w];
 			char hours[16];
 			snprintf(hours, sizeof(hours), "%.0f", analysis_within_hours[w]);
-			it[w].label = lang_t(R->L, "within.hours", hours, NIL);
-			it[w].values[0] = a->rate_control.v;
-			it[w].defined[0] = a->rate_control.defined;
-			it[w].values[1] = a->rate_test.v;
-			it[w].defined[1] = a->rate_test.defined;
-			sb_adds(&a2, lang_t(R->L, "chart.funnel.item", it[w].label,
-					    P(R, a->rate_control.defined, a->rate_control.v),
-					    P(R, a->rate_test.defined, a->rate_test.v), NIL));
-			sb_adds(&a2, " ");
+			labels[w] = lang_t(R->L, "within.hours", hours, NIL);
+			tables[w] = &r->groups[g].times.within[w];
 		}
-		const struct paired_analysis *any = &r->groups[g].stage[ANALYSIS_STAGE_ANY];
-		it[ANALYSIS_WITHIN_N].label = T(R, "within.any");
-		it[ANALYSIS_WITHIN_N].values[0] = any->rate_control.v;
-		it[ANALYSIS_WITHIN_N].defined[0] = any->rate_control.defined;
-		it[ANALYSIS_WITHIN_N].values[1] = any->rate_test.v;
-		it[ANALYSIS_WITHIN_N].defined[1] = any->rate_test.defined;
-		char id[32];
-		snprintf(id, sizeof(id), "chart-within-%d", g + 1);
-		const char *ti = lang_t(R->L, "chart.within.title", group_label(R, g), NIL);
-		const char *de = lang_t(R->L, "chart.within.desc", R->control, group_label(R, g),
-					sb_str(&a2), NIL);
-		struct svg_chart c2 = chart(R, id, ti, de, T(R, "chart.funnel.axis"), 1);
-		struct strbuf s2 = STRBUF_INIT;
-		svg_grouped_chart(&s2, &c2, series, 2, it, ANALYSIS_WITHIN_N + 1);
-		figure(R, id, &s2, ti, de);
-		sb_free(&a2);
+		labels[ANALYSIS_WITHIN_N] = T(R, "within.any");
+		tables[ANALYSIS_WITHIN_N] = &r->groups[g].stage[ANALYSIS_STAGE_ANY];
+		rates_chart(R, "within", g, labels, tables, ANALYSIS_WITHIN_N + 1);
 	}
 }
 

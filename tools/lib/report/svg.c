@@ -104,28 +104,6 @@ static const char *fmt_value(char *buf, size_t n, double v, int percent, int dec
 
 /* ---- Text ---- */
 
-/* The code point at s (valid UTF-8, checked by text_clean) and its length. */
-static unsigned long cp_at(const char *str, size_t *adv)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	if (s[0] < 0x80) {
-		*adv = 1;
-		return s[0];
-	}
-	if (s[0] < 0xE0) {
-		*adv = 2;
-		return ((unsigned long)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-	}
-	if (s[0] < 0xF0) {
-		*adv = 3;
-		return ((unsigned long)(s[0] & 0x0F) << 12) | ((unsigned long)(s[1] & 0x3F) << 6) |
-		       (s[2] & 0x3F);
-	}
-	*adv = 4;
-	return ((unsigned long)(s[0] & 0x07) << 18) | ((unsigned long)(s[1] & 0x3F) << 12) |
-	       ((unsigned long)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-}
-
 /* A copy of s (NULL: "") that XML 1.0 accepts as character data: invalid
  * UTF-8 (utf8_check), controls and the non-characters U+FFFE/U+FFFF become
  * U+FFFD, a tab or line break a space. Caller frees. */
@@ -152,7 +130,7 @@ static char *text_clean(const char *s)
 			continue;
 		}
 		size_t adv;
-		unsigned long cp = cp_at(s + i, &adv);
+		unsigned long cp = utf8_decode(s + i, &adv);
 		if (cp <= 0x9F || cp == 0xFFFE || cp == 0xFFFF)
 			sb_add_utf8(&sb, 0xFFFD);
 		else
@@ -165,16 +143,7 @@ static char *text_clean(const char *s)
 /* Appends clean text s XML-escaped, for character data and attributes. */
 static void add_esc(struct strbuf *sb, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sb_adds(sb, "&amp;"); break;
-		case '<': sb_adds(sb, "&lt;"); break;
-		case '>': sb_adds(sb, "&gt;"); break;
-		case '"': sb_adds(sb, "&quot;"); break;
-		case '\'': sb_adds(sb, "&apos;"); break;
-		default: sb_addc(sb, *s);
-		}
-	}
+	sb_add_xml(sb, s);
 }
 
 /* Appends caller text s cleaned and escaped. */
@@ -213,7 +182,7 @@ static double text_wn(const char *s, size_t n, double fs)
 {
 	double w = 0;
 	for (size_t i = 0, adv; i < n; i += adv)
-		w += cp_width(cp_at(s + i, &adv));
+		w += cp_width(utf8_decode(s + i, &adv));
 	return w * fs;
 }
 
@@ -239,7 +208,7 @@ static size_t fit(const char *s, size_t n, double maxw, double fs, size_t *word)
 	size_t i = 0, adv;
 	*word = 0;
 	while (i < n) {
-		double cw = cp_width(cp_at(s + i, &adv)) * fs;
+		double cw = cp_width(utf8_decode(s + i, &adv)) * fs;
 		if (i > 0 && w + cw > maxw)
 			break;
 		w += cw;
