@@ -88,6 +88,10 @@ w <- suppressWarnings(wilcox.test(m$test_hours[both] - m$control_hours[both], co
 x <- m$test_hours[both] - m$control_hours[both]; wa <- outer(x, x, "+") / 2
 out["hl"] <- median(wa[upper.tri(wa, diag = TRUE)]); out["hl_lo"] <- w$conf.int[1]; out["hl_hi"] <- w$conf.int[2]
 out["signrank_p"] <- w$p.value; out["both"] <- sum(both)
+# The report's headline row of all groups: the clustered Wald interval.
+out["ilo_lo"] <- out["net_ilo"] - qnorm(0.975) * out["se_ilo"]
+out["ilo_hi"] <- out["net_ilo"] + qnorm(0.975) * out["se_ilo"]
+out["ilo_p"] <- 2 * pnorm(-abs(out["net_ilo"] / out["se_ilo"]))
 write.table(data.frame(k = names(out), v = sprintf("%.15g", out)), "r.tsv", sep = "\t",
             quote = FALSE, row.names = FALSE, col.names = FALSE)
 EOF
@@ -123,5 +127,20 @@ near(t["hodges_lehmann_hours"], r["hl"], 1e-9, "HL")
 near(t["hodges_lehmann_ci"][0], r["hl_lo"], 1e-3, "HL lo")
 near(t["hodges_lehmann_ci"][1], r["hl_hi"], 1e-3, "HL hi")
 near(t["signed_rank_p"], r["signrank_p"], 1e-9, "signed-rank p")
+print("ok")
+EOF
+
+# The report's summary gives all groups together the clustered interval
+# and z-test (its pairs share their controls), not Newcombe's and the exact
+# test, which assume independent pairs.
+expect_exit 0 ct -S s report --lang en --out rep --outcome strict
+python3 - <<'EOF'
+import re
+r = {k: float(v) for k, v in (l.split("\t") for l in open("r.tsv").read().split("\n") if l)}
+html = open("rep/report.html").read()
+want = ('<tr><th scope="row">All groups</th><td class="n">120</td><td class="n">%.1f%%</td>'
+        '<td class="n">[%.1f, %.1f]</td><td class="n">%.3f (z)</td></tr>') % (
+    100 * r["net_ilo"], 100 * r["ilo_lo"], 100 * r["ilo_hi"], r["ilo_p"])
+assert want in html, (want, re.findall(r'<tr><th scope="row">All groups</th>.*?</tr>', html)[:1])
 print("ok")
 EOF

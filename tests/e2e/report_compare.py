@@ -287,7 +287,8 @@ def cmd_text(lang, d, templates, tsv, blk):
         want.append(("agents " + k, [f.t["agents." + k], f.int(v), f.pct(v / ag if ag else None)]))
     # The earlier wave.
     b = "analysis/waves/0"
-    want.append(("wave", [j["analysis"]["waves"][0]["name"], f.int(g_(b + "/pairs")),
+    w0 = j["analysis"]["waves"][0]
+    want.append(("wave", [f.sub("waves.label", w0["name"], w0["created_at"][:10]), f.int(g_(b + "/pairs")),
                           f.est_ci(f.pct(g_(b + "/all/net_ilo")), f.ci(g_(b + "/all/net_ilo_ci/0"), g_(b + "/all/net_ilo_ci/1"))),
                           f.sub("cmp.diff", f.pct(g_(b + "/difference_ilo/diff")),
                                 f.ci(g_(b + "/difference_ilo/diff_ci/0"), g_(b + "/difference_ilo/diff_ci/1")),

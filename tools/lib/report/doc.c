@@ -53,6 +53,11 @@ void doc_banner(struct doc *d, const char *text)
 	add(d, DOC_BANNER)->text = xstrdup(text);
 }
 
+void doc_toc(struct doc *d, const char *text)
+{
+	add(d, DOC_TOC)->text = xstrdup(text);
+}
+
 void doc_list(struct doc *d, const char *const *items, int n)
 {
 	struct doc_block *b = add(d, DOC_LIST);
@@ -169,7 +174,8 @@ static const char css[] =
 	".note{border-left:3pt solid #111;background:#f2f2f2;padding:2mm 3mm;margin:2mm 0 3mm}"
 	".banner{border:1.5pt solid #111;padding:2.5mm 3mm;margin:0 0 4mm;font-weight:bold}"
 	"ul{margin:0 0 3mm;padding-left:6mm}"
-	"nav ol{columns:2;font-size:9.5pt}";
+	"nav{margin:0 0 4mm}nav ol{columns:2;font-size:9.5pt;margin:1mm 0 0}"
+	"a{color:inherit}";
 
 void doc_html(const struct doc *d, const char *json, struct strbuf *out)
 {
@@ -251,6 +257,22 @@ void doc_html(const struct doc *d, const char *json, struct strbuf *out)
 			}
 			break;
 		}
+		case DOC_TOC:
+			sb_adds(out, "<nav><p><b>");
+			html_esc(out, b->text);
+			sb_adds(out, "</b></p>\n<ol>\n");
+			for (int k = i + 1; k < d->n; k++) {
+				const struct doc_block *h = &d->b[k];
+				if (h->kind != DOC_HEADING || h->level != 2 || !h->id)
+					continue;
+				sb_adds(out, "<li><a href=\"#");
+				html_esc(out, h->id);
+				sb_adds(out, "\">");
+				html_esc(out, h->text);
+				sb_adds(out, "</a></li>\n");
+			}
+			sb_adds(out, "</ol>\n</nav>\n");
+			break;
 		case DOC_FIGURE:
 			sb_adds(out, "<figure class=\"chart\" id=\"");
 			html_esc(out, b->id);
@@ -363,6 +385,20 @@ void doc_markdown(const struct doc *d, struct strbuf *out)
 			}
 			break;
 		}
+		case DOC_TOC:
+			sb_adds(out, "**");
+			md_esc(out, b->text, 0);
+			sb_adds(out, "**\n\n");
+			for (int k = i + 1, nr = 1; k < d->n; k++) {
+				const struct doc_block *h = &d->b[k];
+				if (h->kind != DOC_HEADING || h->level != 2 || !h->id)
+					continue;
+				sb_addf(out, "%d. ", nr++);
+				md_esc(out, h->text, 0);
+				sb_addc(out, '\n');
+			}
+			sb_addc(out, '\n');
+			break;
 		case DOC_FIGURE:
 			fig++;
 			sb_adds(out, "**");

@@ -10,7 +10,7 @@
 
 #include "base/util.h"
 
-enum doc_kind { DOC_HEADING, DOC_PARA, DOC_NOTE, DOC_LIST, DOC_TABLE, DOC_FIGURE, DOC_BANNER };
+enum doc_kind { DOC_HEADING, DOC_PARA, DOC_NOTE, DOC_LIST, DOC_TABLE, DOC_FIGURE, DOC_BANNER, DOC_TOC };
 
 struct doc_table {
 	char *caption;
@@ -49,6 +49,9 @@ void doc_para(struct doc *d, const char *text);
 void doc_note(struct doc *d, const char *text);
 void doc_banner(struct doc *d, const char *text);
 void doc_list(struct doc *d, const char *const *items, int n);
+/* A table of contents titled text: the level-2 headings with an id, linked
+ * to them in HTML (an anchor, never a request), listed in Markdown. */
+void doc_toc(struct doc *d, const char *text);
 /* A table of ncols columns; num[i] set for numeric columns (may be NULL). */
 struct doc_table *doc_table(struct doc *d, const char *caption, int ncols, const char *const *head,
 			    const unsigned char *num);

@@ -1,10 +1,11 @@
 /* report.c: the study report (report.h). The document is built once as
  * blocks (report/doc.h), in the report's language (report/lang.h), and
- * rendered as HTML and Markdown; the charts come from io/svg. */
+ * rendered as HTML and Markdown; the charts come from report/svg. */
 #include <errno.h>
 #include <libgen.h>
 #include <math.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,7 @@ static void section_title(struct rep *R)
 	if (R->r->simulated_apps || R->r->simulated_responses)
 		doc_banner(R->d, lang_t(R->L, "banner.simulated", I(R, R->r->simulated_responses),
 					I(R, R->r->simulated_apps), NIL));
+	doc_toc(R->d, T(R, "toc"));
 }
 
 /* "Out of 100 listings where both candidates wrote, ..." */
@@ -164,6 +166,35 @@ static void summary_sentences(struct rep *R, int g)
 			      lang_num(R->L, 100.0 * (1.0 - R->r->alpha), 0), NIL));
 }
 
+/* The headline interval and p of a group's net rate: Newcombe's interval
+ * and the exact McNemar p; for all test groups together, whose pairs
+ * share their control when a listing has several test candidates, the
+ * interval and z-test of the standard error clustered by listing (when
+ * some listing has several pairs and it is defined: with one pair a
+ * listing, the pairs are independent and the exact test is better).
+ * Writes the interval and p as text. */
+static int headline(struct rep *R, int g, const char **ci, const char **p, double *lo, double *hi,
+		    int *ci_defined)
+{
+	const struct analysis_group *G = group_at(R->r, g);
+	const struct paired_analysis *a = &G->overall.r;
+	if (g == R->r->ngroups && G->clustered && G->cl_ilo.defined &&
+	    G->cl_ilo.clusters < G->cl_ilo.pairs) {
+		*lo = G->cl_ilo.lo;
+		*hi = G->cl_ilo.hi;
+		*ci_defined = 1;
+		*ci = lang_pct_ci(R->L, *lo, *hi);
+		*p = lang_t(R->L, "fmt.p_z", lang_p(R->L, G->cl_ilo.p), NIL);
+		return 1;
+	}
+	*lo = a->net_ilo_ci.lo;
+	*hi = a->net_ilo_ci.hi;
+	*ci_defined = a->net_ilo_ci.lo_defined && a->net_ilo_ci.hi_defined;
+	*ci = PCI(R, &a->net_ilo_ci);
+	*p = PV(R, &a->mcnemar_exact_p);
+	return 0;
+}
+
 static void section_summary(struct rep *R)
 {
 	const struct analysis_result *r = R->r;
@@ -177,13 +208,19 @@ static void section_summary(struct rep *R)
 			       T(R, "col.ci"), T(R, "col.p_exact") };
 	const unsigned char num[] = { 0, 1, 1, 1, 1 };
 	struct doc_table *t = doc_table(R->d, T(R, "cap.headline"), 5, head, num);
+	int clustered = 0;
 	for (int g = 0; g < ngroups_shown(r); g++) {
 		const struct paired_analysis *a = &group_at(r, g)->overall.r;
+		const char *ci, *p;
+		double lo, hi;
+		int cd;
+		clustered |= headline(R, g, &ci, &p, &lo, &hi, &cd);
 		const char *row[] = { group_label(R, g), I(R, a->n), P(R, a->net_ilo.defined, a->net_ilo.v),
-				      PCI(R, &a->net_ilo_ci), PV(R, &a->mcnemar_exact_p) };
+				      ci, p };
 		doc_row(t, row);
 	}
-	doc_table_foot(t, T(R, "foot.headline"));
+	doc_table_foot(t, clustered ? lang_t(R->L, "foot.headline_all", T(R, "foot.headline"), NIL)
+				    : T(R, "foot.headline"));
 	for (int g = 0; g < r->ngroups; g++) {
 		doc_heading(R->d, 3, NULL, group_label(R, g));
 		summary_sentences(R, g);
@@ -193,12 +230,15 @@ static void section_summary(struct rep *R)
 	struct strbuf alt = STRBUF_INIT;
 	for (int g = 0; g < ngroups_shown(r); g++) {
 		const struct paired_analysis *a = &group_at(r, g)->overall.r;
-		items[g] = (struct svg_ci_item){ group_label(R, g), a->net_ilo.defined, a->net_ilo.v,
-						 a->net_ilo_ci.lo_defined && a->net_ilo_ci.hi_defined,
-						 a->net_ilo_ci.lo, a->net_ilo_ci.hi,
+		const char *ci, *p;
+		double lo, hi;
+		int cd;
+		headline(R, g, &ci, &p, &lo, &hi, &cd);
+		items[g] = (struct svg_ci_item){ group_label(R, g), a->net_ilo.defined, a->net_ilo.v, cd,
+						 lo, hi,
 						 lang_t(R->L, "chart.n", I(R, a->t.a + a->t.b + a->t.c), NIL) };
 		sb_addf(&alt, "%s%s: %s %s", g ? "; " : "", group_label(R, g),
-			P(R, a->net_ilo.defined, a->net_ilo.v), PCI(R, &a->net_ilo_ci));
+			P(R, a->net_ilo.defined, a->net_ilo.v), ci);
 	}
 	const char *title = T(R, "chart.net.title");
 	const char *desc = lang_t(R->L, "chart.net.desc", sb_str(&alt), NIL);
@@ -646,6 +686,16 @@ static void section_splits(struct rep *R)
 	}
 }
 
+/* An earlier wave as people know it: its name and when it was set up
+ * (waves of one study often share its name). */
+static const char *wave_label(struct rep *R, const struct analysis_wave *w)
+{
+	char day[11] = "";
+	if (w->created_at)
+		snprintf(day, sizeof(day), "%s", w->created_at);
+	return lang_t(R->L, "waves.label", w->name ? w->name : "?", day, NIL);
+}
+
 static void section_agents(struct rep *R)
 {
 	const struct analysis_result *r = R->r;
@@ -683,7 +733,7 @@ static void section_agents(struct rep *R)
 		doc_row(t2, first);
 		for (int w = 0; w < r->nwaves; w++) {
 			const struct analysis_wave *wv = &r->waves[w];
-			const char *row[] = { wv->name ? wv->name : "?", I(R, (long long)wv->npairs),
+			const char *row[] = { wave_label(R, wv), I(R, (long long)wv->npairs),
 					      lang_t(R->L, "fmt.est_ci",
 						     P(R, wv->all.net_ilo.defined, wv->all.net_ilo.v),
 						     PCI(R, &wv->all.net_ilo_ci), NIL),
@@ -695,9 +745,10 @@ static void section_agents(struct rep *R)
 		struct strbuf alt = STRBUF_INIT;
 		for (int w = 0; w < r->nwaves; w++) {
 			const struct net_rate_diff *df = &r->waves[w].diff_ilo;
-			items[w] = (struct svg_ci_item){ r->waves[w].name, df->defined, df->diff, df->defined,
+			items[w] = (struct svg_ci_item){ wave_label(R, &r->waves[w]), df->defined, df->diff,
+							 df->defined,
 							 df->lo, df->hi, NULL };
-			sb_addf(&alt, "%s%s: %s", w ? "; " : "", r->waves[w].name,
+			sb_addf(&alt, "%s%s: %s", w ? "; " : "", wave_label(R, &r->waves[w]),
 				diff_text(R, df));
 		}
 		const char *title = T(R, "chart.waves.title");
@@ -1073,6 +1124,37 @@ static int make_dirs(const char *dir, struct ct_err *err)
 	return rc;
 }
 
+/* Writes the n files whole, or none of them: each to a temporary name
+ * first, renamed only once all are written and synced, so that a full
+ * disk never leaves an HTML page beside a Markdown file of another run. */
+static int write_all(const char *const *paths, const char *const *data, int n, struct ct_err *err)
+{
+	char *tmp[4] = { 0 };
+	int rc = CT_OK, k;
+	for (k = 0; k < n && !rc; k++) {
+		int fd = file_create_temp(paths[k], 0644, &tmp[k], err);
+		if (fd < 0) {
+			rc = CT_EENV;
+			break;
+		}
+		if (file_write_fd(fd, data[k], strlen(data[k])) != 0 || fsync(fd) != 0) {
+			rc = ct_fail(err, CT_EENV, "%s: %s", paths[k], strerror(errno));
+			close(fd);
+		} else if (close(fd) != 0) {
+			rc = ct_fail(err, CT_EENV, "%s: %s", paths[k], strerror(errno));
+		}
+	}
+	for (k = 0; k < n && !rc; k++)
+		if (rename(tmp[k], paths[k]) != 0)
+			rc = ct_fail(err, CT_EENV, "%s: %s", paths[k], strerror(errno));
+	for (k = 0; k < n; k++) {
+		if (tmp[k] && rc)
+			unlink(tmp[k]);
+		free(tmp[k]);
+	}
+	return rc;
+}
+
 int report_run(struct study *s, const char *study_dir, const struct report_options *o,
 	       struct report_written *w, struct ct_err *err)
 {
@@ -1137,9 +1219,9 @@ int report_run(struct study *s, const char *study_dir, const struct report_optio
 		snprintf(w->lang, sizeof(w->lang), "%s", lang);
 		w->charts = out.charts;
 		w->confidential = o->confidential;
-		if (!(rc = make_dirs(w->dir, err)) &&
-		    !(rc = file_write_atomic(w->html, out.html, strlen(out.html), 0644, err)))
-			rc = file_write_atomic(w->md, out.md, strlen(out.md), 0644, err);
+		const char *paths[] = { w->html, w->md }, *data[] = { out.html, out.md };
+		if (!(rc = make_dirs(w->dir, err)))
+			rc = write_all(paths, data, 2, err);
 	}
 	if (!rc && o->pdf) {
 		w->pdf = xasprintf("%s/%s.pdf", w->dir, o->confidential ? "report-confidential" : "report");

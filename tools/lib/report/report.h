@@ -62,7 +62,7 @@ struct report_written {
  * earlier studies opened read-only), renders the report and writes
  * report.html and report.md (report-confidential.* when confidential, so
  * that a public copy is never overwritten by a confidential one) into the
- * folder, each written whole or not at all, then the PDF when asked.
+ * folder, both written whole or neither, then the PDF when asked.
  * CT_EINPUT for a bad option or an earlier study that cannot be opened,
  * CT_EENV for a file that cannot be written or Chromium missing. */
 int report_run(struct study *s, const char *study_dir, const struct report_options *o,
