@@ -68,7 +68,7 @@ START_TEST(numbers_per_language)
 	ck_assert_int_eq(lang_load("fr", &fr, &err), CT_OK);
 	ck_assert_str_eq(lang_pct(en, 0.2254), "22.5%");
 	ck_assert_str_eq(lang_pct(nl, 0.2254), "22,5%");
-	ck_assert_str_eq(lang_pct(fr, 0.2254), "22,5 %");
+	ck_assert_str_eq(lang_pct(fr, 0.2254), "22,5\xe2\x80\xaf%"); /* narrow no-break space */
 	/* Never "-0.0": a value that rounds to zero reads 0. */
 	ck_assert_str_eq(lang_pct(en, -0.0001), "0.0%");
 	ck_assert_str_eq(lang_pct_ci(en, -0.0526, 0.301), "[-5.3, 30.1]");
@@ -78,10 +78,10 @@ START_TEST(numbers_per_language)
 	ck_assert_str_eq(lang_int(nl, 1234567), "1.234.567");
 	ck_assert_str_eq(lang_int(fr, 12345), "12\xe2\x80\xaf" "345");
 	ck_assert_str_eq(lang_int(en, -42), "-42");
-	ck_assert_str_eq(lang_p(en, 0.0004), "< 0.001");
+	ck_assert_str_eq(lang_p(en, 0.0004), "<\xc2\xa0" "0.001"); /* no-break space */
 	ck_assert_str_eq(lang_p(nl, 0.0426), "0,043");
-	ck_assert_str_eq(lang_p_eq(en, 0.0426), "p = 0.043");
-	ck_assert_str_eq(lang_p_eq(fr, 0.00001), "p < 0,001");
+	ck_assert_str_eq(lang_p_eq(en, 0.0426), "p\xc2\xa0=\xc2\xa0" "0.043");
+	ck_assert_str_eq(lang_p_eq(fr, 0.00001), "p\xc2\xa0<\xc2\xa0" "0,001");
 	ck_assert_str_eq(lang_num(nl, 2.5, 1), "2,5");
 	ck_assert_str_eq(lang_t(en, "no.such.key", NULL), "[no.such.key]");
 	ck_assert_str_eq(lang_t(en, "fmt.interval", "1", "2", NULL), "[1, 2]");
@@ -96,6 +96,7 @@ START_TEST(doc_escapes)
 	struct doc *d = doc_new("A <b> & \"c\"", "en");
 	doc_heading(d, 2, "x", "<script>alert(1)</script>");
 	doc_para(d, "a | b * c");
+	doc_para(d, "1. Immo, see https://immo.example or www.immo.example");
 	const char *head[] = { "k|v", "n" };
 	const unsigned char num[] = { 0, 1 };
 	struct doc_table *t = doc_table(d, "cap", 2, head, num);
@@ -117,6 +118,8 @@ START_TEST(doc_escapes)
 	const char *md = sb_str(&m);
 	ck_assert_ptr_nonnull(strstr(md, "## \\<script\\>alert\\(1\\)\\</script\\>"));
 	ck_assert_ptr_nonnull(strstr(md, "a \\| b \\* c"));
+	/* Neither an ordered list nor a link GitHub would make by itself. */
+	ck_assert_ptr_nonnull(strstr(md, "\n1\\. Immo, see https\\://immo.example or www\\.immo.example"));
 	ck_assert_ptr_nonnull(strstr(md, "| x\\|y | 1 |"));
 	ck_assert_ptr_nonnull(strstr(md, "| --- | ---: |"));
 	sb_free(&h);
@@ -215,6 +218,63 @@ START_TEST(report_of_a_small_result)
 }
 END_TEST
 
+/* Agents are counted by listing: two test candidates on one listing are
+ * one test of its agent. ag-x: listing 1 (two pairs, only the control
+ * positive in one) and listing 2 (two pairs, both positive): 2 listings,
+ * favoured on 1 = sometimes. ag-y: one listing with two pairs, both only
+ * control: one listing, below min_tests = 2, not counted (counted by
+ * pairs it would be "always"). The third test group has no valid pair:
+ * the no-pairs warning names it. */
+START_TEST(agents_by_listing_and_empty_groups)
+{
+	struct pairs_set ps = { 0 };
+	ps.ngroups = 3;
+	ps.groups = calloc(3, sizeof(*ps.groups));
+	const char *names[] = { "maghrebi", "turkish", "african" };
+	for (int g = 0; g < 3; g++) {
+		ps.groups[g].id = g + 2;
+		ps.groups[g].name = strdup(names[g]);
+		ps.groups[g].label = strdup(names[g]);
+		ps.groups[g].in_design = 1;
+	}
+	/* listing, group, control positive, test positive, agent */
+	static const struct { int l, g, pc, pt; const char *key; } rows[] = {
+		{ 1, 0, 1, 0, "ag-x" }, { 1, 1, 1, 1, "ag-x" }, { 2, 0, 1, 1, "ag-x" },
+		{ 2, 1, 1, 1, "ag-x" }, { 3, 0, 1, 0, "ag-y" }, { 3, 1, 1, 0, "ag-y" },
+	};
+	ps.npairs = ARRAY_SIZE(rows);
+	ps.pairs = calloc(ps.npairs, sizeof(*ps.pairs));
+	for (size_t i = 0; i < ps.npairs; i++) {
+		struct pair *p = &ps.pairs[i];
+		p->listing = rows[i].l;
+		p->control_app = 100 + rows[i].l;
+		p->test_app = (int64_t)i + 1;
+		p->group = rows[i].g;
+		p->control_outcome = rows[i].pc ? PAIRS_INVITATION : PAIRS_NO_REPLY;
+		p->test_outcome = rows[i].pt ? PAIRS_INVITATION : PAIRS_NO_REPLY;
+		p->agent_type = "agency";
+		p->agent_key = rows[i].key;
+		p->control_hours = p->test_hours = 1.0 / 0.0;
+	}
+	struct analysis_options o = { .def = PAIRS_STRICT, .alpha = 0.05 };
+	struct analysis_result *r;
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(analysis_from_pairs(&ps, &o, &r, &err), CT_OK);
+	ck_assert_int_eq((int)r->agent_dist.agents_keyed, 2);
+	ck_assert_int_eq((int)r->agent_dist.agents, 1);
+	ck_assert_int_eq((int)r->agent_dist.sometimes, 1);
+	ck_assert_int_eq((int)r->agent_dist.always, 0);
+	int no_pairs = 0;
+	for (int k = 0; k < r->nwarnings; k++)
+		if (r->warnings[k].kind == ANALYSIS_WARN_NO_PAIRS) {
+			ck_assert_int_eq(r->warnings[k].group, 2);
+			no_pairs++;
+		}
+	ck_assert_int_eq(no_pairs, 1);
+	analysis_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("report");
@@ -223,6 +283,7 @@ int main(void)
 	tcase_add_test(tc, numbers_per_language);
 	tcase_add_test(tc, doc_escapes);
 	tcase_add_test(tc, report_of_a_small_result);
+	tcase_add_test(tc, agents_by_listing_and_empty_groups);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -534,20 +534,25 @@ static void describe_times(struct out *o, const struct analysis_result *r)
 	}
 	out_table_end(o);
 	out_table_begin(o, &(struct out_field){ "within",
-						"\nAnswered within 24 h and 72 h, as paired outcomes "
-						"(pairs whose reply times are known)",
+						"\nAnswered within 24 h, 72 h and at all, as paired "
+						"outcomes (pairs whose reply times are known)",
 						OUT_TEXT, 0 });
 	for (int g = 0; g <= r->ngroups; g++) {
 		const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
 		if (g == r->ngroups && r->ngroups < 2)
 			break;
-		for (int w = 0; w < ANALYSIS_WITHIN_N; w++) {
-			const struct paired_analysis *a = &G->times.within[w];
+		/* The rows within 24 h, 72 h, then at all (hours null). */
+		for (int w = 0; w <= ANALYSIS_WITHIN_N; w++) {
+			const struct paired_analysis *a =
+				w < ANALYSIS_WITHIN_N ? &G->times.within[w] : &G->times.answered;
+			struct out_field hours = { "hours", "within h", OUT_COUNT, OUT_ID };
 			out_row_begin(o, NULL);
 			out_str(o, &F_GROUP, G->name);
 			out_str(o, &F_GROUP_LABEL, G->label);
-			out_int(o, &(struct out_field){ "hours", "within h", OUT_COUNT, OUT_ID },
-				(long long)analysis_within_hours[w]);
+			if (w < ANALYSIS_WITHIN_N)
+				out_int(o, &hours, (long long)analysis_within_hours[w]);
+			else
+				out_missing(o, &hours, "at all");
 			describe_measures(o, a, 0);
 			out_notes(o, &F_NOTES, a->notes, a->nnotes);
 			out_row_end(o);
@@ -648,8 +653,8 @@ static void describe_agent_dist(struct out *o, const struct analysis_result *r)
 	const struct analysis_agent_dist *d = &r->agent_dist;
 	char label[160];
 	snprintf(label, sizeof(label),
-		 "\nAgents tested on at least %ld pairs: how often they favoured the control "
-		 "candidate (b)",
+		 "\nAgents tested on at least %ld listings: on how many they favoured the control "
+		 "candidate (only it positive)",
 		 d->min_tests);
 	out_map_begin(o, &(struct out_field){ "agent_distribution", label, OUT_TEXT, 0 });
 	out_int(o, &(struct out_field){ "min_tests", NULL, OUT_COUNT, 0 }, d->min_tests);
@@ -658,7 +663,7 @@ static void describe_agent_dist(struct out *o, const struct analysis_result *r)
 	out_int(o, &(struct out_field){ "sometimes", "sometimes", OUT_COUNT, 0 },
 		(long long)d->sometimes);
 	out_int(o, &(struct out_field){ "always", "always", OUT_COUNT, 0 }, (long long)d->always);
-	out_int(o, &(struct out_field){ "agents_keyed", "agents with a key, any number of pairs",
+	out_int(o, &(struct out_field){ "agents_keyed", "agents with a key, any number of listings",
 					OUT_COUNT, 0 },
 		(long long)d->agents_keyed);
 	out_map_end(o);
@@ -714,6 +719,12 @@ const char *analysis_warning_text(const struct analysis_result *r, const struct 
 			 "%s: the exact McNemar test rejects (p = %.3f), but the interval of the net ILO "
 			 "rate includes 0: the evidence is borderline",
 			 who, w->p);
+		break;
+	case ANALYSIS_WARN_NO_PAIRS:
+		if (w->group < r->ngroups)
+			snprintf(buf, len, "%s: no valid pair: nothing can be said of this group", who);
+		else
+			snprintf(buf, len, "no valid pair in the study: nothing can be said yet");
 		break;
 	default:
 		snprintf(buf, len,

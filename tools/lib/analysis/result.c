@@ -315,7 +315,7 @@ static void build_times(const struct analysis_result *r, int g, struct analysis_
 	double *dc = xcalloc(ps->npairs + 1, sizeof(double));
 	double *dt = xcalloc(ps->npairs + 1, sizeof(double));
 	double *diff = xcalloc(ps->npairs + 1, sizeof(double));
-	struct paired_counts within[ANALYSIS_WITHIN_N] = { { 0, 0, 0, 0 } };
+	struct paired_counts within[ANALYSIS_WITHIN_N] = { { 0, 0, 0, 0 } }, answered = { 0, 0, 0, 0 };
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < ps->npairs; i++) {
 		const struct pair *p = &ps->pairs[i];
@@ -325,6 +325,7 @@ static void build_times(const struct analysis_result *r, int g, struct analysis_
 		for (int w = 0; w < ANALYSIS_WITHIN_N; w++)
 			paired_counts_add(&within[w], p->control_hours <= analysis_within_hours[w],
 					  p->test_hours <= analysis_within_hours[w]);
+		paired_counts_add(&answered, !isinf(p->control_hours), !isinf(p->test_hours));
 		if (isinf(p->control_hours) || isinf(p->test_hours))
 			continue;
 		dc[t->both] = p->control_hours;
@@ -339,6 +340,7 @@ static void build_times(const struct analysis_result *r, int g, struct analysis_
 	}
 	for (int w = 0; w < ANALYSIS_WITHIN_N; w++)
 		paired_analyse(&within[w], r->alpha, &t->within[w]);
+	paired_analyse(&answered, r->alpha, &t->answered);
 	free(dc);
 	free(dt);
 	free(diff);
@@ -478,7 +480,8 @@ static void add_split(struct analysis_result *r, int dim)
 static int cmp_pair_key(const void *x, const void *y)
 {
 	const struct pair *p = *(const struct pair *const *)x, *q = *(const struct pair *const *)y;
-	return strcmp(p->agent_key, q->agent_key);
+	int k = strcmp(p->agent_key, q->agent_key);
+	return k ? k : (p->listing > q->listing) - (p->listing < q->listing);
 }
 
 static void build_agent_dist(struct analysis_result *r, long min_tests)
@@ -493,13 +496,22 @@ static void build_agent_dist(struct analysis_result *r, long min_tests)
 			pp[n++] = &ps->pairs[i];
 	if (n > 1)
 		qsort(pp, n, sizeof(*pp), cmp_pair_key);
+	/* A test is a listing: its pairs (one per test candidate) share the
+	 * agent's one decision about it, which favoured the control candidate
+	 * when in any of them only the control candidate was positive. */
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
-		long favoured = 0;
-		for (; j < n && !strcmp(pp[j]->agent_key, pp[i]->agent_key); j++)
-			favoured += pairs_outcome_positive(pp[j]->control_outcome, r->def) &&
-				    !pairs_outcome_positive(pp[j]->test_outcome, r->def);
-		long tests = (long)(j - i);
+		long favoured = 0, tests = 0;
+		while (j < n && !strcmp(pp[j]->agent_key, pp[i]->agent_key)) {
+			size_t k = j;
+			int fav = 0;
+			for (; k < n && pp[k]->listing == pp[j]->listing; k++)
+				fav |= pairs_outcome_positive(pp[k]->control_outcome, r->def) &&
+				       !pairs_outcome_positive(pp[k]->test_outcome, r->def);
+			favoured += fav;
+			tests++;
+			j = k;
+		}
 		d->agents_keyed++;
 		if (tests >= d->min_tests) {
 			d->agents++;
@@ -517,8 +529,9 @@ static void build_agent_dist(struct analysis_result *r, long min_tests)
 
 const char *analysis_warning_key(int kind)
 {
-	static const char *const keys[ANALYSIS_WARN_N] = { "small_counts", "interval_not_test",
-							   "test_not_interval", "placebo_differs" };
+	static const char *const keys[ANALYSIS_WARN_N] = { "small_counts",	   "interval_not_test",
+							   "test_not_interval",	   "placebo_differs",
+							   "no_pairs" };
 	return kind >= 0 && kind < ANALYSIS_WARN_N ? keys[kind] : "?";
 }
 
@@ -538,8 +551,15 @@ static void build_warnings(struct analysis_result *r)
 {
 	for (int g = 0; g <= r->ngroups; g++) {
 		const struct paired_analysis *a = &group_at(r, g)->overall.r;
-		if (a->n <= 0 || (g == r->ngroups && r->ngroups < 2))
+		if (g == r->ngroups && r->ngroups < 2)
 			continue;
+		if (a->n <= 0) {
+			/* One warning for a study without any pair; else each test
+			 * group that has none. */
+			if (g < r->ngroups ? r->npairs > 0 : r->npairs == 0)
+				warn(r, ANALYSIS_WARN_NO_PAIRS, g, a);
+			continue;
+		}
 		long disc = a->t.b + a->t.c;
 		if (disc < ANALYSIS_SMALL_DISCORDANT)
 			warn(r, ANALYSIS_WARN_SMALL, g, a);
@@ -567,7 +587,12 @@ static int cmp_str(const void *x, const void *y)
 static int load_keys(struct study *s, char ***keys, size_t *n, struct ct_err *err)
 {
 	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT DISTINCT agent_key FROM listing WHERE agent_key IS NOT NULL",
+	/* An agent tested before is one written to: a listing with an
+	 * application that went out. */
+	int rc = study_prepare(s,
+			       "SELECT DISTINCT agent_key FROM listing l WHERE agent_key IS NOT NULL AND "
+			       "EXISTS (SELECT 1 FROM application a WHERE a.listing = l.id AND a.status = "
+			       "'sent')",
 			       &st, err);
 	if (rc)
 		return rc;
@@ -626,6 +651,7 @@ static int mark_history(struct pairs_set *ps, struct study *cur, struct study **
 	size_t *nkeys = xcalloc((size_t)nprev + 1, sizeof(*nkeys));
 	struct seen_listing *seen = NULL;
 	size_t nseen = 0, cap = 0;
+	char *nokey = xcalloc((size_t)nprev + 1, 1);
 	for (int k = 0; k < nprev && !rc; k++)
 		rc = load_keys(prev[k], &keys[k], &nkeys[k], err);
 	int step = SQLITE_DONE;
@@ -636,11 +662,16 @@ static int mark_history(struct pairs_set *ps, struct study *cur, struct study **
 		for (int k = 0; k < nprev && history == 1; k++) {
 			char kbuf[16];
 			const char *probe = key;
-			if (name) {
-				if ((rc = study_agent_key(prev[k], name, kbuf, err)))
-					break;
-				probe = kbuf;
+			/* An earlier study whose key was purged can no longer key a
+			 * name: its stored keys are compared as they stand. */
+			if (name && !nokey[k]) {
+				if (study_agent_key(prev[k], name, kbuf, err) == CT_OK)
+					probe = kbuf;
+				else
+					nokey[k] = 1;
 			}
+			if (!probe)
+				continue;
 			if (bsearch(&probe, keys[k], nkeys[k], sizeof(char *), cmp_str))
 				history = 2;
 		}
@@ -665,6 +696,7 @@ static int mark_history(struct pairs_set *ps, struct study *cur, struct study **
 	free(keys);
 	free(nkeys);
 	free(seen);
+	free(nokey);
 	return rc;
 }
 

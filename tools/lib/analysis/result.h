@@ -103,6 +103,8 @@ struct analysis_times {
 	struct signrank_result sr;
 	/* "answered within 24 h / 72 h" as paired binary outcomes (timed pairs). */
 	struct paired_analysis within[ANALYSIS_WITHIN_N];
+	/* "answered at all" over the same timed pairs, their common ceiling. */
+	struct paired_analysis answered;
 };
 
 /* The net rates of the strata of one split compared: a heterogeneity
@@ -155,9 +157,10 @@ struct analysis_split {
 	struct analysis_split_group *g; /* ngroups + 1: the test groups, then "all" */
 };
 
-/* Agents tested on at least min_tests pairs: how many never, sometimes and
- * always favoured the control candidate (a pair where only the control
- * candidate got a positive outcome). Counts only: public. */
+/* Agents tested on at least min_tests listings: how many never, sometimes
+ * and always favoured the control candidate (a listing where, in one of
+ * its pairs, only the control candidate got a positive outcome). Counts
+ * only: public. */
 struct analysis_agent_dist {
 	long min_tests;
 	size_t agents, never, sometimes, always;
@@ -170,6 +173,7 @@ enum analysis_warning_kind {
 	ANALYSIS_WARN_CI_NOT_TEST,   /* the net rate's interval excludes 0, the exact test does not reject */
 	ANALYSIS_WARN_TEST_NOT_CI,   /* the exact test rejects, the interval includes 0 */
 	ANALYSIS_WARN_PLACEBO,       /* the placebo pairs differ (exact p <= alpha) */
+	ANALYSIS_WARN_NO_PAIRS,      /* a test group (or, as "all", the study) has no valid pair */
 	ANALYSIS_WARN_N
 };
 #define ANALYSIS_SMALL_DISCORDANT 10
@@ -188,7 +192,6 @@ struct analysis_wave {
 	size_t npairs;
 	struct paired_analysis all; /* its test groups together */
 	struct net_rate_diff diff_ilo, diff_all; /* this study - that one */
-	size_t agents_seen;  /* of this study's keyed agents, how many it tested */
 };
 
 /* Cochran's Q over the listings where the control and each test group of

@@ -95,7 +95,7 @@ static int record(struct study *s, sqlite3_stmt *ins, int64_t app, int positive,
 	sqlite3_bind_text(ins, 3, outcome, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ins, 4, now, -1, SQLITE_TRANSIENT);
 	/* A reply arrives some minutes after sending: log-normal with a median
-	 * of 20 hours (a fifth within 4 hours, a tenth after 5 days), the
+	 * of 20 hours (a tenth within 4 hours, one in thirteen after 5 days), the
 	 * same for every candidate. Drawn from its own stream, so that the
 	 * outcomes are those the seed gave before replies had times. */
 	double z = normal_draw(times);

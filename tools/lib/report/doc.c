@@ -1,6 +1,7 @@
 /* doc.c: the report's blocks and their two renderings (doc.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "report/doc.h"
 #include "base/banned.h"
@@ -277,7 +278,7 @@ void doc_html(const struct doc *d, const char *json, struct strbuf *out)
 			sb_adds(out, "<figure class=\"chart\" id=\"");
 			html_esc(out, b->id);
 			sb_adds(out, "\">\n");
-			sb_adds(out, b->svg); /* drawn and escaped by io/svg */
+			sb_adds(out, b->svg); /* drawn and escaped by report/svg */
 			sb_adds(out, "\n<figcaption>");
 			html_esc(out, b->text);
 			sb_adds(out, "</figcaption>\n</figure>\n");
@@ -303,21 +304,34 @@ void doc_html(const struct doc *d, const char *json, struct strbuf *out)
 /* ---- Markdown ---- */
 
 /* Characters that would turn plain text into markup (emphasis, links,
- * HTML, table cells, headings at a line start) are backslash-escaped;
- * line breaks inside a cell become spaces. */
+ * HTML, table cells, headings) are backslash-escaped, and so are the
+ * places GitHub's Markdown would turn into a link by itself ("https://",
+ * "www.") and a number that would start an ordered list ("1." at the start
+ * of a paragraph); line breaks become spaces (a cell, a list item and a
+ * paragraph are one line each). */
 static void md_esc(struct strbuf *sb, const char *s, int cell)
 {
+	int start = !cell && (!sb->len || sb->buf[sb->len - 1] == '\n');
+	const char *text = s;
 	for (; *s; s++) {
 		if (*s == '\n' || *s == '\r') {
 			sb_addc(sb, ' ');
 			continue;
 		}
-		if (strchr("\\`*_{}[]<>()#+!|~&", *s) || (*s == '-' && !cell && sb->len &&
-							 sb->buf[sb->len - 1] == '\n'))
+		int esc = strchr("\\`*_{}[]<>()#+!|~&", *s) != NULL;
+		if (*s == '-' && start && s == text)
+			esc = 1;
+		if (*s == ':' && s[1] == '/' && s[2] == '/')
+			esc = 1;
+		if (*s == '.' && s - text >= 3 && !strncasecmp(s - 3, "www", 3))
+			esc = 1;
+		if ((*s == '.' || *s == ')') && start && s > text &&
+		    strspn(text, "0123456789") == (size_t)(s - text))
+			esc = 1;
+		if (esc)
 			sb_addc(sb, '\\');
 		sb_addc(sb, *s);
 	}
-	(void)cell;
 }
 
 void doc_markdown(const struct doc *d, struct strbuf *out)

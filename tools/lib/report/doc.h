@@ -29,7 +29,7 @@ struct doc_block {
 	char *text; /* heading, paragraph, note, banner, the figure's caption */
 	char **items; int nitems; /* lists */
 	struct doc_table *table;
-	char *svg;  /* figures: the chart, as drawn by io/svg */
+	char *svg;  /* figures: the chart, as drawn by report/svg */
 	char *alt;  /* figures: the text alternative (Markdown shows it) */
 };
 

@@ -196,8 +196,10 @@ const char *lang_t(struct lang *l, const char *key, ...)
 static char *num(const struct lang *l, double v, int decimals)
 {
 	char buf[64];
-	if (!isfinite(v))
-		return xstrdup("n/a");
+	if (!isfinite(v)) {
+		const char *na = find(&l->own, "fmt.na");
+		return xstrdup(na ? na : "n/a");
+	}
 	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
 	if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
 		memmove(buf, buf + 1, strlen(buf));
@@ -264,14 +266,16 @@ const char *lang_p(struct lang *l, double p)
 		free(n);
 		return s;
 	}
-	return lang_num(l, p, 3);
+	/* Three decimals, except where they would round a p below 0.05 up to
+	 * "0.050" beside the word significant: then four. */
+	return lang_num(l, p, p < 0.05 && p >= 0.0495 ? 4 : 3);
 }
 
 const char *lang_p_eq(struct lang *l, double p)
 {
 	if (!isfinite(p))
 		return lang_t(l, "fmt.na", (const char *)NULL);
-	char *n = num(l, p < 0.001 ? 0.001 : p, 3);
+	char *n = num(l, p < 0.001 ? 0.001 : p, p < 0.05 && p >= 0.0495 ? 4 : 3);
 	const char *s = lang_t(l, p < 0.001 ? "fmt.p_lt" : "fmt.p_eq", n, (const char *)NULL);
 	free(n);
 	return s;

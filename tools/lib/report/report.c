@@ -66,6 +66,30 @@ static const char *RATIO(struct rep *R, const struct paired_value *v)
 	return v->defined ? lang_num(R->L, v->v, 2) : T(R, "fmt.na");
 }
 
+/* The confidence level, 100 (1 - alpha), as people write it: "95",
+ * "97.5" ("97,5"); and alpha itself ("0.05", "0.025"). */
+static const char *LEVEL(struct rep *R)
+{
+	double v = 100.0 * (1.0 - R->r->alpha);
+	return lang_num(R->L, v, fabs(v - round(v)) < 1e-9 ? 0 : 1);
+}
+
+static const char *ALPHA(struct rep *R)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%g", R->r->alpha);
+	for (char *p = buf; *p; p++)
+		if (*p == '.')
+			*p = lang_decimal(R->L);
+	return lang_t(R->L, "fmt.raw", buf, NIL);
+}
+
+/* An estimate and its interval ("n/a" alone when the estimate is missing). */
+static const char *EST_CI(struct rep *R, int defined, const char *est, const char *ci)
+{
+	return defined ? lang_t(R->L, "fmt.est_ci", est, ci, NIL) : T(R, "fmt.na");
+}
+
 static const char *group_label(struct rep *R, int g)
 {
 	if (g < 0)
@@ -163,7 +187,7 @@ static void summary_sentences(struct rep *R, int g)
 	long pos = a->t.a + a->t.b + a->t.c;
 	doc_para(R->d, lang_t(R->L, "summary.net", I(R, pos), lang_pct(R->L, a->net_ilo.v),
 			      PCI(R, &a->net_ilo_ci), dir, sig,
-			      lang_num(R->L, 100.0 * (1.0 - R->r->alpha), 0), NIL));
+			      LEVEL(R), NIL));
 }
 
 /* The headline interval and p of a group's net rate: Newcombe's interval
@@ -205,7 +229,7 @@ static void section_summary(struct rep *R)
 							   : "outcome.any"),
 			      NIL));
 	const char *head[] = { T(R, "col.group"), T(R, "col.pairs"), T(R, "col.net_ilo"),
-			       T(R, "col.ci"), T(R, "col.p_exact") };
+			       lang_t(R->L, "col.ci", LEVEL(R), NIL), T(R, "col.p_exact") };
 	const unsigned char num[] = { 0, 1, 1, 1, 1 };
 	struct doc_table *t = doc_table(R->d, T(R, "cap.headline"), 5, head, num);
 	int clustered = 0;
@@ -240,8 +264,8 @@ static void section_summary(struct rep *R)
 		sb_addf(&alt, "%s%s: %s %s", g ? "; " : "", group_label(R, g),
 			P(R, a->net_ilo.defined, a->net_ilo.v), ci);
 	}
-	const char *title = T(R, "chart.net.title");
-	const char *desc = lang_t(R->L, "chart.net.desc", sb_str(&alt), NIL);
+	const char *title = lang_t(R->L, "chart.net.title", LEVEL(R), NIL);
+	const char *desc = lang_t(R->L, "chart.net.desc", sb_str(&alt), LEVEL(R), NIL);
 	struct svg_chart c = chart(R, "chart-net", title, desc, T(R, "chart.net.axis"), 1);
 	struct strbuf svg = STRBUF_INIT;
 	svg_ci_chart(&svg, &c, items, (size_t)ngroups_shown(r), 1);
@@ -285,13 +309,16 @@ static void section_flow(struct rep *R)
 	doc_row(t, last);
 	if (r->placebo.present) {
 		const char *pl[] = { T(R, "flow.placebo"), I(R, (long long)r->placebo.npairs) };
+		const char *px[] = { T(R, "flow.placebo_excluded"), I(R, -r->placebo.excluded_total) };
 		doc_row(t, pl);
+		doc_row(t, px);
 	}
 	doc_table_foot(t, T(R, "foot.flow"));
-	/* Why applications were skipped in the field, as the fielders wrote it
-	 * (their words, which name no landlord: the worklist asks for a reason). */
+	/* Why applications were skipped in the field, in the fielders' own
+	 * words: free text that may name a landlord, so only in the
+	 * confidential report (the public one counts them above). */
 	const struct field_summary *fs = r->field;
-	if (fs && fs->nreasons) {
+	if (R->in->confidential && fs && fs->nreasons) {
 		const char *h2[] = { T(R, "col.reason"), T(R, "col.applications"), T(R, "col.listings") };
 		const unsigned char n2[] = { 0, 1, 1 };
 		struct doc_table *t2 = doc_table(R->d, T(R, "cap.skipped"), 3, h2, n2);
@@ -341,38 +368,32 @@ static void section_measures(struct rep *R)
 			case M_C: v = I(R, a->t.c); break;
 			case M_D: v = I(R, a->t.d); break;
 			case M_RC:
-				v = lang_t(R->L, "fmt.est_ci", P(R, a->rate_control.defined, a->rate_control.v),
-					   PCI(R, &a->rate_control_ci), NIL);
+				v = EST_CI(R, a->rate_control.defined, P(R, a->rate_control.defined, a->rate_control.v), PCI(R, &a->rate_control_ci));
 				break;
 			case M_RT:
-				v = lang_t(R->L, "fmt.est_ci", P(R, a->rate_test.defined, a->rate_test.v),
-					   PCI(R, &a->rate_test_ci), NIL);
+				v = EST_CI(R, a->rate_test.defined, P(R, a->rate_test.defined, a->rate_test.v), PCI(R, &a->rate_test_ci));
 				break;
 			case M_DIFF:
-				v = lang_t(R->L, "fmt.est_ci", P(R, a->diff.defined, a->diff.v),
-					   PCI(R, &a->diff_ci_newcombe), NIL);
+				v = EST_CI(R, a->diff.defined, P(R, a->diff.defined, a->diff.v), PCI(R, &a->diff_ci_newcombe));
 				break;
 			case M_NET:
-				v = lang_t(R->L, "fmt.est_ci", P(R, a->net_ilo.defined, a->net_ilo.v),
-					   PCI(R, &a->net_ilo_ci), NIL);
+				v = EST_CI(R, a->net_ilo.defined, P(R, a->net_ilo.defined, a->net_ilo.v), PCI(R, &a->net_ilo_ci));
 				break;
 			case M_GB: v = P(R, a->gross_control.defined, a->gross_control.v); break;
 			case M_GC: v = P(R, a->gross_test.defined, a->gross_test.v); break;
 			case M_NETALL: v = P(R, a->net_all.defined, a->net_all.v); break;
 			case M_RATIO:
-				v = lang_t(R->L, "fmt.est_ci", RATIO(R, &a->ratio),
+				v = EST_CI(R, a->ratio.defined, RATIO(R, &a->ratio),
 					   a->ratio_ci_bonett_price.lo_defined && a->ratio_ci_bonett_price.hi_defined
 						   ? lang_num_ci(R->L, a->ratio_ci_bonett_price.lo,
 								 a->ratio_ci_bonett_price.hi, 2)
-						   : T(R, "fmt.na"),
-					   NIL);
+						   : T(R, "fmt.na"));
 				break;
 			case M_OR:
-				v = lang_t(R->L, "fmt.est_ci", RATIO(R, &a->odds_ratio),
+				v = EST_CI(R, a->odds_ratio.defined, RATIO(R, &a->odds_ratio),
 					   a->odds_ratio_ci.lo_defined && a->odds_ratio_ci.hi_defined
 						   ? lang_num_ci(R->L, a->odds_ratio_ci.lo, a->odds_ratio_ci.hi, 2)
-						   : T(R, "fmt.na"),
-					   NIL);
+						   : T(R, "fmt.na"));
 				break;
 			case M_EXACT: v = PV(R, &a->mcnemar_exact_p); break;
 			case M_MIDP: v = PV(R, &a->mcnemar_midp); break;
@@ -385,17 +406,17 @@ static void section_measures(struct rep *R)
 		}
 		doc_row(t, row);
 	}
-	doc_table_foot(t, lang_t(R->L, "foot.measures", lang_num(R->L, 100.0 * (1.0 - r->alpha), 0),
-				 NIL));
+	doc_table_foot(t, lang_t(R->L, "foot.measures", LEVEL(R), NIL));
 	/* The pooled row, clustered by listing. */
 	if (r->ngroups > 1) {
 		const struct cluster_net *ci = &r->all.cl_ilo, *ca = &r->all.cl_all;
-		const char *h2[] = { T(R, "col.measure"), T(R, "col.estimate"), T(R, "col.ci"),
+		const char *h2[] = { T(R, "col.measure"), T(R, "col.estimate"),
+				     lang_t(R->L, "col.ci", LEVEL(R), NIL),
 				     T(R, "col.se_clustered"), T(R, "col.se_naive"), T(R, "col.p") };
 		const unsigned char n2[] = { 0, 1, 1, 1, 1, 1 };
 		struct doc_table *t2 = doc_table(R->d, T(R, "cap.pooled"), 6, h2, n2);
 		const struct cluster_net *cs[] = { ci, ca };
-		const char *names[] = { T(R, "m.net_ilo"), T(R, "m.net_all") };
+		const char *names[] = { T(R, "pooled.net_ilo"), T(R, "pooled.net_all") };
 		for (int k = 0; k < 2; k++) {
 			const struct cluster_net *c = cs[k];
 			const char *rw[] = { names[k], P(R, c->est_defined, c->est),
@@ -490,8 +511,7 @@ static void section_funnel(struct rep *R)
 			const char *row[] = { T(R, stage_keys[k]), group_label(R, g),
 					      P(R, a->rate_control.defined, a->rate_control.v),
 					      P(R, a->rate_test.defined, a->rate_test.v),
-					      lang_t(R->L, "fmt.est_ci", P(R, a->net_ilo.defined, a->net_ilo.v),
-						     PCI(R, &a->net_ilo_ci), NIL),
+					      EST_CI(R, a->net_ilo.defined, P(R, a->net_ilo.defined, a->net_ilo.v), PCI(R, &a->net_ilo_ci)),
 					      PV(R, &a->mcnemar_exact_p) };
 			doc_row(t, row);
 		}
@@ -526,9 +546,8 @@ static void section_times(struct rep *R)
 			group_label(R, g), I(R, (long long)tm->both),
 			tm->medians_defined ? lang_num(R->L, tm->median_control, 1) : T(R, "fmt.na"),
 			tm->medians_defined ? lang_num(R->L, tm->median_test, 1) : T(R, "fmt.na"),
-			lang_t(R->L, "fmt.est_ci",
-			       sr->est_defined ? lang_num(R->L, sr->estimate, 1) : T(R, "fmt.na"),
-			       sr->ci_defined ? lang_num_ci(R->L, sr->lo, sr->hi, 1) : T(R, "fmt.na"), NIL),
+			EST_CI(R, sr->est_defined, lang_num(R->L, sr->estimate, 1),
+			       sr->ci_defined ? lang_num_ci(R->L, sr->lo, sr->hi, 1) : T(R, "fmt.na")),
 			sr->defined ? lang_p(R->L, sr->p) : T(R, "fmt.na")
 		};
 		doc_row(t, row);
@@ -554,16 +573,21 @@ static void section_times(struct rep *R)
 			     T(R, "col.p_exact") };
 	const unsigned char n2[] = { 0, 0, 1, 1, 1, 1, 1 };
 	struct doc_table *t2 = doc_table(R->d, T(R, "cap.within"), 7, h2, n2);
-	for (int w = 0; w < ANALYSIS_WITHIN_N; w++) {
+	for (int w = 0; w <= ANALYSIS_WITHIN_N; w++) {
 		for (int g = 0; g < ng; g++) {
-			const struct paired_analysis *a = &group_at(r, g)->times.within[w];
+			const struct analysis_times *tm = &group_at(r, g)->times;
+			const struct paired_analysis *a =
+				w < ANALYSIS_WITHIN_N ? &tm->within[w] : &tm->answered;
 			char hours[16];
-			snprintf(hours, sizeof(hours), "%.0f", analysis_within_hours[w]);
-			const char *row[] = { lang_t(R->L, "within.hours", hours, NIL), group_label(R, g),
+			snprintf(hours, sizeof(hours), "%.0f",
+				 w < ANALYSIS_WITHIN_N ? analysis_within_hours[w] : 0.0);
+			const char *row[] = { w < ANALYSIS_WITHIN_N
+						      ? lang_t(R->L, "within.hours", hours, NIL)
+						      : T(R, "within.any"),
+					      group_label(R, g),
 					      I(R, a->n), P(R, a->rate_control.defined, a->rate_control.v),
 					      P(R, a->rate_test.defined, a->rate_test.v),
-					      lang_t(R->L, "fmt.est_ci", P(R, a->diff.defined, a->diff.v),
-						     PCI(R, &a->diff_ci_newcombe), NIL),
+					      EST_CI(R, a->diff.defined, P(R, a->diff.defined, a->diff.v), PCI(R, &a->diff_ci_newcombe)),
 					      PV(R, &a->mcnemar_exact_p) };
 			doc_row(t2, row);
 		}
@@ -578,7 +602,7 @@ static void section_times(struct rep *R)
 			tables[w] = &r->groups[g].times.within[w];
 		}
 		labels[ANALYSIS_WITHIN_N] = T(R, "within.any");
-		tables[ANALYSIS_WITHIN_N] = &r->groups[g].stage[ANALYSIS_STAGE_ANY];
+		tables[ANALYSIS_WITHIN_N] = &r->groups[g].times.answered;
 		rates_chart(R, "within", g, labels, tables, ANALYSIS_WITHIN_N + 1);
 	}
 }
@@ -629,6 +653,8 @@ static void section_splits(struct rep *R)
 	doc_heading(R->d, 2, "splits", T(R, "h.splits"));
 	doc_para(R->d, T(R, "splits.intro"));
 	int gsel = r->ngroups > 1 ? r->ngroups : 0; /* all test groups, or the one */
+	if (gsel && r->all.cl_all.clusters < r->all.cl_all.pairs)
+		doc_note(R->d, T(R, "note.shared"));
 	for (int k = 0; k < r->nsplits; k++) {
 		const struct analysis_split *sp = &r->splits[k];
 		const struct analysis_split_group *sg = &sp->g[gsel];
@@ -646,8 +672,7 @@ static void section_splits(struct rep *R)
 			const struct paired_analysis *a = &sg->cells[s];
 			const char *name = stratum_text(R, sp->strata[s].label);
 			const char *row[] = { name, I(R, a->n), I(R, a->t.b), I(R, a->t.c),
-					      lang_t(R->L, "fmt.est_ci", P(R, a->net_ilo.defined, a->net_ilo.v),
-						     PCI(R, &a->net_ilo_ci), NIL),
+					      EST_CI(R, a->net_ilo.defined, P(R, a->net_ilo.defined, a->net_ilo.v), PCI(R, &a->net_ilo_ci)),
 					      P(R, a->net_all.defined, a->net_all.v), PV(R, &a->mcnemar_exact_p) };
 			doc_row(t, row);
 			items[s] = (struct svg_ci_item){ name, a->net_ilo.defined, a->net_ilo.v,
@@ -674,7 +699,7 @@ static void section_splits(struct rep *R)
 				if (*p == '_')
 					*p = '-';
 			const char *title = lang_t(R->L, "chart.split.title", dim_title(R, sp->dim), NIL);
-			const char *desc = lang_t(R->L, "chart.split.desc", sb_str(&alt), NIL);
+			const char *desc = lang_t(R->L, "chart.split.desc", sb_str(&alt), LEVEL(R), NIL);
 			struct svg_chart c = chart(R, id, title, desc, T(R, "chart.net.axis"), 1);
 			c.y_label = dim_title(R, sp->dim);
 			struct strbuf svg = STRBUF_INIT;
@@ -707,7 +732,7 @@ static void section_agents(struct rep *R)
 			      I(R, (long long)d->agents), R->control, NIL));
 	const char *head[] = { T(R, "col.favoured"), T(R, "col.agents"), T(R, "col.share") };
 	const unsigned char num[] = { 0, 1, 1 };
-	struct doc_table *t = doc_table(R->d, T(R, "cap.agents"), 3, head, num);
+	struct doc_table *t = doc_table(R->d, lang_t(R->L, "cap.agents", k, NIL), 3, head, num);
 	size_t v[] = { d->never, d->sometimes, d->always };
 	const char *keys[] = { "agents.never", "agents.sometimes", "agents.always" };
 	for (int i = 0; i < 3; i++) {
@@ -720,6 +745,8 @@ static void section_agents(struct rep *R)
 	if (r->nwaves) {
 		doc_heading(R->d, 3, NULL, T(R, "h.waves"));
 		doc_para(R->d, T(R, "waves.intro"));
+		if (r->ngroups > 1 && r->all.cl_all.clusters < r->all.cl_all.pairs)
+			doc_note(R->d, T(R, "note.shared"));
 		const char *h2[] = { T(R, "col.wave"), T(R, "col.pairs"), T(R, "col.net_ilo_ci"),
 				     T(R, "col.diff_ilo"), T(R, "col.diff_all") };
 		const unsigned char n2[] = { 0, 1, 1, 1, 1 };
@@ -727,16 +754,13 @@ static void section_agents(struct rep *R)
 		const struct paired_analysis *cur = &r->all.overall.r;
 		const char *first[] = { lang_t(R->L, "waves.this", R->in->facts->name, NIL),
 					I(R, cur->n),
-					lang_t(R->L, "fmt.est_ci", P(R, cur->net_ilo.defined, cur->net_ilo.v),
-					       PCI(R, &cur->net_ilo_ci), NIL),
+					EST_CI(R, cur->net_ilo.defined, P(R, cur->net_ilo.defined, cur->net_ilo.v), PCI(R, &cur->net_ilo_ci)),
 					"", "" };
 		doc_row(t2, first);
 		for (int w = 0; w < r->nwaves; w++) {
 			const struct analysis_wave *wv = &r->waves[w];
 			const char *row[] = { wave_label(R, wv), I(R, (long long)wv->npairs),
-					      lang_t(R->L, "fmt.est_ci",
-						     P(R, wv->all.net_ilo.defined, wv->all.net_ilo.v),
-						     PCI(R, &wv->all.net_ilo_ci), NIL),
+					      EST_CI(R, wv->all.net_ilo.defined, P(R, wv->all.net_ilo.defined, wv->all.net_ilo.v), PCI(R, &wv->all.net_ilo_ci)),
 					      diff_text(R, &wv->diff_ilo), diff_text(R, &wv->diff_all) };
 			doc_row(t2, row);
 		}
@@ -752,7 +776,7 @@ static void section_agents(struct rep *R)
 				diff_text(R, df));
 		}
 		const char *title = T(R, "chart.waves.title");
-		const char *desc = lang_t(R->L, "chart.waves.desc", sb_str(&alt), NIL);
+		const char *desc = lang_t(R->L, "chart.waves.desc", sb_str(&alt), LEVEL(R), NIL);
 		struct svg_chart c = chart(R, "chart-waves", title, desc, T(R, "chart.waves.axis"), 1);
 		struct strbuf svg = STRBUF_INIT;
 		svg_ci_chart(&svg, &c, items, (size_t)r->nwaves, 0);
@@ -775,8 +799,7 @@ static void section_placebo(struct rep *R)
 	const unsigned char num[] = { 1, 1, 1, 1, 1 };
 	struct doc_table *t = doc_table(R->d, T(R, "cap.placebo"), 5, head, num);
 	const char *row[] = { I(R, a->n), I(R, a->t.b), I(R, a->t.c),
-			      lang_t(R->L, "fmt.est_ci", P(R, a->net_ilo.defined, a->net_ilo.v),
-				     PCI(R, &a->net_ilo_ci), NIL),
+			      EST_CI(R, a->net_ilo.defined, P(R, a->net_ilo.defined, a->net_ilo.v), PCI(R, &a->net_ilo_ci)),
 			      PV(R, &a->mcnemar_exact_p) };
 	doc_row(t, row);
 }
@@ -837,10 +860,12 @@ static void section_method(struct rep *R)
 	doc_para(R->d, lang_t(R->L, "method.design", sb_str(&groups),
 			      dz ? I(R, dz->variants) : "?", NIL));
 	sb_free(&groups);
-	doc_para(R->d, lang_t(R->L, "method.randomisation", f->seed ? f->seed : "?",
-			      f->design_hash ? f->design_hash : T(R, "fmt.na"), NIL));
-	if (f->design_hash && f->design_hash_from && !strcmp(f->design_hash_from, "study.ini"))
-		doc_para(R->d, T(R, "method.hash_now"));
+	if (f->design_hash_from && !strcmp(f->design_hash_from, "study.ini"))
+		doc_para(R->d, lang_t(R->L, "method.hash_now",
+				      f->design_hash ? f->design_hash : T(R, "fmt.na"), NIL));
+	else
+		doc_para(R->d, lang_t(R->L, "method.randomisation", f->seed ? f->seed : "?",
+				      f->design_hash ? f->design_hash : T(R, "fmt.na"), NIL));
 	doc_para(R->d, lang_t(R->L, "method.dates", f->created_at ? f->created_at : "?",
 			      f->first_sent ? f->first_sent : T(R, "fmt.na"),
 			      f->last_sent ? f->last_sent : T(R, "fmt.na"),
@@ -871,8 +896,7 @@ static void section_method(struct rep *R)
 				   : r->def == PAIRS_BROAD ? "outcome.broad"
 							   : "outcome.any"),
 			      NIL));
-	doc_para(R->d, lang_t(R->L, "method.tests", lang_num(R->L, 100.0 * (1.0 - r->alpha), 0),
-			      lang_num(R->L, r->alpha, 2), NIL));
+	doc_para(R->d, lang_t(R->L, "method.tests", LEVEL(R), ALPHA(R), NIL));
 	doc_para(R->d, lang_t(R->L, "method.software", CORRTEST_VERSION,
 			      f->event_head ? f->event_head : T(R, "fmt.na"), I(R, f->events), NIL));
 }
@@ -880,8 +904,9 @@ static void section_method(struct rep *R)
 static void section_limits(struct rep *R)
 {
 	doc_heading(R->d, 2, "limitations", T(R, "h.limitations"));
-	const char *items[] = { T(R, "limit.sample"), T(R, "limit.names"), T(R, "limit.coding"),
-				T(R, "limit.outcome"), T(R, "limit.agents") };
+	const char *items[] = { T(R, "limit.sample"), T(R, "limit.names"), T(R, "limit.outcome"),
+				T(R, "limit.agents"),
+				T(R, R->r->coding ? "limit.coding" : "limit.recorded") };
 	doc_list(R->d, items, (int)ARRAY_SIZE(items));
 	const struct analysis_result *r = R->r;
 	if (!r->nwarnings && !(r->coding && r->coding->warning))
@@ -1124,9 +1149,10 @@ static int make_dirs(const char *dir, struct ct_err *err)
 	return rc;
 }
 
-/* Writes the n files whole, or none of them: each to a temporary name
- * first, renamed only once all are written and synced, so that a full
- * disk never leaves an HTML page beside a Markdown file of another run. */
+/* Writes the n files whole: each to a temporary name first, renamed only
+ * once all are written and synced, so that a full disk never leaves an
+ * HTML page beside a Markdown file of another run (only a failure between
+ * the renames, which need no space, could). */
 static int write_all(const char *const *paths, const char *const *data, int n, struct ct_err *err)
 {
 	char *tmp[4] = { 0 };
@@ -1169,6 +1195,8 @@ int report_run(struct study *s, const char *study_dir, const struct report_optio
 		return rc;
 	if (o->min_tests < 0)
 		return ct_fail(err, CT_EINPUT, "--min-tests must be 1 or more");
+	if (o->out_dir && !*o->out_dir)
+		return ct_fail(err, CT_EINPUT, "--out needs a folder name");
 	ao.parts = ANALYSIS_SPLITS | (o->confidential ? ANALYSIS_AGENTS : 0);
 	ao.min_tests = o->min_tests;
 	struct study **prev = xcalloc((size_t)o->nprevious + 1, sizeof(*prev));
@@ -1193,6 +1221,14 @@ int report_run(struct study *s, const char *study_dir, const struct report_optio
 	for (int k = 0; k < o->nprevious; k++)
 		study_close(prev[k]);
 	free(prev);
+	/* The reasons fielders typed for skipping an application are free text
+	 * that may name a landlord: a public report, and its data block, keep
+	 * only their counts (among the cancelled pairs). */
+	if (!rc && !o->confidential && r->field) {
+		for (int i = 0; i < r->field->nreasons; i++)
+			free(r->field->reason[i]);
+		r->field->nreasons = 0;
+	}
 	if (!rc)
 		rc = study_facts_read(s, &facts, err);
 	if (!rc && o->confidential)

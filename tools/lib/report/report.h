@@ -2,7 +2,7 @@
  * page and its Markdown twin, in nl, fr or en, from the one analysis
  * result (analysis/result.h) and the study's facts (analysis/facts.h):
  * summary, flow, measures, splits, funnel, response times, agents, coding,
- * method, limitations, charts drawn by io/svg, and the figures again as a
+ * method, limitations, charts drawn by report/svg, and the figures again as a
  * machine-readable JSON block (the output layer's JSON of the same
  * result) that `verify` checks against the study.
  *
@@ -62,7 +62,8 @@ struct report_written {
  * earlier studies opened read-only), renders the report and writes
  * report.html and report.md (report-confidential.* when confidential, so
  * that a public copy is never overwritten by a confidential one) into the
- * folder, both written whole or neither, then the PDF when asked.
+ * folder, both renamed into place only once both are written whole, then
+ * the PDF when asked.
  * CT_EINPUT for a bad option or an earlier study that cannot be opened,
  * CT_EENV for a file that cannot be written or Chromium missing. */
 int report_run(struct study *s, const char *study_dir, const struct report_options *o,
