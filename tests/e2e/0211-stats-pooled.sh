@@ -144,3 +144,18 @@ want = ('<tr><th scope="row">All groups</th><td class="n">120</td><td class="n">
 assert want in html, (want, re.findall(r'<tr><th scope="row">All groups</th>.*?</tr>', html)[:1])
 print("ok")
 EOF
+
+# A reason a fielder typed when skipping an application is free text that
+# may name a landlord: the public report and its data block count the
+# skipped pair but never show the text; the confidential report does.
+sqlite3 "$db" "INSERT INTO listing (id, ref, agent_type, added_at) VALUES (61, 'L61', 'agency', '2026-12-01T00:00:00Z');
+  INSERT INTO application (listing, persona, variant, scheduled_at, status, cancel_reason)
+  SELECT 61, p.id, 1, '2026-12-07T09:00:00Z', 'cancelled', 'no contact: landlord Jan Peeters, jan@peeters.example'
+  FROM persona p JOIN grp g ON g.id = p.grp WHERE g.name IN ('belgian', 'maghrebi')"
+expect_exit 0 ct -S s report --lang en --out pub
+expect_exit 0 ct -S s report --lang en --out conf --confidential
+for f in pub/report.html pub/report.md; do
+	grep -q 'Peeters' "$f" && fail "$f shows a fielder's free-text reason"
+	grep -q '>excluded: an application cancelled' "$f" || grep -q 'excluded: an application cancelled' "$f" || fail "$f lacks the cancelled row"
+done
+grep -q 'Jan Peeters' conf/report-confidential.html || fail "the confidential report lacks the skip reasons"
