@@ -90,6 +90,18 @@ static const char *EST_CI(struct rep *R, int defined, const char *est, const cha
 	return defined ? lang_t(R->L, "fmt.est_ci", est, ci, NIL) : T(R, "fmt.na");
 }
 
+/* A percentage with its interval, and a table's net ILO rate so. */
+static const char *VCI(struct rep *R, const struct paired_value *v,
+		       const struct paired_interval *ci)
+{
+	return EST_CI(R, v->defined, P(R, v->defined, v->v), PCI(R, ci));
+}
+
+static const char *NET(struct rep *R, const struct paired_analysis *a)
+{
+	return VCI(R, &a->net_ilo, &a->net_ilo_ci);
+}
+
 static const char *group_label(struct rep *R, int g)
 {
 	if (g < 0)
@@ -368,16 +380,16 @@ static void section_measures(struct rep *R)
 			case M_C: v = I(R, a->t.c); break;
 			case M_D: v = I(R, a->t.d); break;
 			case M_RC:
-				v = EST_CI(R, a->rate_control.defined, P(R, a->rate_control.defined, a->rate_control.v), PCI(R, &a->rate_control_ci));
+				v = VCI(R, &a->rate_control, &a->rate_control_ci);
 				break;
 			case M_RT:
-				v = EST_CI(R, a->rate_test.defined, P(R, a->rate_test.defined, a->rate_test.v), PCI(R, &a->rate_test_ci));
+				v = VCI(R, &a->rate_test, &a->rate_test_ci);
 				break;
 			case M_DIFF:
-				v = EST_CI(R, a->diff.defined, P(R, a->diff.defined, a->diff.v), PCI(R, &a->diff_ci_newcombe));
+				v = VCI(R, &a->diff, &a->diff_ci_newcombe);
 				break;
 			case M_NET:
-				v = EST_CI(R, a->net_ilo.defined, P(R, a->net_ilo.defined, a->net_ilo.v), PCI(R, &a->net_ilo_ci));
+				v = NET(R, a);
 				break;
 			case M_GB: v = P(R, a->gross_control.defined, a->gross_control.v); break;
 			case M_GC: v = P(R, a->gross_test.defined, a->gross_test.v); break;
@@ -511,7 +523,7 @@ static void section_funnel(struct rep *R)
 			const char *row[] = { T(R, stage_keys[k]), group_label(R, g),
 					      P(R, a->rate_control.defined, a->rate_control.v),
 					      P(R, a->rate_test.defined, a->rate_test.v),
-					      EST_CI(R, a->net_ilo.defined, P(R, a->net_ilo.defined, a->net_ilo.v), PCI(R, &a->net_ilo_ci)),
+					      NET(R, a),
 					      PV(R, &a->mcnemar_exact_p) };
 			doc_row(t, row);
 		}
@@ -587,7 +599,7 @@ static void section_times(struct rep *R)
 					      group_label(R, g),
 					      I(R, a->n), P(R, a->rate_control.defined, a->rate_control.v),
 					      P(R, a->rate_test.defined, a->rate_test.v),
-					      EST_CI(R, a->diff.defined, P(R, a->diff.defined, a->diff.v), PCI(R, &a->diff_ci_newcombe)),
+					      VCI(R, &a->diff, &a->diff_ci_newcombe),
 					      PV(R, &a->mcnemar_exact_p) };
 			doc_row(t2, row);
 		}
@@ -672,7 +684,7 @@ static void section_splits(struct rep *R)
 			const struct paired_analysis *a = &sg->cells[s];
 			const char *name = stratum_text(R, sp->strata[s].label);
 			const char *row[] = { name, I(R, a->n), I(R, a->t.b), I(R, a->t.c),
-					      EST_CI(R, a->net_ilo.defined, P(R, a->net_ilo.defined, a->net_ilo.v), PCI(R, &a->net_ilo_ci)),
+					      NET(R, a),
 					      P(R, a->net_all.defined, a->net_all.v), PV(R, &a->mcnemar_exact_p) };
 			doc_row(t, row);
 			items[s] = (struct svg_ci_item){ name, a->net_ilo.defined, a->net_ilo.v,
@@ -754,13 +766,13 @@ static void section_agents(struct rep *R)
 		const struct paired_analysis *cur = &r->all.overall.r;
 		const char *first[] = { lang_t(R->L, "waves.this", R->in->facts->name, NIL),
 					I(R, cur->n),
-					EST_CI(R, cur->net_ilo.defined, P(R, cur->net_ilo.defined, cur->net_ilo.v), PCI(R, &cur->net_ilo_ci)),
+					NET(R, cur),
 					"", "" };
 		doc_row(t2, first);
 		for (int w = 0; w < r->nwaves; w++) {
 			const struct analysis_wave *wv = &r->waves[w];
 			const char *row[] = { wave_label(R, wv), I(R, (long long)wv->npairs),
-					      EST_CI(R, wv->all.net_ilo.defined, P(R, wv->all.net_ilo.defined, wv->all.net_ilo.v), PCI(R, &wv->all.net_ilo_ci)),
+					      NET(R, &wv->all),
 					      diff_text(R, &wv->diff_ilo), diff_text(R, &wv->diff_all) };
 			doc_row(t2, row);
 		}
@@ -799,7 +811,7 @@ static void section_placebo(struct rep *R)
 	const unsigned char num[] = { 1, 1, 1, 1, 1 };
 	struct doc_table *t = doc_table(R->d, T(R, "cap.placebo"), 5, head, num);
 	const char *row[] = { I(R, a->n), I(R, a->t.b), I(R, a->t.c),
-			      EST_CI(R, a->net_ilo.defined, P(R, a->net_ilo.defined, a->net_ilo.v), PCI(R, &a->net_ilo_ci)),
+			      NET(R, a),
 			      PV(R, &a->mcnemar_exact_p) };
 	doc_row(t, row);
 }
