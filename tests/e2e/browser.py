@@ -325,7 +325,9 @@ def start_chromium(tmp, deadline):
     if not exe or not os.access(exe, os.X_OK):
         raise EnvError("Chromium not found ($CHROMIUM or chromium in PATH): install the chromium package (make deps does)")
     profile = os.path.join(tmp, "profile")
-    args = [exe, "--headless", f"--user-data-dir={profile}",
+    # --disable-gpu: software rendering, so that no GL driver (Debian's
+    # chromium only recommends Mesa's) is needed.
+    args = [exe, "--headless", "--disable-gpu", f"--user-data-dir={profile}",
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
             "--no-first-run", "--no-default-browser-check", "--disable-extensions",
             "--disable-background-networking", "--disable-component-update",

@@ -327,6 +327,9 @@ int report_pdf(const char *html_path, const char *pdf_path, struct ct_err *err)
 	int argc = 0;
 	argv[argc++] = exe;
 	argv[argc++] = "--headless";
+	/* Software rendering: no GL driver needed (Debian's chromium only
+	 * recommends Mesa's, and make deps installs no recommendations). */
+	argv[argc++] = "--disable-gpu";
 	/* Chromium's sandbox refuses to start as root; elsewhere it stays. */
 	if (geteuid() == 0)
 		argv[argc++] = "--no-sandbox";
