@@ -81,6 +81,8 @@ CMD(decline);
 CMD(simulate);
 CMD(demo);
 CMD(report);
+CMD(verify);
+CMD(seal);
 /* Temporary, until cmd_code.c dispatches to code_study_main (issue 10). */
 
 #undef CMD

@@ -1193,10 +1193,10 @@ static int write_all(const char *const *paths, const char *const *data, int n, s
 	return rc;
 }
 
-int report_run(struct study *s, const char *study_dir, const struct report_options *o,
-	       struct report_written *w, struct ct_err *err)
+int report_make(struct study *s, const struct report_options *o, const char *generated_at,
+		struct report_output *out, struct ct_err *err)
 {
-	memset(w, 0, sizeof(*w));
+	memset(out, 0, sizeof(*out));
 	const char *lang = o->lang ? o->lang : s->design && s->design->lang ? s->design->lang : "en";
 	if (strcmp(lang, "nl") && strcmp(lang, "fr") && strcmp(lang, "en"))
 		return ct_fail(err, CT_EINPUT, "--lang must be nl, fr or en, not '%s'", lang);
@@ -1207,8 +1207,6 @@ int report_run(struct study *s, const char *study_dir, const struct report_optio
 		return rc;
 	if (o->min_tests < 0)
 		return ct_fail(err, CT_EINPUT, "--min-tests must be 1 or more");
-	if (o->out_dir && !*o->out_dir)
-		return ct_fail(err, CT_EINPUT, "--out needs a folder name");
 	ao.parts = ANALYSIS_SPLITS | (o->confidential ? ANALYSIS_AGENTS : 0);
 	ao.min_tests = o->min_tests;
 	struct study **prev = xcalloc((size_t)o->nprevious + 1, sizeof(*prev));
@@ -1227,7 +1225,6 @@ int report_run(struct study *s, const char *study_dir, const struct report_optio
 	struct study_facts *facts = NULL;
 	struct report_agent_name *names = NULL;
 	size_t nnames = 0;
-	struct report_output out = { 0 };
 	if (!rc)
 		rc = analysis_run(s, &ao, &r, err);
 	for (int k = 0; k < o->nprevious; k++)
@@ -1245,12 +1242,28 @@ int report_run(struct study *s, const char *study_dir, const struct report_optio
 		rc = study_facts_read(s, &facts, err);
 	if (!rc && o->confidential)
 		rc = report_agent_names(s, &names, &nnames, err);
+	if (!rc) {
+		struct report_input in = { r,	  facts, s->design, lang, o->confidential,
+					   names, nnames, generated_at };
+		rc = report_render(&in, out, err);
+	}
+	report_agent_names_free(names, nnames);
+	study_facts_free(facts);
+	analysis_free(r);
+	return rc;
+}
+
+int report_run(struct study *s, const char *study_dir, const struct report_options *o,
+	       struct report_written *w, struct ct_err *err)
+{
+	memset(w, 0, sizeof(*w));
+	if (o->out_dir && !*o->out_dir)
+		return ct_fail(err, CT_EINPUT, "--out needs a folder name");
+	const char *lang = o->lang ? o->lang : s->design && s->design->lang ? s->design->lang : "en";
 	char now[ISO_LEN];
 	time_iso_utc(time_now(), now);
-	if (!rc) {
-		struct report_input in = { r, facts, s->design, lang, o->confidential, names, nnames, now };
-		rc = report_render(&in, &out, err);
-	}
+	struct report_output out;
+	int rc = report_make(s, o, now, &out, err);
 	if (!rc) {
 		if (o->out_dir) {
 			w->dir = xstrdup(o->out_dir);
@@ -1276,9 +1289,6 @@ int report_run(struct study *s, const char *study_dir, const struct report_optio
 		rc = report_pdf(w->html, w->pdf, err);
 	}
 	report_output_free(&out);
-	report_agent_names_free(names, nnames);
-	study_facts_free(facts);
-	analysis_free(r);
 	if (rc)
 		report_written_free(w);
 	return rc;

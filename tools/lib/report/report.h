@@ -69,6 +69,11 @@ struct report_written {
 int report_run(struct study *s, const char *study_dir, const struct report_options *o,
 	       struct report_written *w, struct ct_err *err);
 void report_written_free(struct report_written *w);
+/* The report of the study as report_run would render it, made at
+ * generated_at, without writing anything: what `verify --report` compares
+ * a report file with. */
+int report_make(struct study *s, const struct report_options *o, const char *generated_at,
+		struct report_output *out, struct ct_err *err);
 
 /* Each agent key of the study with the name its key was made from
  * (listing_contact: the agent's name, else the contact address), sorted

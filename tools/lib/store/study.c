@@ -778,8 +778,8 @@ out:
 	return rc;
 }
 
-static void event_hash(const char *prev, const char *at, const char *actor, const char *action,
-		       const char *subject, const char *detail, char out[65])
+void study_event_hash(const char *prev, const char *at, const char *actor, const char *action,
+		      const char *subject, const char *detail, char out[65])
 {
 	/* Fields are joined with an ASCII unit separator and absent ones marked,
 	 * so that no two different rows hash the same text. */
@@ -808,7 +808,7 @@ int study_event(struct study *s, const char *action, const char *subject, const 
 	char at[ISO_LEN], hash[65];
 	time_iso_utc(time_now(), at);
 	const char *actor = study_actor();
-	event_hash(prev, at, actor, action, subject, detail, hash);
+	study_event_hash(prev, at, actor, action, subject, detail, hash);
 	if ((rc = study_prepare(s, "INSERT INTO event(at, actor, action, subject, detail, prev_hash, "
 				   "hash) VALUES (?, ?, ?, ?, ?, ?, ?)", &st, err)))
 		return rc;
@@ -840,7 +840,7 @@ int study_verify_events(struct study *s, long *count, struct ct_err *err)
 		for (int i = 0; i < 8; i++)
 			f[i] = (const char *)sqlite3_column_text(st, i);
 		char h[65];
-		event_hash(prev, f[1], f[2], f[3], f[4], f[5], h);
+		study_event_hash(prev, f[1], f[2], f[3], f[4], f[5], h);
 		if (!f[6] || strcmp(f[6], prev) || !f[7] || strcmp(f[7], h)) {
 			long id = (long)sqlite3_column_int64(st, 0);
 			sqlite3_finalize(st);

@@ -76,6 +76,10 @@ int study_step_done(struct study *s, sqlite3_stmt *st, struct ct_err *err, const
  * transaction of the change it records. subject/detail may be NULL. */
 int study_event(struct study *s, const char *action, const char *subject, const char *detail,
 		struct ct_err *err);
+/* An event's hash: SHA-256 over the previous hash and its fields (NULL
+ * ones marked), as study_event writes it; evidence/verify recomputes it. */
+void study_event_hash(const char *prev, const char *at, const char *actor, const char *action,
+		      const char *subject, const char *detail, char out[65]);
 /* Verifies the chain; on a break, CT_PROBLEM naming the first bad event. */
 int study_verify_events(struct study *s, long *count, struct ct_err *err);
 

@@ -1,0 +1,493 @@
+/* verify.c: the checks of `corrtest verify` and the checkpoint of `seal`
+ * (verify.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence/verify.h"
+#include "report/report.h"
+#include "base/timeutil.h"
+#include "base/banned.h"
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+const char *verify_kind_key(int kind)
+{
+	static const char *const keys[VERIFY_KIND_N] = {
+		"event_edited",	    "event_inserted", "event_deleted",	"event_reordered",
+		"events_cut",	    "chain_rewritten", "message_changed", "figure_changed",
+		"text_changed",
+	};
+	return kind >= 0 && kind < VERIFY_KIND_N ? keys[kind] : "?";
+}
+
+static void find(struct verify_result *r, int kind, char *subject, char *what)
+{
+	r->findings = xrealloc(r->findings, (size_t)(r->nfindings + 1) * sizeof(*r->findings));
+	r->findings[r->nfindings++] = (struct verify_finding){ kind, subject, what };
+}
+
+/* ---- The event chain ---- */
+
+struct ev {
+	long id;
+	char prev[65], hash[65]; /* as stored */
+	int intact;              /* its content hashes to its stored hash */
+};
+
+static int load_events(struct study *s, struct ev **out, size_t *n, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT id, at, actor, action, subject, detail, prev_hash, hash "
+				  "FROM event ORDER BY id",
+			       &st, err);
+	if (rc)
+		return rc;
+	size_t cap = 0;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 256;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		struct ev *e = &(*out)[(*n)++];
+		const char *f[8];
+		for (int i = 1; i < 8; i++)
+			f[i] = (const char *)sqlite3_column_text(st, i);
+		e->id = (long)sqlite3_column_int64(st, 0);
+		snprintf(e->prev, sizeof(e->prev), "%s", f[6] ? f[6] : "");
+		snprintf(e->hash, sizeof(e->hash), "%s", f[7] ? f[7] : "");
+		/* The content is checked against the previous hash the row
+		 * names: an edit shows here, a broken link below. */
+		char h[65];
+		study_event_hash(e->prev, f[1], f[2], f[3], f[4], f[5], h);
+		e->intact = !strcmp(h, e->hash);
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the event log");
+}
+
+/* The row whose stored hash is h, or -1. */
+static long row_of(const struct ev *e, size_t n, const char *h)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(e[i].hash, h))
+			return (long)i;
+	return -1;
+}
+
+static void check_chain(struct verify_result *r, const struct ev *e, size_t n)
+{
+	const char *expect = ZERO_HASH;
+	size_t explained = 0; /* rows up to here belong to a break already named */
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].intact)
+			find(r, VERIFY_EVENT_EDITED, xasprintf("event %ld", e[i].id),
+			     xasprintf("its content no longer matches its hash: it was changed after it "
+				       "was written"));
+		if (strcmp(e[i].prev, expect) && i >= explained) {
+			long j = row_of(e, n, e[i].prev);
+			if (j > (long)i) {
+				find(r, VERIFY_EVENT_REORDERED, xasprintf("event %ld", e[i].id),
+				     xasprintf("comes before event %ld, which it follows: the events were "
+					       "reordered",
+					       e[j].id));
+				/* The rows up to the one after its partner break too. */
+				explained = (size_t)j + 2;
+			} else if (i >= 2 && j == (long)i - 2) {
+				/* It follows the event two back: the one between, linked
+				 * to the chain with a hash made for it, was put in. */
+				find(r, VERIFY_EVENT_INSERTED, xasprintf("event %ld", e[i - 1].id),
+				     xasprintf("was put into the log: event %ld follows the event before it",
+					       e[i].id));
+			} else if (i + 1 < n && !strcmp(e[i + 1].prev, expect)) {
+				find(r, VERIFY_EVENT_INSERTED, xasprintf("event %ld", e[i].id),
+				     xasprintf("was put into the log: the event after it follows the one "
+					       "before it"));
+				explained = i + 2;
+			} else if (j < 0) {
+				find(r, VERIFY_EVENT_DELETED, xasprintf("event %ld", e[i].id),
+				     xasprintf("follows an event that is no longer in the log: an event "
+					       "before it was deleted"));
+			} else {
+				find(r, VERIFY_EVENT_REORDERED, xasprintf("event %ld", e[i].id),
+				     xasprintf("follows event %ld, not the event before it: the events "
+					       "were reordered",
+					       e[j].id));
+			}
+		} else if (!strcmp(e[i].prev, expect) && i && e[i].id != e[i - 1].id + 1) {
+			/* Linked, yet numbers are missing: rows deleted and the chain
+			 * mended, or numbers changed. */
+			find(r, VERIFY_EVENT_DELETED, xasprintf("event %ld", e[i].id),
+			     xasprintf("the event numbers jump from %ld to %ld", e[i - 1].id, e[i].id));
+		}
+		expect = e[i].hash;
+	}
+}
+
+/* ---- The checkpoint ---- */
+
+/* The value of "key: value" in a checkpoint (caller frees), or NULL. */
+static char *cp_value(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *p = text; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		if (len > kl + 1 && !strncmp(p, key, kl) && p[kl] == ':') {
+			const char *v = p + kl + 1;
+			while (*v == ' ')
+				v++;
+			return xstrndup(v, len - (size_t)(v - p));
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+static int check_checkpoint(struct verify_result *r, const char *path, const struct ev *e,
+			    size_t n, struct ct_err *err)
+{
+	char *text;
+	size_t len;
+	int rc = file_read(path, &text, &len, err);
+	if (rc)
+		return rc;
+	char *count = cp_value(text, "events"), *head = cp_value(text, "head");
+	long cnt = 0;
+	if (strncmp(text, "corrtest checkpoint 1\n", 22) || !count || !parse_long(count, &cnt) ||
+	    cnt < 1 || !head || strlen(head) != 64) {
+		rc = ct_fail(err, CT_EINPUT,
+			     "%s is not a checkpoint written by corrtest seal (it needs the lines "
+			     "'corrtest checkpoint 1', 'events: N' and 'head: HASH')",
+			     path);
+	} else {
+		r->checkpoint_checked = 1;
+		r->checkpoint_events = cnt;
+		if ((size_t)cnt > n)
+			find(r, VERIFY_EVENTS_CUT, xasprintf("events %zu-%ld", n + 1, cnt),
+			     xasprintf("the checkpoint counted %ld events, the log holds %zu: events "
+				       "were cut from its end",
+				       cnt, n));
+		else if (strcmp(e[cnt - 1].hash, head))
+			find(r, VERIFY_CHAIN_REWRITTEN, xasprintf("event %ld", e[cnt - 1].id),
+			     xasprintf("the checkpoint's event %ld had the hash %.12s..., the log's "
+				       "has %.12s...: the log was rewritten since the seal",
+				       cnt, head, e[cnt - 1].hash));
+	}
+	free(count);
+	free(head);
+	free(text);
+	return rc;
+}
+
+/* ---- Raw messages ---- */
+
+static int check_messages(struct study *s, struct verify_result *r, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT id, raw, sha256 FROM message ORDER BY id", &st, err);
+	if (rc)
+		return rc;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		long id = (long)sqlite3_column_int64(st, 0);
+		const void *raw = sqlite3_column_blob(st, 1);
+		int len = sqlite3_column_bytes(st, 1);
+		const char *want = (const char *)sqlite3_column_text(st, 2);
+		r->messages++;
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
+			r->messages_purged++; /* purged: its hash stays as the record */
+			continue;
+		}
+		char h[65];
+		sha256_hex(raw ? raw : "", (size_t)len, h);
+		if (!want || strcmp(h, want))
+			find(r, VERIFY_MESSAGE_CHANGED, xasprintf("message %ld", id),
+			     xasprintf("its raw bytes hash to %.12s..., the record says %.12s...: the "
+				       "message was changed",
+				       h, want ? want : "(none)"));
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the messages");
+}
+
+/* ---- A report ---- */
+
+#define BLOCK_OPEN "<script type=\"application/json\" id=\"corrtest-data\">\n"
+
+/* Splits html into the data block (JSON, with "\u003c" back to "<") and
+ * the rest. NULL when there is no block. */
+static char *split_report(const char *html, char **rest)
+{
+	const char *a = strstr(html, BLOCK_OPEN);
+	const char *b = a ? strstr(a, "\n</script>") : NULL;
+	if (!b)
+		return NULL;
+	a += strlen(BLOCK_OPEN);
+	struct strbuf js = STRBUF_INIT, text = STRBUF_INIT;
+	for (const char *p = a; p < b; p++) {
+		if (!strncmp(p, "\\u003c", 6)) {
+			sb_addc(&js, '<');
+			p += 5;
+		} else {
+			sb_addc(&js, *p);
+		}
+	}
+	sb_add(&text, html, (size_t)(a - html));
+	sb_adds(&text, b);
+	*rest = sb_detach(&text);
+	return sb_detach(&js);
+}
+
+/* The value on the line `"key": value` at an indent of depth levels of the
+ * pretty-printed block (caller frees), without quotes or comma; NULL when
+ * absent. The block is corrtest's own output, two spaces a level. */
+static char *block_value(const char *js, int depth, const char *key)
+{
+	char pat[96];
+	snprintf(pat, sizeof(pat), "\n%*s\"%s\": ", 2 * depth, "", key);
+	const char *p = strstr(js, pat);
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	size_t len = strcspn(p, "\n");
+	if (len && p[len - 1] == ',')
+		len--;
+	if (len >= 2 && p[0] == '"' && p[len - 1] == '"')
+		return xstrndup(p + 1, len - 2);
+	return xstrndup(p, len);
+}
+
+/* The JSON path of each line of a pretty-printed block, kept as the lines
+ * go by: key names by depth, array items by their index. */
+struct jpath {
+	char key[32][64];
+	long index[32];
+	int array[32];
+};
+
+static void jpath_line(struct jpath *jp, const char *line, char *path, size_t cap)
+{
+	int depth = (int)(strspn(line, " ") / 2);
+	const char *t = line + 2 * depth;
+	if (depth >= 32)
+		depth = 31;
+	if (*t == '"') {
+		const char *q = strchr(t + 1, '"');
+		snprintf(jp->key[depth], sizeof(jp->key[depth]), "%.*s", q ? (int)(q - t - 1) : 0,
+			 t + 1);
+	} else if (*t != '}' && *t != ']' && depth > 0 && jp->array[depth - 1]) {
+		snprintf(jp->key[depth], sizeof(jp->key[depth]), "[%ld]", jp->index[depth - 1]++);
+	}
+	const char *end = line + strlen(line);
+	while (end > t && (end[-1] == ',' || end[-1] == ' '))
+		end--;
+	if (end > t && (end[-1] == '[' || end[-1] == '{')) {
+		jp->array[depth] = end[-1] == '[';
+		jp->index[depth] = 0;
+	}
+	size_t n = 0;
+	path[0] = '\0';
+	for (int d = 1; d <= depth && n + 1 < cap; d++) {
+		const char *k = jp->key[d];
+		n += (size_t)snprintf(path + n, cap - n, "%s%s", d > 1 && k[0] != '[' ? "." : "", k);
+		if (n >= cap)
+			n = cap - 1;
+	}
+}
+
+/* The text of an HTML line for people: tags dropped, at most 160 bytes. */
+static char *line_text(const char *s, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int tag = 0;
+	for (size_t i = 0; i < len && sb.len < 160; i++) {
+		if (s[i] == '<')
+			tag = 1;
+		else if (s[i] == '>') {
+			tag = 0;
+			sb_addc(&sb, ' ');
+		} else if (!tag)
+			sb_addc(&sb, s[i]);
+	}
+	return sb_detach(&sb);
+}
+
+/* Compares two texts line by line; each differing line is a finding. */
+static long compare_lines(struct verify_result *r, const char *got, const char *want, int json)
+{
+	struct jpath jp;
+	memset(&jp, 0, sizeof(jp));
+	long lines = 0, shown = 0, lineno = 0;
+	const char *a = got, *b = want;
+	while (*a || *b) {
+		size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+		lineno++;
+		lines++;
+		char path[512] = "";
+		if (json) {
+			char *cur = xstrndup(b, lb);
+			jpath_line(&jp, cur, path, sizeof(path));
+			free(cur);
+		}
+		if ((la != lb || memcmp(a, b, la)) && shown < 50) {
+			shown++;
+			if (json) {
+				const char *va = memchr(a, ':', la), *vb = memchr(b, ':', lb);
+				char *x = va ? xstrndup(va + 2, la - (size_t)(va + 2 - a)) : xstrndup(a, la);
+				char *y = vb ? xstrndup(vb + 2, lb - (size_t)(vb + 2 - b)) : xstrndup(b, lb);
+				find(r, VERIFY_FIGURE_CHANGED, xstrdup(path[0] ? path : "data block"),
+				     xasprintf("the report says %s, the study gives %s", x, y));
+				free(x);
+				free(y);
+			} else {
+				char *x = line_text(a, la), *y = line_text(b, lb);
+				find(r, VERIFY_TEXT_CHANGED, xasprintf("report line %ld", lineno),
+				     xasprintf("the report reads \"%s\", the study gives \"%s\"", x, y));
+				free(x);
+				free(y);
+			}
+		}
+		a += la + (a[la] == '\n');
+		b += lb + (b[lb] == '\n');
+	}
+	return lines;
+}
+
+static int check_report(struct study *s, struct verify_result *r, const struct verify_options *o,
+			struct ct_err *err)
+{
+	char *html;
+	size_t len;
+	int rc = file_read(o->report, &html, &len, err);
+	if (rc)
+		return rc;
+	char *rest = NULL, *js = split_report(html, &rest);
+	char *lang = js ? block_value(js, 1, "lang") : NULL;
+	char *conf = js ? block_value(js, 1, "confidential") : NULL;
+	char *at = js ? block_value(js, 1, "generated_at") : NULL;
+	char *outcome = js ? block_value(js, 2, "outcome") : NULL;
+	char *alpha = js ? block_value(js, 2, "alpha") : NULL;
+	char *min = js ? block_value(js, 3, "min_tests") : NULL;
+	long min_tests = 0;
+	if (!js || !lang || !conf || !at || !outcome || !alpha || !min ||
+	    !parse_long(min, &min_tests)) {
+		rc = ct_fail(err, CT_EINPUT,
+			     "%s is not a report written by corrtest report (no data block with its "
+			     "language, options and time)",
+			     o->report);
+		goto out;
+	}
+	struct report_options ro = { 0 };
+	ro.lang = lang;
+	ro.outcome = outcome;
+	ro.alpha = alpha;
+	ro.min_tests = min_tests;
+	ro.confidential = !strcmp(conf, "true");
+	ro.previous = o->previous;
+	ro.nprevious = o->nprevious;
+	struct report_output ref;
+	if ((rc = report_make(s, &ro, at, &ref, err)))
+		goto out;
+	r->report_checked = 1;
+	/* The data block, then the text around it (which holds the figures
+	 * people read). */
+	char *ref_rest = NULL, *ref_js = split_report(ref.html, &ref_rest);
+	r->figures = compare_lines(r, js, ref_js ? ref_js : "", 1);
+	r->text_lines = compare_lines(r, rest, ref_rest ? ref_rest : "", 0);
+	free(ref_js);
+	free(ref_rest);
+	report_output_free(&ref);
+out:
+	free(lang);
+	free(conf);
+	free(at);
+	free(outcome);
+	free(alpha);
+	free(min);
+	free(js);
+	free(rest);
+	free(html);
+	return rc;
+}
+
+int verify_run(struct study *s, const struct verify_options *o, struct verify_result **out,
+	       struct ct_err *err)
+{
+	struct verify_result *r = xcalloc(1, sizeof(*r));
+	struct ev *e = NULL;
+	size_t n = 0;
+	int rc = load_events(s, &e, &n, err);
+	if (!rc) {
+		r->events = (long)n;
+		snprintf(r->head, sizeof(r->head), "%s", n ? e[n - 1].hash : "");
+		check_chain(r, e, n);
+		if (o->checkpoint)
+			rc = check_checkpoint(r, o->checkpoint, e, n, err);
+	}
+	if (!rc)
+		rc = check_messages(s, r, err);
+	if (!rc && o->report)
+		rc = check_report(s, r, o, err);
+	free(e);
+	if (rc) {
+		verify_result_free(r);
+		r = NULL;
+	}
+	*out = r;
+	return rc;
+}
+
+void verify_result_free(struct verify_result *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < r->nfindings; i++) {
+		free(r->findings[i].subject);
+		free(r->findings[i].what);
+	}
+	free(r->findings);
+	free(r);
+}
+
+int verify_seal(struct study *s, char **checkpoint, long *events, char head[65],
+		struct ct_err *err)
+{
+	*checkpoint = NULL;
+	int rc = study_begin(s, err);
+	if (rc)
+		return rc;
+	if ((rc = study_event(s, "seal", NULL, NULL, err))) {
+		study_rollback(s);
+		return rc;
+	}
+	sqlite3_stmt *st;
+	if ((rc = study_prepare(s, "SELECT (SELECT count(*) FROM event), (SELECT hash FROM event "
+				   "ORDER BY id DESC LIMIT 1), (SELECT name FROM study WHERE id = 1)",
+				&st, err))) {
+		study_rollback(s);
+		return rc;
+	}
+	char name[512] = "";
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*events = (long)sqlite3_column_int64(st, 0);
+		snprintf(head, 65, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	if ((rc = study_commit(s, err)))
+		return rc;
+	char at[ISO_LEN];
+	time_iso_utc(time_now(), at);
+	*checkpoint = xasprintf("corrtest checkpoint 1\n"
+				"study: %s\n"
+				"events: %ld\n"
+				"head: %s\n"
+				"sealed_at: %s\n"
+				"# Keep this file outside the study (print it, mail it to a partner).\n"
+				"# corrtest verify --checkpoint FILE finds events cut from the log's end\n"
+				"# and a log rewritten since this seal.\n",
+				name, *events, head, at);
+	return CT_OK;
+}
