@@ -84,12 +84,15 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		out_missing(o, &(struct out_field){ "checkpoint_events", NULL, OUT_COUNT, 0 }, NULL);
 	struct out_field fig = { "report_figures", "report: data-block lines compared", OUT_COUNT, 0 };
 	struct out_field txt = { "report_lines", "report: text lines compared", OUT_COUNT, 0 };
+	struct out_field rev = { "report_events", "report: events when it was made", OUT_COUNT, 0 };
 	if (r->report_checked) {
 		out_int(o, &fig, r->figures);
 		out_int(o, &txt, r->text_lines);
+		out_value(o, &rev, r->report_events >= 0, (double)r->report_events);
 	} else {
 		out_missing(o, &(struct out_field){ "report_figures", NULL, OUT_COUNT, 0 }, NULL);
 		out_missing(o, &(struct out_field){ "report_lines", NULL, OUT_COUNT, 0 }, NULL);
+		out_missing(o, &(struct out_field){ "report_events", NULL, OUT_COUNT, 0 }, NULL);
 	}
 	out_table_begin(o, &(struct out_field){ "findings", NULL, OUT_TEXT, 0 });
 	for (int i = 0; i < r->nfindings; i++) {
@@ -102,6 +105,11 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		out_row_end(o);
 	}
 	out_table_end(o);
+	if (r->report_checked && r->report_events >= 0 && r->report_events != r->events)
+		out_text(o, "\nThe report was made when the event log held %ld events; it holds %ld "
+			    "now: figures may differ because of what was recorded since (make the "
+			    "report again, or verify a copy of the study as it was).",
+			 r->report_events, r->events);
 	if (r->nfindings)
 		out_text(o, "\nThe record does NOT hold: %d difference%s above.", r->nfindings,
 			 r->nfindings == 1 ? "" : "s");

@@ -31,6 +31,10 @@ assert j['checkpoint_events'] == $n and j['report_figures'] > 1000 and j['messag
 cp -r s later
 ct -S later listings add --ref EXTRA3 --agent-type private >/dev/null
 expect_exit 0 ct -S later verify --checkpoint cp.txt
+# ... but a report made before it no longer matches the study, and verify
+# says why: the log has grown since.
+expect_exit 1 ct -S later verify --report rep/report.html
+expect_out "The report was made when the event log held $n events; it holds $((n + 1)) now"
 
 # tamper NAME SQL: a copy of the study with SQL applied.
 tamper() { rm -rf "$1"; cp -r s "$1"; sqlite3 "$1/study.db" "$2"; }

@@ -370,6 +370,10 @@ static int check_report(struct study *s, struct verify_result *r, const struct v
 	char *outcome = js ? block_value(js, 2, "outcome") : NULL;
 	char *alpha = js ? block_value(js, 2, "alpha") : NULL;
 	char *min = js ? block_value(js, 3, "min_tests") : NULL;
+	char *events = js ? block_value(js, 2, "events") : NULL;
+	if (!events || !parse_long(events, &r->report_events))
+		r->report_events = -1;
+	free(events);
 	long min_tests = 0;
 	if (!js || !lang || !conf || !at || !outcome || !alpha || !min ||
 	    !parse_long(min, &min_tests)) {

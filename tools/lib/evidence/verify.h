@@ -51,6 +51,7 @@ struct verify_result {
 	int report_checked;
 	long figures;           /* data-block lines compared */
 	long text_lines;        /* text lines compared */
+	long report_events;     /* events in the log when the report was made (-1: unknown) */
 	struct verify_finding *findings;
 	int nfindings;
 };
