@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include "cluster.h"
+#include "prop.h"
+#include "prop.h"
 #include "rmath.h"
 #include "banned.h"
 
@@ -102,7 +104,7 @@ int cluster_net_rate(const struct cluster_pair *p, size_t n, int ilo, double alp
 		out->why = CLUSTER_WHY_NO_VARIATION;
 		return 1;
 	}
-	double q = qnorm(1 - alpha / 2, 0, 1, 1, 0);
+	double q = prop_z(alpha);
 	out->lo = out->est - q * out->se;
 	out->hi = out->est + q * out->se;
 	out->z = out->est / out->se;

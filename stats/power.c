@@ -587,7 +587,9 @@ double power_detectable_delta_exact(double psi, double alpha, double power, long
 
 double power_detectable_delta_miettinen(double psi, double alpha, double power, double n)
 {
-	if (!(psi > 0 && psi <= 1) || !(alpha > 0 && alpha < 1) || !(power > 0 && power < 1) ||
+	/* Below a power of one half the power is not monotone in delta, and
+	 * bisection would return a wrong answer without a sign (power.h). */
+	if (!(psi > 0 && psi <= 1) || !(alpha > 0 && alpha < 1) || !(power >= 0.5 && power < 1) ||
 	    !(n > 0))
 		return 0.0;
 	if (power_miettinen(psi, 0.0, alpha, n) < power)
@@ -595,7 +597,7 @@ double power_detectable_delta_miettinen(double psi, double alpha, double power, 
 	double lo = 0.0, hi = psi;
 	for (int i = 0; i < 200 && hi - lo > 1e-15; i++) {
 		double mid = (lo + hi) / 2;
-		if (mid <= 0 || power_miettinen((psi + mid) / 2, (psi - mid) / 2, alpha, n) < power)
+		if (power_miettinen((psi + mid) / 2, (psi - mid) / 2, alpha, n) < power)
 			lo = mid;
 		else
 			hi = mid;

@@ -131,7 +131,8 @@ double power_detectable_delta_exact(double psi, double alpha, double power, long
 				    enum power_test test);
 /* The same by Miettinen's formula (bisection on power_miettinen, which
  * grows with delta where the power is above one half: for a target power
- * of at least 0.5). Returns 0 when delta = psi falls short. */
+ * of at least 0.5). Returns 0 when delta = psi falls short, and for a
+ * power below 0.5. */
 double power_detectable_delta_miettinen(double psi, double alpha, double power, double n);
 
 /* ceil(n / (1 - attrition)) for attrition in [0, 1): the pairs to send so

@@ -7,6 +7,7 @@
 
 #include "rmath.h"
 #include "strata.h"
+#include "prop.h"
 #include "banned.h"
 
 static void note(struct strata_homogeneity *o, const char *why)
@@ -132,7 +133,7 @@ int strata_net_diff(long b1, long c1, long n1, long b2, long c2, long n2, double
 		out->why = STRATA_NOTE_NET_ZERO_VAR;
 		return 1;
 	}
-	double q = qnorm(1 - alpha / 2, 0, 1, 1, 0);
+	double q = prop_z(alpha);
 	out->diff = out->d1 - out->d2;
 	out->se = sqrt(out->var1 + out->var2);
 	out->lo = out->diff - q * out->se;

@@ -94,7 +94,7 @@ struct net_rate_diff {
  * fine (that stratum's rate is then known without error). Returns 0 on
  * invalid counts (negative, b + c > n) or alpha outside (0, 1), else 1. */
 int strata_net_diff(long b1, long c1, long n1, long b2, long c2, long n2, double alpha,
-		    struct net_rate_diff *out); /* 0 on invalid counts (negative, b+c > n), else 1 */
+		    struct net_rate_diff *out);
 
 struct net_heterogeneity {
 	size_t strata;       /* K given */
@@ -116,6 +116,6 @@ struct net_heterogeneity {
  * on invalid counts (negative, b + c > n), else 1 (the test may still be
  * undefined: see out->defined and the notes). */
 int strata_net_heterogeneity(const long *b, const long *c, const long *n, size_t k,
-			     struct net_heterogeneity *out); /* 0 on invalid counts */
+			     struct net_heterogeneity *out);
 
 #endif

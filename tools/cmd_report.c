@@ -87,9 +87,7 @@ int cmd_report(int argc, char **argv, struct cmd_ctx *ctx)
 	rc = report_run(ctx->study, ctx->study_dir, &ro, &w, &err);
 	free(previous);
 	if (rc)
-		return err.status == CT_EINPUT && strstr(err.msg, "--")
-			       ? cmd_usage_error(ctx, "%s", err.msg)
-			       : cmd_error(ctx, &err);
+		return cmd_error(ctx, &err);
 	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
 	out_str(o, &(struct out_field){ "html", "report", OUT_TEXT, 0 }, w.html);
 	out_str(o, &(struct out_field){ "markdown", "markdown", OUT_TEXT, 0 }, w.md);

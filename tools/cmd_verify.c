@@ -140,13 +140,9 @@ int cmd_seal(int argc, char **argv, struct cmd_ctx *ctx)
 	char *text, head[65];
 	long events = 0;
 	struct ct_err err = { 0 };
-	int rc = verify_seal(ctx->study, &text, &events, head, &err);
+	int rc = verify_seal(ctx->study, path, &text, &events, head, &err);
 	if (rc)
 		return cmd_error(ctx, &err);
-	if (path && (rc = file_write_atomic(path, text, strlen(text), 0644, &err))) {
-		free(text);
-		return cmd_error(ctx, &err);
-	}
 	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
 	out_int(o, &(struct out_field){ "events", "events", OUT_COUNT, 0 }, events);
 	out_str(o, &(struct out_field){ "head", "head", OUT_TEXT, 0 }, head);

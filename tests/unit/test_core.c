@@ -13,7 +13,8 @@
 #include "store/study.h"
 #include "base/timeutil.h"
 #include "base/util.h"
-#include "tmpdir.h"
+#include "evidence/verify.h"
+#include "preset_study.h"
 
 START_TEST(utf8_valid_and_invalid)
 {
@@ -296,33 +297,8 @@ START_TEST(brussels_offsets)
 }
 END_TEST
 
-static const char *preset_text(void)
-{
-	const struct embedded_file *f = embedded_find("templates/presets/housing-nl.ini");
-	ck_assert_ptr_nonnull(f);
-	return f->data;
-}
 
 /* The preset with its @KEY@ markers filled in. */
-static char *preset_filled(void)
-{
-	struct strbuf sb = STRBUF_INIT;
-	for (const char *p = preset_text(); *p; p++) {
-		if (!strncmp(p, "@CITY@", 6)) {
-			sb_adds(&sb, "Gent");
-			p += 5;
-		} else if (!strncmp(p, "@SEED@", 6)) {
-			sb_adds(&sb, "7");
-			p += 5;
-		} else if (!strncmp(p, "@START@", 7)) {
-			sb_adds(&sb, "2026-12-07");
-			p += 6;
-		} else {
-			sb_addc(&sb, *p);
-		}
-	}
-	return sb_detach(&sb);
-}
 
 START_TEST(preset_design)
 {
@@ -531,13 +507,18 @@ START_TEST(study_store)
 	ck_assert_int_eq(study_begin(s, &err), CT_OK);
 	ck_assert_int_eq(study_event(s, "test", "subject", NULL, &err), CT_OK);
 	ck_assert_int_eq(study_commit(s, &err), CT_OK);
-	long n = 0;
-	ck_assert_int_eq(study_verify_events(s, &n, &err), CT_OK);
-	ck_assert_int_eq(n, 2);
+	struct verify_options vo = { 0 };
+	struct verify_result *vr;
+	ck_assert_int_eq(verify_run(s, &vo, &vr, &err), CT_OK);
+	ck_assert_int_eq(vr->events, 2);
+	ck_assert_int_eq(vr->nfindings, 0);
+	verify_result_free(vr);
 	ck_assert_int_eq(sqlite3_exec(s->db, "UPDATE event SET detail = 'edited' WHERE id = 1", NULL,
 				      NULL, NULL), SQLITE_OK);
-	ck_assert_int_eq(study_verify_events(s, &n, &err), CT_PROBLEM);
-	ck_assert(strstr(err.msg, "event 1") != NULL);
+	ck_assert_int_eq(verify_run(s, &vo, &vr, &err), CT_OK);
+	ck_assert_int_eq(vr->nfindings, 1);
+	ck_assert_str_eq(vr->findings[0].subject, "event 1");
+	verify_result_free(vr);
 
 	/* Agent keys: normalised names share a key; other names do not. */
 	char k1[16], k2[16], k3[16];

@@ -12,7 +12,7 @@
 #include "base/embedded.h"
 #include "analysis/pairs.h"
 #include "store/study.h"
-#include "tmpdir.h"
+#include "preset_study.h"
 
 START_TEST(definitions)
 {
@@ -40,33 +40,7 @@ END_TEST
 
 static struct study *new_study(void)
 {
-	char *tmpl = tmpdir_new("ct-pairs");
-	char *dir = xasprintf("%s/study", tmpl);
-	free(tmpl);
-	const struct embedded_file *f = embedded_find("templates/presets/housing-nl.ini");
-	ck_assert_ptr_nonnull(f);
-	struct strbuf sb = STRBUF_INIT;
-	for (const char *p = f->data; *p; p++) {
-		if (*p == '@' && !strncmp(p, "@CITY@", 6)) {
-			sb_adds(&sb, "Gent");
-			p += 5;
-		} else if (*p == '@' && !strncmp(p, "@SEED@", 6)) {
-			sb_adds(&sb, "7");
-			p += 5;
-		} else if (*p == '@' && !strncmp(p, "@START@", 7)) {
-			sb_adds(&sb, "2026-12-07");
-			p += 6;
-		} else {
-			sb_addc(&sb, *p);
-		}
-	}
-	struct ct_err err = { 0 };
-	ck_assert_msg(study_create(dir, sb_str(&sb), &err) == CT_OK, "%s", err.msg);
-	struct study *s;
-	ck_assert_msg(study_open(dir, STUDY_RW, &s, &err) == CT_OK, "%s", err.msg);
-	sb_free(&sb);
-	free(dir);
-	return s;
+	return preset_study("ct-pairs", NULL);
 }
 
 static void exec(struct study *s, const char *sql)

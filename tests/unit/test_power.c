@@ -209,6 +209,8 @@ START_TEST(detectable_exact)
 	double dm = power_detectable_delta_miettinen(0.3, 0.05, 0.8, 800);
 	ck_assert_double_eq_tol(power_miettinen((0.3 + dm) / 2, (0.3 - dm) / 2, 0.05, 800), 0.8,
 				1e-9);
+	/* Below a power of one half there is no monotone answer: refused. */
+	ck_assert_double_eq(power_detectable_delta_miettinen(0.3, 0.05, 0.4, 800), 0);
 	/* The largest n stays quick and finite. */
 	double big = power_detectable_delta_exact(0.3, 0.05, 0.8, POWER_N_MAX, POWER_EXACT);
 	ck_assert(isfinite(big) && big > 0 && big < 0.001);

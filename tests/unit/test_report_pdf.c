@@ -50,6 +50,9 @@ START_TEST(prints_a4)
 	 * TMPDIR of its own: both are empty folders here that must stay so. */
 	char *home = tmpdir_new("test_report_pdf-home");
 	char *tmp = tmpdir_new("test_report_pdf-tmp");
+	/* Put back after the test: without a fork (CK_FORK=no, valgrind) the
+	 * next tests run in this process. */
+	char *old_home = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
 	setenv("HOME", home, 1);
 	setenv("TMPDIR", tmp, 1);
 	char *html = xasprintf("%s/report #1.html", dir); /* a space and a '#' in the URL */
@@ -77,6 +80,11 @@ START_TEST(prints_a4)
 	ck_assert_int_eq(dir_entries(home), 0);
 	ck_assert_int_eq(dir_entries(tmp), 0);
 	unsetenv("TMPDIR");
+	if (old_home)
+		setenv("HOME", old_home, 1);
+	else
+		unsetenv("HOME");
+	free(old_home);
 	free(home);
 	free(tmp);
 	free(data);

@@ -11,37 +11,14 @@
 #include "base/embedded.h"
 #include "evidence/verify.h"
 #include "store/study.h"
-#include "tmpdir.h"
+#include "preset_study.h"
 
 static char *study_dir;
 
 static struct study *new_study(void)
 {
-	char *tmpl = tmpdir_new("ct-verify");
-	study_dir = xasprintf("%s/study", tmpl);
-	free(tmpl);
-	const struct embedded_file *f = embedded_find("templates/presets/housing-nl.ini");
-	ck_assert_ptr_nonnull(f);
-	struct strbuf sb = STRBUF_INIT;
-	for (const char *p = f->data; *p; p++) {
-		if (*p == '@' && !strncmp(p, "@CITY@", 6)) {
-			sb_adds(&sb, "Gent");
-			p += 5;
-		} else if (*p == '@' && !strncmp(p, "@SEED@", 6)) {
-			sb_adds(&sb, "7");
-			p += 5;
-		} else if (*p == '@' && !strncmp(p, "@START@", 7)) {
-			sb_adds(&sb, "2026-12-07");
-			p += 6;
-		} else {
-			sb_addc(&sb, *p);
-		}
-	}
+	struct study *s = preset_study("ct-verify", &study_dir);
 	struct ct_err err = { 0 };
-	ck_assert_msg(study_create(study_dir, sb_str(&sb), &err) == CT_OK, "%s", err.msg);
-	struct study *s;
-	ck_assert_msg(study_open(study_dir, STUDY_RW, &s, &err) == CT_OK, "%s", err.msg);
-	sb_free(&sb);
 	/* Six events of our own after what init wrote. */
 	ck_assert_int_eq(study_begin(s, &err), CT_OK);
 	for (int i = 0; i < 6; i++) {
@@ -136,10 +113,15 @@ START_TEST(checkpoint_finds_events_cut)
 	char *cp, head[65];
 	long events = 0;
 	struct ct_err err = { 0 };
-	ck_assert_int_eq(verify_seal(s, &cp, &events, head, &err), CT_OK);
-	ck_assert_int_eq(events, last_id(s));
 	char *path = xasprintf("%s/../cp.txt", study_dir);
-	ck_assert_int_eq(file_write_atomic(path, cp, strlen(cp), 0644, &err), CT_OK);
+	/* A checkpoint that cannot be written leaves no seal in the log. */
+	long before = last_id(s);
+	char *bad = xasprintf("%s/../no/such/folder/cp.txt", study_dir);
+	ck_assert_int_eq(verify_seal(s, bad, &cp, &events, head, &err), CT_EENV);
+	ck_assert_int_eq(last_id(s), before);
+	free(bad);
+	ck_assert_int_eq(verify_seal(s, path, &cp, &events, head, &err), CT_OK);
+	ck_assert_int_eq(events, last_id(s));
 	char *f = findings(s, path);
 	ck_assert_str_eq(f, "");
 	free(f);

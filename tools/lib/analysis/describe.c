@@ -473,10 +473,8 @@ static void describe_funnel(struct out *o, const struct analysis_result *r)
 						"any reply, a positive reply (invitation or "
 						"information), an invitation",
 						OUT_TEXT, 0 });
-	for (int g = 0; g <= r->ngroups; g++) {
-		const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
-		if (g == r->ngroups && r->ngroups < 2)
-			break;
+	for (int g = 0; g < analysis_groups_shown(r); g++) {
+		const struct analysis_group *G = analysis_group(r, g);
 		for (int k = 0; k < ANALYSIS_STAGE_N; k++) {
 			out_row_begin(o, NULL);
 			out_str(o, &F_GROUP, G->name);
@@ -500,10 +498,8 @@ static void describe_times(struct out *o, const struct analysis_result *r)
 						"where both were answered (test - control; Wilcoxon "
 						"signed-rank, Hodges-Lehmann estimate)",
 						OUT_TEXT, 0 });
-	for (int g = 0; g <= r->ngroups; g++) {
-		const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
-		if (g == r->ngroups && r->ngroups < 2)
-			break;
+	for (int g = 0; g < analysis_groups_shown(r); g++) {
+		const struct analysis_group *G = analysis_group(r, g);
 		const struct analysis_times *t = &G->times;
 		const struct signrank_result *sr = &t->sr;
 		out_row_begin(o, NULL);
@@ -537,10 +533,8 @@ static void describe_times(struct out *o, const struct analysis_result *r)
 						"\nAnswered within 24 h, 72 h and at all, as paired "
 						"outcomes (pairs whose reply times are known)",
 						OUT_TEXT, 0 });
-	for (int g = 0; g <= r->ngroups; g++) {
-		const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
-		if (g == r->ngroups && r->ngroups < 2)
-			break;
+	for (int g = 0; g < analysis_groups_shown(r); g++) {
+		const struct analysis_group *G = analysis_group(r, g);
 		/* The rows within 24 h, 72 h, then at all (hours null). */
 		for (int w = 0; w <= ANALYSIS_WITHIN_N; w++) {
 			const struct paired_analysis *a =
@@ -605,10 +599,8 @@ static void describe_splits(struct out *o, const struct analysis_result *r)
 						OUT_TEXT, 0 });
 	for (int k = 0; k < r->nsplits; k++) {
 		const struct analysis_split *sp = &r->splits[k];
-		for (int g = 0; g <= r->ngroups; g++) {
-			const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
-			if (g == r->ngroups && r->ngroups < 2)
-				break;
+		for (int g = 0; g < analysis_groups_shown(r); g++) {
+			const struct analysis_group *G = analysis_group(r, g);
 			for (int t = 0; t < sp->nstrata; t++) {
 				const struct paired_analysis *a = &sp->g[g].cells[t];
 				out_row_begin(o, NULL);
@@ -631,10 +623,8 @@ static void describe_splits(struct out *o, const struct analysis_result *r)
 						OUT_TEXT, OUT_NO_CSV });
 	for (int k = 0; k < r->nsplits; k++) {
 		const struct analysis_split *sp = &r->splits[k];
-		for (int g = 0; g <= r->ngroups; g++) {
-			const struct analysis_group *G = g < r->ngroups ? &r->groups[g] : &r->all;
-			if (g == r->ngroups && r->ngroups < 2)
-				break;
+		for (int g = 0; g < analysis_groups_shown(r); g++) {
+			const struct analysis_group *G = analysis_group(r, g);
 			out_row_begin(o, NULL);
 			out_str(o, &(struct out_field){ "dimension", "by", OUT_TEXT, OUT_ID },
 				analysis_dim_name(sp->dim));

@@ -201,6 +201,16 @@ static struct analysis_group *group_at(struct analysis_result *r, int g)
 	return g < r->ngroups ? &r->groups[g] : &r->all;
 }
 
+const struct analysis_group *analysis_group(const struct analysis_result *r, int g)
+{
+	return g < r->ngroups ? &r->groups[g] : &r->all;
+}
+
+int analysis_groups_shown(const struct analysis_result *r)
+{
+	return r->ngroups + (r->ngroups > 1);
+}
+
 /* Holm over the test groups compared with the control, for the exact and
  * the mid-p McNemar p; groups without discordant pairs have no p and do not
  * count in m. */
@@ -477,7 +487,8 @@ static void add_split(struct analysis_result *r, int dim)
 
 /* ---- Agents' distribution, earlier waves, warnings ---- */
 
-static int cmp_pair_key(const void *x, const void *y)
+/* Pairs by agent key, then listing. */
+static int cmp_pair_agent(const void *x, const void *y)
 {
 	const struct pair *p = *(const struct pair *const *)x, *q = *(const struct pair *const *)y;
 	int k = strcmp(p->agent_key, q->agent_key);
@@ -495,7 +506,7 @@ static void build_agent_dist(struct analysis_result *r, long min_tests)
 		if (ps->pairs[i].agent_key)
 			pp[n++] = &ps->pairs[i];
 	if (n > 1)
-		qsort(pp, n, sizeof(*pp), cmp_pair_key);
+		qsort(pp, n, sizeof(*pp), cmp_pair_agent);
 	/* A test is a listing: its pairs (one per test candidate) share the
 	 * agent's one decision about it, which favoured the control candidate
 	 * when in any of them only the control candidate was positive. */
@@ -675,8 +686,6 @@ static int mark_history(struct pairs_set *ps, struct study *cur, struct study **
 			if (bsearch(&probe, keys[k], nkeys[k], sizeof(char *), cmp_str))
 				history = 2;
 		}
-		if (rc)
-			break;
 		if (nseen == cap) {
 			cap = cap ? 2 * cap : 256;
 			seen = xrealloc(seen, cap * sizeof(*seen));
@@ -830,14 +839,6 @@ static void build_cochran(struct analysis_result *r)
 }
 
 /* ---- Agents ---- */
-
-/* Pairs by agent key, then listing. */
-static int cmp_pair_agent(const void *x, const void *y)
-{
-	const struct pair *p = *(const struct pair *const *)x, *q = *(const struct pair *const *)y;
-	int k = strcmp(p->agent_key, q->agent_key);
-	return k ? k : (p->listing > q->listing) - (p->listing < q->listing);
-}
 
 static int build_agents(struct analysis_result *r, struct ct_err *err)
 {

@@ -313,6 +313,12 @@ struct analysis_result {
 	struct pairs_set ps; /* owns the strings the above borrow */
 };
 
+/* Group g of r: a test group for g < ngroups, "all" for g = ngroups. */
+const struct analysis_group *analysis_group(const struct analysis_result *r, int g);
+/* How many groups a table shows: every test group, and "all" when there
+ * are several (with one it is the same as the group). */
+int analysis_groups_shown(const struct analysis_result *r);
+
 /* Collects the pairs of the study and computes the result (caller frees
  * with analysis_free). Fails with CT_EINPUT when a model cannot be built
  * from the data, CT_EENV on a database error. */

@@ -281,6 +281,17 @@ unsigned long utf8_decode(const char *str, size_t *adv)
 	       ((unsigned long)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
 }
 
+const char *fmt_fixed(char *buf, size_t n, double v, int decimals, char mark)
+{
+	snprintf(buf, n, "%.*f", decimals < 0 ? 0 : decimals > 15 ? 15 : decimals, v);
+	if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
+		memmove(buf, buf + 1, strlen(buf));
+	for (char *p = buf; *p; p++)
+		if (*p == '.')
+			*p = mark;
+	return buf;
+}
+
 void sb_add_xml(struct strbuf *sb, const char *s)
 {
 	for (; *s; s++) {
@@ -465,6 +476,25 @@ int file_create_temp(const char *path, int mode, char **tmp_out, struct ct_err *
 	return fd;
 }
 
+int file_commit_temp(const char *tmp, const char *path, struct ct_err *err)
+{
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fsync(fd) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return ct_fail(err, CT_EENV, "%s: %s", path, strerror(e));
+	}
+	close(fd);
+	if (rename(tmp, path) != 0)
+		return ct_fail(err, CT_EENV, "%s: %s", path, strerror(errno));
+	/* The rename is durable only once the folder is synced. */
+	char *dir = dir_of(path);
+	int rc = dir_fsync(dir, err);
+	free(dir);
+	return rc;
+}
+
 int file_write_atomic(const char *path, const char *data, size_t len, int mode,
 		      struct ct_err *err)
 {
@@ -472,28 +502,17 @@ int file_write_atomic(const char *path, const char *data, size_t len, int mode,
 	int fd = file_create_temp(path, mode, &tmp, err);
 	if (fd < 0)
 		return CT_EENV;
-	if (file_write_fd(fd, data, len) != 0 || fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
+	int rc = CT_OK;
+	if (file_write_fd(fd, data, len) != 0)
+		rc = ct_fail(err, CT_EENV, "%s: %s", path, strerror(errno));
+	if (close(fd) != 0 && !rc)
+		rc = ct_fail(err, CT_EENV, "%s: %s", path, strerror(errno));
+	if (!rc)
+		rc = file_commit_temp(tmp, path, err);
+	if (rc)
+		unlink(tmp);
 	free(tmp);
-	/* The rename is durable only once the folder is synced. */
-	char *dir = dir_of(path);
-	int rc = dir_fsync(dir, err);
-	free(dir);
 	return rc;
-fail:;
-	int e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-	return ct_fail(err, CT_EENV, "%s: %s", path, strerror(e));
 }
 
 /* strtol and its kin skip leading white space and take a sign; "strict"

@@ -58,6 +58,12 @@ void sb_free(struct strbuf *sb);
 /* Appends code point cp as UTF-8; NUL, a surrogate or a value past
  * U+10FFFF becomes U+FFFD (the replacement character). */
 void sb_add_utf8(struct strbuf *sb, unsigned long cp);
+/* v (finite) with decimals (0 to 15) decimals as the C library rounds it
+ * (to the nearest, a tie on the binary value to even: what R's sprintf
+ * and Python print too, so that figures held to them read the same),
+ * never "-0", the '.' written as mark. Returns buf. For the report's text
+ * and its charts, which must show one figure one way. */
+const char *fmt_fixed(char *buf, size_t n, double v, int decimals, char mark);
 /* Appends s with the five characters XML and HTML give a meaning (& < > "
  * ') written as entities: for character data and attribute values. */
 void sb_add_xml(struct strbuf *sb, const char *s);
@@ -98,6 +104,9 @@ int file_read(const char *path, char **out, size_t *len, struct ct_err *err);
  * (file_create_temp), fsync, rename, fsync of the folder. */
 int file_write_atomic(const char *path, const char *data, size_t len, int mode,
 		      struct ct_err *err);
+/* Puts a written temporary file in place of path: fsync, rename, fsync of
+ * the folder. On failure tmp is left for the caller to remove. */
+int file_commit_temp(const char *tmp, const char *path, struct ct_err *err);
 /* Creates PATH.tmp-XXXXXX (X random) for writing, exclusively (O_EXCL) and
  * never through a symbolic link (O_NOFOLLOW), close-on-exec, with mode
  * (less the umask). Returns the descriptor and the name in *tmp (caller

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evidence/verify.h"
 #include "report/report.h"
@@ -455,19 +456,16 @@ void verify_result_free(struct verify_result *r)
 	free(r);
 }
 
-int verify_seal(struct study *s, char **checkpoint, long *events, char head[65],
+int verify_seal(struct study *s, const char *path, char **checkpoint, long *events, char head[65],
 		struct ct_err *err)
 {
 	*checkpoint = NULL;
 	int rc = study_begin(s, err);
 	if (rc)
 		return rc;
-	if ((rc = study_event(s, "seal", NULL, NULL, err))) {
-		study_rollback(s);
-		return rc;
-	}
 	sqlite3_stmt *st;
-	if ((rc = study_prepare(s, "SELECT (SELECT count(*) FROM event), (SELECT hash FROM event "
+	if ((rc = study_event(s, "seal", NULL, NULL, err)) ||
+	    (rc = study_prepare(s, "SELECT (SELECT count(*) FROM event), (SELECT hash FROM event "
 				   "ORDER BY id DESC LIMIT 1), (SELECT name FROM study WHERE id = 1)",
 				&st, err))) {
 		study_rollback(s);
@@ -480,18 +478,31 @@ int verify_seal(struct study *s, char **checkpoint, long *events, char head[65],
 		snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(st, 2));
 	}
 	sqlite3_finalize(st);
-	if ((rc = study_commit(s, err)))
-		return rc;
 	char at[ISO_LEN];
 	time_iso_utc(time_now(), at);
-	*checkpoint = xasprintf("corrtest checkpoint 1\n"
-				"study: %s\n"
-				"events: %ld\n"
-				"head: %s\n"
-				"sealed_at: %s\n"
-				"# Keep this file outside the study (print it, mail it to a partner).\n"
-				"# corrtest verify --checkpoint FILE finds events cut from the log's end\n"
-				"# and a log rewritten since this seal.\n",
-				name, *events, head, at);
+	char *text = xasprintf("corrtest checkpoint 1\n"
+			       "study: %s\n"
+			       "events: %ld\n"
+			       "head: %s\n"
+			       "sealed_at: %s\n"
+			       "# Keep this file outside the study (print it, mail it to a partner).\n"
+			       "# corrtest verify --checkpoint FILE finds events cut from the log's end\n"
+			       "# and a log rewritten since this seal.\n",
+			       name, *events, head, at);
+	/* The file first, then the seal: a checkpoint that cannot be written
+	 * leaves no seal event behind, and one whose seal did not commit is
+	 * removed, so that the two never disagree. */
+	if (path && (rc = file_write_atomic(path, text, strlen(text), 0644, err))) {
+		study_rollback(s);
+		free(text);
+		return rc;
+	}
+	if ((rc = study_commit(s, err))) {
+		if (path)
+			unlink(path);
+		free(text);
+		return rc;
+	}
+	*checkpoint = text;
 	return CT_OK;
 }

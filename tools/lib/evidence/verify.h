@@ -65,8 +65,10 @@ void verify_result_free(struct verify_result *r);
 
 /* seal: records a "seal" event and returns the checkpoint text (caller
  * frees): the study's name, the number of events and the head hash after
- * that event, and the time. Inside its own transaction. */
-int verify_seal(struct study *s, char **checkpoint, long *events, char head[65],
-		struct ct_err *err);
+ * that event, and the time; written to path too when it is not NULL.
+ * Both or neither: the file is written before the event commits, and
+ * removed if the commit fails. */
+int verify_seal(struct study *s, const char *path, char **checkpoint, long *events,
+		char head[65], struct ct_err *err);
 
 #endif

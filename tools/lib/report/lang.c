@@ -192,7 +192,8 @@ const char *lang_t(struct lang *l, const char *key, ...)
 	return keep(l, sb_detach(&sb));
 }
 
-/* A number with the language's decimal mark (never "-0.0"). */
+/* A number with the language's decimal mark (never "-0.0"), rounded as
+ * the charts round it (base/util fmt_fixed). */
 static char *num(const struct lang *l, double v, int decimals)
 {
 	char buf[64];
@@ -200,13 +201,7 @@ static char *num(const struct lang *l, double v, int decimals)
 		const char *na = find(&l->own, "fmt.na");
 		return xstrdup(na ? na : "n/a");
 	}
-	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
-	if (buf[0] == '-' && strspn(buf + 1, "0.") == strlen(buf + 1))
-		memmove(buf, buf + 1, strlen(buf));
-	for (char *p = buf; *p; p++)
-		if (*p == '.')
-			*p = l->decimal;
-	return xstrdup(buf);
+	return xstrdup(fmt_fixed(buf, sizeof(buf), v, decimals, l->decimal));
 }
 
 const char *lang_num(struct lang *l, double v, int decimals)

@@ -137,16 +137,7 @@ static char *log_tail(const char *path)
 		}
 	}
 	free(text);
-	char *tail = sb_detach(&sb);
-	return tail ? tail : xstrdup("");
-}
-
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return xstrdup(".");
-	return slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+	return sb_detach(&sb);
 }
 
 static double now_s(void)
@@ -270,7 +261,7 @@ int report_pdf(const char *html_path, const char *pdf_path, struct ct_err *err)
 {
 	int rc = CT_OK, fd = -1, timed_out = 0;
 	char *exe = NULL, *abs = NULL, *url = NULL, *work = NULL, *profile = NULL;
-	char *log = NULL, *tmp = NULL, *tail = NULL, *dir = NULL;
+	char *log = NULL, *tmp = NULL, *tail = NULL;
 	char *a_profile = NULL, *a_print = NULL;
 
 	exe = report_chromium_find();
@@ -390,22 +381,11 @@ int report_pdf(const char *html_path, const char *pdf_path, struct ct_err *err)
 			     *tail ? ": " : "", tail);
 		goto out;
 	}
-	fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fsync(fd) != 0) {
-		rc = ct_fail(err, CT_EENV, "%s: %s", tmp, strerror(errno));
+	if ((rc = file_commit_temp(tmp, pdf_path, err)))
 		goto out;
-	}
-	if (rename(tmp, pdf_path) != 0) {
-		rc = ct_fail(err, CT_EENV, "%s: %s", pdf_path, strerror(errno));
-		goto out;
-	}
 	free(tmp);
 	tmp = NULL;
-	dir = dir_of(pdf_path);
-	rc = dir_fsync(dir, err);
 out:
-	if (fd >= 0)
-		close(fd);
 	if (tmp)
 		unlink(tmp);
 	if (work)
@@ -418,7 +398,6 @@ out:
 	free(log);
 	free(tmp);
 	free(tail);
-	free(dir);
 	free(a_profile);
 	free(a_print);
 	return rc;

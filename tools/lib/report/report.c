@@ -109,17 +109,6 @@ static const char *group_label(struct rep *R, int g)
 	return g < R->r->ngroups ? R->r->groups[g].label : T(R, "group.all");
 }
 
-static const struct analysis_group *group_at(const struct analysis_result *r, int g)
-{
-	return g < r->ngroups ? &r->groups[g] : &r->all;
-}
-
-/* The groups a table shows: every test group, and "all" when there are
- * several. */
-static int ngroups_shown(const struct analysis_result *r)
-{
-	return r->ngroups + (r->ngroups > 1);
-}
 
 /* The figure around a chart: "fig-" and the chart's id (the <svg> itself
  * carries the chart's id). */
@@ -172,7 +161,7 @@ static void section_title(struct rep *R)
 /* "Out of 100 listings where both candidates wrote, ..." */
 static void summary_sentences(struct rep *R, int g)
 {
-	const struct paired_analysis *a = &group_at(R->r, g)->overall.r;
+	const struct paired_analysis *a = &analysis_group(R->r, g)->overall.r;
 	const char *test = group_label(R, g);
 	if (a->n <= 0) {
 		doc_para(R->d, lang_t(R->L, "summary.no_pairs", test, NIL));
@@ -212,7 +201,7 @@ static void summary_sentences(struct rep *R, int g)
 static int headline(struct rep *R, int g, const char **ci, const char **p, double *lo, double *hi,
 		    int *ci_defined)
 {
-	const struct analysis_group *G = group_at(R->r, g);
+	const struct analysis_group *G = analysis_group(R->r, g);
 	const struct paired_analysis *a = &G->overall.r;
 	if (g == R->r->ngroups && G->clustered && G->cl_ilo.defined &&
 	    G->cl_ilo.clusters < G->cl_ilo.pairs) {
@@ -245,8 +234,8 @@ static void section_summary(struct rep *R)
 	const unsigned char num[] = { 0, 1, 1, 1, 1 };
 	struct doc_table *t = doc_table(R->d, T(R, "cap.headline"), 5, head, num);
 	int clustered = 0;
-	for (int g = 0; g < ngroups_shown(r); g++) {
-		const struct paired_analysis *a = &group_at(r, g)->overall.r;
+	for (int g = 0; g < analysis_groups_shown(r); g++) {
+		const struct paired_analysis *a = &analysis_group(r, g)->overall.r;
 		const char *ci, *p;
 		double lo, hi;
 		int cd;
@@ -262,10 +251,10 @@ static void section_summary(struct rep *R)
 		summary_sentences(R, g);
 	}
 	/* The net rates with their intervals. */
-	struct svg_ci_item *items = xcalloc((size_t)ngroups_shown(r) + 1, sizeof(*items));
+	struct svg_ci_item *items = xcalloc((size_t)analysis_groups_shown(r) + 1, sizeof(*items));
 	struct strbuf alt = STRBUF_INIT;
-	for (int g = 0; g < ngroups_shown(r); g++) {
-		const struct paired_analysis *a = &group_at(r, g)->overall.r;
+	for (int g = 0; g < analysis_groups_shown(r); g++) {
+		const struct paired_analysis *a = &analysis_group(r, g)->overall.r;
 		const char *ci, *p;
 		double lo, hi;
 		int cd;
@@ -280,7 +269,7 @@ static void section_summary(struct rep *R)
 	const char *desc = lang_t(R->L, "chart.net.desc", sb_str(&alt), LEVEL(R), NIL);
 	struct svg_chart c = chart(R, "chart-net", title, desc, T(R, "chart.net.axis"), 1);
 	struct strbuf svg = STRBUF_INIT;
-	svg_ci_chart(&svg, &c, items, (size_t)ngroups_shown(r), 1);
+	svg_ci_chart(&svg, &c, items, (size_t)analysis_groups_shown(r), 1);
 	figure(R, "chart-net", &svg, title, desc);
 	sb_free(&alt);
 	free(items);
@@ -348,7 +337,7 @@ static void section_measures(struct rep *R)
 	doc_heading(R->d, 2, "measures", T(R, "h.measures"));
 	doc_para(R->d, lang_t(R->L, "measures.intro", R->control, NIL));
 	const char *head[] = { T(R, "col.measure") };
-	int ng = ngroups_shown(r);
+	int ng = analysis_groups_shown(r);
 	const char **h = xcalloc((size_t)ng + 2, sizeof(char *));
 	unsigned char *num = xcalloc((size_t)ng + 2, 1);
 	h[0] = head[0];
@@ -370,7 +359,7 @@ static void section_measures(struct rep *R)
 			continue;
 		row[0] = lang_t(R->L, keys[m], R->control, NIL);
 		for (int g = 0; g < ng; g++) {
-			const struct analysis_group *G = group_at(r, g);
+			const struct analysis_group *G = analysis_group(r, g);
 			const struct paired_analysis *a = &G->overall.r;
 			const char *v = "";
 			switch (m) {
@@ -446,7 +435,7 @@ static void section_measures(struct rep *R)
 	struct svg_stack_item *st = xcalloc((size_t)ng + 1, sizeof(*st));
 	struct strbuf alt = STRBUF_INIT;
 	for (int g = 0; g < ng; g++) {
-		const struct paired_counts *c = &group_at(r, g)->overall.r.t;
+		const struct paired_counts *c = &analysis_group(r, g)->overall.r.t;
 		st[g].label = group_label(R, g);
 		st[g].parts[0] = (double)c->a;
 		st[g].parts[1] = (double)c->b;
@@ -518,8 +507,8 @@ static void section_funnel(struct rep *R)
 	const unsigned char num[] = { 0, 0, 1, 1, 1, 1 };
 	struct doc_table *t = doc_table(R->d, T(R, "cap.funnel"), 6, head, num);
 	for (int k = 0; k < ANALYSIS_STAGE_N; k++) {
-		for (int g = 0; g < ngroups_shown(r); g++) {
-			const struct paired_analysis *a = &group_at(r, g)->stage[k];
+		for (int g = 0; g < analysis_groups_shown(r); g++) {
+			const struct paired_analysis *a = &analysis_group(r, g)->stage[k];
 			const char *row[] = { T(R, stage_keys[k]), group_label(R, g),
 					      P(R, a->rate_control.defined, a->rate_control.v),
 					      P(R, a->rate_test.defined, a->rate_test.v),
@@ -548,11 +537,11 @@ static void section_times(struct rep *R)
 			       T(R, "col.median_test"), T(R, "col.hl"), T(R, "col.p_signrank") };
 	const unsigned char num[] = { 0, 1, 1, 1, 1, 1 };
 	struct doc_table *t = doc_table(R->d, T(R, "cap.times"), 6, head, num);
-	int ng = ngroups_shown(r);
+	int ng = analysis_groups_shown(r);
 	struct svg_ci_item *items = xcalloc((size_t)ng + 1, sizeof(*items));
 	struct strbuf alt = STRBUF_INIT;
 	for (int g = 0; g < ng; g++) {
-		const struct analysis_times *tm = &group_at(r, g)->times;
+		const struct analysis_times *tm = &analysis_group(r, g)->times;
 		const struct signrank_result *sr = &tm->sr;
 		const char *row[] = {
 			group_label(R, g), I(R, (long long)tm->both),
@@ -587,7 +576,7 @@ static void section_times(struct rep *R)
 	struct doc_table *t2 = doc_table(R->d, T(R, "cap.within"), 7, h2, n2);
 	for (int w = 0; w <= ANALYSIS_WITHIN_N; w++) {
 		for (int g = 0; g < ng; g++) {
-			const struct analysis_times *tm = &group_at(r, g)->times;
+			const struct analysis_times *tm = &analysis_group(r, g)->times;
 			const struct paired_analysis *a =
 				w < ANALYSIS_WITHIN_N ? &tm->within[w] : &tm->answered;
 			char hours[16];
@@ -1175,7 +1164,7 @@ static int write_all(const char *const *paths, const char *const *data, int n, s
 			rc = CT_EENV;
 			break;
 		}
-		if (file_write_fd(fd, data[k], strlen(data[k])) != 0 || fsync(fd) != 0) {
+		if (file_write_fd(fd, data[k], strlen(data[k])) != 0) {
 			rc = ct_fail(err, CT_EENV, "%s: %s", paths[k], strerror(errno));
 			close(fd);
 		} else if (close(fd) != 0) {
@@ -1183,8 +1172,7 @@ static int write_all(const char *const *paths, const char *const *data, int n, s
 		}
 	}
 	for (k = 0; k < n && !rc; k++)
-		if (rename(tmp[k], paths[k]) != 0)
-			rc = ct_fail(err, CT_EENV, "%s: %s", paths[k], strerror(errno));
+		rc = file_commit_temp(tmp[k], paths[k], err);
 	for (k = 0; k < n; k++) {
 		if (tmp[k] && rc)
 			unlink(tmp[k]);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report/svg.h"
+#include "io/out.h"
 #include "base/util.h"
 #include "base/banned.h"
 
@@ -48,15 +49,12 @@ static void add_num(struct strbuf *sb, double v)
 		sb_addf(sb, ".%d", f / 10);
 }
 
-/* Appends v in machine format (data attributes): %.15g in the "C" locale. */
+/* Appends v in machine format (data attributes), as JSON writes it. */
 static void add_machine(struct strbuf *sb, double v)
 {
 	char b[40];
-	snprintf(b, sizeof(b), "%.15g", v == 0.0 ? 0.0 : v);
-	for (char *p = b; *p; p++)
-		if (*p == ',')
-			*p = '.';
-	sb_adds(sb, b);
+	const char *m = out_fmt_machine(b, sizeof(b), v == 0.0 ? 0.0 : v);
+	sb_adds(sb, m ? m : "0");
 }
 
 /* k / 10^dec written with dec (0 to 15) decimals and the decimal mark. */
@@ -83,29 +81,20 @@ static void fmt_scaled(char *buf, size_t n, long long k, int dec, char mark)
 	snprintf(buf, n, "%s%llu%s", sign, u / p, frac);
 }
 
-/* A value as the reader sees it: times 100 when percent, dec decimals
- * (halves away from zero), the chart's decimal mark. Not finite: NULL. */
+/* A value as the reader sees it: times 100 when percent, dec decimals,
+ * the chart's decimal mark, rounded as the report's text rounds it
+ * (base/util fmt_fixed). Not finite: NULL. */
 static const char *fmt_value(char *buf, size_t n, double v, int percent, int dec, char mark)
 {
 	double x = percent ? 100.0 * v : v;
-	double p = dec == 0 ? 1.0 : dec == 1 ? 10.0 : 100.0;
-	if (!isfinite(x))
-		return NULL;
-	if (fabs(x * p) >= 9e15) { /* beyond exact integers: rare and approximate */
-		snprintf(buf, n, "%.3g", x);
-		for (char *q = buf; *q; q++)
-			if (*q == '.' || *q == ',')
-				*q = mark;
-		return buf;
-	}
-	fmt_scaled(buf, n, llround(x * p), dec, mark);
-	return buf;
+	return isfinite(x) ? fmt_fixed(buf, n, x, dec, mark) : NULL;
 }
 
 /* ---- Text ---- */
 
 /* A copy of s (NULL: "") that XML 1.0 accepts as character data: invalid
- * UTF-8 (utf8_check), controls and the non-characters U+FFFE/U+FFFF become
+ * UTF-8 (utf8_check), what text_ok refuses (C0 and C1, bidi and zero-width
+ * controls, line separators) and the non-characters U+FFFE/U+FFFF become
  * U+FFFD, a tab or line break a space. Caller frees. */
 static char *text_clean(const char *s)
 {
@@ -131,7 +120,10 @@ static char *text_clean(const char *s)
 		}
 		size_t adv;
 		unsigned long cp = utf8_decode(s + i, &adv);
-		if (cp <= 0x9F || cp == 0xFFFE || cp == 0xFFFF)
+		/* The project's one rule for text (text_ok: C1, bidi and
+		 * zero-width controls, line separators), and the two
+		 * non-characters XML refuses on top. */
+		if (!text_ok(s + i, len, NULL, NULL, NULL) || cp == 0xFFFE || cp == 0xFFFF)
 			sb_add_utf8(&sb, 0xFFFD);
 		else
 			sb_add(&sb, s + i, len);
@@ -140,17 +132,11 @@ static char *text_clean(const char *s)
 	return sb_detach(&sb);
 }
 
-/* Appends clean text s XML-escaped, for character data and attributes. */
-static void add_esc(struct strbuf *sb, const char *s)
-{
-	sb_add_xml(sb, s);
-}
-
 /* Appends caller text s cleaned and escaped. */
 static void add_text(struct strbuf *sb, const char *s)
 {
 	char *t = text_clean(s);
-	add_esc(sb, t);
+	sb_add_xml(sb, t);
 	free(t);
 }
 
@@ -337,7 +323,7 @@ static void ctx_begin(struct ctx *x, const struct svg_chart *c)
 			sb_adds(&x->body, "\" y=\"");
 			add_num(&x->body, x->y - 4);
 			sb_adds(&x->body, "\">");
-			add_esc(&x->body, ls.l[i]);
+			sb_add_xml(&x->body, ls.l[i]);
 			sb_adds(&x->body, "</tspan>");
 		}
 		sb_adds(&x->body, "</text>\n");
@@ -403,7 +389,7 @@ static void draw_empty(struct ctx *x)
 	sb_adds(b, "\" y=\"");
 	add_num(b, x->y + h / 2 + 4);
 	sb_adds(b, "\">");
-	add_esc(b, s);
+	sb_add_xml(b, s);
 	sb_adds(b, "</text>\n");
 	free(s);
 	free(t);
@@ -426,7 +412,7 @@ static void draw_legend(struct ctx *x, const char *const *labels, size_t n)
 			ly += LH + 5;
 		}
 		sb_adds(b, "<g class=\"ct-legend-item\"><title>");
-		add_esc(b, t);
+		sb_add_xml(b, t);
 		sb_adds(b, "</title><rect x=\"");
 		add_num(b, lx);
 		sb_adds(b, "\" y=\"");
@@ -437,7 +423,7 @@ static void draw_legend(struct ctx *x, const char *const *labels, size_t n)
 		sb_adds(b, "\" y=\"");
 		add_num(b, ly + 11);
 		sb_adds(b, "\">");
-		add_esc(b, s);
+		sb_add_xml(b, s);
 		sb_adds(b, "</text></g>\n");
 		lx += w + 18;
 		free(s);
@@ -460,7 +446,7 @@ static void draw_y_label(struct ctx *x)
 	sb_adds(b, "\" y=\"");
 	add_num(b, x->y + FS);
 	sb_adds(b, "\">");
-	add_esc(b, s);
+	sb_add_xml(b, s);
 	sb_adds(b, "</text>\n");
 	free(s);
 	free(t);
@@ -567,7 +553,7 @@ static void draw_ticks(struct ctx *x, const struct svg_axis *a, double y, int pe
 		sb_adds(b, "\" y=\"");
 		add_num(b, x->y + FS);
 		sb_adds(b, "\">");
-		add_esc(b, s);
+		sb_add_xml(b, s);
 		sb_adds(b, "</text>\n");
 		x->y += LH + 2;
 		free(s);
@@ -587,7 +573,7 @@ static void draw_label(struct ctx *x, const struct lines *ls, double xr, double 
 		sb_adds(b, "\" y=\"");
 		add_num(b, top + i * LH + FS - 1);
 		sb_adds(b, "\">");
-		add_esc(b, ls->l[i]);
+		sb_add_xml(b, ls->l[i]);
 		sb_adds(b, "</tspan>");
 	}
 	sb_adds(b, "</text>\n");
@@ -759,11 +745,11 @@ void svg_ci_chart(struct strbuf *sb, const struct svg_chart *c, const struct svg
 		int def = it->defined && isfinite(it->est);
 		int cidef = def && it->ci_defined && isfinite(it->lo) && isfinite(it->hi);
 		sb_adds(b, "<g class=\"ct-row\"><title>");
-		add_esc(b, label[i]);
+		sb_add_xml(b, label[i]);
 		sb_adds(b, ": ");
-		add_esc(b, value[i]);
-		add_esc(b, ci[i]);
-		add_esc(b, note[i]);
+		sb_add_xml(b, value[i]);
+		sb_add_xml(b, ci[i]);
+		sb_add_xml(b, note[i]);
 		sb_adds(b, "</title>\n");
 		draw_label(&x, &ls[i], x0 - GAP, yc);
 		if (def && bars) {
@@ -800,10 +786,10 @@ void svg_ci_chart(struct strbuf *sb, const struct svg_chart *c, const struct svg
 		sb_adds(b, "\" y=\"");
 		add_num(b, yc + 4);
 		sb_adds(b, def ? "\"><tspan font-weight=\"bold\">" : "\"><tspan font-style=\"italic\">");
-		add_esc(b, value[i]);
+		sb_add_xml(b, value[i]);
 		sb_adds(b, "</tspan>");
-		add_esc(b, ci[i]);
-		add_esc(b, note[i]);
+		sb_add_xml(b, ci[i]);
+		sb_add_xml(b, note[i]);
 		sb_adds(b, "</text></g>\n");
 		y += rh[i];
 	}
@@ -890,10 +876,10 @@ void svg_stacked_chart(struct strbuf *sb, const struct svg_chart *c, const char 
 		if (!(total > 0) || !isfinite(total))
 			ok = 0;
 		sb_adds(b, "<g class=\"ct-row\"><title>");
-		add_esc(b, label[i]);
+		sb_add_xml(b, label[i]);
 		if (*note[i]) {
 			sb_adds(b, " (");
-			add_esc(b, note[i]);
+			sb_add_xml(b, note[i]);
 			sb_adds(b, ")");
 		}
 		sb_adds(b, "</title>\n");
@@ -904,7 +890,7 @@ void svg_stacked_chart(struct strbuf *sb, const struct svg_chart *c, const char 
 			sb_adds(b, "\" y=\"");
 			add_num(b, yc + 4);
 			sb_adds(b, "\">");
-			add_esc(b, na);
+			sb_add_xml(b, na);
 			sb_adds(b, "</text>\n");
 		}
 		double cum = 0;
@@ -924,9 +910,9 @@ void svg_stacked_chart(struct strbuf *sb, const struct svg_chart *c, const char 
 			sb_addc(b, '"');
 			add_rect(b, xa, yc - 10, xb, 20);
 			sb_addf(b, " fill=\"url(#%s-p%zu)\" stroke=\"#000\" stroke-width=\"0.75\"><title>", x.id, j);
-			add_esc(b, label[i]);
+			sb_add_xml(b, label[i]);
 			sb_adds(b, ", ");
-			add_esc(b, part[j]);
+			sb_add_xml(b, part[j]);
 			sb_addf(b, ": %s%%</title></rect>\n", s);
 			if (xb - xa >= text_w(s, FS) + 10) {
 				sb_adds(b, "<text class=\"ct-share\" text-anchor=\"middle\" x=\"");
@@ -944,7 +930,7 @@ void svg_stacked_chart(struct strbuf *sb, const struct svg_chart *c, const char 
 			sb_adds(b, "\" y=\"");
 			add_num(b, yc + 4);
 			sb_adds(b, "\">");
-			add_esc(b, note[i]);
+			sb_add_xml(b, note[i]);
 			sb_adds(b, "</text>\n");
 		}
 		sb_adds(b, "</g>\n");
@@ -1036,7 +1022,7 @@ void svg_grouped_chart(struct strbuf *sb, const struct svg_chart *c, const char 
 		const struct svg_group_item *it = &items[i];
 		double yc = y + rh[i] / 2, top = yc - bars_h / 2;
 		sb_adds(b, "<g class=\"ct-row\"><title>");
-		add_esc(b, label[i]);
+		sb_add_xml(b, label[i]);
 		sb_adds(b, "</title>\n");
 		draw_label(&x, &ls[i], x0 - GAP - negw, yc);
 		for (size_t j = 0; j < nseries; j++) {
@@ -1052,9 +1038,9 @@ void svg_grouped_chart(struct strbuf *sb, const struct svg_chart *c, const char 
 				add_rect(b, xz, by, xe, GROUP_BAR);
 				sb_addf(b, " fill=\"url(#%s-p%zu)\" stroke=\"#000\" stroke-width=\"0.75\"><title>",
 					x.id, j);
-				add_esc(b, label[i]);
+				sb_add_xml(b, label[i]);
 				sb_adds(b, ", ");
-				add_esc(b, series[j]);
+				sb_add_xml(b, series[j]);
 				sb_addf(b, ": %s</title></rect>\n", txt);
 			}
 			double xt = def ? svg_axis_x(&a, v) : xz;
@@ -1065,7 +1051,7 @@ void svg_grouped_chart(struct strbuf *sb, const struct svg_chart *c, const char 
 			sb_adds(b, "\" y=\"");
 			add_num(b, by + GROUP_BAR - 3);
 			sb_adds(b, "\">");
-			add_esc(b, txt);
+			sb_add_xml(b, txt);
 			sb_adds(b, "</text>\n");
 		}
 		sb_adds(b, "</g>\n");

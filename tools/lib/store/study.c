@@ -826,37 +826,6 @@ int study_event(struct study *s, const char *action, const char *subject, const 
 	return rc;
 }
 
-int study_verify_events(struct study *s, long *count, struct ct_err *err)
-{
-	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT id, at, actor, action, subject, detail, prev_hash, hash "
-				  "FROM event ORDER BY id", &st, err);
-	if (rc)
-		return rc;
-	char prev[65] = "0000000000000000000000000000000000000000000000000000000000000000";
-	long n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *f[8];
-		for (int i = 0; i < 8; i++)
-			f[i] = (const char *)sqlite3_column_text(st, i);
-		char h[65];
-		study_event_hash(prev, f[1], f[2], f[3], f[4], f[5], h);
-		if (!f[6] || strcmp(f[6], prev) || !f[7] || strcmp(f[7], h)) {
-			long id = (long)sqlite3_column_int64(st, 0);
-			sqlite3_finalize(st);
-			return ct_fail(err, CT_PROBLEM, "event log broken at event %ld", id);
-		}
-		snprintf(prev, sizeof(prev), "%s", f[7]);
-		n++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return study_db_error(s, err, "read events");
-	if (count)
-		*count = n;
-	return CT_OK;
-}
-
 int64_t study_group_id(struct study *s, const char *name)
 {
 	sqlite3_stmt *st;

@@ -77,11 +77,10 @@ int study_step_done(struct study *s, sqlite3_stmt *st, struct ct_err *err, const
 int study_event(struct study *s, const char *action, const char *subject, const char *detail,
 		struct ct_err *err);
 /* An event's hash: SHA-256 over the previous hash and its fields (NULL
- * ones marked), as study_event writes it; evidence/verify recomputes it. */
+ * ones marked), as study_event writes it; evidence/verify (corrtest verify)
+ * recomputes it to check the chain. */
 void study_event_hash(const char *prev, const char *at, const char *actor, const char *action,
 		      const char *subject, const char *detail, char out[65]);
-/* Verifies the chain; on a break, CT_PROBLEM naming the first bad event. */
-int study_verify_events(struct study *s, long *count, struct ct_err *err);
 
 /* Brings the grp table in line with the design (inserting new groups,
  * refusing a changed role for a group already used). Inside a transaction. */
