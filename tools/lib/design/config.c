@@ -19,6 +19,12 @@ static const char *const known_schedule[] = { "timezone", "start", "days", "hour
 					      "gap_min_hours", "gap_max_hours", "agent_gap_days", NULL };
 static const char *const known_fielding[] = { "channel", NULL };
 static const char *const known_coding[] = { "reply_rule", "min_kappa", NULL };
+/* Evidence and data protection (issue 12): their engines read these
+ * (evidence/recheck, evidence/followup, evidence/purge). */
+static const char *const known_evidence[] = { "retention_days", "legal_hold", NULL };
+static const char *const known_recheck[] = { "days", "rate_seconds", "timeout_seconds",
+					     "user_agent", NULL };
+static const char *const known_followup[] = { "delay_hours", "from", NULL };
 static const char *const known_personas[] = { "mail_domain", "phone", NULL };
 static const char *const known_templates[] = { "dir", NULL };
 static const char *const known_mail[] = { "smtp_url", "imap_url", "ca_file", "sent_folder",
@@ -73,6 +79,12 @@ static int key_known(const char *sec, const char *key, const char **why)
 		return in_list(known_mail, key);
 	if (!strcmp(sec, "coding"))
 		return in_list(known_coding, key);
+	if (!strcmp(sec, "evidence"))
+		return in_list(known_evidence, key);
+	if (!strcmp(sec, "recheck"))
+		return in_list(known_recheck, key);
+	if (!strcmp(sec, "followup"))
+		return in_list(known_followup, key);
 	if (!strcmp(sec, "profile") || !strcmp(sec, "phones")) {
 		*why = "keys here use only a-z, 0-9, '_' and '.'";
 		return free_key_ok(key);
