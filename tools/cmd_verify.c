@@ -34,7 +34,8 @@ const char cmd_verify_usage[] =
 	"signed it (the output says so).\n"
 	"\n"
 	"Exit status 0 when everything holds, 1 when something differs (each\n"
-	"difference is listed), 2 for a file that is not a checkpoint or a report.\n";
+	"difference is listed; a time-stamp that does not hold is one), 2 for a\n"
+	"file that is not a checkpoint, a report or a file of CA certificates.\n";
 
 const char cmd_seal_usage[] =
 	"usage: corrtest seal [--out FILE [--tsa URL [--tsa-ca FILE]]]\n"
@@ -56,7 +57,8 @@ const char cmd_seal_usage[] =
 	"-data FILE -CAfile CA checks it too) and a timestamp event records the\n"
 	"authority's time and serial. All or nothing: when the authority cannot be\n"
 	"reached (within 30 seconds), refuses or answers anything else, nothing is\n"
-	"written or recorded (exit status 3).\n";
+	"written or recorded (exit status 3). A seal without --tsa removes the\n"
+	"FILE.tsr of an earlier one, which would not match the new checkpoint.\n";
 
 int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 {

@@ -6,7 +6,7 @@ DIR/tsa.cnf (made by tests/tsa/make.sh) and sent back as
 application/timestamp-reply. DIR/mode, read at each request, makes it
 misbehave: "junk" (a body that is no reply), "error" (HTTP 500), "reject"
 (the section tsa_reject, which refuses SHA-256: status rejection), "replay"
-(the reply it made for the previous request). Every request is counted in
+(the last time-stamp it granted, for an earlier request). Every request is counted in
 DIR/requests (one line each). Stop it with SIGTERM.
 """
 import os
@@ -56,7 +56,8 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 with open(r, "rb") as f:
                     reply = f.read()
-            last["reply"] = reply
+            if m != "reject":
+                last["reply"] = reply
         self.send_response(200)
         self.send_header("Content-Type", "application/timestamp-reply")
         self.send_header("Content-Length", str(len(reply)))
