@@ -114,19 +114,24 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 		out_int(o, &cp, r->checkpoint_events);
 	else
 		out_missing(o, &(struct out_field){ "checkpoint_events", NULL, OUT_COUNT, 0 }, NULL);
+	/* The time-stamp's lines only when it holds (a finding says when it
+	 * does not); null in JSON otherwise. */
 	const struct tsa_info *ts = r->timestamp_valid ? &r->timestamp : NULL;
-	out_str(o, &(struct out_field){ "timestamp_time", "time-stamped at", OUT_TEXT, 0 },
-		ts ? ts->gen_time : NULL);
-	out_str(o, &(struct out_field){ "timestamp_tsa", "time-stamp authority", OUT_TEXT, 0 },
-		ts ? ts->tsa_name : NULL);
-	out_str(o, &(struct out_field){ "timestamp_serial", "time-stamp serial", OUT_TEXT, 0 },
-		ts ? ts->serial : NULL);
-	struct out_field tt = { "timestamp_trusted", "time-stamp signer certified by --tsa-ca",
-				OUT_BOOL, 0 };
-	if (ts)
-		out_bool(o, &tt, r->timestamp_trusted);
-	else
-		out_missing(o, &(struct out_field){ "timestamp_trusted", NULL, OUT_BOOL, 0 }, NULL);
+	struct out_field tsf[] = {
+		{ "timestamp_time", "time-stamped at", OUT_TEXT, 0 },
+		{ "timestamp_tsa", "time-stamp authority", OUT_TEXT, 0 },
+		{ "timestamp_serial", "time-stamp serial", OUT_TEXT, 0 },
+		{ "timestamp_trusted", "time-stamp signer certified by --tsa-ca", OUT_BOOL, 0 },
+	};
+	if (ts) {
+		out_str(o, &tsf[0], ts->gen_time);
+		out_str(o, &tsf[1], ts->tsa_name);
+		out_str(o, &tsf[2], ts->serial);
+		out_bool(o, &tsf[3], r->timestamp_trusted);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(tsf); i++)
+			out_missing(o, &(struct out_field){ tsf[i].key, NULL, tsf[i].unit, 0 }, NULL);
+	}
 	struct out_field fig = { "report_figures", "report: data-block lines compared", OUT_COUNT, 0 };
 	struct out_field txt = { "report_lines", "report: text lines compared", OUT_COUNT, 0 };
 	struct out_field rev = { "report_events", "report: events when it was made", OUT_COUNT, 0 };
