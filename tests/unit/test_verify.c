@@ -117,10 +117,10 @@ START_TEST(checkpoint_finds_events_cut)
 	/* A checkpoint that cannot be written leaves no seal in the log. */
 	long before = last_id(s);
 	char *bad = xasprintf("%s/../no/such/folder/cp.txt", study_dir);
-	ck_assert_int_eq(verify_seal(s, bad, &cp, &events, head, &err), CT_EENV);
+	ck_assert_int_eq(verify_seal(s, bad, NULL, &cp, &events, head, &err), CT_EENV);
 	ck_assert_int_eq(last_id(s), before);
 	free(bad);
-	ck_assert_int_eq(verify_seal(s, path, &cp, &events, head, &err), CT_OK);
+	ck_assert_int_eq(verify_seal(s, path, NULL, &cp, &events, head, &err), CT_OK);
 	ck_assert_int_eq(events, last_id(s));
 	char *f = findings(s, path);
 	ck_assert_str_eq(f, "");

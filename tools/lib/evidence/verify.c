@@ -1,5 +1,6 @@
 /* verify.c: the checks of `corrtest verify` and the checkpoint of `seal`
  * (verify.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ const char *verify_kind_key(int kind)
 	static const char *const keys[VERIFY_KIND_N] = {
 		"event_edited",	    "event_inserted", "event_deleted",	"event_reordered",
 		"events_cut",	    "chain_rewritten", "message_changed", "figure_changed",
-		"text_changed",
+		"text_changed",	    "timestamp_invalid",
 	};
 	return kind >= 0 && kind < VERIFY_KIND_N ? keys[kind] : "?";
 }
@@ -179,6 +180,45 @@ static int check_checkpoint(struct verify_result *r, const char *path, const str
 	free(count);
 	free(head);
 	free(text);
+	return rc;
+}
+
+/* The checkpoint's time-stamp (tsa.h): a .tsr that does not hold is a
+ * finding, not an error: a token for another file, a corrupted one and a
+ * failing signature are what verify is for. */
+static int check_timestamp(struct verify_result *r, const struct verify_options *o,
+			   struct ct_err *err)
+{
+	char *path = o->tsr ? xstrdup(o->tsr) : xasprintf("%s.tsr", o->checkpoint);
+	if (!o->tsr && access(path, F_OK) != 0) {
+		int rc = o->tsa_ca ? ct_fail(err, CT_EINPUT, "--tsa-ca given, but the checkpoint has "
+					     "no time-stamp: %s does not exist", path)
+				   : CT_OK;
+		free(path);
+		return rc;
+	}
+	char *cp = NULL, *tsr = NULL, *problem = NULL;
+	size_t cp_len, tsr_len;
+	int rc = file_read(o->checkpoint, &cp, &cp_len, err);
+	if (!rc)
+		rc = file_read(path, &tsr, &tsr_len, err);
+	if (!rc)
+		rc = tsa_verify((const unsigned char *)tsr, tsr_len, cp, cp_len, o->tsa_ca,
+				&r->timestamp, &problem, err);
+	if (!rc) {
+		r->timestamp_checked = 1;
+		r->timestamp_valid = !problem;
+		r->timestamp_trusted = !problem && o->tsa_ca;
+		r->timestamp_file = path;
+		path = NULL;
+		if (problem)
+			find(r, VERIFY_TIMESTAMP_INVALID, xstrdup(r->timestamp_file),
+			     xasprintf("the checkpoint's time-stamp does not hold: %s", problem));
+	}
+	free(problem);
+	free(path);
+	free(tsr);
+	free(cp);
 	return rc;
 }
 
@@ -430,6 +470,8 @@ int verify_run(struct study *s, const struct verify_options *o, struct verify_re
 		check_chain(r, e, n);
 		if (o->checkpoint)
 			rc = check_checkpoint(r, o->checkpoint, e, n, err);
+		if (!rc && o->checkpoint)
+			rc = check_timestamp(r, o, err);
 	}
 	if (!rc)
 		rc = check_messages(s, r, err);
@@ -453,21 +495,73 @@ void verify_result_free(struct verify_result *r)
 		free(r->findings[i].what);
 	}
 	free(r->findings);
+	free(r->timestamp_file);
+	tsa_info_free(&r->timestamp);
 	free(r);
 }
 
-int verify_seal(struct study *s, const char *path, char **checkpoint, long *events, char head[65],
-		struct ct_err *err)
+/* Writes data to a new temporary file beside path; *tmp names it. */
+static int write_temp(const char *path, const void *data, size_t len, char **tmp,
+		      struct ct_err *err)
+{
+	int fd = file_create_temp(path, 0644, tmp, err);
+	if (fd < 0)
+		return CT_EENV;
+	int rc = CT_OK;
+	if (file_write_fd(fd, data, len) != 0)
+		rc = ct_fail(err, CT_EENV, "%s: %s", path, strerror(errno));
+	if (close(fd) != 0 && !rc)
+		rc = ct_fail(err, CT_EENV, "%s: %s", path, strerror(errno));
+	if (rc) {
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return rc;
+}
+
+/* The seal's files (the checkpoint, its time-stamp) put in place, or none. */
+static int put_files(const char *const *paths, char **tmps, int n, struct ct_err *err)
+{
+	int rc = CT_OK, done = 0;
+	for (; done < n && !rc; done++)
+		if ((rc = file_commit_temp(tmps[done], paths[done], err)))
+			break;
+	if (rc) {
+		for (int i = 0; i < done; i++)
+			unlink(paths[i]);
+		for (int i = done; i < n; i++)
+			unlink(tmps[i]);
+	}
+	return rc;
+}
+
+int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **checkpoint,
+		long *events, char head[65], struct ct_err *err)
 {
 	*checkpoint = NULL;
+	if (tsa) {
+		memset(&tsa->info, 0, sizeof(tsa->info));
+		tsa->tsr_path = NULL;
+		if (!path)
+			return ct_fail(err, CT_EINPUT, "a time-stamped checkpoint needs a file to go "
+				       "to (--out FILE; the time-stamp goes to FILE.tsr)");
+		/* Refused before anything is recorded or sent. */
+		int rc = tsa_url_check(tsa->url, err);
+		if (rc)
+			return rc;
+	}
 	int rc = study_begin(s, err);
 	if (rc)
 		return rc;
 	sqlite3_stmt *st;
-	if ((rc = study_event(s, "seal", NULL, NULL, err)) ||
-	    (rc = study_prepare(s, "SELECT (SELECT count(*) FROM event), (SELECT hash FROM event "
-				   "ORDER BY id DESC LIMIT 1), (SELECT name FROM study WHERE id = 1)",
-				&st, err))) {
+	char *detail = tsa ? xasprintf("time-stamped by %s", tsa->url) : NULL;
+	rc = study_event(s, "seal", NULL, detail, err);
+	free(detail);
+	if (rc || (rc = study_prepare(s, "SELECT (SELECT count(*) FROM event), (SELECT hash FROM "
+					 "event ORDER BY id DESC LIMIT 1), (SELECT name FROM study "
+					 "WHERE id = 1)",
+				      &st, err))) {
 		study_rollback(s);
 		return rc;
 	}
@@ -489,20 +583,60 @@ int verify_seal(struct study *s, const char *path, char **checkpoint, long *even
 			       "# corrtest verify --checkpoint FILE finds events cut from the log's end\n"
 			       "# and a log rewritten since this seal.\n",
 			       name, *events, head, at);
-	/* The file first, then the seal: a checkpoint that cannot be written
+	unsigned char *reply = NULL;
+	size_t reply_len = 0;
+	char *tmps[2] = { NULL, NULL };
+	char *tsr_path = path ? xasprintf("%s.tsr", path) : NULL;
+	const char *paths[2] = { path, tsr_path };
+	int nfiles = path ? 1 : 0;
+	/* The time-stamp first, while the transaction holds the log (the
+	 * checkpoint names its last event): a refusal leaves nothing. Then
+	 * the files, then the seal: a checkpoint that cannot be written
 	 * leaves no seal event behind, and one whose seal did not commit is
 	 * removed, so that the two never disagree. */
-	if (path && (rc = file_write_atomic(path, text, strlen(text), 0644, err))) {
+	if (tsa && !(rc = tsa_stamp(tsa->url, tsa->ca_file, tsa->timeout_seconds, text,
+				    strlen(text), &reply, &reply_len, &tsa->info, err))) {
+		char h[65];
+		sha256_hex(reply, reply_len, h);
+		char *d = xasprintf("tsa %s; time %s; serial %s; %s.tsr sha256 %s", tsa->url,
+				    tsa->info.gen_time, tsa->info.serial, path, h);
+		rc = study_event(s, "timestamp", NULL, d, err);
+		free(d);
+		nfiles = 2;
+	}
+	if (!rc && path)
+		rc = write_temp(path, text, strlen(text), &tmps[0], err);
+	if (!rc && nfiles == 2)
+		rc = write_temp(tsr_path, reply, reply_len, &tmps[1], err);
+	if (rc) {
+		for (int i = 0; i < 2; i++)
+			if (tmps[i])
+				unlink(tmps[i]);
+	} else {
+		rc = put_files(paths, tmps, nfiles, err);
+	}
+	if (rc)
 		study_rollback(s);
+	else if ((rc = study_commit(s, err)))
+		for (int i = 0; i < nfiles; i++)
+			unlink(paths[i]);
+	/* A time-stamp of the checkpoint this one replaces would not hold. */
+	if (!rc && path && !tsa)
+		unlink(tsr_path);
+	free(tmps[0]);
+	free(tmps[1]);
+	free(reply);
+	if (rc) {
 		free(text);
+		free(tsr_path);
+		if (tsa)
+			tsa_info_free(&tsa->info);
 		return rc;
 	}
-	if ((rc = study_commit(s, err))) {
-		if (path)
-			unlink(path);
-		free(text);
-		return rc;
-	}
+	if (tsa)
+		tsa->tsr_path = tsr_path;
+	else
+		free(tsr_path);
 	*checkpoint = text;
 	return CT_OK;
 }

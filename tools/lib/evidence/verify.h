@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "evidence/tsa.h"
 #include "store/study.h"
 #include "base/util.h"
 
@@ -25,6 +26,7 @@ enum verify_kind {
 	VERIFY_MESSAGE_CHANGED,/* a raw message no longer matches its SHA-256 */
 	VERIFY_FIGURE_CHANGED, /* a figure of the report's data block differs */
 	VERIFY_TEXT_CHANGED,   /* a line of the report's text differs */
+	VERIFY_TIMESTAMP_INVALID, /* the checkpoint's time-stamp does not hold */
 	VERIFY_KIND_N
 };
 const char *verify_kind_key(int kind); /* "event_edited", ... */
@@ -37,6 +39,10 @@ struct verify_finding {
 
 struct verify_options {
 	const char *checkpoint; /* a file written by seal, or NULL */
+	/* Its RFC 3161 time-stamp (tsa.h): CHECKPOINT.tsr when it exists, or
+	 * this file (needs checkpoint); checked against the authority's CA
+	 * certificates in tsa_ca (PEM) when given. */
+	const char *tsr, *tsa_ca;
 	const char *report;     /* a report.html, or NULL */
 	const char *const *previous; /* the earlier studies the report was made with */
 	int nprevious;
@@ -48,6 +54,11 @@ struct verify_result {
 	long messages, messages_purged;
 	int checkpoint_checked;
 	long checkpoint_events; /* what the checkpoint counted */
+	int timestamp_checked;  /* a time-stamp of the checkpoint was checked */
+	int timestamp_valid;    /* ... and holds (else a finding says why) */
+	int timestamp_trusted;  /* ... and its signer chains to tsa_ca */
+	char *timestamp_file;   /* the .tsr checked */
+	struct tsa_info timestamp; /* what it says (when valid) */
 	int report_checked;
 	long figures;           /* data-block lines compared */
 	long text_lines;        /* text lines compared */
@@ -63,12 +74,34 @@ int verify_run(struct study *s, const struct verify_options *o, struct verify_re
 	       struct ct_err *err);
 void verify_result_free(struct verify_result *r);
 
+/* A time-stamp for seal (tsa.h). */
+struct seal_tsa {
+	const char *url;      /* the authority: https://, or http:// to loopback */
+	const char *ca_file;  /* its CA certificates (PEM) to check the reply with, or NULL */
+	long timeout_seconds; /* for the whole exchange; 0: 30 */
+	/* Out: what the authority signed, and the file its reply went to
+	 * (PATH.tsr, caller frees; free info with tsa_info_free). */
+	struct tsa_info info;
+	char *tsr_path;
+};
+
 /* seal: records a "seal" event and returns the checkpoint text (caller
  * frees): the study's name, the number of events and the head hash after
  * that event, and the time; written to path too when it is not NULL.
  * Both or neither: the file is written before the event commits, and
- * removed if the commit fails. */
-int verify_seal(struct study *s, const char *path, char **checkpoint, long *events,
-		char head[65], struct ct_err *err);
+ * removed if the commit fails.
+ *
+ * With tsa (which needs path): the checkpoint is time-stamped by the
+ * authority before anything is written, its reply kept in PATH.tsr, and
+ * a "timestamp" event after the seal records the URL, the authority's
+ * time and serial and the SHA-256 of PATH.tsr (the seal event itself
+ * names the URL: it cannot hold the time, since the checkpoint the
+ * authority signs holds the seal event's hash). All or nothing: an
+ * authority that cannot be reached, refuses or answers anything but a good
+ * time-stamp is CT_EENV naming it, and then no file is written and no
+ * event recorded. Without tsa, a PATH.tsr of an earlier seal is removed
+ * (it time-stamped the checkpoint this one replaces). */
+int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **checkpoint,
+		long *events, char head[65], struct ct_err *err);
 
 #endif
