@@ -116,17 +116,17 @@ static struct purge_listing *find_listing(struct purge_listing *l, size_t n, int
 	return bsearch(&key, l, n, sizeof(*l), by_id);
 }
 
-/* Every time something happened to a listing; the latest is its last
- * activity. Times are compared parsed, not as text (offsets). */
+/* Every contact with a listing: added, written to, answered (a reply's
+ * time, also one logged by phone), its advert re-checked; the latest is
+ * its last activity. Coding a reply later is not contact and does not
+ * extend the retention (study.ini counts from the last message). Times are
+ * compared parsed, not as text (offsets). */
 static const char ACTIVITY_SQL[] =
 	"SELECT id, added_at FROM listing"
 	" UNION ALL SELECT listing, sent_at FROM application WHERE sent_at IS NOT NULL"
 	" UNION ALL SELECT a.listing, m.at FROM message m JOIN application a ON a.id = m.application"
 	" UNION ALL SELECT a.listing, r.at FROM response r JOIN application a ON a.id = r.application"
 	"  WHERE r.at IS NOT NULL"
-	" UNION ALL SELECT a.listing, r.coded_at FROM response r"
-	"  JOIN application a ON a.id = r.application"
-	" UNION ALL SELECT a.listing, c.coded_at FROM coding c JOIN application a ON a.id = c.application"
 	" UNION ALL SELECT listing, at FROM snapshot";
 
 /* Work still to do for a listing: its data are needed to do it. */
@@ -339,7 +339,10 @@ static int holds_needle(const struct needles *nd, char *data, size_t len)
 	return 0;
 }
 
-static int collect_needles(struct study *s, struct needles *nd, struct ct_err *err)
+/* nd: what files are searched for; ev: that and the portal numbers and
+ * titles, for the event log (too short or common to search files for). */
+static int collect_needles(struct study *s, struct needles *nd, struct needles *ev,
+			   struct ct_err *err)
 {
 	static const char *const sql[] = {
 		"SELECT contact_email, contact_name, agent_name, contact_phone FROM listing_contact"
@@ -348,8 +351,10 @@ static int collect_needles(struct study *s, struct needles *nd, struct ct_err *e
 		" temp.purge_set)",
 		"SELECT url, final_url, NULL, NULL FROM snapshot WHERE listing IN (SELECT listing FROM"
 		" temp.purge_set)",
+		/* Not the personas' own addresses (their self copies): those are
+		 * in every message of the study. */
 		"SELECT from_addr, NULL, NULL, NULL FROM message WHERE id IN (SELECT id FROM"
-		" temp.purge_msg)",
+		" temp.purge_msg) AND lower(from_addr) NOT IN (SELECT lower(email) FROM persona)",
 	};
 	for (size_t q = 0; q < sizeof(sql) / sizeof(*sql); q++) {
 		sqlite3_stmt *st;
@@ -357,13 +362,24 @@ static int collect_needles(struct study *s, struct needles *nd, struct ct_err *e
 		if (rc)
 			return rc;
 		while ((step = sqlite3_step(st)) == SQLITE_ROW)
-			for (int i = 0; i < 4; i++)
+			for (int i = 0; i < 4; i++) {
 				needle_add(nd, (const char *)sqlite3_column_text(st, i));
+				needle_add(ev, (const char *)sqlite3_column_text(st, i));
+			}
 		sqlite3_finalize(st);
 		if (step != SQLITE_DONE)
 			return study_db_error(s, err, "reading the values to purge");
 	}
-	return CT_OK;
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT portal_ref, title FROM listing WHERE id IN (SELECT listing"
+				  " FROM temp.purge_set)", &st, err), step;
+	if (rc)
+		return rc;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		for (int i = 0; i < 2; i++)
+			needle_add(ev, (const char *)sqlite3_column_text(st, i));
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the values to purge");
 }
 
 /* Overwrites a file with zeros, then removes it, so that its bytes do not
@@ -876,16 +892,17 @@ int purge_run(struct study *s, const struct purge_options *o, struct purge_resul
 		rc = exec_sql(s, "PRAGMA secure_delete = ON", err);
 	struct purge_listing *all = NULL;
 	size_t nall = 0;
-	struct needles nd = { 0 };
+	struct needles nd = { 0 }, ev = { 0 };
 	if (!rc)
 		rc = study_begin(s, err);
 	if (rc)
 		goto out_unlocked;
 	if ((rc = purge_select(s, &c, now, &all, &nall, err)) ||
 	    (rc = fill_sets(s, all, nall, cutoff, r, err)) || (rc = count_clears(s, r, err)) ||
-	    (rc = collect_needles(s, &nd, err)) || (rc = outbox_files(s, r, err)))
+	    (rc = collect_needles(s, &nd, &ev, err)) || (rc = outbox_files(s, r, err)))
 		goto fail;
-	if (nd.n && ((rc = scan_dir(s->dir, "", &nd, r, err)) || (rc = scan_events(s, &nd, r, err))))
+	if ((nd.n && (rc = scan_dir(s->dir, "", &nd, r, err))) ||
+	    (ev.n && (rc = scan_events(s, &ev, r, err))))
 		goto fail;
 	qsort(r->listings, r->nlistings, sizeof(*r->listings), by_ref);
 	if (o->all) {
@@ -953,6 +970,7 @@ out_unlocked:
 	study_unlock_run(lockdb);
 	study_unlock_run(lockfd);
 	needles_free(&nd);
+	needles_free(&ev);
 	purge_listings_free(all, nall);
 	purge_config_free(&c);
 	if (rc) {

@@ -33,8 +33,8 @@ int purge_config_read(const struct study *s, struct purge_config *c, struct ct_e
 void purge_config_free(struct purge_config *c);
 
 /* Which listings are due. A listing's last activity is the latest of: when
- * it was added, its applications' sending, its messages, responses and
- * codes, its re-check snapshots. It is due when last + retention_days days
+ * it was added, its applications' sending, its messages, the times of its
+ * replies (also those logged by hand), its re-check snapshots. It is due when last + retention_days days
  * <= now, unless its agent_key is one of the held agents' keys, or it still
  * has work pending (an application planned or sending, a re-check due):
  * then it is kept. Listings with nothing left to purge are not listed. */
