@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/timeutil.h"
 #include "evidence/purge.h"
@@ -186,6 +188,23 @@ START_TEST(run_clears_and_keeps)
 	ck_assert_int_eq(one(s, "SELECT count(contact_email) FROM listing_contact"), 8);
 
 	use_ini(s, "retention_days = 30\nlegal_hold = agence dupont");
+	/* Copies: an export (removed), a design file (named, kept), an event
+	 * naming a landlord (named: the chain keeps it). */
+	char *exp = xasprintf("%s/exports", study_dir), *tpl = xasprintf("%s/templates/x.txt",
+									  study_dir);
+	char *csv = xasprintf("%s/exports/contacts.csv", study_dir);
+	ck_assert_int_eq(mkdir(exp, 0700), 0);
+	char *tdir = xasprintf("%s/templates", study_dir);
+	mkdir(tdir, 0700); /* study_create made none */
+	free(tdir);
+	const char *rows = "ref,name\nOLD,\"NAME OLD\"\n";
+	ck_assert_int_eq(file_write_atomic(csv, rows, strlen(rows), 0600, &err), CT_OK);
+	ck_assert_int_eq(file_write_atomic(tpl, "to edge@example.test", 20, 0600, &err), CT_OK);
+	ck_assert_int_eq(study_begin(s, &err), CT_OK);
+	ck_assert_int_eq(study_event(s, "note", "OLD", "called Name OLD", &err), CT_OK);
+	ck_assert_int_eq(study_commit(s, &err), CT_OK);
+	long long noted = one(s, "SELECT max(id) FROM event");
+	events++;
 	struct purge_options dry = { .dry_run = 1 };
 	ck_assert_msg(purge_run(s, &dry, &r, &err) == CT_OK, "%s", err.msg);
 	/* EDGE, OFFSET, OLD: an e-mail, a phone, a contact name and a URL
@@ -198,7 +217,14 @@ START_TEST(run_clears_and_keeps)
 	ck_assert_int_eq(r->counts[PK_URL], 3);
 	ck_assert_int_eq(r->counts[PK_RAW], 3);
 	ck_assert_int_eq(r->event_id, 0);
+	ck_assert_uint_eq(r->nfiles_removed, 1);
+	ck_assert_str_eq(r->files_removed[0], "exports/contacts.csv");
+	ck_assert_uint_eq(r->nfiles_kept, 1);
+	ck_assert_str_eq(r->files_kept[0], "templates/x.txt");
+	ck_assert_uint_eq(r->nevents_with_data, 1);
+	ck_assert_int_eq(r->events_with_data[0], noted);
 	purge_result_free(r);
+	ck_assert_int_eq(access(csv, F_OK), 0);
 	ck_assert_int_eq(one(s, "SELECT count(*) FROM event"), events);
 	ck_assert_int_eq(one(s, "SELECT count(contact_email) FROM listing_contact"), 8);
 
@@ -207,6 +233,11 @@ START_TEST(run_clears_and_keeps)
 	ck_assert_int_eq(r->due, 3);
 	ck_assert(r->vacuumed);
 	purge_result_free(r);
+	ck_assert_int_eq(access(csv, F_OK), -1);
+	ck_assert_int_eq(access(tpl, F_OK), 0);
+	free(exp);
+	free(tpl);
+	free(csv);
 	ck_assert_int_eq(one(s, "SELECT count(*) FROM event"), events + 1);
 	ck_assert_int_eq(one(s, "SELECT count(*) FROM event WHERE action = 'purge' AND detail LIKE"
 				" '%listings=3 held=1%' AND detail NOT LIKE '%example%'"),
