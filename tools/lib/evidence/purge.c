@@ -752,7 +752,8 @@ static int secrets_strip(struct study *s, const char *text, char **kept, long *r
 		free(mail[i]);
 	free(mail);
 	if (rc || !sections) {
-		explicit_bzero(out.buf ? out.buf : "", out.buf ? out.len : 0);
+		if (out.buf)
+			explicit_bzero(out.buf, out.len);
 		sb_free(&out);
 		*kept = NULL;
 		return rc;
