@@ -100,6 +100,18 @@ static struct study *new_study(void)
 		" (7, 'unavailable', 7, '2027-01-12T00:00:00Z', '2027-01-05T00:00:00Z')");
 	listing(s, 8, "OLD", "Agence Martin", "sent", "2027-01-05T00:00:00Z");
 	message(s, 8, "2027-01-06T00:00:00Z");
+	/* Unlinked replies: an old one from a stranger (due), an old one
+	 * from the held listing's address (kept, it may still be linked), a
+	 * recent one (kept), and a second delivery of the first (due with it). */
+	exec(s, "INSERT INTO message (id, direction, raw, sha256, at, from_addr) VALUES"
+		" (101, 'in', CAST('From: x' AS BLOB), '" RAW_SHA "', '2027-02-01T00:00:00Z',"
+		"  'stranger@example.test'),"
+		" (102, 'in', CAST('From: x' AS BLOB), '" RAW_SHA "', '2027-02-01T00:00:00Z',"
+		"  'held@EXAMPLE.test'),"
+		" (103, 'in', CAST('From: x' AS BLOB), '" RAW_SHA "', '2027-12-20T00:00:00Z',"
+		"  'stranger@example.test')");
+	exec(s, "INSERT INTO message (id, direction, raw, sha256, at, duplicate_of) VALUES"
+		" (104, 'in', CAST('From: x' AS BLOB), '" RAW_SHA "', '2027-12-20T00:00:00Z', 101)");
 	return s;
 }
 
@@ -215,7 +227,9 @@ START_TEST(run_clears_and_keeps)
 	ck_assert_int_eq(r->counts[PK_PHONE], 3);
 	ck_assert_int_eq(r->counts[PK_NAME], 4);
 	ck_assert_int_eq(r->counts[PK_URL], 3);
-	ck_assert_int_eq(r->counts[PK_RAW], 3);
+	/* and the stranger's old unlinked reply with its second delivery */
+	ck_assert_int_eq(r->counts[PK_RAW], 5);
+	ck_assert_int_eq(r->unlinked, 1);
 	ck_assert_int_eq(r->event_id, 0);
 	ck_assert_uint_eq(r->nfiles_removed, 1);
 	ck_assert_str_eq(r->files_removed[0], "exports/contacts.csv");
@@ -251,10 +265,14 @@ START_TEST(run_clears_and_keeps)
 	ck_assert_int_eq(one(s, "SELECT count(*) FROM listing WHERE url IS NULL AND title IS NULL"),
 			 3);
 	ck_assert_int_eq(one(s, "SELECT count(*) FROM message WHERE raw IS NULL AND from_addr IS NULL"
-				" AND subject IS NULL"),
-			 3);
+				" AND subject IS NULL AND (application IN (1, 3, 8) OR id IN (101, 104))"),
+			 5);
+	ck_assert_int_eq(one(s, "SELECT count(*) FROM message WHERE raw IS NULL"), 5);
+	ck_assert_int_eq(one(s, "SELECT count(*) FROM message WHERE id IN (102, 103) AND raw IS NOT"
+				" NULL AND from_addr IS NOT NULL"),
+			 2);
 	/* The pseudonymous record stays: every row, its hash, its key. */
-	ck_assert_int_eq(one(s, "SELECT count(*) FROM message WHERE sha256 = '" RAW_SHA "'"), 4);
+	ck_assert_int_eq(one(s, "SELECT count(*) FROM message WHERE sha256 = '" RAW_SHA "'"), 8);
 	ck_assert_int_eq(one(s, "SELECT count(*) FROM listing WHERE agent_key IS NOT NULL"), 2);
 	ck_assert_int_eq(one(s, "SELECT count(*) FROM listing WHERE price = 800 AND area = 'Gent'"),
 			 8);
@@ -267,8 +285,8 @@ START_TEST(run_clears_and_keeps)
 	struct verify_options vo = { 0 };
 	struct verify_result *vr;
 	ck_assert_int_eq(verify_run(s, &vo, &vr, &err), CT_OK);
-	ck_assert_int_eq(vr->messages_purged, 3);
-	ck_assert_int_eq(vr->messages, 4);
+	ck_assert_int_eq(vr->messages_purged, 5);
+	ck_assert_int_eq(vr->messages, 8);
 	ck_assert_int_eq(vr->nfindings, 0);
 	verify_result_free(vr);
 	/* Again: nothing more to do. */
