@@ -57,6 +57,20 @@ expect_exit 0 ct -S s log "$id" --outcome info --channel phone --at 2027-06-01T1
 [ "$(q s "SELECT count(*) FROM message WHERE direction = 'in' AND kind = 'reply' AND application IS NOT NULL")" = 4 ] ||
 	fail "the 4 replies are not all linked"
 
+# A re-check of L1 and L2 (as corrtest recheck stores one: the page
+# zlib-compressed, its SHA-256 over the plain bytes), in March.
+python3 - s/study.db <<'PY'
+import hashlib, sqlite3, sys, zlib
+db = sqlite3.connect(sys.argv[1])
+for i in (1, 2):
+    page = f"<html><title>Flat of Landlord {i}</title><a href='https://example.org/{i}'>+32 470 12 34 5{i}</a></html>".encode()
+    lid = db.execute("SELECT id FROM listing WHERE ref = ?", (f"L{i}",)).fetchone()[0]
+    db.execute("INSERT INTO recheck (listing, reason, day, due_at, status, planned_at) VALUES (?, 'unavailable', 1, '2027-03-05T09:00:00Z', 'done', '2027-03-04T09:00:00Z')", (lid,))
+    db.execute("INSERT INTO snapshot (recheck, listing, at, url, http_status, final_url, body_sha256, body_size, title, price, body, advertised) VALUES (?, ?, '2027-03-05T09:00:00Z', ?, 200, ?, ?, ?, ?, '800', ?, 1)",
+               (db.execute("SELECT max(id) FROM recheck").fetchone()[0], lid, f"https://example.org/{i}", f"https://example.org/{i}", hashlib.sha256(page).hexdigest(), len(page), f"Flat of Landlord {i}", zlib.compress(page)))
+db.commit()
+PY
+
 # Copies in the study folder: an export, the contacts, the listings file,
 # a confidential report.
 mkdir s/exports
@@ -80,6 +94,7 @@ dirs = sorted(m["direction"] for m in j["messages"])
 assert dirs == ["in", "in", "in", "out", "out"], dirs
 assert any(r["note"] == "Landlord 1 phoned too" for r in j["responses"]), j["responses"]
 assert any(e["subject"] == "L1" for e in j["events"]), j["events"]
+assert [p["url"] for p in j["snapshots"]] == ["https://example.org/1"], j["snapshots"]
 import hashlib
 for m in j["messages"]:
     assert hashlib.sha256(open(m["raw_file"], "rb").read()).hexdigest() == m["sha256"], m
@@ -114,8 +129,10 @@ state = {l["ref"]: l["state"] for l in j["listings"]}
 assert state == {"L1": "due", "L2": "held", "L3": "due", "L4": "recent", "L5": "due", "L6": "due"}, state
 assert j["listings_purged"] == 4 and j["listings_held"] == 1 and j["listings_recent"] == 1, j
 r = j["removed"]
-# 4 listings: e-mail, phone, and contact + agent name each; url, url_key, portal_ref.
-assert (r["emails"], r["phones"], r["names"], r["urls"]) == (4, 4, 8, 12), r
+# 4 listings: e-mail, phone, and contact + agent name each; url, url_key,
+# portal_ref; L1's snapshot: url, final_url, title, price, page.
+assert (r["emails"], r["phones"], r["names"], r["urls"]) == (4, 4, 8, 14), r
+assert (r["titles"], r["bodies"]) == (2, 1), r
 # 8 inquiries, 8 self copies, 2 replies.
 assert r["raw_messages"] == 18, r
 files = set(x["file"] for x in j["files"])
@@ -140,6 +157,11 @@ for i in 2 4; do
 	found "https://example.org/$i" || fail "listing L$i's URL was purged"
 done
 [ ! -s s/study.db-wal ] || fail "study.db-wal is not empty after purge"
+# The snapshot keeps what it showed (time, status, hash, size, advertised).
+[ "$(q s "SELECT count(*) FROM snapshot s JOIN listing l ON l.id = s.listing WHERE l.ref = 'L1' AND s.url IS NULL AND s.final_url IS NULL AND s.title IS NULL AND s.price IS NULL AND s.body IS NULL AND s.body_sha256 IS NOT NULL AND s.http_status = 200 AND s.advertised = 1")" = 1 ] ||
+	fail "L1's snapshot is not purged as it should be"
+[ "$(q s "SELECT count(body) FROM snapshot s JOIN listing l ON l.id = s.listing WHERE l.ref = 'L2'")" = 1 ] ||
+	fail "the held L2's snapshot was purged"
 
 # The figures.
 expect_exit 0 ct -S s stats --json
