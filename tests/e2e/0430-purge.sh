@@ -12,7 +12,8 @@
 # data block identical but for the event count; verify passes. subject
 # finds a landlord before and nothing after. Bad [evidence] values are
 # refused with exit 2 and change nothing. purge --secrets removes the
-# personas' mailbox passwords.
+# personas' mailbox passwords (only their sections of a shared file);
+# --all, refused under a legal hold, also the agent key's secret.
 . "$E2E_DIR/lib.sh"
 . "$E2E_DIR/send-lib.sh"
 mail_start
@@ -215,7 +216,32 @@ grep -rFaq -e "$pw" s && fail "a mailbox password is still in the study folder"
 expect_exit 2 ct -S s fetch
 expect_err "cannot read the secrets file"
 expect_exit 0 ct -S s verify
+# A secrets file shared with another study (CORRTEST_SECRETS): only this
+# study's personas' sections go; the file is rewritten with mode 0600.
+persona=$(q s "SELECT email FROM persona LIMIT 1")
+umask 077
+printf '; shared\n[%s]\npassword = ours-%s\n\n[other@elsewhere.test]\npassword = theirs\n' "$persona" "$$" >shared.ini
+umask 022
+CORRTEST_SECRETS=$PWD/shared.ini expect_exit 0 ct -S s purge --secrets --json
+python3 -c "
+import json; j = json.load(open('out.txt'))
+assert j['secret_sections'] == 1 and not j['secrets_file_removed'], j"
+[ "$(cat shared.ini)" = "$(printf '; shared\n[other@elsewhere.test]\npassword = theirs')" ] || { cat shared.ini >&2; fail "the shared secrets file is not as expected"; }
+[ "$(stat -c %a shared.ini)" = 600 ] || fail "the shared secrets file is not mode 600"
 # --all is refused while a legal hold is set.
 expect_exit 2 ct -S s purge --secrets --all
 expect_err 'legal_hold'
+# Without the hold, --all removes the agent key's secret too: the figures
+# stay, verify holds, a new agent can no longer be keyed.
+sed -i 's/^legal_hold = .*/legal_hold =/' s/study.ini
+expect_exit 0 ct -S s purge --secrets --all --json
+python3 -c "
+import json; j = json.load(open('out.txt'))
+assert j['agent_key_removed'] and j['listings_purged'] == 1, j"
+[ "$(q s "SELECT count(*) FROM study_secret")" = 0 ] || fail "the agent key is still there"
+expect_exit 0 ct -S s stats --json
+cmp out.txt stats-before.json || fail "stats --json changed after --all"
+expect_exit 0 ct -S s verify
+expect_exit 1 ct -S s listings add --ref NEW --agent-type agency --agent "Some Agency"
+expect_err 'agent key was purged'
 exit 0
