@@ -78,6 +78,7 @@ mkdir s/exports
 expect_exit 0 ct -S s export responses -o s/exports/responses.csv
 ct -S s listings list --contacts --json >s/exports/contacts.json
 cp s.csv s/listings.csv
+sqlite3 s/study.db ".backup s/study.db.bak"
 expect_exit 0 ct -S s report --confidential --out s/reports
 expect_exit 0 ct -S s stats --json
 cp out.txt stats-before.json
@@ -137,7 +138,7 @@ assert (r["titles"], r["bodies"]) == (2, 1), r
 # 8 inquiries, 8 self copies, 2 replies.
 assert r["raw_messages"] == 18, r
 files = set(x["file"] for x in j["files"])
-for f in ("listings.csv", "exports/contacts.json"):
+for f in ("listings.csv", "exports/contacts.json", "study.db.bak"):
     assert f in files, (f, files)
 assert sum(f.startswith("outbox/") for f in files) == 8, files
 assert "exports/responses.csv" not in files, files

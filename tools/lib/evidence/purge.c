@@ -450,8 +450,11 @@ static int scan_dir(const char *dir, const char *rel, const struct needles *nd,
 		char *sub = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
 		char *full = xasprintf("%s/%s", dir, sub);
 		struct stat sb;
-		/* The database and its WAL are rewritten by VACUUM instead. */
-		int db = !*rel && !strncmp(e->d_name, "study.db", 8);
+		/* The database and its WAL are rewritten by VACUUM instead; a
+		 * copy of it (study.db.bak) is a file like any other. */
+		int db = !*rel && (!strcmp(e->d_name, "study.db") || !strcmp(e->d_name, "study.db-wal") ||
+				   !strcmp(e->d_name, "study.db-shm") ||
+				   !strcmp(e->d_name, "study.db-journal"));
 		if (db || lstat(full, &sb) != 0) {
 			/* gone meanwhile, or the database */
 		} else if (S_ISDIR(sb.st_mode)) {
