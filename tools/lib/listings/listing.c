@@ -1126,10 +1126,12 @@ static int addressing(int f)
 }
 
 /* Landlords' data: an event names the field, never the value. */
+/* What purge removes: an edit names these fields in its event, never
+ * their values, since the hash chain keeps an event's text for good. */
 static int personal(int f)
 {
 	return f == LF_CONTACT_EMAIL || f == LF_CONTACT_NAME || f == LF_CONTACT_PHONE ||
-	       f == LF_AGENT;
+	       f == LF_AGENT || f == LF_URL || f == LF_PORTAL_REF || f == LF_TITLE;
 }
 
 static int field_by_name(const char *name)
