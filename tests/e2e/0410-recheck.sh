@@ -279,3 +279,48 @@ assert j['planned'] == [] and sorted((d['listing'], d['day']) for d in j['due'])
 CORRTEST_NOW=2026-12-08T12:00:00Z ct -S s stats --json >stats-after.json
 cmp stats-before.json stats-after.json || fail "stats changed"
 expect_exit 0 ct -S s verify
+
+# A listing whose URL was purged after its rechecks were planned: they
+# are cancelled, with an event, and nothing is fetched for it.
+q "UPDATE listing SET url = NULL WHERE ref = 'L10'"
+# A page larger than the 5 MB kept: cut there, hashed as kept, and said.
+python3 -c "
+open('web/big.html', 'wb').write(b'<html><head><title>Groot huis</title></head><body>' + b'Te huur. ' * 700000 + b'</body></html>')"
+python3 - <<'PY'
+import json
+r = json.load(open("web/routes.json")); r["/a/11"] = {"status": 200, "file": "big.html"}
+json.dump(r, open("web/routes.json", "w"))
+PY
+add L11 "Groot huis" "http://127.0.0.1:$P/a/11"
+q "INSERT INTO application (listing, persona, variant, position, scheduled_at, status, sent_at)
+   SELECT l.id, p.id, 1, 1, '2026-12-14T09:00:00Z', 'sent', '2026-12-14T09:00:00Z'
+   FROM listing l, persona p JOIN grp g ON g.id = p.grp
+   WHERE l.ref = 'L11' AND g.name = 'maghrebi' AND p.gender = 'female'"
+app=$(q "SELECT a.id FROM application a JOIN listing l ON l.id = a.listing WHERE l.ref = 'L11'")
+raw=$(printf 'From: Agent <agent@example.org>\r\nSubject: Re: woning\r\nMessage-ID: <r%s@example.org>\r\n\r\nHet huis is al verhuurd.\r\n' "$app")
+hex=$(printf '%s' "$raw" | od -An -v -tx1 | tr -d ' \n')
+sum=$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)
+q "INSERT INTO message (application, direction, raw, sha256, at, message_id, kind, from_addr)
+   VALUES ($app, 'in', X'$hex', '$sum', '2026-12-15T10:00:00Z', '<r$app@example.org>', 'reply', 'agent@example.org')"
+expect_exit 0 ct -S s code
+export CORRTEST_NOW=2026-12-16T12:00:00Z
+expect_exit 0 ct -S s recheck
+[ "$(q "SELECT r.day || ':' || r.status FROM recheck r JOIN listing l ON l.id = r.listing
+	WHERE l.ref = 'L10' ORDER BY r.day" | tr '\n' ' ')" = "1:failed 3:cancelled 7:cancelled " ] ||
+	fail "L10's rechecks not cancelled after its URL went"
+[ "$(q "SELECT count(*) FROM event WHERE action = 'recheck-cancel'")" = 2 ] || fail "cancel events"
+python3 - <<'PY'
+import hashlib, sqlite3, zlib
+served = open("web/big.html", "rb").read()
+assert len(served) > 5 * 1024 * 1024
+db = sqlite3.connect("s/study.db")
+http, size, sha, body, why, title, adv = db.execute(
+    "SELECT s.http_status, s.body_size, s.body_sha256, s.body, s.why, s.title, s.advertised FROM snapshot s "
+    "JOIN listing l ON l.id = s.listing WHERE l.ref = 'L11'").fetchone()
+kept = served[:5 * 1024 * 1024]
+assert (http, size, title, adv) == (200, len(kept), "Groot huis", 1), (http, size, title, adv)
+assert sha == hashlib.sha256(kept).hexdigest()
+assert zlib.decompress(body) == kept
+assert "cut at 5242880 bytes" in why, why
+PY
+expect_exit 0 ct -S s verify
