@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "base/embedded.h"
 #include "design/config.h"
 #include "evidence/recheck.h"
+#include "preset_study.h"
 
 static struct recheck_phrases *builtin(void)
 {
@@ -211,6 +214,139 @@ START_TEST(phrase_file)
 }
 END_TEST
 
+static void exec(struct study *s, const char *sql)
+{
+	char *msg = NULL;
+	ck_assert_msg(sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql,
+		      msg ? msg : "");
+}
+
+static long count(struct study *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	long n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* On a real study database: which codes plan rechecks (the adjudicated
+ * code, else the first), idempotence, listings without a URL; a snapshot
+ * read back, its body inflated and checked, and purged. */
+START_TEST(store)
+{
+	char *dir = NULL;
+	struct study *s = preset_study("ct-recheck", &dir);
+	struct ct_err err = { 0 };
+	exec(s, "INSERT INTO persona (grp, gender, first_name, last_name, email, phone, profile, "
+		"drawn_at) SELECT id, 'female', 'A', 'B', 'a@x.test', '1', '{}', "
+		"'2026-12-01T00:00:00Z' FROM grp WHERE name = 'maghrebi'");
+	exec(s, "INSERT INTO listing (id, ref, url, title, agent_type, added_at) VALUES "
+		"(1, 'L1', 'https://portal.example/a/1', 'Loft', 'agency', '2026-12-01T00:00:00Z'), "
+		"(2, 'L2', NULL, 'Huis', 'agency', '2026-12-01T00:00:00Z')");
+	exec(s, "INSERT INTO application (id, listing, persona, status, sent_at) SELECT l.id, l.id, "
+		"p.id, 'sent', '2026-12-07T09:00:00Z' FROM listing l, persona p");
+	exec(s, "INSERT INTO message (id, application, direction, raw, sha256, at) VALUES "
+		"(1, 1, 'in', X'78', 'h1', '2026-12-08T10:30:00Z'), "
+		"(2, 2, 'in', X'79', 'h2', '2026-12-08T11:00:00Z')");
+	exec(s, "INSERT INTO coding (message, application, pass, coder, outcome, sub_code, coded_at) "
+		"VALUES (1, 1, 'first', 'A', 'refusal', 'let', '2026-12-09T08:00:00Z'), "
+		"(2, 2, 'first', 'A', 'refusal', 'let', '2026-12-09T08:00:00Z')");
+	struct recheck_cfg c = { { 1, 3, 7 }, 3, 10, 30, NULL };
+	struct recheck_plan p;
+	ck_assert_int_eq(recheck_plan(s, &c, 0, &p, &err), CT_OK);
+	ck_assert_int_eq(p.n, 3);
+	ck_assert_str_eq(p.v[0].ref, "L1");
+	ck_assert_str_eq(p.v[0].reason, "unavailable");
+	ck_assert_str_eq(p.v[0].due_at, "2026-12-09T10:30:00Z");
+	ck_assert_str_eq(p.v[1].due_at, "2026-12-11T10:30:00Z");
+	ck_assert_str_eq(p.v[2].due_at, "2026-12-15T10:30:00Z");
+	ck_assert_int_eq(p.nskip, 1);
+	ck_assert_str_eq(p.skip[0].ref, "L2");
+	recheck_plan_free(&p);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM recheck"), 0);
+	/* An adjudicated code without the sub-code settles it: nothing. */
+	exec(s, "INSERT INTO coding (message, application, pass, coder, outcome, coded_at) VALUES "
+		"(1, 1, 'adjudicated', 'B', 'refusal', '2026-12-09T09:00:00Z')");
+	ck_assert_int_eq(recheck_plan(s, &c, 0, &p, &err), CT_OK);
+	ck_assert_int_eq(p.n, 0);
+	recheck_plan_free(&p);
+	exec(s, "DELETE FROM coding WHERE pass = 'adjudicated'");
+	/* Written once; a second planning adds nothing. */
+	ck_assert_int_eq(recheck_plan(s, &c, 1, &p, &err), CT_OK);
+	ck_assert_int_eq(p.n, 3);
+	recheck_plan_free(&p);
+	ck_assert_int_eq(recheck_plan(s, &c, 1, &p, &err), CT_OK);
+	ck_assert_int_eq(p.n, 0);
+	recheck_plan_free(&p);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM recheck WHERE status = 'due'"), 3);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM event WHERE action = 'recheck-plan'"), 1);
+
+	/* A snapshot as a fetch stores it; its SHA-256 by sha256sum. */
+	static const char page[] = "hello advert";
+	Bytef z[64];
+	uLongf zn = sizeof(z);
+	ck_assert_int_eq(compress2(z, &zn, (const Bytef *)page, sizeof(page) - 1, 9), Z_OK);
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(s->db,
+					    "INSERT INTO snapshot (recheck, listing, at, url, http_status, "
+					    "final_url, body_sha256, body_size, title, price, body, "
+					    "advertised, why) SELECT id, 1, '2026-12-09T12:00:00Z', "
+					    "'https://portal.example/a/1', 200, "
+					    "'https://portal.example/a/1', "
+					    "'70479f4f8b3544989fc85bb7bdec5d0ca95d9b1147452c046ad1a58a574e8ad3',"
+					    " 12, 'Loft', '850', ?, 1, 'online' FROM recheck WHERE day = 1",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(st, 1, z, (int)zn, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	struct recheck_listing *v;
+	int n;
+	ck_assert_int_eq(recheck_list(s, 0, &v, &n, &err), CT_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(v[0].ref, "L1");
+	ck_assert_int_eq(v[0].advertised, 1);
+	ck_assert_int_eq(v[0].nitems, 3);
+	ck_assert_int_eq(v[0].items[0].nsnaps, 1);
+	ck_assert_int_eq(v[0].items[1].nsnaps, 0);
+	int64_t snap = v[0].items[0].snaps[0].id;
+	ck_assert_str_eq(v[0].items[0].snaps[0].price, "850");
+	ck_assert_int_eq(v[0].items[0].snaps[0].has_body, 1);
+	recheck_list_free(v, n);
+	char *body;
+	size_t len;
+	ck_assert_int_eq(recheck_snapshot_body(s, snap, &body, &len, &err), CT_OK);
+	ck_assert_uint_eq(len, 12);
+	ck_assert_str_eq(body, page);
+	free(body);
+	exec(s, "UPDATE snapshot SET body_sha256 = 'x'");
+	ck_assert_int_eq(recheck_snapshot_body(s, snap, &body, &len, &err), CT_EENV);
+	exec(s, "UPDATE snapshot SET body_sha256 = "
+		"'70479f4f8b3544989fc85bb7bdec5d0ca95d9b1147452c046ad1a58a574e8ad3'");
+
+	/* Purge: what may identify the landlord goes, the rest stays. */
+	ck_assert_int_eq(study_begin(s, &err), CT_OK);
+	ck_assert_int_eq(recheck_purge(s, 1, &n, &err), CT_OK);
+	ck_assert_int_eq(study_commit(s, &err), CT_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM snapshot WHERE url IS NULL AND final_url IS "
+				  "NULL AND title IS NULL AND price IS NULL AND body IS NULL AND "
+				  "http_status = 200 AND advertised = 1 AND body_size = 12 AND "
+				  "body_sha256 LIKE '70479f%' AND why = 'online'"),
+			 1);
+	ck_assert_int_eq(recheck_snapshot_body(s, snap, &body, &len, &err), CT_OK);
+	ck_assert_ptr_null(body);
+	ck_assert_int_eq(recheck_list(s, 1, &v, &n, &err), CT_OK);
+	ck_assert_int_eq(v[0].items[0].snaps[0].has_body, 0);
+	ck_assert_int_eq(v[0].advertised, 1);
+	recheck_list_free(v, n);
+	study_close(s);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("recheck");
@@ -221,6 +357,7 @@ int main(void)
 	tcase_add_test(tc, judgement);
 	tcase_add_test(tc, config);
 	tcase_add_test(tc, phrase_file);
+	tcase_add_test(tc, store);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
