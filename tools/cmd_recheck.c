@@ -31,7 +31,7 @@ const char cmd_recheck_usage[] =
 	"                     nothing, change nothing\n"
 	"  --list             every listing's rechecks and snapshots, with\n"
 	"                     \"still advertised\" (yes, no or unknown) from the\n"
-	"                     latest snapshot\n"
+	"                     latest snapshot that could tell (not a server error)\n"
 	"  --listing REF      with --list: that listing only\n"
 	"\n"
 	"Exit status 0; 3 when a page could not be fetched (it stays due and is\n"
@@ -99,6 +99,8 @@ static int do_list(struct cmd_ctx *ctx, const char *ref)
 		out_str(o, &(struct out_field){ "still_advertised", "still advertised", OUT_TEXT,
 						OUT_ID },
 			adv_word(l->advertised));
+		out_str(o, &(struct out_field){ "advertised_at", NULL, OUT_TEXT, 0 },
+			l->advertised_at);
 		out_str(o, &(struct out_field){ "url", NULL, OUT_TEXT, 0 }, l->url);
 		out_table_begin(o, &(struct out_field){ "rechecks", NULL, OUT_TEXT, 0 });
 		for (int j = 0; j < l->nitems; j++) {

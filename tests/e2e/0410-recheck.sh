@@ -240,15 +240,26 @@ expect_exit 3 ct -S s recheck
 [ "$(q "SELECT s.body_sha256 FROM snapshot s JOIN recheck r ON r.id = s.recheck JOIN listing l ON l.id = s.listing
 	WHERE l.ref = 'L2' AND r.day = 3")" = "$(sha256sum web/change2.html | cut -d' ' -f1)" ] || fail "L2 day 3 hash"
 
-# Day 7, and two more runs: the dead site's first recheck fails after five
-# attempts; the others stay due.
+# Day 7, and two runs: the dead site's first recheck fails after five
+# attempts; the others stay due. L8's site has a server error: a snapshot
+# that cannot tell, and the recheck stays due.
+python3 - <<'EOF'
+import json
+r = json.load(open("web/routes.json")); r["/a/8"]["status"] = 503
+json.dump(r, open("web/routes.json", "w"))
+EOF
 export CORRTEST_NOW=2026-12-15T12:00:00Z
 expect_exit 3 ct -S s recheck
 expect_exit 3 ct -S s recheck
+[ "$(q "SELECT r.status || ' ' || r.attempts || ' ' || r.last_error FROM recheck r JOIN listing l ON l.id = r.listing
+	WHERE l.ref = 'L8' AND r.day = 7")" = "due 2 HTTP 503" ] || fail "L8's server error"
+[ "$(q "SELECT count(*) || ' ' || count(advertised) FROM snapshot s JOIN recheck r ON r.id = s.recheck
+	JOIN listing l ON l.id = s.listing WHERE l.ref = 'L8' AND r.day = 7 AND s.http_status = 503")" = "2 0" ] ||
+	fail "L8's 503 snapshots"
 [ "$(q "SELECT r.day || ':' || r.status || ':' || r.attempts FROM recheck r JOIN listing l ON l.id = r.listing
 	WHERE l.ref = 'L10' ORDER BY r.day" | tr '\n' ' ')" = "1:failed:5 3:due:3 7:due:2 " ] ||
 	{ q "SELECT * FROM recheck"; fail "L10's attempts"; }
-[ "$(q "SELECT count(*) FROM snapshot")" = 21 ] || fail "21 snapshots after day 7"
+[ "$(q "SELECT count(*) FROM snapshot")" = 22 ] || fail "22 snapshots after day 7"
 
 # --list: still advertised per listing, from the latest snapshot.
 expect_exit 0 ct -S s recheck --list --json
@@ -258,6 +269,9 @@ j = json.load(open("out.txt"))
 adv = {l["listing"]: l["still_advertised"] for l in j}
 assert adv == {"L1": "yes", "L2": "yes", "L3": "no", "L4": "no", "L5": "no", "L6": "no",
                "L8": "yes", "L10": "unknown"}, adv
+# L8: yes, as day 3 found; its day-7 server errors cannot tell.
+at = {l["listing"]: l["advertised_at"] for l in j}
+assert at["L1"] == "2026-12-15T12:00:00Z" and at["L8"] == "2026-12-11T12:00:00Z" and at["L10"] is None, at
 l1 = [l for l in j if l["listing"] == "L1"][0]
 assert [(r["day"], r["status"], r["http_status"], r["advertised"], r["price"]) for r in l1["rechecks"]] == \
     [(1, "done", 200, "yes", "850"), (3, "done", 200, "yes", "850"), (7, "done", 200, "yes", "850")], l1
@@ -273,7 +287,7 @@ expect_err "listing 'L9' has no rechecks"
 expect_exit 0 ct -S s recheck --plan --json
 python3 -c "
 import json; j = json.load(open('out.txt'))
-assert j['planned'] == [] and sorted((d['listing'], d['day']) for d in j['due']) == [('L10', 3), ('L10', 7)], j"
+assert j['planned'] == [] and sorted((d['listing'], d['day']) for d in j['due']) == [('L10', 3), ('L10', 7), ('L8', 7)], j"
 
 # The analysis did not move.
 CORRTEST_NOW=2026-12-08T12:00:00Z ct -S s stats --json >stats-after.json

@@ -847,15 +847,19 @@ int recheck_list(struct study *s, int64_t listing, struct recheck_listing **out,
 			it->attempts = sqlite3_column_int(is, 7);
 			it->last_error = study_column_dup(is, 8, NULL);
 			rc = load_snaps(s, ss, it, err);
-			/* Still advertised: what the latest snapshot found. */
+			/* Still advertised: what the latest snapshot that could
+			 * tell found (a server error on day 7 does not undo what
+			 * day 3 showed; advertised_at says when that was). */
 			for (int k = 0; k < it->nsnaps; k++)
-				if (!latest || strcmp(it->snaps[k].at, latest) >= 0) {
+				if (it->snaps[k].advertised >= 0 &&
+				    (!latest || strcmp(it->snaps[k].at, latest) >= 0)) {
 					latest = it->snaps[k].at;
 					l->advertised = it->snaps[k].advertised;
 				}
 		}
 		if (!rc && ri != SQLITE_DONE)
 			rc = study_db_error(s, err, "reading the rechecks");
+		l->advertised_at = latest ? xstrdup(latest) : NULL;
 	}
 	if (!rc && r != SQLITE_DONE)
 		rc = study_db_error(s, err, "reading the rechecks");
@@ -882,6 +886,7 @@ void recheck_list_free(struct recheck_listing *v, int n)
 			free(it->planned_at), free(it->last_error);
 		}
 		free(v[i].items), free(v[i].ref), free(v[i].url), free(v[i].title);
+		free(v[i].advertised_at);
 	}
 	free(v);
 }

@@ -208,7 +208,11 @@ struct recheck_listing {
 	char *ref;
 	char *url;        /* the listing's URL now (NULL: none, or purged) */
 	char *title;      /* the listing's recorded title */
-	int advertised;   /* the latest snapshot's: 1, 0, -1 unknown (or none yet) */
+	/* Still advertised: what the latest snapshot that could tell (its
+	 * advertised not NULL) found: 1, 0, or -1 when none could (yet); and
+	 * that snapshot's time (NULL when none). */
+	int advertised;
+	char *advertised_at;
 	struct recheck_item *items; /* by day */
 	int nitems;
 };
