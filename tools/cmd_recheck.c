@@ -212,6 +212,12 @@ int cmd_recheck(int argc, char **argv, struct cmd_ctx *ctx)
 	recheck_cfg_free(&cfg);
 	struct out *o = out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE);
 	out_bool(o, &(struct out_field){ "dry_run", NULL, OUT_BOOL, 0 }, plan_only);
+	if (plan_only)
+		out_text(o, "%d new recheck%s would be planned; %d planned before %s due now.\n",
+			 plan.n, plan.n == 1 ? "" : "s", plan.ndue, plan.ndue == 1 ? "is" : "are");
+	else
+		out_text(o, "%d new recheck%s planned; %d fetched.\n", plan.n, plan.n == 1 ? "" : "s",
+			 run.fetched);
 	show_planned(o, "planned", plan_only ? "Would plan" : "Planned", plan.v, plan.n);
 	if (plan_only)
 		show_planned(o, "due", "\nDue now (planned before)", plan.due, plan.ndue);

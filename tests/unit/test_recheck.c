@@ -56,6 +56,8 @@ START_TEST(titles)
 	CHECK_FIELD('t', "<TITLE>\n  Caf&eacute; &amp; studio &#8211; Gent &#x20AC;\n</TITLE>",
 		    "Caf\xC3\xA9 & studio \xE2\x80\x93 Gent \xE2\x82\xAC");
 	CHECK_FIELD('t', "<html><body>Geen titel</body></html>", "-");
+	/* A page in Latin-1 (no charset): read as such, stored as UTF-8. */
+	CHECK_FIELD('t', "<title>Caf\xE9 \xE0 louer</title>", "Caf\xC3\xA9 \xC3\xA0 louer");
 	/* An empty og:title does not hide the <title>. */
 	CHECK_FIELD('t', "<meta property=\"og:title\" content=\"\"><title>Huis</title>", "Huis");
 	/* A '>' inside a quoted attribute does not end the tag. */
@@ -99,6 +101,7 @@ START_TEST(let_phrases)
 	CHECK_FIELD('g', "<p>Cette annonce n'est plus disponible.</p>", "plus disponible");
 	CHECK_FIELD('g', "<p>Appartement d\xC3\xA9j\xC3\xA0 lou\xC3\xA9</p>", "lou\xC3\xA9");
 	CHECK_FIELD('g', "<p>Maison lou\xC3\xA9" "e</p>", "lou\xC3\xA9" "e");
+	CHECK_FIELD('g', "<p>Maison d\xE9j\xE0 lou\xE9" "e</p>", "lou\xC3\xA9" "e");
 	CHECK_FIELD('g', "<p>Appartement lou\xC3\xA9 meubl\xC3\xA9.</p>", "-");
 	CHECK_FIELD('g', "<p>LET AGREED</p>", "let agreed");
 	CHECK_FIELD('g', "<p>This property is no longer available.</p>", "no longer available");
@@ -121,6 +124,20 @@ static int judge(long http, const char *url, const char *final, const char *ltit
 	free(why);
 	return r;
 }
+
+START_TEST(nul_bytes)
+{
+	/* A NUL byte in the page does not hide what follows it. */
+	static const char page[] = "<p>x\0y</p><title>Na nul</title><p>verhuurd</p>";
+	struct recheck_phrases *ph = builtin();
+	struct recheck_page pg;
+	recheck_page_read(page, sizeof(page) - 1, ph, &pg);
+	ck_assert_str_eq(pg.title, "Na nul");
+	ck_assert_str_eq(pg.gone_phrase, "verhuurd");
+	recheck_page_free(&pg);
+	recheck_phrases_free(ph);
+}
+END_TEST
 
 START_TEST(judgement)
 {
@@ -354,6 +371,7 @@ int main(void)
 	tcase_add_test(tc, titles);
 	tcase_add_test(tc, prices);
 	tcase_add_test(tc, let_phrases);
+	tcase_add_test(tc, nul_bytes);
 	tcase_add_test(tc, judgement);
 	tcase_add_test(tc, config);
 	tcase_add_test(tc, phrase_file);

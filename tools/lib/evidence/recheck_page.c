@@ -107,6 +107,27 @@ void recheck_phrases_free(struct recheck_phrases *p)
 
 /* ---- HTML scanning ---- */
 
+/* s as UTF-8: kept when it is valid, else read as Latin-1 (what pages
+ * without a charset, or in windows-1252, mostly are), so that a title is
+ * stored as text and "lou\xe9" is found as "loué". Caller frees. */
+static char *as_utf8(const char *s, size_t n)
+{
+	size_t bad;
+	int latin1 = !utf8_check(s, n, &bad);
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		/* A NUL byte would end the text early: a space instead. */
+		if (!c)
+			sb_addc(&sb, ' ');
+		else if (latin1 && c >= 0x80)
+			sb_add_utf8(&sb, c);
+		else
+			sb_addc(&sb, (char)c);
+	}
+	return sb_detach(&sb);
+}
+
 /* Case-insensitive (ASCII) search of needle in h[0..n). */
 static const char *ci_find(const char *h, size_t n, const char *needle)
 {
@@ -510,10 +531,13 @@ static const char *gone_phrase(const struct recheck_phrases *ph, const char *tex
 	return found;
 }
 
-void recheck_page_read(const char *body, size_t len, const struct recheck_phrases *ph,
+void recheck_page_read(const char *raw, size_t rawlen, const struct recheck_phrases *ph,
 		       struct recheck_page *out)
 {
 	memset(out, 0, sizeof(*out));
+	char *utf8 = as_utf8(raw, rawlen);
+	const char *body = utf8;
+	size_t len = strlen(utf8); /* no NUL inside: as_utf8 replaced them */
 	const char *end = body + len;
 	struct strbuf text = STRBUF_INIT;
 	char *title = NULL, *og_title = NULL, *meta_price = NULL, *ld_price = NULL;
@@ -609,6 +633,7 @@ void recheck_page_read(const char *body, size_t len, const struct recheck_phrase
 	const char *g = gone_phrase(ph, visible);
 	out->gone_phrase = g ? xstrdup(g) : NULL;
 	free(visible);
+	free(utf8);
 }
 
 void recheck_page_free(struct recheck_page *p)
