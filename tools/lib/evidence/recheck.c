@@ -950,5 +950,14 @@ int recheck_purge(struct study *s, int64_t listing, int *n, struct ct_err *err)
 	sqlite3_finalize(st);
 	if (!rc && n)
 		*n = sqlite3_changes(s->db);
+	/* Nothing is left to fetch: what was still due is cancelled. */
+	if (!rc && !(rc = study_prepare(s,
+					"UPDATE recheck SET status = 'cancelled', last_error = 'purged' "
+					"WHERE status = 'due' AND (?1 = 0 OR listing = ?1)",
+					&st, err))) {
+		sqlite3_bind_int64(st, 1, listing);
+		rc = study_step_done(s, st, err, "cancelling rechecks");
+		sqlite3_finalize(st);
+	}
 	return rc;
 }

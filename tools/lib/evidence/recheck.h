@@ -233,8 +233,11 @@ int recheck_snapshot_body(struct study *s, int64_t snapshot, char **body, size_t
  * snapshots when listing is 0): url, final_url, title, price and body
  * become NULL; at, http_status, error, body_sha256, body_size, advertised
  * and why stay (why, error and last_error never hold a URL, a title or a
- * price: see recheck_judge and recheck_run). Inside the caller's
- * transaction; *n: snapshots changed. */
+ * price: see recheck_judge and recheck_run). The listing's rechecks that
+ * are still due are cancelled (last_error "purged"): there is nothing to
+ * fetch any more. Inside the caller's transaction; *n: snapshots changed.
+ * The freed pages of the bodies stay in study.db until the purge
+ * overwrites or vacuums them, as for message.raw. */
 int recheck_purge(struct study *s, int64_t listing, int *n, struct ct_err *err);
 
 #endif
