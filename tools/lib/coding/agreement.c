@@ -65,7 +65,10 @@ int coding_agreement_run(struct study *s, struct coding_agreement **out, struct 
 		agreement_collapse(a->table, K, c, t2);
 		agreement_compute(t2, 2, 0.05, &a->outcome[c]);
 	}
-	qsort(a->groups, (size_t)a->ngroups, sizeof(*a->groups), by_name);
+	/* No group yet (nothing double-coded): groups is NULL, which qsort
+	 * may not be given. */
+	if (a->ngroups)
+		qsort(a->groups, (size_t)a->ngroups, sizeof(*a->groups), by_name);
 	for (int g = 0; g < a->ngroups; g++)
 		agreement_compute(a->groups[g].table, K, 0.05, &a->groups[g].a);
 	if ((rc = study_prepare(s, "SELECT count(*) FROM coding_sample", &st, err))) {

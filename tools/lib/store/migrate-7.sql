@@ -8,7 +8,13 @@
 -- reason: 'unavailable' (a reply said it was let already) or 'differing'
 -- (the pair was answered differently). application: the reply's
 -- application that triggered it. status: due, done (a snapshot was taken),
--- failed (it could not be fetched after the retries), cancelled.
+-- failed (it could not be fetched after the retries), cancelled (the
+-- listing's URL was purged before it was due). attempts: fetches tried;
+-- last_error: why the last one gave no answer (libcurl's words for the
+-- error, never the host, or "HTTP 503"): no personal data, not purged.
+-- corrtest recheck (tools/lib/evidence/recheck.c) plans and runs them;
+-- each snapshot it stores has a "recheck" event whose detail holds the
+-- body's SHA-256, so that the event chain covers every body.
 CREATE TABLE recheck (
 	id INTEGER PRIMARY KEY,
 	listing INTEGER NOT NULL REFERENCES listing(id),
@@ -33,7 +39,10 @@ CREATE INDEX recheck_due ON recheck(status, due_at);
 -- body: the response body, zlib-compressed (deflate with a zlib header);
 -- body_sha256 is the SHA-256 of the uncompressed body.
 -- advertised: 1 still advertised, 0 gone (404/410, a redirect away from
--- the advert, or a page that says it is let), NULL unknown (an error).
+-- the advert, or a page that says it is let), NULL unknown (a server
+-- error, a refusal such as 403). why: the reason in words, without URL,
+-- title or price (not purged). error: not set by corrtest recheck (a fetch
+-- without a response stores no snapshot: see recheck.last_error).
 CREATE TABLE snapshot (
 	id INTEGER PRIMARY KEY,
 	recheck INTEGER REFERENCES recheck(id),
