@@ -27,7 +27,8 @@ static const struct kind kinds[] = {
 	  "SELECT l.ref, g.name, p.gender, p.email, a.variant, a.position, a.scheduled_at, a.id, "
 	  "l.agent_key, coalesce(a.channel, l.channel), a.status, a.simulated "
 	  "FROM application a JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
-	  "JOIN grp g ON g.id = p.grp ORDER BY l.id, a.position IS NULL, a.position, a.id",
+	  "JOIN grp g ON g.id = p.grp WHERE a.kind = 'main' "
+	  "ORDER BY l.id, a.position IS NULL, a.position, a.id",
 	  { 6, -1 },
 	  { 4, 5, 7, 11, -1 } },
 	{ "responses",
@@ -41,7 +42,7 @@ static const struct kind kinds[] = {
 	  "max(a.simulated, coalesce(r.simulated, 0)) FROM application a "
 	  "JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
 	  "JOIN grp g ON g.id = p.grp LEFT JOIN response r ON r.id = "
-	  "(SELECT max(id) FROM response WHERE application = a.id) "
+	  "(SELECT max(id) FROM response WHERE application = a.id) WHERE a.kind = 'main' "
 	  "ORDER BY l.id, a.position IS NULL, a.position, a.id",
 	  { 16, 17, 18, -1 },
 	  { 12, 19, 21, -1 } },

@@ -255,7 +255,7 @@ static int load_applications(struct study *s, const struct persona_row *personas
 	sqlite3_stmt *st;
 	int rc = study_prepare(s,
 			       "SELECT id, listing, persona, status, variant, position, julianday(sent_at) "
-			       "FROM application ORDER BY id",
+			       "FROM application WHERE kind = 'main' ORDER BY id",
 			       &st, err);
 	if (rc)
 		return rc;

@@ -51,6 +51,7 @@ static int load_pairs(struct study *s, struct pair **out, int *nout, struct ct_e
 		"a.position, a.scheduled_at, l.agent_key, g.role, a.persona FROM assignment s "
 		"JOIN listing l ON l.id = s.listing "
 		"JOIN grp g ON g.id = s.test_grp LEFT JOIN application a ON a.listing = s.listing "
+		"AND a.kind = 'main' "
 		"LEFT JOIN persona p ON p.id = a.persona LEFT JOIN grp pg ON pg.id = p.grp "
 		"ORDER BY s.listing, a.position, a.id",
 		&st, err);
@@ -815,7 +816,7 @@ static int agent_gaps(struct study *s, struct assign_balance *b, struct ct_err *
 		"coalesce(a.sent_at, a.scheduled_at) AS t FROM application a "
 		"JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
 		"JOIN grp g ON g.id = p.grp WHERE l.agent_key IS NOT NULL AND l.agent_key <> '' AND "
-		"a.status <> 'cancelled' AND t IS NOT NULL ORDER BY l.agent_key, a.persona, t, a.id",
+		"a.status <> 'cancelled' AND a.kind <> 'followup' AND t IS NOT NULL ORDER BY l.agent_key, a.persona, t, a.id",
 		&st, err);
 	if (rc)
 		return rc;

@@ -37,7 +37,8 @@ int coding_agreement_run(struct study *s, struct coding_agreement **out, struct 
 		"a.message = f.message AND a.pass = 'adjudicated') FROM coding f "
 		"JOIN coding c2 ON c2.message = f.message AND c2.pass = 'second' "
 		"JOIN application ap ON ap.id = f.application JOIN persona p ON p.id = ap.persona "
-		"JOIN grp g ON g.id = p.grp WHERE f.pass = 'first' ORDER BY f.message",
+		"JOIN grp g ON g.id = p.grp WHERE f.pass = 'first' AND ap.kind = 'main' "
+		"ORDER BY f.message",
 		&st, err);
 	if (rc)
 		return rc;

@@ -611,6 +611,7 @@ static int check_agents(struct ctx *x, struct ct_err *err)
 		"a.status <> 'planned' "
 		"FROM application a JOIN listing l ON l.id = a.listing "
 		"WHERE l.agent_key IS NOT NULL AND coalesce(a.sent_at, a.scheduled_at) IS NOT NULL "
+		"AND a.kind <> 'followup' "
 		"AND (a.status IN ('sending', 'sent', 'bounced') OR "
 		"     (a.status = 'planned' AND l.status = 'active'))",
 		&st, err);
