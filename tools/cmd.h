@@ -83,6 +83,8 @@ CMD(demo);
 CMD(report);
 CMD(verify);
 CMD(seal);
+CMD(followup);
+CMD(retest);
 /* Temporary, until cmd_code.c dispatches to code_study_main (issue 10). */
 
 #undef CMD

@@ -46,6 +46,24 @@ static const struct kind kinds[] = {
 	  "ORDER BY l.id, a.position IS NULL, a.position, a.id",
 	  { 16, 17, 18, -1 },
 	  { 12, 19, 21, -1 } },
+	/* Follow-ups and re-tests (corrtest followup, retest) in a file of
+	 * their own: the two files above hold the study's pairs (the main
+	 * kind), which the analysis counts; these it never counts. */
+	{ "followups",
+	  "listing_ref,agent_key,kind,application_id,follows,group,gender,variant,position,status,"
+	  "outcome,channel,planned_channel,sent_via,scheduled_at,sent_at,replied_at,response_hours,"
+	  "coder,simulated",
+	  "SELECT l.ref, l.agent_key, a.kind, a.id, a.follows, g.name, p.gender, a.variant, "
+	  "a.position, a.status, r.outcome, r.channel, coalesce(a.channel, l.channel), a.sent_via, "
+	  "a.scheduled_at, a.sent_at, r.at, "
+	  "round((julianday(r.at) - julianday(a.sent_at)) * 24, 2), r.coder, "
+	  "max(a.simulated, coalesce(r.simulated, 0)) FROM application a "
+	  "JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
+	  "JOIN grp g ON g.id = p.grp LEFT JOIN response r ON r.id = "
+	  "(SELECT max(id) FROM response WHERE application = a.id) WHERE a.kind <> 'main' "
+	  "ORDER BY a.id",
+	  { 14, 15, 16, -1 },
+	  { 3, 4, 17, 19, -1 } },
 };
 
 static int in_cols(const int *cols, int i)
@@ -56,7 +74,7 @@ static int in_cols(const int *cols, int i)
 	return 0;
 }
 
-const char export_kinds[] = "assignments, responses";
+const char export_kinds[] = "assignments, responses, followups";
 
 static const struct kind *find_kind(const char *name)
 {

@@ -1129,3 +1129,29 @@ int assignments_balance(struct study *s, struct assign_balance **out, struct ct_
 	*out = b;
 	return CT_OK;
 }
+
+int assign_schedule_extra(struct study *s, const char *agent_key, int64_t persona_first,
+			  int64_t persona_second, int gap_minutes, uint64_t seed, long salt,
+			  time_t *first, time_t *second, struct ct_err *err)
+{
+	struct sched_msg *ex = NULL;
+	char **keys = NULL;
+	int nex = 0;
+	int rc = load_existing(s, &ex, &keys, &nex, err);
+	/* One agent matters: the pair's own; every other message counts
+	 * against the quota only. */
+	for (int i = 0; i < nex; i++) {
+		ex[i].agent = agent_key && keys[i] && !strcmp(keys[i], agent_key) ? 0 : -1;
+		free(keys[i]);
+	}
+	free(keys);
+	if (!rc) {
+		struct sched_window w = window_of(s->design);
+		w.seed = seed;
+		w.salt = salt;
+		struct sched_pair p = { agent_key ? 0 : -1, persona_first, persona_second, gap_minutes };
+		rc = schedule_place(&w, ex, nex, 1, &p, 1, first, second, NULL, err);
+	}
+	free(ex);
+	return rc;
+}
