@@ -70,6 +70,8 @@ int study_facts_read(struct study *s, struct study_facts **out, struct ct_err *e
 	struct study_facts *f = xcalloc(1, sizeof(*f));
 	*out = NULL;
 	int rc;
+	/* The flow, the fielding dates and the channels are the pairs' (the main
+	 * kind): follow-ups and re-tests never change a report's figures. */
 	if ((rc = one_row(s, "SELECT name, market, city, lang, seed, design_hash, created_at FROM "
 			     "study WHERE id = 1",
 			  f, fill_study, err)) ||

@@ -1057,6 +1057,8 @@ static int coding_read(struct study *s, struct analysis_coding **out, struct ct_
 	/* The codes the analysis reads: first and adjudicated (a second code
 	 * only measures agreement), counted per application and reply. */
 	int rc = study_prepare(s,
+			/* Of the main kind only: a follow-up's reply is coded like any other,
+			 * but the report describes the coding of the pairs it analyses. */
 			       "SELECT count(*), coalesce(sum(n > 1), 0) FROM (SELECT application, "
 			       "count(DISTINCT coalesce(message, -id)) AS n FROM coding WHERE pass IN "
 			       "('first', 'adjudicated') AND application IN (SELECT id FROM "

@@ -14,6 +14,7 @@ static int mark_sent(struct study *s, long *n, struct ct_err *err)
 {
 	sqlite3_stmt *st;
 	int rc = study_prepare(s,
+			/* The simulated market is the pairs' (the main kind). */
 			       "UPDATE application SET status = 'sent', sent_at = scheduled_at, "
 			       "simulated = 1 WHERE status = 'planned' AND kind = 'main' AND listing IN "
 			       "(SELECT a.listing FROM "

@@ -47,6 +47,8 @@ static int load_pairs(struct study *s, struct pair **out, int *nout, struct ct_e
 	sqlite3_stmt *st;
 	int rc = study_prepare(
 		s,
+		/* The pairs' applications (the main kind): a follow-up on an assigned
+		 * listing is no part of its pair or of the balance. */
 		"SELECT s.listing, l.ref, s.block, g.name, s.gender, s.gap_hours, pg.role, a.variant, "
 		"a.position, a.scheduled_at, l.agent_key, g.role, a.persona FROM assignment s "
 		"JOIN listing l ON l.id = s.listing "
@@ -812,6 +814,7 @@ static int agent_gaps(struct study *s, struct assign_balance *b, struct ct_err *
 	sqlite3_stmt *st;
 	int rc = study_prepare(
 		s,
+		/* Follow-ups write the agent again on purpose: not a gap broken. */
 		"SELECT l.agent_key, a.persona, g.name || '/' || p.gender, l.ref, "
 		"coalesce(a.sent_at, a.scheduled_at) AS t FROM application a "
 		"JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "

@@ -33,6 +33,8 @@ int coding_agreement_run(struct study *s, struct coding_agreement **out, struct 
 	sqlite3_stmt *st;
 	int rc = study_prepare(
 		s,
+		/* The agreement the report gives is over the pairs' replies (the main
+		 * kind), as the second coder's sample is drawn from them. */
 		"SELECT f.outcome, c2.outcome, g.name, EXISTS (SELECT 1 FROM coding a WHERE "
 		"a.message = f.message AND a.pass = 'adjudicated') FROM coding f "
 		"JOIN coding c2 ON c2.message = f.message AND c2.pass = 'second' "
@@ -66,7 +68,9 @@ int coding_agreement_run(struct study *s, struct coding_agreement **out, struct 
 		agreement_collapse(a->table, K, c, t2);
 		agreement_compute(t2, 2, 0.05, &a->outcome[c]);
 	}
-	qsort(a->groups, (size_t)a->ngroups, sizeof(*a->groups), by_name);
+	/* No second code yet: no groups, and qsort may not take NULL. */
+	if (a->ngroups)
+		qsort(a->groups, (size_t)a->ngroups, sizeof(*a->groups), by_name);
 	for (int g = 0; g < a->ngroups; g++)
 		agreement_compute(a->groups[g].table, K, 0.05, &a->groups[g].a);
 	if ((rc = study_prepare(s, "SELECT count(*) FROM coding_sample", &st, err))) {

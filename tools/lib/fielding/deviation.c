@@ -77,6 +77,8 @@ int deviations_list(struct study *s, struct deviation **out, int *n, struct ct_e
 {
 	/* A listing's applications come together, the first position first. */
 	static const char sql[] =
+		/* Deviations from the pairs' protocol (the main kind); a follow-up has
+		 * no pair order to break. */
 		"SELECT a.id, a.listing, a.position, l.ref, g.name, p.gender, a.status,"
 		" a.scheduled_at, a.sent_at, a.channel, l.channel, a.sent_via"
 		" FROM application a JOIN listing l ON l.id = a.listing"
