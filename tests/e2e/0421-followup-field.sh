@@ -17,8 +17,9 @@ ct -S s listings add --ref L1 --agent-type private --url "https://listings.examp
 ct -S s assign >/dev/null
 side() { q "SELECT a.id FROM application a JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp WHERE g.role = '$1' AND a.kind = 'main'"; }
 c=$(side control) t=$(side test)
-expect_exit 0 ct -S s field sent "$c" --at "2026-12-09 13:05"
-expect_exit 0 ct -S s field sent "$t" --at "2026-12-09 16:20"
+# Sent in the pair's order.
+expect_exit 0 ct -S s field sent "$(q "SELECT id FROM application WHERE position = 1")" --at "2026-12-09 13:05"
+expect_exit 0 ct -S s field sent "$(q "SELECT id FROM application WHERE position = 2")" --at "2026-12-09 16:20"
 export CORRTEST_NOW=2026-12-10T18:00:00Z
 expect_exit 0 ct -S s log "$c" --outcome invitation --channel portal --at 2026-12-10T09:00:00Z
 expect_exit 0 ct -S s log "$t" --outcome refusal --channel portal --at 2026-12-10T10:00:00Z
