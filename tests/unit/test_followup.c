@@ -148,6 +148,51 @@ START_TEST(which_pairs_from_whom_when)
 }
 END_TEST
 
+/* What the dossier lists for an agent: its follow-ups (and re-tests), by
+ * agent key, with the latest outcome. */
+START_TEST(agent_list)
+{
+	struct study *s = new_study(NULL);
+	exec(s, "UPDATE listing SET agent_key = 'ag-00000000000a' WHERE id IN (1, 2);"
+		"UPDATE listing SET agent_key = 'ag-00000000000b' WHERE id = 4");
+	struct followup_plan p;
+	struct ct_err err = { 0 };
+	ck_assert_msg(followup_plan(s, 0, &p, &err) == CT_OK, "%s", err.msg);
+	int64_t fu1 = item_following(&p, 12)->id, fu2 = item_following(&p, 21)->id;
+	followup_plan_free(&p);
+	char sql[160];
+	snprintf(sql, sizeof(sql), "UPDATE application SET status = 'sent', sent_at = "
+		 "'2026-12-10T10:05:00Z' WHERE id = %lld", (long long)fu1);
+	exec(s, sql);
+	snprintf(sql, sizeof(sql), "INSERT INTO response (application, channel, outcome, coder, "
+		 "coded_at, at) VALUES (%lld, 'email', 'invitation', 'x', 'now', '2026-12-10T12:00:00Z')",
+		 (long long)fu1);
+	exec(s, sql);
+	struct followup_row *r;
+	size_t n;
+	ck_assert_msg(followup_agent_list(s, "ag-00000000000a", &r, &n, &err) == CT_OK, "%s", err.msg);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(r[0].id, fu1 < fu2 ? fu1 : fu2);
+	const struct followup_row *a = r[0].id == fu1 ? &r[0] : &r[1], *b = a == r ? &r[1] : &r[0];
+	ck_assert_str_eq(a->kind, "followup");
+	ck_assert_int_eq(a->follows, 12);
+	ck_assert_str_eq(a->ref, "l1");
+	ck_assert_str_eq(a->who, "maghrebi/female");
+	ck_assert_str_eq(a->status, "sent");
+	ck_assert_str_eq(a->sent_at, "2026-12-10T10:05:00Z");
+	ck_assert_str_eq(a->outcome, "invitation");
+	ck_assert_str_eq(a->replied_at, "2026-12-10T12:00:00Z");
+	ck_assert_int_eq(b->follows, 21);
+	ck_assert_ptr_null(b->outcome);
+	ck_assert_ptr_null(b->sent_at);
+	followup_rows_free(r, n);
+	ck_assert_msg(followup_agent_list(s, "ag-00000000000c", &r, &n, &err) == CT_OK, "%s", err.msg);
+	ck_assert_uint_eq(n, 0);
+	followup_rows_free(r, n);
+	study_close(s);
+}
+END_TEST
+
 START_TEST(dry_run_stores_nothing)
 {
 	struct study *s = new_study(NULL);
@@ -270,6 +315,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, which_pairs_from_whom_when);
 	tcase_add_test(tc, dry_run_stores_nothing);
+	tcase_add_test(tc, agent_list);
 	tcase_add_test(tc, third_persona);
 	tcase_add_test(tc, config_errors_name_the_line);
 	suite_add_tcase(su, tc);
