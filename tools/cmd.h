@@ -83,6 +83,8 @@ CMD(demo);
 CMD(report);
 CMD(verify);
 CMD(seal);
+CMD(followup);
+CMD(retest);
 CMD(recheck);
 CMD(purge);
 CMD(subject);

@@ -99,6 +99,25 @@ int cmd_status(int argc, char **argv, struct cmd_ctx *ctx)
 			r.by_status[k]);
 	out_row_end(o);
 
+	/* Follow-ups and re-tests on their own lines (only when there are
+	 * any), as the analysis keeps them apart from the pairs. */
+	for (int kind = 0; kind < 2; kind++) {
+		const long *v = kind ? r.retests : r.followups;
+		long total = 0;
+		for (int k = 0; k < STATUS_NSTATES; k++)
+			total += v[k];
+		if (!total)
+			continue;
+		out_row_begin(o, &(struct out_field){ kind ? "retests" : "followups", NULL, OUT_TEXT, 0 });
+		out_str(o, &(struct out_field){ "channel", "channel", OUT_TEXT, OUT_ID | OUT_TABLE_ONLY },
+			kind ? "re-tests" : "follow-ups");
+		out_int(o, &(struct out_field){ "total", "total", OUT_COUNT, 0 }, total);
+		for (int k = 0; k < STATUS_NSTATES; k++)
+			out_int(o, &(struct out_field){ status_states[k], status_states[k], OUT_COUNT, 0 },
+				v[k]);
+		out_row_end(o);
+	}
+
 	out_map_begin(o, &(struct out_field){ "work", "To do", OUT_TEXT, OUT_NO_JSON });
 	out_map_end(o);
 	out_int(o, &(struct out_field){ "due_today", "due today", OUT_COUNT, 0 }, r.due_today);

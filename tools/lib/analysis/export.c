@@ -27,7 +27,8 @@ static const struct kind kinds[] = {
 	  "SELECT l.ref, g.name, p.gender, p.email, a.variant, a.position, a.scheduled_at, a.id, "
 	  "l.agent_key, coalesce(a.channel, l.channel), a.status, a.simulated "
 	  "FROM application a JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
-	  "JOIN grp g ON g.id = p.grp ORDER BY l.id, a.position IS NULL, a.position, a.id",
+	  "JOIN grp g ON g.id = p.grp WHERE a.kind = 'main' "
+	  "ORDER BY l.id, a.position IS NULL, a.position, a.id",
 	  { 6, -1 },
 	  { 4, 5, 7, 11, -1 } },
 	{ "responses",
@@ -41,10 +42,28 @@ static const struct kind kinds[] = {
 	  "max(a.simulated, coalesce(r.simulated, 0)) FROM application a "
 	  "JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
 	  "JOIN grp g ON g.id = p.grp LEFT JOIN response r ON r.id = "
-	  "(SELECT max(id) FROM response WHERE application = a.id) "
+	  "(SELECT max(id) FROM response WHERE application = a.id) WHERE a.kind = 'main' "
 	  "ORDER BY l.id, a.position IS NULL, a.position, a.id",
 	  { 16, 17, 18, -1 },
 	  { 12, 19, 21, -1 } },
+	/* Follow-ups and re-tests (corrtest followup, retest) in a file of
+	 * their own: the two files above hold the study's pairs (the main
+	 * kind), which the analysis counts; these it never counts. */
+	{ "followups",
+	  "listing_ref,agent_key,kind,application_id,follows,group,gender,variant,position,status,"
+	  "outcome,channel,planned_channel,sent_via,scheduled_at,sent_at,replied_at,response_hours,"
+	  "coder,simulated",
+	  "SELECT l.ref, l.agent_key, a.kind, a.id, a.follows, g.name, p.gender, a.variant, "
+	  "a.position, a.status, r.outcome, r.channel, coalesce(a.channel, l.channel), a.sent_via, "
+	  "a.scheduled_at, a.sent_at, r.at, "
+	  "round((julianday(r.at) - julianday(a.sent_at)) * 24, 2), r.coder, "
+	  "max(a.simulated, coalesce(r.simulated, 0)) FROM application a "
+	  "JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
+	  "JOIN grp g ON g.id = p.grp LEFT JOIN response r ON r.id = "
+	  "(SELECT max(id) FROM response WHERE application = a.id) WHERE a.kind <> 'main' "
+	  "ORDER BY a.id",
+	  { 14, 15, 16, -1 },
+	  { 3, 4, 17, 19, -1 } },
 };
 
 static int in_cols(const int *cols, int i)
@@ -55,7 +74,7 @@ static int in_cols(const int *cols, int i)
 	return 0;
 }
 
-const char export_kinds[] = "assignments, responses";
+const char export_kinds[] = "assignments, responses, followups";
 
 static const struct kind *find_kind(const char *name)
 {

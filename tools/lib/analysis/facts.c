@@ -70,18 +70,22 @@ int study_facts_read(struct study *s, struct study_facts **out, struct ct_err *e
 	struct study_facts *f = xcalloc(1, sizeof(*f));
 	*out = NULL;
 	int rc;
+	/* The flow, the fielding dates and the channels are the pairs' (the main
+	 * kind): follow-ups and re-tests never change a report's figures. */
 	if ((rc = one_row(s, "SELECT name, market, city, lang, seed, design_hash, created_at FROM "
 			     "study WHERE id = 1",
 			  f, fill_study, err)) ||
 	    (rc = one_row(s, "SELECT count(*), coalesce(sum(status = 'withdrawn'), 0), "
 			     "coalesce(sum(NOT EXISTS (SELECT 1 FROM application a WHERE a.listing = "
-			     "l.id)), 0) FROM listing l",
+			     "l.id AND a.kind = 'main')), 0) FROM listing l",
 			  f, fill_listings, err)) ||
 	    (rc = one_row(s, "SELECT count(*), coalesce(sum(status = 'sent'), 0), "
 			     "min(CASE WHEN status = 'sent' THEN sent_at END), "
-			     "max(CASE WHEN status = 'sent' THEN sent_at END) FROM application",
+			     "max(CASE WHEN status = 'sent' THEN sent_at END) FROM application "
+			     "WHERE kind = 'main'",
 			  f, fill_apps, err)) ||
-	    (rc = one_row(s, "SELECT min(at), max(at) FROM response WHERE outcome <> 'no_reply'", f,
+	    (rc = one_row(s, "SELECT min(at), max(at) FROM response WHERE outcome <> 'no_reply' AND "
+			     "application IN (SELECT id FROM application WHERE kind = 'main')", f,
 			  fill_replies, err)) ||
 	    (rc = one_row(s, "SELECT (SELECT count(*) FROM event), (SELECT hash FROM event ORDER BY "
 			     "id DESC LIMIT 1)",
@@ -95,7 +99,7 @@ int study_facts_read(struct study *s, struct study_facts **out, struct ct_err *e
 	sqlite3_stmt *st;
 	if ((rc = study_prepare(s,
 				"SELECT coalesce(sent_via, channel, 'unknown'), count(*) FROM application "
-				"WHERE status = 'sent' GROUP BY 1 ORDER BY 2 DESC, 1",
+				"WHERE status = 'sent' AND kind = 'main' GROUP BY 1 ORDER BY 2 DESC, 1",
 				&st, err)))
 		goto fail;
 	int step;

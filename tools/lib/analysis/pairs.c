@@ -253,9 +253,12 @@ static int load_applications(struct study *s, const struct persona_row *personas
 			     size_t npersonas, struct app_row **out, size_t *n, struct ct_err *err)
 {
 	sqlite3_stmt *st;
+	/* The pairs are the main kind's: follow-ups and re-tests (schema 8) are
+	 * kept apart from every figure, and their responses are skipped below as
+	 * responses of applications not loaded. */
 	int rc = study_prepare(s,
 			       "SELECT id, listing, persona, status, variant, position, julianday(sent_at) "
-			       "FROM application ORDER BY id",
+			       "FROM application WHERE kind = 'main' ORDER BY id",
 			       &st, err);
 	if (rc)
 		return rc;

@@ -603,7 +603,7 @@ static int load_keys(struct study *s, char ***keys, size_t *n, struct ct_err *er
 	int rc = study_prepare(s,
 			       "SELECT DISTINCT agent_key FROM listing l WHERE agent_key IS NOT NULL AND "
 			       "EXISTS (SELECT 1 FROM application a WHERE a.listing = l.id AND a.status = "
-			       "'sent')",
+			       "'sent' AND a.kind = 'main')",
 			       &st, err);
 	if (rc)
 		return rc;
@@ -1057,9 +1057,12 @@ static int coding_read(struct study *s, struct analysis_coding **out, struct ct_
 	/* The codes the analysis reads: first and adjudicated (a second code
 	 * only measures agreement), counted per application and reply. */
 	int rc = study_prepare(s,
+			/* Of the main kind only: a follow-up's reply is coded like any other,
+			 * but the report describes the coding of the pairs it analyses. */
 			       "SELECT count(*), coalesce(sum(n > 1), 0) FROM (SELECT application, "
 			       "count(DISTINCT coalesce(message, -id)) AS n FROM coding WHERE pass IN "
-			       "('first', 'adjudicated') GROUP BY application)",
+			       "('first', 'adjudicated') AND application IN (SELECT id FROM "
+			       "application WHERE kind = 'main') GROUP BY application)",
 			       &st, err);
 	if (rc)
 		return rc;
@@ -1078,7 +1081,8 @@ static int coding_read(struct study *s, struct analysis_coding **out, struct ct_
 	long by_rules = 0, by_people = 0;
 	if ((rc = study_prepare(s,
 				"SELECT coalesce(sum(coder = 'rules'), 0), coalesce(sum(coder <> 'rules'), "
-				"0) FROM coding WHERE pass = 'first'",
+				"0) FROM coding WHERE pass = 'first' AND application IN (SELECT id "
+				"FROM application WHERE kind = 'main')",
 				&st, err)))
 		return rc;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -14,8 +14,10 @@ static int mark_sent(struct study *s, long *n, struct ct_err *err)
 {
 	sqlite3_stmt *st;
 	int rc = study_prepare(s,
+			/* The simulated market is the pairs' (the main kind). */
 			       "UPDATE application SET status = 'sent', sent_at = scheduled_at, "
-			       "simulated = 1 WHERE status = 'planned' AND listing IN (SELECT a.listing FROM "
+			       "simulated = 1 WHERE status = 'planned' AND kind = 'main' AND listing IN "
+			       "(SELECT a.listing FROM "
 			       "assignment a JOIN listing l ON l.id = a.listing "
 			       "WHERE l.status = 'active')",
 			       &st, err);
@@ -30,7 +32,8 @@ static int mark_sent(struct study *s, long *n, struct ct_err *err)
 static int count_sent(struct study *s, long *n, struct ct_err *err)
 {
 	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT count(*) FROM application WHERE status = 'sent'", &st, err);
+	int rc = study_prepare(s, "SELECT count(*) FROM application WHERE status = 'sent' AND "
+				  "kind = 'main'", &st, err);
 	if (rc)
 		return rc;
 	if (sqlite3_step(st) == SQLITE_ROW)

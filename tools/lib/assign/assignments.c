@@ -47,10 +47,13 @@ static int load_pairs(struct study *s, struct pair **out, int *nout, struct ct_e
 	sqlite3_stmt *st;
 	int rc = study_prepare(
 		s,
+		/* The pairs' applications (the main kind): a follow-up on an assigned
+		 * listing is no part of its pair or of the balance. */
 		"SELECT s.listing, l.ref, s.block, g.name, s.gender, s.gap_hours, pg.role, a.variant, "
 		"a.position, a.scheduled_at, l.agent_key, g.role, a.persona FROM assignment s "
 		"JOIN listing l ON l.id = s.listing "
 		"JOIN grp g ON g.id = s.test_grp LEFT JOIN application a ON a.listing = s.listing "
+		"AND a.kind = 'main' "
 		"LEFT JOIN persona p ON p.id = a.persona LEFT JOIN grp pg ON pg.id = p.grp "
 		"ORDER BY s.listing, a.position, a.id",
 		&st, err);
@@ -811,11 +814,12 @@ static int agent_gaps(struct study *s, struct assign_balance *b, struct ct_err *
 	sqlite3_stmt *st;
 	int rc = study_prepare(
 		s,
+		/* Follow-ups write the agent again on purpose: not a gap broken. */
 		"SELECT l.agent_key, a.persona, g.name || '/' || p.gender, l.ref, "
 		"coalesce(a.sent_at, a.scheduled_at) AS t FROM application a "
 		"JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona "
 		"JOIN grp g ON g.id = p.grp WHERE l.agent_key IS NOT NULL AND l.agent_key <> '' AND "
-		"a.status <> 'cancelled' AND t IS NOT NULL ORDER BY l.agent_key, a.persona, t, a.id",
+		"a.status <> 'cancelled' AND a.kind <> 'followup' AND t IS NOT NULL ORDER BY l.agent_key, a.persona, t, a.id",
 		&st, err);
 	if (rc)
 		return rc;
@@ -1127,4 +1131,30 @@ int assignments_balance(struct study *s, struct assign_balance **out, struct ct_
 	}
 	*out = b;
 	return CT_OK;
+}
+
+int assign_schedule_extra(struct study *s, const char *agent_key, int64_t persona_first,
+			  int64_t persona_second, int gap_minutes, uint64_t seed, long salt,
+			  time_t *first, time_t *second, struct ct_err *err)
+{
+	struct sched_msg *ex = NULL;
+	char **keys = NULL;
+	int nex = 0;
+	int rc = load_existing(s, &ex, &keys, &nex, err);
+	/* One agent matters: the pair's own; every other message counts
+	 * against the quota only. */
+	for (int i = 0; i < nex; i++) {
+		ex[i].agent = agent_key && keys[i] && !strcmp(keys[i], agent_key) ? 0 : -1;
+		free(keys[i]);
+	}
+	free(keys);
+	if (!rc) {
+		struct sched_window w = window_of(s->design);
+		w.seed = seed;
+		w.salt = salt;
+		struct sched_pair p = { agent_key ? 0 : -1, persona_first, persona_second, gap_minutes };
+		rc = schedule_place(&w, ex, nex, 1, &p, 1, first, second, NULL, err);
+	}
+	free(ex);
+	return rc;
 }

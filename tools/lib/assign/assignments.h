@@ -99,6 +99,17 @@ struct assign_balance {
 };
 
 int assignments_balance(struct study *s, struct assign_balance **out, struct ct_err *err);
+
+/* Schedules one extra pair (a re-test, evidence/retest.h) on a listing of
+ * the agent agent_key (NULL: none) as assign schedules its pairs
+ * (schedule_place): in the sending window from tomorrow on, within the
+ * daily quota left by every message already scheduled, and at least
+ * agent_gap_days after each persona's earlier messages to that agent. The
+ * times are drawn from seed and the stream named by salt. Inside the
+ * caller's transaction; reads only. */
+int assign_schedule_extra(struct study *s, const char *agent_key, int64_t persona_first,
+			  int64_t persona_second, int gap_minutes, uint64_t seed, long salt,
+			  time_t *first, time_t *second, struct ct_err *err);
 void assign_balance_free(struct assign_balance *b);
 
 #endif

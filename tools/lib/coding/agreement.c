@@ -33,11 +33,14 @@ int coding_agreement_run(struct study *s, struct coding_agreement **out, struct 
 	sqlite3_stmt *st;
 	int rc = study_prepare(
 		s,
+		/* The agreement the report gives is over the pairs' replies (the main
+		 * kind), as the second coder's sample is drawn from them. */
 		"SELECT f.outcome, c2.outcome, g.name, EXISTS (SELECT 1 FROM coding a WHERE "
 		"a.message = f.message AND a.pass = 'adjudicated') FROM coding f "
 		"JOIN coding c2 ON c2.message = f.message AND c2.pass = 'second' "
 		"JOIN application ap ON ap.id = f.application JOIN persona p ON p.id = ap.persona "
-		"JOIN grp g ON g.id = p.grp WHERE f.pass = 'first' ORDER BY f.message",
+		"JOIN grp g ON g.id = p.grp WHERE f.pass = 'first' AND ap.kind = 'main' "
+		"ORDER BY f.message",
 		&st, err);
 	if (rc)
 		return rc;

@@ -724,8 +724,11 @@ int coding_second_draw(struct study *s, uint64_t seed, int *drawn, int *pool, st
 	}
 	free(had_seed);
 	if ((rc = study_prepare(s,
+				/* The sample measures the coding the analysis uses: the pairs'
+				 * replies (the main kind), not follow-ups' or re-tests'. */
 				"SELECT m.id FROM message m JOIN coding c ON c.message = m.id AND "
-				"c.pass = 'first' WHERE " REPLY_WHERE " ORDER BY m.id",
+				"c.pass = 'first' WHERE " REPLY_WHERE " AND m.application IN "
+				"(SELECT id FROM application WHERE kind = 'main') ORDER BY m.id",
 				&st, err)))
 		goto fail;
 	while (sqlite3_step(st) == SQLITE_ROW) {

@@ -77,10 +77,13 @@ int deviations_list(struct study *s, struct deviation **out, int *n, struct ct_e
 {
 	/* A listing's applications come together, the first position first. */
 	static const char sql[] =
+		/* Deviations from the pairs' protocol (the main kind); a follow-up has
+		 * no pair order to break. */
 		"SELECT a.id, a.listing, a.position, l.ref, g.name, p.gender, a.status,"
 		" a.scheduled_at, a.sent_at, a.channel, l.channel, a.sent_via"
 		" FROM application a JOIN listing l ON l.id = a.listing"
 		" JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp"
+		" WHERE a.kind = 'main'"
 		" ORDER BY a.listing, a.position IS NULL, a.position, a.id";
 	sqlite3_stmt *st;
 	struct srow *rows = NULL;
@@ -182,7 +185,7 @@ int field_summary_read(struct study *s, struct field_summary **out, struct ct_er
 	sqlite3_stmt *st;
 	rc = study_prepare(s,
 			   "SELECT cancel_reason, count(*), count(DISTINCT listing) FROM application"
-			   " WHERE status = 'cancelled' AND cancel_reason IS NOT NULL"
+			   " WHERE status = 'cancelled' AND cancel_reason IS NOT NULL AND kind = 'main'"
 			   " GROUP BY cancel_reason ORDER BY count(*) DESC, cancel_reason",
 			   &st, err);
 	if (rc) {

@@ -607,10 +607,14 @@ static int check_agents(struct ctx *x, struct ct_err *err)
 	sqlite3_stmt *st;
 	int rc = study_prepare(
 		s,
+		/* A follow-up writes the agent again on purpose (it asks after the
+		 * same listing), so it is no collision; a re-test is scheduled
+		 * within the gap and counts. */
 		"SELECT a.id, a.persona, l.agent_key, coalesce(a.sent_at, a.scheduled_at), "
 		"a.status <> 'planned' "
 		"FROM application a JOIN listing l ON l.id = a.listing "
 		"WHERE l.agent_key IS NOT NULL AND coalesce(a.sent_at, a.scheduled_at) IS NOT NULL "
+		"AND a.kind <> 'followup' "
 		"AND (a.status IN ('sending', 'sent', 'bounced') OR "
 		"     (a.status = 'planned' AND l.status = 'active'))",
 		&st, err);

@@ -180,8 +180,11 @@ static int skip_one(struct study *s, int64_t app, const char *reason, const char
 		return rc;
 	}
 	sqlite3_stmt *q = NULL, *up = NULL;
-	rc = study_prepare(s, "SELECT id, status FROM application WHERE listing = ?1 ORDER BY id = ?2 "
-			      "DESC, id", &q, err);
+	/* Skipping one side of a pair cancels its pair (main or re-test); a
+	 * follow-up has no pair and is skipped alone. */
+	rc = study_prepare(s, "SELECT id, status FROM application WHERE listing = ?1 AND kind = "
+			      "(SELECT kind FROM application WHERE id = ?2) AND (kind <> 'followup' OR "
+			      "id = ?2) ORDER BY id = ?2 DESC, id", &q, err);
 	if (!rc)
 		rc = study_prepare(s,
 				   "UPDATE application SET status = 'cancelled', cancel_reason = ?2,"

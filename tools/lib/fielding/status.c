@@ -48,8 +48,8 @@ static int by_status_and_channel(struct study *s, struct status_report *r, struc
 {
 	sqlite3_stmt *st;
 	int rc = study_prepare(s,
-			       "SELECT coalesce(a.channel, l.channel, ?1), a.status, count(*) "
-			       "FROM application a JOIN listing l ON l.id = a.listing GROUP BY 1, 2",
+			       "SELECT coalesce(a.channel, l.channel, ?1), a.status, count(*), a.kind "
+			       "FROM application a JOIN listing l ON l.id = a.listing GROUP BY 1, 2, 4",
 			       &st, err);
 	if (rc)
 		return rc;
@@ -60,6 +60,14 @@ static int by_status_and_channel(struct study *s, struct status_report *r, struc
 		int k = index_of(status_states, STATUS_NSTATES,
 				 (const char *)sqlite3_column_text(st, 1));
 		long n = (long)sqlite3_column_int64(st, 2);
+		/* Follow-ups and re-tests are counted apart: the study's
+		 * applications are its pairs (the main kind). */
+		const char *kind = (const char *)sqlite3_column_text(st, 3);
+		if (kind && strcmp(kind, "main")) {
+			if (k >= 0)
+				(kind[0] == 'f' ? r->followups : r->retests)[k] += n;
+			continue;
+		}
 		r->applications += n;
 		if (k < 0)
 			continue;

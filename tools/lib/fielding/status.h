@@ -21,15 +21,18 @@ struct status_report {
 	char today[11];    /* the study's local date now (CORRTEST_NOW honoured) */
 	char timezone[64]; /* the study's zone, for people */
 	long listings_active, listings_withdrawn;
-	long applications; /* all of them */
+	long applications; /* all of the main kind (the pairs) */
 	long by_status[STATUS_NSTATES];
 	/* By effective channel (application's, else listing's, else the
 	 * study's default) and status. */
 	long by_channel[FIELDING_NCHANNELS][STATUS_NSTATES];
+	/* Follow-ups and re-tests (corrtest followup, retest) by status: kept
+	 * apart from the pairs above, as from the analysis. */
+	long followups[STATUS_NSTATES], retests[STATUS_NSTATES];
 	/* Planned applications of active listings: scheduled from now to the
 	 * end of today's local date (due_today), and scheduled before now
 	 * (overdue): disjoint. */
-	long due_today, overdue;
+	long due_today, overdue; /* of every kind */
 	/* Incoming replies linked to an application that has no response row
 	 * yet (nothing coded or logged for it). */
 	long replies_to_code;

@@ -62,7 +62,7 @@ int worklist_build(struct study *s, const struct worklist_opts *o, struct workli
 	}
 	if ((rc = compose_load_apps(s, 0, &w->apps, &w->napps, err)))
 		return rc;
-	t = xcalloc((size_t)d->variants, sizeof(*t));
+	t = xcalloc((size_t)compose_ntemplates(d), sizeof(*t));
 	compose_load_templates(s, t, probs);
 	if (probs->n) {
 		rc = ct_fail(err, CT_EINPUT, "the templates have %d problem%s", probs->n,
@@ -117,7 +117,7 @@ int worklist_build(struct study *s, const struct worklist_opts *o, struct workli
 	if (o->persona)
 		w->persona = xstrdup(o->persona);
 out:
-	compose_templates_free(t, d->variants);
+	compose_templates_free(t, compose_ntemplates(d));
 	if (rc)
 		worklist_free(w);
 	return rc;

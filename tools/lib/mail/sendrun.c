@@ -206,7 +206,7 @@ static int ready_batch(struct study *s, struct compose_app *apps, int n, long *r
 		       struct ct_err *err)
 {
 	int nv = s->design->variants, rc = CT_OK, fresh = 0;
-	struct template **t = xcalloc((size_t)nv, sizeof(*t));
+	struct template **t = xcalloc((size_t)compose_ntemplates(s->design), sizeof(*t));
 	struct tpl_problems probs = { 0 };
 	/* The templates are read first: a stored message whose template
 	 * changed since it was composed is composed again (compose_stale). */
@@ -273,7 +273,7 @@ static int ready_batch(struct study *s, struct compose_app *apps, int n, long *r
 		}
 	}
 	tpl_problems_free(&probs);
-	compose_templates_free(t, nv);
+	compose_templates_free(t, compose_ntemplates(s->design));
 	return rc;
 }
 

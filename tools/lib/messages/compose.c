@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "messages/compose.h"
@@ -11,6 +12,7 @@
 #include "io/json.h"
 #include "mail/mime.h"
 #include "mail/reply.h"
+#include "base/embedded.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
 
@@ -21,7 +23,14 @@ static void app_free(struct compose_app *a)
 	free(a->contact), free(a->title), free(a->area), free(a->url), free(a->price);
 	free(a->stored), free(a->stored_tpl), free(a->raw), free(a->new_msgid), free(a->fname);
 	free(a->channel), free(a->contact_phone), free(a->contact_name), free(a->grp);
-	free(a->gender);
+	free(a->gender), free(a->kind), free(a->thread_id), free(a->thread_raw);
+}
+
+int compose_slot(const struct design *d, const struct compose_app *a)
+{
+	if (a->kind && !strcmp(a->kind, "followup"))
+		return compose_followup_slot(d);
+	return a->variant >= 1 && a->variant <= d->variants ? a->variant - 1 : -1;
 }
 
 static int compose_load_apps_as(struct study *s, long long id, int with_stored,
@@ -88,10 +97,14 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 		"  AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END,"
 		" a.channel, l.channel, c.contact_phone, c.contact_name, g.name, p.gender, a.position,"
 		" CASE WHEN ?2 THEN (SELECT m.template_sha256 FROM message m WHERE"
-		"  m.application = a.id AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END"
+		"  m.application = a.id AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END,"
+		" a.kind, CASE WHEN f.persona = a.persona THEN f.message_id END,"
+		" CASE WHEN f.persona = a.persona THEN (SELECT m.raw FROM message m WHERE"
+		"  m.application = f.id AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END"
 		" FROM application a JOIN listing l ON l.id = a.listing"
 		" JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp"
 		" LEFT JOIN listing_contact c ON c.listing = l.id"
+		" LEFT JOIN application f ON f.id = a.follows AND a.kind = 'followup'"
 		" WHERE (?1 = 0 AND a.status = 'planned') OR a.id = ?1"
 		" ORDER BY a.scheduled_at, a.id";
 	sqlite3_stmt *st;
@@ -139,6 +152,12 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 		a->gender = col(st, 23);
 		a->position = sqlite3_column_int(st, 24);
 		a->stored_tpl = col(st, 25);
+		a->kind = col(st, 26);
+		a->thread_id = col(st, 27);
+		if (sqlite3_column_type(st, 28) != SQLITE_NULL) {
+			a->thread_len = (size_t)sqlite3_column_bytes(st, 28);
+			a->thread_raw = xstrndup(sqlite3_column_blob(st, 28), a->thread_len);
+		}
 	}
 	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading applications");
 	sqlite3_finalize(st);
@@ -169,7 +188,51 @@ void compose_load_templates(struct study *s, struct template **t, struct tpl_pro
 		free(path);
 		free(shown);
 	}
+	/* The follow-up text (corrtest followup): the study's own, else the
+	 * built-in one of its language; an own file that cannot be read is a
+	 * problem, never replaced by the built-in text. */
+	int slot = compose_followup_slot(d);
+	t[slot] = NULL;
+	char *own = d->templates_dir[0] == '/' ? xasprintf("%s/followup.txt", d->templates_dir)
+					       : xasprintf("%s/%s/followup.txt", s->dir,
+							   d->templates_dir);
+	char *builtin = xasprintf("templates/followup/%s.txt", d->lang);
+	char *text = NULL, *used = NULL;
+	size_t len = 0;
+	struct ct_err err = { 0 };
+	if (text_or_builtin(own, builtin, &text, &len, &used, &err))
+		tpl_problems_add(probs, "%s", err.msg);
+	else if (!text)
+		tpl_problems_add(probs, "no follow-up text: %s/followup.txt (or the built-in %s)",
+				 d->templates_dir, builtin);
+	else {
+		char *shown = strcmp(used, builtin) ? xasprintf("%s/followup.txt", d->templates_dir)
+						    : xstrdup(builtin);
+		template_parse(shown, text, len, &names, &t[slot], probs);
+		free(shown);
+	}
+	free(text), free(used), free(own), free(builtin);
 	tpl_vars_free(&names);
+}
+
+/* The subject of a follow-up in its persona's thread: "Re: " and the
+ * subject of the message it follows, as a mail program answers its own
+ * message (the subject is left as it is when it already starts so). NULL
+ * when that message's subject cannot be read: the follow-up text's own
+ * subject is used then. */
+static char *thread_subject(const struct compose_app *a)
+{
+	if (!a->thread_raw)
+		return NULL;
+	struct reply *r = NULL;
+	struct ct_err e = { 0 };
+	char *out = NULL;
+	if (reply_parse_headers(a->thread_raw, a->thread_len, &r, &e) == CT_OK && r->subject &&
+	    *r->subject)
+		out = strncasecmp(r->subject, "Re:", 3) ? xasprintf("Re: %s", r->subject)
+							: xstrdup(r->subject);
+	reply_free(r);
+	return out;
 }
 
 /* Builds a's message into a->raw, with the stored Message-ID if there is
@@ -309,9 +372,14 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 		ct_fail(&e, CT_EINPUT, "the value of %s contains a NUL byte; refused", a->nul_field);
 		goto out;
 	}
-	if (a->variant < 1 || a->variant > d->variants) {
+	int slot = compose_slot(d, a);
+	if (slot < 0) {
 		ct_fail(&e, CT_EINPUT, "variant %d has no template (study.ini variants = %d)",
 			a->variant, d->variants);
+		goto out;
+	}
+	if (!t[slot]) {
+		ct_fail(&e, CT_EINPUT, "its template could not be read");
 		goto out;
 	}
 	if (!a->sched || !time_parse_iso(a->sched, &when)) {
@@ -346,9 +414,14 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 	full = xasprintf("%s %s", a->first, a->last);
 	if (fill_vars(s, a, full, &v, &e))
 		goto out;
-	if (template_render(t[a->variant - 1], &v, &subject, &body, &e))
+	if (template_render(t[slot], &v, &subject, &body, &e))
 		goto out;
-	memcpy(a->tpl_sha, t[a->variant - 1]->sha256, sizeof(a->tpl_sha));
+	char *re = thread_subject(a);
+	if (re) {
+		free(subject);
+		subject = re;
+	}
+	memcpy(a->tpl_sha, t[slot]->sha256, sizeof(a->tpl_sha));
 	if (!msgid && mode == BUILD_KEEP) {
 		if ((rc = mime_new_message_id(at + 1, &a->new_msgid, &e)))
 			goto out;
@@ -370,13 +443,23 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 		 * sender once: the same verdicts as building all, at a fraction of
 		 * the cost. */
 		char *key = xasprintf("%s\n%s", full, a->email);
-		if (!(rc = mime_out_check(&m, &e)) && !from_seen_has(seen, key)) {
+		if (a->thread_id)
+			rc = mime_reply_check(&m, a->thread_id, (const char *const *)&a->thread_id, 1,
+					      &e);
+		else
+			rc = mime_out_check(&m, &e);
+		if (!rc && !from_seen_has(seen, key)) {
 			if (!(rc = mime_build(&m, &a->raw, &a->len, &e)))
 				from_seen_add(seen, key);
 			free(a->raw);
 			a->raw = NULL;
 		}
 		free(key);
+	} else if (a->thread_id) {
+		/* A follow-up in its persona's thread: In-Reply-To and References
+		 * name the message it follows, as any mail program writes them. */
+		rc = mime_build_reply(&m, a->thread_id, (const char *const *)&a->thread_id, 1,
+				      &a->raw, &a->len, &e);
 	} else {
 		rc = mime_build(&m, &a->raw, &a->len, &e);
 	}
@@ -398,15 +481,20 @@ int compose_render_text(struct study *s, struct template **t, struct compose_app
 	*subject = *body = NULL;
 	if (a->nul_field)
 		ct_fail(&e, CT_EINPUT, "the value of %s contains a NUL byte; refused", a->nul_field);
-	else if (a->variant < 1 || a->variant > s->design->variants)
+	else if (compose_slot(s->design, a) < 0)
 		ct_fail(&e, CT_EINPUT, "variant %d has no template (study.ini variants = %d)",
 			a->variant, s->design->variants);
-	else if (!t[a->variant - 1])
-		ct_fail(&e, CT_EINPUT, "template v%d.txt could not be read", a->variant);
+	else if (!t[compose_slot(s->design, a)])
+		ct_fail(&e, CT_EINPUT, "its template could not be read");
 	else {
 		full = xasprintf("%s %s", a->first, a->last);
 		if (!(rc = fill_vars(s, a, full, &v, &e)))
-			rc = template_render(t[a->variant - 1], &v, subject, body, &e);
+			rc = template_render(t[compose_slot(s->design, a)], &v, subject, body, &e);
+		char *re = rc ? NULL : thread_subject(a);
+		if (re) {
+			free(*subject);
+			*subject = re;
+		}
 	}
 	if (rc) {
 		char *ref = printable(a->ref);
@@ -436,9 +524,11 @@ int compose_stale(const struct compose_app *a, struct template *const *t, int nv
 {
 	if (!a->stored)
 		return 0;
-	if (a->variant < 1 || a->variant > nv || !t[a->variant - 1] || !a->stored_tpl)
+	int slot = a->kind && !strcmp(a->kind, "followup") ? nv
+			 : a->variant >= 1 && a->variant <= nv ? a->variant - 1 : -1;
+	if (slot < 0 || !t[slot] || !a->stored_tpl)
 		return 1;
-	return strcmp(a->stored_tpl, t[a->variant - 1]->sha256) != 0;
+	return strcmp(a->stored_tpl, t[slot]->sha256) != 0;
 }
 
 /* Stores the messages composed in this run, with their Message-IDs. */
@@ -492,7 +582,7 @@ int compose_store(struct study *s, struct compose_app *apps, int n, struct ct_er
 
 int compose_check(struct study *s, int *ncomposed, struct tpl_problems *probs, struct ct_err *err)
 {
-	int nv = s->design->variants, n = 0;
+	int nv = compose_ntemplates(s->design), n = 0;
 	struct template **t = xcalloc((size_t)nv, sizeof(*t));
 	struct compose_app *apps = NULL;
 	struct from_seen seen = { 0 };
@@ -534,7 +624,7 @@ int compose_check(struct study *s, int *ncomposed, struct tpl_problems *probs, s
 int compose_preview(struct study *s, long long id, struct compose_app **out,
 		    struct tpl_problems *probs, struct ct_err *err)
 {
-	int nv = s->design->variants, n = 0, rc;
+	int nv = compose_ntemplates(s->design), n = 0, rc;
 	struct template **t = xcalloc((size_t)nv, sizeof(*t));
 	struct compose_app *apps = NULL;
 	*out = NULL;

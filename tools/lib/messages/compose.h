@@ -36,14 +36,38 @@ struct compose_app {
 	char tpl_sha[65]; /* SHA-256 of the template raw was rendered from, else "" */
 	int reused, skip;
 	const char *nul_field; /* a field with a NUL byte inside, or NULL */
+	/* application.kind (main, followup, retest). A follow-up is written
+	 * from the follow-up text (template slot compose_followup_slot), not
+	 * from a variant. When its persona wrote the application it follows,
+	 * it goes in that thread: thread_id is that message's Message-ID
+	 * (In-Reply-To and References) and thread_raw (thread_len bytes) the
+	 * message, whose subject it answers ("Re: ..."). */
+	char *kind, *thread_id, *thread_raw;
+	size_t thread_len;
 };
+
+/* The template slots compose_load_templates fills: v1..vN in slots 0..N-1,
+ * then the follow-up text (templates/followup.txt of the study, else the
+ * built-in templates/followup/LANG.txt) in slot N. Arrays of templates
+ * have compose_ntemplates(d) slots. */
+static inline int compose_ntemplates(const struct design *d)
+{
+	return d->variants + 1;
+}
+static inline int compose_followup_slot(const struct design *d)
+{
+	return d->variants;
+}
+/* The slot of a's template, or -1 when its variant has none. */
+int compose_slot(const struct design *d, const struct compose_app *a);
 
 /* Loads applications: all planned ones (id 0), or the one with id, with
  * their latest stored outgoing message (stored). *out: compose_apps_free. */
 int compose_load_apps(struct study *s, long long id, struct compose_app **out, int *n,
 		      struct ct_err *err);
 void compose_apps_free(struct compose_app *a, int n);
-/* Reads and checks v1..vN; every problem goes to probs. t[] has N slots. */
+/* Reads and checks v1..vN and the follow-up text; every problem goes to
+ * probs. t[] has compose_ntemplates(d) slots. */
 void compose_load_templates(struct study *s, struct template **t, struct tpl_problems *probs);
 void compose_templates_free(struct template **t, int n);
 /* Builds a's message into a->raw, with the stored Message-ID if there is
@@ -92,7 +116,8 @@ struct compose_text {
 int compose_decode(const char *raw, size_t len, struct compose_text *out, struct ct_err *err);
 void compose_text_free(struct compose_text *t);
 /* Whether a's stored message may be out of date with the templates t (as
- * compose_load_templates read them): its template (variant) changed since
+ * compose_load_templates read them; nv is the number of variants): its
+ * template (variant, or the follow-up text) changed since
  * it was rendered, does not read now (t[variant - 1] NULL), or is not
  * known (a message stored before schema 5, template_sha256 NULL: such a
  * message is composed again and compared byte for byte). 0 when nothing

@@ -157,7 +157,7 @@ static int build_all(struct study *s, const char *dir, int due, int force, struc
 		     struct tpl_problems *probs, struct ct_err *err)
 {
 	int nv = s->design->variants;
-	struct template **t = xcalloc((size_t)nv, sizeof(*t));
+	struct template **t = xcalloc((size_t)compose_ntemplates(s->design), sizeof(*t));
 	time_t now = time_now();
 	struct cur_names cur;
 	compose_load_templates(s, t, probs);
@@ -232,7 +232,7 @@ static int build_all(struct study *s, const char *dir, int due, int force, struc
 		}
 	}
 	free(idx), free(rcs), free(errs);
-	compose_templates_free(t, nv);
+	compose_templates_free(t, compose_ntemplates(s->design));
 	if (!rc && probs->n)
 		rc = CT_EINPUT;
 	if (rc) {

@@ -137,7 +137,7 @@ int app_by_cell(struct study *s, const char *ref, const char *grp, const char *g
 	 * an exact match comes first. */
 	int rc = study_prepare(s,
 			       APP_SELECT "WHERE l.ref = ?1 COLLATE NOCASE AND g.name = ?2 AND p.gender = ?3"
-					  " ORDER BY l.ref = ?1 DESC, a.id LIMIT 1",
+					  " ORDER BY l.ref = ?1 DESC, a.kind = 'main' DESC, a.id LIMIT 1",
 			       &st, err);
 	if (rc)
 		return rc;

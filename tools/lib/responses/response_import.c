@@ -388,10 +388,11 @@ static int load_apps(struct importer *im, struct imp_listing *l, struct ct_err *
 	int rc = CT_OK;
 	if (!im->apps_st &&
 	    (rc = study_prepare(im->s,
+				/* An imported log records the pairs (the main kind). */
 				"SELECT a.id, a.persona, coalesce(a.variant, 0),"
 				" coalesce(a.position, 0), a.status,"
 				" EXISTS (SELECT 1 FROM response r WHERE r.application = a.id)"
-				" FROM application a WHERE a.listing = ?",
+				" FROM application a WHERE a.listing = ? AND a.kind = 'main'",
 				&im->apps_st, err)))
 		return rc;
 	sqlite3_stmt *st = im->apps_st;

@@ -1,0 +1,89 @@
+/* followup.h: follow-ups (`corrtest followup`): after a pair answered
+ * differently (one application positive under the study's outcome
+ * definition, [design] outcome, the other not), a short "is it still
+ * available?" message from the refused candidate, or from a third control
+ * persona, delay_hours after the positive reply (the method Unia uses).
+ * A follow-up is an application of kind 'followup' (follows = the refused
+ * application): compose, send and the field worklist pick it up like any
+ * other, fetch links its reply by In-Reply-To, code codes it. The
+ * analysis, the report and the flow never count it (kind = 'main' only).
+ * Reads study.ini [followup]; never prints. */
+#ifndef CT_FOLLOWUP_H
+#define CT_FOLLOWUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "store/study.h"
+
+enum followup_from { FOLLOWUP_REFUSED = 0, FOLLOWUP_THIRD = 1 };
+
+/* study.ini [followup]. */
+struct followup_cfg {
+	double delay_hours; /* delay_hours (48): after the positive reply */
+	int from;           /* from (refused): enum followup_from */
+};
+
+/* Parses and checks [followup] of the study's study.ini: delay_hours a
+ * number of hours from 0 to 8760, from refused or third. CT_EINPUT naming
+ * study.ini:LINE otherwise. */
+int followup_config(const struct config *cfg, struct followup_cfg *out, struct ct_err *err);
+
+/* One follow-up planned. */
+struct followup_item {
+	int64_t id;         /* the new application (as it would be, with dry_run) */
+	int64_t follows;    /* the refused (or unanswered) application */
+	int64_t positive;   /* the application answered positively */
+	char *ref;          /* the listing's ref */
+	char *who;          /* the persona writing: "group/gender" */
+	char *outcome;      /* the refused application's outcome, "none" if none */
+	char *due;          /* UTC ISO 8601: the planned send time */
+	char *channel;      /* the channel (the followed application's) */
+};
+
+struct followup_plan {
+	struct followup_cfg cfg;
+	struct followup_item *items;
+	int n;
+	int differing;  /* pairs answered differently */
+	int already;    /* of which followed up before (not planned again) */
+};
+
+/* Plans a follow-up for every pair of the main kind, both sent, on an
+ * active listing, answered differently and not followed up yet (a
+ * simulated pair is never followed up). The due time is delay_hours after
+ * the positive reply's time, moved to the next opening of the sending
+ * window when it falls outside. from = third takes a persona of the
+ * control (or placebo) group that has not written to the listing, of the
+ * refused persona's gender when there is one; with none, CT_EINPUT saying
+ * how to get one. All in one transaction with one event per follow-up;
+ * dry_run rolls it back (the plan shows the ids it would have). */
+int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struct ct_err *err);
+void followup_plan_free(struct followup_plan *p);
+
+/* One follow-up or re-test of an agent, for its case file (corrtest
+ * dossier): the application, its kind, the one it follows, the listing,
+ * the persona, its status and times, its latest outcome. */
+struct followup_row {
+	int64_t id, follows;
+	char *kind;     /* "followup" or "retest" */
+	char *ref;      /* the listing's ref */
+	char *who;      /* "group/gender" */
+	char *status;   /* application.status */
+	char *scheduled_at, *sent_at; /* NULL when not (yet) */
+	char *outcome;  /* latest response's outcome, NULL when none */
+	char *replied_at; /* that response's time, NULL when none */
+};
+
+/* Every follow-up and re-test of the agent with key agent_key (listing
+ * agent_key), in application order. *out: followup_rows_free. */
+int followup_agent_list(struct study *s, const char *agent_key, struct followup_row **out,
+			size_t *n, struct ct_err *err);
+void followup_rows_free(struct followup_row *r, size_t n);
+
+/* The next instant at or after t inside the study's sending window
+ * ([schedule] days and hours, in its time zone); t itself when inside. */
+time_t followup_window_next(const struct design *d, time_t t);
+
+#endif
