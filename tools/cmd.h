@@ -83,6 +83,7 @@ CMD(demo);
 CMD(report);
 CMD(verify);
 CMD(seal);
+CMD(dossier);
 /* Temporary, until cmd_code.c dispatches to code_study_main (issue 10). */
 
 #undef CMD
