@@ -54,26 +54,9 @@ char *dossier_safe_name(const char *s)
 double dossier_delay_hours(const char *sent, const char *reply)
 {
 	time_t a, b;
-	if (!sent || !reply || time_parse_iso(sent, &a) || time_parse_iso(reply, &b) || b < a)
+	if (!sent || !reply || !time_parse_iso(sent, &a) || !time_parse_iso(reply, &b) || b < a)
 		return -1;
 	return (double)(b - a) / 3600.0;
-}
-
-void dossier_csv_field(struct strbuf *sb, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		sb_adds(sb, s);
-		return;
-	}
-	sb_addc(sb, '"');
-	for (; *s; s++) {
-		if (*s == '"')
-			sb_addc(sb, '"');
-		sb_addc(sb, *s);
-	}
-	sb_addc(sb, '"');
 }
 
 /* ---- What is gathered ---- */
@@ -643,6 +626,16 @@ static const char *T(struct page *P, const char *key)
 	return lang_t(P->L, key, NIL);
 }
 
+/* Every table of the dossier keeps line breaks and wraps anywhere: a
+ * message is quoted whole, a hash or an address must not widen the page. */
+static struct doc_table *dtable(struct page *P, const char *caption, int ncols,
+				const char *const *head, const unsigned char *num)
+{
+	struct doc_table *t = doc_table(P->d, caption, ncols, head, num);
+	doc_table_pre(t);
+	return t;
+}
+
 static const char *OR_NA(struct page *P, const char *s)
 {
 	return s && *s ? s : T(P, "fmt.na");
@@ -783,9 +776,8 @@ static void side_by_side(struct page *P, const struct dlisting *l)
 					  apps[i]->position ? pos : "?", NIL));
 		head[i + 1] = cells[i];
 	}
-	struct doc_table *t = doc_table(P->d, lang_t(P->L, "dossier.cap.pair", l->ref, NIL), n + 1,
+	struct doc_table *t = dtable(P, lang_t(P->L, "dossier.cap.pair", l->ref, NIL), n + 1,
 					head, NULL);
-	doc_table_pre(t);
 	for (int i = 0; i < n; i++)
 		free(cells[i]);
 	enum { ROWS = 10 };
@@ -868,7 +860,7 @@ static void history_table(struct page *P, const struct dlisting *l)
 			       T(P, "col.channel"),		    T(P, "dossier.col.code"),
 			       T(P, "dossier.col.coder"),	    T(P, "dossier.col.coded_at"),
 			       T(P, "dossier.col.note") };
-	struct doc_table *t = doc_table(P->d, T(P, "dossier.cap.codes"), 7, head, NULL);
+	struct doc_table *t = dtable(P, T(P, "dossier.cap.codes"), 7, head, NULL);
 	for (int j = 0; j < l->na; j++) {
 		const struct dapp *a = &l->a[j];
 		for (int k = 0; k < a->nr; k++) {
@@ -902,7 +894,7 @@ static void snapshot_table(struct page *P, const struct dlisting *l)
 			       T(P, "dossier.col.http"),    T(P, "dossier.col.final_url"),
 			       T(P, "dossier.col.title"),   T(P, "dossier.col.price"),
 			       T(P, "dossier.col.advertised"), T(P, "dossier.col.body_sha256") };
-	struct doc_table *t = doc_table(P->d, T(P, "dossier.cap.snapshots"), 8, head, NULL);
+	struct doc_table *t = dtable(P, T(P, "dossier.cap.snapshots"), 8, head, NULL);
 	for (int j = 0; j < l->nsn; j++) {
 		const struct dsnap *n = &l->sn[j];
 		char day[24], http[24];
@@ -940,8 +932,7 @@ static void followup_table(struct page *P, const struct dlisting *l)
 	const char *head[] = { T(P, "dossier.col.kind"),	T(P, "dossier.col.candidate_short"),
 			       T(P, "dossier.row.sent"),	T(P, "dossier.row.message"),
 			       T(P, "dossier.row.replies"),	T(P, "dossier.row.outcome") };
-	struct doc_table *t = doc_table(P->d, T(P, "dossier.cap.followups"), 6, head, NULL);
-	doc_table_pre(t);
+	struct doc_table *t = dtable(P, T(P, "dossier.cap.followups"), 6, head, NULL);
 	for (int j = 0; j < l->na; j++) {
 		const struct dapp *a = &l->a[j];
 		if (!strcmp(a->kind, "main"))
@@ -972,7 +963,7 @@ static void listing_section(struct page *P, const struct dlisting *l, int index)
 	snprintf(num, sizeof(num), "%d", index);
 	doc_heading(P->d, 3, NULL, lang_t(P->L, "dossier.h.listing", num, l->ref, NIL));
 	const char *head[] = { T(P, "col.measure"), T(P, "col.value") };
-	struct doc_table *t = doc_table(P->d, NULL, 2, head, NULL);
+	struct doc_table *t = dtable(P, NULL, 2, head, NULL);
 	char price[64] = "";
 	if (l->has_price)
 		snprintf(price, sizeof(price), "%s", lang_num(P->L, l->price, 0));
@@ -1033,7 +1024,7 @@ static void test_section(struct page *P, struct dossier_result *res, const char 
 	doc_para(P->d, lang_t(P->L, "dossier.test.outcome", def, NIL));
 	const char *head[] = { T(P, "col.measure"), T(P, "col.value") };
 	const unsigned char num[] = { 0, 1 };
-	struct doc_table *t = doc_table(P->d, T(P, "dossier.cap.test"), 2, head, num);
+	struct doc_table *t = dtable(P, T(P, "dossier.cap.test"), 2, head, num);
 	const struct analysis_agent *annex = NULL;
 	for (size_t i = 0; i < r->nagents; i++)
 		if (!strcmp(r->agents[i].key, P->g->key))
@@ -1079,7 +1070,7 @@ static void messages_section(struct page *P)
 	doc_para(P->d, T(P, "dossier.messages.intro"));
 	const char *head[] = { T(P, "dossier.col.file"), T(P, "dossier.col.direction"),
 			       T(P, "dossier.col.stored_at"), T(P, "dossier.col.sha256") };
-	struct doc_table *t = doc_table(P->d, T(P, "dossier.cap.messages"), 4, head, NULL);
+	struct doc_table *t = dtable(P, T(P, "dossier.cap.messages"), 4, head, NULL);
 	const struct gather *g = P->g;
 	for (int i = 0; i < g->nl; i++)
 		for (int j = 0; j < g->l[i].na; j++)
@@ -1102,7 +1093,7 @@ static void events_section(struct page *P, const int *keep)
 	const char *head[] = { T(P, "dossier.col.event"), T(P, "dossier.col.at"),
 			       T(P, "dossier.col.action"), T(P, "dossier.col.subject"),
 			       T(P, "dossier.col.detail"), T(P, "dossier.col.hash") };
-	struct doc_table *t = doc_table(P->d, T(P, "dossier.cap.events"), 6, head, NULL);
+	struct doc_table *t = dtable(P, T(P, "dossier.cap.events"), 6, head, NULL);
 	for (size_t i = 0; i < g->nev; i++) {
 		if (!keep[i])
 			continue;
@@ -1199,7 +1190,7 @@ static void design_files(struct study *s, struct files *fs, struct page *P, stru
 	const struct design *d = s->design;
 	const char *head[] = { T(P, "dossier.col.file"), T(P, "dossier.col.sha256"),
 			       T(P, "dossier.col.used") };
-	struct doc_table *t = doc_table(P->d, T(P, "dossier.cap.templates"), 3, head, NULL);
+	struct doc_table *t = dtable(P, T(P, "dossier.cap.templates"), 3, head, NULL);
 	for (int v = 1; d && d->templates_dir && v <= d->variants; v++) {
 		char *path = d->templates_dir[0] == '/'
 				     ? xasprintf("%s/v%d.txt", d->templates_dir, v)

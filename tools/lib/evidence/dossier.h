@@ -78,8 +78,4 @@ char *dossier_safe_name(const char *s);
 /* The hours from sent to reply (UTC ISO times), or -1 when either is
  * missing or the reply is earlier. */
 double dossier_delay_hours(const char *sent, const char *reply);
-/* Appends s as one RFC 4180 field: quoted when it holds a comma, a quote
- * or a line break (quotes doubled); NULL as an empty field. */
-void dossier_csv_field(struct strbuf *sb, const char *s);
-
 #endif

@@ -210,7 +210,7 @@ void doc_html(const struct doc *d, const char *json, struct strbuf *out)
 		pre |= d->b[i].kind == DOC_TABLE && d->b[i].table->pre;
 	if (pre)
 		sb_adds(out, "table.pre td,table.pre th{white-space:pre-wrap;overflow-wrap:anywhere}"
-			     "table.pre{table-layout:fixed}table.pre td{width:50%}");
+			     "table.pre tbody th{min-width:28mm}");
 	if (d->running) {
 		/* A CSS string: every character but letters, digits and spaces
 		 * as a hex escape, so that nothing in it ends the string or the
