@@ -168,6 +168,12 @@ for k in ("prev_hash", "at", "actor", "action", "subject", "detail", "hash"):
     print(k + "=" + shlex.quote(e[k] if e[k] is not None else "\x1e"))' "$D/events.json")"
 got=$(printf '%s\037%s\037%s\037%s\037%s\037%s' "$prev_hash" "$at" "$actor" "$action" "$subject" "$detail" | sha256sum | cut -d' ' -f1)
 [ "$got" = "$hash" ] || fail "the printf recipe gives $got, the event's hash is $hash"
+# Its Python recipe, as printed, run in the folder: every event ok.
+sed -n '/^python3 -c/,/DIFFERS")'"'"'$/p' "$D/VERIFY.txt" >recipe.sh
+[ -s recipe.sh ] || fail "VERIFY.txt lacks the Python recipe"
+(cd "$D" && sh "$OLDPWD/recipe.sh") >recipe.txt || fail "the Python recipe of VERIFY.txt fails"
+[ "$(grep -c ' ok$' recipe.txt)" = "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$D/events.json")" ] &&
+	! grep -q DIFFERS recipe.txt || fail "the recipe does not find every event ok"
 
 # ---- The exact test: b = 3, c = 1, as R's binom.test gives it ----
 python3 - <<'PY' || fail "the counts of the exact test"

@@ -648,6 +648,14 @@ static const char *channel_word(struct page *P, const char *ch)
 	return T(P, key);
 }
 
+/* How a reply came (response.channel): e-mail, phone, ..., manual. */
+static const char *reply_channel_word(struct page *P, const char *ch)
+{
+	char key[48];
+	snprintf(key, sizeof(key), "dossier.rch.%s", ch ? ch : "manual");
+	return T(P, key);
+}
+
 static const char *outcome_word(struct page *P, const char *o)
 {
 	char key[48];
@@ -692,6 +700,11 @@ static char *sent_cell(struct page *P, const struct dapp *a)
 	}
 	if (!sb.len)
 		sb_adds(&sb, T(P, "dossier.msg.none_out"));
+	for (int k = 0; k < a->nm; k++)
+		if (a->m[k].kind && !strcmp(a->m[k].kind, "self") && a->m[k].file) {
+			sb_adds(&sb, "\n");
+			sb_adds(&sb, lang_t(P->L, "dossier.msg.self", a->m[k].file, NIL));
+		}
 	return sb_detach(&sb);
 }
 
@@ -700,7 +713,9 @@ static char *replies_cell(struct page *P, const struct dapp *a)
 	struct strbuf sb = STRBUF_INIT;
 	for (int k = 0; k < a->nm; k++) {
 		const struct dmsg *m = &a->m[k];
-		if (!m->direction || strcmp(m->direction, "in"))
+		/* The candidate's own copy of its message is no reply (it is
+		 * named under the message it copies). */
+		if (!m->direction || strcmp(m->direction, "in") || (m->kind && !strcmp(m->kind, "self")))
 			continue;
 		if (sb.len)
 			sb_adds(&sb, "\n\n——————\n\n");
@@ -725,8 +740,10 @@ static char *replies_cell(struct page *P, const struct dapp *a)
 			continue;
 		if (sb.len)
 			sb_adds(&sb, "\n\n");
+		char *note = r->note ? xasprintf(": %s", r->note) : xstrdup("");
 		sb_adds(&sb, lang_t(P->L, "dossier.msg.logged", OR_NA(P, r->at),
-				    channel_word(P, r->channel), OR_NA(P, r->note), NIL));
+				    reply_channel_word(P, r->channel), note, NIL));
+		free(note);
 	}
 	if (!sb.len)
 		sb_adds(&sb, T(P, "dossier.msg.none_in"));
@@ -739,7 +756,7 @@ static char *outcome_cell(struct page *P, const struct dapp *a)
 		return xstrdup(T(P, "dossier.outcome.none"));
 	const struct dresp *r = &a->r[a->nr - 1]; /* the latest row is the outcome */
 	return xstrdup(lang_t(P->L, "dossier.code", outcome_word(P, r->outcome),
-			      channel_word(P, r->channel), OR_NA(P, r->coder), OR_NA(P, r->coded_at),
+			      reply_channel_word(P, r->channel), OR_NA(P, r->coder), OR_NA(P, r->coded_at),
 			      NIL));
 }
 
@@ -871,7 +888,7 @@ static void history_table(struct page *P, const struct dlisting *l)
 						  : xstrdup(r->note ? r->note : "");
 			const char *row[] = { who,
 					      OR_NA(P, r->at),
-					      channel_word(P, r->channel),
+					      reply_channel_word(P, r->channel),
 					      outcome_word(P, r->outcome),
 					      r->coder,
 					      r->coded_at,
@@ -1122,21 +1139,25 @@ static void verify_text(struct page *P, struct strbuf *sb, const char *head)
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		sb_addf(sb, "%zu. %s\n\n", i + 1, T(P, keys[i]));
 		if (i == 0)
-			sb_adds(sb, "   sha256sum -c MANIFEST.sha256\n\n");
-		if (i == 2)
-			/* The formula of study_event_hash (store/study.c), spelt out
-			 * for a shell: fields joined by the byte 0x1F, an absent
-			 * (null) field written as the byte 0x1E. */
-			sb_adds(sb, "   printf '%s\\037%s\\037%s\\037%s\\037%s\\037%s' \\\n"
-				    "     \"$prev_hash\" \"$at\" \"$actor\" \"$action\" \"$subject\" "
-				    "\"$detail\" | sha256sum\n\n"
-				    "   # a null subject or detail: $(printf '\\036') in its place\n\n"
-				    "   python3 -c 'import json,hashlib\n"
-				    "   for e in json.load(open(\"events.json\")):\n"
-				    "       f=[e[k] if e[k] is not None else \"\\x1e\" for k in\n"
-				    "          (\"prev_hash\",\"at\",\"actor\",\"action\",\"subject\",\"detail\")]\n"
-				    "       h=hashlib.sha256(\"\\x1f\".join(f).encode()).hexdigest()\n"
-				    "       print(e[\"id\"], \"ok\" if h==e[\"hash\"] else \"DIFFERS\")'\n\n");
+			sb_adds(sb, "sha256sum -c MANIFEST.sha256\n\n");
+		if (i != 2)
+			continue;
+		/* The formula of study_event_hash (store/study.c), spelt out for a
+		 * shell and for Python: fields joined by the byte 0x1F, an absent
+		 * (null) field written as the byte 0x1E. */
+		sb_adds(sb, "printf '%s\\037%s\\037%s\\037%s\\037%s\\037%s' \\\n"
+			    "  \"$prev_hash\" \"$at\" \"$actor\" \"$action\" \"$subject\" "
+			    "\"$detail\" | sha256sum\n\n");
+		sb_adds(sb, T(P, "dossier.verify.null"));
+		sb_adds(sb, "\n\n");
+		sb_adds(sb, T(P, "dossier.verify.all"));
+		sb_adds(sb, "\n\n"
+			    "python3 -c 'import json,hashlib\n"
+			    "for e in json.load(open(\"events.json\")):\n"
+			    "    f=[e[k] if e[k] is not None else \"\\x1e\" for k in\n"
+			    "       (\"prev_hash\",\"at\",\"actor\",\"action\",\"subject\",\"detail\")]\n"
+			    "    h=hashlib.sha256(\"\\x1f\".join(f).encode()).hexdigest()\n"
+			    "    print(e[\"id\"], \"ok\" if h==e[\"hash\"] else \"DIFFERS\")'\n\n");
 	}
 	sb_addf(sb, "head: %s\n", head ? head : "");
 }
