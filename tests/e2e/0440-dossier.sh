@@ -254,6 +254,50 @@ expect_exit 0 ct -S s dossier --out other "Andere Makelaar"
 [ "$(ls other/messages | wc -l)" = $((4 + 4 + 2)) ] || fail "Andere Makelaar's dossier does not hold its 10 messages"
 if grep -rlaF "landlord1@" other >/dev/null; then fail "Immo Voorbeeld's data in another agent's dossier"; fi
 
+# ---- Re-check snapshots and follow-ups, as their tables hold them ----
+# (the re-check and follow-up engines are built apart; here their rows are
+# written as migrate-7 and migrate-8 define them, on a copy of the study).
+cp -r s f
+rm -rf f/dossiers
+l2=$(q f "SELECT id FROM listing WHERE ref = 'L2'")
+set -- $(app L2 test)
+t2=$1
+q f "SELECT persona FROM application WHERE id = $t2" >persona.txt
+printf 'From: x@corrtest.test\nTo: landlord2@example.test\nSubject: Nog beschikbaar?\n\nIs de woning nog beschikbaar?\n' >fu.eml
+fsha=$(sha256sum <fu.eml | cut -d' ' -f1)
+sqlite3 f/study.db "INSERT INTO application (listing, persona, status, sent_at, channel, kind, follows)
+	VALUES ($l2, $(cat persona.txt), 'sent', '2027-03-04T09:00:00Z', 'smtp', 'followup', $t2);
+	INSERT INTO message (application, direction, raw, sha256, at)
+	VALUES (last_insert_rowid(), 'out', readfile('fu.eml'), '$fsha', '2027-03-04T09:00:00Z');
+	INSERT INTO recheck (listing, application, reason, day, due_at, status, planned_at)
+	VALUES ($l2, $t2, 'differing', 3, '2027-03-05T06:00:00Z', 'done', '2027-03-02T06:00:00Z');
+	INSERT INTO snapshot (recheck, listing, at, url, http_status, final_url, body_sha256, body_size, title, price, advertised, why)
+	VALUES (last_insert_rowid(), $l2, '2027-03-05T06:00:05Z', 'https://example.org/2', 200, 'https://example.org/2?x=1',
+		'$(printf 'page' | sha256sum | cut -d' ' -f1)', 4, 'Appartement 2 nog te huur', '820 EUR', 1, 'still online')"
+expect_exit 0 ct -S f dossier --lang en --out fd "Immo Voorbeeld"
+expect_out 'of which follow-ups and re-tests +1'
+expect_out 're-check snapshots +1'
+f=$(ls fd/messages/*_m"$(q f "SELECT max(id) FROM message")".eml) || fail "the follow-up's message has no file"
+[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$fsha" ] || fail "the follow-up's message file differs"
+grep -q "follow-up of application $t2" fd/index.html || fail "the follow-up is not listed as one"
+grep -q "Is de woning nog beschikbaar?" fd/index.html || fail "the follow-up's text is not shown"
+for x in 'https://example.org/2?x=1' 'Appartement 2 nog te huur' '820 EUR' 'still online' "$(printf 'page' | sha256sum | cut -d' ' -f1)"; do
+	grep -qF "$x" fd/index.html || fail "the snapshot's '$x' is not in the dossier"
+done
+grep -q '<td>yes: still online</td>' fd/index.html || fail "the snapshot does not say the advert was still online"
+
+# ---- After a purge: found by its key, a purged message by its hash ----
+cp -r s p
+rm -rf p/dossiers
+pm=$(q p "SELECT min(m.id) FROM message m JOIN application a ON a.id = m.application JOIN listing l ON l.id = a.listing WHERE l.agent_key = '$key'")
+sqlite3 p/study.db "UPDATE message SET raw = NULL WHERE id = $pm; UPDATE listing_contact SET agent_name = NULL, contact_email = NULL, contact_name = NULL"
+expect_exit 0 ct -S p dossier --json --lang en "$key"
+expect_out '"messages": 25,'
+expect_out '"messages_purged": 1,'
+(cd "p/dossiers/$key" && sha256sum --quiet -c MANIFEST.sha256) || fail "the dossier after a purge does not check"
+grep -q "$(q p "SELECT sha256 FROM message WHERE id = $pm")" "p/dossiers/$key/index.html" || fail "the purged message's hash is not shown"
+grep -q "(name purged from the study)" "p/dossiers/$key/index.html" || fail "the purged name is not said"
+
 # ---- A changed raw message: refused, nothing written ----
 cp -r s t
 rm -rf t/dossiers
