@@ -74,6 +74,7 @@ struct dmsg {
 	size_t len;
 	int purged;
 	char *file;    /* messages/... ; NULL when purged */
+	const char *lref; /* its listing's reference (borrowed) */
 	char *subject; /* decoded */
 	char *text;    /* the readable text, decoded */
 };
@@ -489,12 +490,13 @@ static void message_files(struct gather *g, struct files *fs, struct dossier_res
 		for (int j = 0; j < g->l[i].na; j++)
 			n += (size_t)g->l[i].a[j].nm;
 	struct dmsg **all = xcalloc(n + 1, sizeof(*all));
-	const char **ref = xcalloc(n + 1, sizeof(*ref));
 	size_t k = 0;
 	for (int i = 0; i < g->nl; i++)
 		for (int j = 0; j < g->l[i].na; j++)
-			for (int m = 0; m < g->l[i].a[j].nm; m++)
-				all[k++] = &g->l[i].a[j].m[m];
+			for (int m = 0; m < g->l[i].a[j].nm; m++) {
+				all[k] = &g->l[i].a[j].m[m];
+				all[k++]->lref = g->l[i].ref;
+			}
 	qsort(all, n, sizeof(*all), cmp_msg_time);
 	long seq = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -503,12 +505,6 @@ static void message_files(struct gather *g, struct files *fs, struct dossier_res
 			res->messages_purged++;
 			continue;
 		}
-		/* The listing's reference for the name. */
-		const char *lref = NULL;
-		for (int a = 0; a < g->nl && !lref; a++)
-			for (int b = 0; b < g->l[a].na && !lref; b++)
-				if (m >= g->l[a].a[b].m && m < g->l[a].a[b].m + g->l[a].a[b].nm)
-					lref = g->l[a].ref;
 		char stamp[ISO_LEN] = "unknown";
 		if (m->at) {
 			snprintf(stamp, sizeof(stamp), "%s", m->at);
@@ -516,7 +512,7 @@ static void message_files(struct gather *g, struct files *fs, struct dossier_res
 				if (*p == ':')
 					*p = '-';
 		}
-		char *safe = dossier_safe_name(lref);
+		char *safe = dossier_safe_name(m->lref);
 		m->file = xasprintf("messages/%04ld_%s_%s_%s_m%ld.eml", ++seq, stamp,
 				    m->direction && !strcmp(m->direction, "in") ? "in" : "out", safe, m->id);
 		free(safe);
@@ -524,7 +520,6 @@ static void message_files(struct gather *g, struct files *fs, struct dossier_res
 		res->messages++;
 	}
 	free(all);
-	free(ref);
 }
 
 /* Whether an event's subject names one of the agent's listings (by its
@@ -1201,7 +1196,7 @@ static int cmp_file(const void *x, const void *y)
 }
 
 /* The design's files: study.ini as it is, and the message variants. */
-static void design_files(struct study *s, struct files *fs, struct page *P, struct ct_err *err)
+static void design_files(struct study *s, struct files *fs, struct page *P)
 {
 	char *text;
 	size_t len;
@@ -1243,7 +1238,6 @@ static void design_files(struct study *s, struct files *fs, struct page *P, stru
 		free(path);
 	}
 	doc_table_foot(t, T(P, "dossier.foot.templates"));
-	(void)err;
 }
 
 void dossier_result_free(struct dossier_result *r)
@@ -1340,7 +1334,7 @@ static int build(struct study *s, struct gather *g, struct lang *L, const char *
 	doc_para(d, lang_t(L, "dossier.design.intro",
 			   facts->design_hash ? facts->design_hash : T(&P, "fmt.na"),
 			   s->ini_sha256 ? s->ini_sha256 : T(&P, "fmt.na"), NIL));
-	design_files(s, fs, &P, err);
+	design_files(s, fs, &P);
 	report_method(d, L, r, facts, s->design);
 	doc_heading(d, 2, "integrity", T(&P, "dossier.h.integrity"));
 	doc_para(d, lang_t(L, "dossier.integrity", lang_int(L, res->events),

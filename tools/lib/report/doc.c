@@ -209,8 +209,10 @@ void doc_html(const struct doc *d, const char *json, struct strbuf *out)
 	for (int i = 0; i < d->n; i++)
 		pre |= d->b[i].kind == DOC_TABLE && d->b[i].table->pre;
 	if (pre)
+		/* A hash or an address may break anywhere; the minimum widths keep
+		 * the short words of narrow columns whole. */
 		sb_adds(out, "table.pre td,table.pre th{white-space:pre-wrap;overflow-wrap:anywhere}"
-			     "table.pre tbody th{min-width:28mm}");
+			     "table.pre td{min-width:16mm}table.pre tbody th{min-width:28mm}");
 	if (d->running) {
 		/* A CSS string: every character but letters, digits and spaces
 		 * as a hex escape, so that nothing in it ends the string or the
