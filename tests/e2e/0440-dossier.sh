@@ -298,6 +298,29 @@ expect_out '"messages_purged": 1,'
 grep -q "$(q p "SELECT sha256 FROM message WHERE id = $pm")" "p/dossiers/$key/index.html" || fail "the purged message's hash is not shown"
 grep -q "(name purged from the study)" "p/dossiers/$key/index.html" || fail "the purged name is not said"
 
+# ---- The database locked when the event is due: exit 3, the earlier
+# dossier and zip as they were, nothing temporary left ----
+python3 - p/study.db <<'PY' &
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open("locked", "w").close()
+while not os.path.exists("unlock"):
+    time.sleep(0.05)
+c.execute("ROLLBACK")
+PY
+while [ ! -e locked ]; do sleep 0.05; done
+dsum() { (cd p/dossiers && find . -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum; }
+before=$(dsum)
+nev=$(q p "SELECT count(*) FROM event")
+CORRTEST_BUSY_MS=200 expect_exit 3 ct -S p dossier "$key"
+expect_err "lock|busy"
+touch unlock
+wait
+[ "$(dsum)" = "$before" ] || fail "a dossier that could not be recorded changed the earlier one"
+ls p/dossiers | grep -q -e '\.tmp-' -e '\.old-' && fail "temporary names left after a failure"
+[ "$(q p "SELECT count(*) FROM event")" = "$nev" ] || fail "an event recorded for the failed run"
+
 # ---- A changed raw message: refused, nothing written ----
 cp -r s t
 rm -rf t/dossiers

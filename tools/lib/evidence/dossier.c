@@ -1404,7 +1404,7 @@ int dossier_make(struct study *s, const struct dossier_options *o, struct dossie
 	rc = build(s, &g, L, now, &fs, res, err);
 	lang_free(L);
 	gather_free(&g);
-	char *tmpdir = NULL, *tmpzip = NULL, *old = NULL;
+	char *tmpdir = NULL, *tmpzip = NULL, *old = NULL, *oldzip = NULL;
 	if (rc)
 		goto out;
 	res->dir = o->out_dir ? xstrdup(o->out_dir) : xasprintf("%s/dossiers/%s", s->dir, res->key);
@@ -1504,15 +1504,33 @@ int dossier_make(struct study *s, const struct dossier_options *o, struct dossie
 		}
 		goto out;
 	}
-	if ((rc = file_commit_temp(tmpzip, res->zip, err)) || (rc = study_commit(s, err))) {
-		/* Not recorded: the new folder goes, the earlier one comes back
+	/* An earlier zip is moved aside too, so that a failure can put it back. */
+	if (lstat(res->zip, &st) == 0) {
+		oldzip = xasprintf("%s.old-XXXXXX", res->zip);
+		if (!mkdtemp(oldzip) || rmdir(oldzip) != 0 || rename(res->zip, oldzip) != 0) {
+			rc = ct_fail(err, CT_EENV, "cannot move the earlier %s aside: %s", res->zip,
+				     strerror(errno));
+			free(oldzip);
+			oldzip = NULL;
+		}
+	}
+	int zip_in = 0;
+	if (!rc && !(rc = file_commit_temp(tmpzip, res->zip, err)))
+		zip_in = 1;
+	if (rc || (rc = study_commit(s, err))) {
+		/* Not recorded: the new files go, the earlier ones come back
 		 * (study_commit rolls back by itself when it fails). */
 		study_rollback(s);
 		remove_tree(res->dir);
-		unlink(res->zip);
+		if (zip_in)
+			unlink(res->zip);
 		if (old && rename(old, res->dir) == 0) {
 			free(old);
 			old = NULL;
+		}
+		if (oldzip && rename(oldzip, res->zip) == 0) {
+			free(oldzip);
+			oldzip = NULL;
 		}
 		free(tmpdir);
 		tmpdir = NULL;
@@ -1542,7 +1560,10 @@ out:
 	 * back), never lost. */
 	if (old && !rc)
 		remove_tree(old);
+	if (oldzip && !rc)
+		unlink(oldzip);
 	free(old);
+	free(oldzip);
 	for (int i = 0; i < fs.n; i++) {
 		free(fs.f[i].name);
 		free(fs.f[i].data);

@@ -58,7 +58,8 @@ struct dossier_result {
  * at that place is replaced (its manifest's hash stays in its own event).
  * A "dossier" event (subject: the agent key; detail: the number of files
  * and the manifest's SHA-256) anchors it in the chain; the files are put
- * in place only if that event commits.
+ * in place just before that event commits, and taken out again (the
+ * earlier dossier put back) when it does not.
  * CT_EINPUT: an agent the study does not know, a bad --lang;
  * CT_PROBLEM: the study's record does not hold (corrtest verify finds
  * something, e.g. a raw message that no longer matches its hash): no
