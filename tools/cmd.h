@@ -83,6 +83,7 @@ CMD(demo);
 CMD(report);
 CMD(verify);
 CMD(seal);
+CMD(dossier);
 CMD(followup);
 CMD(retest);
 CMD(recheck);

@@ -2,7 +2,7 @@
 """browser.py: opens an HTML file in headless Chromium over the DevTools
 protocol and checks that it renders as a self-contained report must.
 
-Usage: browser.py check FILE.html [--screens DIR] [--pdf OUT.pdf]
+Usage: browser.py check FILE.html [--screens DIR] [--pdf OUT.pdf] [--no-charts]
 
 Fails (exit 1, one line per problem on stderr, each starting with the file
 name) on a console message of level error or warning, an exception, a
@@ -10,7 +10,8 @@ network request for anything but the file itself or a data: URL, a page
 without a chart (figure.chart svg[role="img"]), and a chart that has no
 size, no <title>, is not visible or whose screenshot is blank. --screens
 keeps each chart's screenshot as DIR/<figure id>.png; --pdf prints the page
-on A4 to OUT.pdf and checks the PDF. Exit 2 on a usage error, 3 when
+on A4 to OUT.pdf and checks the PDF; --no-charts for a page that has none
+by design (a dossier), which then must have no chart either. Exit 2 on a usage error, 3 when
 Chromium is missing, does not start or does not answer in time.
 
 Only the standard library: the WebSocket client (RFC 6455) is the few
@@ -389,7 +390,7 @@ def stop_chromium(proc, tmp):
         time.sleep(0.02)
 
 
-def check(path, screens, pdf_out):
+def check(path, screens, pdf_out, no_charts=False):
     """Returns (problems, summary)."""
     deadline = Deadline(TIMEOUT)
     url = "file://" + urllib.parse.quote(path)  # path is absolute
@@ -434,8 +435,10 @@ def check(path, screens, pdf_out):
                 en = p["entry"]
                 problems.append(f"console {en['level']} ({en.get('source')}): {en.get('text', '')[:300]}"
                                 + (f" [{en['url'][:200]}]" if en.get("url") else ""))
-        if not charts:
+        if not charts and not no_charts:
             problems.append('no chart (figure.chart svg[role="img"])')
+        if charts and no_charts:
+            problems.append(f"{len(charts)} chart(s) in a page that should have none")
         if screens:
             os.makedirs(screens, exist_ok=True)
         for c in charts:
@@ -479,13 +482,17 @@ def check(path, screens, pdf_out):
 
 
 def main(argv):
-    usage = "usage: browser.py check FILE.html [--screens DIR] [--pdf OUT.pdf]"
+    usage = "usage: browser.py check FILE.html [--screens DIR] [--pdf OUT.pdf] [--no-charts]"
     if len(argv) < 2 or argv[0] != "check":
         print(usage, file=sys.stderr)
         return 2
     path, screens, pdf_out, rest = argv[1], None, None, argv[2:]
+    no_charts = False
     while rest:
-        if rest[0] in ("--screens", "--pdf") and len(rest) >= 2:
+        if rest[0] == "--no-charts":
+            no_charts = True
+            rest = rest[1:]
+        elif rest[0] in ("--screens", "--pdf") and len(rest) >= 2:
             if rest[0] == "--screens":
                 screens = rest[1]
             else:
@@ -501,7 +508,7 @@ def main(argv):
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, lambda *_: sys.exit(3))
     try:
-        problems, summary = check(os.path.abspath(path), screens, pdf_out)
+        problems, summary = check(os.path.abspath(path), screens, pdf_out, no_charts)
     except (Timeout, EnvError, OSError) as e:
         print(f"{path}: {e}", file=sys.stderr)
         return 3

@@ -98,6 +98,17 @@ void doc_table_foot(struct doc_table *t, const char *text)
 	t->foot = xstrdup(text);
 }
 
+void doc_table_pre(struct doc_table *t)
+{
+	t->pre = 1;
+}
+
+void doc_running(struct doc *d, const char *text)
+{
+	free(d->running);
+	d->running = dup_or_null(text);
+}
+
 void doc_figure(struct doc *d, const char *id, const char *svg, const char *caption,
 		const char *alt)
 {
@@ -138,6 +149,7 @@ void doc_free(struct doc *d)
 	free(d->b);
 	free(d->title);
 	free(d->lang);
+	free(d->running);
 	free(d);
 }
 
@@ -191,6 +203,30 @@ void doc_html(const struct doc *d, const char *json, struct strbuf *out)
 	html_esc(out, d->title);
 	sb_adds(out, "</title>\n<style>");
 	sb_adds(out, css);
+	/* Only a document that uses them gets these rules, so that the
+	 * report's page stays byte for byte what it was. */
+	int pre = 0;
+	for (int i = 0; i < d->n; i++)
+		pre |= d->b[i].kind == DOC_TABLE && d->b[i].table->pre;
+	if (pre)
+		/* A hash or an address may break anywhere; the minimum widths keep
+		 * the short words of narrow columns whole. */
+		sb_adds(out, "table.pre td,table.pre th{white-space:pre-wrap;overflow-wrap:anywhere}"
+			     "table.pre td{min-width:16mm}table.pre tbody th{min-width:28mm}");
+	if (d->running) {
+		/* A CSS string: every character but letters, digits and spaces
+		 * as a hex escape, so that nothing in it ends the string or the
+		 * <style> element. */
+		sb_adds(out, "@page{@top-center{font:9pt sans-serif;content:\"");
+		for (const unsigned char *p = (const unsigned char *)d->running; *p; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || *p == ' ' || *p >= 0x80)
+				sb_addc(out, (char)*p);
+			else
+				sb_addf(out, "\\%x ", *p);
+		}
+		sb_adds(out, "\"}}");
+	}
 	sb_adds(out, "</style>\n</head>\n<body>\n");
 	for (int i = 0; i < d->n; i++) {
 		const struct doc_block *b = &d->b[i];
@@ -226,7 +262,7 @@ void doc_html(const struct doc *d, const char *json, struct strbuf *out)
 			break;
 		case DOC_TABLE: {
 			const struct doc_table *t = b->table;
-			sb_adds(out, "<table>\n");
+			sb_adds(out, t->pre ? "<table class=\"pre\">\n" : "<table>\n");
 			if (t->caption) {
 				sb_adds(out, "<caption>");
 				html_esc(out, t->caption);

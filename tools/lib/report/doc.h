@@ -20,6 +20,7 @@ struct doc_table {
 	char **cells;       /* nrows x ncols, row-major */
 	int nrows;
 	char *foot; /* a line under the table: what the columns mean */
+	int pre;    /* cells keep their line breaks (messages quoted whole) */
 };
 
 struct doc_block {
@@ -35,6 +36,7 @@ struct doc_block {
 
 struct doc {
 	char *title, *lang;
+	char *running; /* printed at the top of every page, or NULL */
 	struct doc_block *b;
 	int n, cap;
 };
@@ -57,6 +59,12 @@ struct doc_table *doc_table(struct doc *d, const char *caption, int ncols, const
 			    const unsigned char *num);
 void doc_row(struct doc_table *t, const char *const *cells);
 void doc_table_foot(struct doc_table *t, const char *text);
+/* The table's cells keep their line breaks and wrap long lines (a
+ * message quoted whole beside another). */
+void doc_table_pre(struct doc_table *t);
+/* A line printed at the top of every page of the HTML when printed (a
+ * CSS page margin box), e.g. "Confidential". Markdown ignores it. */
+void doc_running(struct doc *d, const char *text);
 void doc_figure(struct doc *d, const char *id, const char *svg, const char *caption,
 		const char *alt);
 

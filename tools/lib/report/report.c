@@ -902,6 +902,14 @@ static void section_method(struct rep *R)
 			      f->event_head ? f->event_head : T(R, "fmt.na"), I(R, f->events), NIL));
 }
 
+void report_method(struct doc *d, struct lang *L, const struct analysis_result *r,
+		   const struct study_facts *facts, const struct design *design)
+{
+	struct report_input in = { .r = r, .facts = facts, .design = design };
+	struct rep R = { .in = &in, .r = r, .L = L, .d = d };
+	section_method(&R);
+}
+
 static void section_limits(struct rep *R)
 {
 	doc_heading(R->d, 2, "limitations", T(R, "h.limitations"));

@@ -75,6 +75,15 @@ void report_written_free(struct report_written *w);
 int report_make(struct study *s, const struct report_options *o, const char *generated_at,
 		struct report_output *out, struct ct_err *err);
 
+/* The report's method section (design, randomisation, dates, channels,
+ * deviations, outcome, tests, software and event head), appended to d in
+ * the language L: a dossier quotes the protocol as the report states it.
+ * r from analysis_run (its field summary gives the deviations). */
+struct doc;
+struct lang;
+void report_method(struct doc *d, struct lang *L, const struct analysis_result *r,
+		   const struct study_facts *facts, const struct design *design);
+
 /* Each agent key of the study with the name its key was made from
  * (listing_contact: the agent's name, else the contact address), sorted
  * by key; only for the confidential annex. */
