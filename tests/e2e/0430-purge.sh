@@ -79,6 +79,14 @@ expect_exit 0 ct -S s export responses -o s/exports/responses.csv
 ct -S s listings list --contacts --json >s/exports/contacts.json
 cp s.csv s/listings.csv
 sqlite3 s/study.db ".backup s/study.db.bak"
+# Case files: of a landlord whose data are due (a dossier is one document:
+# purged whole, not left with a manifest naming files that are gone) and
+# of the one under legal hold (kept, still whole).
+expect_exit 0 ct -S s dossier "Landlord 1"
+key1=$(ls s/dossiers | grep -v '\.zip$')
+expect_exit 0 ct -S s dossier "Landlord 2"
+key2=$(ls s/dossiers | grep -v '\.zip$' | grep -vx "$key1")
+[ -n "$key1" ] && [ -n "$key2" ] && [ -f "s/dossiers/$key1.zip" ] || fail "the dossiers were not written"
 expect_exit 0 ct -S s report --confidential --out s/reports
 expect_exit 0 ct -S s stats --json
 cp out.txt stats-before.json
@@ -159,6 +167,9 @@ for i in 2 4; do
 	found "https://example.org/$i" || fail "listing L$i's URL was purged"
 done
 [ ! -s s/study.db-wal ] || fail "study.db-wal is not empty after purge"
+[ ! -e "s/dossiers/$key1" ] && [ ! -e "s/dossiers/$key1.zip" ] || fail "the due landlord's dossier was not removed whole"
+(cd "s/dossiers/$key2" && sha256sum --quiet -c MANIFEST.sha256) || fail "the held landlord's dossier is no longer whole"
+[ -f "s/dossiers/$key2.zip" ] || fail "the held landlord's dossier zip was removed"
 # The snapshot keeps what it showed (time, status, hash, size, advertised).
 [ "$(q s "SELECT count(*) FROM snapshot s JOIN listing l ON l.id = s.listing WHERE l.ref = 'L1' AND s.url IS NULL AND s.final_url IS NULL AND s.title IS NULL AND s.price IS NULL AND s.body IS NULL AND s.body_sha256 IS NOT NULL AND s.http_status = 200 AND s.advertised = 1")" = 1 ] ||
 	fail "L1's snapshot is not purged as it should be"

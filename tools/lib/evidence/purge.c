@@ -480,6 +480,83 @@ static int scan_dir(const char *dir, const char *rel, const struct needles *nd,
 	return rc;
 }
 
+/* Every regular file under dir/rel, added to the files removed. */
+static void add_tree(const char *dir, const char *rel, struct purge_result *r)
+{
+	char *path = xasprintf("%s/%s", dir, rel);
+	DIR *d = opendir(path);
+	free(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *sub = xasprintf("%s/%s", rel, e->d_name);
+		char *full = xasprintf("%s/%s", dir, sub);
+		struct stat sb;
+		if (lstat(full, &sb) != 0)
+			; /* gone meanwhile */
+		else if (S_ISDIR(sb.st_mode))
+			add_tree(dir, sub, r);
+		else if (S_ISREG(sb.st_mode) && !in_list(r->files_removed, r->nfiles_removed, sub))
+			push_str(&r->files_removed, &r->nfiles_removed, xstrdup(sub));
+		free(sub);
+		free(full);
+	}
+	closedir(d);
+}
+
+/* A dossier (dossiers/KEY/ and dossiers/KEY.zip, as corrtest dossier
+ * writes it) is one document: when any of its files holds purged data,
+ * all of it goes, rather than leaving a manifest that names files no
+ * longer there. The folders are removed once empty (remove_dossier_dirs). */
+static void dossier_units(const char *dir, struct purge_result *r)
+{
+	size_t n = r->nfiles_removed;
+	for (size_t i = 0; i < n; i++) {
+		const char *f = r->files_removed[i];
+		if (strncmp(f, "dossiers/", 9))
+			continue;
+		char *unit = xstrdup(f + 9);
+		unit[strcspn(unit, "/")] = '\0';
+		size_t len = strlen(unit);
+		if (len > 4 && !strcmp(unit + len - 4, ".zip"))
+			unit[len - 4] = '\0';
+		char *tree = xasprintf("dossiers/%s", unit);
+		char *zip = xasprintf("dossiers/%s.zip", unit);
+		char *zipfull = xasprintf("%s/%s", dir, zip);
+		struct stat sb;
+		add_tree(dir, tree, r);
+		if (lstat(zipfull, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    !in_list(r->files_removed, r->nfiles_removed, zip))
+			push_str(&r->files_removed, &r->nfiles_removed, xstrdup(zip));
+		free(unit);
+		free(tree);
+		free(zip);
+		free(zipfull);
+	}
+}
+
+/* After the files were wiped: the dossiers' folders they left empty,
+ * deepest first (rmdir fails on one that still holds something). */
+static void remove_dossier_dirs(const char *dir, const struct purge_result *r)
+{
+	for (size_t i = 0; i < r->nfiles_removed; i++) {
+		const char *f = r->files_removed[i];
+		if (strncmp(f, "dossiers/", 9))
+			continue;
+		char *p = xasprintf("%s/%s", dir, f);
+		size_t stop = strlen(dir) + strlen("/dossiers");
+		for (char *slash; (slash = strrchr(p, '/')) && (size_t)(slash - p) > stop;) {
+			*slash = '\0';
+			if (rmdir(p) != 0)
+				break;
+		}
+		free(p);
+	}
+}
+
 /* The outbox files of the messages purged: removed wherever they are
  * (compose --outbox may write outside the study folder), even when their
  * encoding hides the address from a text search. */
@@ -908,6 +985,7 @@ int purge_run(struct study *s, const struct purge_options *o, struct purge_resul
 	if ((nd.n && (rc = scan_dir(s->dir, "", &nd, r, err))) ||
 	    (ev.n && (rc = scan_events(s, &ev, r, err))))
 		goto fail;
+	dossier_units(s->dir, r);
 	qsort(r->listings, r->nlistings, sizeof(*r->listings), by_ref);
 	if (o->all) {
 		long n = 0;
@@ -957,6 +1035,7 @@ int purge_run(struct study *s, const struct purge_options *o, struct purge_resul
 	}
 	if (rc)
 		goto fail;
+	remove_dossier_dirs(s->dir, r);
 	if ((rc = exec_sql(s, "DROP TABLE temp.purge_set", err)) ||
 	    (rc = exec_sql(s, "DROP TABLE temp.purge_msg", err)) || (rc = study_commit(s, err)))
 		goto fail;
