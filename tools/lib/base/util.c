@@ -495,11 +495,10 @@ int file_commit_temp(const char *tmp, const char *path, struct ct_err *err)
 	return rc;
 }
 
-int file_write_atomic(const char *path, const char *data, size_t len, int mode,
-		      struct ct_err *err)
+int file_write_temp(const char *path, const void *data, size_t len, int mode, char **tmp,
+		    struct ct_err *err)
 {
-	char *tmp;
-	int fd = file_create_temp(path, mode, &tmp, err);
+	int fd = file_create_temp(path, mode, tmp, err);
 	if (fd < 0)
 		return CT_EENV;
 	int rc = CT_OK;
@@ -507,9 +506,22 @@ int file_write_atomic(const char *path, const char *data, size_t len, int mode,
 		rc = ct_fail(err, CT_EENV, "%s: %s", path, strerror(errno));
 	if (close(fd) != 0 && !rc)
 		rc = ct_fail(err, CT_EENV, "%s: %s", path, strerror(errno));
-	if (!rc)
-		rc = file_commit_temp(tmp, path, err);
+	if (rc) {
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return rc;
+}
+
+int file_write_atomic(const char *path, const char *data, size_t len, int mode,
+		      struct ct_err *err)
+{
+	char *tmp;
+	int rc = file_write_temp(path, data, len, mode, &tmp, err);
 	if (rc)
+		return rc;
+	if ((rc = file_commit_temp(tmp, path, err)))
 		unlink(tmp);
 	free(tmp);
 	return rc;

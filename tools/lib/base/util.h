@@ -104,6 +104,12 @@ int file_read(const char *path, char **out, size_t *len, struct ct_err *err);
  * (file_create_temp), fsync, rename, fsync of the folder. */
 int file_write_atomic(const char *path, const char *data, size_t len, int mode,
 		      struct ct_err *err);
+/* The first half of file_write_atomic: data written to a new temporary
+ * file beside path (file_create_temp), named in *tmp (caller frees), for
+ * file_commit_temp when several files must be put in place together. On
+ * failure nothing is left and *tmp is NULL. */
+int file_write_temp(const char *path, const void *data, size_t len, int mode, char **tmp,
+		    struct ct_err *err);
 /* Puts a written temporary file in place of path: fsync, rename, fsync of
  * the folder. On failure tmp is left for the caller to remove. */
 int file_commit_temp(const char *tmp, const char *path, struct ct_err *err);

@@ -500,26 +500,6 @@ void verify_result_free(struct verify_result *r)
 	free(r);
 }
 
-/* Writes data to a new temporary file beside path; *tmp names it. */
-static int write_temp(const char *path, const void *data, size_t len, char **tmp,
-		      struct ct_err *err)
-{
-	int fd = file_create_temp(path, 0644, tmp, err);
-	if (fd < 0)
-		return CT_EENV;
-	int rc = CT_OK;
-	if (file_write_fd(fd, data, len) != 0)
-		rc = ct_fail(err, CT_EENV, "%s: %s", path, strerror(errno));
-	if (close(fd) != 0 && !rc)
-		rc = ct_fail(err, CT_EENV, "%s: %s", path, strerror(errno));
-	if (rc) {
-		unlink(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-	}
-	return rc;
-}
-
 /* The seal's files (the checkpoint, its time-stamp) put in place, or none. */
 static int put_files(const char *const *paths, char **tmps, int n, struct ct_err *err)
 {
@@ -605,9 +585,9 @@ int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **
 		nfiles = 2;
 	}
 	if (!rc && path)
-		rc = write_temp(path, text, strlen(text), &tmps[0], err);
+		rc = file_write_temp(path, text, strlen(text), 0644, &tmps[0], err);
 	if (!rc && nfiles == 2)
-		rc = write_temp(tsr_path, reply, reply_len, &tmps[1], err);
+		rc = file_write_temp(tsr_path, reply, reply_len, 0644, &tmps[1], err);
 	if (rc) {
 		for (int i = 0; i < 2; i++)
 			if (tmps[i])
