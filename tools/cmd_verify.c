@@ -157,8 +157,10 @@ int cmd_verify(int argc, char **argv, struct cmd_ctx *ctx)
 	out_table_end(o);
 	if (r->report_checked && r->report_events >= 0 && r->report_events != r->events)
 		out_text(o, "\nThe report was made when the event log held %ld events; it holds %ld "
-			    "now: figures may differ because of what was recorded since (make the "
-			    "report again, or verify a copy of the study as it was).",
+			    "now. It was compared with the study's data as they are now and the log "
+			    "as it was then (its length and head): a seal, a re-check or a purge "
+			    "since changes nothing in it; a reply logged or coded since would show "
+			    "as a difference.",
 			 r->report_events, r->events);
 	if (ts && !r->timestamp_trusted)
 		out_text(o, "\nThe time-stamp (%s) was checked with the certificate it carries only: "

@@ -35,6 +35,20 @@ expect_exit 0 ct -S later verify --checkpoint cp.txt
 # says why: the log has grown since.
 expect_exit 1 ct -S later verify --report rep/report.html
 expect_out "The report was made when the event log held $n events; it holds $((n + 1)) now"
+expect_out "figure_changed: study.flow.listings: the report says 182, the study gives 183"
+# A seal after the report adds an event and changes no figure: the report
+# is compared with the log as it was when it was made (its length and
+# head), and holds.
+cp -r s sealed-later
+expect_exit 0 ct -S sealed-later seal --out cp2.txt
+expect_exit 0 ct -S sealed-later verify --checkpoint cp2.txt --report rep/report.html
+expect_out 'Everything holds'
+expect_out "The report was made when the event log held $n events; it holds $((n + 1)) now"
+# ... but a report whose head is not that event's hash in this log is not
+# this study's report.
+sed "s/$(sqlite3 s/study.db 'SELECT hash FROM event ORDER BY id DESC LIMIT 1')/$(printf '%064d' 7)/g" rep/report.html >forged-head.html
+expect_exit 1 ct -S sealed-later verify --report forged-head.html
+expect_out "figure_changed: study.event_head"
 
 # tamper NAME SQL: a copy of the study with SQL applied.
 tamper() { rm -rf "$1"; cp -r s "$1"; sqlite3 "$1/study.db" "$2"; }

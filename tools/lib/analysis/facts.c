@@ -120,6 +120,26 @@ fail:
 	return rc;
 }
 
+int study_facts_events_as_of(struct study *s, struct study_facts *f, long n, struct ct_err *err)
+{
+	if (n > f->events)
+		return ct_fail(err, CT_EINPUT, "the event log holds %ld events, not %ld", f->events, n);
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT hash FROM event ORDER BY id LIMIT 1 OFFSET ?", &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, n - 1);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		free(f->event_head);
+		f->event_head = col(st, 0);
+		f->events = n;
+	} else {
+		rc = study_db_error(s, err, "reading the event log");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 void study_facts_free(struct study_facts *f)
 {
 	if (!f)

@@ -33,6 +33,10 @@ struct study_facts {
 };
 
 int study_facts_read(struct study *s, struct study_facts **out, struct ct_err *err);
+/* The event log's length and head as they were after its first n events
+ * (the n-th event's hash, in id order): a report made then states these.
+ * CT_EINPUT when the log holds fewer than n events. */
+int study_facts_events_as_of(struct study *s, struct study_facts *f, long n, struct ct_err *err);
 void study_facts_free(struct study_facts *f);
 
 #endif

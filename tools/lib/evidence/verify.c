@@ -378,6 +378,12 @@ static long compare_lines(struct verify_result *r, const char *got, const char *
 				const char *va = memchr(a, ':', la), *vb = memchr(b, ':', lb);
 				char *x = va ? xstrndup(va + 2, la - (size_t)(va + 2 - a)) : xstrndup(a, la);
 				char *y = vb ? xstrndup(vb + 2, lb - (size_t)(vb + 2 - b)) : xstrndup(b, lb);
+				/* The value alone, without the comma that ends its line. */
+				for (char *v = x; v; v = v == x ? y : NULL) {
+					size_t n = strlen(v);
+					if (n && v[n - 1] == ',')
+						v[n - 1] = '\0';
+				}
 				find(r, VERIFY_FIGURE_CHANGED, xstrdup(path[0] ? path : "data block"),
 				     xasprintf("the report says %s, the study gives %s", x, y));
 				free(x);
@@ -432,6 +438,12 @@ static int check_report(struct study *s, struct verify_result *r, const struct v
 	ro.confidential = !strcmp(conf, "true");
 	ro.previous = o->previous;
 	ro.nprevious = o->nprevious;
+	/* A report made before a seal, a re-check or a purge states the log as
+	 * it was: made again as of that event, it differs only where the
+	 * study's data differ. That the report's head is the hash of that
+	 * event in this log is then compared like any figure. */
+	if (r->report_events > 0 && r->report_events <= r->events)
+		ro.as_of_events = r->report_events;
 	struct report_output ref;
 	if ((rc = report_make(s, &ro, at, &ref, err)))
 		goto out;

@@ -1236,6 +1236,8 @@ int report_make(struct study *s, const struct report_options *o, const char *gen
 	}
 	if (!rc)
 		rc = study_facts_read(s, &facts, err);
+	if (!rc && o->as_of_events > 0)
+		rc = study_facts_events_as_of(s, facts, o->as_of_events, err);
 	if (!rc && o->confidential)
 		rc = report_agent_names(s, &names, &nnames, err);
 	if (!rc) {

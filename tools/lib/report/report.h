@@ -51,6 +51,10 @@ struct report_options {
 	const char *out_dir;     /* NULL: results/<the study folder's name>/ */
 	const char *const *previous; /* earlier studies' folders */
 	int nprevious;
+	/* The event log as it stood after its first as_of_events events (0: as
+	 * it stands): what `verify --report` states of a report made before a
+	 * seal, a re-check or a purge, which add events and change no figure. */
+	long as_of_events;
 };
 struct report_written {
 	char *dir, *html, *md, *pdf; /* paths; pdf NULL unless asked */
