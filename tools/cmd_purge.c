@@ -151,8 +151,15 @@ int cmd_purge(int argc, char **argv, struct cmd_ctx *ctx)
 	if (r->event_id)
 		out_int(o, &(struct out_field){ "event", "recorded as event", OUT_COUNT, 0 },
 			(long)r->event_id);
+	if (r->files_left)
+		out_text(o, "%ld file(s) renamed *.purging could not be removed: remove them by "
+			    "hand, or run corrtest purge again.",
+			 r->files_left);
 	for (size_t i = 0; i < r->nfiles_kept; i++)
-		out_text(o, "%s holds a purged value and is a design file: edit it by hand.",
+		out_text(o, strncmp(r->files_kept[i], "dossiers/", 9)
+				    ? "%s holds a purged value and is a design file: edit it by hand."
+				    : "%s holds a purged value and belongs to the dossier of an agent "
+				      "under legal hold: kept; check it by hand.",
 			 r->files_kept[i]);
 	if (r->nevents_with_data) {
 		struct strbuf sb = STRBUF_INIT;
@@ -165,7 +172,7 @@ int cmd_purge(int argc, char **argv, struct cmd_ctx *ctx)
 	}
 	if (po.dry_run)
 		out_text(o, "\nDry run: nothing was changed.");
-	int left = r->nfiles_kept || r->nevents_with_data;
+	int left = r->nfiles_kept || r->nevents_with_data || r->files_left;
 	purge_result_free(r);
 	if (out_free(o))
 		return cmd_errorf(ctx, CT_EENV, "cannot write the output");

@@ -75,6 +75,8 @@ PY
 # Copies in the study folder: an export, the contacts, the listings file,
 # a confidential report.
 mkdir s/exports
+# Values are found as whole words: "Landlord 10" is not landlord 1.
+echo "Called Landlord 10 and Landlord 12 about the keys" >s/exports/notes.txt
 expect_exit 0 ct -S s export responses -o s/exports/responses.csv
 ct -S s listings list --contacts --json >s/exports/contacts.json
 cp s.csv s/listings.csv
@@ -116,7 +118,8 @@ export CORRTEST_NOW=2027-07-01T12:00:00Z
 # Bad [evidence] values: exit 2, naming study.ini:LINE, nothing changed.
 before=$(snapshot s)
 cp s/study.ini ini.good
-for bad in 'retention_days = -1' 'retention_days = 30.5' 'retention_days = many' 'legal_hold = Landlord 2,,Landlord 3'; do
+for bad in 'retention_days = -1' 'retention_days = 30.5' 'retention_days = many' 'legal_hold = Landlord 2,,Landlord 3' \
+	'legal_hold = Landlord 2, Landlrd 3'; do
 	key=${bad%% *}
 	sed "s/^$key = .*/$bad/" ini.good >s/study.ini
 	line=$(grep -n "^$key = " s/study.ini | cut -d: -f1)
@@ -156,7 +159,8 @@ expect_exit 0 ct -S s purge
 expect_out 'listings purged +4'
 
 # Every byte of every file in the study folder.
-found() { grep -rFaiq -e "$1" s; }
+# As whole words, as purge looks for them ("Landlord 10" is not "Landlord 1").
+found() { grep -rFaiwq -e "$1" s; }
 for i in 1 3 5 6; do
 	for v in "landlord$i@example.test" "Landlord $i" "+32 470 12 34 5$i" "+32470123456$i" "https://example.org/$i" "PR-98765$i"; do
 		found "$v" && { grep -rFail -e "$v" s >&2; fail "'$v' is still in the study folder after purge"; }
@@ -167,6 +171,8 @@ for i in 2 4; do
 	found "https://example.org/$i" || fail "listing L$i's URL was purged"
 done
 [ ! -s s/study.db-wal ] || fail "study.db-wal is not empty after purge"
+[ -f s/exports/notes.txt ] || fail "a file naming 'Landlord 10' was taken for one naming 'Landlord 1'"
+find s -name '*.purging' | grep -q . && fail "files set aside by the purge were left"
 [ ! -e "s/dossiers/$key1" ] && [ ! -e "s/dossiers/$key1.zip" ] || fail "the due landlord's dossier was not removed whole"
 (cd "s/dossiers/$key2" && sha256sum --quiet -c MANIFEST.sha256) || fail "the held landlord's dossier is no longer whole"
 [ -f "s/dossiers/$key2.zip" ] || fail "the held landlord's dossier zip was removed"

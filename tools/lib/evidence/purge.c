@@ -15,6 +15,9 @@
 #include "base/timeutil.h"
 #include "base/banned.h"
 
+/* What a file is renamed to while the purge is not yet committed. */
+#define PURGING ".purging"
+
 #define MAX_RETENTION_DAYS 36500L
 /* Shorter values would find themselves in unrelated files (a name "Jo",
  * a price); such values are cleared in the database all the same. */
@@ -168,13 +171,27 @@ int purge_select(struct study *s, const struct purge_config *c, time_t now,
 	sqlite3_finalize(st);
 	st = NULL;
 	time_t *last = xcalloc(nl ? nl : 1, sizeof(time_t));
+	int *matched = xcalloc((size_t)c->nholds + 1, sizeof(int));
 	for (size_t i = 0; i < nl; i++) {
 		last[i] = (time_t)-1;
 		l[i].state = PURGE_DUE;
 		for (int k = 0; k < c->nholds; k++)
-			if (lkey[i] && !strcmp(lkey[i], keys[k]))
+			if (lkey[i] && !strcmp(lkey[i], keys[k])) {
 				l[i].state = PURGE_HELD;
+				matched[k]++;
+			}
 	}
+	/* A hold that matches no listing protects nothing: a typo, or a name
+	 * that is not the agent's, must not let its data be purged unseen. */
+	for (int k = 0; k < c->nholds && !rc; k++)
+		if (!matched[k])
+			rc = ct_fail(err, CT_EINPUT,
+				     "study.ini:%d: [evidence] legal_hold: '%s' matches no listing's "
+				     "agent: give the agent's name as the listings have it (or, for a "
+				     "private landlord without one, the contact e-mail address); "
+				     "nothing was purged",
+				     config_line(s->cfg, "evidence", "legal_hold"), c->holds[k]);
+	free(matched);
 	if (!rc)
 		rc = study_prepare(s, ACTIVITY_SQL, &st, err);
 	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -329,13 +346,34 @@ static void needles_free(struct needles *nd)
 	free(nd->v);
 }
 
-/* Whether data (lowered in place) holds any needle. */
+static int is_alnum_ascii(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Whether data (lowered in place) holds any needle as a whole word: no
+ * letter or digit right before or after it, so that a landlord called
+ * "Peeters" does not match the agency "Immo Peeterson" nor a listing
+ * .../1234 the listing .../12345. */
 static int holds_needle(const struct needles *nd, char *data, size_t len)
 {
 	lower_ascii(data, len);
-	for (size_t i = 0; i < nd->n; i++)
-		if (memmem(data, len, nd->v[i], strlen(nd->v[i])))
-			return 1;
+	for (size_t i = 0; i < nd->n; i++) {
+		size_t nl = strlen(nd->v[i]);
+		const unsigned char *v = (const unsigned char *)nd->v[i];
+		for (const char *p = data, *end = data + len; p < end;) {
+			const char *hit = memmem(p, (size_t)(end - p), nd->v[i], nl);
+			if (!hit)
+				break;
+			int before = hit > data && is_alnum_ascii((unsigned char)hit[-1]) &&
+				     is_alnum_ascii(v[0]);
+			int after = hit + nl < end && is_alnum_ascii((unsigned char)hit[nl]) &&
+				    is_alnum_ascii(v[nl - 1]);
+			if (!before && !after)
+				return 1;
+			p = hit + 1;
+		}
+	}
 	return 0;
 }
 
@@ -462,7 +500,14 @@ static int scan_dir(const char *dir, const char *rel, const struct needles *nd,
 		} else if (S_ISREG(sb.st_mode)) {
 			char *data;
 			size_t len;
-			if ((rc = file_read(full, &data, &len, err)) == CT_OK) {
+			size_t nlen = strlen(e->d_name);
+			/* Left by a purge that was committed but did not finish
+			 * removing its files. */
+			if (nlen > strlen(PURGING) &&
+			    !strcmp(e->d_name + nlen - strlen(PURGING), PURGING)) {
+				if (!in_list(r->files_removed, r->nfiles_removed, sub))
+					push_str(&r->files_removed, &r->nfiles_removed, xstrdup(sub));
+			} else if ((rc = file_read(full, &data, &len, err)) == CT_OK) {
 				if (holds_needle(nd, data, len)) {
 					if (is_design(sub))
 						push_str(&r->files_kept, &r->nfiles_kept, xstrdup(sub));
@@ -511,18 +556,41 @@ static void add_tree(const char *dir, const char *rel, struct purge_result *r)
  * writes it) is one document: when any of its files holds purged data,
  * all of it goes, rather than leaving a manifest that names files no
  * longer there. The folders are removed once empty (remove_dossier_dirs). */
-static void dossier_units(const char *dir, struct purge_result *r)
+static char *dossier_unit(const char *f)
 {
+	if (strncmp(f, "dossiers/", 9))
+		return NULL;
+	char *unit = xstrdup(f + 9);
+	unit[strcspn(unit, "/")] = '\0';
+	size_t len = strlen(unit);
+	if (len > 4 && !strcmp(unit + len - 4, ".zip"))
+		unit[len - 4] = '\0';
+	return unit;
+}
+
+/* held: the agent keys under legal hold. The dossier of a held agent is
+ * never removed: a file of it that holds a purged value (a due landlord
+ * named like someone in it) is named as kept instead, like a design file. */
+static void dossier_units(const char *dir, struct purge_result *r, char (*held)[16], int nheld)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < r->nfiles_removed; i++) {
+		char *unit = dossier_unit(r->files_removed[i]);
+		int is_held = 0;
+		for (int k = 0; unit && k < nheld; k++)
+			is_held |= !strcmp(unit, held[k]);
+		free(unit);
+		if (is_held)
+			push_str(&r->files_kept, &r->nfiles_kept, r->files_removed[i]);
+		else
+			r->files_removed[keep++] = r->files_removed[i];
+	}
+	r->nfiles_removed = keep;
 	size_t n = r->nfiles_removed;
 	for (size_t i = 0; i < n; i++) {
-		const char *f = r->files_removed[i];
-		if (strncmp(f, "dossiers/", 9))
+		char *unit = dossier_unit(r->files_removed[i]);
+		if (!unit)
 			continue;
-		char *unit = xstrdup(f + 9);
-		unit[strcspn(unit, "/")] = '\0';
-		size_t len = strlen(unit);
-		if (len > 4 && !strcmp(unit + len - 4, ".zip"))
-			unit[len - 4] = '\0';
 		char *tree = xasprintf("dossiers/%s", unit);
 		char *zip = xasprintf("dossiers/%s.zip", unit);
 		char *zipfull = xasprintf("%s/%s", dir, zip);
@@ -642,9 +710,12 @@ static const struct clear CLEARS[] = {
 	  " message_id = CASE direction WHEN 'in' THEN NULL ELSE message_id END,"
 	  " outbox_file = NULL WHERE id" MSG_IN_SET,
 	  { PK_RAW, PK_HEADER, -1, -1 } },
-	{ "SELECT count(last_error) + count(cancel_reason), 0, 0, 0 FROM application"
+	/* cancel_reason stays: stats counts the pairs skipped in the field by
+	 * their reason (a figure), and the same words are in the field skip's
+	 * event, which no purge can change. */
+	{ "SELECT count(last_error), 0, 0, 0 FROM application"
 	  " WHERE listing" IN_SET,
-	  "UPDATE application SET last_error = NULL, cancel_reason = NULL WHERE listing" IN_SET,
+	  "UPDATE application SET last_error = NULL WHERE listing" IN_SET,
 	  { PK_NOTE, -1, -1, -1 } },
 	{ "SELECT count(note), 0, 0, 0 FROM response WHERE application" APP_IN_SET,
 	  "UPDATE response SET note = NULL WHERE application" APP_IN_SET,
@@ -753,7 +824,13 @@ static int fill_sets(struct study *s, struct purge_listing *all, size_t nall, ti
 				    " WHERE a.listing" IN_SET, err)))
 		return rc;
 	/* Unlinked incoming messages. */
-	if ((rc = study_prepare(s, "SELECT m.id, m.at FROM message m WHERE m.application IS NULL"
+	/* Kept retention_days from the later of its Date (which the sender
+	 * wrote, and may have written years back) and when it was fetched
+	 * (its fetch.store event): a reply waiting to be linked by hand is not
+	 * purged the day it arrives. */
+	if ((rc = study_prepare(s, "SELECT m.id, m.at, (SELECT max(e.at) FROM event e WHERE"
+				   " e.action = 'fetch.store' AND e.subject = 'message ' || m.id)"
+				   " FROM message m WHERE m.application IS NULL"
 				   " AND m.duplicate_of IS NULL AND (m.raw IS NOT NULL OR"
 				   " m.from_addr IS NOT NULL OR m.subject IS NOT NULL)"
 				   " AND (m.from_addr IS NULL OR lower(m.from_addr) NOT IN"
@@ -767,8 +844,10 @@ static int fill_sets(struct study *s, struct purge_listing *all, size_t nall, ti
 	}
 	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *at = (const char *)sqlite3_column_text(st, 1);
-		time_t t;
-		if (!at || !time_parse_iso(at, &t) || t > cutoff)
+		const char *got = (const char *)sqlite3_column_text(st, 2);
+		time_t t, tg;
+		if (!at || !time_parse_iso(at, &t) || t > cutoff ||
+		    (got && (!time_parse_iso(got, &tg) || tg > cutoff)))
 			continue;
 		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(st, 0));
 		rc = study_step_done(s, ins, err, "choosing the messages to purge");
@@ -982,10 +1061,17 @@ int purge_run(struct study *s, const struct purge_options *o, struct purge_resul
 	    (rc = fill_sets(s, all, nall, cutoff, r, err)) || (rc = count_clears(s, r, err)) ||
 	    (rc = collect_needles(s, &nd, &ev, err)) || (rc = outbox_files(s, r, err)))
 		goto fail;
-	if ((nd.n && (rc = scan_dir(s->dir, "", &nd, r, err))) ||
+	if ((rc = scan_dir(s->dir, "", &nd, r, err)) ||
 	    (ev.n && (rc = scan_events(s, &ev, r, err))))
 		goto fail;
-	dossier_units(s->dir, r);
+	char (*held)[16] = xcalloc((size_t)c.nholds + 1, 16);
+	for (int k = 0; k < c.nholds && !rc; k++)
+		rc = study_agent_key(s, c.holds[k], held[k], err);
+	if (!rc)
+		dossier_units(s->dir, r, held, c.nholds);
+	free(held);
+	if (rc)
+		goto fail;
 	qsort(r->listings, r->nlistings, sizeof(*r->listings), by_ref);
 	if (o->all) {
 		long n = 0;
@@ -1025,20 +1111,39 @@ int purge_run(struct study *s, const struct purge_options *o, struct purge_resul
 	if (rc)
 		goto fail;
 	r->event_id = sqlite3_last_insert_rowid(s->db);
-	/* Files go before the commit: if it then fails, the database still
-	 * names the data and a second run finds them again. */
-	for (size_t i = 0; i < r->nfiles_removed && !rc; i++) {
+	/* All or nothing: before the commit every file is renamed aside
+	 * (NAME.purging, in its own folder: a rename that can be undone); if
+	 * one cannot be, or the commit fails, they are put back. Only once
+	 * the purge is committed are they overwritten and removed; one left
+	 * by a crash in between is found by name by the next purge. */
+	size_t moved = 0;
+	for (; moved < r->nfiles_removed && !rc; moved++) {
+		const char *f = r->files_removed[moved];
+		char *full = f[0] == '/' ? xstrdup(f) : xasprintf("%s/%s", s->dir, f);
+		char *aside = xasprintf("%s" PURGING, full);
+		if (rename(full, aside) != 0 && errno != ENOENT)
+			rc = ct_fail(err, CT_EENV, "cannot remove %s: %s; nothing was purged", full,
+				     strerror(errno));
+		free(full);
+		free(aside);
+	}
+	if (!rc && !(rc = exec_sql(s, "DROP TABLE temp.purge_set", err)) &&
+	    !(rc = exec_sql(s, "DROP TABLE temp.purge_msg", err)))
+		rc = study_commit(s, err);
+	for (size_t i = 0; i < moved; i++) {
 		const char *f = r->files_removed[i];
 		char *full = f[0] == '/' ? xstrdup(f) : xasprintf("%s/%s", s->dir, f);
-		rc = wipe_file(full, err);
+		char *aside = xasprintf("%s" PURGING, full);
+		if (rc)
+			(void)rename(aside, full);
+		else if (wipe_file(aside, err) != CT_OK)
+			r->files_left++;
 		free(full);
+		free(aside);
 	}
 	if (rc)
 		goto fail;
 	remove_dossier_dirs(s->dir, r);
-	if ((rc = exec_sql(s, "DROP TABLE temp.purge_set", err)) ||
-	    (rc = exec_sql(s, "DROP TABLE temp.purge_msg", err)) || (rc = study_commit(s, err)))
-		goto fail;
 	if (r->agent_key_removed && s->agent_secret) {
 		explicit_bzero(s->agent_secret, s->agent_secret_len);
 		free(s->agent_secret);

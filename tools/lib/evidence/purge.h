@@ -81,6 +81,7 @@ struct purge_result {
 	size_t nfiles_removed;
 	char **files_kept; /* design files holding purged values: not removed, named */
 	size_t nfiles_kept;
+	long files_left; /* renamed aside and committed, but not removed (the next purge does) */
 	long *events_with_data; /* ids of events whose text holds a purged value */
 	size_t nevents_with_data;
 	int64_t event_id;       /* the purge event (0: none, dry run) */

@@ -168,16 +168,18 @@ static int load_snapshots(struct study *s, struct subject_result *r, struct ct_e
 	return step == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the snapshots");
 }
 
-/* The names events give what they are about: a listing by its ref, an
- * application or a message by "application N" / "message N". */
+/* The names events give what they are about: a listing by its ref (or
+ * "listing REF": recheck, retest), an application or a message by
+ * "application N" / "message N". */
 static int event_names(const struct subject_result *r, const char *subj)
 {
 	long long n;
 	char tail;
 	if (!subj)
 		return 0;
+	const char *ref = !strncmp(subj, "listing ", 8) ? subj + 8 : subj;
 	for (size_t i = 0; i < r->nlistings; i++)
-		if (!strcmp(subj, r->listings[i].ref))
+		if (!strcmp(subj, r->listings[i].ref) || !strcmp(ref, r->listings[i].ref))
 			return 1;
 	for (size_t i = 0; i < r->nmessages; i++) {
 		if (sscanf(subj, "message %lld%c", &n, &tail) == 1 && n == r->messages[i].id)
