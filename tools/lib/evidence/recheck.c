@@ -52,11 +52,22 @@ int recheck_cfg_load(const struct config *cfg, struct recheck_cfg *out, struct c
 	const char *v = config_get(cfg, "recheck", "days");
 	if (!v || !*v)
 		v = "1, 3, 7";
-	char *copy = xstrdup(v), *save = NULL;
+	char *copy = xstrdup(v);
 	int rc = CT_OK;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* Split by hand: strtok_r would skip an empty field, and "1,,3" or
+	 * "1, 3," is a typo to point at, not a list to guess. */
+	for (char *tok = copy, *next; tok; tok = next) {
 		long d;
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = 0;
 		str_trim(tok);
+		if (!*tok) {
+			rc = cfg_bad(cfg, "days", err,
+				     "has an empty entry (two commas in a row, or a comma at an "
+				     "end)");
+			break;
+		}
 		if (!parse_long(tok, &d) || d < 0 || d > 365) {
 			rc = cfg_bad(cfg, "days", err,
 				     "must be whole numbers of days from 0 to 365, separated by "
@@ -532,7 +543,9 @@ static int store_snapshot(struct study *s, const struct due_item *d, const struc
 			   (uLong)f->body.sb.len, 9);
 	char now[ISO_LEN];
 	time_iso_utc(time_now(), now);
-	int retry = f->http >= 500, rc;
+	/* A server error, or "too many requests" (429): the site could not
+	 * or would not answer now, so it is asked again by the next run. */
+	int retry = f->http >= 500 || f->http == 429, rc;
 	int attempts = d->attempts + 1;
 	x->status = !retry ? "done" : attempts >= RECHECK_MAX_ATTEMPTS ? "failed" : "due";
 	sqlite3_stmt *ins = NULL, *up = NULL;

@@ -24,9 +24,14 @@
 /* The largest body kept (and hashed): a page cut there is still judged,
  * and its snapshot says so. */
 #define RECHECK_MAX_BODY (5u * 1024 * 1024)
-/* A recheck that meets a network error (or a server error, 5xx) stays due
+/* A recheck that meets a network error (or a server error, 5xx, or 429
+ * too many requests) stays due
  * for the next run; after this many attempts it is marked failed. */
 #define RECHECK_MAX_ATTEMPTS 5
+/* The longest title and price kept (bytes, a final "…" included): longer
+ * ones are cut at a UTF-8 boundary (the body keeps them whole). */
+#define RECHECK_MAX_TITLE 300
+#define RECHECK_MAX_PRICE 64
 /* Redirects followed at most. */
 #define RECHECK_MAX_REDIRECTS 10
 
@@ -118,7 +123,7 @@ struct recheck_run_result {
  * RECHECK_MAX_BODY bytes. A response is stored as a snapshot in its own
  * transaction with a "recheck" event whose detail holds the body's
  * SHA-256 (so that the event chain covers each body); a 2xx, 3xx or 4xx
- * makes the recheck done, a 5xx is stored and retried. A network error
+ * makes the recheck done, a 5xx or 429 is stored and retried. A network error
  * stores no snapshot: attempts + 1 and last_error, failed after
  * RECHECK_MAX_ATTEMPTS. A listing whose URL was purged since the planning
  * is cancelled. When anything was fetched, a "recheck-run" event with the
@@ -162,19 +167,26 @@ struct recheck_page {
  * - gone_phrase: the first phrase of the list found in the page's visible
  *   text (scripts, styles and comments left out, tags as spaces, entities
  *   decoded, ASCII letters compared without case, at word boundaries),
- *   not inside an exception. */
+ *   not inside an exception.
+ * A title longer than RECHECK_MAX_TITLE bytes, or a price longer than
+ * RECHECK_MAX_PRICE, is cut at a UTF-8 boundary and ends in "…". */
 void recheck_page_read(const char *body, size_t len, const struct recheck_phrases *ph,
 		       struct recheck_page *out);
 void recheck_page_free(struct recheck_page *p);
 
 /* Whether the listing is still advertised, from one response: 0 for 404
- * and 410; 0 for a redirect to another page (the final URL's path and
- * query differ from the requested one's, a trailing slash aside) unless
- * that page's title still contains the listing's recorded title; 0 when
- * the page says it is let (gone_phrase); 1 for any other 2xx; -1 (unknown)
- * for 5xx, other 4xx (403, 429: refused, cannot tell), and a 3xx that was
- * not followed to its end. *why: the reason in words (no URL, title or
- * price in it: it is not purged); caller frees. listing_title may be NULL. */
+ * and 410; for a redirect to another page (the final URL's path and query
+ * differ from the requested one's, a trailing slash aside, or its host
+ * does, case, port and a leading "www." aside): 0 when that page's title
+ * does not contain the listing's recorded title (or none is recorded), 1
+ * when the host is the same and the titles are equal (entities decoded,
+ * white space collapsed, ASCII case ignored: the advert at a new
+ * address), else -1 (a search page that names it, or another site: check
+ * by hand); 0 when the page says it is let (gone_phrase); 1 for any other
+ * 2xx; -1 (unknown) for 5xx, other 4xx (403, 429: refused, cannot tell),
+ * and a 3xx that was not followed to its end. *why: the reason in words
+ * (no URL, title or price in it: it is not purged); caller frees.
+ * listing_title may be NULL. */
 int recheck_judge(long http_status, const char *url, const char *final_url,
 		  const char *listing_title, const struct recheck_page *page, char **why);
 
