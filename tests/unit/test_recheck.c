@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
 #include "base/embedded.h"
@@ -237,6 +239,77 @@ START_TEST(judgement)
 }
 END_TEST
 
+/* The kind of a hand-written address (inet_pton reads it). */
+static enum recheck_addr_kind kind_of(const char *a)
+{
+	unsigned char buf[16];
+	int family = strchr(a, ':') ? AF_INET6 : AF_INET;
+	ck_assert_msg(inet_pton(family, a, buf) == 1, "%s", a);
+	return recheck_addr_kind(family, buf);
+}
+
+START_TEST(addresses)
+{
+	static const struct {
+		const char *addr;
+		enum recheck_addr_kind kind;
+	} cases[] = {
+		{ "127.0.0.1", RECHECK_ADDR_LOOPBACK },
+		{ "127.255.0.9", RECHECK_ADDR_LOOPBACK },
+		{ "::1", RECHECK_ADDR_LOOPBACK },
+		{ "::ffff:127.0.0.1", RECHECK_ADDR_LOOPBACK },
+		{ "10.0.0.1", RECHECK_ADDR_PRIVATE },
+		{ "10.255.255.255", RECHECK_ADDR_PRIVATE },
+		{ "172.16.0.1", RECHECK_ADDR_PRIVATE },
+		{ "172.31.255.254", RECHECK_ADDR_PRIVATE },
+		{ "172.15.255.255", RECHECK_ADDR_PUBLIC },
+		{ "172.32.0.1", RECHECK_ADDR_PUBLIC },
+		{ "192.168.1.1", RECHECK_ADDR_PRIVATE },
+		{ "192.169.0.1", RECHECK_ADDR_PUBLIC },
+		{ "::ffff:192.168.0.10", RECHECK_ADDR_PRIVATE },
+		{ "fc00::1", RECHECK_ADDR_PRIVATE },
+		{ "fd12:3456::1", RECHECK_ADDR_PRIVATE },
+		{ "fe00::1", RECHECK_ADDR_PUBLIC },
+		{ "169.254.169.254", RECHECK_ADDR_LINK_LOCAL },
+		{ "::ffff:169.254.169.254", RECHECK_ADDR_LINK_LOCAL },
+		{ "fe80::1", RECHECK_ADDR_LINK_LOCAL },
+		{ "febf::1", RECHECK_ADDR_LINK_LOCAL },
+		{ "fec0::1", RECHECK_ADDR_PUBLIC },
+		{ "0.0.0.0", RECHECK_ADDR_UNSPECIFIED },
+		{ "0.1.2.3", RECHECK_ADDR_UNSPECIFIED },
+		{ "::", RECHECK_ADDR_UNSPECIFIED },
+		{ "::ffff:0.0.0.0", RECHECK_ADDR_UNSPECIFIED },
+		{ "93.184.216.34", RECHECK_ADDR_PUBLIC },
+		{ "1.1.1.1", RECHECK_ADDR_PUBLIC },
+		{ "2001:db8::1", RECHECK_ADDR_PUBLIC },
+		{ "2a00:1450:4001::200e", RECHECK_ADDR_PUBLIC },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(kind_of(cases[i].addr) == cases[i].kind, "%s: %d, want %d",
+			      cases[i].addr, kind_of(cases[i].addr), cases[i].kind);
+	ck_assert_int_eq(recheck_addr_kind(AF_UNIX, "x"), RECHECK_ADDR_UNSPECIFIED);
+	/* The listing's own first address against where a redirect goes. */
+	const enum recheck_addr_kind pub = RECHECK_ADDR_PUBLIC, lo = RECHECK_ADDR_LOOPBACK,
+				     priv = RECHECK_ADDR_PRIVATE, ll = RECHECK_ADDR_LINK_LOCAL,
+				     un = RECHECK_ADDR_UNSPECIFIED;
+	ck_assert(recheck_addr_allowed(pub, pub));
+	ck_assert(!recheck_addr_allowed(pub, lo));
+	ck_assert(!recheck_addr_allowed(pub, priv));
+	ck_assert(!recheck_addr_allowed(pub, ll));
+	ck_assert(!recheck_addr_allowed(pub, un));
+	/* A study on loopback (the tests) may be redirected on loopback, and
+	 * to the public; not from loopback to a private network. */
+	ck_assert(recheck_addr_allowed(lo, lo));
+	ck_assert(recheck_addr_allowed(lo, pub));
+	ck_assert(!recheck_addr_allowed(lo, priv));
+	ck_assert(!recheck_addr_allowed(lo, ll));
+	ck_assert(recheck_addr_allowed(priv, priv));
+	ck_assert(!recheck_addr_allowed(priv, lo));
+	ck_assert(!recheck_addr_allowed(priv, ll));
+	ck_assert(recheck_addr_allowed(ll, ll));
+}
+END_TEST
+
 static int cfg(const char *ini, struct recheck_cfg *c, struct ct_err *err)
 {
 	struct config *conf = NULL;
@@ -447,6 +520,7 @@ int main(void)
 	tcase_add_test(tc, long_fields);
 	tcase_add_test(tc, judgement);
 	tcase_add_test(tc, config);
+	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, phrase_file);
 	tcase_add_test(tc, store);
 	suite_add_tcase(s, tc);

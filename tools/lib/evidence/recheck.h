@@ -120,7 +120,12 @@ struct recheck_run_result {
  * (it waits in between). Each fetch follows redirects (http and https
  * only, at most RECHECK_MAX_REDIRECTS), with the timeout and user agent of
  * the configuration, no proxy from the environment, and keeps at most
- * RECHECK_MAX_BODY bytes. A response is stored as a snapshot in its own
+ * RECHECK_MAX_BODY bytes. It connects to a loopback, private,
+ * link-local or unspecified address only when the listing's own first
+ * address was of that kind (recheck_addr_allowed). A redirect that is
+ * not followed (to such an address, to another scheme than http(s), or
+ * past RECHECK_MAX_REDIRECTS) is stored as a snapshot of the 3xx, unknown,
+ * done, with why. A response is stored as a snapshot in its own
  * transaction with a "recheck" event whose detail holds the body's
  * SHA-256 (so that the event chain covers each body); a 2xx, 3xx or 4xx
  * makes the recheck done, a 5xx or 429 is stored and retried. A network error
@@ -133,6 +138,29 @@ struct recheck_run_result {
 int recheck_run(struct study *s, const struct recheck_cfg *c, struct recheck_run_result *out,
 		struct ct_err *err);
 void recheck_run_result_free(struct recheck_run_result *r);
+
+/* ---- where a fetch may connect (pure; unit-tested) ---- */
+
+/* The kinds of address a redirect must not reach from a public advert:
+ * a hostile page could otherwise make corrtest fetch the services of its
+ * own machine or network (169.254.169.254, a router) into the evidence. */
+enum recheck_addr_kind {
+	RECHECK_ADDR_PUBLIC,
+	RECHECK_ADDR_LOOPBACK,	  /* 127/8, ::1 */
+	RECHECK_ADDR_PRIVATE,	  /* 10/8, 172.16/12, 192.168/16, fc00::/7 */
+	RECHECK_ADDR_LINK_LOCAL,  /* 169.254/16, fe80::/10 */
+	RECHECK_ADDR_UNSPECIFIED, /* 0/8, :: (0.0.0.0 reaches this machine); other families */
+};
+/* The kind of an address: family AF_INET with addr a struct in_addr, or
+ * AF_INET6 with a struct in6_addr (an IPv4-mapped ::ffff:a.b.c.d is read
+ * as its IPv4 address). */
+enum recheck_addr_kind recheck_addr_kind(int family, const void *addr);
+/* Whether a fetch may connect to an address of kind to, when the first
+ * address the listing's own URL connected to was of kind listing: a
+ * public address always; another kind only when it is the listing's
+ * (a study on loopback may be redirected on loopback; a public advert
+ * may not be redirected to loopback or a private network). */
+int recheck_addr_allowed(enum recheck_addr_kind listing, enum recheck_addr_kind to);
 
 /* ---- what a page says (pure; unit-tested) ---- */
 
