@@ -511,11 +511,11 @@ static curl_socket_t open_guarded(void *arg, curlsocktype purpose, struct curl_s
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, &a->addr, a->addrlen < sizeof(ss) ? a->addrlen : sizeof(ss));
-	enum recheck_addr_kind kind =
-		ss.ss_family == AF_INET	   ? recheck_addr_kind(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr)
-		: ss.ss_family == AF_INET6 ? recheck_addr_kind(AF_INET6,
-							       &((struct sockaddr_in6 *)&ss)->sin6_addr)
-					   : RECHECK_ADDR_UNSPECIFIED;
+	enum recheck_addr_kind kind = RECHECK_ADDR_UNSPECIFIED;
+	if (ss.ss_family == AF_INET)
+		kind = recheck_addr_kind(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr);
+	else if (ss.ss_family == AF_INET6)
+		kind = recheck_addr_kind(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr);
 	if (!g->started) {
 		g->started = 1;
 		g->listing = kind;

@@ -25,8 +25,8 @@
  * and its snapshot says so. */
 #define RECHECK_MAX_BODY (5u * 1024 * 1024)
 /* A recheck that meets a network error (or a server error, 5xx, or 429
- * too many requests) stays due
- * for the next run; after this many attempts it is marked failed. */
+ * too many requests) stays due for the next run; after this many
+ * attempts it is marked failed. */
 #define RECHECK_MAX_ATTEMPTS 5
 /* The longest title and price kept (bytes, a final "…" included): longer
  * ones are cut at a UTF-8 boundary (the body keeps them whole). */
@@ -128,7 +128,8 @@ struct recheck_run_result {
  * done, with why. A response is stored as a snapshot in its own
  * transaction with a "recheck" event whose detail holds the body's
  * SHA-256 (so that the event chain covers each body); a 2xx, 3xx or 4xx
- * makes the recheck done, a 5xx or 429 is stored and retried. A network error
+ * makes the recheck done, a 5xx or 429 is stored and retried (it stays
+ * due). A network error
  * stores no snapshot: attempts + 1 and last_error, failed after
  * RECHECK_MAX_ATTEMPTS. A listing whose URL was purged since the planning
  * is cancelled. When anything was fetched, a "recheck-run" event with the
