@@ -300,22 +300,33 @@ q "UPDATE listing SET url = NULL WHERE ref = 'L10'"
 # A page larger than the 5 MB kept: cut there, hashed as kept, and said.
 python3 -c "
 open('web/big.html', 'wb').write(b'<html><head><title>Groot huis</title></head><body>' + b'Te huur. ' * 700000 + b'</body></html>')"
+# L12 answers 429 (too many requests): stored, unknown, and asked again
+# by the next run. L13 redirects to a file on this machine: the 302 is
+# stored, unknown, done (not a network error retried by every run), and
+# nothing of the file is fetched.
 python3 - <<'PY'
 import json
 r = json.load(open("web/routes.json")); r["/a/11"] = {"status": 200, "file": "big.html"}
+r["/a/12"] = {"status": 429, "file": "other.html"}
+r["/a/13"] = {"status": 302, "location": "file:///etc/passwd"}
 json.dump(r, open("web/routes.json", "w"))
 PY
-add L11 "Groot huis" "http://127.0.0.1:$P/a/11"
-q "INSERT INTO application (listing, persona, variant, position, scheduled_at, status, sent_at)
-   SELECT l.id, p.id, 1, 1, '2026-12-14T09:00:00Z', 'sent', '2026-12-14T09:00:00Z'
-   FROM listing l, persona p JOIN grp g ON g.id = p.grp
-   WHERE l.ref = 'L11' AND g.name = 'maghrebi' AND p.gender = 'female'"
-app=$(q "SELECT a.id FROM application a JOIN listing l ON l.id = a.listing WHERE l.ref = 'L11'")
-raw=$(printf 'From: Agent <agent@example.org>\r\nSubject: Re: woning\r\nMessage-ID: <r%s@example.org>\r\n\r\nHet huis is al verhuurd.\r\n' "$app")
-hex=$(printf '%s' "$raw" | od -An -v -tx1 | tr -d ' \n')
-sum=$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)
-q "INSERT INTO message (application, direction, raw, sha256, at, message_id, kind, from_addr)
-   VALUES ($app, 'in', X'$hex', '$sum', '2026-12-15T10:00:00Z', '<r$app@example.org>', 'reply', 'agent@example.org')"
+late_let() { # REF TITLE: a listing whose reply of 15 December says it is let
+	add "$1" "$2" "http://127.0.0.1:$P/a/${1#L}"
+	q "INSERT INTO application (listing, persona, variant, position, scheduled_at, status, sent_at)
+	   SELECT l.id, p.id, 1, 1, '2026-12-14T09:00:00Z', 'sent', '2026-12-14T09:00:00Z'
+	   FROM listing l, persona p JOIN grp g ON g.id = p.grp
+	   WHERE l.ref = '$1' AND g.name = 'maghrebi' AND p.gender = 'female'"
+	app=$(q "SELECT a.id FROM application a JOIN listing l ON l.id = a.listing WHERE l.ref = '$1'")
+	raw=$(printf 'From: Agent <agent@example.org>\r\nSubject: Re: woning\r\nMessage-ID: <r%s@example.org>\r\n\r\nHet huis is al verhuurd.\r\n' "$app")
+	hex=$(printf '%s' "$raw" | od -An -v -tx1 | tr -d ' \n')
+	sum=$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)
+	q "INSERT INTO message (application, direction, raw, sha256, at, message_id, kind, from_addr)
+	   VALUES ($app, 'in', X'$hex', '$sum', '2026-12-15T10:00:00Z', '<r$app@example.org>', 'reply', 'agent@example.org')"
+}
+late_let L11 "Groot huis"
+late_let L12 "Kamer bij het Citadelpark"
+late_let L13 "Appartement Muide"
 expect_exit 0 ct -S s code
 export CORRTEST_NOW=2026-12-16T12:00:00Z
 expect_exit 0 ct -S s recheck
@@ -337,4 +348,51 @@ assert sha == hashlib.sha256(kept).hexdigest()
 assert zlib.decompress(body) == kept
 assert "cut at 5242880 bytes" in why, why
 PY
+check_late() { # RUNS: L12's and L13's snapshots after that many runs
+	python3 - "$1" "$P" <<'PY'
+import hashlib, sqlite3, sys
+runs, port = int(sys.argv[1]), sys.argv[2]
+db = sqlite3.connect("s/study.db")
+def snaps(ref):
+    return db.execute(
+        "SELECT s.http_status, s.advertised, s.why, s.body_size, s.body_sha256, s.body, s.final_url, "
+        "s.title, s.price, r.status, r.attempts, r.last_error FROM snapshot s JOIN recheck r "
+        "ON r.id = s.recheck JOIN listing l ON l.id = s.listing WHERE l.ref = ? AND r.day = 1 "
+        "ORDER BY s.id", (ref,)).fetchall()
+l12 = snaps("L12")
+assert len(l12) == runs, l12
+for http, adv, why, *_ , status, attempts, last_error in l12:
+    assert (http, adv, status, attempts, last_error) == (429, None, "due", runs, "HTTP 429"), l12
+    assert "429" in why and "cannot tell" in why, why
+l13 = snaps("L13")
+assert len(l13) == 1, l13
+http, adv, why, size, sha, body, final, title, price, status, attempts, last_error = l13[0]
+assert (http, adv, status, attempts, last_error) == (302, None, "done", 1, None), l13
+assert "does not fetch" in why and "not http or https" in why and "check by hand" in why, why
+empty = hashlib.sha256(b"").hexdigest()
+assert (size, sha, title, price) == (0, empty, None, None), l13
+import zlib
+assert zlib.decompress(body) == b"", body
+assert final == "file:///etc/passwd", final
+# Nothing of /etc/passwd anywhere in the study.
+passwd = open("/etc/passwd", "rb").read().split(b"\n")[0]
+for table, in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+    for row in db.execute("SELECT * FROM %s" % table):
+        for v in row:
+            b = v if isinstance(v, bytes) else str(v).encode()
+            assert passwd not in b and b"root:x:0" not in b, (table, row)
+# The portal was asked for /a/13 only, never anything after it.
+paths = [l.split("\t")[1] for l in open("log")]
+assert paths.count("/a/13") == 1, paths
+PY
+}
+check_late 1
+counts=$(q "SELECT detail FROM event WHERE action = 'recheck-run' ORDER BY id DESC LIMIT 1")
+# L11 online; L12 (429), L13 (redirect) and L8 (its 503 of day 7, still due)
+# cannot tell; L10's last two cancelled.
+[ "$counts" = "fetched=4 advertised=1 gone=0 unknown=3 errors=0 failed=0 cancelled=2" ] ||
+	fail "the last run's counts: $counts"
+# The next run asks L12 again (and L8; not L13: it is done).
+expect_exit 0 ct -S s recheck
+check_late 2
 expect_exit 0 ct -S s verify

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
 #include "base/embedded.h"
@@ -125,6 +127,48 @@ static int judge(long http, const char *url, const char *final, const char *ltit
 	return r;
 }
 
+/* A title or price of a megabyte is cut (a 1 MiB <title> made `recheck
+ * --list` print 26 MB), at a UTF-8 boundary, and says so with "…". */
+START_TEST(long_fields)
+{
+	size_t big = 1024 * 1024;
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "<title>");
+	for (size_t i = 0; i < big / 2; i++)
+		sb_adds(&sb, "\xC3\xA9"); /* é: two bytes */
+	sb_adds(&sb, "</title><p>&euro; ");
+	for (size_t i = 0; i < 100; i++)
+		sb_addc(&sb, '7');
+	sb_adds(&sb, "</p>");
+	struct recheck_page pg;
+	recheck_page_read(sb_str(&sb), sb.len, NULL, &pg);
+	/* 300 bytes with the 3 of "…": 297 for the text, 148 é (296 bytes),
+	 * as a 149th would be cut in two. */
+	struct strbuf want = STRBUF_INIT;
+	for (int i = 0; i < 148; i++)
+		sb_adds(&want, "\xC3\xA9");
+	sb_adds(&want, "\xE2\x80\xA6");
+	ck_assert_uint_eq(strlen(pg.title), 299);
+	ck_assert_str_eq(pg.title, sb_str(&want));
+	/* 64 bytes: 61 digits and "…". */
+	ck_assert_uint_eq(strlen(pg.price), 64);
+	ck_assert(!strncmp(pg.price, "7777777777777777777777777777777777777777777777777777777777777", 61));
+	ck_assert_str_eq(pg.price + 61, "\xE2\x80\xA6");
+	recheck_page_free(&pg);
+	/* Exactly 300 bytes: kept whole. */
+	sb_reset(&want);
+	sb_adds(&want, "<title>");
+	for (int i = 0; i < 300; i++)
+		sb_addc(&want, 'a' + i % 26);
+	sb_adds(&want, "</title>");
+	recheck_page_read(sb_str(&want), want.len, NULL, &pg);
+	ck_assert_uint_eq(strlen(pg.title), 300);
+	ck_assert_ptr_null(strstr(pg.title, "\xE2\x80\xA6"));
+	recheck_page_free(&pg);
+	sb_free(&sb), sb_free(&want);
+}
+END_TEST
+
 START_TEST(nul_bytes)
 {
 	/* A NUL byte in the page does not hide what follows it. */
@@ -156,15 +200,113 @@ START_TEST(judgement)
 			 0);
 	/* Without a recorded title a redirect elsewhere is gone. */
 	ck_assert_int_eq(judge(200, u, "https://portal.example/b/9", NULL, "Loft", NULL), 0);
-	/* A move that keeps the advert's title, a trailing slash, http to
-	 * https, another host with the same path: the advert. */
+	/* A move on the same site to a page with the advert's title (equal
+	 * but for case, white space and entities), a trailing slash, http to
+	 * https, www. and a port: the advert. */
 	ck_assert_int_eq(judge(200, u, "https://portal.example/nl/a/1-loft", "loft  AAN de leie",
-			       "Loft aan de Leie | Portal", NULL),
+			       "Loft aan de Leie", NULL),
+			 1);
+	ck_assert_int_eq(judge(200, u, "https://PORTAL.example:8443/b/7", "Loft &amp; tuin",
+			       "loft & TUIN", NULL),
 			 1);
 	ck_assert_int_eq(judge(200, u, "https://portal.example/a/1/", "Loft", "x", NULL), 1);
 	ck_assert_int_eq(judge(200, u, "http://www.portal.example/a/1#photos", "Loft", "x", NULL), 1);
+	/* A page elsewhere whose title merely contains the advert's: a search
+	 * page, or the advert with the portal's name: cannot tell. */
+	ck_assert_int_eq(judge(200, "https://portal.example/a/5", "https://portal.example/zoeken?q=studio",
+			       "Studio", "Studio te huur in Gent (124 resultaten)", NULL),
+			 -1);
+	ck_assert_int_eq(judge(200, u, "https://portal.example/nl/a/1-loft", "Loft aan de Leie",
+			       "Loft aan de Leie | Portal", NULL),
+			 -1);
+	/* ... and a "verhuurd" on such a page does not decide it either. */
+	ck_assert_int_eq(judge(200, u, "https://portal.example/zoeken", "Studio", "Studio's in Gent",
+			       "verhuurd"),
+			 -1);
+	/* Another site is never the advert online, even with its exact title
+	 * (nor the same path on it); without the title it is gone. */
+	ck_assert_int_eq(judge(200, u, "https://other.example/a/1", "Loft", "Loft", NULL), -1);
+	ck_assert_int_eq(judge(200, u, "https://user@other.example:443/x", "Loft", "Loft", NULL), -1);
+	ck_assert_int_eq(judge(200, u, "https://other.example/a/1", "Loft", "Huis", NULL), 0);
+	ck_assert_int_eq(judge(200, u, "https://portal.example.evil/a/1", "Loft", "Loft", NULL), -1);
+	/* A page at a new address of the site with the advert's title that
+	 * says it is let. */
+	ck_assert_int_eq(judge(200, u, "https://portal.example/b/2", "Loft", "LOFT", "verhuurd"), 0);
+	/* Too many requests: cannot tell (and the run asks again). */
+	ck_assert_int_eq(judge(429, u, u, "Loft", NULL, NULL), -1);
 	/* A page that says it is let. */
 	ck_assert_int_eq(judge(200, u, u, "Loft", "Loft", "verhuurd"), 0);
+}
+END_TEST
+
+/* The kind of a hand-written address (inet_pton reads it). */
+static enum recheck_addr_kind kind_of(const char *a)
+{
+	unsigned char buf[16];
+	int family = strchr(a, ':') ? AF_INET6 : AF_INET;
+	ck_assert_msg(inet_pton(family, a, buf) == 1, "%s", a);
+	return recheck_addr_kind(family, buf);
+}
+
+START_TEST(addresses)
+{
+	static const struct {
+		const char *addr;
+		enum recheck_addr_kind kind;
+	} cases[] = {
+		{ "127.0.0.1", RECHECK_ADDR_LOOPBACK },
+		{ "127.255.0.9", RECHECK_ADDR_LOOPBACK },
+		{ "::1", RECHECK_ADDR_LOOPBACK },
+		{ "::ffff:127.0.0.1", RECHECK_ADDR_LOOPBACK },
+		{ "10.0.0.1", RECHECK_ADDR_PRIVATE },
+		{ "10.255.255.255", RECHECK_ADDR_PRIVATE },
+		{ "172.16.0.1", RECHECK_ADDR_PRIVATE },
+		{ "172.31.255.254", RECHECK_ADDR_PRIVATE },
+		{ "172.15.255.255", RECHECK_ADDR_PUBLIC },
+		{ "172.32.0.1", RECHECK_ADDR_PUBLIC },
+		{ "192.168.1.1", RECHECK_ADDR_PRIVATE },
+		{ "192.169.0.1", RECHECK_ADDR_PUBLIC },
+		{ "::ffff:192.168.0.10", RECHECK_ADDR_PRIVATE },
+		{ "fc00::1", RECHECK_ADDR_PRIVATE },
+		{ "fd12:3456::1", RECHECK_ADDR_PRIVATE },
+		{ "fe00::1", RECHECK_ADDR_PUBLIC },
+		{ "169.254.169.254", RECHECK_ADDR_LINK_LOCAL },
+		{ "::ffff:169.254.169.254", RECHECK_ADDR_LINK_LOCAL },
+		{ "fe80::1", RECHECK_ADDR_LINK_LOCAL },
+		{ "febf::1", RECHECK_ADDR_LINK_LOCAL },
+		{ "fec0::1", RECHECK_ADDR_PUBLIC },
+		{ "0.0.0.0", RECHECK_ADDR_UNSPECIFIED },
+		{ "0.1.2.3", RECHECK_ADDR_UNSPECIFIED },
+		{ "::", RECHECK_ADDR_UNSPECIFIED },
+		{ "::ffff:0.0.0.0", RECHECK_ADDR_UNSPECIFIED },
+		{ "93.184.216.34", RECHECK_ADDR_PUBLIC },
+		{ "1.1.1.1", RECHECK_ADDR_PUBLIC },
+		{ "2001:db8::1", RECHECK_ADDR_PUBLIC },
+		{ "2a00:1450:4001::200e", RECHECK_ADDR_PUBLIC },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(kind_of(cases[i].addr) == cases[i].kind, "%s: %d, want %d",
+			      cases[i].addr, kind_of(cases[i].addr), cases[i].kind);
+	ck_assert_int_eq(recheck_addr_kind(AF_UNIX, "x"), RECHECK_ADDR_UNSPECIFIED);
+	/* The listing's own first address against where a redirect goes. */
+	const enum recheck_addr_kind pub = RECHECK_ADDR_PUBLIC, lo = RECHECK_ADDR_LOOPBACK,
+				     priv = RECHECK_ADDR_PRIVATE, ll = RECHECK_ADDR_LINK_LOCAL,
+				     un = RECHECK_ADDR_UNSPECIFIED;
+	ck_assert(recheck_addr_allowed(pub, pub));
+	ck_assert(!recheck_addr_allowed(pub, lo));
+	ck_assert(!recheck_addr_allowed(pub, priv));
+	ck_assert(!recheck_addr_allowed(pub, ll));
+	ck_assert(!recheck_addr_allowed(pub, un));
+	/* A study on loopback (the tests) may be redirected on loopback, and
+	 * to the public; not from loopback to a private network. */
+	ck_assert(recheck_addr_allowed(lo, lo));
+	ck_assert(recheck_addr_allowed(lo, pub));
+	ck_assert(!recheck_addr_allowed(lo, priv));
+	ck_assert(!recheck_addr_allowed(lo, ll));
+	ck_assert(recheck_addr_allowed(priv, priv));
+	ck_assert(!recheck_addr_allowed(priv, lo));
+	ck_assert(!recheck_addr_allowed(priv, ll));
+	ck_assert(recheck_addr_allowed(ll, ll));
 }
 END_TEST
 
@@ -203,6 +345,15 @@ START_TEST(config)
 	ck_assert_int_eq(cfg("[recheck]\ndays = 1, 1\n", &c, &err), CT_EINPUT);
 	ck_assert_msg(strstr(err.msg, "study.ini:2:"), "%s", err.msg);
 	ck_assert_int_eq(cfg("[recheck]\ndays = 400\n", &c, &err), CT_EINPUT);
+	/* An empty entry is a typo, not a list: refused with its line. */
+	ck_assert_int_eq(cfg("[recheck]\n\n\ndays = 1,,3\n", &c, &err), CT_EINPUT);
+	ck_assert_msg(strstr(err.msg, "study.ini:4: [recheck] days has an empty entry"), "%s",
+		      err.msg);
+	ck_assert_int_eq(cfg("[recheck]\ndays = 1, 3, 7,\n", &c, &err), CT_EINPUT);
+	ck_assert_msg(strstr(err.msg, "study.ini:2: [recheck] days has an empty entry"), "%s",
+		      err.msg);
+	ck_assert_int_eq(cfg("[recheck]\ndays = , 1\n", &c, &err), CT_EINPUT);
+	ck_assert_int_eq(cfg("[recheck]\ndays = 1 ,  , 3\n", &c, &err), CT_EINPUT);
 	ck_assert_int_eq(cfg("[recheck]\nrate_seconds = -1\n", &c, &err), CT_EINPUT);
 	ck_assert_msg(strstr(err.msg, "study.ini:2: [recheck] rate_seconds"), "%s", err.msg);
 	ck_assert_int_eq(cfg("[recheck]\ntimeout_seconds = 0\n", &c, &err), CT_EINPUT);
@@ -366,8 +517,10 @@ int main(void)
 	tcase_add_test(tc, prices);
 	tcase_add_test(tc, let_phrases);
 	tcase_add_test(tc, nul_bytes);
+	tcase_add_test(tc, long_fields);
 	tcase_add_test(tc, judgement);
 	tcase_add_test(tc, config);
+	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, phrase_file);
 	tcase_add_test(tc, store);
 	suite_add_tcase(s, tc);

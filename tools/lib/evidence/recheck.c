@@ -5,6 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 #include <zlib.h>
 
@@ -52,11 +56,22 @@ int recheck_cfg_load(const struct config *cfg, struct recheck_cfg *out, struct c
 	const char *v = config_get(cfg, "recheck", "days");
 	if (!v || !*v)
 		v = "1, 3, 7";
-	char *copy = xstrdup(v), *save = NULL;
+	char *copy = xstrdup(v);
 	int rc = CT_OK;
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* Split by hand: strtok_r would skip an empty field, and "1,,3" or
+	 * "1, 3," is a typo to point at, not a list to guess. */
+	for (char *tok = copy, *next; tok; tok = next) {
 		long d;
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = 0;
 		str_trim(tok);
+		if (!*tok) {
+			rc = cfg_bad(cfg, "days", err,
+				     "has an empty entry (two commas in a row, or a comma at an "
+				     "end)");
+			break;
+		}
 		if (!parse_long(tok, &d) || d < 0 || d > 365) {
 			rc = cfg_bad(cfg, "days", err,
 				     "must be whole numbers of days from 0 to 365, separated by "
@@ -437,7 +452,84 @@ struct fetched {
 	struct body body;
 	int ok;           /* a response came */
 	char *error;      /* generic, no host in it */
+	const char *stopped; /* a redirect not followed: why (static), else NULL */
 };
+
+/* ---- where a fetch may connect ---- */
+
+enum recheck_addr_kind recheck_addr_kind(int family, const void *addr)
+{
+	const unsigned char *b = addr;
+	if (family == AF_INET6) {
+		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF };
+		static const unsigned char zero[16] = { 0 };
+		if (!memcmp(b, mapped, 12))
+			return recheck_addr_kind(AF_INET, b + 12);
+		if (!memcmp(b, zero, 16))
+			return RECHECK_ADDR_UNSPECIFIED;
+		if (!memcmp(b, zero, 15) && b[15] == 1)
+			return RECHECK_ADDR_LOOPBACK;
+		if ((b[0] & 0xFE) == 0xFC)
+			return RECHECK_ADDR_PRIVATE;
+		if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80)
+			return RECHECK_ADDR_LINK_LOCAL;
+		return RECHECK_ADDR_PUBLIC;
+	}
+	if (family != AF_INET)
+		return RECHECK_ADDR_UNSPECIFIED;
+	if (b[0] == 0)
+		return RECHECK_ADDR_UNSPECIFIED;
+	if (b[0] == 127)
+		return RECHECK_ADDR_LOOPBACK;
+	if (b[0] == 10 || (b[0] == 172 && (b[1] & 0xF0) == 16) || (b[0] == 192 && b[1] == 168))
+		return RECHECK_ADDR_PRIVATE;
+	if (b[0] == 169 && b[1] == 254)
+		return RECHECK_ADDR_LINK_LOCAL;
+	return RECHECK_ADDR_PUBLIC;
+}
+
+int recheck_addr_allowed(enum recheck_addr_kind listing, enum recheck_addr_kind to)
+{
+	return to == RECHECK_ADDR_PUBLIC || to == listing;
+}
+
+/* What the socket guard of one fetch knows: the kind of the first
+ * address (the listing's own URL's), and whether it refused one. */
+struct guard {
+	int started, refused;
+	enum recheck_addr_kind listing;
+};
+
+/* CURLOPT_OPENSOCKETFUNCTION: every connection of a fetch, redirects
+ * included, goes through here before it is made, with the address it
+ * would reach (after DNS, so a name that resolves to 127.0.0.1 is seen
+ * as such). A refused address gives libcurl no socket: it tries the
+ * host's next address, else fails with CURLE_COULDNT_CONNECT. */
+static curl_socket_t open_guarded(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct guard *g = arg;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, &a->addr, a->addrlen < sizeof(ss) ? a->addrlen : sizeof(ss));
+	enum recheck_addr_kind kind = RECHECK_ADDR_UNSPECIFIED;
+	if (ss.ss_family == AF_INET)
+		kind = recheck_addr_kind(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr);
+	else if (ss.ss_family == AF_INET6)
+		kind = recheck_addr_kind(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr);
+	if (!g->started) {
+		g->started = 1;
+		g->listing = kind;
+	}
+	if (purpose != CURLSOCKTYPE_IPCXN || !recheck_addr_allowed(g->listing, kind)) {
+		g->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+#ifdef SOCK_CLOEXEC
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+#else
+	return socket(a->family, a->socktype, a->protocol);
+#endif
+}
 
 static void fetch(const struct recheck_cfg *c, const char *url, struct fetched *f)
 {
@@ -464,11 +556,29 @@ static void fetch(const struct recheck_cfg *c, const char *url, struct fetched *
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &f->body);
+	struct guard g = { 0 };
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &g);
 	CURLcode rc = curl_easy_perform(h);
-	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && f->body.cut)) {
+	long http = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
+	/* A redirect that was answered but is not to be followed: the 3xx is
+	 * what the advert showed, kept once (done), not a network error to
+	 * retry at every run. libcurl's response code is then the 3xx's, and
+	 * its effective URL where it pointed (no body of it is fetched). */
+	int redirect = http >= 300 && http < 400;
+	if (redirect && rc == CURLE_COULDNT_CONNECT && g.refused)
+		f->stopped = "the advert redirected to an address corrtest does not fetch (loopback, "
+			     "a private network or link-local)";
+	else if (redirect && rc == CURLE_UNSUPPORTED_PROTOCOL)
+		f->stopped = "the advert redirected to an address corrtest does not fetch (not http or "
+			     "https)";
+	else if (redirect && rc == CURLE_TOO_MANY_REDIRECTS)
+		f->stopped = "the advert redirected too many times (a loop?)";
+	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && f->body.cut) || f->stopped) {
 		char *eff = NULL;
 		f->ok = 1;
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->http);
+		f->http = http;
 		curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff);
 		f->final_url = xstrdup(eff ? eff : url);
 	} else {
@@ -518,7 +628,12 @@ static int store_snapshot(struct study *s, const struct due_item *d, const struc
 	recheck_page_read(f->body.sb.buf ? f->body.sb.buf : "", f->body.sb.len, ph, &page);
 	char *why = NULL;
 	x->http_status = f->http;
-	x->advertised = recheck_judge(f->http, d->url, f->final_url, d->title, &page, &why);
+	if (f->stopped) {
+		x->advertised = -1;
+		why = xasprintf("HTTP %ld: %s: cannot tell, check by hand", f->http, f->stopped);
+	} else {
+		x->advertised = recheck_judge(f->http, d->url, f->final_url, d->title, &page, &why);
+	}
 	if (f->body.cut) {
 		char *w = xasprintf("%s (the body was cut at %u bytes)", why, RECHECK_MAX_BODY);
 		free(why);
@@ -532,7 +647,9 @@ static int store_snapshot(struct study *s, const struct due_item *d, const struc
 			   (uLong)f->body.sb.len, 9);
 	char now[ISO_LEN];
 	time_iso_utc(time_now(), now);
-	int retry = f->http >= 500, rc;
+	/* A server error, or "too many requests" (429): the site could not
+	 * or would not answer now, so it is asked again by the next run. */
+	int retry = f->http >= 500 || f->http == 429, rc;
 	int attempts = d->attempts + 1;
 	x->status = !retry ? "done" : attempts >= RECHECK_MAX_ATTEMPTS ? "failed" : "due";
 	sqlite3_stmt *ins = NULL, *up = NULL;

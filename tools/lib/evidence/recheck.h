@@ -24,9 +24,14 @@
 /* The largest body kept (and hashed): a page cut there is still judged,
  * and its snapshot says so. */
 #define RECHECK_MAX_BODY (5u * 1024 * 1024)
-/* A recheck that meets a network error (or a server error, 5xx) stays due
- * for the next run; after this many attempts it is marked failed. */
+/* A recheck that meets a network error (or a server error, 5xx, or 429
+ * too many requests) stays due for the next run; after this many
+ * attempts it is marked failed. */
 #define RECHECK_MAX_ATTEMPTS 5
+/* The longest title and price kept (bytes, a final "…" included): longer
+ * ones are cut at a UTF-8 boundary (the body keeps them whole). */
+#define RECHECK_MAX_TITLE 300
+#define RECHECK_MAX_PRICE 64
 /* Redirects followed at most. */
 #define RECHECK_MAX_REDIRECTS 10
 
@@ -115,10 +120,16 @@ struct recheck_run_result {
  * (it waits in between). Each fetch follows redirects (http and https
  * only, at most RECHECK_MAX_REDIRECTS), with the timeout and user agent of
  * the configuration, no proxy from the environment, and keeps at most
- * RECHECK_MAX_BODY bytes. A response is stored as a snapshot in its own
+ * RECHECK_MAX_BODY bytes. It connects to a loopback, private,
+ * link-local or unspecified address only when the listing's own first
+ * address was of that kind (recheck_addr_allowed). A redirect that is
+ * not followed (to such an address, to another scheme than http(s), or
+ * past RECHECK_MAX_REDIRECTS) is stored as a snapshot of the 3xx, unknown,
+ * done, with why. A response is stored as a snapshot in its own
  * transaction with a "recheck" event whose detail holds the body's
  * SHA-256 (so that the event chain covers each body); a 2xx, 3xx or 4xx
- * makes the recheck done, a 5xx is stored and retried. A network error
+ * makes the recheck done, a 5xx or 429 is stored and retried (it stays
+ * due). A network error
  * stores no snapshot: attempts + 1 and last_error, failed after
  * RECHECK_MAX_ATTEMPTS. A listing whose URL was purged since the planning
  * is cancelled. When anything was fetched, a "recheck-run" event with the
@@ -128,6 +139,29 @@ struct recheck_run_result {
 int recheck_run(struct study *s, const struct recheck_cfg *c, struct recheck_run_result *out,
 		struct ct_err *err);
 void recheck_run_result_free(struct recheck_run_result *r);
+
+/* ---- where a fetch may connect (pure; unit-tested) ---- */
+
+/* The kinds of address a redirect must not reach from a public advert:
+ * a hostile page could otherwise make corrtest fetch the services of its
+ * own machine or network (169.254.169.254, a router) into the evidence. */
+enum recheck_addr_kind {
+	RECHECK_ADDR_PUBLIC,
+	RECHECK_ADDR_LOOPBACK,	  /* 127/8, ::1 */
+	RECHECK_ADDR_PRIVATE,	  /* 10/8, 172.16/12, 192.168/16, fc00::/7 */
+	RECHECK_ADDR_LINK_LOCAL,  /* 169.254/16, fe80::/10 */
+	RECHECK_ADDR_UNSPECIFIED, /* 0/8, :: (0.0.0.0 reaches this machine); other families */
+};
+/* The kind of an address: family AF_INET with addr a struct in_addr, or
+ * AF_INET6 with a struct in6_addr (an IPv4-mapped ::ffff:a.b.c.d is read
+ * as its IPv4 address). */
+enum recheck_addr_kind recheck_addr_kind(int family, const void *addr);
+/* Whether a fetch may connect to an address of kind to, when the first
+ * address the listing's own URL connected to was of kind listing: a
+ * public address always; another kind only when it is the listing's
+ * (a study on loopback may be redirected on loopback; a public advert
+ * may not be redirected to loopback or a private network). */
+int recheck_addr_allowed(enum recheck_addr_kind listing, enum recheck_addr_kind to);
 
 /* ---- what a page says (pure; unit-tested) ---- */
 
@@ -162,19 +196,26 @@ struct recheck_page {
  * - gone_phrase: the first phrase of the list found in the page's visible
  *   text (scripts, styles and comments left out, tags as spaces, entities
  *   decoded, ASCII letters compared without case, at word boundaries),
- *   not inside an exception. */
+ *   not inside an exception.
+ * A title longer than RECHECK_MAX_TITLE bytes, or a price longer than
+ * RECHECK_MAX_PRICE, is cut at a UTF-8 boundary and ends in "…". */
 void recheck_page_read(const char *body, size_t len, const struct recheck_phrases *ph,
 		       struct recheck_page *out);
 void recheck_page_free(struct recheck_page *p);
 
 /* Whether the listing is still advertised, from one response: 0 for 404
- * and 410; 0 for a redirect to another page (the final URL's path and
- * query differ from the requested one's, a trailing slash aside) unless
- * that page's title still contains the listing's recorded title; 0 when
- * the page says it is let (gone_phrase); 1 for any other 2xx; -1 (unknown)
- * for 5xx, other 4xx (403, 429: refused, cannot tell), and a 3xx that was
- * not followed to its end. *why: the reason in words (no URL, title or
- * price in it: it is not purged); caller frees. listing_title may be NULL. */
+ * and 410; for a redirect to another page (the final URL's path and query
+ * differ from the requested one's, a trailing slash aside, or its host
+ * does, case, port and a leading "www." aside): 0 when that page's title
+ * does not contain the listing's recorded title (or none is recorded), 1
+ * when the host is the same and the titles are equal (entities decoded,
+ * white space collapsed, ASCII case ignored: the advert at a new
+ * address), else -1 (a search page that names it, or another site: check
+ * by hand); 0 when the page says it is let (gone_phrase); 1 for any other
+ * 2xx; -1 (unknown) for 5xx, other 4xx (403, 429: refused, cannot tell),
+ * and a 3xx that was not followed to its end. *why: the reason in words
+ * (no URL, title or price in it: it is not purged); caller frees.
+ * listing_title may be NULL. */
 int recheck_judge(long http_status, const char *url, const char *final_url,
 		  const char *listing_title, const struct recheck_page *page, char **why);
 

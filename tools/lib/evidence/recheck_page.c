@@ -531,6 +531,23 @@ static const char *gone_phrase(const struct recheck_phrases *ph, const char *tex
 	return found;
 }
 
+/* s cut to at most max bytes, "…" included, at a UTF-8 boundary: a page
+ * can hold a title of a megabyte, and the snapshot keeps the body
+ * anyway (s is valid UTF-8: as_utf8 made it so). Returns s, or a new
+ * string after freeing s; NULL stays NULL. */
+static char *cut_utf8(char *s, size_t max)
+{
+	static const char mark[] = "\xE2\x80\xA6"; /* … */
+	if (!s || strlen(s) <= max)
+		return s;
+	size_t n = max - (sizeof(mark) - 1);
+	while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	char *o = xasprintf("%.*s%s", (int)n, s, mark);
+	free(s);
+	return o;
+}
+
 void recheck_page_read(const char *raw, size_t rawlen, const struct recheck_phrases *ph,
 		       struct recheck_page *out)
 {
@@ -630,6 +647,8 @@ void recheck_page_read(const char *raw, size_t rawlen, const struct recheck_phra
 	out->price = meta_price ? meta_price : ld_price ? ld_price : euro_amount(visible);
 	if (out->price != ld_price)
 		free(ld_price);
+	out->title = cut_utf8(out->title, RECHECK_MAX_TITLE);
+	out->price = cut_utf8(out->price, RECHECK_MAX_PRICE);
 	const char *g = gone_phrase(ph, visible);
 	out->gone_phrase = g ? xstrdup(g) : NULL;
 	free(visible);
@@ -663,13 +682,53 @@ static char *path_query(const char *url)
 	return o;
 }
 
-/* Whether hay contains needle, ASCII case ignored, white space collapsed
- * in both. */
+/* The host of a URL, lower-cased, without user, port or a leading
+ * "www." (portal.example and www.portal.example are one site); "" when
+ * none. Caller frees. */
+static char *url_host(const char *url)
+{
+	const char *p = url ? strstr(url, "://") : NULL;
+	if (!p)
+		return xstrdup("");
+	p += 3;
+	size_t n = strcspn(p, "/?#");
+	for (size_t i = n; i > 0; i--)
+		if (p[i - 1] == '@') {
+			n -= i;
+			p += i;
+			break;
+		}
+	/* An IPv6 literal keeps its brackets; else the port goes. */
+	size_t h = *p == '[' ? strcspn(p, "]") + 1 : strcspn(p, ":");
+	char *o = ascii_lower(p, h < n ? h : n);
+	if (!strncmp(o, "www.", 4))
+		memmove(o, o + 4, strlen(o + 4) + 1);
+	return o;
+}
+
+/* A title as compared: entities decoded, white space collapsed, ASCII
+ * letters lower-cased. Caller frees. */
+static char *title_norm(const char *t)
+{
+	char *c = clean_text(t, strlen(t)), *o = ascii_lower(c, strlen(c));
+	free(c);
+	return o;
+}
+
+/* Whether hay contains needle, both as title_norm makes them. */
 static int title_contains(const char *hay, const char *needle)
 {
-	char *h = clean_text(hay, strlen(hay)), *n = clean_text(needle, strlen(needle));
-	int r = *n && ci_find(h, strlen(h), n) != NULL;
+	char *h = title_norm(hay), *n = title_norm(needle);
+	int r = *n && strstr(h, n) != NULL;
 	free(h), free(n);
+	return r;
+}
+
+static int title_equals(const char *a, const char *b)
+{
+	char *x = title_norm(a), *y = title_norm(b);
+	int r = *y && !strcmp(x, y);
+	free(x), free(y);
 	return r;
 }
 
@@ -684,6 +743,10 @@ int recheck_judge(long http, const char *url, const char *final_url, const char 
 		*why = xasprintf("HTTP %ld, a server error: cannot tell", http);
 		return -1;
 	}
+	if (http == 429) {
+		*why = xstrdup("HTTP 429, too many requests: cannot tell");
+		return -1;
+	}
 	if (http >= 400) {
 		*why = xasprintf("HTTP %ld: the site refused the request, cannot tell", http);
 		return -1;
@@ -694,19 +757,33 @@ int recheck_judge(long http, const char *url, const char *final_url, const char 
 				 http);
 		return -1;
 	}
-	char *a = path_query(url), *b = path_query(final_url ? final_url : url);
-	int moved = strcmp(a, b) != 0;
-	free(a), free(b);
-	int same_title = listing_title && *listing_title && page->title &&
-			 title_contains(page->title, listing_title);
-	if (moved && !same_title) {
-		*why = xstrdup(listing_title && *listing_title
+	const char *fin = final_url ? final_url : url;
+	char *a = path_query(url), *b = path_query(fin), *ha = url_host(url), *hb = url_host(fin);
+	int same_host = !strcmp(ha, hb), moved = strcmp(a, b) != 0 || !same_host;
+	free(a), free(b), free(ha), free(hb);
+	int has_title = listing_title && *listing_title;
+	if (moved && !(has_title && page->title && title_contains(page->title, listing_title))) {
+		*why = xstrdup(has_title
 				       ? "redirected away from the advert's address to a page "
 					 "without the advert's title: the advert is gone"
 				       : "redirected away from the advert's address (the listing "
 					 "has no recorded title to recognise it by): the advert is "
 					 "gone");
 		return 0;
+	}
+	/* A page elsewhere that merely contains the title ("Studio" in "Studio
+	 * te huur in Gent (124 resultaten)") is as likely a search page as the
+	 * advert: only the same title on the same site is the advert moved;
+	 * another site is never taken for it. Checked before the phrases: a
+	 * list page's "verhuurd" may be another advert's. */
+	if (moved && (!same_host || !title_equals(page->title, listing_title))) {
+		*why = xstrdup(same_host
+				       ? "redirected to another page of the site whose title contains "
+					 "the advert's title but is not it (a search or list page?): "
+					 "cannot tell, check by hand"
+				       : "redirected to another site whose page's title contains the "
+					 "advert's title: cannot tell, check by hand");
+		return -1;
 	}
 	if (page->gone_phrase) {
 		*why = xasprintf("HTTP %ld, but the page says it is let or gone (\"%s\")", http,
