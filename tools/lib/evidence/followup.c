@@ -7,6 +7,7 @@
 #include "analysis/pairs.h"
 #include "assign/schedule.h"
 #include "base/timeutil.h"
+#include "messages/outbox.h"
 #include "base/banned.h"
 
 int followup_config(const struct config *cfg, struct followup_cfg *out, struct ct_err *err)
@@ -133,6 +134,122 @@ static int positive(const struct app *a, int def)
 	return pairs_outcome_positive(o < 0 ? PAIRS_NONE : o, def);
 }
 
+#define STALE_REASON "the pair no longer differs"
+
+/* The two main applications of a's listing, when it has exactly two:
+ * apps is in listing order. */
+static const struct app *partner_of(const struct app *apps, int napps, int k)
+{
+	int i = k, j = k;
+	while (i > 0 && apps[i - 1].listing == apps[k].listing)
+		i--;
+	while (j + 1 < napps && apps[j + 1].listing == apps[k].listing)
+		j++;
+	if (j - i != 1)
+		return NULL;
+	return &apps[i == k ? j : i];
+}
+
+/* Inside a transaction: cancels the planned follow-ups whose pair no
+ * longer differs (followup.h, followup_refresh), one event each; dry_run
+ * (rolled back by the caller) leaves the outbox files alone. */
+static int refresh_tx(struct study *s, const struct app *apps, int napps, int def, int dry_run,
+		      int *cancelled, struct ct_err *err)
+{
+	sqlite3_stmt *sel = NULL, *up = NULL;
+	int rc = study_prepare(s, "SELECT id, follows FROM application WHERE kind = 'followup' "
+				  "AND status = 'planned' ORDER BY id", &sel, err);
+	if (!rc)
+		rc = study_prepare(s, "UPDATE application SET status = 'cancelled', cancel_reason = "
+				      "?2 WHERE id = ?1 AND status = 'planned'", &up, err);
+	int step = SQLITE_DONE;
+	while (!rc && (step = sqlite3_step(sel)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(sel, 0), follows = sqlite3_column_int64(sel, 1);
+		int k = 0;
+		while (k < napps && apps[k].id != follows)
+			k++;
+		/* Not a pair of an active listing (any more): nothing to compare. */
+		const struct app *neg = k < napps ? &apps[k] : NULL;
+		const struct app *pos = neg ? partner_of(apps, napps, k) : NULL;
+		if (!pos || (!positive(neg, def) && positive(pos, def)))
+			continue;
+		/* A message compose --outbox already wrote for it leaves the outbox
+		 * (while it is still planned: that is what the withdrawal reads),
+		 * so that no mail client sends it. */
+		struct outbox_withdrawn w = { 0 };
+		if (!dry_run && (rc = outbox_withdraw_application(s, id, &w, err))) {
+			outbox_withdrawn_free(&w);
+			break;
+		}
+		sqlite3_reset(up);
+		sqlite3_bind_int64(up, 1, id);
+		sqlite3_bind_text(up, 2, STALE_REASON, -1, SQLITE_STATIC);
+		if ((rc = study_step_done(s, up, err, "cancelling a follow-up"))) {
+			outbox_withdrawn_free(&w);
+			break;
+		}
+		char subject[48];
+		snprintf(subject, sizeof(subject), "application %lld", (long long)id);
+		char *detail = xasprintf("cancelled: %s (follows application %lld of listing %s, "
+					 "now %s; application %lld now %s)%s%s",
+					 STALE_REASON, (long long)neg->id, neg->ref,
+					 neg->outcome ? neg->outcome : "none", (long long)pos->id,
+					 pos->outcome ? pos->outcome : "none", w.detail ? "; " : "",
+					 w.detail ? w.detail : "");
+		outbox_withdrawn_free(&w);
+		rc = study_event(s, "followup-cancel", subject, detail, err);
+		free(detail);
+		if (!rc && cancelled)
+			(*cancelled)++;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading the planned follow-ups");
+	sqlite3_finalize(sel);
+	sqlite3_finalize(up);
+	return rc;
+}
+
+static int outcome_def(const struct design *d)
+{
+	int def = pairs_def_parse(d->outcome ? d->outcome : "strict");
+	return def < 0 ? PAIRS_STRICT : def;
+}
+
+int followup_refresh(struct study *s, int *cancelled, struct ct_err *err)
+{
+	if (cancelled)
+		*cancelled = 0;
+	/* Nothing planned, nothing to write: a read of the worklist on a study
+	 * without follow-ups stays a read. */
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT count(*) FROM application WHERE kind = 'followup' AND "
+				  "status = 'planned'", &st, err);
+	if (rc)
+		return rc;
+	int step = sqlite3_step(st);
+	long long planned = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (step != SQLITE_ROW)
+		return study_db_error(s, err, "counting the planned follow-ups");
+	if (!planned)
+		return CT_OK;
+	struct app *apps = NULL;
+	int napps = 0, n = 0;
+	if ((rc = study_begin(s, err)))
+		return rc;
+	if (!(rc = load_apps(s, &apps, &napps, err)))
+		rc = refresh_tx(s, apps, napps, outcome_def(s->design), 0, &n, err);
+	apps_free(apps, napps);
+	/* Only a change is committed (and the transaction is short either way). */
+	if (!rc && n)
+		rc = study_commit(s, err);
+	else
+		study_rollback(s);
+	if (!rc && cancelled)
+		*cancelled = n;
+	return rc;
+}
+
 /* A control (or placebo) persona who has not written to the listing, of
  * gender first when there is one: *persona 0 when none. */
 static int third_persona(struct study *s, sqlite3_stmt **st, int64_t listing, const char *gender,
@@ -170,7 +287,8 @@ static int followed_already(struct study *s, sqlite3_stmt **st, int64_t a, int64
 	if (!*st) {
 		int rc = study_prepare(s,
 				       "SELECT 1 FROM application WHERE kind = 'followup' AND "
-				       "(follows = ?1 OR follows = ?2)",
+				       "(follows = ?1 OR follows = ?2) AND NOT (status = "
+				       "'cancelled' AND coalesce(cancel_reason, '') = ?3)",
 				       st, err);
 		if (rc)
 			return rc;
@@ -178,6 +296,7 @@ static int followed_already(struct study *s, sqlite3_stmt **st, int64_t a, int64
 	sqlite3_reset(*st);
 	sqlite3_bind_int64(*st, 1, a);
 	sqlite3_bind_int64(*st, 2, b);
+	sqlite3_bind_text(*st, 3, STALE_REASON, -1, SQLITE_STATIC);
 	int r = sqlite3_step(*st);
 	*yes = r == SQLITE_ROW;
 	sqlite3_reset(*st);
@@ -192,15 +311,15 @@ int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struc
 	int rc = followup_config(s->cfg, &out->cfg, err);
 	if (rc)
 		return rc;
-	int def = pairs_def_parse(d->outcome ? d->outcome : "strict");
-	if (def < 0)
-		def = PAIRS_STRICT;
+	int def = outcome_def(d);
+	time_t now = time_now();
 	struct app *apps = NULL;
 	int napps = 0;
 	sqlite3_stmt *third = NULL, *had = NULL, *ins = NULL;
 	if ((rc = study_begin(s, err)))
 		return rc;
 	if ((rc = load_apps(s, &apps, &napps, err)) ||
+	    (rc = refresh_tx(s, apps, napps, def, dry_run, &out->cancelled, err)) ||
 	    (rc = study_prepare(s,
 				"INSERT INTO application (listing, persona, scheduled_at, status, channel, "
 				"kind, follows) VALUES (?1, ?2, ?3, 'planned', ?4, 'followup', ?5)",
@@ -219,21 +338,28 @@ int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struc
 		int px = positive(x, def), py = positive(y, def);
 		if (px == py)
 			continue;
-		out->differing++;
 		struct app *pos = px ? x : y, *neg = px ? y : x;
-		int yes = 0;
-		if ((rc = followed_already(s, &had, x->id, y->id, &yes, err)))
-			break;
-		if (yes) {
-			out->already++;
-			continue;
-		}
 		time_t at;
 		if (!pos->at || !time_parse_iso(pos->at, &at)) {
 			rc = ct_fail(err, CT_EINPUT, "application %lld (listing %s): its positive "
 				     "response has no time to count delay_hours from",
 				     (long long)pos->id, pos->ref);
 			break;
+		}
+		time_t due_t = followup_window_next(d, at + (time_t)(out->cfg.delay_hours * 3600.0));
+		/* No response yet is no refusal yet: it counts as not positive
+		 * once the follow-up is due (followup.h). */
+		if (!neg->outcome && now < due_t) {
+			out->waiting++;
+			continue;
+		}
+		out->differing++;
+		int yes = 0;
+		if ((rc = followed_already(s, &had, x->id, y->id, &yes, err)))
+			break;
+		if (yes) {
+			out->already++;
+			continue;
 		}
 		int64_t persona = neg->persona;
 		char *who = xstrdup(neg->who);
@@ -255,8 +381,7 @@ int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struc
 			}
 		}
 		char due[ISO_LEN];
-		time_iso_utc(followup_window_next(d, at + (time_t)(out->cfg.delay_hours * 3600.0)),
-			     due);
+		time_iso_utc(due_t, due);
 		sqlite3_reset(ins);
 		sqlite3_bind_int64(ins, 1, neg->listing);
 		sqlite3_bind_int64(ins, 2, persona);
