@@ -150,11 +150,18 @@ static const struct app *partner_of(const struct app *apps, int napps, int k)
 	return &apps[i == k ? j : i];
 }
 
-/* Inside a transaction: cancels the planned follow-ups whose pair no
- * longer differs (followup.h, followup_refresh), one event each; dry_run
- * (rolled back by the caller) leaves the outbox files alone. */
-static int refresh_tx(struct study *s, const struct app *apps, int napps, int def, int dry_run,
-		      int *cancelled, struct ct_err *err)
+/* How refresh_tx goes about the stale follow-ups. */
+enum refresh_mode {
+	REFRESH_COUNT, /* only count them (no transaction needed) */
+	REFRESH_DRY,   /* cancel them in the database only: the caller rolls back */
+	REFRESH_APPLY  /* cancel them, their outbox files removed */
+};
+
+/* Counts (*cancelled) or, inside a transaction, cancels the planned
+ * follow-ups whose pair no longer differs (followup.h, followup_refresh),
+ * one event each. */
+static int refresh_tx(struct study *s, const struct app *apps, int napps, int def,
+		      enum refresh_mode mode, int *cancelled, struct ct_err *err)
 {
 	sqlite3_stmt *sel = NULL, *up = NULL;
 	int rc = study_prepare(s, "SELECT id, follows FROM application WHERE kind = 'followup' "
@@ -173,11 +180,15 @@ static int refresh_tx(struct study *s, const struct app *apps, int napps, int de
 		const struct app *pos = neg ? partner_of(apps, napps, k) : NULL;
 		if (!pos || (!positive(neg, def) && positive(pos, def)))
 			continue;
+		if (mode == REFRESH_COUNT) {
+			(*cancelled)++;
+			continue;
+		}
 		/* A message compose --outbox already wrote for it leaves the outbox
 		 * (while it is still planned: that is what the withdrawal reads),
 		 * so that no mail client sends it. */
 		struct outbox_withdrawn w = { 0 };
-		if (!dry_run && (rc = outbox_withdraw_application(s, id, &w, err))) {
+		if (mode == REFRESH_APPLY && (rc = outbox_withdraw_application(s, id, &w, err))) {
 			outbox_withdrawn_free(&w);
 			break;
 		}
@@ -199,7 +210,7 @@ static int refresh_tx(struct study *s, const struct app *apps, int napps, int de
 		outbox_withdrawn_free(&w);
 		rc = study_event(s, "followup-cancel", subject, detail, err);
 		free(detail);
-		if (!rc && cancelled)
+		if (!rc)
 			(*cancelled)++;
 	}
 	if (!rc && step != SQLITE_DONE)
@@ -219,29 +230,36 @@ int followup_refresh(struct study *s, int *cancelled, struct ct_err *err)
 {
 	if (cancelled)
 		*cancelled = 0;
-	/* Nothing planned, nothing to write: a read of the worklist on a study
-	 * without follow-ups stays a read. */
+	/* Nothing stale, nothing written, no transaction: a look at the
+	 * worklist stays a read (on read-only storage too). */
 	sqlite3_stmt *st;
-	int rc = study_prepare(s, "SELECT count(*) FROM application WHERE kind = 'followup' AND "
-				  "status = 'planned'", &st, err);
+	int rc = study_prepare(s, "SELECT 1 FROM application WHERE kind = 'followup' AND "
+				  "status = 'planned' LIMIT 1", &st, err);
 	if (rc)
 		return rc;
 	int step = sqlite3_step(st);
-	long long planned = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading the planned follow-ups");
 	sqlite3_finalize(st);
-	if (step != SQLITE_ROW)
-		return study_db_error(s, err, "counting the planned follow-ups");
-	if (!planned)
-		return CT_OK;
+	if (rc || step == SQLITE_DONE)
+		return rc; /* no follow-up planned: the pairs need not be read */
 	struct app *apps = NULL;
-	int napps = 0, n = 0;
+	int napps = 0, n = 0, def = outcome_def(s->design);
+	rc = load_apps(s, &apps, &napps, err);
+	if (!rc)
+		rc = refresh_tx(s, apps, napps, def, REFRESH_COUNT, &n, err);
+	apps_free(apps, napps);
+	if (rc || !n)
+		return rc;
+	/* Read again inside the transaction: what is cancelled is what holds
+	 * when it is written. */
+	apps = NULL, napps = 0, n = 0;
 	if ((rc = study_begin(s, err)))
 		return rc;
 	if (!(rc = load_apps(s, &apps, &napps, err)))
-		rc = refresh_tx(s, apps, napps, outcome_def(s->design), 0, &n, err);
+		rc = refresh_tx(s, apps, napps, def, REFRESH_APPLY, &n, err);
 	apps_free(apps, napps);
-	/* Only a change is committed (and the transaction is short either way). */
-	if (!rc && n)
+	if (!rc)
 		rc = study_commit(s, err);
 	else
 		study_rollback(s);
@@ -319,7 +337,8 @@ int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struc
 	if ((rc = study_begin(s, err)))
 		return rc;
 	if ((rc = load_apps(s, &apps, &napps, err)) ||
-	    (rc = refresh_tx(s, apps, napps, def, dry_run, &out->cancelled, err)) ||
+	    (rc = refresh_tx(s, apps, napps, def, dry_run ? REFRESH_DRY : REFRESH_APPLY,
+				   &out->cancelled, err)) ||
 	    (rc = study_prepare(s,
 				"INSERT INTO application (listing, persona, scheduled_at, status, channel, "
 				"kind, follows) VALUES (?1, ?2, ?3, 'planned', ?4, 'followup', ?5)",

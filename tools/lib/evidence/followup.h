@@ -78,8 +78,9 @@ void followup_plan_free(struct followup_plan *p);
  * pair no longer is (a follow-up whose side is still unanswered stays: it
  * goes out only once due, when that silence counts as not positive).
  * Each gets status 'cancelled', cancel_reason "the pair no longer
- * differs" and one "followup-cancel" event, in one transaction; with
- * nothing planned or nothing to cancel it writes nothing. Compose
+ * differs" and one "followup-cancel" event, in one transaction, and a
+ * message compose --outbox wrote for it leaves the outbox; with nothing
+ * planned or nothing to cancel it writes nothing (no transaction). Compose
  * --outbox, send --live and the field worklist call it before they pick
  * what is due, so a stale follow-up never goes out. *cancelled may be
  * NULL. */
