@@ -14,10 +14,11 @@ const char cmd_followup_usage[] =
 	"usage: corrtest followup [--dry-run]\n"
 	"\n"
 	"Plans a follow-up for every pair answered differently (one application\n"
-	"positive under study.ini [design] outcome, the other refused or not\n"
-	"answered): a short \"is it still available?\" message (templates/followup.txt\n"
-	"of the study, else the built-in text of its language) from the refused\n"
-	"candidate, in the thread of that candidate's first message, or from a third\n"
+	"positive under study.ini [design] outcome, the other coded not positive, or\n"
+	"not answered by the time the follow-up is due): a short \"is it still\n"
+	"available?\" message (templates/followup.txt of the study, else the\n"
+	"built-in text of its language) from the refused candidate, in the thread\n"
+	"of that candidate's first message, or from a third\n"
 	"control persona who has not written to the listing (study.ini [followup]\n"
 	"from = refused | third), due delay_hours after the positive reply (study.ini\n"
 	"[followup] delay_hours, 48), at the next opening of the sending window.\n"
@@ -25,7 +26,9 @@ const char cmd_followup_usage[] =
 	"worklist for a listing fielded by hand; fetch links its reply by\n"
 	"In-Reply-To and code codes it. Follow-ups are kept apart from the analysis:\n"
 	"stats, report and the export's main files never count them. A pair is\n"
-	"followed up once; running followup again plans only new ones.\n"
+	"followed up once; running followup again plans only new ones, and cancels\n"
+	"a planned follow-up whose pair no longer differs (as compose, send and\n"
+	"field list do before they pick what is due).\n"
 	"\n"
 	"  --dry-run   show what would be planned; change nothing\n";
 
@@ -56,6 +59,13 @@ int cmd_followup(int argc, char **argv, struct cmd_ctx *ctx)
 		p.differing);
 	out_int(o, &(struct out_field){ "already", "of which followed up before", OUT_COUNT, 0 },
 		p.already);
+	out_int(o, &(struct out_field){ "waiting", "positive, other side not answered yet",
+					OUT_COUNT, 0 },
+		p.waiting);
+	out_int(o, &(struct out_field){ "cancelled", dry ? "follow-ups that would be cancelled"
+							 : "follow-ups cancelled (pair no longer differs)",
+					OUT_COUNT, 0 },
+		p.cancelled);
 	out_int(o, &(struct out_field){ "planned", dry ? "follow-ups that would be planned"
 						       : "follow-ups planned",
 					OUT_COUNT, 0 },

@@ -238,3 +238,21 @@ assert f["application_id"] == sys.argv[1] and f["follows"] == sys.argv[2], f
 assert f["outcome"] == "invitation" and f["status"] == "sent" and f["listing_ref"] == "L1", f
 assert not any("@" in v for r in rows for v in r.values()), "an address in the export"
 PY
+
+# A follow-up planned for L2 while its test side had no response yet (as
+# followup did before it waited for the due time; made by hand here),
+# due, its pair agreeing since (both invited): send --live cancels it
+# before picking what is due, and landlord 2 gets nothing more. (L3,
+# which has no area for the templates, is withdrawn first, so that the
+# pre-flight check lets send run; its re-tests are not sent.)
+ct -S s listings withdraw L3 >/dev/null
+q s "INSERT INTO application (listing, persona, scheduled_at, status, channel, kind, follows)
+     SELECT listing, persona, '2027-03-04T10:00:00Z', 'planned', channel, 'followup', id
+     FROM application WHERE id = $t2"
+stale=$(q s "SELECT id FROM application WHERE kind = 'followup' AND follows = $t2")
+expect_exit 0 ct -S s send --live --json
+[ "$(q s "SELECT status || '|' || cancel_reason || '|' || coalesce(message_id, '') FROM application WHERE id = $stale")" = "cancelled|the pair no longer differs|" ] ||
+	fail "send did not cancel the stale follow-up"
+[ "$("$M/count.sh" "$MD" landlord2@example.test)" = 2 ] || fail "landlord 2 got the stale follow-up"
+[ "$(q s "SELECT count(*) FROM event WHERE action = 'followup-cancel' AND subject = 'application $stale'")" = 1 ] ||
+	fail "the cancellation is not one event"

@@ -3,23 +3,31 @@
 # once due (not before) with the follow-up text as the landlord reads it,
 # checked against templates/followup/nl.txt filled in here; field sent
 # records it, log records its answer; stats --json is the same as before.
+# Then (study s2) a side with no response yet: no follow-up until it is
+# due, and one planned is cancelled and leaves the worklist once the other
+# side is invited too.
 . "$E2E_DIR/lib.sh"
 export CORRTEST_NOW=2026-12-09T18:00:00Z CORRTEST_ACTOR=tester
-q() { sqlite3 s/study.db "$1"; }
-new_study s
-sed -i -e 's/^channel = smtp$/channel = portal/' -e 's/^mail_domain = .*/mail_domain = woonstudie-gent.be/' s/study.ini
-awk '/^\[group .*\]$/ { g[n++] = substr($0, 8, length($0) - 8) } { print }
-	/^\[phones\]$/ { for (i = 0; i < n; i++) printf "%s.female = +32 470 12 %02d 01\n%s.male = +32 470 12 %02d 02\n", g[i], i, g[i], i }' \
-	s/study.ini >ini.tmp && mv ini.tmp s/study.ini
-ct -S s personas >/dev/null
-ct -S s listings add --ref L1 --agent-type private --url "https://listings.example/1" \
-	--contact-email l1@example.be --agent "Agent 1" --area Ledeberg --title "Appartement 1" >/dev/null
-ct -S s assign >/dev/null
+S=s
+q() { sqlite3 $S/study.db "$1"; }
 side() { q "SELECT a.id FROM application a JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp WHERE g.role = '$1' AND a.kind = 'main'"; }
-c=$(side control) t=$(side test)
-# Sent in the pair's order.
-expect_exit 0 ct -S s field sent "$(q "SELECT id FROM application WHERE position = 1")" --at "2026-12-09 13:05"
-expect_exit 0 ct -S s field sent "$(q "SELECT id FROM application WHERE position = 2")" --at "2026-12-09 16:20"
+# A portal study $S with one listing, both sides sent in the pair's order
+# on Wednesday 9 December; c and t: the control and test applications.
+portal_study() {
+	new_study $S
+	sed -i -e 's/^channel = smtp$/channel = portal/' -e 's/^mail_domain = .*/mail_domain = woonstudie-gent.be/' $S/study.ini
+	awk '/^\[group .*\]$/ { g[n++] = substr($0, 8, length($0) - 8) } { print }
+		/^\[phones\]$/ { for (i = 0; i < n; i++) printf "%s.female = +32 470 12 %02d 01\n%s.male = +32 470 12 %02d 02\n", g[i], i, g[i], i }' \
+		$S/study.ini >ini.tmp && mv ini.tmp $S/study.ini
+	ct -S $S personas >/dev/null
+	ct -S $S listings add --ref L1 --agent-type private --url "https://listings.example/1" \
+		--contact-email l1@example.be --agent "Agent 1" --area Ledeberg --title "Appartement 1" >/dev/null
+	ct -S $S assign >/dev/null
+	c=$(side control) t=$(side test)
+	expect_exit 0 ct -S $S field sent "$(q "SELECT id FROM application WHERE position = 1")" --at "2026-12-09 13:05"
+	expect_exit 0 ct -S $S field sent "$(q "SELECT id FROM application WHERE position = 2")" --at "2026-12-09 16:20"
+}
+portal_study
 export CORRTEST_NOW=2026-12-10T18:00:00Z
 expect_exit 0 ct -S s log "$c" --outcome invitation --channel portal --at 2026-12-10T09:00:00Z
 expect_exit 0 ct -S s log "$t" --outcome refusal --channel portal --at 2026-12-10T10:00:00Z
@@ -86,3 +94,60 @@ expect_exit 0 ct -S s field deviations --json
 python3 -c "
 import json; j = json.load(open('out.txt'))
 assert j['deviations'] == [] and sum(j['counts'].values()) == 0, j" || fail "field deviations counts the follow-up"
+
+# s2: the control is invited 20 hours after sending (Thursday 10 December
+# 08:05 UTC), the test side has no response yet. Not a refusal yet: no
+# follow-up until one would be due, 48 hours later (Saturday 12 December,
+# so Monday 14 December 09:00 in Brussels, 08:00 UTC).
+S=s2
+export CORRTEST_NOW=2026-12-09T18:00:00Z
+portal_study
+export CORRTEST_NOW=2026-12-10T18:00:00Z
+expect_exit 0 ct -S s2 log "$c" --outcome invitation --channel portal --at 2026-12-10T08:05:00Z
+expect_exit 0 ct -S s2 followup --json
+python3 -c "
+import json; j = json.load(open('out.txt'))
+assert j['planned'] == 0 and j['differing'] == 0 and j['waiting'] == 1, j" ||
+	fail "a follow-up was planned before the other side had until its due time"
+export CORRTEST_NOW=2026-12-14T08:00:00Z
+expect_exit 0 ct -S s2 followup --json
+python3 - "$t" <<'PY' || fail "no follow-up once the unanswered side's time was up"
+import json, sys
+j = json.load(open("out.txt"))
+assert j["planned"] == 1 and j["differing"] == 1 and j["waiting"] == 0, j
+f = j["followups"][0]
+assert f["follows"] == int(sys.argv[1]) and f["follows_outcome"] == "none", f
+assert f["scheduled_at"] == "2026-12-14T08:00:00Z", f
+PY
+fu2=$(q "SELECT id FROM application WHERE kind = 'followup'")
+export CORRTEST_NOW=2026-12-14T12:00:00Z
+expect_exit 0 ct -S s2 field list --json
+python3 -c "
+import json; assert [i for i in json.load(open('out.txt')) if i['application'] == $fu2]" ||
+	fail "the due follow-up is not on the worklist"
+# The test side is invited too: the pair no longer differs. --dry-run
+# says so and changes nothing; field list cancels the follow-up and no
+# longer shows it; the next followup run finds nothing left to cancel.
+expect_exit 0 ct -S s2 log "$t" --outcome invitation --channel portal --at 2026-12-14T10:00:00Z
+ct -S s2 stats --json >stats2.json
+expect_exit 0 ct -S s2 followup --dry-run --json
+python3 -c "
+import json; j = json.load(open('out.txt'))
+assert j['differing'] == 0 and j['cancelled'] == 1 and j['planned'] == 0, j" ||
+	fail "followup --dry-run does not see the stale follow-up"
+[ "$(q "SELECT status FROM application WHERE id = $fu2")" = planned ] || fail "--dry-run changed the study"
+expect_exit 0 ct -S s2 field list --json
+python3 -c "
+import json; assert all(i['application'] != $fu2 for i in json.load(open('out.txt')))" ||
+	fail "the stale follow-up is still on the worklist"
+[ "$(q "SELECT status || '|' || cancel_reason FROM application WHERE id = $fu2")" = "cancelled|the pair no longer differs" ] ||
+	fail "the stale follow-up is not cancelled"
+[ "$(q "SELECT count(*) FROM event WHERE action = 'followup-cancel' AND subject = 'application $fu2'")" = 1 ] ||
+	fail "the cancellation is not one event"
+expect_exit 0 ct -S s2 followup --json
+python3 -c "
+import json; j = json.load(open('out.txt'))
+assert j['differing'] == 0 and j['cancelled'] == 0 and j['planned'] == 0, j" ||
+	fail "followup plans or cancels again"
+ct -S s2 stats --json | cmp -s - stats2.json || fail "stats --json changed when the follow-up was cancelled"
+expect_exit 0 ct -S s2 verify

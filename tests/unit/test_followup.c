@@ -4,7 +4,10 @@
  * from whom, when (the due times worked out by hand, one moved to the next
  * opening of the window), once only; --dry-run stores nothing; from =
  * third takes a control persona who has not written to the listing, and
- * says how to get one when there is none; study.ini errors name the line. */
+ * says how to get one when there is none; study.ini errors name the line;
+ * an unanswered side waits for the due time; a planned follow-up whose
+ * pair stops differing is cancelled and never picked for sending. The
+ * clock (CORRTEST_NOW) is 20 December 2026 unless a test moves it. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #include "base/embedded.h"
 #include "evidence/followup.h"
+#include "messages/compose.h"
 #include "store/study.h"
 #include "preset_study.h"
 
@@ -308,8 +312,119 @@ START_TEST(config_errors_name_the_line)
 }
 END_TEST
 
+static void at_time(const char *iso)
+{
+	ck_assert_int_eq(setenv("CORRTEST_NOW", iso, 1), 0);
+}
+
+/* l4: the control was invited 2026-12-09 12:00 UTC, the African woman has
+ * no response. Her silence counts as not positive only once the follow-up
+ * is due: 48 h later, Friday 11 December 12:00 UTC (13:00 in Brussels,
+ * inside the window). */
+START_TEST(unanswered_waits_for_the_due_time)
+{
+	struct study *s = new_study(NULL);
+	struct followup_plan p;
+	struct ct_err err = { 0 };
+	at_time("2026-12-11T11:59:59Z");
+	ck_assert_msg(followup_plan(s, 0, &p, &err) == CT_OK, "%s", err.msg);
+	ck_assert_ptr_null(item_following(&p, 42));
+	ck_assert_int_eq(p.waiting, 1);
+	ck_assert_int_eq(p.differing, 2);
+	ck_assert_int_eq(p.n, 2);
+	followup_plan_free(&p);
+	ck_assert_int_eq(one(s, "SELECT count(*) FROM application WHERE follows = 42"), 0);
+	at_time("2026-12-11T12:00:00Z");
+	ck_assert_msg(followup_plan(s, 0, &p, &err) == CT_OK, "%s", err.msg);
+	ck_assert_int_eq(p.waiting, 0);
+	ck_assert_int_eq(p.n, 1);
+	const struct followup_item *it = item_following(&p, 42);
+	ck_assert_ptr_nonnull(it);
+	ck_assert_str_eq(it->outcome, "none");
+	ck_assert_str_eq(it->due, "2026-12-11T12:00:00Z");
+	followup_plan_free(&p);
+	at_time("2026-12-20T12:00:00Z");
+	study_close(s);
+}
+END_TEST
+
+/* Whether application id is among the planned ones compose, send and the
+ * worklist load. */
+static int loaded(struct study *s, int64_t id)
+{
+	struct compose_app *a;
+	int n, found = 0;
+	struct ct_err err = { 0 };
+	ck_assert_msg(compose_load_apps(s, 0, &a, &n, &err) == CT_OK, "%s", err.msg);
+	for (int i = 0; i < n; i++)
+		found |= a[i].id == id;
+	compose_apps_free(a, n);
+	return found;
+}
+
+START_TEST(stale_followup_is_cancelled)
+{
+	struct study *s = new_study(NULL);
+	struct followup_plan p;
+	struct ct_err err = { 0 };
+	ck_assert_msg(followup_plan(s, 0, &p, &err) == CT_OK, "%s", err.msg);
+	ck_assert_int_eq(p.n, 3);
+	int64_t fu1 = item_following(&p, 12)->id, fu4 = item_following(&p, 42)->id;
+	followup_plan_free(&p);
+	/* l1: the refused Maghrebi woman is invited after all (a later
+	 * response): the pair agrees. --dry-run says so and changes nothing. */
+	exec(s, "INSERT INTO response (application, channel, outcome, coder, coded_at, at) VALUES "
+		"(12, 'email', 'invitation', 'x', 'now', '2026-12-12T10:00:00Z')");
+	long long events = one(s, "SELECT count(*) FROM event");
+	ck_assert_msg(followup_plan(s, 1, &p, &err) == CT_OK, "%s", err.msg);
+	ck_assert_int_eq(p.cancelled, 1);
+	ck_assert_int_eq(p.n, 0);
+	followup_plan_free(&p);
+	ck_assert_int_eq(one(s, "SELECT count(*) FROM event"), events);
+	ck_assert_int_eq(one(s, "SELECT count(*) FROM application WHERE status = 'planned' AND "
+				"kind = 'followup'"), 3);
+	/* The next run cancels it, with the reason and one event; l2 and l4
+	 * still differ and stay planned (followed up before). */
+	ck_assert_msg(followup_plan(s, 0, &p, &err) == CT_OK, "%s", err.msg);
+	ck_assert_int_eq(p.cancelled, 1);
+	ck_assert_int_eq(p.differing, 2);
+	ck_assert_int_eq(p.already, 2);
+	ck_assert_int_eq(p.n, 0);
+	followup_plan_free(&p);
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM application WHERE id = %lld AND status = "
+		 "'cancelled' AND cancel_reason = 'the pair no longer differs'", (long long)fu1);
+	ck_assert_int_eq(one(s, sql), 1);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM event WHERE action = 'followup-cancel' AND "
+		 "subject = 'application %lld'", (long long)fu1);
+	ck_assert_int_eq(one(s, sql), 1);
+	ck_assert_int_eq(one(s, "SELECT count(*) FROM event"), events + 1);
+	ck_assert(!loaded(s, fu1));
+	/* l4: the unanswered side is invited too, after the follow-up was
+	 * planned. What send, compose and the worklist call first cancels it,
+	 * so it is not among what they pick; a second call writes nothing. */
+	ck_assert(loaded(s, fu4));
+	exec(s, "INSERT INTO response (application, channel, outcome, coder, coded_at, at) VALUES "
+		"(42, 'phone', 'invitation', 'x', 'now', '2026-12-12T10:00:00Z')");
+	int n = -1;
+	ck_assert_msg(followup_refresh(s, &n, &err) == CT_OK, "%s", err.msg);
+	ck_assert_int_eq(n, 1);
+	ck_assert(!loaded(s, fu4));
+	ck_assert_int_eq(one(s, "SELECT count(*) FROM event"), events + 2);
+	ck_assert_msg(followup_refresh(s, &n, &err) == CT_OK, "%s", err.msg);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(one(s, "SELECT count(*) FROM event"), events + 2);
+	/* l2 still differs: its follow-up stays. */
+	ck_assert_int_eq(one(s, "SELECT count(*) FROM application WHERE follows = 21 AND status = "
+				"'planned'"), 1);
+	study_close(s);
+}
+END_TEST
+
 int main(void)
 {
+	/* After every due time of the setup (the latest is 14 December). */
+	setenv("CORRTEST_NOW", "2026-12-20T12:00:00Z", 1);
 	Suite *su = suite_create("followup");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
@@ -318,6 +433,8 @@ int main(void)
 	tcase_add_test(tc, agent_list);
 	tcase_add_test(tc, third_persona);
 	tcase_add_test(tc, config_errors_name_the_line);
+	tcase_add_test(tc, unanswered_waits_for_the_due_time);
+	tcase_add_test(tc, stale_followup_is_cancelled);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -7,6 +7,7 @@
 #include "analysis/pairs.h"
 #include "assign/schedule.h"
 #include "base/timeutil.h"
+#include "messages/outbox.h"
 #include "base/banned.h"
 
 int followup_config(const struct config *cfg, struct followup_cfg *out, struct ct_err *err)
@@ -133,6 +134,140 @@ static int positive(const struct app *a, int def)
 	return pairs_outcome_positive(o < 0 ? PAIRS_NONE : o, def);
 }
 
+#define STALE_REASON "the pair no longer differs"
+
+/* The two main applications of a's listing, when it has exactly two:
+ * apps is in listing order. */
+static const struct app *partner_of(const struct app *apps, int napps, int k)
+{
+	int i = k, j = k;
+	while (i > 0 && apps[i - 1].listing == apps[k].listing)
+		i--;
+	while (j + 1 < napps && apps[j + 1].listing == apps[k].listing)
+		j++;
+	if (j - i != 1)
+		return NULL;
+	return &apps[i == k ? j : i];
+}
+
+/* How refresh_tx goes about the stale follow-ups. */
+enum refresh_mode {
+	REFRESH_COUNT, /* only count them (no transaction needed) */
+	REFRESH_DRY,   /* cancel them in the database only: the caller rolls back */
+	REFRESH_APPLY  /* cancel them, their outbox files removed */
+};
+
+/* Counts (*cancelled) or, inside a transaction, cancels the planned
+ * follow-ups whose pair no longer differs (followup.h, followup_refresh),
+ * one event each. */
+static int refresh_tx(struct study *s, const struct app *apps, int napps, int def,
+		      enum refresh_mode mode, int *cancelled, struct ct_err *err)
+{
+	sqlite3_stmt *sel = NULL, *up = NULL;
+	int rc = study_prepare(s, "SELECT id, follows FROM application WHERE kind = 'followup' "
+				  "AND status = 'planned' ORDER BY id", &sel, err);
+	if (!rc)
+		rc = study_prepare(s, "UPDATE application SET status = 'cancelled', cancel_reason = "
+				      "?2 WHERE id = ?1 AND status = 'planned'", &up, err);
+	int step = SQLITE_DONE;
+	while (!rc && (step = sqlite3_step(sel)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(sel, 0), follows = sqlite3_column_int64(sel, 1);
+		int k = 0;
+		while (k < napps && apps[k].id != follows)
+			k++;
+		/* Not a pair of an active listing (any more): nothing to compare. */
+		const struct app *neg = k < napps ? &apps[k] : NULL;
+		const struct app *pos = neg ? partner_of(apps, napps, k) : NULL;
+		if (!pos || (!positive(neg, def) && positive(pos, def)))
+			continue;
+		if (mode == REFRESH_COUNT) {
+			(*cancelled)++;
+			continue;
+		}
+		/* A message compose --outbox already wrote for it leaves the outbox
+		 * (while it is still planned: that is what the withdrawal reads),
+		 * so that no mail client sends it. */
+		struct outbox_withdrawn w = { 0 };
+		if (mode == REFRESH_APPLY && (rc = outbox_withdraw_application(s, id, &w, err))) {
+			outbox_withdrawn_free(&w);
+			break;
+		}
+		sqlite3_reset(up);
+		sqlite3_bind_int64(up, 1, id);
+		sqlite3_bind_text(up, 2, STALE_REASON, -1, SQLITE_STATIC);
+		if ((rc = study_step_done(s, up, err, "cancelling a follow-up"))) {
+			outbox_withdrawn_free(&w);
+			break;
+		}
+		char subject[48];
+		snprintf(subject, sizeof(subject), "application %lld", (long long)id);
+		char *detail = xasprintf("cancelled: %s (follows application %lld of listing %s, "
+					 "now %s; application %lld now %s)%s%s",
+					 STALE_REASON, (long long)neg->id, neg->ref,
+					 neg->outcome ? neg->outcome : "none", (long long)pos->id,
+					 pos->outcome ? pos->outcome : "none", w.detail ? "; " : "",
+					 w.detail ? w.detail : "");
+		outbox_withdrawn_free(&w);
+		rc = study_event(s, "followup-cancel", subject, detail, err);
+		free(detail);
+		if (!rc)
+			(*cancelled)++;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading the planned follow-ups");
+	sqlite3_finalize(sel);
+	sqlite3_finalize(up);
+	return rc;
+}
+
+static int outcome_def(const struct design *d)
+{
+	int def = pairs_def_parse(d->outcome ? d->outcome : "strict");
+	return def < 0 ? PAIRS_STRICT : def;
+}
+
+int followup_refresh(struct study *s, int *cancelled, struct ct_err *err)
+{
+	if (cancelled)
+		*cancelled = 0;
+	/* Nothing stale, nothing written, no transaction: a look at the
+	 * worklist stays a read (on read-only storage too). */
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT 1 FROM application WHERE kind = 'followup' AND "
+				  "status = 'planned' LIMIT 1", &st, err);
+	if (rc)
+		return rc;
+	int step = sqlite3_step(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = study_db_error(s, err, "reading the planned follow-ups");
+	sqlite3_finalize(st);
+	if (rc || step == SQLITE_DONE)
+		return rc; /* no follow-up planned: the pairs need not be read */
+	struct app *apps = NULL;
+	int napps = 0, n = 0, def = outcome_def(s->design);
+	rc = load_apps(s, &apps, &napps, err);
+	if (!rc)
+		rc = refresh_tx(s, apps, napps, def, REFRESH_COUNT, &n, err);
+	apps_free(apps, napps);
+	if (rc || !n)
+		return rc;
+	/* Read again inside the transaction: what is cancelled is what holds
+	 * when it is written. */
+	apps = NULL, napps = 0, n = 0;
+	if ((rc = study_begin(s, err)))
+		return rc;
+	if (!(rc = load_apps(s, &apps, &napps, err)))
+		rc = refresh_tx(s, apps, napps, def, REFRESH_APPLY, &n, err);
+	apps_free(apps, napps);
+	if (!rc)
+		rc = study_commit(s, err);
+	else
+		study_rollback(s);
+	if (!rc && cancelled)
+		*cancelled = n;
+	return rc;
+}
+
 /* A control (or placebo) persona who has not written to the listing, of
  * gender first when there is one: *persona 0 when none. */
 static int third_persona(struct study *s, sqlite3_stmt **st, int64_t listing, const char *gender,
@@ -170,7 +305,8 @@ static int followed_already(struct study *s, sqlite3_stmt **st, int64_t a, int64
 	if (!*st) {
 		int rc = study_prepare(s,
 				       "SELECT 1 FROM application WHERE kind = 'followup' AND "
-				       "(follows = ?1 OR follows = ?2)",
+				       "(follows = ?1 OR follows = ?2) AND NOT (status = "
+				       "'cancelled' AND coalesce(cancel_reason, '') = ?3)",
 				       st, err);
 		if (rc)
 			return rc;
@@ -178,6 +314,7 @@ static int followed_already(struct study *s, sqlite3_stmt **st, int64_t a, int64
 	sqlite3_reset(*st);
 	sqlite3_bind_int64(*st, 1, a);
 	sqlite3_bind_int64(*st, 2, b);
+	sqlite3_bind_text(*st, 3, STALE_REASON, -1, SQLITE_STATIC);
 	int r = sqlite3_step(*st);
 	*yes = r == SQLITE_ROW;
 	sqlite3_reset(*st);
@@ -192,15 +329,16 @@ int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struc
 	int rc = followup_config(s->cfg, &out->cfg, err);
 	if (rc)
 		return rc;
-	int def = pairs_def_parse(d->outcome ? d->outcome : "strict");
-	if (def < 0)
-		def = PAIRS_STRICT;
+	int def = outcome_def(d);
+	time_t now = time_now();
 	struct app *apps = NULL;
 	int napps = 0;
 	sqlite3_stmt *third = NULL, *had = NULL, *ins = NULL;
 	if ((rc = study_begin(s, err)))
 		return rc;
 	if ((rc = load_apps(s, &apps, &napps, err)) ||
+	    (rc = refresh_tx(s, apps, napps, def, dry_run ? REFRESH_DRY : REFRESH_APPLY,
+				   &out->cancelled, err)) ||
 	    (rc = study_prepare(s,
 				"INSERT INTO application (listing, persona, scheduled_at, status, channel, "
 				"kind, follows) VALUES (?1, ?2, ?3, 'planned', ?4, 'followup', ?5)",
@@ -219,21 +357,28 @@ int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struc
 		int px = positive(x, def), py = positive(y, def);
 		if (px == py)
 			continue;
-		out->differing++;
 		struct app *pos = px ? x : y, *neg = px ? y : x;
-		int yes = 0;
-		if ((rc = followed_already(s, &had, x->id, y->id, &yes, err)))
-			break;
-		if (yes) {
-			out->already++;
-			continue;
-		}
 		time_t at;
 		if (!pos->at || !time_parse_iso(pos->at, &at)) {
 			rc = ct_fail(err, CT_EINPUT, "application %lld (listing %s): its positive "
 				     "response has no time to count delay_hours from",
 				     (long long)pos->id, pos->ref);
 			break;
+		}
+		time_t due_t = followup_window_next(d, at + (time_t)(out->cfg.delay_hours * 3600.0));
+		/* No response yet is no refusal yet: it counts as not positive
+		 * once the follow-up is due (followup.h). */
+		if (!neg->outcome && now < due_t) {
+			out->waiting++;
+			continue;
+		}
+		out->differing++;
+		int yes = 0;
+		if ((rc = followed_already(s, &had, x->id, y->id, &yes, err)))
+			break;
+		if (yes) {
+			out->already++;
+			continue;
 		}
 		int64_t persona = neg->persona;
 		char *who = xstrdup(neg->who);
@@ -255,8 +400,7 @@ int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struc
 			}
 		}
 		char due[ISO_LEN];
-		time_iso_utc(followup_window_next(d, at + (time_t)(out->cfg.delay_hours * 3600.0)),
-			     due);
+		time_iso_utc(due_t, due);
 		sqlite3_reset(ins);
 		sqlite3_bind_int64(ins, 1, neg->listing);
 		sqlite3_bind_int64(ins, 2, persona);

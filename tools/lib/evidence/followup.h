@@ -3,6 +3,12 @@
  * definition, [design] outcome, the other not), a short "is it still
  * available?" message from the refused candidate, or from a third control
  * persona, delay_hours after the positive reply (the method Unia uses).
+ * "Answered differently" at a time now: one side positive, the other with
+ * a response coded not positive (refusal, other, no_reply, or info under
+ * [design] outcome = strict), or with no response at all once the
+ * follow-up is due (delay_hours after the positive reply, moved into the
+ * sending window): by then the other side has had as long to answer, and
+ * until then its silence is not yet a reply.
  * A follow-up is an application of kind 'followup' (follows = the refused
  * application): compose, send and the field worklist pick it up like any
  * other, fetch links its reply by In-Reply-To, code codes it. The
@@ -48,11 +54,16 @@ struct followup_plan {
 	int n;
 	int differing;  /* pairs answered differently */
 	int already;    /* of which followed up before (not planned again) */
+	int waiting;    /* pairs with one side positive, the other unanswered
+			 * and its follow-up not yet due (planned by a later run) */
+	int cancelled;  /* planned follow-ups cancelled: the pair no longer differs */
 };
 
-/* Plans a follow-up for every pair of the main kind, both sent, on an
- * active listing, answered differently and not followed up yet (a
- * simulated pair is never followed up). The due time is delay_hours after
+/* First re-checks the planned follow-ups as followup_refresh does; then
+ * plans a follow-up for every pair of the main kind, both sent, on an
+ * active listing, answered differently now (time_now) and not followed up
+ * yet (one cancelled because its pair no longer differed does not count;
+ * a simulated pair is never followed up). The due time is delay_hours after
  * the positive reply's time, moved to the next opening of the sending
  * window when it falls outside. from = third takes a persona of the
  * control (or placebo) group that has not written to the listing, of the
@@ -61,6 +72,19 @@ struct followup_plan {
  * dry_run rolls it back (the plan shows the ids it would have). */
 int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struct ct_err *err);
 void followup_plan_free(struct followup_plan *p);
+
+/* Cancels every still planned follow-up whose pair no longer differs:
+ * the application it follows is now positive, or the other side of the
+ * pair no longer is (a follow-up whose side is still unanswered stays: it
+ * goes out only once due, when that silence counts as not positive).
+ * Each gets status 'cancelled', cancel_reason "the pair no longer
+ * differs" and one "followup-cancel" event, in one transaction, and a
+ * message compose --outbox wrote for it leaves the outbox; with nothing
+ * planned or nothing to cancel it writes nothing (no transaction). Compose
+ * --outbox, send --live and the field worklist call it before they pick
+ * what is due, so a stale follow-up never goes out. *cancelled may be
+ * NULL. */
+int followup_refresh(struct study *s, int *cancelled, struct ct_err *err);
 
 /* One follow-up or re-test of an agent, for its case file (corrtest
  * dossier): the application, its kind, the one it follows, the listing,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fielding/worklist.h"
+#include "evidence/followup.h"
 #include "fielding/channel.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
@@ -60,7 +61,10 @@ int worklist_build(struct study *s, const struct worklist_opts *o, struct workli
 		civil_from_days(days_from_civil(y, m, dd) + 1, &y2, &m2, &d2);
 		until = time_from_local(d->timezone, y2, m2, d2, 0, 0);
 	}
-	if ((rc = compose_load_apps(s, 0, &w->apps, &w->napps, err)))
+	/* A follow-up whose pair no longer differs is cancelled first, so
+	 * that no one sends it by hand. */
+	if ((rc = followup_refresh(s, NULL, err)) ||
+	    (rc = compose_load_apps(s, 0, &w->apps, &w->napps, err)))
 		return rc;
 	t = xcalloc((size_t)compose_ntemplates(d), sizeof(*t));
 	compose_load_templates(s, t, probs);

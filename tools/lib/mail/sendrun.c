@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "mail/sendrun.h"
+#include "evidence/followup.h"
 #include "fielding/channel.h"
 #include "mail/reply.h"
 #include "messages/compose.h"
@@ -310,7 +311,11 @@ static int send_due(struct run *x, long *nsent_total, time_t *next, int *again,
 		    struct ct_err *err)
 {
 	struct compose_app *apps = NULL;
-	int n = 0, rc = compose_load_apps(x->s, 0, &apps, &n, err);
+	/* A follow-up whose pair no longer differs is cancelled before the
+	 * due ones are picked, each pass: it must not go out. */
+	int n = 0, rc = followup_refresh(x->s, NULL, err);
+	if (!rc)
+		rc = compose_load_apps(x->s, 0, &apps, &n, err);
 	time_t now = time_now();
 	long limit = x->o->limit, today = 0;
 	*next = 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "messages/outbox.h"
+#include "evidence/followup.h"
 #include "fielding/channel.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
@@ -349,7 +350,11 @@ int outbox_write(struct study *s, const char *dir, int due, int force, struct ou
 		 struct tpl_problems *probs, struct ct_err *err)
 {
 	memset(o, 0, sizeof(*o));
-	int rc = build_all(s, dir, due, force, o, probs, err);
+	/* A follow-up whose pair no longer differs is cancelled (its file
+	 * leaves the outbox) before the messages are picked. */
+	int rc = followup_refresh(s, NULL, err);
+	if (!rc)
+		rc = build_all(s, dir, due, force, o, probs, err);
 	if (rc || !o->written)
 		return rc ? rc : take_back_other_channel(s, o, err);
 
