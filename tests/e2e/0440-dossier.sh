@@ -259,6 +259,27 @@ for x in 'https://example.org/2?x=1' 'Appartement 2 nog te huur' '820 EUR' 'stil
 done
 grep -q '<td>yes: still online</td>' fd/index.html || fail "the snapshot does not say the advert was still online"
 
+# ---- Events that name the listing as "listing REF" (retest, recheck) ----
+# A re-test of the agent on a new listing of its own: the retest event's
+# subject is "listing L9"; it is in the extract, with the re-check
+# planned on it as recheck.c records one (subject "listing L9").
+cp -r s r
+rm -rf r/dossiers
+expect_exit 0 ct -S r listings add --ref L9 --agent-type agency --agent "Immo Voorbeeld" \
+	--contact-email landlord9@example.test --area Gent --price 850
+expect_exit 0 ct -S r retest "Immo Voorbeeld"
+[ "$(q r "SELECT count(*) FROM event WHERE action = 'retest' AND subject = 'listing L9'")" = 1 ] ||
+	fail "no retest event on 'listing L9': $(q r "SELECT action, subject FROM event ORDER BY id DESC LIMIT 3")"
+expect_exit 0 ct -S r dossier --lang en --out rd "Immo Voorbeeld"
+python3 - rd/events.json <<'PY' || fail "the retest event on listing L9 is not in events.json"
+import json, sys
+ev = json.load(open(sys.argv[1]))
+assert [e for e in ev if e["action"] == "retest" and e["subject"] == "listing L9"], [(e["action"], e["subject"]) for e in ev]
+PY
+# ... while another agent's does not take it.
+expect_exit 0 ct -S r dossier --lang en --out ro "Andere Makelaar"
+grep -q '"listing L9"' ro/events.json && fail "another agent's dossier holds the retest on L9"
+
 # ---- After a purge: found by its key, a purged message by its hash ----
 cp -r s p
 rm -rf p/dossiers

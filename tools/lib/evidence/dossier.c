@@ -523,7 +523,7 @@ static void message_files(struct gather *g, struct files *fs, struct dossier_res
 }
 
 /* Whether an event's subject names one of the agent's listings (by its
- * reference), applications or messages. */
+ * reference, bare or as "listing REF"), applications or messages. */
 static int event_about_agent(const struct gather *g, const char *subject)
 {
 	if (!subject)
@@ -536,6 +536,9 @@ static int event_about_agent(const struct gather *g, const char *subject)
 		app = 1;
 	} else if (!strncmp(subject, "message ", 8)) {
 		num = subject + 8;
+	} else if (!strncmp(subject, "listing ", 8)) {
+		/* retest, recheck and recheck-cancel name "listing REF". */
+		subject += 8;
 	}
 	for (int i = 0; i < g->nl; i++) {
 		const struct dlisting *l = &g->l[i];
