@@ -268,6 +268,9 @@ rm -rf r/dossiers
 expect_exit 0 ct -S r listings add --ref L9 --agent-type agency --agent "Immo Voorbeeld" \
 	--contact-email landlord9@example.test --area Gent --price 850
 expect_exit 0 ct -S r retest "Immo Voorbeeld"
+# Other agents under legal hold: named in study.ini, never in this dossier.
+sed -i 's/^legal_hold =.*/legal_hold = Andere Makelaar, Zeta Vastgoed/' r/study.ini
+grep -q '^legal_hold = Andere Makelaar, Zeta Vastgoed$' r/study.ini || fail "legal_hold not set"
 [ "$(q r "SELECT count(*) FROM event WHERE action = 'retest' AND subject = 'listing L9'")" = 1 ] ||
 	fail "no retest event on 'listing L9': $(q r "SELECT action, subject FROM event ORDER BY id DESC LIMIT 3")"
 expect_exit 0 ct -S r dossier --lang en --out rd "Immo Voorbeeld"
@@ -276,6 +279,17 @@ import json, sys
 ev = json.load(open(sys.argv[1]))
 assert [e for e in ev if e["action"] == "retest" and e["subject"] == "listing L9"], [(e["action"], e["subject"]) for e in ev]
 PY
+# design/study.ini: the legal hold's value removed, every other line kept;
+# the original's SHA-256 (sha256sum's) stated in index.html and VERIFY.txt.
+for x in 'Zeta Vastgoed' 'Andere Makelaar'; do
+	if grep -rlaF "$x" rd >/dev/null; then fail "'$x' (under legal hold) is in the dossier: $(grep -rlaF "$x" rd | head -3)"; fi
+done
+diff r/study.ini rd/design/study.ini >ini.diff && fail "design/study.ini is the study.ini verbatim"
+[ "$(grep -c '^[<>]' ini.diff)" = 2 ] && grep -q '^> legal_hold = (removed from this copy' ini.diff ||
+	fail "design/study.ini differs from study.ini by more than legal_hold: $(cat ini.diff)"
+ish=$(sha256sum <r/study.ini | cut -d' ' -f1)
+grep -q "The SHA-256 of the original study.ini is $ish" rd/index.html || fail "index.html does not state study.ini's SHA-256 $ish"
+grep -q "^study.ini sha256: $ish$" rd/VERIFY.txt || fail "VERIFY.txt does not state study.ini's SHA-256 $ish"
 # ... while another agent's does not take it.
 expect_exit 0 ct -S r dossier --lang en --out ro "Andere Makelaar"
 grep -q '"listing L9"' ro/events.json && fail "another agent's dossier holds the retest on L9"

@@ -617,6 +617,8 @@ struct page {
 	const struct gather *g;
 	const struct analysis_result *r;
 	const struct dossier_result *res;
+	char ini_sha256[65]; /* of study.ini as read for design/ ("" if unread) */
+	int ini_redacted;    /* design/study.ini had legal_hold removed */
 };
 
 static const char *T(struct page *P, const char *key)
@@ -1158,6 +1160,15 @@ static void verify_text(struct page *P, struct strbuf *sb, const char *head)
 			    "    print(e[\"id\"], \"ok\" if h==e[\"hash\"] else \"DIFFERS\")'\n\n");
 	}
 	sb_addf(sb, "head: %s\n", head ? head : "");
+	/* design/study.ini is compared with the study's own file by this hash
+	 * when its copy had legal_hold removed. */
+	if (P->ini_sha256[0])
+		sb_addf(sb, "study.ini sha256: %s\n", P->ini_sha256);
+	if (P->ini_redacted) {
+		sb_adds(sb, "\n");
+		sb_adds(sb, lang_t(P->L, "dossier.design.redacted", P->ini_sha256, NIL));
+		sb_adds(sb, "\n");
+	}
 }
 
 /* ---- Writing ---- */
@@ -1198,14 +1209,71 @@ static int cmp_file(const void *x, const void *y)
 	return strcmp(((const struct dfile *)x)->name, ((const struct dfile *)y)->name);
 }
 
-/* The design's files: study.ini as it is, and the message variants. */
+#define LEGAL_HOLD_REMOVED "legal_hold = (removed from this copy: it names other agents)"
+
+/* study.ini with the value of [evidence] legal_hold replaced: it names
+ * other agents under legal hold, who have no place in this agent's file.
+ * Every other byte is kept. *redacted: whether a value was removed. */
+static char *ini_redact(const char *text, size_t len, size_t *out_len, int *redacted)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int in_evidence = 0;
+	*redacted = 0;
+	for (size_t i = 0; i < len;) {
+		const char *line = text + i;
+		const char *nl = memchr(line, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - line) : len - i;
+		size_t k = 0;
+		while (k < n && (line[k] == ' ' || line[k] == '\t'))
+			k++;
+		int keep = 1;
+		if (k < n && line[k] == '[') {
+			const char *end = memchr(line + k, ']', n - k);
+			size_t sl = end ? (size_t)(end - line - k - 1) : 0;
+			in_evidence = end && sl == 8 && !strncmp(line + k + 1, "evidence", 8);
+		} else if (in_evidence && n - k >= 10 && !strncmp(line + k, "legal_hold", 10)) {
+			size_t e = k + 10;
+			while (e < n && (line[e] == ' ' || line[e] == '\t'))
+				e++;
+			if (e < n && line[e] == '=') {
+				size_t v = e + 1;
+				while (v < n && (line[v] == ' ' || line[v] == '\t' || line[v] == '\r'))
+					v++;
+				if (v < n) { /* a value to remove (an empty one names nobody) */
+					sb_adds(&sb, LEGAL_HOLD_REMOVED);
+					if (n && line[n - 1] == '\r')
+						sb_addc(&sb, '\r');
+					keep = 0;
+					*redacted = 1;
+				}
+			}
+		}
+		if (keep)
+			sb_add(&sb, line, n);
+		if (nl)
+			sb_addc(&sb, '\n');
+		i += n + (nl ? 1 : 0);
+	}
+	*out_len = sb.len;
+	return sb.buf ? sb_detach(&sb) : xstrdup("");
+}
+
+/* The design's files: study.ini as it is (legal_hold removed), and the
+ * message variants. */
 static void design_files(struct study *s, struct files *fs, struct page *P)
 {
 	char *text;
 	size_t len;
 	struct ct_err e2 = { 0 };
-	if (file_read(s->ini_path, &text, &len, &e2) == CT_OK)
-		add_file(fs, xstrdup("design/study.ini"), text, len);
+	if (file_read(s->ini_path, &text, &len, &e2) == CT_OK) {
+		size_t clen;
+		sha256_hex(text, len, P->ini_sha256);
+		char *copy = ini_redact(text, len, &clen, &P->ini_redacted);
+		free(text);
+		add_file(fs, xstrdup("design/study.ini"), copy, clen);
+		if (P->ini_redacted)
+			doc_para(P->d, lang_t(P->L, "dossier.design.redacted", P->ini_sha256, NIL));
+	}
 	const struct design *d = s->design;
 	const char *head[] = { T(P, "dossier.col.file"), T(P, "dossier.col.sha256"),
 			       T(P, "dossier.col.used") };
@@ -1315,7 +1383,7 @@ static int build(struct study *s, struct gather *g, struct lang *L, const char *
 							      : lang_t(L, "group.control", NIL);
 	struct doc *d = doc_new(lang_t(L, "dossier.title", res->name ? res->name : g->key, NIL),
 				lang_code(L));
-	struct page P = { L, d, g, r, res };
+	struct page P = { L, d, g, r, res, "", 0 };
 	doc_running(d, lang_t(L, "dossier.running_key", g->key, NIL));
 	doc_heading(d, 1, "top", lang_t(L, "dossier.title", res->name ? res->name : g->key, NIL));
 	doc_banner(d, T(&P, "dossier.banner"));
