@@ -238,10 +238,14 @@ t2=$1
 q f "SELECT persona FROM application WHERE id = $t2" >persona.txt
 printf 'From: x@corrtest.test\nTo: landlord2@example.test\nSubject: Nog beschikbaar?\n\nIs de woning nog beschikbaar?\n' >fu.eml
 fsha=$(sha256sum <fu.eml | cut -d' ' -f1)
+# Made from the built-in follow-up text of the study's language (nl): the
+# study has no templates/followup.txt of its own.
+[ ! -e f/templates/followup.txt ] || fail "the study has its own follow-up text"
+fush=$(sha256sum <"$TOP/templates/followup/nl.txt" | cut -d' ' -f1)
 sqlite3 f/study.db "INSERT INTO application (listing, persona, status, sent_at, channel, kind, follows)
 	VALUES ($l2, $(cat persona.txt), 'sent', '2027-03-04T09:00:00Z', 'smtp', 'followup', $t2);
-	INSERT INTO message (application, direction, raw, sha256, at)
-	VALUES (last_insert_rowid(), 'out', readfile('fu.eml'), '$fsha', '2027-03-04T09:00:00Z');
+	INSERT INTO message (application, direction, raw, sha256, at, template_sha256)
+	VALUES (last_insert_rowid(), 'out', readfile('fu.eml'), '$fsha', '2027-03-04T09:00:00Z', '$fush');
 	INSERT INTO recheck (listing, application, reason, day, due_at, status, planned_at)
 	VALUES ($l2, $t2, 'differing', 3, '2027-03-05T06:00:00Z', 'done', '2027-03-02T06:00:00Z');
 	INSERT INTO snapshot (recheck, listing, at, url, http_status, final_url, body_sha256, body_size, title, price, advertised, why)
@@ -258,6 +262,19 @@ for x in 'https://example.org/2?x=1' 'Appartement 2 nog te huur' '820 EUR' 'stil
 	grep -qF "$x" fd/index.html || fail "the snapshot's '$x' is not in the dossier"
 done
 grep -q '<td>yes: still online</td>' fd/index.html || fail "the snapshot does not say the advert was still online"
+# The follow-up text used is in design/templates, with the follow-up made
+# from it counted in its row.
+cmp -s fd/design/templates/followup.txt "$TOP/templates/followup/nl.txt" ||
+	fail "design/templates/followup.txt is not the built-in templates/followup/nl.txt"
+grep -q "^$fush  design/templates/followup.txt$" fd/MANIFEST.sha256 || fail "followup.txt is not in the manifest with its SHA-256"
+python3 - fd/index.html "$fush" <<'PY' || fail "the templates table has no row for the follow-up text"
+import re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+rows = [r for r in re.findall(r"<tr>(.*?)</tr>", h, re.S) if "design/templates/followup.txt" in r]
+assert len(rows) == 1, rows
+assert "templates/followup/nl.txt" in rows[0] and sys.argv[2] in rows[0], rows[0]
+assert "1 (of which 1 from this very file)" in rows[0], rows[0]
+PY
 
 # ---- Events that name the listing as "listing REF" (retest, recheck) ----
 # A re-test of the agent on a new listing of its own: the retest event's
@@ -271,6 +288,8 @@ expect_exit 0 ct -S r retest "Immo Voorbeeld"
 # Other agents under legal hold: named in study.ini, never in this dossier.
 sed -i 's/^legal_hold =.*/legal_hold = Andere Makelaar, Zeta Vastgoed/' r/study.ini
 grep -q '^legal_hold = Andere Makelaar, Zeta Vastgoed$' r/study.ini || fail "legal_hold not set"
+# A follow-up text of the study's own: that one is in design/templates.
+{ cat "$TOP/templates/followup/nl.txt"; echo "Met vriendelijke groet, eigen tekst"; } >r/templates/followup.txt
 [ "$(q r "SELECT count(*) FROM event WHERE action = 'retest' AND subject = 'listing L9'")" = 1 ] ||
 	fail "no retest event on 'listing L9': $(q r "SELECT action, subject FROM event ORDER BY id DESC LIMIT 3")"
 expect_exit 0 ct -S r dossier --lang en --out rd "Immo Voorbeeld"
@@ -290,6 +309,8 @@ diff r/study.ini rd/design/study.ini >ini.diff && fail "design/study.ini is the 
 ish=$(sha256sum <r/study.ini | cut -d' ' -f1)
 grep -q "The SHA-256 of the original study.ini is $ish" rd/index.html || fail "index.html does not state study.ini's SHA-256 $ish"
 grep -q "^study.ini sha256: $ish$" rd/VERIFY.txt || fail "VERIFY.txt does not state study.ini's SHA-256 $ish"
+cmp -s rd/design/templates/followup.txt r/templates/followup.txt ||
+	fail "design/templates/followup.txt is not the study's own templates/followup.txt"
 # ... while another agent's does not take it.
 expect_exit 0 ct -S r dossier --lang en --out ro "Andere Makelaar"
 grep -q '"listing L9"' ro/events.json && fail "another agent's dossier holds the retest on L9"

@@ -17,6 +17,7 @@
 #include "analysis/facts.h"
 #include "analysis/result.h"
 #include "mail/reply.h"
+#include "messages/compose.h"
 #include "report/doc.h"
 #include "report/lang.h"
 #include "report/report.h"
@@ -1294,6 +1295,8 @@ static void design_files(struct study *s, struct files *fs, struct page *P)
 		for (int i = 0; i < P->g->nl; i++)
 			for (int j = 0; j < P->g->l[i].na; j++) {
 				const struct dapp *a = &P->g->l[i].a[j];
+				if (a->kind && !strcmp(a->kind, "followup"))
+					continue; /* made from the follow-up text */
 				for (int k = 0; a->variant == v && k < a->nm; k++)
 					if (a->m[k].template_sha256) {
 						used++;
@@ -1307,6 +1310,35 @@ static void design_files(struct study *s, struct files *fs, struct page *P)
 		free(cell);
 		free(name);
 		free(path);
+	}
+	/* The follow-up text, as compose chooses it (the study's own, else the
+	 * built-in one of its language), and the follow-ups made from it. */
+	char *shown = NULL;
+	if (d && d->templates_dir && compose_followup_text(s, &text, &len, &shown, &e2) == CT_OK) {
+		char h[65];
+		sha256_hex(text, len, h);
+		add_file(fs, xstrdup("design/templates/followup.txt"), text, len);
+		long used = 0, same = 0;
+		for (int i = 0; i < P->g->nl; i++)
+			for (int j = 0; j < P->g->l[i].na; j++) {
+				const struct dapp *a = &P->g->l[i].a[j];
+				if (!a->kind || strcmp(a->kind, "followup"))
+					continue;
+				for (int k = 0; k < a->nm; k++)
+					if (a->m[k].template_sha256) {
+						used++;
+						same += !strcmp(a->m[k].template_sha256, h);
+					}
+			}
+		char *cell = xstrdup(lang_t(P->L, "dossier.template.used", lang_int(P->L, used),
+					    lang_int(P->L, same), NIL));
+		char *name = xstrdup(lang_t(P->L, "dossier.template.followup",
+					    "design/templates/followup.txt", shown, NIL));
+		const char *row[] = { name, h, cell };
+		doc_row(t, row);
+		free(name);
+		free(cell);
+		free(shown);
 	}
 	doc_table_foot(t, T(P, "dossier.foot.templates"));
 }
