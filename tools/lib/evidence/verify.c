@@ -579,10 +579,11 @@ int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **
 	int rc = tsa ? CT_OK : study_begin(s, err);
 	if (rc)
 		return rc;
+	int in_tx = !tsa; /* whether the transaction is open */
 	char prev[65], name[512];
 	long nev = 0;
 	if ((rc = seal_head(s, prev, &nev, name, sizeof(name), err))) {
-		if (!tsa)
+		if (in_tx)
 			study_rollback(s);
 		return rc;
 	}
@@ -614,6 +615,7 @@ int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **
 	if (tsa && !(rc = tsa_stamp(tsa->url, tsa->ca_file, tsa->timeout_seconds, text,
 				    strlen(text), &reply, &reply_len, &tsa->info, err)) &&
 	    !(rc = study_begin(s, err))) {
+		in_tx = 1;
 		char now_prev[65];
 		long now_n = 0;
 		if (!(rc = seal_head(s, now_prev, &now_n, name, sizeof(name), err)) &&
@@ -621,8 +623,6 @@ int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **
 			rc = ct_fail(err, CT_EENV,
 				     "the study changed while the time-stamp was requested (another "
 				     "command wrote to it); nothing was recorded: run seal again");
-		if (rc)
-			study_rollback(s);
 	}
 	if (!rc)
 		rc = study_event_at(s, at, "seal", NULL, detail, err);
@@ -636,12 +636,7 @@ int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **
 		    strcmp(now_prev, head))
 			rc = ct_fail(err, CT_EENV, "the seal event's hash is not the one the "
 				     "checkpoint names; nothing was recorded");
-		if (rc)
-			study_rollback(s);
-	} else if (!tsa) {
-		study_rollback(s);
 	}
-	/* From here on the transaction is open exactly when rc is CT_OK. */
 	if (!rc && tsa) {
 		char h[65];
 		sha256_hex(reply, reply_len, h);
@@ -650,10 +645,10 @@ int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **
 		rc = study_event(s, "timestamp", NULL, d, err);
 		free(d);
 		nfiles = 2;
-		if (rc)
-			study_rollback(s);
 	}
 	if (rc) {
+		if (in_tx)
+			study_rollback(s);
 		free(text);
 		free(tsr_path);
 		free(reply);
