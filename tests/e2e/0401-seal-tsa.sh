@@ -158,6 +158,57 @@ expect_err 'signature does not verify with a signer certified by'
 nothing_written "another CA"
 # ... and the right CA is accepted.
 expect_exit 0 ct -S s seal --out ok.cp --tsa "$URL" --tsa-ca "$T/ca.pem"
+
+# A slow authority does not lock the study: the seal holds no transaction
+# while it waits. The authority holds the request (mode hold) until the
+# test lets it go, so the order is fixed: a listing added meanwhile
+# succeeds (a locked study would make it fail after the busy timeout),
+# and the seal, whose checkpoint no longer names the log's head, then
+# fails cleanly and records nothing; run again, it succeeds.
+wait_for() {
+	i=0
+	while [ ! -e "$1" ]; do
+		i=$((i + 1)); [ $i -le 300 ] || fail "waited in vain for $1"
+		sleep 0.1
+	done
+}
+echo hold >"$T/mode"
+rm -f "$T/held" "$T/release"
+set +e
+ct -S s seal --out slow.cp --tsa "$URL" >slow.out 2>slow.err &
+seal_pid=$!
+set -e
+wait_for "$T/held"
+n_ev=$(sqlite3 s/study.db 'SELECT count(*) FROM event')
+expect_exit 0 env CORRTEST_BUSY_MS=500 "$CORRTEST" -S s listings add --ref SLOW-1 --agent-type private
+[ "$(sqlite3 s/study.db "SELECT count(*) FROM listing WHERE ref = 'SLOW-1'")" = 1 ] ||
+	fail "the listing added during the time-stamp request is not in the study"
+touch "$T/release"
+set +e; wait $seal_pid; got=$?; set -e
+[ $got -eq 3 ] || { cat slow.out slow.err >&2; fail "seal after a concurrent write exited $got, wanted 3"; }
+grep -q 'the study changed while the time-stamp was requested.*run seal again' slow.err ||
+	fail "seal's message: $(cat slow.err)"
+[ ! -e slow.cp ] && [ ! -e slow.cp.tsr ] || fail "the failed seal left a checkpoint file"
+[ "$(sqlite3 s/study.db 'SELECT count(*) FROM event')" = $((n_ev + 1)) ] ||
+	fail "the failed seal recorded an event (or the add none)"
+[ "$(sqlite3 s/study.db 'SELECT action FROM event ORDER BY id DESC LIMIT 1')" != seal ] ||
+	fail "the failed seal recorded its event"
+# Nothing written in between: the held seal succeeds, and what it stamped
+# verifies (the seal event written is the one the checkpoint names).
+rm -f "$T/held" "$T/release"
+set +e
+ct -S s seal --out slow.cp --tsa "$URL" >slow.out 2>slow.err &
+seal_pid=$!
+set -e
+wait_for "$T/held"
+touch "$T/release"
+set +e; wait $seal_pid; got=$?; set -e
+[ $got -eq 0 ] || { cat slow.out slow.err >&2; fail "a held seal with no write meanwhile exited $got"; }
+openssl ts -verify -data slow.cp -in slow.cp.tsr -CAfile "$T/ca.pem" >/dev/null 2>&1 ||
+	fail "openssl ts -verify rejects the held seal's time-stamp"
+expect_exit 0 ct -S s verify --checkpoint slow.cp --tsa-ca "$T/ca.pem"
+expect_out 'Everything holds'
+rm "$T/mode"
 snap=$(snapshot s)
 # Plain http:// to a host that is not this machine: refused before
 # anything is sent or recorded (192.0.2.1 is TEST-NET-1, never reached).

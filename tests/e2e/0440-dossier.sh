@@ -238,10 +238,14 @@ t2=$1
 q f "SELECT persona FROM application WHERE id = $t2" >persona.txt
 printf 'From: x@corrtest.test\nTo: landlord2@example.test\nSubject: Nog beschikbaar?\n\nIs de woning nog beschikbaar?\n' >fu.eml
 fsha=$(sha256sum <fu.eml | cut -d' ' -f1)
+# Made from the built-in follow-up text of the study's language (nl): the
+# study has no templates/followup.txt of its own.
+[ ! -e f/templates/followup.txt ] || fail "the study has its own follow-up text"
+fush=$(sha256sum <"$TOP/templates/followup/nl.txt" | cut -d' ' -f1)
 sqlite3 f/study.db "INSERT INTO application (listing, persona, status, sent_at, channel, kind, follows)
 	VALUES ($l2, $(cat persona.txt), 'sent', '2027-03-04T09:00:00Z', 'smtp', 'followup', $t2);
-	INSERT INTO message (application, direction, raw, sha256, at)
-	VALUES (last_insert_rowid(), 'out', readfile('fu.eml'), '$fsha', '2027-03-04T09:00:00Z');
+	INSERT INTO message (application, direction, raw, sha256, at, template_sha256)
+	VALUES (last_insert_rowid(), 'out', readfile('fu.eml'), '$fsha', '2027-03-04T09:00:00Z', '$fush');
 	INSERT INTO recheck (listing, application, reason, day, due_at, status, planned_at)
 	VALUES ($l2, $t2, 'differing', 3, '2027-03-05T06:00:00Z', 'done', '2027-03-02T06:00:00Z');
 	INSERT INTO snapshot (recheck, listing, at, url, http_status, final_url, body_sha256, body_size, title, price, advertised, why)
@@ -258,6 +262,123 @@ for x in 'https://example.org/2?x=1' 'Appartement 2 nog te huur' '820 EUR' 'stil
 	grep -qF "$x" fd/index.html || fail "the snapshot's '$x' is not in the dossier"
 done
 grep -q '<td>yes: still online</td>' fd/index.html || fail "the snapshot does not say the advert was still online"
+# The follow-up text used is in design/templates, with the follow-up made
+# from it counted in its row.
+cmp -s fd/design/templates/followup.txt "$TOP/templates/followup/nl.txt" ||
+	fail "design/templates/followup.txt is not the built-in templates/followup/nl.txt"
+grep -q "^$fush  design/templates/followup.txt$" fd/MANIFEST.sha256 || fail "followup.txt is not in the manifest with its SHA-256"
+python3 - fd/index.html "$fush" <<'PY' || fail "the templates table has no row for the follow-up text"
+import re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+rows = [r for r in re.findall(r"<tr>(.*?)</tr>", h, re.S) if "design/templates/followup.txt" in r]
+assert len(rows) == 1, rows
+assert "templates/followup/nl.txt" in rows[0] and sys.argv[2] in rows[0], rows[0]
+assert "1 (of which 1 from this very file)" in rows[0], rows[0]
+PY
+
+# ---- Messages of the agent's tests that are not linked to an application ----
+# On a copy, through the mail server and fetch: landlord1 (Immo
+# Voorbeeld's L1) writes without threading headers to a persona who did
+# not apply to L1, so fetch cannot link it; landlord2 answers its test
+# candidate and the server delivers the reply twice (the second delivery
+# is stored apart, pointing at the first); landlord6 (another agent)
+# writes unthreaded too. A bounce naming L3's address (in capitals) that
+# could not be linked is stored as fetch stores one.
+cp -r s u
+rm -rf u/dossiers
+set -- $(app L6 test)
+[ "$(q u "SELECT count(*) FROM application a JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = a.persona WHERE l.ref = 'L1' AND p.email = '$3'")" = 0 ] ||
+	fail "L6's test persona applied to L1 too"
+$LL "$MD/env" landlord1@example.test "ll-pw-1-$$" "$3" "Nog interesse?" \
+	--body "Kantoor 1 schrijft zonder draad." >/dev/null || fail "landlord1's unthreaded mail"
+set -- $(app L2 test)
+$LL "$MD/env" landlord2@example.test "ll-pw-2-$$" "$3" "Re: uw vraag" --in-reply-to "$2" --twice \
+	--body "Twee keer bezorgd." >/dev/null || fail "landlord2's twice delivered reply"
+set -- $(app L1 control)
+$LL "$MD/env" landlord6@example.test "ll-pw-6-$$" "$3" "Vraag" \
+	--body "Anna schrijft zonder draad." >/dev/null || fail "landlord6's unthreaded mail"
+export CORRTEST_NOW=2027-03-03T13:00:00Z
+expect_exit 0 ct -S u fetch --json
+printf 'From: MAILER-DAEMON@mx.example.test\nTo: x@corrtest.test\nSubject: Undelivered Mail Returned to Sender\n\nThis message could not be delivered to <LANDLORD3@EXAMPLE.TEST>.\n' >bounce.eml
+bsha=$(sha256sum <bounce.eml | cut -d' ' -f1)
+sqlite3 u/study.db "INSERT INTO message (direction, raw, sha256, at, kind, from_addr)
+	VALUES ('in', readfile('bounce.eml'), '$bsha', '2027-03-03T13:00:01Z', 'bounce', 'MAILER-DAEMON@mx.example.test')"
+# What fetch made of them (checked here, so that the test holds what it says).
+u1=$(q u "SELECT id FROM message WHERE application IS NULL AND lower(from_addr) = 'landlord1@example.test'")
+u6=$(q u "SELECT id FROM message WHERE application IS NULL AND lower(from_addr) = 'landlord6@example.test'")
+u2=$(q u "SELECT d.id FROM message d JOIN message o ON o.id = d.duplicate_of WHERE d.application IS NULL AND o.application IS NOT NULL AND lower(o.from_addr) = 'landlord2@example.test'")
+ub=$(q u "SELECT id FROM message WHERE sha256 = '$bsha'")
+[ -n "$u1" ] && [ -n "$u6" ] && [ -n "$u2" ] && [ -n "$ub" ] ||
+	fail "not every message stayed unlinked: u1=$u1 u6=$u6 u2=$u2 ub=$ub: $(q u "SELECT id, application, kind, from_addr, duplicate_of FROM message WHERE id > 40")"
+expect_exit 0 ct -S u dossier --json --lang en --out ud "Immo Voorbeeld"
+# The linked ones (landlord2's first delivery is one more) and the 3.
+ul=$(q u "SELECT count(*) FROM message m JOIN application a ON a.id = m.application JOIN listing_contact c ON c.listing = a.listing WHERE c.agent_name = 'Immo Voorbeeld'")
+[ "$ul" = 27 ] || fail "the copy holds $ul linked messages of the agent, not 27"
+python3 -c 'import json; d = json.load(open("out.txt")); assert d["messages"] == 27 + 3, d' ||
+	fail "the dossier does not count the 3 unlinked messages: $(cat out.txt)"
+[ "$(ls ud/messages | wc -l)" = 30 ] || fail "$(ls ud/messages | wc -l) message files, not 30"
+(cd ud && sha256sum --quiet -c MANIFEST.sha256) || fail "sha256sum -c fails on the dossier with unlinked messages"
+for id in $u1 $u2 $ub; do
+	f=$(ls ud/messages/*_m"$id".eml 2>/dev/null) || fail "unlinked message $id has no file"
+	[ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$(q u "SELECT sha256 FROM message WHERE id = $id")" ] ||
+		fail "$f does not hash to message $id's SHA-256"
+	grep -q "  ${f#ud/}$" ud/MANIFEST.sha256 || fail "$f is not in the manifest"
+done
+python3 - ud/index.html "$u1" "$u2" "$ub" <<'PY' || fail "index.html does not list the unlinked messages as such"
+import re, sys
+h = open(sys.argv[1], encoding="utf-8").read()
+assert "Messages not linked to an application" in h
+rows = re.findall(r"<tr>(.*?)</tr>", h, re.S)
+def row(i):
+    r = [r for r in rows if re.search(r"_m%s\.eml" % i, r) and "not linked to an application" in r]
+    assert len(r) == 1, (i, r)
+    return r[0]
+assert "from the contact address of listing L1" in row(sys.argv[2])
+assert "a second delivery of message" in row(sys.argv[3])
+assert "a bounce naming the contact address of listing L3" in row(sys.argv[4])
+PY
+[ -z "$(ls ud/messages/*_m"$u6".eml 2>/dev/null)" ] || fail "another agent's unlinked message is in the dossier"
+if grep -rlaF "Anna schrijft" ud >/dev/null; then fail "another agent's unlinked message is in the dossier"; fi
+export CORRTEST_NOW=2027-03-03T12:00:00Z
+
+# ---- Events that name the listing as "listing REF" (retest, recheck) ----
+# A re-test of the agent on a new listing of its own: the retest event's
+# subject is "listing L9"; it is in the extract, with the re-check
+# planned on it as recheck.c records one (subject "listing L9").
+cp -r s r
+rm -rf r/dossiers
+expect_exit 0 ct -S r listings add --ref L9 --agent-type agency --agent "Immo Voorbeeld" \
+	--contact-email landlord9@example.test --area Gent --price 850
+expect_exit 0 ct -S r retest "Immo Voorbeeld"
+# Other agents under legal hold: named in study.ini, never in this dossier.
+sed -i 's/^legal_hold =.*/legal_hold = Andere Makelaar, Zeta Vastgoed/' r/study.ini
+grep -q '^legal_hold = Andere Makelaar, Zeta Vastgoed$' r/study.ini || fail "legal_hold not set"
+# A follow-up text of the study's own: that one is in design/templates.
+{ cat "$TOP/templates/followup/nl.txt"; echo "Met vriendelijke groet, eigen tekst"; } >r/templates/followup.txt
+[ "$(q r "SELECT count(*) FROM event WHERE action = 'retest' AND subject = 'listing L9'")" = 1 ] ||
+	fail "no retest event on 'listing L9': $(q r "SELECT action, subject FROM event ORDER BY id DESC LIMIT 3")"
+expect_exit 0 ct -S r dossier --lang en --out rd "Immo Voorbeeld"
+python3 - rd/events.json <<'PY' || fail "the retest event on listing L9 is not in events.json"
+import json, sys
+ev = json.load(open(sys.argv[1]))
+assert [e for e in ev if e["action"] == "retest" and e["subject"] == "listing L9"], [(e["action"], e["subject"]) for e in ev]
+PY
+# design/study.ini: the legal hold's value removed, every other line kept;
+# the original's SHA-256 (sha256sum's) stated in index.html and VERIFY.txt.
+for x in 'Zeta Vastgoed' 'Andere Makelaar'; do
+	if grep -rlaF "$x" rd >/dev/null; then fail "'$x' (under legal hold) is in the dossier: $(grep -rlaF "$x" rd | head -3)"; fi
+done
+diff r/study.ini rd/design/study.ini >ini.diff && fail "design/study.ini is the study.ini verbatim"
+[ "$(grep -c '^[<>]' ini.diff)" = 2 ] && grep -q '^> legal_hold = (removed from this copy' ini.diff ||
+	fail "design/study.ini differs from study.ini by more than legal_hold: $(cat ini.diff)"
+ish=$(sha256sum <r/study.ini | cut -d' ' -f1)
+grep -q "The SHA-256 of the original study.ini is $ish" rd/index.html || fail "index.html does not state study.ini's SHA-256 $ish"
+grep -q "^study.ini sha256: $ish$" rd/VERIFY.txt || fail "VERIFY.txt does not state study.ini's SHA-256 $ish"
+cmp -s rd/design/templates/followup.txt r/templates/followup.txt ||
+	fail "design/templates/followup.txt is not the study's own templates/followup.txt"
+# ... while another agent's does not take it.
+expect_exit 0 ct -S r dossier --lang en --out ro "Andere Makelaar"
+grep -q '"listing L9"' ro/events.json && fail "another agent's dossier holds the retest on L9"
 
 # ---- After a purge: found by its key, a purged message by its hash ----
 cp -r s p

@@ -76,3 +76,17 @@ default_policy = 1.2.3.4.1
 digests = sha512
 ess_cert_id_alg = sha256
 CNF
+# An authority that grants SHA-1 and MD5 imprints too (as old ones did):
+# the time-stamps it signs are valid, and verify must still refuse them.
+cat >>tsa.cnf <<CNF
+[tsa_weak]
+serial = $d/serial
+crypto_device = builtin
+signer_cert = $d/tsa.pem
+certs = $d/ca.pem
+signer_key = $d/tsa.key
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = md5, sha1, sha256
+ess_cert_id_alg = sha256
+CNF

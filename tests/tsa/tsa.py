@@ -6,11 +6,14 @@ DIR/tsa.cnf (made by tests/tsa/make.sh) and sent back as
 application/timestamp-reply. DIR/mode, read at each request, makes it
 misbehave: "junk" (a body that is no reply), "error" (HTTP 500), "reject"
 (the section tsa_reject, which refuses SHA-256: status rejection), "replay"
-(the last time-stamp it granted, for an earlier request). Every request is counted in
+(the last time-stamp it granted, for an earlier request), "hold" (writes
+DIR/held on receiving the request, then answers as usual only once DIR/release
+exists: a slow authority a test controls without timing). Every request is counted in
 DIR/requests (one line each). Stop it with SIGTERM.
 """
 import os
 import subprocess
+import time
 import sys
 import tempfile
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -33,6 +36,12 @@ class Handler(BaseHTTPRequestHandler):
         with open(os.path.join(D, "requests"), "a") as f:
             f.write(f"{self.headers.get('Content-Type')} {len(body)}\n")
         m = mode()
+        if m == "hold":
+            open(os.path.join(D, "held"), "w").close()
+            for _ in range(600):
+                if os.path.exists(os.path.join(D, "release")):
+                    break
+                time.sleep(0.1)
         if m == "error":
             self.send_error(500, "the authority is broken")
             return

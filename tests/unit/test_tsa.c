@@ -267,6 +267,34 @@ START_TEST(kept_time_stamp_verified)
 	ck_assert_msg(strstr(p, "signature does not verify"), "%s", p);
 	free(p);
 	tsa_info_free(&info);
+	/* A valid token, signed by the authority the CA certified, over the
+	 * right data's SHA-1 or MD5 (openssl ts -query -sha1/-md5): refused
+	 * for its digest. */
+	static const char *const weak[][2] = { { "sha1", "SHA1" }, { "md5", "MD5" } };
+	for (size_t i = 0; i < ARRAY_SIZE(weak); i++) {
+		char *dp = path(&t, "data.txt");
+		write_file(dp, DATA, strlen(DATA));
+		cmd = xasprintf("openssl ts -query -%s -cert -data '%s' -out '%s/w.tsq' 2>/dev/null && "
+				"openssl ts -reply -config '%s/tsa.cnf' -section tsa_weak -queryfile "
+				"'%s/w.tsq' -out '%s/w.tsr' 2>/dev/null && "
+				"openssl ts -verify -data '%s' -in '%s/w.tsr' -CAfile '%s' >/dev/null "
+				"2>&1",
+				weak[i][0], dp, t.dir, t.dir, t.dir, t.dir, dp, t.dir, ca);
+		run(cmd); /* openssl itself accepts it */
+		free(cmd);
+		char *wp = path(&t, "w.tsr");
+		size_t wl;
+		char *w = read_file(wp, &wl);
+		p = verify(w, wl, DATA, ca, &info);
+		char *want = xasprintf("its imprint uses %s, a digest too weak", weak[i][1]);
+		ck_assert_msg(strstr(p, want), "%s: %s", weak[i][0], p);
+		free(want);
+		free(p);
+		tsa_info_free(&info);
+		free(w);
+		free(wp);
+		free(dp);
+	}
 	p = verify(reply, 100, DATA, NULL, &info);
 	ck_assert_msg(strstr(p, "not a time-stamp (100 bytes"), "%s", p);
 	free(p);

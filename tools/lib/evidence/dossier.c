@@ -17,6 +17,7 @@
 #include "analysis/facts.h"
 #include "analysis/result.h"
 #include "mail/reply.h"
+#include "messages/compose.h"
 #include "report/doc.h"
 #include "report/lang.h"
 #include "report/report.h"
@@ -77,6 +78,10 @@ struct dmsg {
 	const char *lref; /* its listing's reference (borrowed) */
 	char *subject; /* decoded */
 	char *text;    /* the readable text, decoded */
+	/* Not linked to an application (gather.um): why it belongs to the
+	 * agent's tests, and the message it is a second delivery of. */
+	enum { UL_NONE, UL_SENDER, UL_DUPLICATE, UL_BOUNCE } why;
+	long dup_of;
 };
 
 struct dresp {
@@ -126,6 +131,8 @@ struct gather {
 	int nl;
 	struct dev *ev;
 	size_t nev;
+	struct dmsg *um; /* messages of its tests not linked to an application */
+	int num;
 };
 
 static char *col(sqlite3_stmt *st, int i)
@@ -187,6 +194,9 @@ static void gather_free(struct gather *g)
 		free(l->sn);
 	}
 	free(g->l);
+	for (int k = 0; k < g->num; k++)
+		msg_free(&g->um[k]);
+	free(g->um);
 	for (size_t i = 0; i < g->nev; i++)
 		for (int k = 0; k < 7; k++)
 			free(g->ev[i].f[k]);
@@ -265,12 +275,46 @@ static int read_listings(struct gather *g, struct ct_err *err)
 	return step == SQLITE_DONE ? CT_OK : study_db_error(g->s, err, "reading the agent's listings");
 }
 
+#define MSG_COLS "id, direction, raw, sha256, at, kind, from_addr, template_sha256"
+
+/* One row of MSG_COLS into m. */
+static void msg_read(sqlite3_stmt *st, struct dmsg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = (long)sqlite3_column_int64(st, 0);
+	m->direction = col(st, 1);
+	m->purged = sqlite3_column_type(st, 2) == SQLITE_NULL;
+	if (!m->purged) {
+		m->len = (size_t)sqlite3_column_bytes(st, 2);
+		m->raw = xmalloc(m->len + 1);
+		if (m->len)
+			memcpy(m->raw, sqlite3_column_blob(st, 2), m->len);
+		m->raw[m->len] = '\0';
+	}
+	m->sha256 = col(st, 3);
+	m->at = col(st, 4);
+	m->kind = col(st, 5);
+	m->from_addr = col(st, 6);
+	m->template_sha256 = col(st, 7);
+}
+
+/* What a message says, decoded by the one MIME reader. */
+static void msg_decode(struct dmsg *m)
+{
+	struct reply *rp = NULL;
+	struct ct_err e2 = { 0 };
+	if (m->purged || !m->len || reply_parse(m->raw, m->len, &rp, &e2) != CT_OK)
+		return;
+	m->subject = rp->subject ? xstrdup(rp->subject) : NULL;
+	m->text = xstrdup(rp->text ? rp->text : "");
+	reply_free(rp);
+}
+
 static int read_messages(struct gather *g, struct dapp *a, struct ct_err *err)
 {
 	sqlite3_stmt *st;
 	int rc = study_prepare(g->s,
-			       "SELECT id, direction, raw, sha256, at, kind, from_addr, "
-			       "template_sha256 FROM message WHERE application = ? ORDER BY at, id",
+			       "SELECT " MSG_COLS " FROM message WHERE application = ? ORDER BY at, id",
 			       &st, err);
 	if (rc)
 		return rc;
@@ -278,39 +322,97 @@ static int read_messages(struct gather *g, struct dapp *a, struct ct_err *err)
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		a->m = xrealloc(a->m, (size_t)(a->nm + 1) * sizeof(*a->m));
-		struct dmsg *m = &a->m[a->nm++];
-		memset(m, 0, sizeof(*m));
-		m->id = (long)sqlite3_column_int64(st, 0);
-		m->direction = col(st, 1);
-		m->purged = sqlite3_column_type(st, 2) == SQLITE_NULL;
-		if (!m->purged) {
-			m->len = (size_t)sqlite3_column_bytes(st, 2);
-			m->raw = xmalloc(m->len + 1);
-			if (m->len)
-				memcpy(m->raw, sqlite3_column_blob(st, 2), m->len);
-			m->raw[m->len] = '\0';
-		}
-		m->sha256 = col(st, 3);
-		m->at = col(st, 4);
-		m->kind = col(st, 5);
-		m->from_addr = col(st, 6);
-		m->template_sha256 = col(st, 7);
+		msg_read(st, &a->m[a->nm++]);
 	}
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE)
 		return study_db_error(g->s, err, "reading the agent's messages");
-	/* What each says, decoded by the one MIME reader. */
-	for (int k = 0; k < a->nm; k++) {
-		struct dmsg *m = &a->m[k];
-		struct reply *rp = NULL;
-		struct ct_err e2 = { 0 };
-		if (m->purged || !m->len || reply_parse(m->raw, m->len, &rp, &e2) != CT_OK)
-			continue;
-		m->subject = rp->subject ? xstrdup(rp->subject) : NULL;
-		m->text = xstrdup(rp->text ? rp->text : "");
-		reply_free(rp);
-	}
+	for (int k = 0; k < a->nm; k++)
+		msg_decode(&a->m[k]);
 	return CT_OK;
+}
+
+/* The listing reference of a message already gathered (NULL: none). */
+static const char *gathered_ref(const struct gather *g, long id)
+{
+	for (int i = 0; i < g->nl; i++)
+		for (int j = 0; j < g->l[i].na; j++)
+			for (int k = 0; k < g->l[i].a[j].nm; k++)
+				if (g->l[i].a[j].m[k].id == id)
+					return g->l[i].ref ? g->l[i].ref : "";
+	for (int k = 0; k < g->num; k++)
+		if (g->um[k].id == id)
+			return g->um[k].lref ? g->um[k].lref : "";
+	return NULL;
+}
+
+/* Rows of st not gathered yet go to g->um, each with why (and dup_of, the
+ * listing's ref). */
+static int add_unlinked(struct gather *g, sqlite3_stmt *st, const char *ref, long dup_of,
+			const char *addr, struct ct_err *err)
+{
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (gathered_ref(g, (long)sqlite3_column_int64(st, 0)))
+			continue;
+		g->um = xrealloc(g->um, (size_t)(g->num + 1) * sizeof(*g->um));
+		struct dmsg *m = &g->um[g->num++];
+		msg_read(st, m);
+		m->lref = ref;
+		m->dup_of = dup_of;
+		m->why = dup_of ? UL_DUPLICATE
+			 : m->from_addr && addr && !strcasecmp(m->from_addr, addr) ? UL_SENDER
+										    : UL_BOUNCE;
+		msg_decode(m);
+	}
+	return step == SQLITE_DONE ? CT_OK
+				   : study_db_error(g->s, err, "reading the unlinked messages");
+}
+
+/* The messages of the agent's tests that fetch could not link to an
+ * application: replies from a listing's contact address (compared
+ * ignoring case, as addresses are), bounces whose text names that address,
+ * and the second deliveries of every message gathered. */
+static int read_unlinked(struct gather *g, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(g->s,
+			       "SELECT " MSG_COLS " FROM message WHERE application IS NULL AND "
+			       "direction = 'in' AND (lower(from_addr) = lower(?1) OR (kind = "
+			       "'bounce' AND raw IS NOT NULL AND instr(lower(CAST(raw AS TEXT)), "
+			       "lower(?1)) > 0)) ORDER BY at, id",
+			       &st, err);
+	for (int i = 0; !rc && i < g->nl; i++) {
+		const char *addr = g->l[i].contact_email;
+		if (!addr || !*addr)
+			continue;
+		sqlite3_bind_text(st, 1, addr, -1, SQLITE_TRANSIENT);
+		rc = add_unlinked(g, st, g->l[i].ref, 0, addr, err);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc || (rc = study_prepare(g->s,
+				      "SELECT " MSG_COLS " FROM message WHERE duplicate_of = ? "
+				      "ORDER BY at, id",
+				      &st, err)))
+		return rc;
+	/* Of the linked messages, then of the unlinked ones (g->um grows
+	 * while it is walked: a second delivery of a second delivery). */
+	for (int i = 0; !rc && i < g->nl; i++)
+		for (int j = 0; !rc && j < g->l[i].na; j++)
+			for (int k = 0; !rc && k < g->l[i].a[j].nm; k++) {
+				sqlite3_bind_int64(st, 1, g->l[i].a[j].m[k].id);
+				rc = add_unlinked(g, st, g->l[i].ref, g->l[i].a[j].m[k].id, NULL, err);
+				sqlite3_reset(st);
+			}
+	for (int k = 0; !rc && k < g->num; k++) {
+		long id = g->um[k].id;
+		sqlite3_bind_int64(st, 1, id);
+		rc = add_unlinked(g, st, g->um[k].lref, id, NULL, err);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 static int read_responses(struct gather *g, struct dapp *a, struct ct_err *err)
@@ -489,6 +591,7 @@ static void message_files(struct gather *g, struct files *fs, struct dossier_res
 	for (int i = 0; i < g->nl; i++)
 		for (int j = 0; j < g->l[i].na; j++)
 			n += (size_t)g->l[i].a[j].nm;
+	n += (size_t)g->num;
 	struct dmsg **all = xcalloc(n + 1, sizeof(*all));
 	size_t k = 0;
 	for (int i = 0; i < g->nl; i++)
@@ -497,6 +600,8 @@ static void message_files(struct gather *g, struct files *fs, struct dossier_res
 				all[k] = &g->l[i].a[j].m[m];
 				all[k++]->lref = g->l[i].ref;
 			}
+	for (int m = 0; m < g->num; m++)
+		all[k++] = &g->um[m];
 	qsort(all, n, sizeof(*all), cmp_msg_time);
 	long seq = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -523,7 +628,7 @@ static void message_files(struct gather *g, struct files *fs, struct dossier_res
 }
 
 /* Whether an event's subject names one of the agent's listings (by its
- * reference), applications or messages. */
+ * reference, bare or as "listing REF"), applications or messages. */
 static int event_about_agent(const struct gather *g, const char *subject)
 {
 	if (!subject)
@@ -536,6 +641,9 @@ static int event_about_agent(const struct gather *g, const char *subject)
 		app = 1;
 	} else if (!strncmp(subject, "message ", 8)) {
 		num = subject + 8;
+	} else if (!strncmp(subject, "listing ", 8)) {
+		/* retest, recheck and recheck-cancel name "listing REF". */
+		subject += 8;
 	}
 	for (int i = 0; i < g->nl; i++) {
 		const struct dlisting *l = &g->l[i];
@@ -614,6 +722,8 @@ struct page {
 	const struct gather *g;
 	const struct analysis_result *r;
 	const struct dossier_result *res;
+	char ini_sha256[65]; /* of study.ini as read for design/ ("" if unread) */
+	int ini_redacted;    /* design/study.ini had legal_hold removed */
 };
 
 static const char *T(struct page *P, const char *key)
@@ -1093,6 +1203,29 @@ static void messages_section(struct page *P)
 				doc_row(t, row);
 			}
 	doc_table_foot(t, T(P, "dossier.foot.messages"));
+	if (!g->num)
+		return;
+	doc_para(P->d, T(P, "dossier.unlinked.intro"));
+	const char *uhead[] = { T(P, "dossier.col.file"),      T(P, "dossier.col.direction"),
+				T(P, "dossier.col.stored_at"), T(P, "dossier.col.from"),
+				T(P, "dossier.col.why"),       T(P, "dossier.col.sha256") };
+	t = dtable(P, T(P, "dossier.cap.unlinked"), 6, uhead, NULL);
+	for (int k = 0; k < g->num; k++) {
+		const struct dmsg *m = &g->um[k];
+		char num[24];
+		snprintf(num, sizeof(num), "%ld", m->dup_of);
+		char *why = xstrdup(lang_t(P->L,
+					   m->why == UL_DUPLICATE ? "dossier.unlinked.duplicate"
+					   : m->why == UL_SENDER  ? "dossier.unlinked.sender"
+								  : "dossier.unlinked.bounce",
+					   m->why == UL_DUPLICATE ? num : OR_NA(P, m->lref), NIL));
+		const char *row[] = { m->file ? m->file : T(P, "dossier.msg.purged_file"),
+				      m->direction, OR_NA(P, m->at), OR_NA(P, m->from_addr), why,
+				      m->sha256 };
+		doc_row(t, row);
+		free(why);
+	}
+	doc_table_foot(t, T(P, "dossier.foot.unlinked"));
 }
 
 static void events_section(struct page *P, const int *keep)
@@ -1155,6 +1288,15 @@ static void verify_text(struct page *P, struct strbuf *sb, const char *head)
 			    "    print(e[\"id\"], \"ok\" if h==e[\"hash\"] else \"DIFFERS\")'\n\n");
 	}
 	sb_addf(sb, "head: %s\n", head ? head : "");
+	/* design/study.ini is compared with the study's own file by this hash
+	 * when its copy had legal_hold removed. */
+	if (P->ini_sha256[0])
+		sb_addf(sb, "study.ini sha256: %s\n", P->ini_sha256);
+	if (P->ini_redacted) {
+		sb_adds(sb, "\n");
+		sb_adds(sb, lang_t(P->L, "dossier.design.redacted", P->ini_sha256, NIL));
+		sb_adds(sb, "\n");
+	}
 }
 
 /* ---- Writing ---- */
@@ -1195,14 +1337,71 @@ static int cmp_file(const void *x, const void *y)
 	return strcmp(((const struct dfile *)x)->name, ((const struct dfile *)y)->name);
 }
 
-/* The design's files: study.ini as it is, and the message variants. */
+#define LEGAL_HOLD_REMOVED "legal_hold = (removed from this copy: it names other agents)"
+
+/* study.ini with the value of [evidence] legal_hold replaced: it names
+ * other agents under legal hold, who have no place in this agent's file.
+ * Every other byte is kept. *redacted: whether a value was removed. */
+static char *ini_redact(const char *text, size_t len, size_t *out_len, int *redacted)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int in_evidence = 0;
+	*redacted = 0;
+	for (size_t i = 0; i < len;) {
+		const char *line = text + i;
+		const char *nl = memchr(line, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - line) : len - i;
+		size_t k = 0;
+		while (k < n && (line[k] == ' ' || line[k] == '\t'))
+			k++;
+		int keep = 1;
+		if (k < n && line[k] == '[') {
+			const char *end = memchr(line + k, ']', n - k);
+			size_t sl = end ? (size_t)(end - line - k - 1) : 0;
+			in_evidence = end && sl == 8 && !strncmp(line + k + 1, "evidence", 8);
+		} else if (in_evidence && n - k >= 10 && !strncmp(line + k, "legal_hold", 10)) {
+			size_t e = k + 10;
+			while (e < n && (line[e] == ' ' || line[e] == '\t'))
+				e++;
+			if (e < n && line[e] == '=') {
+				size_t v = e + 1;
+				while (v < n && (line[v] == ' ' || line[v] == '\t' || line[v] == '\r'))
+					v++;
+				if (v < n) { /* a value to remove (an empty one names nobody) */
+					sb_adds(&sb, LEGAL_HOLD_REMOVED);
+					if (n && line[n - 1] == '\r')
+						sb_addc(&sb, '\r');
+					keep = 0;
+					*redacted = 1;
+				}
+			}
+		}
+		if (keep)
+			sb_add(&sb, line, n);
+		if (nl)
+			sb_addc(&sb, '\n');
+		i += n + (nl ? 1 : 0);
+	}
+	*out_len = sb.len;
+	return sb.buf ? sb_detach(&sb) : xstrdup("");
+}
+
+/* The design's files: study.ini as it is (legal_hold removed), and the
+ * message variants. */
 static void design_files(struct study *s, struct files *fs, struct page *P)
 {
 	char *text;
 	size_t len;
 	struct ct_err e2 = { 0 };
-	if (file_read(s->ini_path, &text, &len, &e2) == CT_OK)
-		add_file(fs, xstrdup("design/study.ini"), text, len);
+	if (file_read(s->ini_path, &text, &len, &e2) == CT_OK) {
+		size_t clen;
+		sha256_hex(text, len, P->ini_sha256);
+		char *copy = ini_redact(text, len, &clen, &P->ini_redacted);
+		free(text);
+		add_file(fs, xstrdup("design/study.ini"), copy, clen);
+		if (P->ini_redacted)
+			doc_para(P->d, lang_t(P->L, "dossier.design.redacted", P->ini_sha256, NIL));
+	}
 	const struct design *d = s->design;
 	const char *head[] = { T(P, "dossier.col.file"), T(P, "dossier.col.sha256"),
 			       T(P, "dossier.col.used") };
@@ -1223,6 +1422,8 @@ static void design_files(struct study *s, struct files *fs, struct page *P)
 		for (int i = 0; i < P->g->nl; i++)
 			for (int j = 0; j < P->g->l[i].na; j++) {
 				const struct dapp *a = &P->g->l[i].a[j];
+				if (a->kind && !strcmp(a->kind, "followup"))
+					continue; /* made from the follow-up text */
 				for (int k = 0; a->variant == v && k < a->nm; k++)
 					if (a->m[k].template_sha256) {
 						used++;
@@ -1236,6 +1437,35 @@ static void design_files(struct study *s, struct files *fs, struct page *P)
 		free(cell);
 		free(name);
 		free(path);
+	}
+	/* The follow-up text, as compose chooses it (the study's own, else the
+	 * built-in one of its language), and the follow-ups made from it. */
+	char *shown = NULL;
+	if (d && d->templates_dir && compose_followup_text(s, &text, &len, &shown, &e2) == CT_OK) {
+		char h[65];
+		sha256_hex(text, len, h);
+		add_file(fs, xstrdup("design/templates/followup.txt"), text, len);
+		long used = 0, same = 0;
+		for (int i = 0; i < P->g->nl; i++)
+			for (int j = 0; j < P->g->l[i].na; j++) {
+				const struct dapp *a = &P->g->l[i].a[j];
+				if (!a->kind || strcmp(a->kind, "followup"))
+					continue;
+				for (int k = 0; k < a->nm; k++)
+					if (a->m[k].template_sha256) {
+						used++;
+						same += !strcmp(a->m[k].template_sha256, h);
+					}
+			}
+		char *cell = xstrdup(lang_t(P->L, "dossier.template.used", lang_int(P->L, used),
+					    lang_int(P->L, same), NIL));
+		char *name = xstrdup(lang_t(P->L, "dossier.template.followup",
+					    "design/templates/followup.txt", shown, NIL));
+		const char *row[] = { name, h, cell };
+		doc_row(t, row);
+		free(name);
+		free(cell);
+		free(shown);
 	}
 	doc_table_foot(t, T(P, "dossier.foot.templates"));
 }
@@ -1258,6 +1488,8 @@ static int build(struct study *s, struct gather *g, struct lang *L, const char *
 			rc = read_snapshots(g, &g->l[i], err);
 	}
 	if (!rc)
+		rc = read_unlinked(g, err);
+	if (!rc)
 		rc = read_events(g, err);
 	if (rc)
 		return rc;
@@ -1278,6 +1510,19 @@ static int build(struct study *s, struct gather *g, struct lang *L, const char *
 						       "verify. No dossier was made.",
 						       m->id, g->l[i].ref);
 			}
+	for (int k = 0; k < g->num; k++) {
+		const struct dmsg *m = &g->um[k];
+		char h[65];
+		if (m->purged)
+			continue;
+		sha256_hex(m->raw, m->len, h);
+		if (!m->sha256 || strcmp(h, m->sha256))
+			return ct_fail(err, CT_PROBLEM,
+				       "message %ld (not linked; listing %s) no longer matches its "
+				       "SHA-256 in the study: it was changed; run corrtest verify. No "
+				       "dossier was made.",
+				       m->id, m->lref ? m->lref : "?");
+	}
 	/* The analysis as the report runs it (the agents part is the
 	 * confidential annex's), for the agent's pairs and the method. */
 	struct analysis_options ao = { 0 };
@@ -1312,7 +1557,7 @@ static int build(struct study *s, struct gather *g, struct lang *L, const char *
 							      : lang_t(L, "group.control", NIL);
 	struct doc *d = doc_new(lang_t(L, "dossier.title", res->name ? res->name : g->key, NIL),
 				lang_code(L));
-	struct page P = { L, d, g, r, res };
+	struct page P = { L, d, g, r, res, "", 0 };
 	doc_running(d, lang_t(L, "dossier.running_key", g->key, NIL));
 	doc_heading(d, 1, "top", lang_t(L, "dossier.title", res->name ? res->name : g->key, NIL));
 	doc_banner(d, T(&P, "dossier.banner"));

@@ -297,6 +297,16 @@ static int check_token(PKCS7 *token, TS_TST_INFO *tst, const void *data, size_t 
 		*problem = xasprintf("its imprint uses a digest OpenSSL does not know (%s)", oid);
 		return CT_OK;
 	}
+	/* MD5 and SHA-1 admit collisions: a token over such an imprint could
+	 * vouch for a second file made to match. SHA-256 or stronger only. */
+	int nid = EVP_MD_get_type(md);
+	if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512 && nid != NID_sha3_256 &&
+	    nid != NID_sha3_384 && nid != NID_sha3_512) {
+		*problem = xasprintf("its imprint uses %s, a digest too weak to vouch for the data "
+				     "(SHA-256 or stronger is required)",
+				     EVP_MD_get0_name(md));
+		return CT_OK;
+	}
 	if (!msg || ASN1_STRING_length(msg) != (int)dl ||
 	    memcmp(ASN1_STRING_get0_data(msg), d, dl)) {
 		char want[2 * EVP_MAX_MD_SIZE + 1] = "", got[2 * EVP_MAX_MD_SIZE + 1] = "";

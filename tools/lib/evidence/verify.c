@@ -528,6 +528,32 @@ static int put_files(const char *const *paths, char **tmps, int n, struct ct_err
 	return rc;
 }
 
+/* The log's length and head (the zero hash for an empty log) and the
+ * study's name, read in one statement. */
+static int seal_head(struct study *s, char prev[65], long *n, char *name, size_t name_len,
+		     struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s, "SELECT (SELECT count(*) FROM event), (SELECT hash FROM event "
+				  "ORDER BY id DESC LIMIT 1), (SELECT name FROM study WHERE id = 1)",
+			       &st, err);
+	if (rc)
+		return rc;
+	snprintf(prev, 65, "%s", "0000000000000000000000000000000000000000000000000000000000000000");
+	*n = 0;
+	name[0] = '\0';
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*n = (long)sqlite3_column_int64(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			snprintf(prev, 65, "%s", (const char *)sqlite3_column_text(st, 1));
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			snprintf(name, name_len, "%s", (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_ROW ? CT_OK : study_db_error(s, err, "reading the event log");
+}
+
 int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **checkpoint,
 		long *events, char head[65], struct ct_err *err)
 {
@@ -543,29 +569,29 @@ int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **
 		if (rc)
 			return rc;
 	}
-	int rc = study_begin(s, err);
+	/* The seal event is built before it is written: its hash is what the
+	 * checkpoint names as the head. Without an authority it is all done
+	 * in one transaction. With one, the transaction must not be held
+	 * during the HTTP exchange (up to its timeout: cron's send and fetch
+	 * would find the study locked), so the log's head is read, the
+	 * checkpoint made and stamped outside it, and the seal written only
+	 * if the head is still the one it was built on. */
+	int rc = tsa ? CT_OK : study_begin(s, err);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st;
-	char *detail = tsa ? xasprintf("time-stamped by %s", tsa->url) : NULL;
-	rc = study_event(s, "seal", NULL, detail, err);
-	free(detail);
-	if (rc || (rc = study_prepare(s, "SELECT (SELECT count(*) FROM event), (SELECT hash FROM "
-					 "event ORDER BY id DESC LIMIT 1), (SELECT name FROM study "
-					 "WHERE id = 1)",
-				      &st, err))) {
-		study_rollback(s);
+	int in_tx = !tsa; /* whether the transaction is open */
+	char prev[65], name[512];
+	long nev = 0;
+	if ((rc = seal_head(s, prev, &nev, name, sizeof(name), err))) {
+		if (in_tx)
+			study_rollback(s);
 		return rc;
 	}
-	char name[512] = "";
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*events = (long)sqlite3_column_int64(st, 0);
-		snprintf(head, 65, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(name, sizeof(name), "%s", (const char *)sqlite3_column_text(st, 2));
-	}
-	sqlite3_finalize(st);
+	char *detail = tsa ? xasprintf("time-stamped by %s", tsa->url) : NULL;
 	char at[ISO_LEN];
 	time_iso_utc(time_now(), at);
+	study_event_hash(prev, at, study_actor(), "seal", NULL, detail, head);
+	*events = nev + 1;
 	char *text = xasprintf("corrtest checkpoint 1\n"
 			       "study: %s\n"
 			       "events: %ld\n"
@@ -581,13 +607,37 @@ int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **
 	char *tsr_path = path ? xasprintf("%s.tsr", path) : NULL;
 	const char *paths[2] = { path, tsr_path };
 	int nfiles = path ? 1 : 0;
-	/* The time-stamp first, while the transaction holds the log (the
-	 * checkpoint names its last event): a refusal leaves nothing. Then
-	 * the files, then the seal: a checkpoint that cannot be written
-	 * leaves no seal event behind, and one whose seal did not commit is
-	 * removed, so that the two never disagree. */
+	/* The time-stamp first: a refusal leaves nothing. Then the events (the
+	 * seal exactly as the checkpoint names it), then the files, then the
+	 * commit: a checkpoint that cannot be written leaves no seal event
+	 * behind, and one whose seal did not commit is removed, so that the
+	 * two never disagree. */
 	if (tsa && !(rc = tsa_stamp(tsa->url, tsa->ca_file, tsa->timeout_seconds, text,
-				    strlen(text), &reply, &reply_len, &tsa->info, err))) {
+				    strlen(text), &reply, &reply_len, &tsa->info, err)) &&
+	    !(rc = study_begin(s, err))) {
+		in_tx = 1;
+		char now_prev[65];
+		long now_n = 0;
+		if (!(rc = seal_head(s, now_prev, &now_n, name, sizeof(name), err)) &&
+		    (now_n != nev || strcmp(now_prev, prev)))
+			rc = ct_fail(err, CT_EENV,
+				     "the study changed while the time-stamp was requested (another "
+				     "command wrote to it); nothing was recorded: run seal again");
+	}
+	if (!rc)
+		rc = study_event_at(s, at, "seal", NULL, detail, err);
+	free(detail);
+	if (!rc) {
+		/* The hash written must be the one stamped (the same fields over
+		 * the same head); anything else is a bug, refused. */
+		char now_prev[65];
+		long now_n = 0;
+		if (!(rc = seal_head(s, now_prev, &now_n, name, sizeof(name), err)) &&
+		    strcmp(now_prev, head))
+			rc = ct_fail(err, CT_EENV, "the seal event's hash is not the one the "
+				     "checkpoint names; nothing was recorded");
+	}
+	if (!rc && tsa) {
 		char h[65];
 		sha256_hex(reply, reply_len, h);
 		char *d = xasprintf("tsa %s; time %s; serial %s; %s.tsr sha256 %s", tsa->url,
@@ -595,6 +645,16 @@ int verify_seal(struct study *s, const char *path, struct seal_tsa *tsa, char **
 		rc = study_event(s, "timestamp", NULL, d, err);
 		free(d);
 		nfiles = 2;
+	}
+	if (rc) {
+		if (in_tx)
+			study_rollback(s);
+		free(text);
+		free(tsr_path);
+		free(reply);
+		if (tsa)
+			tsa_info_free(&tsa->info);
+		return rc;
 	}
 	if (!rc && path)
 		rc = file_write_temp(path, text, strlen(text), 0644, &tmps[0], err);

@@ -164,6 +164,32 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 	return rc;
 }
 
+/* The follow-up text (corrtest followup): the study's own, else the
+ * built-in one of its language; an own file that cannot be read is a
+ * problem, never replaced by the built-in text. */
+int compose_followup_text(struct study *s, char **text, size_t *len, char **shown,
+			  struct ct_err *err)
+{
+	const struct design *d = s->design;
+	*text = NULL;
+	*shown = NULL;
+	*len = 0;
+	char *own = d->templates_dir[0] == '/' ? xasprintf("%s/followup.txt", d->templates_dir)
+					       : xasprintf("%s/%s/followup.txt", s->dir,
+							   d->templates_dir);
+	char *builtin = xasprintf("templates/followup/%s.txt", d->lang);
+	char *used = NULL;
+	int rc = text_or_builtin(own, builtin, text, len, &used, err);
+	if (!rc && !*text)
+		rc = ct_fail(err, CT_EINPUT, "no follow-up text: %s/followup.txt (or the built-in %s)",
+			     d->templates_dir, builtin);
+	if (!rc)
+		*shown = strcmp(used, builtin) ? xasprintf("%s/followup.txt", d->templates_dir)
+					       : xstrdup(builtin);
+	free(used), free(own), free(builtin);
+	return rc;
+}
+
 /* Reads and checks v1..vN; every problem goes to probs. t[] has N slots. */
 void compose_load_templates(struct study *s, struct template **t, struct tpl_problems *probs)
 {
@@ -188,30 +214,16 @@ void compose_load_templates(struct study *s, struct template **t, struct tpl_pro
 		free(path);
 		free(shown);
 	}
-	/* The follow-up text (corrtest followup): the study's own, else the
-	 * built-in one of its language; an own file that cannot be read is a
-	 * problem, never replaced by the built-in text. */
 	int slot = compose_followup_slot(d);
 	t[slot] = NULL;
-	char *own = d->templates_dir[0] == '/' ? xasprintf("%s/followup.txt", d->templates_dir)
-					       : xasprintf("%s/%s/followup.txt", s->dir,
-							   d->templates_dir);
-	char *builtin = xasprintf("templates/followup/%s.txt", d->lang);
-	char *text = NULL, *used = NULL;
+	char *text = NULL, *shown = NULL;
 	size_t len = 0;
 	struct ct_err err = { 0 };
-	if (text_or_builtin(own, builtin, &text, &len, &used, &err))
+	if (compose_followup_text(s, &text, &len, &shown, &err))
 		tpl_problems_add(probs, "%s", err.msg);
-	else if (!text)
-		tpl_problems_add(probs, "no follow-up text: %s/followup.txt (or the built-in %s)",
-				 d->templates_dir, builtin);
-	else {
-		char *shown = strcmp(used, builtin) ? xasprintf("%s/followup.txt", d->templates_dir)
-						    : xstrdup(builtin);
+	else
 		template_parse(shown, text, len, &names, &t[slot], probs);
-		free(shown);
-	}
-	free(text), free(used), free(own), free(builtin);
+	free(text), free(shown);
 	tpl_vars_free(&names);
 }
 

@@ -69,6 +69,12 @@ void compose_apps_free(struct compose_app *a, int n);
 /* Reads and checks v1..vN and the follow-up text; every problem goes to
  * probs. t[] has compose_ntemplates(d) slots. */
 void compose_load_templates(struct study *s, struct template **t, struct tpl_problems *probs);
+/* The follow-up text compose uses (the study's templates/followup.txt, else
+ * the built-in templates/followup/LANG.txt): *text (len bytes) and *shown,
+ * the name to show for it (both caller frees). An own file that cannot be
+ * read, or no text at all: an error naming it. */
+int compose_followup_text(struct study *s, char **text, size_t *len, char **shown,
+			  struct ct_err *err);
 void compose_templates_free(struct template **t, int n);
 /* Builds a's message into a->raw, with the stored Message-ID if there is
  * one; otherwise a fresh one (kept in a->new_msgid) when fresh_id, or a

@@ -797,6 +797,12 @@ void study_event_hash(const char *prev, const char *at, const char *actor, const
 int study_event(struct study *s, const char *action, const char *subject, const char *detail,
 		struct ct_err *err)
 {
+	return study_event_at(s, NULL, action, subject, detail, err);
+}
+
+int study_event_at(struct study *s, const char *when, const char *action, const char *subject,
+		   const char *detail, struct ct_err *err)
+{
 	sqlite3_stmt *st;
 	char prev[65] = "0000000000000000000000000000000000000000000000000000000000000000";
 	int rc = study_prepare(s, "SELECT hash FROM event ORDER BY id DESC LIMIT 1", &st, err);
@@ -806,7 +812,10 @@ int study_event(struct study *s, const char *action, const char *subject, const 
 		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	char at[ISO_LEN], hash[65];
-	time_iso_utc(time_now(), at);
+	if (when)
+		snprintf(at, sizeof(at), "%s", when);
+	else
+		time_iso_utc(time_now(), at);
 	const char *actor = study_actor();
 	study_event_hash(prev, at, actor, action, subject, detail, hash);
 	if ((rc = study_prepare(s, "INSERT INTO event(at, actor, action, subject, detail, prev_hash, "

@@ -76,6 +76,11 @@ int study_step_done(struct study *s, sqlite3_stmt *st, struct ct_err *err, const
  * transaction of the change it records. subject/detail may be NULL. */
 int study_event(struct study *s, const char *action, const char *subject, const char *detail,
 		struct ct_err *err);
+/* study_event with its time given (an ISO time; NULL: now): for an event
+ * whose hash had to be known before it could be written (seal --tsa
+ * time-stamps a checkpoint naming it, study_event_hash). */
+int study_event_at(struct study *s, const char *at, const char *action, const char *subject,
+		   const char *detail, struct ct_err *err);
 /* An event's hash: SHA-256 over the previous hash and its fields (NULL
  * ones marked), as study_event writes it; evidence/verify (corrtest verify)
  * recomputes it to check the chain. */
