@@ -4,7 +4,8 @@
  * under legal hold, everything that identifies the landlord or agent:
  * listing_contact (e-mail, names, phone), the listing's URL, url_key,
  * portal_ref and title, the raw messages and what was derived from them
- * (From, Subject, In-Reply-To, the landlord's Message-ID), free-text notes,
+ * (From, Subject, In-Reply-To, the landlord's Message-ID), free-text notes
+ * (not the reasons pairs were skipped in the field: stats counts them),
  * re-check snapshots' URLs, titles, prices and bodies, the outbox files of
  * its messages and any other file in the study folder that holds one of
  * those values; then rewrites the database so that no old page survives
