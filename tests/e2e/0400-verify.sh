@@ -79,6 +79,10 @@ finding edited event_edited "event $mid"
 # An event deleted from the middle.
 tamper deleted "DELETE FROM event WHERE id = $mid"
 finding deleted event_deleted "event $((mid + 1))"
+# With the checkpoint: the sealed event is still there, so nothing was cut
+# from the end; the deletion alone is named.
+finding deleted event_deleted "event $((mid + 1))" --checkpoint cp.txt
+grep -q events_cut out.txt && fail "an event deleted from the middle was called events cut from the end"
 
 # Two events swapped.
 tamper reordered "UPDATE event SET id = -1 WHERE id = $mid; UPDATE event SET id = $mid WHERE id = $((mid + 1));
