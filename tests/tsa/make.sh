@@ -43,50 +43,25 @@ chmod 644 ca.pem other-ca.pem tsa.pem
 rm -f openssl.err
 echo 01 >serial
 d=$(pwd)
-cat >tsa.cnf <<CNF
-[tsa]
-default_tsa = tsa_config1
-[tsa_config1]
-serial = $d/serial
-crypto_device = builtin
-signer_cert = $d/tsa.pem
-certs = $d/ca.pem
-signer_key = $d/tsa.key
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
+# section NAME DIGESTS [MORE LINES]: one authority of tsa.cnf, the same
+# keys and certificates, granting imprints of DIGESTS.
+section() {
+	printf '[%s]\nserial = %s/serial\ncrypto_device = builtin\nsigner_cert = %s/tsa.pem\n' "$1" "$d" "$d"
+	printf 'certs = %s/ca.pem\nsigner_key = %s/tsa.key\nsigner_digest = sha256\n' "$d" "$d"
+	printf 'default_policy = 1.2.3.4.1\ndigests = %s\ness_cert_id_alg = sha256\n%s' "$2" "${3:-}"
+}
+{
+	printf '[tsa]\ndefault_tsa = tsa_config1\n'
+	section tsa_config1 "sha256, sha384, sha512" "accuracy = secs:1
 clock_precision_digits = 0
 ordering = yes
 tsa_name = yes
 ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-CNF
-# An authority that accepts SHA-512 imprints only: it refuses corrtest's
-# SHA-256 requests (status rejection, badAlg).
-cat >>tsa.cnf <<CNF
-[tsa_reject]
-serial = $d/serial
-crypto_device = builtin
-signer_cert = $d/tsa.pem
-certs = $d/ca.pem
-signer_key = $d/tsa.key
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-digests = sha512
-ess_cert_id_alg = sha256
-CNF
-# An authority that grants SHA-1 and MD5 imprints too (as old ones did):
-# the time-stamps it signs are valid, and verify must still refuse them.
-cat >>tsa.cnf <<CNF
-[tsa_weak]
-serial = $d/serial
-crypto_device = builtin
-signer_cert = $d/tsa.pem
-certs = $d/ca.pem
-signer_key = $d/tsa.key
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-digests = md5, sha1, sha256
-ess_cert_id_alg = sha256
-CNF
+"
+	# SHA-512 imprints only: it refuses corrtest's SHA-256 requests
+	# (status rejection, badAlg).
+	section tsa_reject "sha512"
+	# SHA-1 and MD5 imprints too (as old authorities did): the time-stamps
+	# it signs are valid, and verify must still refuse them.
+	section tsa_weak "md5, sha1, sha256"
+} >tsa.cnf
