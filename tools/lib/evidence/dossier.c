@@ -1493,36 +1493,8 @@ static int build(struct study *s, struct gather *g, struct lang *L, const char *
 		rc = read_events(g, err);
 	if (rc)
 		return rc;
-	/* Every raw message must still be what the study recorded, or the
-	 * dossier would vouch for a changed one. */
-	for (int i = 0; i < g->nl; i++)
-		for (int j = 0; j < g->l[i].na; j++)
-			for (int k = 0; k < g->l[i].a[j].nm; k++) {
-				const struct dmsg *m = &g->l[i].a[j].m[k];
-				char h[65];
-				if (m->purged)
-					continue;
-				sha256_hex(m->raw, m->len, h);
-				if (!m->sha256 || strcmp(h, m->sha256))
-					return ct_fail(err, CT_PROBLEM,
-						       "message %ld (listing %s) no longer matches its "
-						       "SHA-256 in the study: it was changed; run corrtest "
-						       "verify. No dossier was made.",
-						       m->id, g->l[i].ref);
-			}
-	for (int k = 0; k < g->num; k++) {
-		const struct dmsg *m = &g->um[k];
-		char h[65];
-		if (m->purged)
-			continue;
-		sha256_hex(m->raw, m->len, h);
-		if (!m->sha256 || strcmp(h, m->sha256))
-			return ct_fail(err, CT_PROBLEM,
-				       "message %ld (not linked; listing %s) no longer matches its "
-				       "SHA-256 in the study: it was changed; run corrtest verify. No "
-				       "dossier was made.",
-				       m->id, m->lref ? m->lref : "?");
-	}
+	/* That every raw message is still what the study recorded was checked
+	 * by verify_run before anything was gathered (dossier_make). */
 	/* The analysis as the report runs it (the agents part is the
 	 * confidential annex's), for the agent's pairs and the method. */
 	struct analysis_options ao = { 0 };
