@@ -50,9 +50,13 @@ expect_exit 0 ct -S old listings list
 [ -z "$(sqlite3 old/study.db 'PRAGMA foreign_key_check')" ] || fail "broken references after the migration"
 [ "$(sqlite3 old/study.db 'PRAGMA integrity_check')" = ok ] || fail "integrity check"
 # The pair's rules hold for the main kind.
-if sqlite3 old/study.db "INSERT INTO application(listing, persona, variant, position) VALUES (1, 2, 1, 1)" 2>/dev/null; then
+# (a third persona, so that only the position rule can refuse it)
+sqlite3 old/study.db "INSERT INTO persona(id, grp, gender, first_name, last_name, email, phone, profile, drawn_at)
+	VALUES (3, 1, 'male', 'Jan', 'Peeters', 'jan@corrtest.test', '+32 470 00 00 03', '{}', '2026-01-01T00:00:00Z')"
+if sqlite3 old/study.db "INSERT INTO application(listing, persona, variant, position) VALUES (1, 3, 1, 1)" 2>pos.err; then
 	fail "a second main application at position 1 was accepted"
 fi
+grep -q 'application.position' pos.err || fail "refused for another reason than the position: $(cat pos.err)"
 if sqlite3 old/study.db "INSERT INTO application(listing, persona, variant) VALUES (1, 1, 1)" 2>/dev/null; then
 	fail "a second main application of persona 1 to the listing was accepted"
 fi

@@ -75,6 +75,9 @@ PY
 # Copies in the study folder: an export, the contacts, the listings file,
 # a confidential report.
 mkdir s/exports
+# The phone numbers as a spreadsheet writes them, without spaces: purge
+# looks for that form too.
+for i in 1 3 5 6; do echo "tel +3247012345$i" >"s/exports/compact$i.txt"; done
 # Values are found as whole words: "Landlord 10" is not landlord 1.
 echo "Called Landlord 10 and Landlord 12 about the keys" >s/exports/notes.txt
 expect_exit 0 ct -S s export responses -o s/exports/responses.csv
@@ -111,6 +114,11 @@ import hashlib
 for m in j["messages"]:
     assert hashlib.sha256(open(m["raw_file"], "rb").read()).hexdigest() == m["sha256"], m
 PY
+# --raw into a folder that holds something: refused before anything is written.
+mkdir raw2 && : >raw2/mine.txt
+expect_exit 2 ct -S s subject landlord1@example.test --raw raw2
+expect_err 'give a new or empty folder'
+[ "$(ls raw2)" = mine.txt ] || fail "subject wrote into a folder that was not empty"
 expect_exit 1 ct -S s subject nobody@example.test
 expect_out 'holds no data about nobody@example.test\.'
 
@@ -162,7 +170,7 @@ expect_out 'listings purged +4'
 # As whole words, as purge looks for them ("Landlord 10" is not "Landlord 1").
 found() { grep -rFaiwq -e "$1" s; }
 for i in 1 3 5 6; do
-	for v in "landlord$i@example.test" "Landlord $i" "+32 470 12 34 5$i" "+32470123456$i" "https://example.org/$i" "PR-98765$i"; do
+	for v in "landlord$i@example.test" "Landlord $i" "+32 470 12 34 5$i" "+3247012345$i" "https://example.org/$i" "PR-98765$i"; do
 		found "$v" && { grep -rFail -e "$v" s >&2; fail "'$v' is still in the study folder after purge"; }
 	done
 done

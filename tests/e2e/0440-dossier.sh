@@ -182,13 +182,10 @@ d = json.load(open("d.json"))
 assert (d["listings"], d["pairs"], d["b"], d["c"]) == (5, 5, 3, 1), d
 assert d["messages"] == 26 and d["messages_purged"] == 0, d
 PY
-if command -v Rscript >/dev/null; then
-	rp=$(Rscript -e 'cat(sprintf("%.6f", binom.test(3, 4)$p.value))')
-else
-	# By hand: P(X >= 3) + P(X <= 1) for X ~ Bin(4, 1/2) = (4 + 1 + 1 + 4) / 16.
-	rp=0.625000
-fi
-[ "$rp" = 0.625000 ] || fail "R gives $rp"
+# R (make deps installs it); by hand: P(X >= 3) + P(X <= 1) for
+# X ~ Bin(4, 1/2) = (4 + 1 + 1 + 4) / 16.
+rp=$(Rscript -e 'cat(sprintf("%.6f", binom.test(3, 4)$p.value))')
+[ "$rp" = 0.625000 ] || fail "R gives $rp, by hand 0.625"
 python3 -c 'import json,sys; d=json.load(open("d.json")); assert abs(d["p_exact"] - float(sys.argv[1])) < 1e-9, d["p_exact"]' "$rp" ||
 	fail "p_exact is not R's $rp"
 grep -q "to six decimals $rp" "$D/index.html" || fail "index.html does not state p = $rp"

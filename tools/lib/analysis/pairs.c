@@ -56,6 +56,18 @@ int pairs_outcome_positive(int outcome, int def)
 	}
 }
 
+int pairs_outcome_text_positive(const char *outcome, int def)
+{
+	int o = outcome ? pairs_outcome_parse(outcome) : PAIRS_NONE;
+	return pairs_outcome_positive(o < 0 ? PAIRS_NONE : o, def);
+}
+
+int pairs_design_def(const char *design_outcome)
+{
+	int def = design_outcome ? pairs_def_parse(design_outcome) : PAIRS_STRICT;
+	return def < 0 ? PAIRS_STRICT : def;
+}
+
 static const char *const excl_keys[PAIRS_EXCL_N] = {
 	"withdrawn_listing", "bounced", "failed", "cancelled", "not_sent", "incomplete",
 	"several_controls",

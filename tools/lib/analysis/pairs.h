@@ -33,6 +33,11 @@ enum pairs_outcome {
 int pairs_outcome_parse(const char *s); /* -1 when unknown */
 /* Whether an outcome is positive under def (no response is negative). */
 int pairs_outcome_positive(int outcome, int def);
+/* The same for an outcome as stored ("invitation", ...; NULL or unknown:
+ * no response). */
+int pairs_outcome_text_positive(const char *outcome, int def);
+/* The study's definition ([design] outcome): strict when unset or unknown. */
+int pairs_design_def(const char *design_outcome);
 
 /* Why a pair is not counted. The order is the precedence when several
  * reasons apply to one pair (a withdrawn listing first). */

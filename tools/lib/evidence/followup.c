@@ -128,12 +128,6 @@ static int load_apps(struct study *s, struct app **out, int *n, struct ct_err *e
 	return CT_OK;
 }
 
-static int positive(const struct app *a, int def)
-{
-	int o = a->outcome ? pairs_outcome_parse(a->outcome) : PAIRS_NONE;
-	return pairs_outcome_positive(o < 0 ? PAIRS_NONE : o, def);
-}
-
 #define STALE_REASON "the pair no longer differs"
 
 /* The two main applications of a's listing, when it has exactly two:
@@ -178,7 +172,8 @@ static int refresh_tx(struct study *s, const struct app *apps, int napps, int de
 		/* Not a pair of an active listing (any more): nothing to compare. */
 		const struct app *neg = k < napps ? &apps[k] : NULL;
 		const struct app *pos = neg ? partner_of(apps, napps, k) : NULL;
-		if (!pos || (!positive(neg, def) && positive(pos, def)))
+		if (!pos || (!pairs_outcome_text_positive(neg->outcome, def) &&
+			     pairs_outcome_text_positive(pos->outcome, def)))
 			continue;
 		if (mode == REFRESH_COUNT) {
 			(*cancelled)++;
@@ -220,12 +215,6 @@ static int refresh_tx(struct study *s, const struct app *apps, int napps, int de
 	return rc;
 }
 
-static int outcome_def(const struct design *d)
-{
-	int def = pairs_def_parse(d->outcome ? d->outcome : "strict");
-	return def < 0 ? PAIRS_STRICT : def;
-}
-
 int followup_refresh(struct study *s, int *cancelled, struct ct_err *err)
 {
 	if (cancelled)
@@ -244,7 +233,7 @@ int followup_refresh(struct study *s, int *cancelled, struct ct_err *err)
 	if (rc || step == SQLITE_DONE)
 		return rc; /* no follow-up planned: the pairs need not be read */
 	struct app *apps = NULL;
-	int napps = 0, n = 0, def = outcome_def(s->design);
+	int napps = 0, n = 0, def = pairs_design_def(s->design->outcome);
 	rc = load_apps(s, &apps, &napps, err);
 	if (!rc)
 		rc = refresh_tx(s, apps, napps, def, REFRESH_COUNT, &n, err);
@@ -329,7 +318,7 @@ int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struc
 	int rc = followup_config(s->cfg, &out->cfg, err);
 	if (rc)
 		return rc;
-	int def = outcome_def(d);
+	int def = pairs_design_def(d->outcome);
 	time_t now = time_now();
 	struct app *apps = NULL;
 	int napps = 0;
@@ -354,7 +343,8 @@ int followup_plan(struct study *s, int dry_run, struct followup_plan *out, struc
 		i = j;
 		if (!pair || x->simulated || y->simulated)
 			continue;
-		int px = positive(x, def), py = positive(y, def);
+		int px = pairs_outcome_text_positive(x->outcome, def),
+		    py = pairs_outcome_text_positive(y->outcome, def);
 		if (px == py)
 			continue;
 		struct app *pos = px ? x : y, *neg = px ? y : x;

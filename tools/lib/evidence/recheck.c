@@ -195,7 +195,7 @@ static int collect_triggers(struct study *s, struct trigger **out, int *n, struc
 				   "message m ON m.id = r.message WHERE r.application = ? ORDER BY "
 				   "r.id DESC LIMIT 1",
 				   &lt, err);
-	int def = pairs_def_parse(s->design->outcome);
+	int def = pairs_design_def(s->design->outcome);
 	for (size_t i = 0; !rc && have_pairs && i < ps.npairs; i++) {
 		const struct pair *p = &ps.pairs[i];
 		int pc = pairs_outcome_positive(p->control_outcome, def);

@@ -122,12 +122,6 @@ static int load_sides(struct study *s, const char *key, struct side **out, int *
 	return rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading the agent's tests");
 }
 
-static int positive(const struct side *v, int def)
-{
-	int o = v->outcome ? pairs_outcome_parse(v->outcome) : PAIRS_NONE;
-	return pairs_outcome_positive(o < 0 ? PAIRS_NONE : o, def);
-}
-
 static int persona_of(struct study *s, const char *grp, const char *gender, int64_t *id,
 		      struct ct_err *err)
 {
@@ -182,10 +176,8 @@ int retest_plan(struct study *s, const char *agent, const char *group, int dry_r
 	const struct design *d = s->design;
 	memset(out, 0, sizeof(*out));
 	if (group) {
-		int ok = 0;
-		for (int g = 1; g < d->ngroups; g++)
-			ok |= !strcmp(d->groups[g].id, group);
-		if (!ok)
+		const struct design_group *dg = design_group_find(d, group);
+		if (!dg || dg->control)
 			return ct_fail(err, CT_EINPUT, "--group %s is not a test group of study.ini",
 				       group);
 	}
@@ -198,9 +190,7 @@ int retest_plan(struct study *s, const char *agent, const char *group, int dry_r
 	if ((rc = resolve_agent(s, agent, out->agent_key, err)) ||
 	    (rc = load_sides(s, out->agent_key, &v, &nv, err)))
 		goto out;
-	int def = pairs_def_parse(d->outcome ? d->outcome : "strict");
-	if (def < 0)
-		def = PAIRS_STRICT;
+	int def = pairs_design_def(d->outcome);
 	/* The pair to repeat: control against test, both sent; the latest
 	 * answered differently, else the latest. */
 	int pick = -1, pick_diff = 0;
@@ -215,7 +205,8 @@ int retest_plan(struct study *s, const char *agent, const char *group, int dry_r
 		int c = !strcmp(v[at].role, "control") ? at : at + 1, t = c == at ? at + 1 : at;
 		if (strcmp(v[c].role, "control") || strcmp(v[t].role, "test"))
 			continue;
-		int diff = positive(&v[c], def) != positive(&v[t], def);
+		int diff = pairs_outcome_text_positive(v[c].outcome, def) !=
+			   pairs_outcome_text_positive(v[t].outcome, def);
 		if (diff || !pick_diff) {
 			pick = at;
 			pick_diff = diff;

@@ -1,4 +1,5 @@
 /* subject.c: what the study holds about one landlord (subject.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,10 +72,6 @@ static int write_raw(const char *dir, struct subject_message *m, const void *raw
 		     struct ct_err *err)
 {
 	m->raw_file = xasprintf("%s/message-%lld.eml", dir, (long long)m->id);
-	struct stat sb;
-	if (lstat(m->raw_file, &sb) == 0)
-		return ct_fail(err, CT_EINPUT, "%s exists already: give --raw an empty folder",
-			       m->raw_file);
 	return file_write_atomic(m->raw_file, raw, len, 0600, err);
 }
 
@@ -241,9 +238,25 @@ int subject_run(struct study *s, const struct subject_query *q, struct subject_r
 		struct ct_err *err)
 {
 	*out = NULL;
-	if (q->raw_dir && mkdir(q->raw_dir, 0700) != 0 && errno != EEXIST)
-		return ct_fail(err, CT_EINPUT, "cannot make the folder %s: %s", q->raw_dir,
-			       strerror(errno));
+	/* An empty folder, checked before anything is written: a request
+	 * answered half into a folder that held other files is no answer. */
+	if (q->raw_dir && mkdir(q->raw_dir, 0700) != 0) {
+		if (errno != EEXIST)
+			return ct_fail(err, CT_EINPUT, "cannot make the folder %s: %s", q->raw_dir,
+				       strerror(errno));
+		DIR *d = opendir(q->raw_dir);
+		struct dirent *e = NULL;
+		while (d && (e = readdir(d)) && (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")))
+			;
+		int empty = d && !e;
+		if (d)
+			closedir(d);
+		if (!empty)
+			return ct_fail(err, CT_EINPUT,
+				       "--raw %s: give a new or empty folder (it exists and is not an "
+				       "empty folder)",
+				       q->raw_dir);
+	}
 	struct subject_result *r = xcalloc(1, sizeof(*r));
 	int rc;
 	if ((rc = load_listings(s, q, r, err)) || (rc = load_messages(s, q, r, err)) ||

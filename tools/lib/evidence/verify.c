@@ -366,11 +366,10 @@ static long compare_lines(struct verify_result *r, const char *got, const char *
 {
 	struct jpath jp;
 	memset(&jp, 0, sizeof(jp));
-	long lines = 0, shown = 0, lineno = 0;
+	long lines = 0, shown = 0;
 	const char *a = got, *b = want;
 	while (*a || *b) {
 		size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
-		lineno++;
 		lines++;
 		char path[512] = "";
 		if (json) {
@@ -396,7 +395,7 @@ static long compare_lines(struct verify_result *r, const char *got, const char *
 				free(y);
 			} else {
 				char *x = line_text(a, la), *y = line_text(b, lb);
-				find(r, VERIFY_TEXT_CHANGED, xasprintf("report line %ld", lineno),
+				find(r, VERIFY_TEXT_CHANGED, xasprintf("report line %ld", lines),
 				     xasprintf("the report reads \"%s\", the study gives \"%s\"", x, y));
 				free(x);
 				free(y);
@@ -545,7 +544,7 @@ static int seal_head(struct study *s, char prev[65], long *n, char *name, size_t
 			       &st, err);
 	if (rc)
 		return rc;
-	snprintf(prev, 65, "%s", "0000000000000000000000000000000000000000000000000000000000000000");
+	snprintf(prev, 65, "%s", ZERO_HASH);
 	*n = 0;
 	name[0] = '\0';
 	int step = sqlite3_step(st);
