@@ -12,7 +12,7 @@
 
 /* Raised with every schema change; study_open migrates older databases
  * forward and refuses newer ones. */
-#define STUDY_SCHEMA_VERSION 8
+#define STUDY_SCHEMA_VERSION 9
 
 enum study_mode { STUDY_RO = 0, STUDY_RW = 1 };
 
