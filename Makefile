@@ -8,8 +8,8 @@ DEBS = build-essential clang pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev 
        r-mathlib libcurl4-openssl-dev check tzdata python3 r-base-core r-cran-survival r-cran-sandwich r-cran-psych \
        dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl curl python3-gi gir1.2-gmime-3.0 \
        libpython3.11-testsuite libpcre2-dev chromium fonts-dejavu-core libssl-dev zlib1g-dev \
-       poppler-utils
-PKGS = sqlite3 gmime-3.0 inih libRmath libpcre2-8 libcrypto zlib
+       poppler-utils libcairo2-dev libpango1.0-dev
+PKGS = sqlite3 gmime-3.0 inih libRmath libpcre2-8 libcrypto zlib pangocairo cairo-pdf fontconfig
 # Recursively expanded: pkg-config runs only once 'deps' has installed it.
 # libcurl is not linked: it is loaded when first needed (mail/curl_dl.h).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) libcurl)
