@@ -605,11 +605,16 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, long_cv_two_pages);
 	tcase_add_test(tc, sparse_and_huge_paragraph);
 	tcase_add_test(tc, metadata_pair);
-	tcase_add_test(tc, same_bytes_and_threads);
 	tcase_add_test(tc, missing_font);
 	tcase_add_test(tc, file_name);
 	tcase_add_test(tc, layout_unknown);
 	suite_add_tcase(s, tc);
+	/* A case of its own, so that CK_RUN_CASE=threads runs it alone (under
+	 * helgrind, say). */
+	TCase *th = tcase_create("threads");
+	tcase_set_timeout(th, 600);
+	tcase_add_test(th, same_bytes_and_threads);
+	suite_add_tcase(s, th);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

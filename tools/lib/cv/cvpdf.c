@@ -10,8 +10,13 @@
  * position, a rule, a shaded band) and drawing replays it page by page.
  *
  * Each call has its own Pango font map and context: compose renders on
- * several threads at once and nothing here is shared between calls but
- * fontconfig's configuration and cairo's font caches, which both lock. */
+ * several threads at once, and nothing here is shared between calls but
+ * fontconfig's configuration and cairo's font caches, which both lock.
+ * Pango's per-thread default font map would be as safe and three to four
+ * times faster (4-10 ms a CV instead of 14-19: the fonts are not looked up
+ * and loaded again for every CV), but the main thread's map would live to
+ * the end of the process, and valgrind would report its caches as
+ * "possibly lost" in every test that renders a CV. */
 #include "cv/cv.h"
 
 #include <cairo-pdf.h>
