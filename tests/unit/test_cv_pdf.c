@@ -579,13 +579,21 @@ START_TEST(file_name)
 }
 END_TEST
 
-START_TEST(layout_unknown)
+START_TEST(bad_input)
 {
 	struct cv_doc d = make_doc(3, "Sarah Peeters", 0);
 	unsigned char *pdf = (unsigned char *)"x";
 	size_t len = 1;
 	struct ct_err err = { 0 };
 	ck_assert_int_eq(cv_pdf_render(&d, &pdf, &len, &err), CT_EINPUT);
+	ck_assert_ptr_null(pdf);
+	/* Text that is not UTF-8 (Latin-1 "é") is refused, not shown as
+	 * something else. */
+	d.layout = 2;
+	free(d.sec[0].e[1].where);
+	d.sec[0].e[1].where = xstrdup("Li\xe8ge");
+	ck_assert_int_eq(cv_pdf_render(&d, &pdf, &len, &err), CT_EINPUT);
+	ck_assert_str_eq(err.msg, "the CV's entry of section 1 is not valid UTF-8 (byte 2)");
 	ck_assert_ptr_null(pdf);
 	cv_doc_free(&d);
 }
@@ -607,7 +615,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, metadata_pair);
 	tcase_add_test(tc, missing_font);
 	tcase_add_test(tc, file_name);
-	tcase_add_test(tc, layout_unknown);
+	tcase_add_test(tc, bad_input);
 	suite_add_tcase(s, tc);
 	/* A case of its own, so that CK_RUN_CASE=threads runs it alone (under
 	 * helgrind, say). */

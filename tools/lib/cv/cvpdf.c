@@ -460,6 +460,44 @@ static int fonts_check(PangoFontMap *fm, PangoContext *pc, const char *family, s
 	return CT_OK;
 }
 
+/* CT_EINPUT unless s (NULL allowed) is valid UTF-8: Pango would print a
+ * warning and show something else. */
+static int utf8_field(const char *s, const char *what, int i, struct ct_err *err)
+{
+	size_t bad;
+	if (!s || utf8_check(s, strlen(s), &bad))
+		return CT_OK;
+	return ct_fail(err, CT_EINPUT, "the CV's %s%.0d is not valid UTF-8 (byte %zu)", what, i,
+		       bad);
+}
+
+static int doc_check(const struct cv_doc *d, struct ct_err *err)
+{
+	if (d->layout != 1 && d->layout != 2)
+		return ct_fail(err, CT_EINPUT, "CV layout %d: there are layouts 1 and 2", d->layout);
+	int rc = utf8_field(d->name, "name", 0, err);
+	rc = rc ? rc : utf8_field(d->headline, "headline", 0, err);
+	rc = rc ? rc : utf8_field(d->summary_title, "profile title", 0, err);
+	rc = rc ? rc : utf8_field(d->summary, "profile", 0, err);
+	rc = rc ? rc : utf8_field(d->title, "title", 0, err);
+	rc = rc ? rc : utf8_field(d->author, "author", 0, err);
+	for (int i = 0; !rc && i < d->ncontact && i < CV_MAXCONTACT; i++) {
+		rc = utf8_field(d->contact_label[i], "contact label ", i + 1, err);
+		rc = rc ? rc : utf8_field(d->contact_value[i], "contact ", i + 1, err);
+	}
+	for (int i = 0; !rc && i < d->nsec && i < CV_MAXSECTIONS; i++) {
+		const struct cv_section *s = &d->sec[i];
+		rc = utf8_field(s->title, "section title ", i + 1, err);
+		for (int j = 0; !rc && j < s->n; j++) {
+			const struct cv_entry *e = &s->e[j];
+			const char *f[4] = { e->when, e->what, e->where, e->text };
+			for (int k = 0; !rc && k < 4; k++)
+				rc = utf8_field(f[k], "entry of section ", i + 1, err);
+		}
+	}
+	return rc;
+}
+
 static cairo_status_t sink(void *closure, const unsigned char *data, unsigned int length)
 {
 	sb_add(closure, (const char *)data, length);
@@ -498,11 +536,11 @@ int cv_pdf_render(const struct cv_doc *d, unsigned char **pdf, size_t *len, stru
 {
 	*pdf = NULL;
 	*len = 0;
-	if (d->layout != 1 && d->layout != 2)
-		return ct_fail(err, CT_EINPUT, "CV layout %d: there are layouts 1 and 2", d->layout);
+	int rc = doc_check(d, err);
+	if (rc != CT_OK)
+		return rc;
 	struct strbuf out = STRBUF_INIT;
 	struct typeset t = { .family = d->layout == 1 ? "DejaVu Serif" : "DejaVu Sans" };
-	int rc = CT_OK;
 	cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(sink, &out, PAGE_W, PAGE_H);
 	cairo_t *cr = cairo_create(surf);
 	PangoFontMap *fm = pango_cairo_font_map_new();
