@@ -141,6 +141,11 @@ static char *squeeze(const char *s)
 	return sb_detach(&sb);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static char *render_to(const struct cv_doc *d, const char *dir, const char *name)
 {
 	unsigned char *pdf;
@@ -348,7 +353,8 @@ END_TEST
 
 /* Any field may be NULL; a paragraph longer than a page runs on over the
  * next page (no line lost, none below the bottom margin): every numbered
- * sentence is in the text, in order. */
+ * sentence is in the text, in order; a word wider than the column is
+ * broken within the right margin. */
 START_TEST(sparse_and_huge_paragraph)
 {
 	for (int layout = 1; layout <= 2; layout++) {
@@ -364,6 +370,13 @@ START_TEST(sparse_and_huge_paragraph)
 			sb_addf(&big, "Sentence %d of a very long description of duties. ", i);
 		s = add_section(&d, "skills", "Skills");
 		add_entry(s, NULL, NULL, NULL, "A skill with text only");
+		/* A "word" wider than any column: broken, not run off the
+		 * page (the xMax check below). */
+		char longword[301];
+		for (int i = 0; i < 300; i++)
+			longword[i] = (char)('a' + i % 26);
+		longword[300] = '\0';
+		add_entry(s, NULL, longword, NULL, NULL);
 		s = add_section(&d, "interests", "Interests");
 		add_entry(s, NULL, "Reading", NULL, sb_str(&big));
 		char *dir = tmpdir_new("test_cv_pdf");
@@ -404,6 +417,57 @@ START_TEST(sparse_and_huge_paragraph)
 		sb_free(&big);
 		cv_doc_free(&d);
 	}
+}
+END_TEST
+
+/* The words of s (split at white space), sorted, one a line. */
+static char *sorted_words(const char *s)
+{
+	char *copy = xstrdup(s), *save = NULL;
+	char **w = NULL;
+	size_t n = 0;
+	for (char *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		w = xrealloc(w, (n + 1) * sizeof(*w));
+		w[n++] = tok;
+	}
+	qsort(w, n, sizeof(*w), cmp_str);
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		sb_addf(&sb, "%s\n", w[i]);
+	free(w);
+	free(copy);
+	return sb_detach(&sb);
+}
+
+/* The layouts show the document's words and no word of their own (no
+ * heading, separator or hyphen the document does not hold): the same
+ * document in layout 1 and in layout 2 gives pdftotext the same words,
+ * in another order. An e-mail address too long for the side column is
+ * set smaller, not broken: it is one word in both. */
+START_TEST(layouts_same_words)
+{
+	const char *mail = "gulsen.vandenbroeck-ozturk@example.org";
+	char *dir = tmpdir_new("test_cv_pdf");
+	char *words[2];
+	for (int layout = 1; layout <= 2; layout++) {
+		struct cv_doc d = make_doc(layout, "Gülşen Öztürk", 0);
+		free(d.contact_value[0]);
+		d.contact_value[0] = xstrdup(mail);
+		char *name = xasprintf("cv%d.pdf", layout);
+		char *path = render_to(&d, dir, name);
+		char *text = pdf_text(path, "");
+		ck_assert_msg(strstr(text, mail) != NULL, "layout %d: %s broken: %s", layout, mail,
+			      text);
+		words[layout - 1] = sorted_words(text);
+		free(text);
+		free(path);
+		free(name);
+		cv_doc_free(&d);
+	}
+	ck_assert_str_eq(words[0], words[1]);
+	free(words[0]);
+	free(words[1]);
+	free(dir);
 }
 END_TEST
 
@@ -618,6 +682,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, layout_two_side_column);
 	tcase_add_test(tc, long_cv_two_pages);
 	tcase_add_test(tc, sparse_and_huge_paragraph);
+	tcase_add_test(tc, layouts_same_words);
 	tcase_add_test(tc, metadata_pair);
 	tcase_add_test(tc, missing_font);
 	tcase_add_test(tc, file_name);

@@ -80,35 +80,93 @@ static void add_op(struct typeset *t, const struct op *o)
 		t->npages = o->page + 1;
 }
 
-/* A paragraph in the layout's family at size points (the context is at
- * 72 dpi, so a point is a unit of the page), wrapped at width. The text is
- * Pango markup when markup is set (built with g_markup_printf_escaped),
- * plain text otherwise. Words longer than the width (an e-mail address in
- * the side column) are broken between characters rather than run off the
- * page. */
-static PangoLayout *para(struct typeset *t, double size, int bold, double width, const char *text,
-			 int markup)
+static void set_font(struct typeset *t, PangoLayout *lay, double size, int bold)
 {
-	PangoLayout *lay = pango_layout_new(t->pc);
 	PangoFontDescription *fd = pango_font_description_new();
 	pango_font_description_set_family_static(fd, t->family);
 	pango_font_description_set_size(fd, (int)(size * PANGO_SCALE + 0.5));
 	pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
 	pango_layout_set_font_description(lay, fd);
 	pango_font_description_free(fd);
-	pango_layout_set_width(lay, (int)(width * PANGO_SCALE));
-	pango_layout_set_wrap(lay, PANGO_WRAP_WORD_CHAR);
+}
+
+/* lay's attributes (from its markup, if any) with hyphens never inserted
+ * and, if words, no line break inside a word: between spaces only. */
+static void set_breaks(PangoLayout *lay, PangoAttrList *base, int words)
+{
+	PangoAttrList *al = base ? pango_attr_list_copy(base) : pango_attr_list_new();
+	pango_attr_list_insert(al, pango_attr_insert_hyphens_new(FALSE));
+	const char *text = pango_layout_get_text(lay);
+	for (size_t i = 0; words && text[i];) {
+		size_t n = strcspn(text + i, " \n");
+		if (n > 0) {
+			PangoAttribute *a = pango_attr_allow_breaks_new(FALSE);
+			a->start_index = (guint)i;
+			a->end_index = (guint)(i + n);
+			pango_attr_list_insert(al, a);
+		}
+		i += n;
+		i += text[i] != '\0';
+	}
+	pango_layout_set_attributes(lay, al);
+	pango_attr_list_unref(al);
+}
+
+static double layout_width(PangoLayout *lay)
+{
+	PangoRectangle lg;
+	pango_layout_get_extents(lay, NULL, &lg);
+	return (lg.x + lg.width) / (double)PANGO_SCALE;
+}
+
+/* A paragraph in the layout's family at size points (the context is at
+ * 72 dpi, so a point is a unit of the page), wrapped at width. The text is
+ * Pango markup when markup is set (built with g_markup_printf_escaped),
+ * plain text otherwise. Lines break at spaces only, never inside a word
+ * (at a '.', '@' or '-' as Unicode's rules allow) and never with a hyphen
+ * added: the page shows the document's words whole and nothing else, so
+ * that pdftotext reads the same words whichever the layout. A word too long
+ * for the width (an e-mail address in the side column) is set smaller
+ * when min_size > 0, down to min_size; if it still does not fit it is
+ * broken between characters rather than run off the page. */
+static PangoLayout *para_fit(struct typeset *t, double size, int bold, double width,
+			     const char *text, int markup, double min_size)
+{
+	PangoLayout *lay = pango_layout_new(t->pc);
+	set_font(t, lay, size, bold);
 	pango_layout_set_line_spacing(lay, 1.18f);
 	if (markup)
 		pango_layout_set_markup(lay, text, -1);
 	else
 		pango_layout_set_text(lay, text, -1);
+	PangoAttrList *base = pango_layout_get_attributes(lay);
+	if (base)
+		pango_attr_list_ref(base);
+	pango_layout_set_width(lay, (int)(width * PANGO_SCALE));
+	pango_layout_set_wrap(lay, PANGO_WRAP_WORD_CHAR);
+	set_breaks(lay, base, 1);
+	double w = layout_width(lay);
+	if (w > width + 0.01 && min_size > 0) {
+		double fit = size * width / w;
+		set_font(t, lay, fit > min_size ? fit : min_size, bold);
+		w = layout_width(lay);
+	}
+	if (w > width + 0.01)
+		set_breaks(lay, base, 0);
+	if (base)
+		pango_attr_list_unref(base);
 	if (t->nlays == t->caplays) {
 		t->caplays = t->caplays ? 2 * t->caplays : 64;
 		t->lays = xrealloc(t->lays, (size_t)t->caplays * sizeof(*t->lays));
 	}
 	t->lays[t->nlays++] = lay;
 	return lay;
+}
+
+static PangoLayout *para(struct typeset *t, double size, int bold, double width, const char *text,
+			 int markup)
+{
+	return para_fit(t, size, bold, width, text, markup, 0);
 }
 
 /* Height in points of the first n lines of lay (all of it when n <= 0). */
@@ -344,7 +402,8 @@ static void layout_one(struct typeset *t, const struct cv_doc *d)
 			if (!empty(label))
 				place(t, &lf, para(t, 9, 0, label_w - 4, label, 0), cx, MUTED);
 			if (!empty(value))
-				place(t, &c, para(t, 9.5, 0, half - label_w, value, 0), cx + label_w, INK);
+				place(t, &c, para_fit(t, 9.5, 0, half - label_w, value, 0, 6.5), cx + label_w,
+				      INK);
 			if (lf.page > c.page || (lf.page == c.page && lf.y > c.y))
 				c = lf;
 			if (c.page > row_page || (c.page == row_page && c.y > row_end))
@@ -364,7 +423,7 @@ static void layout_one(struct typeset *t, const struct cv_doc *d)
  * the next page each on its own. The main column is laid out, and so
  * drawn, first: a reader that follows the page's content in order (pdftotext
  * -raw, a screen reader) meets the name first and each column whole. */
-#define SIDE_W 186.0
+#define SIDE_W 200.0
 static void layout_two(struct typeset *t, const struct cv_doc *d)
 {
 	const double sx = 22, sw = SIDE_W - 2 * sx;
@@ -386,7 +445,7 @@ static void layout_two(struct typeset *t, const struct cv_doc *d)
 		PangoLayout *l = empty(d->contact_label[i]) ? NULL :
 				 para(t, 8.5, 0, sw, d->contact_label[i], 0);
 		PangoLayout *v = empty(d->contact_value[i]) ? NULL :
-				 para(t, 9, 0, sw, d->contact_value[i], 0);
+				 para_fit(t, 9, 0, sw, d->contact_value[i], 0, 6.5);
 		need(t, &side, lines_height(l, 0) + lines_height(v, 1));
 		place(t, &side, l, sx, MUTED);
 		side.y += 1;
