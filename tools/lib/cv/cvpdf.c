@@ -7,7 +7,7 @@
  * side column and the main one) that each break onto the next page on
  * their own, and a PDF page cannot be gone back to once shown. So laying
  * out records what goes where (a line of a Pango layout at a page and a
- * position, a rule, a shaded band) and drawing replays it page by page.
+ * position, a rule) and drawing replays it page by page.
  *
  * Each call has its own Pango font map and context: compose renders on
  * several threads at once, and nothing here is shared between calls but
@@ -40,10 +40,10 @@
 #define ACCENT 0x2b4c6f
 #define SHADE 0xedf0f4
 
-enum op_kind { OP_LINE, OP_RULE, OP_RECT };
+enum op_kind { OP_LINE, OP_RULE };
 
-/* One thing to draw: line `line` of lay with its baseline at (x, y), a
- * horizontal rule from x to x + w at y, or a filled rectangle. */
+/* One thing to draw: line `line` of lay with its baseline at (x, y), or a
+ * horizontal rule from x to x + w at y, h thick. */
 struct op {
 	enum op_kind kind;
 	int page;
@@ -479,14 +479,11 @@ static void draw_page(cairo_t *cr, const struct typeset *t, int page, int layout
 		if (o->kind == OP_LINE) {
 			cairo_move_to(cr, o->x, o->y);
 			pango_cairo_show_layout_line(cr, pango_layout_get_line_readonly(o->lay, o->line));
-		} else if (o->kind == OP_RULE) {
+		} else {
 			cairo_set_line_width(cr, o->h);
 			cairo_move_to(cr, o->x, o->y);
 			cairo_line_to(cr, o->x + o->w, o->y);
 			cairo_stroke(cr);
-		} else {
-			cairo_rectangle(cr, o->x, o->y, o->w, o->h);
-			cairo_fill(cr);
 		}
 	}
 }
