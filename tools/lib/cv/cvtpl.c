@@ -227,20 +227,21 @@ static int parse_key(const char *path, int line, const char *lhs, const char *se
 			       path, line, lhs);
 	*key = xstrndup(lhs, n);
 	const char *p = lhs + n;
-	if (*p == '.') {
-		size_t g = strcspn(p + 1, "[");
-		char *gender = xstrndup(p + 1, g);
-		if (strcmp(gender, "female") && strcmp(gender, "male")) {
-			int rc = ct_fail(err, CT_EINPUT, "%s:%d: '.%s': only KEY.female or KEY.male",
-					 path, line, gender);
-			free(gender);
-			return rc;
+	while (*p == '[' || *p == '.') {
+		if (*p == '.') {
+			size_t g = strcspn(p + 1, "[.");
+			char *gender = xstrndup(p + 1, g);
+			if ((strcmp(gender, "female") && strcmp(gender, "male")) || v->cond[CVC_GENDER]) {
+				int rc = ct_fail(err, CT_EINPUT, "%s:%d: '.%s': only one KEY.female or "
+						 "KEY.male", path, line, gender);
+				free(gender);
+				return rc;
+			}
+			v->cond[CVC_GENDER] = gender;
+			v->ncond++;
+			p += 1 + g;
+			continue;
 		}
-		v->cond[CVC_GENDER] = gender;
-		v->ncond++;
-		p += 1 + g;
-	}
-	while (*p == '[') {
 		const char *e = strchr(p, ']');
 		if (!e)
 			return ct_fail(err, CT_EINPUT, "%s:%d: '[' without ']'", path, line);
