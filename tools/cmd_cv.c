@@ -120,26 +120,29 @@ static int write_pdf(struct cmd_ctx *ctx, long long app, const char *path, char 
 		cv_record_free(&r);
 		path = name;
 	}
+	/* Never over an existing file: a preview must not replace anything.
+	 * The file is claimed first (and removed again if rendering fails). */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0) {
+		rc = cmd_errorf(ctx, errno == EEXIST ? CT_EINPUT : CT_EENV, "%s: %s", path,
+				errno == EEXIST ? "exists; not overwritten" : strerror(errno));
+		cv_doc_free(&d);
+		free(name);
+		return rc;
+	}
 	unsigned char *pdf = NULL;
 	size_t len = 0;
 	rc = cv_pdf_render(&d, &pdf, &len, &err);
 	cv_doc_free(&d);
 	if (rc) {
-		free(name);
-		return cmd_error(ctx, &err);
-	}
-	/* Never over an existing file: a preview must not replace anything. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	if (fd < 0) {
-		rc = cmd_errorf(ctx, errno == EEXIST ? CT_EINPUT : CT_EENV, "%s: %s", path,
-				errno == EEXIST ? "exists; not overwritten" : strerror(errno));
+		close(fd);
+		unlink(path);
+		rc = cmd_error(ctx, &err);
+	} else if (file_write_fd(fd, (const char *)pdf, len) || close(fd)) {
+		unlink(path);
+		rc = cmd_errorf(ctx, CT_EENV, "cannot write %s", path);
 	} else {
-		if (file_write_fd(fd, (const char *)pdf, len) || close(fd)) {
-			rc = cmd_errorf(ctx, CT_EENV, "cannot write %s", path);
-			unlink(path);
-		} else {
-			*written = xstrdup(path);
-		}
+		*written = xstrdup(path);
 	}
 	free(pdf);
 	free(name);
