@@ -119,3 +119,10 @@ expect_exit 2 ct -S s cv 1 --out taken.pdf
 expect_err 'taken.pdf: exists; not overwritten'
 [ ! -s taken.pdf ] || fail "taken.pdf was written"
 expect_exit 2 ct -S s cv --balance --check
+
+# [cv] attach = yes in a housing study: refused, naming the line.
+new_study h --market housing --lang nl
+printf '\n[cv]\nattach = yes\n' >> h/study.ini
+line=$(grep -n '^attach = yes$' h/study.ini | cut -d: -f1)
+expect_exit 2 ct -S h status
+expect_err "study.ini:$line: \[cv\] attach: CVs go with job applications only"
