@@ -430,29 +430,25 @@ out:
 
 /* ---- the study's draw ---- */
 
+/* Counts by name: per cell, the control side's (layout, phrasing) as
+ * (1,1) (1,2) (2,1) (2,2); per group, layout 1, layout 2, phrasing 1,
+ * phrasing 2. */
 struct cell_count {
 	char *name;
-	long n[4]; /* control side (layout, phrasing): (1,1) (1,2) (2,1) (2,2) */
-};
-struct group_count {
-	char *name;
-	long n[4]; /* layout 1, layout 2, phrasing 1, phrasing 2 */
+	long n[4];
 };
 
-static long *cell_of(struct cell_count **c, int *n, const char *name)
+/* The index of name's counts (added when new). An index, not a pointer:
+ * adding another entry moves the array. */
+static int cell_of(struct cell_count **c, int *n, const char *name)
 {
 	for (int i = 0; i < *n; i++)
 		if (!strcmp((*c)[i].name, name))
-			return (*c)[i].n;
+			return i;
 	*c = xrealloc(*c, (size_t)(*n + 1) * sizeof(**c));
 	memset(&(*c)[*n], 0, sizeof(**c));
 	(*c)[*n].name = xstrdup(name);
-	return (*c)[(*n)++].n;
-}
-
-static long *group_of(struct group_count **c, int *n, const char *name)
-{
-	return cell_of((struct cell_count **)c, n, name);
+	return (*n)++;
 }
 
 static int read_int_key(struct study *s, const char *key, long *v, struct ct_err *err)
@@ -593,7 +589,7 @@ static int load_pending(struct study *s, struct pair_in **out, int *n, struct ct
 /* The counts of earlier draws: per cell the control side's (layout,
  * phrasing), per group its layouts and phrasings. */
 static int load_counts(struct study *s, struct cell_count **cells, int *ncell,
-		       struct group_count **groups, int *ngroup, struct ct_err *err)
+		       struct cell_count **groups, int *ngroup, struct ct_err *err)
 {
 	sqlite3_stmt *st;
 	int rc = study_prepare(
@@ -609,7 +605,9 @@ static int load_counts(struct study *s, struct cell_count **cells, int *ncell,
 	int r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		int l = sqlite3_column_int(st, 0), ph = sqlite3_column_int(st, 1);
-		long *gc = group_of(groups, ngroup, (const char *)sqlite3_column_text(st, 4));
+		/* The index first: cell_of may move the array. */
+		int gi = cell_of(groups, ngroup, (const char *)sqlite3_column_text(st, 4));
+		long *gc = (*groups)[gi].n;
 		gc[l - 1]++;
 		gc[2 + ph - 1]++;
 		const char *partner = (const char *)sqlite3_column_text(st, 6);
@@ -617,7 +615,8 @@ static int load_counts(struct study *s, struct cell_count **cells, int *ncell,
 			char cell[256];
 			snprintf(cell, sizeof(cell), "%s:%s/%s", sqlite3_column_text(st, 2), partner,
 				 sqlite3_column_text(st, 3));
-			cell_of(cells, ncell, cell)[(l - 1) * 2 + ph - 1]++;
+			int ci = cell_of(cells, ncell, cell);
+			(*cells)[ci].n[(l - 1) * 2 + ph - 1]++;
 		}
 	}
 	sqlite3_finalize(st);
@@ -635,7 +634,7 @@ int cv_draw_study(struct study *s, long *ndrawn, struct ct_err *err)
 	struct pair_in *pi = NULL;
 	int npi = 0, ncell = 0, ngroup = 0;
 	struct cell_count *cells = NULL;
-	struct group_count *groups = NULL;
+	struct cell_count *groups = NULL;
 	sqlite3_stmt *ins = NULL;
 	int own_tx = !s->in_tx;
 	long pairs = 0;
@@ -686,9 +685,10 @@ int cv_draw_study(struct study *s, long *ndrawn, struct ct_err *err)
 		 * used least, then the one that evens out the groups' own counts,
 		 * then at random; the other side takes the other layout and the
 		 * other phrasing. */
-		long *cc = cell_of(&cells, &ncell, p->cell);
-		long *g0 = group_of(&groups, &ngroup, p->grp[0]);
-		long *g1 = group_of(&groups, &ngroup, p->grp[1]);
+		int ic = cell_of(&cells, &ncell, p->cell);
+		int i0 = cell_of(&groups, &ngroup, p->grp[0]);
+		int i1 = cell_of(&groups, &ngroup, p->grp[1]);
+		long *cc = cells[ic].n, *g0 = groups[i0].n, *g1 = groups[i1].n;
 		long lo = cc[0];
 		for (int k = 1; k < 4; k++)
 			lo = cc[k] < lo ? cc[k] : lo;
