@@ -14,6 +14,7 @@
 #include "base/timeutil.h"
 #include "cv/cvtpl.h"
 #include "design/personas.h"
+#include "evidence/retest.h"
 #include "messages/template.h"
 #include "store/study.h"
 #include "tmpdir.h"
@@ -542,6 +543,34 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* A re-test's new pair gets its CVs in the re-test's transaction: drawn
+ * for its own listing, the two differing in layout and phrasing. */
+START_TEST(test_retest)
+{
+	struct study *s = job_study("cv-retest", "18", 0, NULL, 0, NULL);
+	exec_sql(s, "INSERT INTO listing (id, ref, agent_type, added_at, isco, agent_key) VALUES "
+		    "(1, 'R1', 'agency', '2026-12-01T00:00:00Z', '2512', 'ag-00000000000a')");
+	struct assign_outcome o;
+	struct ct_err err = { 0 };
+	ck_assert_msg(assignments_make(s, NULL, 0, &o, &err) == CT_OK, "%s", err.msg);
+	ck_assert_int_eq(o.cvs, 2);
+	assign_outcome_free(&o);
+	exec_sql(s, "UPDATE application SET status = 'sent', sent_at = scheduled_at;"
+		    "INSERT INTO listing (id, ref, agent_type, added_at, isco, agent_key) VALUES "
+		    "(2, 'R2', 'agency', '2026-12-01T00:00:00Z', '2411', 'ag-00000000000a')");
+	struct retest_plan rp;
+	ck_assert_msg(retest_plan(s, "ag-00000000000a", NULL, 0, &rp, &err) == CT_OK, "%s", err.msg);
+	retest_plan_free(&rp);
+	ck_assert_int_eq(count(s, "SELECT count(*) FROM cv c JOIN application a ON a.id = "
+			       "c.application WHERE a.kind = 'retest' AND a.listing = 2 AND "
+			       "c.family = 'accounting'"), 2);
+	ck_assert_int_eq(count(s, "SELECT count(DISTINCT layout) + count(DISTINCT phrasing) FROM cv "
+			       "c JOIN application a ON a.id = c.application WHERE a.kind = 'retest'"),
+			 4);
+	study_close(s);
+}
+END_TEST
+
 START_TEST(test_file_name)
 {
 	char *f = cv_file_name("Anne-Marie", "Van den Broeck");
@@ -567,6 +596,7 @@ int main(void)
 	tcase_add_test(tc, test_counterbalance);
 	tcase_add_test(tc, test_reproducible);
 	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_retest);
 	tcase_add_test(tc, test_file_name);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
