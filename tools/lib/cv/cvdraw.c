@@ -10,8 +10,6 @@
 #include "messages/template.h"
 #include "base/banned.h"
 
-const struct cvt_variant *cvt_pick(const struct cvt_node *n, const char *const sit[CVC_N]);
-
 static int level_rank(const char *l)
 {
 	if (!l || !strcmp(l, "none"))
@@ -300,10 +298,9 @@ static int draw_pair(struct study_ctx *sc, const struct pair_in *pi, const char 
 		njobs = (int)sc->exp;
 	int start[4] = { 0 };
 	{
-		int span = (int)sc->exp - 1, cand[64], nc = 0;
+		int cand[64], nc = 0;
 		for (int y = grad + 1; y < ry && nc < 64; y++)
 			cand[nc++] = y;
-		(void)span;
 		snprintf(sname, sizeof(sname), "%s/jobs", stream);
 		struct rng jr;
 		rng_init(&jr, d->seed, sname);

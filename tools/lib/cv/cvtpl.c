@@ -339,7 +339,6 @@ static const struct cvt_variant *pick(const struct cvt_node *n, const char *cons
 	return best;
 }
 
-const struct cvt_variant *cvt_pick(const struct cvt_node *n, const char *const sit[CVC_N]);
 const struct cvt_variant *cvt_pick(const struct cvt_node *n, const char *const sit[CVC_N])
 {
 	char *f[CVC_N] = { NULL };

@@ -67,6 +67,10 @@ int cvt_parse(const char *path, const char *text, size_t len, struct cv_template
 	      struct ct_err *err);
 void cvt_free(struct cv_template *t);
 const struct cvt_node *cvt_node_find(const struct cv_template *t, const char *name);
+/* The variant of n for a situation (sit[c]: the family, level, city,
+ * gender and job, or NULL when unknown): the one whose conditions all
+ * hold with the most conditions, the first of equals; NULL if none. */
+const struct cvt_variant *cvt_pick(const struct cvt_node *n, const char *const sit[CVC_N]);
 /* The family whose ISCO codes cover code (a code or one of the family's
  * being a prefix of the other; the longest match wins). NULL when none or
  * when two families cover it equally (*ambiguous set). */
