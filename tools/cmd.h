@@ -78,6 +78,7 @@ CMD(fetch);
 CMD(code);
 CMD(link);
 CMD(decline);
+CMD(cv);
 CMD(simulate);
 CMD(demo);
 CMD(report);

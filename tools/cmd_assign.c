@@ -119,6 +119,9 @@ static void describe_result(struct out *o, const struct design *d, const struct 
 		    "%s to %s (%s).",
 		 dry ? "Would assign" : "Assigned", n, n == 1 ? "" : "s", 2 * n, placebo,
 		 (unsigned long long)r->seed, bmin, bmax, b1, b2, d->timezone);
+	out_int(o, &(struct out_field){ "cvs", NULL, OUT_COUNT, 0 }, r->cvs);
+	if (r->cvs)
+		out_text(o, "%ld CVs %s.", r->cvs, dry ? "would be drawn" : "drawn");
 	out_str(o, &(struct out_field){ "agent_note", NULL, OUT_TEXT, 0 }, r->agent_note);
 	if (r->agent_note)
 		out_text(o, "Note: %s.", r->agent_note);

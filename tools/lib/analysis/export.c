@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "analysis/export.h"
+#include "cv/cvtpl.h"
 #include "io/csv.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
@@ -74,7 +75,7 @@ static int in_cols(const int *cols, int i)
 	return 0;
 }
 
-const char export_kinds[] = "assignments, responses, followups";
+const char export_kinds[] = "assignments, responses, followups, cv";
 
 static const struct kind *find_kind(const char *name)
 {
@@ -86,11 +87,14 @@ static const struct kind *find_kind(const char *name)
 
 int export_kind_known(const char *name)
 {
-	return find_kind(name) != NULL;
+	return find_kind(name) != NULL || !strcmp(name, "cv");
 }
 
 int export_csv(struct study *s, const char *kind, FILE *out, struct ct_err *err)
 {
+	/* The CVs' codebook: its columns are the template's nodes. */
+	if (!strcmp(kind, "cv"))
+		return cv_export_csv(s, out, err);
 	const struct kind *k = find_kind(kind);
 	if (!k)
 		return ct_fail(err, CT_EINPUT, "unknown kind '%s'; kinds: %s", kind, export_kinds);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "assign/assignments.h"
+#include "cv/cv.h"
 #include "assign/schedule.h"
 #include "base/timeutil.h"
 #include "base/banned.h"
@@ -672,8 +673,12 @@ int assignments_make(struct study *s, const uint64_t *seed_arg, int dry,
 	if ((rc = schedule_place(&w, ex, nex, ag.n, sp, n, t1, t2, &rep, err)))
 		goto out;
 	out->agent_note = agent_note(d, &ag, &rep, n);
+	/* The CVs of the new pairs in the same transaction: a vacancy whose
+	 * CV cannot be drawn (no ISCO code, a level above the candidates')
+	 * leaves the study as it was. */
 	if ((rc = store(s, l, n, a, t1, t2, persona, placebo_persona, err)) ||
-	    (rc = record_run(s, n, out->seed, seed_arg != NULL, prev_hash, nold, err)))
+	    (rc = record_run(s, n, out->seed, seed_arg != NULL, prev_hash, nold, err)) ||
+	    (rc = cv_draw_study(s, &out->cvs, err)))
 		goto out;
 	if (dry)
 		study_rollback(s);

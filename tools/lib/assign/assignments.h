@@ -30,6 +30,9 @@ struct assign_outcome {
 	 * it pushed the schedule past what the quota needs, to when and by
 	 * which agent (a sentence for the user). */
 	char *agent_note;
+	/* CVs drawn for the new pairs (a job study with [cv] attach = yes;
+	 * cv/cv.h), in the same transaction. */
+	long cvs;
 };
 
 /* Assigns every active listing without a pair. seed_arg is --seed's value

@@ -27,6 +27,8 @@ static const char *const known_recheck[] = { "days", "rate_seconds", "timeout_se
 static const char *const known_followup[] = { "delay_hours", "from", NULL };
 static const char *const known_personas[] = { "mail_domain", "phone", NULL };
 static const char *const known_templates[] = { "dir", NULL };
+/* The CVs of a job study (issue 13); cv/cvtpl.c reads and checks them. */
+static const char *const known_cv[] = { "attach", "level", "template", NULL };
 static const char *const known_mail[] = { "smtp_url", "imap_url", "ca_file", "sent_folder",
 					  "min_interval_seconds", "retries", "decline_within_hours",
 					  NULL };
@@ -85,6 +87,8 @@ static int key_known(const char *sec, const char *key, const char **why)
 		return in_list(known_recheck, key);
 	if (!strcmp(sec, "followup"))
 		return in_list(known_followup, key);
+	if (!strcmp(sec, "cv"))
+		return in_list(known_cv, key);
 	if (!strcmp(sec, "profile") || !strcmp(sec, "phones")) {
 		*why = "keys here use only a-z, 0-9, '_' and '.'";
 		return free_key_ok(key);
@@ -355,6 +359,21 @@ int design_from_config(const struct config *c, struct design **out, struct ct_er
 		goto fail;
 	}
 	d->market = xstrdup(v);
+	/* [cv]: CVs go with job applications only (cv/cvtpl.c reads the rest). */
+	v = config_get(c, "cv", "attach");
+	if (v && strcmp(v, "yes") && strcmp(v, "no")) {
+		rc = bad(c, "cv", "attach", err, "must be yes or no");
+		goto fail;
+	}
+	if (v && !strcmp(v, "yes") && strcmp(d->market, "job")) {
+		rc = bad(c, "cv", "attach", err, "CVs go with job applications only (market = job)");
+		goto fail;
+	}
+	v = config_get(c, "cv", "level");
+	if (v && strcmp(v, "secondary") && strcmp(v, "bachelor") && strcmp(v, "master")) {
+		rc = bad(c, "cv", "level", err, "must be secondary, bachelor or master");
+		goto fail;
+	}
 	v = config_get(c, "study", "city");
 	d->city = xstrdup(v ? v : "");
 	if ((rc = need(c, "study", "lang", &v, err)))

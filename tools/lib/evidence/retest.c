@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "evidence/retest.h"
+#include "cv/cv.h"
 #include "analysis/pairs.h"
 #include "assign/assignments.h"
 #include "base/rng.h"
@@ -305,6 +306,11 @@ int retest_plan(struct study *s, const char *agent, const char *group, int dry_r
 		rc = study_event(s, "retest", subject, detail, err);
 		free(detail);
 	}
+	/* A job study's re-test pair gets its CVs now, in this transaction
+	 * (cv/cv.h: nothing when the study sends none). */
+	long cvs = 0;
+	if (!rc)
+		rc = cv_draw_study(s, &cvs, err);
 out:
 	sqlite3_finalize(ins);
 	sides_free(v, nv);
