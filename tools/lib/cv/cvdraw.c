@@ -27,54 +27,6 @@ static int normal_end(const char *level)
 	return !strcmp(level, "secondary") ? 18 : !strcmp(level, "bachelor") ? 21 : 22;
 }
 
-void cv_doc_free(struct cv_doc *d)
-{
-	if (!d)
-		return;
-	free(d->lang);
-	free(d->name);
-	free(d->headline);
-	free(d->summary_title);
-	free(d->summary);
-	for (int i = 0; i < d->ncontact; i++) {
-		free(d->contact_label[i]);
-		free(d->contact_value[i]);
-	}
-	for (int i = 0; i < d->nsec; i++) {
-		free(d->sec[i].title);
-		for (int k = 0; k < d->sec[i].n; k++) {
-			free(d->sec[i].e[k].when);
-			free(d->sec[i].e[k].what);
-			free(d->sec[i].e[k].where);
-			free(d->sec[i].e[k].text);
-		}
-		free(d->sec[i].e);
-	}
-	free(d->title);
-	free(d->author);
-	memset(d, 0, sizeof(*d));
-}
-
-char *cv_file_name(const char *first, const char *last)
-{
-	struct strbuf sb = STRBUF_INIT;
-	sb_adds(&sb, "CV_");
-	for (int k = 0; k < 2; k++) {
-		const char *s = k ? last : first;
-		if (k)
-			sb_addc(&sb, '_');
-		for (const char *p = s ? s : ""; *p; p++) {
-			/* A file name holds no path separator nor control. */
-			char c = *p;
-			if (c == ' ' || c == '/' || c == '\\' || (unsigned char)c < 0x20 || c == 0x7f)
-				c = '_';
-			sb_addc(&sb, c);
-		}
-	}
-	sb_adds(&sb, ".pdf");
-	return sb_detach(&sb);
-}
-
 /* ---- one pair's draw ---- */
 
 struct pair_ctx {
