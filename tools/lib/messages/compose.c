@@ -442,7 +442,8 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 		/* Checking only: a stand-in of the right form, never stored. */
 		msgid = idbuf = xasprintf("<0@%s>", at + 1);
 	}
-	struct mime_out m = { full, a->email, a->contact, subject, body, when, d->timezone, msgid };
+	struct mime_out m = { full,	   a->email, a->contact, subject, body,
+			      when,	   d->timezone, msgid,	  NULL, 0 };
 	free(a->raw);
 	a->raw = NULL;
 	a->sha[0] = '\0';
