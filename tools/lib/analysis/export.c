@@ -89,16 +89,69 @@ int export_kind_known(const char *name)
 	return find_kind(name) != NULL;
 }
 
+/* ---- the vacancies' occupation (job studies) ----
+ *
+ * A job study's assignments and responses end with the vacancy's isco and
+ * occupation (listing.isco, listing.occupation), after every column a
+ * housing study has, so that its files keep their columns and `corrtest
+ * import` reads either back (it knows the two names and sets them aside).
+ * They are looked up by application id, the column app_col of the kind. */
+struct job_cols {
+	sqlite3_stmt *st;
+	int app_col; /* -1: the kind has no job columns, or the study is not a job study */
+};
+
+static int job_cols_open(struct study *s, const struct kind *k, struct job_cols *j,
+			 struct ct_err *err)
+{
+	j->st = NULL;
+	j->app_col = -1;
+	if (!s->design->market || strcmp(s->design->market, "job"))
+		return CT_OK;
+	if (!strcmp(k->name, "assignments"))
+		j->app_col = 7;
+	else if (!strcmp(k->name, "responses"))
+		j->app_col = 12;
+	else
+		return CT_OK;
+	return study_prepare(s,
+			     "SELECT l.isco, l.occupation FROM application a"
+			     " JOIN listing l ON l.id = a.listing WHERE a.id = ?",
+			     &j->st, err);
+}
+
+/* ",isco,occupation" of the row whose application id is app. */
+static int job_cols_row(struct study *s, struct job_cols *j, sqlite3_int64 app, struct strbuf *sb,
+			struct ct_err *err)
+{
+	sqlite3_reset(j->st);
+	sqlite3_bind_int64(j->st, 1, app);
+	if (sqlite3_step(j->st) != SQLITE_ROW)
+		return study_db_error(s, err, "read a vacancy's occupation");
+	for (int i = 0; i < 2; i++) {
+		sb_addc(sb, ',');
+		csv_quote(sb, (const char *)sqlite3_column_text(j->st, i));
+	}
+	return CT_OK;
+}
+
 int export_csv(struct study *s, const char *kind, FILE *out, struct ct_err *err)
 {
 	const struct kind *k = find_kind(kind);
 	if (!k)
 		return ct_fail(err, CT_EINPUT, "unknown kind '%s'; kinds: %s", kind, export_kinds);
 	sqlite3_stmt *st;
+	struct job_cols job;
 	int rc = study_prepare(s, k->sql, &st, err);
 	if (rc)
 		return rc;
+	if ((rc = job_cols_open(s, k, &job, err))) {
+		sqlite3_finalize(st);
+		return rc;
+	}
 	fputs(k->header, out);
+	if (job.st)
+		fputs(",isco,occupation", out);
 	fputc('\n', out);
 	/* One row at a time through a reused buffer: a million rows need no
 	 * more memory than one. */
@@ -120,12 +173,20 @@ int export_csv(struct study *s, const char *kind, FILE *out, struct ct_err *err)
 				csv_quote_number(&sb, v);
 			else
 				csv_quote(&sb, v);
-			sb_addc(&sb, i == ncol - 1 ? '\n' : ',');
+			if (i < ncol - 1)
+				sb_addc(&sb, ',');
 		}
+		if (job.st && (rc = job_cols_row(s, &job, sqlite3_column_int64(st, job.app_col), &sb,
+						 err)))
+			break;
+		sb_addc(&sb, '\n');
 		fwrite(sb_str(&sb), 1, sb.len, out);
 	}
 	sb_free(&sb);
 	sqlite3_finalize(st);
+	sqlite3_finalize(job.st);
+	if (rc)
+		return rc;
 	if (step != SQLITE_DONE)
 		return study_db_error(s, err, "read the study");
 	if (ferror(out))
