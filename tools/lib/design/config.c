@@ -27,6 +27,9 @@ static const char *const known_recheck[] = { "days", "rate_seconds", "timeout_se
 static const char *const known_followup[] = { "delay_hours", "from", NULL };
 static const char *const known_personas[] = { "mail_domain", "phone", NULL };
 static const char *const known_templates[] = { "dir", NULL };
+/* Job studies' CVs (issue 13; read by cv/cv.h). Placeholder for the merge:
+ * the CV-engine branch owns these keys and their checks. */
+static const char *const known_cv[] = { "attach", "level", "template", NULL };
 static const char *const known_mail[] = { "smtp_url", "imap_url", "ca_file", "sent_folder",
 					  "min_interval_seconds", "retries", "decline_within_hours",
 					  NULL };
@@ -85,6 +88,8 @@ static int key_known(const char *sec, const char *key, const char **why)
 		return in_list(known_recheck, key);
 	if (!strcmp(sec, "followup"))
 		return in_list(known_followup, key);
+	if (!strcmp(sec, "cv"))
+		return in_list(known_cv, key);
 	if (!strcmp(sec, "profile") || !strcmp(sec, "phones")) {
 		*why = "keys here use only a-z, 0-9, '_' and '.'";
 		return free_key_ok(key);
