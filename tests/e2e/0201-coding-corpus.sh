@@ -118,7 +118,7 @@ cases = [
 ]
 import csv
 with open("job.csv", "w", newline="", encoding="utf-8") as f:
-    w = csv.writer(f)
+    w = csv.writer(f, lineterminator="\n")
     for i, (lang, text, code) in enumerate(cases):
         name = "job-%s-%02d.txt" % (lang, i)
         open(name, "w", encoding="utf-8").write(text + "\n")
