@@ -270,8 +270,9 @@ END_TEST
 /* Attachments. Python lists the message's MIME tree, one line per part:
  * content type, the file name of Content-Disposition and the name
  * parameter of Content-Type (both decoded), the SHA-256 of the decoded
- * bytes, then the plain body and the number of defects; all hex-encoded
- * like py_src's fields. */
+ * bytes, then the plain body and the number of defects; then the file name
+ * and the name parameter as the older compat32 parser reads them; all
+ * hex-encoded like py_src's fields. */
 static const char py_att_src[] =
 	"import sys, email, email.policy, hashlib\n"
 	"m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)\n"
@@ -288,6 +289,16 @@ static const char py_att_src[] =
 	"               hashlib.sha256(b).hexdigest()]))\n"
 	"out.append(m.get_body(preferencelist=('plain',)).get_content())\n"
 	"out.append(str(defects))\n"
+	"# The older parser (policy compat32), as most mail tools of the last\n"
+	"# decades read parameters: RFC 2231 through get_filename, RFC 2047 in a\n"
+	"# quoted name through email.header.\n"
+	"import email.header, email.utils\n"
+	"o = email.message_from_bytes(open(sys.argv[1], 'rb').read())\n"
+	"a = [p for p in o.walk() if p.get_content_disposition() == 'attachment'][0]\n"
+	"n = a.get_param('name')\n"
+	"n = email.utils.collapse_rfc2231_value(n) if isinstance(n, tuple) else\\\n"
+	"    str(email.header.make_header(email.header.decode_header(n)))\n"
+	"out += [a.get_filename(), n]\n"
 	"for x in out: print(x.encode('utf-8').hex())\n";
 
 /* Runs py_att_src over raw; returns the number of lines in f (caller frees). */
@@ -444,7 +455,7 @@ static void check_attachment(const char *fname)
 	/* (b) Python's email package. */
 	char *f[8] = { 0 };
 	int n = python_tree(raw, len, f);
-	ck_assert_int_eq(n, 5);
+	ck_assert_int_eq(n, 7);
 	ck_assert_str_eq(f[0], "multipart/mixed");
 	ck_assert_ptr_nonnull(strstr(f[1], "text/plain None - - "));
 	char hex[65];
@@ -454,6 +465,8 @@ static void check_attachment(const char *fname)
 	free(want);
 	ck_assert_str_eq(f[3], body);
 	ck_assert_str_eq(f[4], "0");
+	ck_assert_str_eq(f[5], fname);
+	ck_assert_str_eq(f[6], fname);
 	for (int i = 0; i < n; i++)
 		free(f[i]);
 
