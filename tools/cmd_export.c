@@ -18,6 +18,7 @@ const char cmd_export_usage[] =
 	"usage: corrtest export assignments [--csv] [-o FILE]\n"
 	"       corrtest export responses [--csv] [-o FILE]\n"
 	"       corrtest export followups [--csv] [-o FILE]\n"
+	"       corrtest export codebook [--csv] [-o FILE]\n"
 	"       corrtest export cv [--csv] [-o FILE]\n"
 	"       corrtest export stats [--csv | --json] [--outcome D] [--by DIMS] [--alpha A]\n"
 	"                             [-o FILE]\n"
@@ -47,6 +48,15 @@ const char cmd_export_usage[] =
 	"               status, outcome, channel, planned_channel, sent_via,\n"
 	"               scheduled_at, sent_at, replied_at, response_hours, coder,\n"
 	"               simulated\n"
+	"  (a job study's assignments and responses end with isco and occupation:\n"
+	"               the vacancy's ISCO-08 code and occupation)\n"
+	"  codebook     what every column of these exports means: one row per\n"
+	"               column (file, variable, type, values, meaning), with the\n"
+	"               study's own groups, genders and variants, and one row per\n"
+	"               outcome value with the coding codebook's definition and the\n"
+	"               sub-codes of the study's market (a job study: interview,\n"
+	"               call to fix one, call back, documents, position filled, ...);\n"
+	"               a job study also describes the cv export's columns\n"
 	"  cv           one row per application with a CV (a job study, corrtest cv):\n"
 	"               listing_ref, application_id, group, gender, position, layout,\n"
 	"               phrasing, family (the template's occupation family), isco and\n"
@@ -105,9 +115,10 @@ int cmd_export(int argc, char **argv, struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx, "name one kind to export: assignments or responses (or "
 					    "stats)");
 	const char *kind = argv[optind];
-	int stats = !strcmp(kind, "stats");
-	if (!stats && !export_kind_known(kind))
-		return cmd_usage_error(ctx, "unknown kind '%s'; kinds: %s, stats", kind, export_kinds);
+	int stats = !strcmp(kind, "stats"), codebook = !strcmp(kind, "codebook");
+	if (!stats && !codebook && !export_kind_known(kind))
+		return cmd_usage_error(ctx, "unknown kind '%s'; kinds: %s, codebook, stats", kind,
+				       export_kinds);
 	if (csv && ctx->json)
 		return cmd_usage_error(ctx, "--csv and --json exclude each other");
 	if (!stats && (ctx->json || outcome || by || alpha_s))
@@ -125,6 +136,10 @@ int cmd_export(int argc, char **argv, struct cmd_ctx *ctx)
 	int rc;
 	if (stats) {
 		rc = export_stats(ctx, outcome, by, alpha_s, f);
+	} else if (codebook) {
+		rc = export_codebook(ctx->study, f, &err);
+		if (rc)
+			rc = cmd_error(ctx, &err);
 	} else {
 		rc = export_csv(ctx->study, kind, f, &err);
 		if (rc)

@@ -18,7 +18,8 @@ const char cmd_listings_usage[] =
 	"                             [--contact-email E] [--contact-name N] [--agent NAME]\n"
 	"                             [--area A] [--price P] [--round N] [--posted-on YYYY-MM-DD]\n"
 	"                             [--title T] [--channel C] [--contact-phone P]\n"
-	"                             [--portal-ref N]\n"
+	"                             [--portal-ref N] [--isco CODE] [--occupation TEXT]\n"
+	"                             [--level none|secondary|bachelor|master]\n"
 	"       corrtest listings import FILE.csv [--delimiter ,|;|tab]\n"
 	"       corrtest listings list [--contacts]\n"
 	"       corrtest listings edit REF FIELD=VALUE [FIELD=VALUE...]\n"
@@ -29,7 +30,10 @@ const char cmd_listings_usage[] =
 	"round, posted_on, title, channel (smtp, portal, webmail, phone or sms: how\n"
 	"this listing is approached, else study.ini [fielding] channel), contact_phone\n"
 	"and portal_ref (the portal's listing number) (ref and agent_type required;\n"
-	"see docs/csv-formats.md). Every value is checked; every error is reported with its\n"
+	"see docs/csv-formats.md). A vacancy (a job study) may also have isco (its\n"
+	"occupation's ISCO-08 code, 1 to 4 digits, such as 2411 for accountants),\n"
+	"occupation (the occupation as the vacancy names it) and level (the education\n"
+	"it asks for: none, secondary, bachelor or master); a housing study refuses them. Every value is checked; every error is reported with its\n"
 	"line and column, and nothing is imported unless the whole file is valid.\n"
 	"The delimiter (comma, semicolon or tab) is guessed from the header and shown;\n"
 	"--delimiter names it. In a semicolon- or tab-separated file (what Excel\n"
@@ -45,8 +49,8 @@ const char cmd_listings_usage[] =
 	"file a mail client already took into DIR/cur is named, not removed.\n"
 	"\n"
 	"edit corrects a listing: url, title, area, price, agent_type, agent,\n"
-	"contact_email, contact_name, contact_phone, channel, portal_ref, round and\n"
-	"posted_on (an empty value clears an optional field). Each value is checked as\n"
+	"contact_email, contact_name, contact_phone, channel, portal_ref, round,\n"
+	"posted_on, isco, occupation and level (an empty value clears an optional field). Each value is checked as\n"
 	"import checks it; a new agent (or, without one, a new contact address) gets\n"
 	"its agent key again. One event records the edit, naming the fields changed\n"
 	"and, except for the landlord's contact data, their old and new values. Once an\n"
@@ -97,6 +101,9 @@ static int listings_add(int argc, char **argv, struct cmd_ctx *ctx)
 		{ "channel", required_argument, NULL, OPT + LF_CHANNEL },
 		{ "contact-phone", required_argument, NULL, OPT + LF_CONTACT_PHONE },
 		{ "portal-ref", required_argument, NULL, OPT + LF_PORTAL_REF },
+		{ "isco", required_argument, NULL, OPT + LF_ISCO },
+		{ "occupation", required_argument, NULL, OPT + LF_OCCUPATION },
+		{ "level", required_argument, NULL, OPT + LF_LEVEL },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *in[LF_COUNT] = { 0 };
@@ -173,6 +180,7 @@ static int listings_import(int argc, char **argv, struct cmd_ctx *ctx)
 struct list_out {
 	struct out *o;
 	int contacts;
+	int job; /* a job study: the vacancies' isco, occupation and level too */
 	long n;
 };
 
@@ -197,6 +205,9 @@ static int list_row(void *ud, const struct listing_row *l)
 	static const struct out_field phone = { "contact_phone", "contact_phone", OUT_TEXT, 0 };
 	static const struct out_field channel = { "channel", "channel", OUT_TEXT, 0 };
 	static const struct out_field portal = { "portal_ref", "portal_ref", OUT_TEXT, 0 };
+	static const struct out_field isco = { "isco", "isco", OUT_TEXT, 0 };
+	static const struct out_field occupation = { "occupation", "occupation", OUT_TEXT, 0 };
+	static const struct out_field level = { "level", "level", OUT_TEXT, 0 };
 	struct list_out *lo = ud;
 	struct out *o = lo->o;
 	lo->n++;
@@ -216,6 +227,11 @@ static int list_row(void *ud, const struct listing_row *l)
 	out_str(o, &title, l->title);
 	out_str(o, &channel, l->channel);
 	out_str(o, &portal, l->portal_ref);
+	if (lo->job) {
+		out_str(o, &isco, l->isco);
+		out_str(o, &occupation, l->occupation);
+		out_str(o, &level, l->level);
+	}
 	if (lo->contacts) {
 		out_str(o, &email, l->contact_email);
 		out_str(o, &name, l->contact_name);
@@ -240,7 +256,9 @@ static int listings_list(int argc, char **argv, struct cmd_ctx *ctx)
 	if (optind != argc)
 		return cmd_usage_error(ctx, "'listings list' takes no arguments");
 	struct ct_err err = { 0 };
-	struct list_out lo = { out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE), contacts, 0 };
+	const char *market = ctx->study->design->market;
+	struct list_out lo = { out_new(stdout, ctx->json ? OUT_JSON : OUT_TABLE), contacts,
+			       market && !strcmp(market, "job"), 0 };
 	out_table_stream_begin(lo.o, &(struct out_field){ NULL, NULL, OUT_TEXT, 0 });
 	int rc = listing_each(ctx->study, list_row, &lo, &err);
 	out_table_end(lo.o);

@@ -6,8 +6,15 @@
 # message parses with Python's email package and matches the study, and
 # stats reports exactly the study's test groups. The example listings are
 # checked to be fictitious: addresses under example.org or .invalid only.
+# A job study's vacancies carry an ISCO-08 unit group, an occupation and a
+# level the candidates meet, which the assignments export repeats; with
+# [cv] attach = yes (once corrtest has the cv command) every message
+# carries one PDF named CV_First_Last.pdf.
 . "$E2E_DIR/lib.sh"
 PM="$E2E_DIR/parse_mail.py"
+has_cv=0
+ct help 2>&1 | grep -q '^  cv ' && has_cv=1
+export has_cv
 n=0
 for src in "$TOP"/studies/*/; do
 	src=${src%/}
@@ -46,7 +53,7 @@ for src in "$TOP"/studies/*/; do
 		{ cat chk.txt; fail "$name: outbox does not match the study"; }
 
 	python3 - "$src" "$dir" <<'PY' || fail "$name: see above"
-import configparser, csv, email, email.policy, json, os, sys
+import configparser, csv, email, email.policy, json, os, re, sys
 from collections import Counter, defaultdict
 
 src, d = sys.argv[1], sys.argv[2]
@@ -108,6 +115,26 @@ for ref, p in pairs.items():
 if set(per_group) != set(tests) or max(per_group.values()) - min(per_group.values()) > 2:
     die("pairs per test group off balance: %r" % dict(per_group))
 
+job = ini["study"]["market"] == "job"
+if job:
+    levels = ["none", "secondary", "bachelor", "master"]
+    cand = ini["cv"]["level"] if ini.has_section("cv") else "bachelor"
+    for r in rows:
+        if not re.fullmatch(r"[1-9][0-9]{3}", r["isco"]):
+            die("%s: isco %r is not an ISCO-08 unit group" % (r["ref"], r["isco"]))
+        if not r["occupation"].strip() or r["level"] not in levels:
+            die("%s: occupation %r, level %r" % (r["ref"], r["occupation"], r["level"]))
+        if levels.index(r["level"]) > levels.index(cand):
+            die("%s asks for %s, the candidates have %s" % (r["ref"], r["level"], cand))
+    by_ref = {r["ref"]: r for r in rows}
+    for ref, p in pairs.items():
+        for x in p:
+            if (x["isco"], x["occupation"]) != (by_ref[ref]["isco"], by_ref[ref]["occupation"]):
+                die("%s: export gives %r, listings.csv %r" % (ref, (x["isco"], x["occupation"]),
+                                                              by_ref[ref]))
+want_cv = (job and ini.has_section("cv") and ini["cv"].get("attach") == "yes"
+           and os.environ.get("has_cv") == "1")
+
 # Every outbox message: one per application, from a persona of the study's
 # mail domain, to a listing's contact.
 box = os.path.join(d, "outbox", "new")
@@ -124,6 +151,16 @@ for f in files:
     if not m["Subject"] or not m.get_body(("plain",)).get_content().strip():
         die("%s: no subject or body" % f)
     to[m["To"].addresses[0].addr_spec] += 1
+    att = list(m.iter_attachments())
+    if want_cv:
+        name = "CV_%s.pdf" % m["From"].addresses[0].display_name.replace(" ", "_")
+        if (len(att) != 1 or att[0].get_content_type() != "application/pdf"
+                or att[0].get_filename() != name
+                or not att[0].get_payload(decode=True).startswith(b"%PDF-")):
+            die("%s: attachments %r, expected one PDF named %s" % (
+                f, [(a.get_content_type(), a.get_filename()) for a in att], name))
+    elif att:
+        die("%s: attachments %r in a study that sends none" % (f, [a.get_filename() for a in att]))
 if to != Counter({k: 2 * v for k, v in Counter(r["contact_email"] for r in rows).items()}):
     die("To: addresses do not match the listings' contacts, two each")
 

@@ -91,3 +91,41 @@ assert coded / n >= 0.70, "blind: the rules code %d of %d replies, under 70%%" %
 assert right / coded >= 0.95, "blind: the rules are right on %d of %d coded, under 95%%" % (right, coded)
 PY
 echo "ok: rules measured on the corpus"
+
+# Employers' replies to job applications (issue 13), written by hand in
+# each language; the expected code from the codebook's definitions. Each is
+# classified as a file of its own, with its language and the job market.
+python3 - <<'PY'
+cases = [
+    ("nl", "Wij nodigen u graag uit voor een sollicitatiegesprek op dinsdag om 14 uur.", "invitation.interview"),
+    ("nl", "Heeft u volgende week tijd voor een kennismakingsgesprek?", "invitation.interview"),
+    ("nl", "Kan u mij morgen bellen op 09 234 56 78 om een datum voor een gesprek vast te leggen?", "invitation.call_to_fix"),
+    ("nl", "Na zorgvuldige overweging hebben wij gekozen voor een andere kandidaat.", "refusal.other"),
+    ("nl", "De vacature is intussen ingevuld.", "refusal.filled"),
+    ("nl", "Solliciteren kan enkel via het formulier op onze website.", "info.apply_elsewhere"),
+    ("fr", "Nous souhaiterions vous rencontrer pour un entretien d'embauche jeudi à 10h.", "invitation.interview"),
+    ("fr", "Je vous propose un entretien téléphonique demain à 11h.", "invitation.interview"),
+    ("fr", "Pouvez-vous me téléphoner afin de convenir d'un rendez-vous pour un entretien ?", "invitation.call_to_fix"),
+    ("fr", "Nous sommes au regret de vous informer que votre profil ne correspond pas à nos attentes.", "refusal.other"),
+    ("fr", "Nous ne sommes malheureusement pas en mesure de vous proposer un entretien.", "refusal.other"),
+    ("fr", "Le poste a entre-temps été pourvu.", "refusal.filled"),
+    ("fr", "Pour postuler, merci de passer par le formulaire en ligne sur notre site.", "info.apply_elsewhere"),
+    ("en", "We would like to invite you to an interview on Thursday at 10 am.", "invitation.interview"),
+    ("en", "We'd love to have a chat with you about the role. When are you free?", "invitation.interview"),
+    ("en", "After careful consideration we have decided not to proceed with your application.", "refusal.other"),
+    ("en", "Unfortunately the position has been filled.", "refusal.filled"),
+    ("en", "Could you call me back on 0470 12 34 56? I would like to ask you a few questions.", "info.call_back"),
+]
+import csv
+with open("job.csv", "w", newline="", encoding="utf-8") as f:
+    w = csv.writer(f, lineterminator="\n")
+    for i, (lang, text, code) in enumerate(cases):
+        name = "job-%s-%02d.txt" % (lang, i)
+        open(name, "w", encoding="utf-8").write(text + "\n")
+        w.writerow([name, lang, code])
+PY
+while IFS=, read -r f lang want; do
+	ct code --classify --lang "$lang" --market job --json "$f" >c.json
+	got=$(python3 -c 'import json; r = json.load(open("c.json"))[0]; print(r["sub_code"] or r["outcome"] or "review")')
+	[ "$got" = "$want" ] || fail "$f ($(cat "$f")): coded $got, want $want"
+done <job.csv

@@ -105,20 +105,22 @@ def check(study, outbox):
         app = int(mo.group(2))
         row = db.execute(
             "SELECT p.first_name, p.last_name, p.email, p.phone, p.profile, c.contact_email,"
-            " l.ref, l.area, l.title, l.url, l.price, a.variant, a.scheduled_at, a.message_id"
+            " l.ref, l.area, l.title, l.url, l.price, a.variant, a.scheduled_at, a.message_id,"
+            " l.occupation, l.isco"
             " FROM application a JOIN persona p ON p.id = a.persona"
             " JOIN listing l ON l.id = a.listing"
             " LEFT JOIN listing_contact c ON c.listing = l.id WHERE a.id = ?", (app,)).fetchone()
         if not row:
             return "%s: no application %d" % (name, app)
         (first, last, addr, phone, profile, contact, ref, area, title, url, price,
-         variant, sched, msgid) = row
+         variant, sched, msgid, occupation, isco) = row
         raw, f = parse(os.path.join(outbox, "new", name))
         vals = {"persona.first_name": first, "persona.last_name": last,
                 "persona.full_name": first + " " + last, "persona.email": addr,
                 "persona.phone": phone, "listing.ref": ref, "listing.area": area,
                 "listing.title": title, "listing.url": url,
-                "listing.price": price_text(price, lang), "study.city": city}
+                "listing.price": price_text(price, lang), "study.city": city,
+                "listing.occupation": occupation, "listing.isco": isco}
         for k, v in json.loads(profile).items():
             vals["profile." + k] = v
         subject, body = template(study, variant)

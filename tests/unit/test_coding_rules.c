@@ -607,6 +607,268 @@ START_TEST(codebook_study_adds_sub_codes_not_outcomes)
 }
 END_TEST
 
+/* Issue 13: employers' replies to job applications, written by hand for
+ * this test in each language as a recruiter would write them; the expected
+ * code follows the codebook's definitions (templates/coding/codebook.ini:
+ * invitation.interview for an interview proposed in person, by phone or
+ * video; invitation.call_to_fix for a call whose purpose is to fix one;
+ * info.* for a call back, documents, questions or another channel;
+ * refusal.filled for the job gone, refusal.other for the candidate turned
+ * down; other.acknowledgement for a receipt), not read off the rules. */
+START_TEST(built_in_rules_job_replies)
+{
+	struct coding_rules *rs = NULL;
+	struct ct_err err = { 0 };
+	ck_assert_msg(coding_rules_load(NULL, cb, 0, &rs, &err) == CT_OK, "%s", err.msg);
+	unsigned J = CODING_JOB;
+	/* Dutch. */
+	EXPECT(rs,
+	       "Beste, bedankt voor uw sollicitatie. Wij nodigen u graag uit voor een "
+	       "sollicitatiegesprek op dinsdag 20 april om 14 uur in ons kantoor in Gent.",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Dag Sevgi, uw cv ziet er interessant uit. Heeft u volgende week tijd voor een "
+	       "kennismakingsgesprek?",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Goedemiddag, wanneer zou u beschikbaar zijn voor een gesprek bij ons?",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Beste, kan u mij morgen even bellen op 09 234 56 78 om een datum voor een "
+	       "gesprek vast te leggen?",
+	       J, "invitation.call_to_fix");
+	EXPECT(rs,
+	       "Dag, ik had graag eerst eens telefonisch met u gesproken. Kan u mij "
+	       "terugbellen op 0470 11 22 33?",
+	       J, "info.call_back");
+	EXPECT(rs,
+	       "Beste, kan u ons een kopie van uw diploma en een referentie van uw vorige "
+	       "werkgever bezorgen?",
+	       J, "info.documents");
+	EXPECT(rs,
+	       "Hallo, vanaf wanneer zou u kunnen starten en heeft u een rijbewijs B?",
+	       J, "info.questions");
+	EXPECT(rs,
+	       "Geachte, wij danken u voor uw kandidatuur. Na zorgvuldige overweging hebben "
+	       "wij gekozen voor een andere kandidaat.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Beste, helaas moeten wij u meedelen dat uw profiel niet beantwoordt aan wat "
+	       "wij zoeken.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Dag, de vacature is intussen ingevuld. Wij houden uw gegevens bij voor een "
+	       "volgende keer.",
+	       J, "refusal.filled");
+	EXPECT(rs,
+	       "Beste, bedankt voor uw interesse, maar wij gaan niet verder met uw "
+	       "sollicitatie.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Beste, solliciteren kan enkel via het formulier op onze website, onder de "
+	       "rubriek jobs.",
+	       J, "info.apply_elsewhere");
+	EXPECT(rs,
+	       "Beste, wij hebben uw sollicitatie goed ontvangen en nemen zo snel mogelijk "
+	       "contact met u op.",
+	       J, "other.acknowledgement");
+	EXPECT(rs,
+	       "Beste Ahmed, graag nodigen we u uit voor een eerste gesprek op ons kantoor. "
+	       "Past woensdag om 10 uur?",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Dag Leen, we zouden u graag eens ontmoeten. Wanneer past het voor u?",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Beste, wij hebben beslist om niet verder te gaan met uw kandidatuur. Veel "
+	       "succes in uw verdere zoektocht.",
+	       J, "refusal.other");
+	EXPECT(rs, "Beste, de functie werd intussen intern ingevuld.", J, "refusal.filled");
+	EXPECT(rs,
+	       "Beste, we hebben ondertussen iemand gevonden voor deze job.",
+	       J, "refusal.filled");
+	EXPECT(rs,
+	       "Dag, wat zijn uw loonverwachtingen en hoeveel jaar ervaring heeft u als "
+	       "boekhouder?",
+	       J, "info.questions");
+	EXPECT(rs, "Beste, uw kandidatuur werd niet weerhouden.", J, "refusal.other");
+	EXPECT(rs,
+	       "Beste, wij zoeken iemand met meer ervaring in de zorgsector.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Beste, u mag mij altijd bellen op 09 123 45 67 voor meer info over de functie.",
+	       J, "info.call_back");
+	/* French. */
+	EXPECT(rs,
+	       "Bonjour Madame, suite à votre candidature, nous souhaiterions vous rencontrer "
+	       "pour un entretien d'embauche le jeudi 22 avril à 10h.",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Bonjour, votre profil nous intéresse. Seriez-vous disponible la semaine "
+	       "prochaine pour un entretien dans nos bureaux à Liège ?",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Bonjour, je vous propose de passer nous voir mardi à 14h pour faire "
+	       "connaissance.",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Bonjour, pouvez-vous me téléphoner au 04 222 33 44 afin de convenir d'un "
+	       "rendez-vous pour un entretien ?",
+	       J, "invitation.call_to_fix");
+	EXPECT(rs,
+	       "Bonjour, merci de me rappeler au 0478 12 34 56, j'aimerais vous poser quelques "
+	       "questions.",
+	       J, "info.call_back");
+	EXPECT(rs,
+	       "Bonjour, pourriez-vous nous transmettre une copie de votre diplôme ainsi que "
+	       "vos références ?",
+	       J, "info.documents");
+	EXPECT(rs,
+	       "Bonjour, à partir de quand seriez-vous disponible et disposez-vous d'un "
+	       "véhicule ?",
+	       J, "info.questions");
+	EXPECT(rs,
+	       "Madame, nous vous remercions pour votre candidature. Malheureusement, nous "
+	       "avons retenu un autre candidat.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Monsieur, après examen de votre dossier, nous sommes au regret de vous "
+	       "informer que votre profil ne correspond pas à nos attentes.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Bonjour, le poste a entre-temps été pourvu. Nous gardons votre CV dans notre "
+	       "base de données.",
+	       J, "refusal.filled");
+	EXPECT(rs,
+	       "Bonjour, nous avons le regret de vous annoncer que nous ne donnerons pas suite "
+	       "à votre candidature.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Bonjour, pour postuler, merci de passer par le formulaire en ligne sur notre "
+	       "site.",
+	       J, "info.apply_elsewhere");
+	EXPECT(rs,
+	       "Bonjour, nous accusons bonne réception de votre candidature et reviendrons "
+	       "vers vous prochainement.",
+	       J, "other.acknowledgement");
+	EXPECT(rs,
+	       "Madame, nous ne sommes malheureusement pas en mesure de vous proposer un "
+	       "entretien.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Bonjour Monsieur, nous aimerions vous convier à un entretien d'embauche. "
+	       "Quelles sont vos disponibilités ?",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Bonjour, votre candidature a retenu notre attention. Je vous propose un "
+	       "entretien téléphonique demain à 11h.",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Madame, nous avons bien reçu votre candidature pour le poste de comptable, "
+	       "mais nous avons décidé de ne pas la retenir.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Bonjour, nous avons trouvé la personne qu'il nous fallait. Bonne continuation "
+	       "dans vos recherches.",
+	       J, "refusal.filled");
+	EXPECT(rs,
+	       "Bonjour, l'offre n'est plus d'actualité, le recrutement est clôturé.",
+	       J, "refusal.filled");
+	EXPECT(rs,
+	       "Bonjour, pourriez-vous nous préciser vos prétentions salariales ?",
+	       J, "info.questions");
+	EXPECT(rs,
+	       "Bonjour, je souhaiterais en savoir un peu plus sur votre expérience. "
+	       "Pouvez-vous m'appeler ?",
+	       J, "info.call_back");
+	EXPECT(rs,
+	       "Bonjour, votre profil ne correspond pas au poste proposé. Nous vous souhaitons "
+	       "bonne chance.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Bonjour, nous privilégions des candidats ayant une expérience dans le secteur "
+	       "hospitalier.",
+	       J, "refusal.other");
+	/* English. */
+	EXPECT(rs,
+	       "Dear Ms Cetin, thank you for your application. We would like to invite you to "
+	       "an interview on Thursday 22 April at 10 am.",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Hi, thanks for applying. Are you available for a short video interview next "
+	       "week?",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Hello, could you give me a call on 02 345 67 89 to arrange a time for an "
+	       "interview?",
+	       J, "invitation.call_to_fix");
+	EXPECT(rs,
+	       "Hello, could you call me back on 0470 12 34 56? I would like to ask you a few "
+	       "questions.",
+	       J, "info.call_back");
+	EXPECT(rs,
+	       "Dear applicant, please send us a copy of your diploma and the contact details "
+	       "of two referees.",
+	       J, "info.documents");
+	EXPECT(rs,
+	       "Hi, when would you be able to start, and do you have a driving licence?",
+	       J, "info.questions");
+	EXPECT(rs,
+	       "Dear Mr Peeters, thank you for your interest. After careful consideration we "
+	       "have decided not to proceed with your application.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Dear applicant, unfortunately the position has been filled.",
+	       J, "refusal.filled");
+	EXPECT(rs,
+	       "Thank you for applying. We have decided to go ahead with another candidate "
+	       "whose experience more closely matches the role.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Dear candidate, we regret to inform you that your application was "
+	       "unsuccessful.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Hi, please apply through the careers page on our website.",
+	       J, "info.apply_elsewhere");
+	EXPECT(rs,
+	       "Thank you for your application, which we have received. We will be in touch.",
+	       J, "other.acknowledgement");
+	EXPECT(rs,
+	       "Dear Ms Dubois, we are pleased to invite you for a first meeting with our "
+	       "finance manager on Monday at 2 pm.",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Hi Sevgi, we'd love to have a chat with you about the role. When are you free "
+	       "this week?",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Dear Mr El Amrani, we are pleased to invite you to an interview at our "
+	       "Zaventem office.",
+	       J, "invitation.interview");
+	EXPECT(rs,
+	       "Dear candidate, we have now filled this vacancy and are no longer accepting "
+	       "applications.",
+	       J, "refusal.filled");
+	EXPECT(rs,
+	       "Unfortunately we will not be taking your application further.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "We have received a large number of applications and have decided to pursue "
+	       "other candidates.",
+	       J, "refusal.other");
+	EXPECT(rs, "What are your salary expectations and notice period?", J, "info.questions");
+	EXPECT(rs,
+	       "Thank you for your application. We are looking for someone with more "
+	       "experience in payroll.",
+	       J, "refusal.other");
+	EXPECT(rs,
+	       "Could you give me a ring when you have a moment? My number is 0470 12 34 56.",
+	       J, "info.call_back");
+	coding_rules_free(rs);
+}
+END_TEST
+
 int main(void)
 {
 	g_mime_init();
@@ -633,6 +895,7 @@ int main(void)
 	tcase_add_test(tc, built_in_rules_general_phenomena);
 	tcase_add_test(tc, built_in_rules_round6_phenomena);
 	tcase_add_test(tc, built_in_rules_round7_phenomena);
+	tcase_add_test(tc, built_in_rules_job_replies);
 	tcase_add_test(tc, codebook_examples_never_coded_wrong);
 	tcase_add_test(tc, codebook_study_adds_sub_codes_not_outcomes);
 	suite_add_tcase(s, tc);

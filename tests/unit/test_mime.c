@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mail/mime.h"
+#include "mail/reply.h"
 #include "base/banned.h"
 
 /* 2026-12-07T08:00:00Z, a Monday: 09:00 in Brussels (CET, +01:00). */
@@ -77,7 +78,7 @@ static void check_roundtrip(const char *name, const char *subject, const char *b
 {
 	struct mime_out m = { name, "candidate@corrtest.invalid", "verhuur@immo-voorbeeld.be",
 			      subject, body, MONDAY_0800Z, "Europe/Brussels",
-			      "<4f2a9c0e1b7d@corrtest.invalid>" };
+			      "<4f2a9c0e1b7d@corrtest.invalid>", NULL, 0 };
 	char *raw;
 	size_t len;
 	struct ct_err err = { 0 };
@@ -162,7 +163,7 @@ END_TEST
 START_TEST(names_readers_would_disagree_on)
 {
 	struct mime_out m = { "Marie-Françoise-Geneviève-Anne-Charlotte Van den Heuvel", "m.v@corrtest.invalid",
-			      "a@b.be", "Subject", "Body\n", MONDAY_0800Z, NULL, "<ab@corrtest.invalid>" };
+			      "a@b.be", "Subject", "Body\n", MONDAY_0800Z, NULL, "<ab@corrtest.invalid>", NULL, 0 };
 	char *raw = NULL;
 	size_t len;
 	struct ct_err err = { 0 };
@@ -197,7 +198,7 @@ START_TEST(equals_in_names)
 	 * would disagree on. */
 	struct mime_out m = { "Marie-Fran\xc3\xa7oise=Genevi\xc3\xa8ve Van den Heuvel-De Smedt-Vanderstraeten",
 			      "m.v@corrtest.invalid", "a@b.be", "Subject", "Body\n", MONDAY_0800Z, NULL,
-			      "<ab@corrtest.invalid>" };
+			      "<ab@corrtest.invalid>", NULL, 0 };
 	char *raw = NULL;
 	size_t len;
 	struct ct_err err = { 0 };
@@ -209,7 +210,7 @@ END_TEST
 START_TEST(control_characters_refused)
 {
 	struct mime_out ok = { "Ngalula Kabongo", "n.k@corrtest.invalid", "a@b.be", "Subject",
-			       "Body\n", MONDAY_0800Z, NULL, "<ab@corrtest.invalid>" };
+			       "Body\n", MONDAY_0800Z, NULL, "<ab@corrtest.invalid>", NULL, 0 };
 	char *raw;
 	size_t len;
 	struct ct_err err;
@@ -266,6 +267,325 @@ START_TEST(control_characters_refused)
 }
 END_TEST
 
+/* Attachments. Python lists the message's MIME tree, one line per part:
+ * content type, the file name of Content-Disposition and the name
+ * parameter of Content-Type (both decoded), the SHA-256 of the decoded
+ * bytes, then the plain body and the number of defects; then the file name
+ * and the name parameter as the older compat32 parser reads them; all
+ * hex-encoded like py_src's fields. */
+static const char py_att_src[] =
+	"import sys, email, email.policy, hashlib\n"
+	"m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)\n"
+	"out = []\n"
+	"defects = len(m.defects)\n"
+	"for p in m.walk():\n"
+	"    defects += len(p.defects)\n"
+	"    if p.is_multipart():\n"
+	"        out.append(p.get_content_type())\n"
+	"        continue\n"
+	"    b = p.get_payload(decode=True)\n"
+	"    out.append(' '.join([p.get_content_type(), str(p.get_content_disposition()),\n"
+	"               p.get_filename() or '-', p['Content-Type'].params.get('name', '-'),\n"
+	"               hashlib.sha256(b).hexdigest()]))\n"
+	"out.append(m.get_body(preferencelist=('plain',)).get_content())\n"
+	"out.append(str(defects))\n"
+	"# The older parser (policy compat32), as most mail tools of the last\n"
+	"# decades read parameters: RFC 2231 through get_filename, RFC 2047 in a\n"
+	"# quoted name through email.header.\n"
+	"import email.header, email.utils\n"
+	"o = email.message_from_bytes(open(sys.argv[1], 'rb').read())\n"
+	"a = [p for p in o.walk() if p.get_content_disposition() == 'attachment'][0]\n"
+	"n = a.get_param('name')\n"
+	"n = email.utils.collapse_rfc2231_value(n) if isinstance(n, tuple) else\\\n"
+	"    str(email.header.make_header(email.header.decode_header(n)))\n"
+	"out += [a.get_filename(), n]\n"
+	"for x in out: print(x.encode('utf-8').hex())\n";
+
+/* Runs py_att_src over raw; returns the number of lines in f (caller frees). */
+static int python_tree(const char *raw, size_t len, char *f[8])
+{
+	char dir[] = "/tmp/test_mime.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *py = xasprintf("%s/p.py", dir), *eml = xasprintf("%s/m.eml", dir);
+	FILE *o = fopen(py, "w");
+	fputs(py_att_src, o);
+	fclose(o);
+	o = fopen(eml, "wb");
+	fwrite(raw, 1, len, o);
+	fclose(o);
+	char *cmd = xasprintf("python3 %s %s", py, eml);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	char line[16384];
+	int n = 0;
+	while (n < 8 && fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		f[n++] = unhex(line);
+	}
+	int st = pclose(p);
+	unlink(py);
+	unlink(eml);
+	rmdir(dir);
+	free(py);
+	free(eml);
+	free(cmd);
+	ck_assert_msg(st == 0, "python3 could not parse the message");
+	return n;
+}
+
+/* A stand-in PDF: a header, then every byte value (so base64 must carry
+ * NULs, CR, LF and 8-bit bytes untouched), a few KB in all. */
+static unsigned char *fake_pdf(size_t *len)
+{
+	static const char head[] = "%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
+	size_t hl = sizeof(head) - 1, n = hl + 16 * 256 + 6;
+	unsigned char *b = xmalloc(n);
+	memcpy(b, head, hl);
+	for (size_t i = 0; i < 16 * 256; i++)
+		b[hl + i] = (unsigned char)((i * 7 + i / 256) & 0xFF);
+	memcpy(b + hl + 16 * 256, "%%EOF\n", 6);
+	*len = n;
+	return b;
+}
+
+/* A leaf part's content as GMime decodes it. */
+static GByteArray *gmime_leaf_bytes(GMimeObject *o)
+{
+	GMimeStream *out = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(o)), out);
+	GByteArray *ba = g_byte_array_new();
+	g_byte_array_append(ba, g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out))->data,
+			    g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out))->len);
+	g_object_unref(out);
+	return ba;
+}
+
+static void check_attachment(const char *fname)
+{
+	static const char body[] =
+		"Geachte mevrouw, geachte heer,\n\nIn bijlage vindt u mijn cv. Ik solliciteer graag "
+		"naar de functie van boekhouder (m/v/x) die u op uw website aanbiedt; een lange regel "
+		"die quoted-printable afbreekt.\n\nMet vriendelijke groeten\nGülşen Öztürk\n";
+	size_t plen;
+	unsigned char *pdf = fake_pdf(&plen);
+	struct mime_attachment att = { fname, "application/pdf", pdf, plen };
+	struct mime_out m = { "Gülşen Öztürk", "g.ozturk@corrtest.invalid", "jobs@werkgever.invalid",
+			      "Sollicitatie boekhouder", body, MONDAY_0800Z, "Europe/Brussels",
+			      "<9c1e@corrtest.invalid>", &att, 1 };
+	char *raw, *raw2;
+	size_t len, len2;
+	struct ct_err err = { 0 };
+	ck_assert_msg(mime_build(&m, &raw, &len, &err) == CT_OK, "%s", err.msg);
+	/* The same message builds to the same bytes (the boundary comes from
+	 * the Message-ID, not from chance). */
+	ck_assert_int_eq(mime_build(&m, &raw2, &len2, &err), CT_OK);
+	ck_assert_uint_eq(len, len2);
+	ck_assert_mem_eq(raw, raw2, len);
+	free(raw2);
+
+	/* 7-bit, LF line ends, lines of at most 78 characters (RFC 5322 2.1.1,
+	 * RFC 2045 6.8 for base64 lines of 76). */
+	ck_assert_ptr_null(strchr(raw, '\r'));
+	size_t col = 0;
+	for (size_t i = 0; i < len; i++) {
+		ck_assert_msg((unsigned char)raw[i] < 0x80, "8-bit byte at %zu", i);
+		col = raw[i] == '\n' ? 0 : col + 1;
+		ck_assert_msg(col <= 78, "line over 78 characters at byte %zu", i);
+	}
+	ck_assert_ptr_null(strstr(raw, "\nX-"));
+	ck_assert_ptr_nonnull(strstr(raw, "\nContent-Type: multipart/mixed; boundary=\""));
+	ck_assert_ptr_nonnull(strstr(raw, "Content-Transfer-Encoding: base64\n"));
+	/* The boundary: 1 to 70 characters of RFC 2046's bchars, opened by
+	 * "--boundary" lines and closed by exactly one "--boundary--". */
+	const char *b = strstr(raw, "boundary=\"") + strlen("boundary=\"");
+	size_t bl = strcspn(b, "\"");
+	ck_assert(bl >= 1 && bl <= 70);
+	for (size_t i = 0; i < bl; i++)
+		ck_assert(g_ascii_isalnum(b[i]) || strchr("'()+_,-./:=?", b[i]));
+	char *bnd = xstrndup(b, bl);
+	char *open_l = xasprintf("\n--%s\n", bnd), *close_l = xasprintf("\n--%s--\n", bnd);
+	int nopen = 0;
+	for (const char *p = raw; (p = strstr(p, open_l)); p++)
+		nopen++;
+	ck_assert_int_eq(nopen, 2);
+	ck_assert_ptr_nonnull(strstr(raw, close_l));
+	ck_assert_ptr_null(strstr(strstr(raw, close_l) + 1, close_l));
+	/* The boundary must not occur in the parts. */
+	const char *first = strstr(raw, open_l);
+	const char *second = strstr(first + 1, open_l);
+	ck_assert_ptr_nonnull(second);
+	ck_assert_ptr_eq(strstr(first + strlen(open_l), bnd), second + 3);
+	ck_assert_ptr_eq(strstr(second + strlen(open_l), bnd), strstr(raw, close_l) + 3);
+	free(open_l), free(close_l);
+
+	/* (a) GMime: text/plain, then application/pdf with the name and the
+	 * bytes that went in. */
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(raw, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(st);
+	GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+	ck_assert_ptr_nonnull(msg);
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	ck_assert(GMIME_IS_MULTIPART(top));
+	ck_assert_str_eq(g_mime_multipart_get_boundary(GMIME_MULTIPART(top)), bnd);
+	ck_assert_int_eq(g_mime_multipart_get_count(GMIME_MULTIPART(top)), 2);
+	GMimeObject *t = g_mime_multipart_get_part(GMIME_MULTIPART(top), 0);
+	GMimeObject *a = g_mime_multipart_get_part(GMIME_MULTIPART(top), 1);
+	ck_assert(GMIME_IS_TEXT_PART(t));
+	char *text = g_mime_text_part_get_text(GMIME_TEXT_PART(t));
+	ck_assert_str_eq(text, body);
+	g_free(text);
+	ck_assert(GMIME_IS_PART(a) && !GMIME_IS_TEXT_PART(a));
+	GMimeContentType *ct = g_mime_object_get_content_type(a);
+	ck_assert_str_eq(g_mime_content_type_get_media_type(ct), "application");
+	ck_assert_str_eq(g_mime_content_type_get_media_subtype(ct), "pdf");
+	ck_assert_str_eq(g_mime_part_get_filename(GMIME_PART(a)), fname);
+	ck_assert_str_eq(g_mime_content_type_get_parameter(ct, "name"), fname);
+	ck_assert_str_eq(g_mime_content_disposition_get_disposition(
+				 g_mime_object_get_content_disposition(a)),
+			 "attachment");
+	ck_assert(g_mime_part_get_content_encoding(GMIME_PART(a)) == GMIME_CONTENT_ENCODING_BASE64);
+	GByteArray *ba = gmime_leaf_bytes(a);
+	ck_assert_uint_eq(ba->len, plen);
+	ck_assert_mem_eq(ba->data, pdf, plen);
+	g_byte_array_free(ba, TRUE);
+	g_object_unref(msg);
+	g_object_unref(parser);
+	g_object_unref(st);
+
+	/* (b) Python's email package. */
+	char *f[8] = { 0 };
+	int n = python_tree(raw, len, f);
+	ck_assert_int_eq(n, 7);
+	ck_assert_str_eq(f[0], "multipart/mixed");
+	ck_assert_ptr_nonnull(strstr(f[1], "text/plain None - - "));
+	char hex[65];
+	sha256_hex(pdf, plen, hex);
+	char *want = xasprintf("application/pdf attachment %s %s %s", fname, fname, hex);
+	ck_assert_str_eq(f[2], want);
+	free(want);
+	ck_assert_str_eq(f[3], body);
+	ck_assert_str_eq(f[4], "0");
+	ck_assert_str_eq(f[5], fname);
+	ck_assert_str_eq(f[6], fname);
+	for (int i = 0; i < n; i++)
+		free(f[i]);
+
+	/* (c) What corrtest itself reads from a reply quoting nothing but this
+	 * message, and compose --show-stored decodes: the body, not base64. */
+	struct reply *r = NULL;
+	ck_assert_int_eq(reply_parse(raw, len, &r, &err), CT_OK);
+	ck_assert_str_eq(r->text, body);
+	ck_assert_str_eq(r->from_name, "Gülşen Öztürk");
+	reply_free(r);
+
+	free(bnd);
+	free(raw);
+	free(pdf);
+}
+
+START_TEST(attachments)
+{
+	check_attachment("CV_Jan_Peeters.pdf");
+	check_attachment("CV_Gülşen_Öztürk.pdf");
+	check_attachment("CV_Zoë_Dubois-Lefèvre.pdf");
+	/* Too long for one RFC 2047 word: RFC 2231 in both headers. */
+	check_attachment("CV_Marie-Françoise-Geneviève_Van_den_Heuvel-De_Smedt-Vanderstraeten.pdf");
+	check_attachment("CV_Nguyễn_Thị_Minh_Khai.pdf");
+}
+END_TEST
+
+/* A message without attachments is what it always was: one text/plain part. */
+START_TEST(no_attachment_single_part)
+{
+	struct mime_out m = { "Jan Peeters", "j.p@corrtest.invalid", "a@b.be", "Subject", "Body\n",
+			      MONDAY_0800Z, NULL, "<ab@corrtest.invalid>", NULL, 0 };
+	char *raw;
+	size_t len;
+	struct ct_err err;
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_OK);
+	/* Written by hand, in the order of fields GMime 3.2 uses. */
+	static const char want[] = "Date: Mon, 07 Dec 2026 08:00:00 +0000\n"
+				   "From: Jan Peeters <j.p@corrtest.invalid>\n"
+				   "Subject: Subject\n"
+				   "To: a@b.be\n"
+				   "Message-Id: <ab@corrtest.invalid>\n"
+				   "MIME-Version: 1.0\n"
+				   "Content-Type: text/plain; charset=utf-8\n"
+				   "Content-Transfer-Encoding: quoted-printable\n"
+				   "\n"
+				   "Body\n";
+	ck_assert_str_eq(raw, want);
+	free(raw);
+}
+END_TEST
+
+START_TEST(attachments_refused)
+{
+	static const unsigned char data[] = "%PDF-1.4\n";
+	struct mime_attachment att = { "CV_Jan_Peeters.pdf", "application/pdf", data, sizeof(data) - 1 };
+	struct mime_out ok = { "Jan Peeters", "j.p@corrtest.invalid", "a@b.be", "Subject", "Body\n",
+			       MONDAY_0800Z, NULL, "<ab@corrtest.invalid>", &att, 1 };
+	char *raw = NULL;
+	size_t len;
+	struct ct_err err;
+	ck_assert_int_eq(mime_build(&ok, &raw, &len, &err), CT_OK);
+	free(raw);
+	raw = NULL;
+	static const struct {
+		const char *name, *type, *msg;
+	} bad[] = {
+		{ "", "application/pdf", "no file name" },
+		{ "../CV_Jan.pdf", "application/pdf", "path separator" },
+		{ "cv/CV_Jan.pdf", "application/pdf", "path separator" },
+		{ "C:\\CV_Jan.pdf", "application/pdf", "path separator" },
+		{ "CV_Jan\n.pdf", "application/pdf", "line break" },
+		{ "CV_Jan\t.pdf", "application/pdf", "U+0009" },
+		{ "CV_\xE2\x80\xAE" "fdp.exe", "application/pdf", "bidi" },
+		{ "CV_Jan\xC3.pdf", "application/pdf", "UTF-8" },
+		{ "CV_Jan_Peeters.exe", "application/pdf", "does not end in .pdf" },
+		{ "CV_Jan_Peeters.pdf ", "application/pdf", "does not end in .pdf" },
+		{ "CV_Jan_Peeters", "application/pdf", "does not end in .pdf" },
+		{ "CV_Jan_Peeters.pdf", "application", "type/subtype" },
+		{ "CV_Jan_Peeters.pdf", "application/pdf; name=x", "type/subtype" },
+		{ "CV_Jan_Peeters.pdf", "application/pdf\r\nBcc: x@y.z", "type/subtype" },
+		{ "CV_Jan_Peeters.pdf", NULL, "type/subtype" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mime_attachment a = att;
+		a.name = bad[i].name;
+		a.type = bad[i].type;
+		struct mime_out m = ok;
+		m.att = &a;
+		err.msg[0] = '\0';
+		ck_assert_msg(mime_build(&m, &raw, &len, &err) == CT_EINPUT, "accepted %zu", i);
+		ck_assert_ptr_null(raw);
+		ck_assert_msg(strstr(err.msg, bad[i].msg), "%zu: %s", i, err.msg);
+	}
+	/* ".PDF" is a PDF's name too; other types need no ".pdf". */
+	struct mime_attachment a = att;
+	a.name = "CV_JAN.PDF";
+	struct mime_out m = ok;
+	m.att = &a;
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_OK);
+	free(raw);
+	a.name = "letter.txt";
+	a.type = "text/plain";
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_OK);
+	free(raw);
+	raw = NULL;
+	a = att;
+	a.len = 0;
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "empty"));
+	a.data = NULL;
+	a.len = 5;
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	m.att = NULL;
+	ck_assert_int_eq(mime_build(&m, &raw, &len, &err), CT_EINPUT);
+	ck_assert_ptr_null(raw);
+}
+END_TEST
+
 START_TEST(message_ids_unique)
 {
 	char *a, *b;
@@ -298,6 +618,9 @@ int main(void)
 	tcase_add_test(tc, names_readers_would_disagree_on);
 	tcase_add_test(tc, message_ids_unique);
 	tcase_add_test(tc, equals_in_names);
+	tcase_add_test(tc, attachments);
+	tcase_add_test(tc, no_attachment_single_part);
+	tcase_add_test(tc, attachments_refused);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

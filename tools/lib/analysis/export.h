@@ -29,9 +29,21 @@ int export_kind_known(const char *name);
  *                application_id, listing_status, planned_channel, sent_via,
  *                scheduled_at, sent_at, replied_at (local times),
  *                response_hours (sent to reply), coder
+ * A job study's assignments and responses end with isco and occupation
+ * (the vacancy's ISCO-08 code and occupation).
  * The responses export reads back with `corrtest import`.
  * Returns CT_EINPUT for an unknown kind, CT_EENV on a database or write
  * error. */
 int export_csv(struct study *s, const char *kind, FILE *out, struct ct_err *err);
+
+/* `export codebook`: a CSV (file, variable, type, values, meaning) that
+ * describes every column of the exports above, in their order, with the
+ * study's own values (its groups, genders, variants); the outcome's values
+ * each with the coding codebook's definition (codebook_load, the study's
+ * coding/codebook.ini included) and the sub-codes of the study's market;
+ * in a job study, also the vacancy columns and the CV export's columns.
+ * CT_EINPUT for a study codebook that does not read, CT_EENV on a write
+ * error. */
+int export_codebook(struct study *s, FILE *out, struct ct_err *err);
 
 #endif

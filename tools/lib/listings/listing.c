@@ -15,8 +15,23 @@
 const char *const listing_columns[LF_COUNT + 1] = {
 	"ref",	 "url",	  "contact_email", "contact_name", "agent_type", "agent",
 	"area",	 "price", "round",	   "posted_on",	   "title",	 "channel",
-	"contact_phone", "portal_ref", NULL
+	"contact_phone", "portal_ref", "isco", "occupation", "level", NULL
 };
+
+const char *listing_level(const char *s)
+{
+	static const char *const levels[] = { "none", "secondary", "bachelor", "master" };
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (!strcasecmp(s, levels[i]))
+			return levels[i];
+	return NULL;
+}
+
+int listing_check_isco(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= 4 && strspn(s, "0123456789") == n;
+}
 
 static int is_digit(char c)
 {
@@ -414,6 +429,21 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 			ok = strlen(v) <= 100;
 			why = "is longer than 100 bytes";
 			break;
+		case LF_ISCO:
+			ok = listing_check_isco(v);
+			why = "is not an ISCO-08 code (1 to 4 digits, such as 2411 for accountants)";
+			break;
+		case LF_LEVEL: {
+			const char *t = listing_level(v);
+			if (t) {
+				free(out->f[i]);
+				out->f[i] = xstrdup(t);
+			} else {
+				ok = 0;
+				why = "must be none, secondary, bachelor or master";
+			}
+			break;
+		}
 		default:
 			if (strlen(v) > 1000) {
 				ok = 0;
@@ -443,6 +473,24 @@ int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 			"is required: agency or private");
 		bad++;
 	}
+	return bad;
+}
+
+int listing_check_market(const struct listing *l, const char *market, listing_report_fn report,
+			 void *ud)
+{
+	static const int job_only[] = { LF_ISCO, LF_OCCUPATION, LF_LEVEL };
+	int bad = 0;
+	if (market && !strcmp(market, "job"))
+		return 0;
+	for (size_t i = 0; i < sizeof(job_only) / sizeof(job_only[0]); i++)
+		if (l->f[job_only[i]]) {
+			reportf(report, ud, listing_columns[job_only[i]],
+				"applies to vacancies only, and this is a %s study (market = %s in "
+				"study.ini): remove the column or leave it empty",
+				market ? market : "housing", market ? market : "housing");
+			bad++;
+		}
 	return bad;
 }
 
@@ -665,8 +713,9 @@ int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64
 		time_iso_utc(time_now(), q->now);
 	if ((rc = use(q, &q->insert,
 		      "INSERT INTO listing (ref, url, title, agent_type, agent_key, area, price,"
-		      " round, posted_on, status, added_at, channel, url_key, portal_ref)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+		      " round, posted_on, status, added_at, channel, url_key, portal_ref, isco,"
+		      " occupation, level)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?)",
 		      err)))
 		return rc;
 	sqlite3_stmt *st = q->insert;
@@ -686,6 +735,9 @@ int listing_stmts_insert(struct listing_stmts *q, const struct listing *l, int64
 	bind_opt(st, 11, l->f[LF_CHANNEL]);
 	bind_opt(st, 12, l->url_key);
 	bind_opt(st, 13, l->f[LF_PORTAL_REF]);
+	bind_opt(st, 14, l->f[LF_ISCO]);
+	bind_opt(st, 15, l->f[LF_OCCUPATION]);
+	bind_opt(st, 16, l->f[LF_LEVEL]);
 	rc = study_step_done(s, st, err, "adding a listing");
 	sqlite3_reset(st);
 	if (rc)
@@ -963,6 +1015,7 @@ int listing_add(struct study *s, const char *const in[LF_COUNT], listing_report_
 		return rc;
 	}
 	int bad = listing_validate(in, out, report, ud);
+	bad += listing_check_market(out, s->design->market, report, ud);
 	const char *ref = out->f[LF_REF], *url = out->f[LF_URL];
 	int64_t found = 0;
 	if (ref && !(rc = listing_ref_find(s, ref, &found, &stored, err)) && found) {
@@ -1069,7 +1122,7 @@ int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *er
 		" l.round, l.posted_on, l.status,"
 		" (SELECT count(*) FROM application a WHERE a.listing = l.id),"
 		" c.contact_email, c.contact_name, c.agent_name, l.channel, l.portal_ref,"
-		" c.contact_phone"
+		" c.contact_phone, l.isco, l.occupation, l.level"
 		" FROM listing l LEFT JOIN listing_contact c ON c.listing = l.id ORDER BY l.id",
 		&st, err);
 	if (rc)
@@ -1096,6 +1149,9 @@ int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *er
 			.channel = col_text(st, 15),
 			.portal_ref = col_text(st, 16),
 			.contact_phone = col_text(st, 17),
+			.isco = col_text(st, 18),
+			.occupation = col_text(st, 19),
+			.level = col_text(st, 20),
 		};
 		if ((rc = fn(ud, &row)))
 			break;
@@ -1113,7 +1169,7 @@ int listing_each(struct study *s, listing_row_fn fn, void *ud, struct ct_err *er
 static const int editable[] = { LF_URL,	       LF_TITLE,	 LF_AREA,	   LF_PRICE,
 				LF_AGENT_TYPE, LF_AGENT,	 LF_CONTACT_EMAIL, LF_CONTACT_NAME,
 				LF_CONTACT_PHONE, LF_CHANNEL,	 LF_PORTAL_REF,	   LF_ROUND,
-				LF_POSTED_ON };
+				LF_POSTED_ON, LF_ISCO, LF_OCCUPATION, LF_LEVEL };
 
 /* Fields that say where and to whom the applications went: once one was
  * sent, the record must keep what it was sent to. (Title, area and price
@@ -1159,7 +1215,8 @@ static int edit_load(struct study *s, int64_t id, char *cur[LF_COUNT], char **ag
 		s,
 		"SELECT l.ref, l.url, c.contact_email, c.contact_name, l.agent_type, c.agent_name,"
 		" l.area, CASE WHEN l.price IS NULL THEN NULL ELSE printf('%.2f', l.price) END,"
-		" l.round, l.posted_on, l.title, l.channel, c.contact_phone, l.portal_ref, l.agent_key,"
+		" l.round, l.posted_on, l.title, l.channel, c.contact_phone, l.portal_ref, l.isco,"
+		" l.occupation, l.level, l.agent_key,"
 		" EXISTS (SELECT 1 FROM application a WHERE a.listing = l.id AND (a.sent_at IS NOT NULL"
 		"  OR a.status IN ('sending', 'sent', 'bounced')))"
 		" FROM listing l LEFT JOIN listing_contact c ON c.listing = l.id WHERE l.id = ?",
@@ -1172,9 +1229,10 @@ static int edit_load(struct study *s, int64_t id, char *cur[LF_COUNT], char **ag
 		for (int i = 0; i < LF_COUNT; i++)
 			cur[i] = sqlite3_column_type(st, i) == SQLITE_NULL ? NULL
 									  : study_column_dup(st, i, "");
-		*agent_key = sqlite3_column_type(st, 14) == SQLITE_NULL ? NULL
-									: study_column_dup(st, 14, "");
-		*sent = sqlite3_column_int(st, 15);
+		*agent_key = sqlite3_column_type(st, LF_COUNT) == SQLITE_NULL
+				     ? NULL
+				     : study_column_dup(st, LF_COUNT, "");
+		*sent = sqlite3_column_int(st, LF_COUNT + 1);
 	} else {
 		rc = study_db_error(s, err, "reading a listing");
 	}
@@ -1264,6 +1322,8 @@ int listing_edit(struct study *s, const char *ref, int n, char *const *assign,
 		}
 	}
 	bad = listing_validate(in, &l, report, ud);
+	if (!bad)
+		bad = listing_check_market(&l, s->design->market, report, ud);
 	if (bad)
 		goto refused;
 	struct strbuf fields = STRBUF_INIT, detail = STRBUF_INIT;
@@ -1317,7 +1377,8 @@ int listing_edit(struct study *s, const char *ref, int n, char *const *assign,
 		rc = study_prepare(s,
 				   "UPDATE listing SET url = ?, url_key = ?, title = ?, agent_type = ?,"
 				   " agent_key = ?, area = ?, price = ?, round = ?, posted_on = ?,"
-				   " channel = ?, portal_ref = ? WHERE id = ?",
+				   " channel = ?, portal_ref = ?, isco = ?, occupation = ?, level = ?"
+				   " WHERE id = ?",
 				   &st, err);
 		if (!rc) {
 			bind_opt(st, 1, l.f[LF_URL]);
@@ -1334,7 +1395,10 @@ int listing_edit(struct study *s, const char *ref, int n, char *const *assign,
 			bind_opt(st, 9, l.f[LF_POSTED_ON]);
 			bind_opt(st, 10, l.f[LF_CHANNEL]);
 			bind_opt(st, 11, l.f[LF_PORTAL_REF]);
-			sqlite3_bind_int64(st, 12, id);
+			bind_opt(st, 12, l.f[LF_ISCO]);
+			bind_opt(st, 13, l.f[LF_OCCUPATION]);
+			bind_opt(st, 14, l.f[LF_LEVEL]);
+			sqlite3_bind_int64(st, 15, id);
 			rc = study_step_done(s, st, err, "editing a listing");
 			sqlite3_finalize(st);
 			st = NULL;

@@ -26,6 +26,12 @@ enum listing_field {
 	LF_CHANNEL,	  /* smtp, portal, webmail, phone, sms; empty: the study's default */
 	LF_CONTACT_PHONE, /* the landlord's number, for the phone and sms channels */
 	LF_PORTAL_REF,	  /* the portal's own number for the listing */
+	/* Vacancies only (a job study): the occupation's ISCO-08 code (1 to 4
+	 * digits), the occupation as the vacancy names it, and the education
+	 * it asks for (none, secondary, bachelor, master). */
+	LF_ISCO,
+	LF_OCCUPATION,
+	LF_LEVEL,
 	LF_COUNT
 };
 
@@ -56,6 +62,19 @@ typedef void (*listing_report_fn)(void *ud, const char *column, long off, const 
 int listing_validate(const char *const in[LF_COUNT], struct listing *out,
 		     listing_report_fn report, void *ud);
 void listing_free(struct listing *l);
+
+/* The columns only a vacancy has (isco, occupation, level): for a study
+ * whose market is not "job" each one l gives is reported ("applies to job
+ * studies only") and counted in the return value. A housing file with an
+ * isco column is a file meant for another study, not one to import with
+ * its vacancy data dropped. */
+int listing_check_market(const struct listing *l, const char *market, listing_report_fn report,
+			 void *ud);
+/* "none", "secondary", "bachelor" or "master", any case; the canonical
+ * name or NULL. */
+const char *listing_level(const char *s);
+/* An ISCO-08 code: 1 to 4 digits (a major, sub-major, minor or unit group). */
+int listing_check_isco(const char *s);
 
 /* Single-value checks; each returns 1 when s is acceptable, else 0 and a
  * short reason in why (a static string). Dates are checked with date_valid
@@ -213,6 +232,7 @@ struct listing_row {
 	int64_t id, applications;
 	const char *ref, *url, *title, *agent_type, *agent_key, *area, *posted_on, *status;
 	const char *channel, *portal_ref; /* NULL when not given */
+	const char *isco, *occupation, *level; /* vacancies; NULL when not given */
 	int has_price;
 	double price;
 	long round;

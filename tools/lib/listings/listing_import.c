@@ -186,6 +186,7 @@ int listings_import_file(struct study *s, const char *path, char delim,
 		in[LF_PRICE] = csv_number(&im.r, in[LF_PRICE], price, sizeof(price));
 		struct listing l;
 		listing_validate(in, &l, report, &im);
+		listing_check_market(&l, s->design->market, report, &im);
 		rc = check_unique(&im, &l, err);
 		/* Once a row is bad nothing will be kept: validate the rest only. */
 		if (!rc && !errs->n) {

@@ -332,7 +332,7 @@ static int build_fresh(struct study *s, const struct template *t, struct decline
 	if (v->reply_msgid && (!v->app_msgid || strcmp(v->reply_msgid, v->app_msgid)))
 		refs[nrefs++] = v->reply_msgid;
 	struct mime_out m = { full, v->email, to, subject, body, time_now(), s->design->timezone,
-			      v->msgid };
+			      v->msgid, NULL, 0 };
 	if (check)
 		rc = mime_reply_check(&m, irt, refs, nrefs, err);
 	else

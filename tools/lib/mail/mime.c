@@ -81,6 +81,74 @@ static int header_ok(const char *what, const char *v, int required, struct ct_er
 	return CT_OK;
 }
 
+/* Whether s ends in suffix, ASCII letters compared without case. */
+static int ends_with_nocase(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	if (n < k)
+		return 0;
+	for (size_t i = 0; i < k; i++) {
+		char a = s[n - k + i], b = suffix[i];
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (a != b)
+			return 0;
+	}
+	return 1;
+}
+
+/* A content type "type/subtype" of RFC 2045 token characters, without
+ * parameters (the charset of text is not ours to set for a file). */
+static int content_type_ok(const char *t)
+{
+	const char *slash = t ? strchr(t, '/') : NULL;
+	if (!slash || slash == t || !slash[1] || strchr(slash + 1, '/'))
+		return 0;
+	for (const char *p = t; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= 0x20 || c >= 0x7F || (c != '/' && strchr("()<>@,;:\\\"[]?=", c)))
+			return 0;
+	}
+	return 1;
+}
+
+/* Mail servers commonly refuse messages over 10 to 25 MB; base64 adds a
+ * third. A CV is some tens of KB. */
+#define MIME_ATT_MAX (10u * 1024 * 1024)
+
+static int attachment_ok(int i, const struct mime_attachment *a, struct ct_err *err)
+{
+	const char *why = NULL;
+	unsigned long cp = 0;
+	if (!a->name || !*a->name)
+		return ct_fail(err, CT_EINPUT, "attachment %d has no file name", i + 1);
+	/* text_ok also refuses the bidi controls that make "fdp.exe" read
+	 * "exe.pdf". */
+	if (!text_ok(a->name, strlen(a->name), &why, NULL, &cp))
+		return ct_fail(err, CT_EINPUT, "attachment file name '%s' contains %s (U+%04lX); refused",
+			       a->name, why, cp);
+	if (strpbrk(a->name, "/\\"))
+		return ct_fail(err, CT_EINPUT,
+			       "attachment file name '%s' contains a path separator ('/' or '\\'); "
+			       "refused",
+			       a->name);
+	if (!strcmp(a->name, ".") || !strcmp(a->name, ".."))
+		return ct_fail(err, CT_EINPUT, "attachment file name '%s' is not a file name", a->name);
+	if (!content_type_ok(a->type))
+		return ct_fail(err, CT_EINPUT,
+			       "attachment '%s': content type '%s' is not of the form type/subtype",
+			       a->name, a->type ? a->type : "");
+	if (!g_ascii_strcasecmp(a->type, "application/pdf") && !ends_with_nocase(a->name, ".pdf"))
+		return ct_fail(err, CT_EINPUT,
+			       "attachment file name '%s' does not end in .pdf, as a PDF's must", a->name);
+	if (!a->data || !a->len)
+		return ct_fail(err, CT_EINPUT, "attachment '%s' is empty", a->name);
+	if (a->len > MIME_ATT_MAX)
+		return ct_fail(err, CT_EINPUT, "attachment '%s' is %zu bytes, more than the %u allowed",
+			       a->name, a->len, MIME_ATT_MAX);
+	return CT_OK;
+}
+
 int mime_out_check(const struct mime_out *m, struct ct_err *err)
 {
 	int rc;
@@ -108,6 +176,13 @@ int mime_out_check(const struct mime_out *m, struct ct_err *err)
 		    (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
 			return ct_fail(err, CT_EINPUT,
 				       "the body contains a control character (0x%02X); refused", *p);
+	}
+	if (m->natt < 0 || (m->natt && !m->att))
+		return ct_fail(err, CT_EINPUT, "the attachments are missing");
+	for (int i = 0; i < m->natt; i++) {
+		int rc2 = attachment_ok(i, &m->att[i], err);
+		if (rc2)
+			return rc2;
 	}
 	return CT_OK;
 }
@@ -263,6 +338,74 @@ static int fix_equals_in_name(char **msg, const struct mime_out *m, struct ct_er
 	return CT_OK;
 }
 
+/* Longest UTF-8 file name whose RFC 2047 B-encoded word still fits GMime's
+ * line "\tname=\"=?UTF-8?b?...?=\"" within 78 characters: 9 + 12 +
+ * 4 * ceil(40 / 3) = 77. A longer name would be split by GMime into
+ * several words on one line of over 78 characters. */
+#define NAME_2047_MAX 40
+
+/* One attachment as a MIME part: base64, its file name in
+ * Content-Disposition (RFC 2231 in UTF-8 when not ASCII: what RFC 2183 and
+ * every current reader use) and in Content-Type's name parameter (RFC 2047
+ * in UTF-8, as Thunderbird and Outlook write it, for readers that know
+ * only that; RFC 2231 when the encoded word would not fit on a line). */
+static GMimeObject *attachment_part(const struct mime_attachment *a)
+{
+	char *type = xstrdup(a->type);
+	char *slash = strchr(type, '/');
+	*slash = '\0';
+	GMimePart *p = g_mime_part_new_with_type(type, slash + 1);
+	free(type);
+	g_mime_part_set_filename(p, a->name);
+	int ascii = is_plain_ascii(a->name);
+	GMimeParam *pn = g_mime_param_list_get_parameter(
+		g_mime_content_type_get_parameters(g_mime_object_get_content_type(GMIME_OBJECT(p))),
+		"name");
+	GMimeParam *pf = g_mime_param_list_get_parameter(
+		g_mime_content_disposition_get_parameters(
+			g_mime_object_get_content_disposition(GMIME_OBJECT(p))),
+		"filename");
+	/* Left to itself GMime names the smallest charset that fits
+	 * (iso-8859-2 for "Gülşen"), which some readers do not know. */
+	if (!ascii && pn && pf) {
+		g_mime_param_set_charset(pn, "UTF-8");
+		g_mime_param_set_charset(pf, "UTF-8");
+		g_mime_param_set_encoding_method(pn, strlen(a->name) <= NAME_2047_MAX
+							     ? GMIME_PARAM_ENCODING_METHOD_RFC2047
+							     : GMIME_PARAM_ENCODING_METHOD_RFC2231);
+		g_mime_param_set_encoding_method(pf, GMIME_PARAM_ENCODING_METHOD_RFC2231);
+	}
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer((const char *)a->data, a->len);
+	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT);
+	g_mime_part_set_content(p, dw);
+	g_object_unref(dw);
+	g_object_unref(st);
+	g_mime_part_set_content_encoding(p, GMIME_CONTENT_ENCODING_BASE64);
+	return GMIME_OBJECT(p);
+}
+
+/* multipart/mixed: the text part, then the attachments. The boundary is
+ * "=-" and 24 hex digits of the SHA-256 of the Message-ID (random itself),
+ * not GMime's random one, so that building the message again gives the
+ * same bytes (compose verifies stored messages that way). "=-" appears in
+ * neither quoted-printable nor base64 text, so the boundary cannot occur
+ * in a part. */
+static GMimeMultipart *multipart_with(const struct mime_out *m, GMimeObject *text)
+{
+	GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
+	char hex[65], boundary[2 + 24 + 1];
+	sha256_hex(m->message_id, strlen(m->message_id), hex);
+	snprintf(boundary, sizeof(boundary), "=-%.24s", hex);
+	g_mime_multipart_set_boundary(mp, boundary);
+	g_mime_multipart_add(mp, text);
+	for (int i = 0; i < m->natt; i++) {
+		GMimeObject *p = attachment_part(&m->att[i]);
+		g_mime_multipart_add(mp, p);
+		g_object_unref(p);
+	}
+	return mp;
+}
+
 int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err *err)
 {
 	*raw = NULL;
@@ -336,7 +479,13 @@ int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err 
 	/* Quoted-printable keeps every line short and 7-bit whatever the text,
 	 * so no relay has a reason to re-encode (and break) the message. */
 	g_mime_part_set_content_encoding(GMIME_PART(part), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+	if (m->natt) {
+		GMimeMultipart *mp = multipart_with(m, GMIME_OBJECT(part));
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(mp));
+		g_object_unref(mp);
+	} else {
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+	}
 	g_object_unref(part);
 
 	GMimeFormatOptions *fo = g_mime_format_options_new();

@@ -10,6 +10,16 @@
 
 #include "base/util.h"
 
+/* A file sent with a message (a job study's CV). Borrowed. name: the file
+ * name the recipient sees, UTF-8 ("CV_Gülşen_Öztürk.pdf"); type: its
+ * content type ("application/pdf"); data[0..len): its bytes. */
+struct mime_attachment {
+	const char *name;
+	const char *type;
+	const unsigned char *data;
+	size_t len;
+};
+
 /* What one outgoing message carries. All strings are UTF-8 and borrowed. */
 struct mime_out {
 	const char *from_name;  /* display name, e.g. "Gülşen Öztürk" */
@@ -20,6 +30,10 @@ struct mime_out {
 	time_t date;            /* the Date header's instant */
 	const char *timezone;   /* IANA zone the Date is written in; NULL = UTC */
 	const char *message_id; /* "<id@domain>", as stored on the application */
+	/* Files attached after the body, in this order (att NULL and natt 0:
+	 * none, and the message is a single text/plain part). */
+	const struct mime_attachment *att;
+	int natt;
 };
 
 /* Initialises GMime once per process (g_mime_init counts its calls); every
@@ -29,14 +43,26 @@ void mime_init_once(void);
 /* Refuses (CT_EINPUT, naming the field) any header value with CR, LF or
  * another control character, invalid UTF-8, an address that is not a plain
  * local@domain, a malformed Message-ID, or a body with control characters
- * other than LF and TAB. mime_build calls it first; callers may call it to
+ * other than LF and TAB; an attachment whose file name is empty, holds a
+ * path separator ('/' or '\\'), a control character or invalid UTF-8, or
+ * (for application/pdf) does not end in ".pdf", whose content type is not
+ * a plain type/subtype, or whose data are empty or over 10 MiB (mail
+ * servers refuse larger messages). mime_build calls it first; callers may call it to
  * validate without building. */
 int mime_out_check(const struct mime_out *m, struct ct_err *err);
 
 /* Builds the message: From (display name RFC 2047-encoded in UTF-8 when it
  * needs to be), To, Subject, Date, Message-ID, MIME-Version, text/plain;
- * charset=utf-8 in quoted-printable. *raw (caller frees, NUL-terminated,
- * *len bytes) has LF line endings, as a Maildir file does. */
+ * charset=utf-8 in quoted-printable. With attachments the message is
+ * multipart/mixed: that same text/plain part first, then each attachment
+ * in base64 with Content-Disposition: attachment; filename (RFC 2231,
+ * UTF-8, when the name is not ASCII) and a Content-Type name parameter for
+ * readers that know no RFC 2231 (an RFC 2047 encoded word, as Thunderbird
+ * writes it, when it fits on one line). The boundary is derived from the
+ * Message-ID, so the same message builds to the same bytes. Every line is
+ * at most 78 characters but for long header values GMime cannot fold.
+ * *raw (caller frees, NUL-terminated, *len bytes) has LF line endings, as
+ * a Maildir file does. */
 int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err *err);
 
 /* mime_build for a reply in a thread: the same message with In-Reply-To

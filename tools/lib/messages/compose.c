@@ -24,6 +24,7 @@ static void app_free(struct compose_app *a)
 	free(a->stored), free(a->stored_tpl), free(a->raw), free(a->new_msgid), free(a->fname);
 	free(a->channel), free(a->contact_phone), free(a->contact_name), free(a->grp);
 	free(a->gender), free(a->kind), free(a->thread_id), free(a->thread_raw);
+	free(a->occupation), free(a->isco);
 }
 
 int compose_slot(const struct design *d, const struct compose_app *a)
@@ -100,7 +101,8 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 		"  m.application = a.id AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END,"
 		" a.kind, CASE WHEN f.persona = a.persona THEN f.message_id END,"
 		" CASE WHEN f.persona = a.persona THEN (SELECT m.raw FROM message m WHERE"
-		"  m.application = f.id AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END"
+		"  m.application = f.id AND m.direction = 'out' ORDER BY m.id DESC LIMIT 1) END,"
+		" l.occupation, l.isco"
 		" FROM application a JOIN listing l ON l.id = a.listing"
 		" JOIN persona p ON p.id = a.persona JOIN grp g ON g.id = p.grp"
 		" LEFT JOIN listing_contact c ON c.listing = l.id"
@@ -158,6 +160,8 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 			a->thread_len = (size_t)sqlite3_column_bytes(st, 28);
 			a->thread_raw = xstrndup(sqlite3_column_blob(st, 28), a->thread_len);
 		}
+		a->occupation = colv(st, 29, "listing.occupation", &a->nul_field);
+		a->isco = col(st, 30);
 	}
 	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading applications");
 	sqlite3_finalize(st);
@@ -357,6 +361,8 @@ static int fill_vars(struct study *s, const struct compose_app *a, const char *f
 	tpl_vars_set(v, "listing.price", a->price);
 	tpl_vars_set(v, "listing.url", a->url);
 	tpl_vars_set(v, "listing.title", a->title);
+	tpl_vars_set(v, "listing.occupation", a->occupation);
+	tpl_vars_set(v, "listing.isco", a->isco);
 	tpl_vars_set(v, "study.city", s->design->city);
 	if (json_read_flat(a->profile ? a->profile : "{}", "profile.", v, e)) {
 		char *m = xstrdup(e->msg);
@@ -442,7 +448,8 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 		/* Checking only: a stand-in of the right form, never stored. */
 		msgid = idbuf = xasprintf("<0@%s>", at + 1);
 	}
-	struct mime_out m = { full, a->email, a->contact, subject, body, when, d->timezone, msgid };
+	struct mime_out m = { full,	   a->email, a->contact, subject, body,
+			      when,	   d->timezone, msgid,	  NULL, 0 };
 	free(a->raw);
 	a->raw = NULL;
 	a->sha[0] = '\0';

@@ -44,6 +44,9 @@ struct compose_app {
 	 * message, whose subject it answers ("Re: ..."). */
 	char *kind, *thread_id, *thread_raw;
 	size_t thread_len;
+	/* A vacancy's occupation and its ISCO-08 code ({{listing.occupation}},
+	 * {{listing.isco}}); NULL when the listing has none. */
+	char *occupation, *isco;
 };
 
 /* The template slots compose_load_templates fills: v1..vN in slots 0..N-1,

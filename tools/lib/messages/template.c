@@ -82,6 +82,8 @@ void tpl_allowed_names(const struct design *d, struct tpl_vars *names)
 		"persona.first_name", "persona.last_name", "persona.full_name", "persona.email",
 		"persona.phone",      "listing.ref",       "listing.area",      "listing.price",
 		"listing.url",        "listing.title",     "study.city",
+		/* Vacancies (job studies); empty elsewhere, so use a |fallback. */
+		"listing.occupation", "listing.isco",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
 		tpl_vars_set(names, fixed[i], NULL);

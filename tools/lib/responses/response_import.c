@@ -35,6 +35,8 @@ const char *const response_import_columns[] = {
 	"variant",	   "position",	     "listing_ref",    "replied_at",	"status",
 	"listing_status", "sent_at",	     "sent_via",       "simulated",	"application_id",
 	"agent_key",	   "planned_channel", "scheduled_at",  "response_hours", "coder",
+	/* A job study's export ends with its vacancies' occupation. */
+	"isco",		   "occupation",
 	NULL
 };
 enum { C_LISTING, C_GROUP, C_GENDER, C_OUTCOME, C_CHANNEL, C_AT, C_NOTE, C_AGENT_TYPE,
