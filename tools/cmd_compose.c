@@ -135,6 +135,7 @@ static int do_preview(struct cmd_ctx *ctx, const char *arg, int raw_only)
 	out_str(o, &(struct out_field){ "subject", NULL, OUT_TEXT, 0 }, t.subject);
 	out_str(o, &(struct out_field){ "date", NULL, OUT_TEXT, 0 }, t.date);
 	out_str(o, &(struct out_field){ "body", NULL, OUT_TEXT, 0 }, t.body);
+	out_str(o, &(struct out_field){ "attachment", NULL, OUT_TEXT, 0 }, a->cv_fname);
 	out_str(o, &(struct out_field){ "raw", NULL, OUT_TEXT, 0 }, raw);
 	if (raw_only) {
 		out_text(o, "%s", raw);
@@ -152,6 +153,8 @@ static int do_preview(struct cmd_ctx *ctx, const char *arg, int raw_only)
 				 ctx->study->design->timezone);
 		out_text(o, "%s", "");
 		out_text(o, "%s", t.body);
+		if (a->cv_fname)
+			out_text(o, "[attached: %s; corrtest cv %ld --pdf writes it]", a->cv_fname, id);
 	}
 	compose_text_free(&t);
 	compose_apps_free(a, 1);

@@ -105,7 +105,7 @@ for fn in files:
         fail(f"{fn}: the attachment is not a PDF")
         continue
     text = body.get_content()
-    if "CV" not in text and "cv" not in text:
+    if not re.search(r"\bcv\b|curriculum", text, re.I):
         fail(f"{fn}: the letter does not mention the CV")
     path = os.path.join(tmp, "%d.pdf" % a["id"])
     open(path, "wb").write(pdf)

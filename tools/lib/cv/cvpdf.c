@@ -375,6 +375,12 @@ static void summary(struct typeset *t, struct flow *f, const struct cv_doc *d, d
 	f->y += 16;
 }
 
+/* The smallest size a contact value (an e-mail address of 50 characters in
+ * the side column) is set at before it would be broken: an address split
+ * over two lines is misread by people and by pdftotext alike (a line
+ * ending in '-' is joined without it). */
+#define CONTACT_MIN 5.5
+
 /* Layout 1: one column, DejaVu Serif; the name large, the contact block as
  * a grid of label and value below it, then every section with its dates in
  * a column on the left. */
@@ -389,12 +395,30 @@ static void layout_one(struct typeset *t, const struct cv_doc *d)
 		place(t, &f, para(t, 12, 0, mw, d->headline, 0), mx, MUTED);
 	}
 	f.y += 10;
-	/* Contacts two to a row: label (muted) and value, each half wide. */
-	const double half = (mw - 16) / 2, label_w = 64;
-	for (int i = 0; i < d->ncontact && i < CV_MAXCONTACT; i += 2) {
+	/* Contacts two to a row: label (muted) and value, each half wide. The
+	 * label column as wide as the widest label ("Geboortedatum", "Date de
+	 * naissance"), so that no label is broken inside a word. */
+	const double half = (mw - 16) / 2;
+	double label_w = 64;
+	for (int j = 0; j < d->ncontact && j < CV_MAXCONTACT; j++) {
+		if (empty(d->contact_label[j]))
+			continue;
+		double w = layout_width(para(t, 9, 0, half, d->contact_label[j], 0)) + 8;
+		if (w > label_w)
+			label_w = w < half / 2 ? w : half / 2;
+	}
+	/* Two to a row when every value fits its half at full size, else one
+	 * to a row: an e-mail address is never set small or split. */
+	int per_row = 2;
+	for (int j = 0; j < d->ncontact && j < CV_MAXCONTACT; j++)
+		if (!empty(d->contact_value[j]) &&
+		    layout_width(para(t, 9.5, 0, mw, d->contact_value[j], 0)) > half - label_w)
+			per_row = 1;
+	const double col_w = per_row == 2 ? half : mw;
+	for (int i = 0; i < d->ncontact && i < CV_MAXCONTACT; i += per_row) {
 		double row_end = f.y;
 		int row_page = f.page;
-		for (int j = i; j < i + 2 && j < d->ncontact && j < CV_MAXCONTACT; j++) {
+		for (int j = i; j < i + per_row && j < d->ncontact && j < CV_MAXCONTACT; j++) {
 			struct flow c = f;
 			double cx = mx + (j - i) * (half + 16);
 			const char *label = d->contact_label[j], *value = d->contact_value[j];
@@ -402,7 +426,7 @@ static void layout_one(struct typeset *t, const struct cv_doc *d)
 			if (!empty(label))
 				place(t, &lf, para(t, 9, 0, label_w - 4, label, 0), cx, MUTED);
 			if (!empty(value))
-				place(t, &c, para_fit(t, 9.5, 0, half - label_w, value, 0, 6.5), cx + label_w,
+				place(t, &c, para_fit(t, 9.5, 0, col_w - label_w, value, 0, CONTACT_MIN), cx + label_w,
 				      INK);
 			if (lf.page > c.page || (lf.page == c.page && lf.y > c.y))
 				c = lf;
@@ -445,7 +469,7 @@ static void layout_two(struct typeset *t, const struct cv_doc *d)
 		PangoLayout *l = empty(d->contact_label[i]) ? NULL :
 				 para(t, 8.5, 0, sw, d->contact_label[i], 0);
 		PangoLayout *v = empty(d->contact_value[i]) ? NULL :
-				 para_fit(t, 9, 0, sw, d->contact_value[i], 0, 6.5);
+				 para_fit(t, 9, 0, sw, d->contact_value[i], 0, CONTACT_MIN);
 		need(t, &side, lines_height(l, 0) + lines_height(v, 1));
 		place(t, &side, l, sx, MUTED);
 		side.y += 1;

@@ -1,5 +1,7 @@
 /* compose.c: building applications' messages from the templates and
  * storing them (the core of `corrtest compose`, used by `send` too). */
+/* memmem: whether a stored message carries a PDF (compose_stale). */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -24,7 +26,11 @@ static void app_free(struct compose_app *a)
 	free(a->stored), free(a->stored_tpl), free(a->raw), free(a->new_msgid), free(a->fname);
 	free(a->channel), free(a->contact_phone), free(a->contact_name), free(a->grp);
 	free(a->gender), free(a->kind), free(a->thread_id), free(a->thread_raw);
-	free(a->occupation), free(a->isco);
+	free(a->occupation), free(a->isco), free(a->cv_fname);
+	if (a->cv) {
+		cv_doc_free(a->cv);
+		free(a->cv);
+	}
 }
 
 int compose_slot(const struct design *d, const struct compose_app *a)
@@ -81,6 +87,31 @@ static char *price_text(sqlite3_stmt *st, int i, const char *lang)
 }
 
 /* Loads applications: all planned ones (id 0), or the one with id. */
+/* The CVs of a job study that sends them: loaded here, before any
+ * builder thread starts, so that building reads no database. A follow-up
+ * carries none (it asks whether the vacancy is still open). */
+static int load_cvs(struct study *s, struct compose_app *apps, int n, struct ct_err *err)
+{
+	int on = 0, rc = cv_enabled(s, &on, err);
+	for (int i = 0; !rc && on && i < n; i++) {
+		struct compose_app *a = &apps[i];
+		if (a->kind && !strcmp(a->kind, "followup"))
+			continue;
+		struct cv_doc d;
+		int has = 0;
+		if ((rc = cv_doc_load(s, a->id, &has, &d, err)))
+			break;
+		if (!has) {
+			a->cv_missing = 1;
+			continue;
+		}
+		a->cv = xmalloc(sizeof(*a->cv));
+		*a->cv = d;
+		a->cv_fname = cv_file_name(a->first, a->last);
+	}
+	return rc;
+}
+
 int compose_load_apps(struct study *s, long long id, struct compose_app **out, int *n, struct ct_err *err)
 {
 	return compose_load_apps_as(s, id, 1, out, n, err);
@@ -165,6 +196,8 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 	}
 	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading applications");
 	sqlite3_finalize(st);
+	if (!rc)
+		rc = load_cvs(s, *out, *n, err);
 	return rc;
 }
 
@@ -381,6 +414,9 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 	struct ct_err e = { 0 };
 	struct tpl_vars v = { 0 };
 	char *subject = NULL, *body = NULL, *full = NULL, *idbuf = NULL;
+	unsigned char *pdf = NULL;
+	size_t pdf_len = 0;
+	struct mime_attachment att;
 	const char *msgid = a->msgid;
 	time_t when;
 	int rc = CT_EINPUT;
@@ -453,6 +489,20 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 	free(a->raw);
 	a->raw = NULL;
 	a->sha[0] = '\0';
+	if (a->cv_missing) {
+		ct_fail(&e, CT_EINPUT, "it has no CV, though study.ini [cv] attach = yes (corrtest "
+			"cv --draw draws the CVs of pairs assigned before)");
+		goto out;
+	}
+	/* A check does not render: a CV takes 15 ms, and a check of a whole
+	 * study must stay quick; what it can find is a CV not drawn. */
+	if (a->cv && mode != BUILD_VERIFY) {
+		if ((rc = cv_pdf_render(a->cv, &pdf, &pdf_len, &e)))
+			goto out;
+		att = (struct mime_attachment){ a->cv_fname, "application/pdf", pdf, pdf_len };
+		m.att = &att;
+		m.natt = 1;
+	}
 	if (mode == BUILD_VERIFY) {
 		/* mime_build refuses a message in two ways: mime_out_check, which
 		 * looks at every header value and the body, and the From header as
@@ -486,7 +536,7 @@ out:
 	if (rc)
 		ct_fail(err, rc, "application %lld (listing %s): %s", a->id, ref, e.msg);
 	tpl_vars_free(&v);
-	free(subject), free(body), free(full), free(idbuf), free(ref);
+	free(subject), free(body), free(full), free(idbuf), free(ref), free(pdf);
 	return rc;
 }
 
@@ -546,6 +596,12 @@ int compose_stale(const struct compose_app *a, struct template *const *t, int nv
 	int slot = a->kind && !strcmp(a->kind, "followup") ? nv
 			 : a->variant >= 1 && a->variant <= nv ? a->variant - 1 : -1;
 	if (slot < 0 || !t[slot] || !a->stored_tpl)
+		return 1;
+	/* A CV switched on or off since the message was stored: the CV itself
+	 * is recorded once and renders the same bytes, so only its presence
+	 * can change. */
+	int has_pdf = memmem(a->stored, a->stored_len, "Content-Type: application/pdf", 29) != NULL;
+	if (has_pdf != (a->cv != NULL))
 		return 1;
 	return strcmp(a->stored_tpl, t[slot]->sha256) != 0;
 }

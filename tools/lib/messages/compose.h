@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "cv/cv.h"
 #include "store/study.h"
 #include "messages/template.h"
 
@@ -44,6 +45,14 @@ struct compose_app {
 	 * message, whose subject it answers ("Re: ..."). */
 	char *kind, *thread_id, *thread_raw;
 	size_t thread_len;
+	/* A job study's CV (study.ini [cv] attach = yes): the document
+	 * recorded for this application (cv_doc_load), rendered to PDF and
+	 * attached as cv_fname ("CV_First_Last.pdf") when the message is
+	 * built. cv_missing: the study sends CVs, this application should
+	 * carry one, and none was drawn (built: an error). */
+	struct cv_doc *cv;
+	char *cv_fname;
+	int cv_missing;
 	/* A vacancy's occupation and its ISCO-08 code ({{listing.occupation}},
 	 * {{listing.isco}}); NULL when the listing has none. */
 	char *occupation, *isco;
