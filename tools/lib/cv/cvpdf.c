@@ -19,13 +19,14 @@
  * "possibly lost" in every test that renders a CV. */
 #include "cv/cv.h"
 
-#include <cairo-pdf.h>
-#include <cairo.h>
-#include <pango/pangocairo.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+/* Pango and cairo are not linked but loaded by the first render (why, in
+ * the header): every pango_* and cairo_* call below goes through it. */
+#include "cv/pango_dl.h"
 
 #include "base/banned.h"
 
@@ -592,7 +593,8 @@ int cv_pdf_render(const struct cv_doc *d, unsigned char **pdf, size_t *len, stru
 {
 	*pdf = NULL;
 	*len = 0;
-	int rc = doc_check(d, err);
+	int rc = pango_dl_load(err);
+	rc = rc ? rc : doc_check(d, err);
 	if (rc != CT_OK)
 		return rc;
 	struct strbuf out = STRBUF_INIT;
