@@ -574,7 +574,10 @@ static void iso_date(time_t t, char out[32])
  * while it parses its configuration, found again only by FcFini, which a
  * library cannot call while another thread may render. Without this every
  * process that typesets a CV would end with a leak report and exit 23.
- * Inert in other builds. valgrind's counterpart: tests/valgrind.supp. */
+ * The pattern is matched against the module of each frame, so it holds
+ * for fontconfig loaded with Pango by pango_dl_load, which never unloads
+ * it (test_cv_pdf's leak check would fail otherwise). Inert in other
+ * builds. valgrind's counterpart: tests/valgrind.supp. */
 const char *__lsan_default_suppressions(void);
 __attribute__((used)) const char *__lsan_default_suppressions(void)
 {
