@@ -576,8 +576,8 @@ static void iso_date(time_t t, char out[32])
  * process that typesets a CV would end with a leak report and exit 23.
  * The pattern is matched against the module of each frame, so it holds
  * for fontconfig loaded with Pango by pango_dl_load, which never unloads
- * it (test_cv_pdf's leak check would fail otherwise). Inert in other
- * builds. valgrind's counterpart: tests/valgrind.supp. */
+ * it (LSAN_OPTIONS=print_suppressions=1 shows it used by test_cv_pdf).
+ * Inert in other builds. valgrind's counterpart: tests/valgrind.supp. */
 const char *__lsan_default_suppressions(void);
 __attribute__((used)) const char *__lsan_default_suppressions(void)
 {
