@@ -11,7 +11,11 @@ new_study j --market job --lang fr --city Liège
 new_study h --market housing --lang nl --city Gent
 for s in j h; do
 	ct -S $s personas >/dev/null
-	printf 'ref,agent_type\nL1,private\nL2,agency\n' >l.csv
+	if [ $s = j ]; then
+		printf 'ref,agent_type,isco\nL1,private,2411\nL2,agency,4110\n' >l.csv
+	else
+		printf 'ref,agent_type\nL1,private\nL2,agency\n' >l.csv
+	fi
 	ct -S $s listings import l.csv >/dev/null
 	ct -S $s assign >/dev/null
 	for k in assignments responses followups; do
