@@ -513,6 +513,59 @@ static int check_templates(struct ctx *x, struct ct_err *err)
 	return rc == CT_EENV ? rc : CT_OK;
 }
 
+/* The letters of a CV study that name the candidates' occupation or
+ * degree from [profile] while the CVs are drawn for several occupations:
+ * the letter would call an accountant's CV a nurse's. The example studies
+ * name the vacancy's occupation ({{listing.occupation}}) instead. */
+static int check_cv_letters(struct ctx *x, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(x->s, "SELECT count(DISTINCT family), group_concat(DISTINCT family)"
+				     " FROM (SELECT family FROM cv ORDER BY family)",
+			       &st, err);
+	if (rc)
+		return rc;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = study_db_error(x->s, err, "reading the CVs' families");
+		sqlite3_finalize(st);
+		return rc;
+	}
+	int nfam = sqlite3_column_int(st, 0);
+	char *fams = study_column_dup(st, 1, "");
+	sqlite3_finalize(st);
+	const struct design *d = x->s->design;
+	int nt = compose_ntemplates(d);
+	struct template **t = xcalloc((size_t)nt, sizeof(*t));
+	struct tpl_problems probs = { 0 };
+	if (nfam > 1)
+		compose_load_templates(x->s, t, &probs);
+	for (int v = 0; v < d->variants; v++) {
+		const struct tpl_text *parts[2] = { t[v] ? &t[v]->subject : NULL,
+						    t[v] ? &t[v]->body : NULL };
+		for (int k = 0; k < 2 && parts[k]; k++)
+			for (int i = 0; i < parts[k]->n; i++) {
+				const struct tpl_piece *p = &parts[k]->p[i];
+				if (p->kind != TPL_VAR || (strcmp(p->text, "profile.occupation") &&
+							   strcmp(p->text, "profile.education")))
+					continue;
+				char *subj = xasprintf("%s:%d", t[v]->name, p->line);
+				add(x->r, PREFLIGHT_WARNING, "cv-letter-profile", subj,
+				    "%s: {{%s}} is the same for every vacancy, while the CVs are "
+				    "drawn for %d occupations (%s): the letter may name another "
+				    "occupation or degree than the CV; name the vacancy's "
+				    "({{listing.occupation}}), as studies/job-market-* do",
+				    subj, p->text, nfam, fams);
+				free(subj);
+				k = 2; /* one finding per template */
+				break;
+			}
+	}
+	compose_templates_free(t, nt);
+	tpl_problems_free(&probs);
+	free(fams);
+	return CT_OK;
+}
+
 /* A job study that sends CVs: its [cv] settings and template read, and a
  * CV of each layout renders with the fonts of this machine (a study moved
  * to a machine without fonts-dejavu-core would fail at its first send).
@@ -559,7 +612,7 @@ static int check_cvs(struct ctx *x, struct ct_err *err)
 	else if (rc > CT_EENV)
 		rc = study_db_error(x->s, err, "reading the CVs");
 	sqlite3_finalize(st);
-	return rc;
+	return rc ? rc : check_cv_letters(x, err);
 }
 
 /* "application 3", or "applications 3, 7, 9 and 12 more". */
