@@ -199,13 +199,20 @@ static int draw_pair(struct study_ctx *sc, const struct pair_in *pi, const char 
 	char sname[240];
 	snprintf(sname, sizeof(sname), "%s/dates", stream);
 	rng_init(&r, d->seed, sname);
-	/* Born between 1 January and the reference day of the year age years
-	 * earlier: the candidate is exactly age on the reference date and
-	 * birth year + age = reference year. */
-	int by = ry - (int)sc->age;
-	int dmax = rm == 2 && rday == 29 && !is_leap(by) ? 28 : rday;
-	long lo = days_from_civil(by, 1, 1), hi = days_from_civil(by, rm, dmax);
-	long bd = lo + (long)rng_below(&r, (uint64_t)(hi - lo + 1));
+	/* One birth date for every CV of the study, drawn from the seed alone
+	 * (not from the pair): a candidate who writes to one agent twice (two
+	 * of its vacancies, a re-test) is born on the same day in both CVs,
+	 * and the date does not move with the schedule. Between 1 January and
+	 * the study's first day, age years earlier: the candidates are exactly
+	 * age when fielding starts. */
+	int sy = 0, sm = 0, sday = 0;
+	date_parse_prefix(d->start, &sy, &sm, &sday);
+	struct rng rb;
+	rng_init(&rb, d->seed, "cv/birth");
+	int by = sy - (int)sc->age;
+	int dmax = sm == 2 && sday == 29 && !is_leap(by) ? 28 : sday;
+	long lo = days_from_civil(by, 1, 1), hi = days_from_civil(by, sm, dmax);
+	long bd = lo + (long)rng_below(&rb, (uint64_t)(hi - lo + 1));
 	int byy, bm, bdd;
 	civil_from_days(bd, &byy, &bm, &bdd);
 	int grad = by + (int)(sc->age - sc->exp);
@@ -306,7 +313,9 @@ static int draw_pair(struct study_ctx *sc, const struct pair_in *pi, const char 
 		attr_add(&a, "cv.reference_date", buf);
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", byy, bm, bdd);
 		attr_add(&a, "cv.birth_date", buf);
-		snprintf(buf, sizeof(buf), "%d %s %d", bdd, months[bm - 1], byy);
+		/* French writes the first of a month "1er". */
+		snprintf(buf, sizeof(buf), "%d%s %s %d", bdd,
+			 bdd == 1 && !strcmp(d->lang, "fr") ? "er" : "", months[bm - 1], byy);
 		attr_add(&a, "cv.birth_label", buf);
 		snprintf(buf, sizeof(buf), "%d", grad);
 		attr_add(&a, "cv.grad_year", buf);
@@ -314,7 +323,10 @@ static int draw_pair(struct study_ctx *sc, const struct pair_in *pi, const char 
 		attr_add(&a, "cv.jobs", buf);
 		int lr = level_rank(level);
 		int deg_start = lr == 3 ? grad - 4 : grad - 3;
-		int sec_end = lr == 1 ? grad : (by + 18 < deg_start ? by + 18 : deg_start);
+		/* Secondary school ends at 18 (a later diploma, as a secondary
+		 * level's graduation age allows, leaves a gap before the first
+		 * job rather than a school career that ends at 21). */
+		int sec_end = lr == 1 ? by + 18 : (by + 18 < deg_start ? by + 18 : deg_start);
 		snprintf(buf, sizeof(buf), "%d \u2013 %d", sec_end - 6, sec_end);
 		attr_add(&a, "cv.secondary_years", buf);
 		if (lr == 3) {
@@ -424,6 +436,12 @@ static int study_ctx_open(struct study *s, struct study_ctx *sc, struct ct_err *
 		rc = read_int_key(s, "age", &sc->age, err);
 	if (!rc)
 		rc = read_int_key(s, "experience_years", &sc->exp, err);
+	/* A CV with no job at all is not a matched application: its work
+	 * experience section would be empty. */
+	if (!rc && sc->exp < 1)
+		rc = ct_fail(err, CT_EINPUT, "%s:%d: [profile] experience_years = 0: the CVs need at "
+			     "least one year of experience", s->cfg->path,
+			     config_line(s->cfg, "profile", "experience_years"));
 	if (!rc) {
 		long g = sc->age - sc->exp, ne = normal_end(sc->cs.level);
 		if (g < ne)
@@ -462,7 +480,11 @@ static int load_pending(struct study *s, struct pair_in **out, int *n, struct ct
 		"a.scheduled_at, p.profile FROM application a JOIN persona p ON p.id = a.persona "
 		"JOIN grp g ON g.id = p.grp JOIN listing l ON l.id = a.listing "
 		"WHERE (a.kind = 'main' OR a.kind = 'retest') AND NOT EXISTS "
-		"(SELECT 1 FROM cv WHERE cv.application = a.id) ORDER BY a.listing, a.kind, "
+		"(SELECT 1 FROM cv WHERE cv.application = a.id) "
+		/* A pair whose first message left without a CV keeps going without
+		 * one: the CV would not be what the employer got. */
+		"AND NOT EXISTS (SELECT 1 FROM application b WHERE b.listing = a.listing AND "
+		"b.kind = a.kind AND b.status <> 'planned') ORDER BY a.listing, a.kind, "
 		"a.position, a.id",
 		&st, err);
 	if (rc)
@@ -543,7 +565,7 @@ static int load_counts(struct study *s, struct cell_count **cells, int *ncell,
 	sqlite3_stmt *st;
 	int rc = study_prepare(
 		s,
-		"SELECT c.layout, c.phrasing, a.kind, p.gender, g.name, g.role, "
+		"SELECT c.layout, c.phrasing, a.kind, p.gender, g.name, g.role, c.family, "
 		"(SELECT g2.name FROM application b JOIN persona p2 ON p2.id = b.persona JOIN grp g2 "
 		"ON g2.id = p2.grp JOIN cv c2 ON c2.application = b.id WHERE b.listing = a.listing AND "
 		"b.kind = a.kind AND b.id <> a.id LIMIT 1) FROM cv c JOIN application a ON "
@@ -559,11 +581,11 @@ static int load_counts(struct study *s, struct cell_count **cells, int *ncell,
 		long *gc = (*groups)[gi].n;
 		gc[l - 1]++;
 		gc[2 + ph - 1]++;
-		const char *partner = (const char *)sqlite3_column_text(st, 6);
+		const char *partner = (const char *)sqlite3_column_text(st, 7);
 		if (!strcmp((const char *)sqlite3_column_text(st, 5), "control") && partner) {
 			char cell[256];
-			snprintf(cell, sizeof(cell), "%s:%s/%s", sqlite3_column_text(st, 2), partner,
-				 sqlite3_column_text(st, 3));
+			snprintf(cell, sizeof(cell), "%s:%s/%s/%s", sqlite3_column_text(st, 2), partner,
+				 sqlite3_column_text(st, 3), sqlite3_column_text(st, 6));
 			int ci = cell_of(cells, ncell, cell);
 			(*cells)[ci].n[(l - 1) * 2 + ph - 1]++;
 		}
@@ -634,7 +656,13 @@ int cv_draw_study(struct study *s, long *ndrawn, struct ct_err *err)
 		 * used least, then the one that evens out the groups' own counts,
 		 * then at random; the other side takes the other layout and the
 		 * other phrasing. */
-		int ic = cell_of(&cells, &ncell, p->cell);
+		/* The cell holds the occupation family too: a worded node's texts
+		 * depend on the family and the phrasing, so the phrasings are
+		 * balanced within each family for the texts to be balanced over the
+		 * groups. */
+		char fcell[sizeof(p->cell) + 64];
+		snprintf(fcell, sizeof(fcell), "%s/%s", p->cell, f->name);
+		int ic = cell_of(&cells, &ncell, fcell);
 		int i0 = cell_of(&groups, &ngroup, p->grp[0]);
 		int i1 = cell_of(&groups, &ngroup, p->grp[1]);
 		long *cc = cells[ic].n, *g0 = groups[i0].n, *g1 = groups[i1].n;

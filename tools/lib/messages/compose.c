@@ -87,6 +87,26 @@ static char *price_text(sqlite3_stmt *st, int i, const char *lang)
 }
 
 /* Loads applications: all planned ones (id 0), or the one with id. */
+/* Whether another application of a's pair has left (or is leaving). */
+static int pair_started(struct study *s, long long app, int *started, struct ct_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = study_prepare(s,
+			       "SELECT count(*) FROM application b JOIN application a ON "
+			       "a.listing = b.listing AND a.kind = b.kind WHERE a.id = ?1 AND "
+			       "b.status <> 'planned'",
+			       &st, err);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, app);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*started = sqlite3_column_int(st, 0) > 0;
+	else
+		rc = study_db_error(s, err, "reading a pair");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* The CVs of a job study that sends them: loaded here, before any
  * builder thread starts, so that building reads no database. A follow-up
  * carries none (it asks whether the vacancy is still open). */
@@ -102,7 +122,13 @@ static int load_cvs(struct study *s, struct compose_app *apps, int n, struct ct_
 		if ((rc = cv_doc_load(s, a->id, &has, &d, err)))
 			break;
 		if (!has) {
-			a->cv_missing = 1;
+			/* A pair whose first message went without a CV (drawn
+			 * before [cv] attach = yes) goes on without one, as
+			 * cv_draw_study leaves it: the two sides alike. */
+			int started = 0;
+			if ((rc = pair_started(s, a->id, &started, err)))
+				break;
+			a->cv_missing = !started;
 			continue;
 		}
 		a->cv = xmalloc(sizeof(*a->cv));
