@@ -9,10 +9,13 @@ DEBS = build-essential clang pkg-config libsqlite3-dev sqlite3 libgmime-3.0-dev 
        dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl curl python3-gi gir1.2-gmime-3.0 \
        libpython3.11-testsuite libpcre2-dev chromium fonts-dejavu-core libssl-dev zlib1g-dev \
        poppler-utils libcairo2-dev libpango1.0-dev
-PKGS = sqlite3 gmime-3.0 inih libRmath libpcre2-8 libcrypto zlib pangocairo cairo-pdf
+PKGS = sqlite3 gmime-3.0 inih libRmath libpcre2-8 libcrypto zlib
 # Recursively expanded: pkg-config runs only once 'deps' has installed it.
-# libcurl is not linked: it is loaded when first needed (mail/curl_dl.h).
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) libcurl)
+# Compiled against but not linked: loaded when first needed, since most
+# commands never use them and each start would pay for loading them
+# (libcurl: mail/curl_dl.h; Pango and cairo: cv/pango_dl.h).
+DL_PKGS = libcurl pangocairo cairo-pdf
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(DL_PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm -ldl
 WERROR ?= -Werror
 CFLAGS ?= -O2 -g

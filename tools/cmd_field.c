@@ -19,6 +19,7 @@
 
 const char cmd_field_usage[] =
 	"usage: corrtest field list [--date YYYY-MM-DD | --all] [--persona P] [--csv | --html]\n"
+	"                           [--files DIR]\n"
 	"       corrtest field sent APP --at TIME [--via CHANNEL] [--by NAME]\n"
 	"       corrtest field skip APP --reason TEXT [--by NAME]\n"
 	"       corrtest field import FILE.csv [--by NAME]\n"
@@ -37,6 +38,9 @@ const char cmd_field_usage[] =
 	"         persona (its e-mail, \"First Last\" or GROUP:GENDER). --csv: a spreadsheet\n"
 	"         with empty columns sent_at, via, by and skip_reason to fill in and give\n"
 	"         to 'field import'; --html: one page to print, one block per application.\n"
+	"         In a job study that sends CVs, each application by portal or webmail\n"
+	"         names the CV to upload (column attachment); --files DIR writes them,\n"
+	"         DIR/<application>/CV_First_Last.pdf, the same file the e-mail gets.\n"
 	"         Runs the pre-flight check ('corrtest check') first and refuses, naming\n"
 	"         them, while it finds errors.\n"
 	"sent     records that APP (an id, or REF:GROUP:GENDER) was sent at TIME\n"
@@ -73,6 +77,7 @@ static void list_render(struct out *o, const struct worklist *w)
 	static const struct out_field f_overdue = { "overdue", NULL, OUT_BOOL, 0 };
 	static const struct out_field f_subject = { "subject", NULL, OUT_TEXT, 0 };
 	static const struct out_field f_body = { "body", NULL, OUT_TEXT, 0 };
+	static const struct out_field f_attach = { "attachment", NULL, OUT_TEXT, 0 };
 	/* What a volunteer fills in, for field import: in the spreadsheet only. */
 	static const struct out_field f_fill[] = { { "sent_at", NULL, OUT_TEXT, OUT_NO_JSON },
 						   { "via", NULL, OUT_TEXT, OUT_NO_JSON },
@@ -99,6 +104,7 @@ static void list_render(struct out *o, const struct worklist *w)
 		out_bool(o, &f_overdue, it->overdue);
 		out_str(o, &f_subject, it->subject);
 		out_str(o, &f_body, it->body);
+		out_str(o, &f_attach, worklist_attachment(a));
 		for (size_t k = 0; k < ARRAY_SIZE(f_fill); k++)
 			out_missing(o, &f_fill[k], NULL);
 		/* For people: one block per application. */
@@ -109,6 +115,9 @@ static void list_render(struct out *o, const struct worklist *w)
 		out_text(o, "contact:  %s (%s)", it->contact ? it->contact : "MISSING",
 			 it->contact_kind);
 		out_text(o, "subject:  %s", it->subject);
+		if (worklist_attachment(a))
+			out_text(o, "attach:   %s (field list --files DIR writes it to DIR/%lld/)",
+				 worklist_attachment(a), a->id);
 		out_text(o, "%s", "---");
 		out_text(o, "%s", it->body);
 		out_text(o, "%s", "");
@@ -135,11 +144,14 @@ static int field_list(int argc, char **argv, struct cmd_ctx *ctx)
 					      { "all", no_argument, NULL, 'a' },
 					      { "csv", no_argument, NULL, 'c' },
 					      { "html", no_argument, NULL, 'h' },
+					      { "files", required_argument, NULL, 'f' },
 					      { NULL, 0, NULL, 0 } };
 	struct worklist_opts wo = { 0 };
 	int csv = 0, html = 0, c;
+	const char *files = NULL;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
+		case 'f': files = optarg; break;
 		case 'd': wo.date = optarg; break;
 		case 'p': wo.persona = optarg; break;
 		case 'a': wo.all = 1; break;
@@ -173,6 +185,15 @@ static int field_list(int argc, char **argv, struct cmd_ctx *ctx)
 	tpl_problems_free(&probs);
 	if (rc)
 		return cmd_error(ctx, &err);
+	if (files) {
+		long nfiles = 0;
+		if ((rc = worklist_write_files(&w, files, &nfiles, &err))) {
+			worklist_free(&w);
+			return cmd_error(ctx, &err);
+		}
+		fprintf(stderr, "corrtest field: %ld file%s to upload written to %s/<application>/\n",
+			nfiles, nfiles == 1 ? "" : "s", files);
+	}
 	if (html) {
 		struct strbuf h = STRBUF_INIT;
 		worklist_html(ctx->study, &w, &h);

@@ -40,11 +40,11 @@ expect_exit 2 ct -S s cv --check
 expect_err 'cv.ini:4: a worded alternative has more than two sides'
 sed -i 's/^template = cv.ini$/template =/' s/study.ini
 # A profile whose years cannot fit a bachelor (31 - 12 = 19 < 21).
-sed -i 's/^experience_years = 6$/experience_years = 12/' s/study.ini
+sed -i 's/^experience_years = 10$/experience_years = 12/' s/study.ini
 line=$(grep -n '^experience_years = 12$' s/study.ini | cut -d: -f1)
 expect_exit 2 ct -S s assign
 expect_err "study.ini:$line: .*experience_years = 12"
-sed -i 's/^experience_years = 12$/experience_years = 6/' s/study.ini
+sed -i 's/^experience_years = 12$/experience_years = 10/' s/study.ini
 
 # The real thing.
 expect_exit 0 ct -S s cv --check

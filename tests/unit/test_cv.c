@@ -277,12 +277,12 @@ START_TEST(test_dates)
 		snprintf(ref, sizeof(ref), "%s", sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 		ck_assert_str_eq(attr(&r, "cv.reference_date"), ref);
-		int ry = year_of(ref), age = 31, exp = 6; /* the preset's profile */
+		int ry = year_of(ref), age = 31, exp = 10; /* the preset's profile */
 		const char *bd = attr(&r, "cv.birth_date");
 		ck_assert_int_eq(year_of(bd) + age, ry);
 		/* Born on or before the reference day of that year: exactly 31. */
 		ck_assert_int_le(strcmp(bd + 5, ref + 5), 0);
-		/* Bachelor: the degree at 31 - 6 = 25, three years long. */
+		/* Bachelor: the degree at 31 - 10 = 21, three years long. */
 		int grad = year_of(bd) + (age - exp);
 		ck_assert_int_eq(atoi(attr(&r, "cv.grad_year")), grad);
 		char want[32];
@@ -521,10 +521,10 @@ START_TEST(test_bad_input)
 	char *ini = xasprintf("%s/study.ini", dir), *text;
 	size_t len;
 	ck_assert_int_eq(file_read(ini, &text, &len, &err), CT_OK);
-	char *at = strstr(text, "experience_years = 6");
+	char *at = strstr(text, "experience_years = 10");
 	ck_assert_ptr_nonnull(at);
-	at[19] = '9'; /* 31 - 9 = 22: fine; make it 12 below */
-	char *fixed = xasprintf("%.*s12%s", (int)(at - text + 19), text, at + 20);
+	/* 31 - 12 = 19, below a bachelor's 21. */
+	char *fixed = xasprintf("%.*s12%s", (int)(at - text + 19), text, at + 21);
 	int line = 1;
 	for (const char *p = text; p < at; p++)
 		line += *p == '\n';

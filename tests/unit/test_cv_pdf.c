@@ -6,10 +6,14 @@
  * both dates) and two CVs differing in the name differ in nothing else
  * pdfinfo shows; a long CV runs on to a second page; the same document
  * gives the same bytes, also on four threads at once; a missing font is an
- * environment error; the attachment's file name. */
+ * environment error; Pango and cairo are loaded by the first render, not
+ * at start (cv/pango_dl.h), also when that render is on four threads at
+ * once, and a missing library is an environment error naming it; the
+ * attachment's file name. */
 #define _GNU_SOURCE /* memmem */
 #include <check.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -603,7 +607,7 @@ START_TEST(missing_font)
 			  "<fontconfig><cachedir>/nonexistent-cache</cachedir></fontconfig>\n";
 	struct ct_err err = { 0 };
 	ck_assert_int_eq(file_write_atomic(conf, xml, strlen(xml), 0644, &err), CT_OK);
-	char *cmd = xasprintf("FONTCONFIG_FILE='%s' TEST_CV_PDF_NO_FONTS=1 '%s'", conf, self);
+	char *cmd = xasprintf("FONTCONFIG_FILE='%s' TEST_CV_PDF_CHILD=render '%s'", conf, self);
 	char *out = run(cmd);
 	ck_assert_str_eq(out, "3 the font DejaVu Serif is not installed (Debian package "
 			      "fonts-dejavu-core)\n");
@@ -614,8 +618,9 @@ START_TEST(missing_font)
 }
 END_TEST
 
-/* The child of missing_font: prints the status and the message. */
-static int render_without_fonts(void)
+/* The child of missing_font and missing_library: prints the status and
+ * the message. */
+static int render_child(void)
 {
 	struct cv_doc d = make_doc(1, "Sarah Peeters", 0);
 	unsigned char *pdf = NULL;
@@ -627,6 +632,113 @@ static int render_without_fonts(void)
 	cv_doc_free(&d);
 	return 0;
 }
+
+/* Without libcairo.so.2 (an empty file of that name first in the search
+ * path, which the loader refuses) the render fails with CT_EENV naming the
+ * library, and the program starts at all: it is not linked against it. In
+ * a new process, since the loader tries once per process. */
+START_TEST(missing_library)
+{
+	char *dir = tmpdir_new("test_cv_pdf");
+	char *lib = xasprintf("%s/libcairo.so.2", dir);
+	struct ct_err err = { 0 };
+	ck_assert_int_eq(file_write_atomic(lib, "", 0, 0644, &err), CT_OK);
+	char *cmd = xasprintf("LD_LIBRARY_PATH='%s' TEST_CV_PDF_CHILD=render '%s'", dir, self);
+	char *out = run(cmd);
+	ck_assert_msg(strncmp(out, "3 cannot load Pango and cairo (", 31) == 0 &&
+			      strstr(out, lib) && strstr(out, "libpangocairo-1.0-0)\n"),
+		      "%s", out);
+	free(out);
+	free(cmd);
+	free(lib);
+	free(dir);
+}
+END_TEST
+
+/* 1 when the library soname is in the process (RTLD_NOLOAD: not loaded by
+ * asking). */
+static int in_process(const char *soname)
+{
+	void *h = dlopen(soname, RTLD_NOW | RTLD_NOLOAD);
+	if (h)
+		dlclose(h);
+	return h != NULL;
+}
+
+struct first {
+	pthread_barrier_t *go;
+	struct cv_doc *d;
+	unsigned char *pdf;
+	size_t len;
+	int rc;
+};
+
+static void *render_first(void *arg)
+{
+	struct first *f = arg;
+	struct ct_err err = { 0 };
+	pthread_barrier_wait(f->go);
+	f->rc = cv_pdf_render(f->d, &f->pdf, &f->len, &err);
+	return NULL;
+}
+
+/* The child of loaded_on_first_render: "ok", or what went wrong. */
+static int first_render_child(void)
+{
+	static const char *const libs[] = { "libcairo.so.2", "libpango-1.0.so.0",
+					    "libpangocairo-1.0.so.0", "libfontconfig.so.1" };
+	for (int i = 0; i < 4; i++)
+		if (in_process(libs[i]))
+			return printf("%s loaded at start\n", libs[i]), 0;
+	struct cv_doc d = make_doc(2, "Gülşen Öztürk", 0);
+	pthread_barrier_t go;
+	pthread_barrier_init(&go, NULL, 4);
+	struct first f[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		f[i] = (struct first){ .go = &go, .d = &d };
+		pthread_create(&th[i], NULL, render_first, &f[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	unsigned char *ref;
+	size_t len;
+	struct ct_err err = { 0 };
+	int rc = cv_pdf_render(&d, &ref, &len, &err);
+	const char *bad = rc != CT_OK ? err.msg : NULL;
+	for (int i = 0; i < 4; i++) {
+		if (!bad && f[i].rc != CT_OK)
+			bad = "a thread's render failed";
+		else if (!bad && (f[i].len != len || memcmp(f[i].pdf, ref, len) != 0))
+			bad = "a thread's PDF differs";
+		free(f[i].pdf);
+	}
+	for (int i = 0; !bad && i < 3; i++)
+		if (!in_process(libs[i]))
+			bad = "a library not loaded after rendering";
+	printf("%s\n", bad ? bad : "ok");
+	if (rc == CT_OK)
+		free(ref);
+	cv_doc_free(&d);
+	return 0;
+}
+
+/* Pango, cairo and fontconfig are not in the process until the first CV
+ * is rendered (this program is linked like corrtest, whose every command
+ * would otherwise load them at start); when that first render runs on
+ * four threads at once, each loads them or waits for the one that does,
+ * and all four give the bytes of a later render. In a new process: here
+ * an earlier test may have loaded them. */
+START_TEST(loaded_on_first_render)
+{
+	char *cmd = xasprintf("TEST_CV_PDF_CHILD=first '%s'", self);
+	char *out = run(cmd);
+	ck_assert_str_eq(out, "ok\n");
+	free(out);
+	free(cmd);
+}
+END_TEST
 
 START_TEST(file_name)
 {
@@ -673,8 +785,11 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	self = argv[0];
-	if (getenv("TEST_CV_PDF_NO_FONTS"))
-		return render_without_fonts();
+	const char *child = getenv("TEST_CV_PDF_CHILD");
+	if (child && strcmp(child, "render") == 0)
+		return render_child();
+	if (child && strcmp(child, "first") == 0)
+		return first_render_child();
 	Suite *s = suite_create("cv_pdf");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 120);
@@ -685,6 +800,8 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, layouts_same_words);
 	tcase_add_test(tc, metadata_pair);
 	tcase_add_test(tc, missing_font);
+	tcase_add_test(tc, missing_library);
+	tcase_add_test(tc, loaded_on_first_render);
 	tcase_add_test(tc, file_name);
 	tcase_add_test(tc, bad_input);
 	suite_add_tcase(s, tc);

@@ -9,6 +9,8 @@
 
 #include "fielding/preflight.h"
 #include "fielding/channel.h"
+#include "cv/cv.h"
+#include "cv/cvtpl.h"
 #include "design/personas.h"
 #include "mail/mailcfg.h"
 #include "messages/compose.h"
@@ -511,6 +513,55 @@ static int check_templates(struct ctx *x, struct ct_err *err)
 	return rc == CT_EENV ? rc : CT_OK;
 }
 
+/* A job study that sends CVs: its [cv] settings and template read, and a
+ * CV of each layout renders with the fonts of this machine (a study moved
+ * to a machine without fonts-dejavu-core would fail at its first send).
+ * A planned application without a CV is compose_check's finding. */
+static int check_cvs(struct ctx *x, struct ct_err *err)
+{
+	struct ct_err e = { 0 };
+	struct cv_template *t = NULL;
+	int on = 0;
+	if (cv_enabled(x->s, &on, &e)) {
+		add(x->r, PREFLIGHT_ERROR, "cv-config", "study.ini", "%s", e.msg);
+		return CT_OK;
+	}
+	if (!on)
+		return CT_OK;
+	if (cv_template_load(x->s, &t, &e)) {
+		add(x->r, PREFLIGHT_ERROR, "cv-template", NULL, "%s", e.msg);
+		return CT_OK;
+	}
+	cvt_free(t);
+	sqlite3_stmt *st;
+	int rc = study_prepare(x->s,
+			       "SELECT min(a.id) FROM application a JOIN cv c ON c.application = a.id"
+			       " WHERE a.status = 'planned' GROUP BY c.layout ORDER BY c.layout",
+			       &st, err);
+	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long app = sqlite3_column_int64(st, 0);
+		struct cv_doc d;
+		int has = 0;
+		unsigned char *pdf = NULL;
+		size_t len = 0;
+		rc = CT_OK;
+		if ((rc = cv_doc_load(x->s, app, &has, &d, err)))
+			break;
+		if (has && cv_pdf_render(&d, &pdf, &len, &e))
+			add(x->r, PREFLIGHT_ERROR, "cv-render", NULL, "application %lld: %s", app,
+			    e.msg);
+		free(pdf);
+		if (has)
+			cv_doc_free(&d);
+	}
+	if (rc == SQLITE_DONE)
+		rc = CT_OK;
+	else if (rc > CT_EENV)
+		rc = study_db_error(x->s, err, "reading the CVs");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* "application 3", or "applications 3, 7, 9 and 12 more". */
 static char *app_list(const long long *ids, long n)
 {
@@ -724,7 +775,8 @@ int preflight_run(struct study *s, struct preflight_report *r, struct ct_err *er
 	check_smtp(&x, &loopback);
 	check_contacts_of_personas(&x, loopback);
 	check_drift(&x);
-	if ((rc = check_templates(&x, err)) || (rc = check_hours(&x, err)) ||
+	if ((rc = check_templates(&x, err)) || (rc = check_cvs(&x, err)) ||
+	    (rc = check_hours(&x, err)) ||
 	    (rc = check_agents(&x, err)))
 		goto out;
 	order_findings(r);

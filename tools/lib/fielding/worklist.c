@@ -1,8 +1,10 @@
 /* worklist.c: the sends a person makes by hand, due by a day (see
  * worklist.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fielding/worklist.h"
 #include "evidence/followup.h"
@@ -127,6 +129,50 @@ out:
 	return rc;
 }
 
+const char *worklist_attachment(const struct compose_app *a)
+{
+	if (!a->cv || !a->cv_fname || !a->channel)
+		return NULL;
+	return !strcmp(a->channel, "portal") || !strcmp(a->channel, "webmail") ? a->cv_fname
+										 : NULL;
+}
+
+static int make_dir(const char *path, struct ct_err *err)
+{
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return ct_fail(err, CT_EENV, "%s: cannot make the folder: %s", path,
+			       strerror(errno));
+	return CT_OK;
+}
+
+int worklist_write_files(const struct worklist *w, const char *dir, long *nfiles,
+			 struct ct_err *err)
+{
+	*nfiles = 0;
+	int rc = make_dir(dir, err);
+	for (int i = 0; !rc && i < w->n; i++) {
+		const struct compose_app *a = w->items[i].app;
+		const char *name = worklist_attachment(a);
+		if (!name)
+			continue;
+		/* One folder per application: a persona's CV differs from one
+		 * vacancy to the next under the same file name. */
+		char *sub = xasprintf("%s/%lld", dir, a->id);
+		char *path = xasprintf("%s/%s", sub, name);
+		unsigned char *pdf = NULL;
+		size_t len = 0;
+		struct ct_err e = { 0 };
+		if (!(rc = make_dir(sub, err))) {
+			if ((rc = cv_pdf_render(a->cv, &pdf, &len, &e)))
+				ct_fail(err, rc, "application %lld: %s", a->id, e.msg);
+			else if (!(rc = file_write_atomic(path, (const char *)pdf, len, 0600, err)))
+				(*nfiles)++;
+		}
+		free(pdf), free(path), free(sub);
+	}
+	return rc;
+}
+
 /* Text into HTML: &, <, >, " and ' escaped; the text is valid UTF-8 (the
  * study's rule for every value), so nothing else needs care. */
 static void html_esc(struct strbuf *h, const char *s)
@@ -204,6 +250,8 @@ void worklist_html(const struct study *s, const struct worklist *w, struct strbu
 							       : "landlord's e-mail",
 			 it->contact);
 		html_row(h, "subject", it->subject);
+		if (worklist_attachment(a))
+			html_row(h, "attach (corrtest field list --files)", worklist_attachment(a));
 		sb_adds(h, "</table>\n<pre>");
 		html_esc(h, it->body);
 		sb_adds(h, "</pre>\n<table class=\"done\"><tr><th>sent at</th><td></td>"

@@ -47,6 +47,20 @@ int worklist_build(struct study *s, const struct worklist_opts *o, struct workli
 		   struct tpl_problems *probs, struct ct_err *err);
 void worklist_free(struct worklist *w);
 
+/* The file a person uploads with application a, by hand: its CV
+ * ("CV_First_Last.pdf") when the study sends CVs and the channel takes a
+ * file (a portal's form, webmail); NULL otherwise (a phone call, an SMS, a
+ * housing study). */
+const char *worklist_attachment(const struct compose_app *a);
+
+/* Writes the files to upload for every item of w: DIR/<application id>/
+ * CV_First_Last.pdf, rendered from the CV recorded for it (the bytes the
+ * e-mail channel would attach), each written atomically; DIR and the
+ * subfolders are made as needed. *nfiles: files written. CT_EENV for a
+ * folder or file that cannot be made, or a CV that cannot be rendered. */
+int worklist_write_files(const struct worklist *w, const char *dir, long *nfiles,
+			 struct ct_err *err);
+
 /* One self-contained HTML page (inline print CSS, every value escaped),
  * one block per application with its text in a <pre>. Appended to html. */
 void worklist_html(const struct study *s, const struct worklist *w, struct strbuf *html);
