@@ -8,7 +8,9 @@
 #  - `export cv`: one row per application with a CV, and every attribute
 #    column equal to the cv table's attrs JSON (parsed by Python's json);
 #  - every letter mentions the attached CV in the study's language, and
-#    does not state an occupation the CV contradicts.
+#    does not state an occupation the CV contradicts;
+#  - the judge itself fails on one pair given each of 16 real defects
+#    (cv_judge_mutants.py).
 # One pair is shown (cv_judge.py --show) only when something fails.
 . "$(dirname "$0")/lib.sh"
 
@@ -50,6 +52,14 @@ for lc in nl:Gent fr:Liège en:Brussels; do
 		cat judge.txt >&2
 		python3 "$E2E_DIR/cv_judge.py" $L $L-outbox --show >&2 || :
 		fail "$L: cv_judge.py failed"
+	fi
+
+	# The judge fails on real defects: one pair's messages each given one
+	# defect (a MIME one, a PDF one, a CV rendered from other attributes, a
+	# recorded attribute changed), see cv_judge_mutants.py.
+	if [ $L = nl ]; then
+		python3 "$E2E_DIR/cv_judge_mutants.py" $L $L-outbox >mutants.txt 2>&1 ||
+			{ cat mutants.txt >&2; fail "cv_judge.py passes a defect"; }
 	fi
 
 	# export cv against the cv table, and the letters.
