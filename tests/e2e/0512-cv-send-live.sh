@@ -10,7 +10,8 @@
 #    (pdftotext) names the candidate and not the pair's other candidate,
 #    byte for byte the PDF `corrtest cv APP --out` writes;
 #  - the stored message (message.raw) is the server's copy (modulo CRLF);
-#    the INBOX and Sent copies carry the same attachment.
+#    the INBOX and Sent copies carry the same attachment; the employers'
+#    INBOX as IMAP serves it holds the server's copy.
 # Then a job study whose vacancies are approached through a portal:
 # `field list` names the CV to upload, --csv has it in its attachment
 # column, and --files DIR writes DIR/<application>/CV_First_Last.pdf for
@@ -126,6 +127,42 @@ print(f"smtp-log: {len(server)} messages checked")
 for b in bad[:12]:
     print(b, file=sys.stderr)
 sys.exit(1 if bad else 0)
+PY
+
+# The employers' INBOX as IMAP serves it (each landlord's own login): the
+# message is the server's copy with Dovecot's trace headers in front, and
+# its attachment the same CV.
+/usr/bin/python3 - s "$MD" "$IMAP_PORT" "$$" <<'PY' || fail "the employers' IMAP copies are not the messages sent"
+import email, email.policy, imaplib, os, sqlite3, sys
+study, md, port, pid = sys.argv[1:]
+db = sqlite3.connect(os.path.join(study, "study.db"))
+server = {}
+for line in open(os.path.join(md, "smtp-log", "index.tsv")):
+    f = line.rstrip("\n").split("\t")
+    server[f[4].strip()] = open(os.path.join(md, "smtp-log", f[0]), "rb").read().replace(b"\r\n", b"\n")
+n = 0
+for i in range(1, 7):
+    want = {mid for (mid,) in db.execute(
+        "SELECT a.message_id FROM application a JOIN listing l ON l.id = a.listing WHERE l.ref = ?", (f"L{i}",))}
+    im = imaplib.IMAP4("127.0.0.1", int(port))
+    im.login(f"landlord{i}@example.test", f"ll-pw-{i}-{pid}")
+    im.select("INBOX", readonly=True)
+    got = set()
+    for num in im.search(None, "ALL")[1][0].split():
+        raw = im.fetch(num, "(BODY.PEEK[])")[1][0][1].replace(b"\r\n", b"\n")
+        m = email.message_from_bytes(raw, policy=email.policy.strict)
+        mid = m["Message-ID"]
+        got.add(mid)
+        assert mid in server, f"landlord{i}: {mid} was not sent"
+        assert raw.endswith(server[mid]), f"landlord{i}: {mid} differs from the server's copy"
+        pdf = [p for p in m.iter_attachments()][0].get_content()
+        s = email.message_from_bytes(server[mid], policy=email.policy.default)
+        assert pdf == [p for p in s.iter_attachments()][0].get_content()
+        n += 1
+    im.logout()
+    assert got == want, (i, got, want)
+assert n == 12, n
+print(f"IMAP: {n} messages in the employers' INBOXes checked")
 PY
 
 # A portal: field list names the CV to upload and --files writes them.
