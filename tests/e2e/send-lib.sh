@@ -23,7 +23,9 @@ mail_start() {
 # with its own landlord mailbox landlordI@example.test, sent over the
 # loopback server (plain text by default). $MS_INIT: more options for init
 # (e.g. "--lang fr"); $MS_AREA and $MS_TITLE: every listing's area (default
-# Gent) and title (default none; no double quotes in either).
+# Gent) and title (default none; no double quotes in either); $MS_ISCO:
+# ISCO codes (a job study's vacancies, "--market job"), separated by
+# spaces, given to the listings in turn.
 mail_study() {
 	sd=$1 n=$2
 	smtp=${3:-smtp://127.0.0.1:$SMTP_PORT} imap=${4:-imap://127.0.0.1:$IMAP_PORT} ca=${5:-}
@@ -39,10 +41,11 @@ mail_study() {
 		-e 's/^retries = .*/retries = 3/' "$sd/study.ini"
 	study_phones "$sd/study.ini"
 	ct -S "$sd" personas >/dev/null
-	echo 'ref,url,contact_email,contact_name,agent_type,agent,area,price,round,posted_on,title' >"$sd.csv"
+	echo "ref,url,contact_email,contact_name,agent_type,agent,area,price,round,posted_on,title${MS_ISCO:+,isco}" >"$sd.csv"
 	i=1
 	while [ $i -le "$n" ]; do
-		echo "L$i,https://example.org/$i,landlord$i@example.test,Landlord $i,private,Landlord $i,\"${MS_AREA:-Gent}\",800,1,2026-11-20,\"${MS_TITLE:-}\"" >>"$sd.csv"
+		isco=${MS_ISCO:+,$(echo "$MS_ISCO" | awk -v i=$i '{ print $((i - 1) % NF + 1) }')}
+		echo "L$i,https://example.org/$i,landlord$i@example.test,Landlord $i,private,Landlord $i,\"${MS_AREA:-Gent}\",800,1,2026-11-20,\"${MS_TITLE:-}\"$isco" >>"$sd.csv"
 		"$M/adduser.sh" "$MD" "landlord$i@example.test" "ll-pw-$i-$$"
 		i=$((i + 1))
 	done
