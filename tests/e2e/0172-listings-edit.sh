@@ -80,3 +80,10 @@ expect_exit 0 ct -S s listings edit GENT-001 title='Ruim appartement' round=2
 expect_exit 0 ct -S s listings edit GENT-002 contact_email=nieuw@mail.example
 [ "$(q "SELECT detail FROM event WHERE action = 'listings.edit' ORDER BY id DESC LIMIT 1")" = \
 	"contact_email changed (agent_key $(key 'eigenaar@mail.example') -> $(key 'nieuw@mail.example'))" ] || fail "re-keyed on the new address"
+
+# A listing added without agent or address gets its first address: it is
+# keyed from then on (this crashed: the old key was compared while NULL).
+expect_exit 0 ct -S s listings add --ref bare-1 --agent-type private
+expect_exit 0 ct -S s listings edit bare-1 contact_email=hr@example.be
+expect_out 'agent_key \(none\) -> ag-[0-9a-f]{12}'
+[ -n "$(sqlite3 s/study.db "SELECT agent_key FROM listing WHERE ref = 'bare-1'")" ] || fail "bare-1 not keyed"

@@ -1370,7 +1370,9 @@ int listing_edit(struct study *s, const char *ref, int n, char *const *assign,
 	if (!rc && !bad && rekey && keyed)
 		rc = study_agent_key(s, keyed, key, err);
 	const char *new_key = rekey ? (keyed ? key : NULL) : old_key;
-	if (!rc && !bad && rekey && (!old_key) != (!new_key || strcmp(old_key, new_key)))
+	int key_changed = (!old_key) != (!new_key) ||
+			  (old_key && new_key && strcmp(old_key, new_key) != 0);
+	if (!rc && !bad && rekey && key_changed)
 		sb_addf(&detail, " (agent_key %s -> %s)", old_key ? old_key : "(none)",
 			new_key ? new_key : "(none)");
 	if (!rc && !bad && nchanged) {
