@@ -864,8 +864,10 @@ static void items_add(struct cv_section *x, const char *list, int split)
 			char *colon = split ? strchr(t, ':') : NULL;
 			if (colon) {
 				*colon = '\0';
+				/* The level as the entry's place: one line, "Dutch
+				 * native", in either layout. */
 				e->what = xstrdup(str_trim(t));
-				e->text = xstrdup(str_trim(colon + 1));
+				e->where = xstrdup(str_trim(colon + 1));
 			} else {
 				e->what = xstrdup(t);
 			}

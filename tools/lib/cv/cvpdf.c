@@ -364,6 +364,39 @@ static void section(struct typeset *t, struct flow *f, const struct cv_section *
 	f->y += 8;
 }
 
+/* Layout 1's skills and interests: entries that are a word or two each
+ * (no date, place or text) set as one paragraph, "A · B · C", beside the
+ * dates' column, so that a CV with three jobs still fits one page. The
+ * words are the entries' own; the dots are the only addition. */
+static int inline_ok(const struct cv_section *s)
+{
+	if (!s->kind || (strcmp(s->kind, "skills") && strcmp(s->kind, "interests")) || s->n < 2)
+		return 0;
+	for (int i = 0; i < s->n; i++)
+		if (empty(s->e[i].what) || !empty(s->e[i].when) || !empty(s->e[i].where) ||
+		    !empty(s->e[i].text))
+			return 0;
+	return 1;
+}
+
+static void inline_section(struct typeset *t, struct flow *f, const struct cv_section *s,
+			   double x, double w, double when_w, double title_size, double size,
+			   unsigned title_rgb)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < s->n; i++) {
+		if (i)
+			sb_adds(&sb, " \u00b7 ");
+		sb_adds(&sb, s->e[i].what);
+	}
+	double cx = x + when_w + 10;
+	PangoLayout *p = para(t, size, 0, w - (cx - x), sb_str(&sb), 0);
+	sb_free(&sb);
+	heading(t, f, s->title, x, w, title_size, title_rgb, lines_height(p, 2));
+	place(t, f, p, cx, INK);
+	f->y += 14;
+}
+
 /* The profile paragraph under its heading. */
 static void summary(struct typeset *t, struct flow *f, const struct cv_doc *d, double x, double w,
 		    double title_size, double size, unsigned title_rgb)
@@ -439,7 +472,10 @@ static void layout_one(struct typeset *t, const struct cv_doc *d)
 	f.y += 14;
 	summary(t, &f, d, mx, mw, 12, 10, INK);
 	for (int i = 0; i < d->nsec && i < CV_MAXSECTIONS; i++)
-		section(t, &f, &d->sec[i], mx, mw, 86, 12, 10, MUTED, INK);
+		if (inline_ok(&d->sec[i]))
+			inline_section(t, &f, &d->sec[i], mx, mw, 86, 12, 10, INK);
+		else
+			section(t, &f, &d->sec[i], mx, mw, 86, 12, 10, MUTED, INK);
 }
 
 /* Layout 2: DejaVu Sans; a shaded side column with the contact block, the
