@@ -32,6 +32,14 @@ ct -S s personas >/dev/null
 ct -S s listings import v.csv >/dev/null
 expect_exit 0 ct -S s assign
 [ "$(sqlite3 s/study.db 'SELECT count(*) FROM cv')" = 0 ] || fail "CVs drawn with attach = no"
+# Composed without CVs, then switched on: the stored messages are not
+# reused without the CV they now need (compose refuses until cv --draw).
+cp -r s s2
+expect_exit 0 ct -S s2 compose --outbox o1
+sed -i 's/^attach = no$/attach = yes/' s2/study.ini
+expect_exit 2 ct -S s2 compose --outbox o2
+expect_err 'no CV.*cv --draw'
+[ ! -d o2/new ] || [ -z "$(ls o2/new)" ] || fail "messages written without their CV"
 
 # V2's first message has left (without a CV).
 sqlite3 s/study.db "UPDATE application SET status = 'sent', sent_at = scheduled_at WHERE position = 1

@@ -591,15 +591,20 @@ static int check_cvs(struct ctx *x, struct ct_err *err)
 			       "SELECT min(a.id) FROM application a JOIN cv c ON c.application = a.id"
 			       " WHERE a.status = 'planned' GROUP BY c.layout ORDER BY c.layout",
 			       &st, err);
-	while (!rc && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int step = SQLITE_DONE;
+	while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		long long app = sqlite3_column_int64(st, 0);
 		struct cv_doc d;
 		int has = 0;
 		unsigned char *pdf = NULL;
 		size_t len = 0;
-		rc = CT_OK;
-		if ((rc = cv_doc_load(x->s, app, &has, &d, err)))
-			break;
+		/* A recorded CV that does not read is a finding about that
+		 * application, not the end of the check. */
+		if (cv_doc_load(x->s, app, &has, &d, &e)) {
+			add(x->r, PREFLIGHT_ERROR, "cv-render", NULL, "application %lld: its recorded "
+			    "CV: %s", app, e.msg);
+			continue;
+		}
 		if (has && cv_pdf_render(&d, &pdf, &len, &e))
 			add(x->r, PREFLIGHT_ERROR, "cv-render", NULL, "application %lld: %s", app,
 			    e.msg);
@@ -607,9 +612,7 @@ static int check_cvs(struct ctx *x, struct ct_err *err)
 		if (has)
 			cv_doc_free(&d);
 	}
-	if (rc == SQLITE_DONE)
-		rc = CT_OK;
-	else if (rc > CT_EENV)
+	if (!rc && step != SQLITE_DONE)
 		rc = study_db_error(x->s, err, "reading the CVs");
 	sqlite3_finalize(st);
 	return rc ? rc : check_cv_letters(x, err);

@@ -3,6 +3,7 @@
 #include <gmime/gmime.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -338,11 +339,51 @@ static int fix_equals_in_name(char **msg, const struct mime_out *m, struct ct_er
 	return CT_OK;
 }
 
-/* Longest UTF-8 file name whose RFC 2047 B-encoded word still fits GMime's
- * line "\tname=\"=?UTF-8?b?...?=\"" within 78 characters: 9 + 12 +
- * 4 * ceil(40 / 3) = 77. A longer name would be split by GMime into
- * several words on one line of over 78 characters. */
-#define NAME_2047_MAX 40
+/* Whether name's RFC 2047 encoded word fits on the Content-Type line
+ * itself, 'Content-Type: application/pdf; name="=?UTF-8?x?...?="', within
+ * 78 characters: GMime does not fold a lone parameter, and picks Q or B
+ * by its own rule, so the word must fit in 40 characters either way (Q:
+ * a letter or digit is one character, any other byte three, "=5F" for
+ * '_'; B: four for every three bytes). A longer one goes in RFC 2231
+ * continuations, which GMime folds. */
+static int name_2047_fits(const char *name)
+{
+	size_t n = strlen(name), q = 0;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		q += (*c < 0x80 && isalnum(*c)) ? 1 : 3;
+	size_t b = 4 * ((n + 2) / 3);
+	return 12 + (q > b ? q : b) <= 70;
+}
+
+/* GMime writes a part's first parameter on its header's line even when
+ * that makes the line longer than 78 characters ('Content-Type:
+ * application/pdf; name="=?UTF-8?q?CV=5FSevgi=5F=C3=87etin=2Epdf?="'):
+ * such a line is folded before the parameter, where RFC 2045 allows white
+ * space, so that it reads 'name=...' on a line of its own. */
+static char *fold_param_lines(char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = s;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		const char *semi = n > 78 && (!strncmp(p, "Content-Type: ", 14) ||
+					      !strncmp(p, "Content-Disposition: ", 21))
+					   ? memchr(p, ';', n)
+					   : NULL;
+		if (semi && semi[1] == ' ') {
+			sb_add(&sb, p, (size_t)(semi - p) + 1);
+			sb_adds(&sb, "\n\t");
+			sb_add(&sb, semi + 2, n - (size_t)(semi + 2 - p));
+		} else {
+			sb_add(&sb, p, n);
+		}
+		p += n;
+		if (*p == '\n')
+			sb_addc(&sb, *p++);
+	}
+	g_free(s);
+	return sb_detach(&sb);
+}
 
 /* One attachment as a MIME part: base64, its file name in
  * Content-Disposition (RFC 2231 in UTF-8 when not ASCII: what RFC 2183 and
@@ -370,7 +411,7 @@ static GMimeObject *attachment_part(const struct mime_attachment *a)
 	if (!ascii && pn && pf) {
 		g_mime_param_set_charset(pn, "UTF-8");
 		g_mime_param_set_charset(pf, "UTF-8");
-		g_mime_param_set_encoding_method(pn, strlen(a->name) <= NAME_2047_MAX
+		g_mime_param_set_encoding_method(pn, name_2047_fits(a->name)
 							     ? GMIME_PARAM_ENCODING_METHOD_RFC2047
 							     : GMIME_PARAM_ENCODING_METHOD_RFC2231);
 		g_mime_param_set_encoding_method(pf, GMIME_PARAM_ENCODING_METHOD_RFC2231);
@@ -498,6 +539,12 @@ int mime_build(const struct mime_out *m, char **raw, size_t *len, struct ct_err 
 	if ((rc = fix_equals_in_name(&s, m, err))) {
 		g_free(s);
 		return rc;
+	}
+	if (m->natt) {
+		/* Back into GMime's allocator, which the code below frees. */
+		char *f = fold_param_lines(s);
+		s = g_strdup(f);
+		free(f);
 	}
 	if (adjacent_encoded_words(s, "From:")) {
 		g_free(s);

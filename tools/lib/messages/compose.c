@@ -625,9 +625,10 @@ int compose_stale(const struct compose_app *a, struct template *const *t, int nv
 		return 1;
 	/* A CV switched on or off since the message was stored: the CV itself
 	 * is recorded once and renders the same bytes, so only its presence
-	 * can change. */
+	 * can change. A CV due but not drawn (cv_missing) counts as present:
+	 * the message is built again, and refused until it is drawn. */
 	int has_pdf = memmem(a->stored, a->stored_len, "Content-Type: application/pdf", 29) != NULL;
-	if (has_pdf != (a->cv != NULL))
+	if (has_pdf != (a->cv != NULL || a->cv_missing))
 		return 1;
 	return strcmp(a->stored_tpl, t[slot]->sha256) != 0;
 }
