@@ -31,9 +31,10 @@ const char cmd_cv_usage[] =
 	"  APP         show what application APP's CV says (every drawn attribute)\n"
 	"  --out FILE  also write its PDF to FILE (never over an existing file)\n"
 	"  --pdf       the same, to ./CV_First_Last.pdf\n"
-	"  --balance   layouts, phrasings and every drawn or worded attribute counted\n"
-	"              per group, with Pearson's chi-square test of independence of\n"
-	"              group and value; exit 1 if a test has p < 0.01\n"
+	"  --balance   layouts, phrasings and every drawn or worded attribute of the\n"
+	"              main pairs counted per group, with Pearson's chi-square test of\n"
+	"              independence of group and value and its p adjusted for the\n"
+	"              number of tests (Holm); exit 1 if an adjusted p is below 0.01\n"
 	"  --check     read and check the study's CV template; exit 2 naming\n"
 	"              FILE:LINE on the first problem\n"
 	"  --draw      draw the CVs of pairs that have none (assign does it; this is\n"
@@ -67,8 +68,10 @@ static int show_balance(struct cmd_ctx *ctx)
 		out_value(o, &(struct out_field){ "chi2", "chi2", OUT_STAT, 0 }, !isnan(x->p), x->chi2);
 		out_int(o, &(struct out_field){ "df", "df", OUT_COUNT, 0 }, x->df);
 		out_value(o, &(struct out_field){ "p", "p", OUT_PVALUE, 0 }, !isnan(x->p), x->p);
+		out_value(o, &(struct out_field){ "p_holm", "p (Holm)", OUT_PVALUE, 0 }, !isnan(x->p),
+			  x->p_holm);
 		out_row_end(o);
-		off += !isnan(x->p) && x->p < 0.01;
+		off += !isnan(x->p) && x->p_holm < 0.01;
 	}
 	out_table_end(o);
 	out_table_begin(o, &(struct out_field){ "counts", "\nCounts per group", OUT_TEXT, 0 });
@@ -86,8 +89,9 @@ static int show_balance(struct cmd_ctx *ctx)
 	out_table_end(o);
 	out_bool(o, &(struct out_field){ "balanced", NULL, OUT_BOOL, 0 }, off == 0);
 	if (off)
-		out_text(o, "\n%d attribute%s depend%s on the group (p < 0.01).", off,
-			 off == 1 ? "" : "s", off == 1 ? "s" : "");
+		out_text(o, "\n%d attribute%s depend%s on the group (p < 0.01 after Holm's "
+			 "correction for the %d tests).", off, off == 1 ? "" : "s",
+			 off == 1 ? "s" : "", b->nrow);
 	else if (total)
 		out_text(o, "\nNo attribute depends on the group (every p >= 0.01).");
 	rc = out_free(o);

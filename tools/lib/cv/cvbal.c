@@ -106,6 +106,36 @@ static void chi_square(const struct cv_balance *b, struct cv_balance_row *x)
 	free(cs);
 }
 
+/* Holm's step-down adjustment of the rows' p-values (one test per
+ * attribute, a score of them): with p < 0.01 taken raw, a well randomised
+ * study would be called unbalanced somewhere one time in eight. The i-th
+ * smallest of m p-values becomes max over j <= i of min(1, (m - j + 1) p_j). */
+static int cmp_p(const void *a, const void *b)
+{
+	double x = (*(struct cv_balance_row *const *)a)->p, y = (*(struct cv_balance_row *const *)b)->p;
+	return x < y ? -1 : x > y;
+}
+
+static void holm(struct cv_balance *b)
+{
+	struct cv_balance_row **v = xcalloc((size_t)b->nrow + 1, sizeof(*v));
+	int m = 0;
+	for (int i = 0; i < b->nrow; i++) {
+		b->row[i].p_holm = b->row[i].p;
+		if (!isnan(b->row[i].p))
+			v[m++] = &b->row[i];
+	}
+	qsort(v, (size_t)m, sizeof(*v), cmp_p);
+	double run = 0;
+	for (int j = 0; j < m; j++) {
+		double adj = (double)(m - j) * v[j]->p;
+		adj = adj > 1 ? 1 : adj;
+		run = adj > run ? adj : run;
+		v[j]->p_holm = run;
+	}
+	free(v);
+}
+
 /* Whether an attrs key is a draw worth balancing: a drawn or worded node
  * (or one of its jobs), the number of jobs, the family. */
 static int balanced_key(const struct cv_template *t, const char *key)
@@ -150,7 +180,7 @@ int cv_balance(struct study *s, struct cv_balance **out, struct ct_err *err)
 	if ((rc = study_prepare(s,
 				"SELECT g.name, c.layout, c.phrasing, c.attrs FROM cv c JOIN application a "
 				"ON a.id = c.application JOIN persona p ON p.id = a.persona JOIN grp g ON "
-				"g.id = p.grp ORDER BY a.listing, a.kind, a.position",
+				"g.id = p.grp WHERE a.kind = 'main' ORDER BY a.listing, a.position",
 				&st, err)))
 		goto out;
 	int r;
@@ -181,6 +211,7 @@ int cv_balance(struct study *s, struct cv_balance **out, struct ct_err *err)
 		rc = study_db_error(s, err, "reading the CVs");
 	for (int i = 0; i < b->nrow; i++)
 		chi_square(b, &b->row[i]);
+	holm(b);
 out:
 	cvt_free(t);
 	if (rc)

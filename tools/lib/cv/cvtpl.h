@@ -88,15 +88,18 @@ void cv_settings_free(struct cv_settings *c);
 /* The study's CV template (its own or the built-in one of its language). */
 int cv_template_load(struct study *s, struct cv_template **out, struct ct_err *err);
 
-/* The balance of the recorded CVs over the groups: for layout, phrasing and
- * every drawn or worded node, the count of each value per group and
- * Pearson's chi-square test of independence of group and value. */
+/* The balance of the recorded CVs of the main pairs (re-tests apart) over
+ * the groups: for layout, phrasing and every drawn or worded node, the
+ * count of each value per group and Pearson's chi-square test of
+ * independence of group and value, its p also adjusted for the number of
+ * tests (Holm). */
 struct cv_balance_row {
 	char *attr;    /* "layout", "phrasing", or the attrs key */
 	int nvalues;
 	char **value;  /* [nvalues] */
 	long *count;   /* [ngroups * nvalues], group-major */
 	double chi2, p; /* p NaN when the table has fewer than 2 rows or columns */
+	double p_holm;  /* p adjusted by Holm's method over the rows with a p */
 	int df;
 };
 struct cv_balance {
