@@ -24,7 +24,7 @@ sed -i -e 's/^daily_quota = .*/daily_quota = 100000/' -e 's/^agent_gap_days = .*
 python3 - "$N" <<'PY'
 import sys
 n = int(sys.argv[1])
-isco = ["2411", "4110", "2221", "2512", "5223", "4321", "5120", "7411"]
+isco = ["2411", "4110", "2221", "2512", "5223", "4321", "5131", "7411"]
 with open("listings.csv", "w", encoding="utf-8") as f:
     f.write("ref,contact_email,agent_type,agent,area,title,isco,level\n")
     for i in range(1, n + 1):

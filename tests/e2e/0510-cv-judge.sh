@@ -23,7 +23,7 @@ import sys
 path, city = sys.argv[1], sys.argv[2]
 codes = [("2411", "Accountant"), ("4110", "Office clerk"), ("2221", "Nurse"),
          ("2512", "Software developer"), ("5223", "Shop assistant"), ("4321", "Stock clerk"),
-         ("5120", "Cook"), ("7411", "Electrician")]
+         ("5131", "Waiter"), ("7411", "Electrician")]
 levels = ["none", "secondary", "bachelor"]
 with open(path, "w", encoding="utf-8") as f:
     f.write("ref,url,contact_email,contact_name,agent_type,agent,area,round,posted_on,title,isco,occupation,level\n")

@@ -18,7 +18,7 @@
 new_study s --market job --lang nl --city Gent
 ct -S s personas >/dev/null
 python3 - <<'PY'
-codes = ["2411", "4110", "2221", "2512", "5223", "4321", "5120", "7411"]
+codes = ["2411", "4110", "2221", "2512", "5223", "4321", "5131", "7411"]
 levels = ["none", "secondary", "bachelor"]
 with open("listings.csv", "w", encoding="utf-8") as f:
     f.write("ref,agent_type,agent,area,round,posted_on,title,isco,level\n")

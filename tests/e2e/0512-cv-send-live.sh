@@ -176,7 +176,7 @@ ct -S p personas >/dev/null
 	echo "P1,private,Firm 1,Gent,Boekhouder,2411,bachelor,portal,https://jobs.example.org/p1,1001"
 	echo "P2,agency,Firm 2,Gent,Bediende,4110,secondary,portal,https://jobs.example.org/p2,1002"
 	echo "P3,private,Firm 3,Gent,Verpleegkundige,2221,bachelor,portal,https://jobs.example.org/p3,1003"
-	echo "P4,private,Firm 4,Gent,Kok,5120,none,portal,https://jobs.example.org/p4,1004"
+	echo "P4,private,Firm 4,Gent,Kelner,5131,none,portal,https://jobs.example.org/p4,1004"
 } >p.csv
 expect_exit 0 ct -S p listings import p.csv
 expect_exit 0 ct -S p assign
