@@ -63,8 +63,8 @@ for s, market in (("j", "job"), ("h", "housing")):
     cv_rows = [r for r in rows if r["file"] == "cv"]
     if market == "job":
         assert job_rows == {"isco", "occupation"}
-        assert [r["variable"] for r in cv_rows][:10] == ["listing_ref", "application_id", "group",
-            "gender", "position", "layout", "phrasing", "family", "isco", "level"], cv_rows
+        assert [r["variable"] for r in cv_rows][:11] == ["listing_ref", "application_id", "group",
+            "gender", "position", "layout", "phrasing", "family", "isco", "level", "kind"], cv_rows
         assert "node" in cv_rows[-1]["meaning"]
     else:
         assert not job_rows and not cv_rows

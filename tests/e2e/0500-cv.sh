@@ -87,7 +87,7 @@ PY
 # The codebook: one row per CV; within a listing the attributes that
 # matter are equal and the worded ones differ.
 expect_exit 0 ct -S s export cv -o cv.csv
-head -1 cv.csv | grep -q '^listing_ref,application_id,group,gender,position,layout,phrasing,family,isco,level,cv.level,' \
+head -1 cv.csv | grep -q '^listing_ref,application_id,group,gender,position,layout,phrasing,family,isco,level,kind,cv.level,' \
 	|| fail "export cv header: $(head -1 cv.csv)"
 python3 - <<'PY'
 import csv, collections
@@ -126,3 +126,10 @@ printf '\n[cv]\nattach = yes\n' >> h/study.ini
 line=$(grep -n '^attach = yes$' h/study.ini | cut -d: -f1)
 expect_exit 2 ct -S h status
 expect_err "study.ini:$line: \[cv\] attach: CVs go with job applications only"
+
+# A study's template saved with a byte-order mark (as some Windows editors
+# write UTF-8) reads like the same file without it.
+{ printf '\357\273\277'; cat "$TOP/templates/job/nl/cv.ini"; } >s/bom.ini
+sed -i 's/^template =$/template = bom.ini/' s/study.ini
+expect_exit 0 ct -S s cv --check
+sed -i 's/^template = bom.ini$/template =/' s/study.ini

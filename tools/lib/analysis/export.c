@@ -428,6 +428,9 @@ int export_codebook(struct study *s, FILE *out, struct ct_err *err)
 			{ "isco", "text", "1 to 4 digits", "the vacancy's ISCO-08 code" },
 			{ "level", "category", "none|secondary|bachelor|master",
 			  "the education the vacancy asks for" },
+			{ "kind", "category", "main|retest",
+			  "main: the study's pair (what stats counts); retest: a re-test of the agent "
+			  "(corrtest retest), kept apart" },
 			{ "(template nodes)", "text", "",
 			  "every further column is a node of the CV template (templates/job/LANG/cv.ini or "
 			  "the study's), named as there: the text that CV shows for it (dates included); the "

@@ -225,10 +225,10 @@ int cv_export_csv(struct study *s, FILE *out, struct ct_err *err)
 {
 	static const char *const fixed[] = { "listing_ref", "application_id", "group", "gender",
 					     "position", "layout", "phrasing", "family", "isco",
-					     "level" };
+					     "level", "kind" };
 	sqlite3_stmt *st;
 	const char *sql = "SELECT l.ref, a.id, g.name, p.gender, a.position, c.layout, c.phrasing, "
-			  "c.family, l.isco, l.level, c.attrs FROM cv c JOIN application a ON a.id = "
+			  "c.family, l.isco, l.level, a.kind, c.attrs FROM cv c JOIN application a ON a.id = "
 			  "c.application JOIN listing l ON l.id = a.listing JOIN persona p ON p.id = "
 			  "a.persona JOIN grp g ON g.id = p.grp ORDER BY l.id, a.kind, a.position, a.id";
 	/* First pass: the union of the attributes, in the order first seen
@@ -239,7 +239,7 @@ int cv_export_csv(struct study *s, FILE *out, struct ct_err *err)
 		return rc;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct tpl_vars v = { 0 };
-		rc = json_read_flat((const char *)sqlite3_column_text(st, 10), "", &v, err);
+		rc = json_read_flat((const char *)sqlite3_column_text(st, 11), "", &v, err);
 		for (int i = 0; !rc && i < v.n; i++)
 			if (!tpl_vars_has(&cols, v.v[i].name))
 				tpl_vars_set(&cols, v.v[i].name, NULL);
@@ -265,7 +265,7 @@ int cv_export_csv(struct study *s, FILE *out, struct ct_err *err)
 	sqlite3_reset(st);
 	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		sb_reset(&sb);
-		for (int i = 0; i < 10; i++) {
+		for (int i = 0; i < (int)ARRAY_SIZE(fixed); i++) {
 			const char *v = (const char *)sqlite3_column_text(st, i);
 			if (i == 1 || i == 4 || i == 5 || i == 6)
 				csv_quote_number(&sb, v);
@@ -274,7 +274,7 @@ int cv_export_csv(struct study *s, FILE *out, struct ct_err *err)
 			sb_addc(&sb, ',');
 		}
 		struct tpl_vars v = { 0 };
-		rc = json_read_flat((const char *)sqlite3_column_text(st, 10), "", &v, err);
+		rc = json_read_flat((const char *)sqlite3_column_text(st, 11), "", &v, err);
 		for (int i = 0; !rc && i < cols.n; i++) {
 			csv_quote(&sb, tpl_vars_get(&v, cols.v[i].name));
 			sb_addc(&sb, i == cols.n - 1 ? '\n' : ',');

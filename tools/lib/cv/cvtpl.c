@@ -478,6 +478,9 @@ int cvt_parse(const char *path, const char *text, size_t len, struct cv_template
 	int rc = CT_OK, lineno = 0;
 	/* Lines are collected with their continuations (indented lines) first. */
 	const char *p = text, *end = text + len;
+	/* A byte-order mark, as some Windows editors save UTF-8. */
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		p += 3;
 	while (p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
