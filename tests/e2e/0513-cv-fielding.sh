@@ -50,6 +50,11 @@ v2=$(sqlite3 s/study.db "SELECT a.id FROM application a JOIN listing l ON l.id =
 sed -i 's/^attach = no$/attach = yes/' s/study.ini
 expect_exit 2 ct -S s compose --check
 expect_err 'application 1 .*no CV.*cv --draw'
+# Written out for the first time, nothing goes without its CV either.
+expect_exit 2 ct -S s compose --outbox early
+expect_err 'no CV.*cv --draw'
+[ ! -d early/new ] || [ -z "$(ls early/new)" ] || fail "compose wrote messages without their CV"
+[ "$(sqlite3 s/study.db "SELECT count(*) FROM message")" = 0 ] || fail "messages stored without their CV"
 expect_exit 0 ct -S s cv --draw
 [ "$(sqlite3 s/study.db 'SELECT count(*) FROM cv')" = 14 ] || fail "cv --draw did not draw 14 CVs"
 [ "$(sqlite3 s/study.db "SELECT count(*) FROM cv c JOIN application a ON a.id = c.application JOIN listing l ON l.id = a.listing WHERE l.ref = 'V2'")" = 0 ] ||

@@ -86,7 +86,6 @@ static char *price_text(sqlite3_stmt *st, int i, const char *lang)
 	return s;
 }
 
-/* Loads applications: all planned ones (id 0), or the one with id. */
 /* Whether another application of a's pair has left (or is leaving). */
 static int pair_started(struct study *s, long long app, int *started, struct ct_err *err)
 {
@@ -138,6 +137,7 @@ static int load_cvs(struct study *s, struct compose_app *apps, int n, struct ct_
 	return rc;
 }
 
+/* Loads applications: all planned ones (id 0), or the one with id. */
 int compose_load_apps(struct study *s, long long id, struct compose_app **out, int *n, struct ct_err *err)
 {
 	return compose_load_apps_as(s, id, 1, out, n, err);
@@ -516,8 +516,8 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 	a->raw = NULL;
 	a->sha[0] = '\0';
 	if (a->cv_missing) {
-		ct_fail(&e, CT_EINPUT, "it has no CV, though study.ini [cv] attach = yes (corrtest "
-			"cv --draw draws the CVs of pairs assigned before)");
+		rc = ct_fail(&e, CT_EINPUT, "it has no CV, though study.ini [cv] attach = yes "
+			     "(corrtest cv --draw draws the CVs of pairs assigned before)");
 		goto out;
 	}
 	/* A check does not render: a CV takes 15 ms, and a check of a whole
