@@ -586,7 +586,7 @@ static int check_cvs(struct ctx *x, struct ct_err *err)
 		return CT_OK;
 	}
 	cvt_free(t);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc = study_prepare(x->s,
 			       "SELECT min(a.id) FROM application a JOIN cv c ON c.application = a.id"
 			       " WHERE a.status = 'planned' GROUP BY c.layout ORDER BY c.layout",
