@@ -100,7 +100,8 @@ int worklist_build(struct study *s, const struct worklist_opts *o, struct workli
 		struct worklist_item *it = &w->items[w->n];
 		memset(it, 0, sizeof(*it));
 		it->app = a;
-		if ((rc = compose_render_text(s, t, a, &it->subject, &it->body, err)))
+		if ((rc = compose_load_cv(s, a, err)) ||
+		    (rc = compose_render_text(s, t, a, &it->subject, &it->body, err)))
 			goto out;
 		w->n++;
 		it->contact_kind = fielding_channel_contact_kind(a->channel);

@@ -222,6 +222,8 @@ static int ready_batch(struct study *s, struct compose_app *apps, int n, long *r
 		struct compose_app *a = &apps[i];
 		if (a->skip)
 			continue;
+		if ((rc = compose_load_cv(s, a, err)))
+			break;
 		if (!a->contact || !*a->contact)
 			stop_rc = ct_fail(&stop, CT_EINPUT, "application %lld: listing %s has no "
 					  "contact e-mail to send to", a->id, a->ref);

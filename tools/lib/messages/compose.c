@@ -106,35 +106,38 @@ static int pair_started(struct study *s, long long app, int *started, struct ct_
 	return rc;
 }
 
-/* The CVs of a job study that sends them: loaded here, before any
- * builder thread starts, so that building reads no database. A follow-up
- * carries none (it asks whether the vacancy is still open). */
-static int load_cvs(struct study *s, struct compose_app *apps, int n, struct ct_err *err)
+/* a's CV, when the study sends CVs: loaded before a is built or checked
+ * for staleness (never by the builder threads, which read no database),
+ * and only for the applications a run builds, not for every planned one
+ * (send passes over a thousand planned applications to send a few). A
+ * follow-up carries none (it asks whether the vacancy is still open). */
+int compose_load_cv(struct study *s, struct compose_app *a, struct ct_err *err)
 {
+	if (a->cv_loaded)
+		return CT_OK;
 	int on = 0, rc = cv_enabled(s, &on, err);
-	for (int i = 0; !rc && on && i < n; i++) {
-		struct compose_app *a = &apps[i];
-		if (a->kind && !strcmp(a->kind, "followup"))
-			continue;
-		struct cv_doc d;
-		int has = 0;
-		if ((rc = cv_doc_load(s, a->id, &has, &d, err)))
-			break;
-		if (!has) {
-			/* A pair whose first message went without a CV (drawn
-			 * before [cv] attach = yes) goes on without one, as
-			 * cv_draw_study leaves it: the two sides alike. */
-			int started = 0;
-			if ((rc = pair_started(s, a->id, &started, err)))
-				break;
-			a->cv_missing = !started;
-			continue;
-		}
-		a->cv = xmalloc(sizeof(*a->cv));
-		*a->cv = d;
-		a->cv_fname = cv_file_name(a->first, a->last);
+	if (rc)
+		return rc;
+	a->cv_loaded = 1;
+	if (!on || (a->kind && !strcmp(a->kind, "followup")))
+		return CT_OK;
+	struct cv_doc d;
+	int has = 0;
+	if ((rc = cv_doc_load(s, a->id, &has, &d, err)))
+		return rc;
+	if (!has) {
+		/* A pair whose first message went without a CV (drawn before
+		 * [cv] attach = yes) goes on without one, as cv_draw_study
+		 * leaves it: the two sides alike. */
+		int started = 0;
+		rc = pair_started(s, a->id, &started, err);
+		a->cv_missing = !rc && !started;
+		return rc;
 	}
-	return rc;
+	a->cv = xmalloc(sizeof(*a->cv));
+	*a->cv = d;
+	a->cv_fname = cv_file_name(a->first, a->last);
+	return CT_OK;
 }
 
 /* Loads applications: all planned ones (id 0), or the one with id. */
@@ -222,8 +225,6 @@ static int compose_load_apps_as(struct study *s, long long id, int with_stored,
 	}
 	rc = rc == SQLITE_DONE ? CT_OK : study_db_error(s, err, "reading applications");
 	sqlite3_finalize(st);
-	if (!rc)
-		rc = load_cvs(s, *out, *n, err);
 	return rc;
 }
 
@@ -515,6 +516,12 @@ static int compose_build_as(struct study *s, struct template **t, struct compose
 	free(a->raw);
 	a->raw = NULL;
 	a->sha[0] = '\0';
+	if (!a->cv_loaded) {
+		/* Every caller loads the CV first (compose_load_cv): a message
+		 * built without asking would leave its CV out unnoticed. */
+		rc = ct_fail(&e, CT_EENV, "its CV was not looked up before building (a bug)");
+		goto out;
+	}
 	if (a->cv_missing) {
 		rc = ct_fail(&e, CT_EINPUT, "it has no CV, though study.ini [cv] attach = yes "
 			     "(corrtest cv --draw draws the CVs of pairs assigned before)");
@@ -697,6 +704,8 @@ int compose_check(struct study *s, int *ncomposed, struct tpl_problems *probs, s
 		struct ct_err e = { 0 };
 		if (!strcmp(apps[i].lstatus, "withdrawn"))
 			continue;
+		if ((rc = compose_load_cv(s, &apps[i], err)))
+			break;
 		/* A portal form, a call or a text reaches the landlord without a
 		 * mail message: what must render is the text a person pastes (as
 		 * field list shows it), not a message addressed to a contact
@@ -741,7 +750,8 @@ int compose_preview(struct study *s, long long id, struct compose_app **out,
 		rc = ct_fail(err, CT_EINPUT, "no application %lld", id);
 		goto out;
 	}
-	if (!apps[0].stored && (rc = compose_build(s, t, &apps[0], 1, err)))
+	if ((rc = compose_load_cv(s, &apps[0], err)) ||
+	    (!apps[0].stored && (rc = compose_build(s, t, &apps[0], 1, err))))
 		goto out;
 	*out = apps;
 	apps = NULL;

@@ -53,6 +53,7 @@ struct compose_app {
 	struct cv_doc *cv;
 	char *cv_fname;
 	int cv_missing;
+	int cv_loaded; /* compose_load_cv has run for it */
 	/* A vacancy's occupation and its ISCO-08 code ({{listing.occupation}},
 	 * {{listing.isco}}); NULL when the listing has none. */
 	char *occupation, *isco;
@@ -78,6 +79,10 @@ int compose_slot(const struct design *d, const struct compose_app *a);
 int compose_load_apps(struct study *s, long long id, struct compose_app **out, int *n,
 		      struct ct_err *err);
 void compose_apps_free(struct compose_app *a, int n);
+/* Looks up a's CV (a->cv, cv_fname, cv_missing) when the study sends CVs;
+ * once per application. Every caller runs it for an application before
+ * compose_stale or building it (compose_build refuses one not looked up). */
+int compose_load_cv(struct study *s, struct compose_app *a, struct ct_err *err);
 /* Reads and checks v1..vN and the follow-up text; every problem goes to
  * probs. t[] has compose_ntemplates(d) slots. */
 void compose_load_templates(struct study *s, struct template **t, struct tpl_problems *probs);

@@ -203,6 +203,8 @@ static int build_all(struct study *s, const char *dir, int due, int force, struc
 		/* A message composed for a contact address the listing no longer
 		 * has is composed again (Message-ID kept), as send --live refuses
 		 * to send it (sendrun.c take_stored). */
+		if ((rc = compose_load_cv(s, a, err)))
+			break;
 		int stale = compose_stale(a, t, nv) || (a->stored && !stored_to_is(a));
 		if (a->stored && (taken || (!force && !stale))) {
 			o->taken_stale += taken && stale;
