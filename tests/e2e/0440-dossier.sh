@@ -223,6 +223,20 @@ ls s/dossiers | grep -q -e '\.tmp-' -e '\.old-' && fail "temporary names left af
 expect_exit 0 ct -S s dossier --out other "Andere Makelaar"
 [ "$(ls other/messages | wc -l)" = $((4 + 4 + 2)) ] || fail "Andere Makelaar's dossier does not hold its 10 messages"
 if grep -rlaF "landlord1@" other >/dev/null; then fail "Immo Voorbeeld's data in another agent's dossier"; fi
+# --out naming a folder that holds other files (not an earlier dossier) is
+# refused before anything is written: a dossier replaces what it names.
+mkdir mine && echo "my notes" >mine/notes.txt
+before=$(snapshot s)
+expect_exit 2 ct -S s dossier --out mine "Andere Makelaar"
+expect_err 'mine holds files and is not an earlier dossier'
+[ "$(cat mine/notes.txt)" = "my notes" ] && [ "$(ls mine)" = notes.txt ] || fail "the folder was changed"
+[ "$(snapshot s)" = "$before" ] || fail "a refused dossier changed the study"
+echo "not a zip" >other2.zip
+expect_exit 2 ct -S s dossier --out other2 "Andere Makelaar"
+expect_err 'other2.zip is in the way'
+[ "$(cat other2.zip)" = "not a zip" ] || fail "other2.zip was replaced"
+# An earlier dossier is replaced, as before.
+expect_exit 0 ct -S s dossier --out other "Andere Makelaar"
 
 # ---- Re-check snapshots and follow-ups, as their tables hold them ----
 # (the re-check and follow-up engines are built apart; here their rows are

@@ -2,6 +2,7 @@
  * memory first (a dossier is a few dozen messages), then written under
  * temporary names and put in place with its event. */
 #define _GNU_SOURCE /* mkdtemp, nftw's FTW_PHYS */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -1581,6 +1582,56 @@ static int build(struct study *s, struct gather *g, struct lang *L, const char *
 	return CT_OK;
 }
 
+/* Whether a folder is an earlier dossier: what dossier_make writes into
+ * every one (checked before anything is built or moved). */
+static int is_dossier(const char *dir)
+{
+	char *m = xasprintf("%s/MANIFEST.sha256", dir), *v = xasprintf("%s/VERIFY.txt", dir);
+	struct stat a, b;
+	int yes = lstat(m, &a) == 0 && S_ISREG(a.st_mode) && lstat(v, &b) == 0 && S_ISREG(b.st_mode);
+	free(m), free(v);
+	return yes;
+}
+
+/* What a new dossier replaces, refused unless it is an earlier dossier:
+ * --out names a folder the user may well keep other things in, and a
+ * dossier that replaces it would remove them. An empty folder is taken
+ * too; DIR.zip only beside a folder so taken, or alone when it is a zip. */
+static int replaceable(const char *dir, const char *zip, struct ct_err *err)
+{
+	struct stat st;
+	int dir_ok = 1;
+	if (lstat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return ct_fail(err, CT_EINPUT, "%s is in the way and is not a folder", dir);
+		DIR *d = opendir(dir);
+		struct dirent *e = NULL;
+		while (d && (e = readdir(d)) && (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")))
+			;
+		int empty = d && !e;
+		if (d)
+			closedir(d);
+		if (!empty && !is_dossier(dir))
+			return ct_fail(err, CT_EINPUT, "%s holds files and is not an earlier dossier "
+				       "(no MANIFEST.sha256 and VERIFY.txt): name a new or empty folder",
+				       dir);
+		dir_ok = !empty;
+	} else {
+		dir_ok = 0;
+	}
+	if (lstat(zip, &st) == 0) {
+		char head[4] = { 0 };
+		FILE *f = S_ISREG(st.st_mode) ? fopen(zip, "rb") : NULL;
+		int pk = f && fread(head, 1, 4, f) == 4 && !memcmp(head, "PK\3\4", 4);
+		if (f)
+			fclose(f);
+		if (!pk || (!dir_ok && lstat(dir, &st) == 0))
+			return ct_fail(err, CT_EINPUT, "%s is in the way and is not an earlier dossier's "
+				       "zip: name another folder", zip);
+	}
+	return CT_OK;
+}
+
 int dossier_make(struct study *s, const struct dossier_options *o, struct dossier_result *res,
 		 struct ct_err *err)
 {
@@ -1629,6 +1680,8 @@ int dossier_make(struct study *s, const struct dossier_options *o, struct dossie
 	while (dl > 1 && res->dir[dl - 1] == '/')
 		res->dir[--dl] = '\0';
 	res->zip = xasprintf("%s.zip", res->dir);
+	if ((rc = replaceable(res->dir, res->zip, err)))
+		goto out;
 	/* The parent folder (dossiers/ by default), private: what is in it
 	 * identifies people. */
 	if (!o->out_dir) {
