@@ -197,13 +197,13 @@ grep -q "18.0 hours" "$D/index.html" || fail "no response delay of 18 hours"
 grep -q 'class="banner">CONFIDENTIAL' "$D/index.html" || fail "no confidential banner"
 grep -q '@page{@top-center' "$D/index.html" || fail "no running header"
 grep -q '<script' "$D/index.html" && fail "a script in the dossier"
-if [ -x "$(command -v chromium || :)" ]; then
-	python3 "$E2E_DIR/browser.py" check "$D/index.html" --no-charts --pdf d.pdf >browser.txt 2>&1 ||
-		{ cat browser.txt >&2; fail "the dossier does not render cleanly"; }
-	# Every printed page starts with the running header: the PDF's text as
-	# poppler's pdftotext reads it, page by page (pages end with a form feed).
-	pdftotext -enc UTF-8 d.pdf d.txt || fail "pdftotext cannot read the printed dossier"
-	python3 - d.txt "CONFIDENTIAL - corrtest dossier $key" <<'PY' || fail "a printed page without the confidential header"
+command -v chromium >/dev/null || fail "chromium is missing (make deps installs it)"
+python3 "$E2E_DIR/browser.py" check "$D/index.html" --no-charts --pdf d.pdf >browser.txt 2>&1 ||
+	{ cat browser.txt >&2; fail "the dossier does not render cleanly"; }
+# Every printed page starts with the running header: the PDF's text as
+# poppler's pdftotext reads it, page by page (pages end with a form feed).
+pdftotext -enc UTF-8 d.pdf d.txt || fail "pdftotext cannot read the printed dossier"
+python3 - d.txt "CONFIDENTIAL - corrtest dossier $key" <<'PY' || fail "a printed page without the confidential header"
 import sys
 pages = [p for p in open(sys.argv[1], encoding="utf-8").read().split("\f") if p.strip()]
 assert len(pages) >= 2, len(pages)
@@ -211,7 +211,6 @@ for i, p in enumerate(pages):
     assert sys.argv[2] in " ".join(p.split()), (i + 1, p[:120])
 print(len(pages), "pages")
 PY
-fi
 
 # ---- By its key (as the confidential report prints it); re-run replaces ----
 expect_exit 0 ct -S s dossier --json "$key"

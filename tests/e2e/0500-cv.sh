@@ -131,5 +131,8 @@ expect_err "study.ini:$line: \[cv\] attach: CVs go with job applications only"
 # write UTF-8) reads like the same file without it.
 { printf '\357\273\277'; cat "$TOP/templates/job/nl/cv.ini"; } >s/bom.ini
 sed -i 's/^template =$/template = bom.ini/' s/study.ini
+grep -qx 'template = bom.ini' s/study.ini || fail "bom.ini not selected"
 expect_exit 0 ct -S s cv --check
+expect_out 'bom.ini'
+
 sed -i 's/^template = bom.ini$/template =/' s/study.ini

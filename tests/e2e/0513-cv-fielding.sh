@@ -113,8 +113,12 @@ expect_err '^corrtest field: 8 files to upload written to up/<application>/$'
 expect_exit 0 ct -S s cv "$app" --out mine.pdf
 cmp -s mine.pdf "up/$app/$name" || fail "the uploaded file differs from cv --out's"
 expect_exit 0 ct -S s field list --all --csv
-head -1 out.txt | grep -q ',body,attachment,sent_at,' || fail "the worklist CSV has no attachment column"
-grep -c "$name" out.txt >/dev/null || fail "the CSV does not name $name"
+python3 - "$app" "$name" <<'PY' || fail "the worklist CSV does not name $name in $app's attachment column"
+import csv, sys
+rows = {r["application"]: r for r in csv.DictReader(open("out.txt", encoding="utf-8"))}
+assert rows[sys.argv[1]]["attachment"] == sys.argv[2], rows[sys.argv[1]]["attachment"]
+assert all(r["attachment"] == "" for r in rows.values() if r["channel"] not in ("portal", "webmail"))
+PY
 # An smtp application is not in the worklist; a phone one would get no file.
 [ ! -e up/1 ] || fail "a file for an smtp application"
 

@@ -176,11 +176,18 @@ for listing, pair in sorted(by_listing.items()):
         if matters(k) and a["attrs"].get(k) != b["attrs"].get(k):
             fail(f"{ref}: {k} differs within the pair: {a['attrs'].get(k)!r} / {b['attrs'].get(k)!r}")
     for x in (a, b):
-        for line in run("pdffonts", x["pdf"]).splitlines()[2:]:
+        fonts = run("pdffonts", x["pdf"]).splitlines()[2:]
+        # At least the regular and the bold face, all DejaVu (the layouts'
+        # fonts: another would mean a fallback on this machine).
+        for line in fonts:
             cols = line.split()
             # name type [encoding...] emb sub uni object ID: emb is 5th from the end.
             if cols[-5] != "yes":
                 fail(f"{ref}: font {cols[0]} not embedded in {x['first']} {x['last']}'s CV")
+            if "DejaVu" not in cols[0]:
+                fail(f"{ref}: font {cols[0]} in {x['first']} {x['last']}'s CV is not DejaVu")
+        if len(fonts) < 2:
+            fail(f"{ref}: {len(fonts)} font(s) in {x['first']} {x['last']}'s CV")
     ia, ib = info(a["pdf"]), info(b["pdf"])
     for x, i in ((a, ia), (b, ib)):
         full = f"{x['first']} {x['last']}"
