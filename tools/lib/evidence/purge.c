@@ -1134,10 +1134,15 @@ int purge_run(struct study *s, const struct purge_options *o, struct purge_resul
 		const char *f = r->files_removed[i];
 		char *full = f[0] == '/' ? xstrdup(f) : xasprintf("%s/%s", s->dir, f);
 		char *aside = xasprintf("%s" PURGING, full);
-		if (rc)
-			(void)rename(aside, full);
-		else if (wipe_file(aside, err) != CT_OK)
+		if (rc && rename(aside, full) != 0) {
+			/* Not put back: say so, or the next purge would take it
+			 * for a purged file's leftover and wipe it. */
+			size_t l = strlen(err->msg);
+			snprintf(err->msg + l, sizeof(err->msg) - l,
+				 "; %s could not be put back: rename it to %s yourself", aside, full);
+		} else if (!rc && wipe_file(aside, err) != CT_OK) {
 			r->files_left++;
+		}
 		free(full);
 		free(aside);
 	}
